@@ -1,0 +1,87 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+
+// Every setting Puls reads from the environment (SPEC §5). Parsed once at start-up; the rest of
+// the code only ever sees the typed `Config`, so tests pass plain objects instead of touching
+// process.env.
+const port = z.coerce.number().int().min(0).max(65535)
+
+const EnvSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().min(1).optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default('Puls <puls@localhost>'),
+  PULS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  PULS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PULS_DATA_DIR: z.string().min(1).default('./data'),
+  PULS_TEMPLATES_DIR: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.stringbool().default(false)
+})
+
+export interface Config {
+  port: number
+  host: string
+  /** Absolute path of the SQLite file, or ':memory:'. */
+  databaseFile: string
+  publicUrl: string
+  smtpUrl: string | undefined
+  mailFrom: string
+  apiKey: string | undefined
+  secret: string | undefined
+  dataDir: string
+  /** Where mail goes when SMTP_URL is unset. */
+  mailDir: string
+  templatesDir: string | undefined
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
+  trustProxy: boolean
+}
+
+export class ConfigError extends Error {
+  constructor (readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map(p => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function databaseFile (url: string | undefined, dataDir: string): string {
+  if (url === undefined) return resolve(dataDir, 'puls.db')
+  if (url === ':memory:') return url
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError(['DATABASE_URL: postgres:// is planned but not supported yet; use a file: URL or a path'])
+  }
+  if (url.startsWith('file:')) return resolve(url.slice('file:'.length).replace(/^\/\/(?=\/)/, ''))
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new ConfigError([`DATABASE_URL: unsupported scheme in "${url.split(':')[0]}:"; use file:<path> or a path`])
+  }
+  return resolve(url)
+}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig (env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset: `FOO= npm start` should not fail validation.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`))
+  }
+  const e = parsed.data
+  const dataDir = resolve(e.PULS_DATA_DIR)
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseFile: databaseFile(e.DATABASE_URL, dataDir),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    apiKey: e.PULS_API_KEY,
+    secret: e.PULS_SECRET,
+    dataDir,
+    mailDir: resolve(dataDir, 'mail'),
+    templatesDir: e.PULS_TEMPLATES_DIR === undefined ? undefined : resolve(e.PULS_TEMPLATES_DIR),
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { migrationsDir } from '../paths.js'
+import * as schema from './schema.js'
+
+export type Db = BetterSQLite3Database<typeof schema>
+/** A transaction handle; repositories accept either this or the Db. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+export type DbOrTx = Db | Tx
+
+export interface DbHandle {
+  db: Db
+  close: () => void
+  /** Runs `fn` in one IMMEDIATE transaction: all or nothing, and no writer slips in between. */
+  transaction: <T>(fn: (tx: Tx) => T) => T
+  /** true when the database answers and every committed migration is applied. */
+  ready: () => boolean
+}
+
+export function openDatabase (file: string): DbHandle {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new Database(file)
+  sqlite.pragma('journal_mode = WAL')
+  // FULL: an acknowledged answer survives a power cut, not only a process crash.
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  // Erased addresses are overwritten on disk, not just unlinked from the b-tree (SPEC §2.3).
+  sqlite.pragma('secure_delete = ON')
+  const db = drizzle({ client: sqlite, schema })
+  return {
+    db,
+    close: () => { if (sqlite.open) sqlite.close() },
+    transaction: fn => db.transaction(fn, { behavior: 'immediate' }),
+    ready: () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
+  }
+}
+
+export function runMigrations (database: DbHandle): void {
+  migrate(database.db, { migrationsFolder: migrationsDir })
+}
+
+function committedMigrations (): number {
+  const journal = JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
+  return journal.entries.length
+}
+
+function appliedMigrations (sqlite: Database.Database): number {
+  try {
+    const row = sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }
+    return row.n
+  } catch {
+    return 0
+  }
+}

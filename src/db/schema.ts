@@ -1,0 +1,5 @@
+// Every table, for the typed drizzle client. Each domain keeps its tables beside its code.
+export * from '../settings/tables.js'
+export * from '../auth/tables.js'
+export * from '../surveys/tables.js'
+export * from '../responses/tables.js'

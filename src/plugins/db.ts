@@ -1,0 +1,21 @@
+import fp from 'fastify-plugin'
+import { openDatabase, runMigrations, type DbHandle } from '../db/client.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: DbHandle
+  }
+}
+
+/** Opens the SQLite database, applies committed migrations, and closes it last on shutdown. */
+export default fp(async (fastify) => {
+  const store = openDatabase(fastify.config.databaseFile)
+  try {
+    runMigrations(store)
+  } catch (err) {
+    store.close()
+    throw err
+  }
+  fastify.decorate('store', store)
+  fastify.addHook('onClose', async () => store.close())
+}, { name: 'db', dependencies: ['config'] })

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { projectRoot } from '../paths.js'
+
+const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod route schemas: served at /openapi.json,
+ * browsable at /docs, and committed as openapi/openapi.json (`npm run openapi`).
+ */
+export default fp(async (fastify) => {
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Puls',
+        version,
+        description: 'Anonymous NPS, CSAT and CES surveys for internal service teams. ' +
+          'Admin and integration routes under /v1 need `Authorization: Bearer <api key>`; ' +
+          'errors are `application/problem+json` (RFC 9457).'
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key made with `npm run puls -- keys create`, or PULS_API_KEY' } }
+      },
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'surveys', description: 'Create, read, change and close surveys' }
+      ]
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject
+  })
+  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+
+  fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+}, { name: 'swagger' })

@@ -1,0 +1,21 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { surveys } from '../surveys/tables.js'
+
+// SPEC §2.1–2.2: a response holds no invitation, token, address, IP or user agent, its id is
+// random, and its time is only the day. The table is rebuilt WITHOUT ROWID by a custom migration
+// so that not even SQLite's hidden rowid records the order in which answers arrived.
+export const responses = sqliteTable('responses', {
+  id: text('id').primaryKey(),
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  score: integer('score').notNull(),
+  comment: text('comment'),
+  /** UTC day of the answer, `YYYY-MM-DD`. */
+  day: text('day').notNull(),
+  locale: text('locale', { enum: ['en', 'de', 'nb'] }).notNull(),
+  attributes: text('attributes', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`)
+}, t => [
+  index('responses_survey_day_idx').on(t.surveyId, t.day)
+])
+
+export type ResponseRow = typeof responses.$inferSelect

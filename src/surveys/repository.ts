@@ -1,0 +1,36 @@
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client.js'
+import { surveys, type NewSurveyRow, type SurveyRow } from './tables.js'
+
+export interface SurveyFilter {
+  kind?: SurveyRow['kind'] | undefined
+  team?: string | undefined
+  status?: SurveyRow['status'] | undefined
+  after?: { createdAt: Date, id: string } | undefined
+}
+
+export function insertSurvey (db: DbOrTx, row: NewSurveyRow): SurveyRow {
+  return db.insert(surveys).values(row).returning().get()
+}
+
+export function findSurvey (db: DbOrTx, id: string): SurveyRow | undefined {
+  return db.select().from(surveys).where(eq(surveys.id, id)).get()
+}
+
+/** Newest first; `after` continues below the given (created_at, id). */
+export function listSurveys (db: DbOrTx, filter: SurveyFilter, limit: number): SurveyRow[] {
+  const where: SQL[] = []
+  if (filter.kind !== undefined) where.push(eq(surveys.kind, filter.kind))
+  if (filter.team !== undefined) where.push(eq(surveys.team, filter.team))
+  if (filter.status !== undefined) where.push(eq(surveys.status, filter.status))
+  if (filter.after !== undefined) {
+    const { createdAt, id } = filter.after
+    where.push(or(lt(surveys.createdAt, createdAt), and(eq(surveys.createdAt, createdAt), lt(surveys.id, id)))!)
+  }
+  return db.select().from(surveys).where(and(...where))
+    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(limit).all()
+}
+
+export function updateSurvey (db: DbOrTx, id: string, changes: Partial<NewSurveyRow>): SurveyRow | undefined {
+  return db.update(surveys).set(changes).where(eq(surveys.id, id)).returning().get()
+}

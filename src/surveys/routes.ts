@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
+import { CreateSurveySchema, SurveyListQuerySchema, SurveyListSchema, SurveySchema, UpdateSurveySchema } from './schemas.js'
+import * as surveys from './service.js'
+
+const tags = ['surveys']
+
+const routes: FastifyPluginAsyncZod = async (fastify) => {
+  const { db } = fastify.store
+
+  fastify.post('/surveys', {
+    schema: {
+      tags,
+      summary: 'Create a survey',
+      description: 'Fields left out take the defaults of the survey kind (SPEC §1).',
+      body: CreateSurveySchema,
+      response: { 201: SurveySchema, ...authProblems }
+    }
+  }, async (request, reply) => {
+    const survey = surveys.createSurvey(db, request.body, fastify.clock.now())
+    return reply.code(201).header('location', `/v1/surveys/${survey.id}`).send(survey)
+  })
+
+  fastify.get('/surveys', {
+    schema: {
+      tags,
+      summary: 'List surveys, newest first',
+      querystring: SurveyListQuerySchema,
+      response: { 200: SurveyListSchema, ...authProblems }
+    }
+  }, async (request) => surveys.listSurveys(db, request.query))
+
+  fastify.get('/surveys/:id', {
+    schema: {
+      tags,
+      summary: 'Read a survey',
+      params: IdParamsSchema,
+      response: { 200: SurveySchema, ...authProblems, 404: ProblemSchema }
+    }
+  }, async (request) => surveys.toSurvey(surveys.getSurveyRow(db, request.params.id)))
+
+  fastify.patch('/surveys/:id', {
+    schema: {
+      tags,
+      summary: 'Change or close a survey',
+      params: IdParamsSchema,
+      body: UpdateSurveySchema,
+      response: { 200: SurveySchema, ...authProblems, 404: ProblemSchema, 409: ProblemSchema }
+    }
+  }, async (request) => surveys.updateSurvey(db, request.params.id, request.body, fastify.clock.now()))
+}
+
+export default routes

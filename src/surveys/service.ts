@@ -1,0 +1,120 @@
+import type { DbOrTx } from '../db/client.js'
+import { ConflictError, InvalidFieldError, NotFoundError } from '../errors.js'
+import { newId } from '../ids.js'
+import { decodeCursor, encodeCursor } from '../schemas.js'
+import {
+  DEFAULT_COMMENT_PROMPT, DEFAULT_MIN_COMMENT_GROUP_SIZE, DEFAULT_MIN_GROUP_SIZE, DEFAULT_QUESTIONS,
+  KIND_DEFAULTS, SCALES, withDefaults
+} from './defaults.js'
+import * as repo from './repository.js'
+import type { CreateSurvey, Survey, SurveyListQuery, UpdateSurvey } from './schemas.js'
+import type { SurveyRow } from './tables.js'
+
+export function toSurvey (row: SurveyRow): Survey {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    metric: row.metric,
+    team: row.team,
+    status: row.status,
+    scale: SCALES[row.metric],
+    question: withDefaults(row.question, DEFAULT_QUESTIONS[row.metric]),
+    comment_prompt: withDefaults(row.commentPrompt, DEFAULT_COMMENT_PROMPT),
+    default_locale: row.defaultLocale,
+    link_ttl_days: row.linkTtlDays,
+    throttle_days: row.throttleDays,
+    reminder_after_days: row.reminderAfterDays,
+    min_group_size: row.minGroupSize,
+    min_comment_group_size: row.minCommentGroupSize,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    closed_at: row.closedAt?.toISOString() ?? null
+  }
+}
+
+// Rules that span fields, checked on the merged result so that create and update agree.
+function checkCoherent (s: Pick<SurveyRow, 'linkTtlDays' | 'reminderAfterDays' | 'minGroupSize' | 'minCommentGroupSize'>): void {
+  if (s.reminderAfterDays !== null && s.reminderAfterDays >= s.linkTtlDays) {
+    throw new InvalidFieldError('body.reminder_after_days', `must be less than link_ttl_days (${s.linkTtlDays}): a reminder after the link expired cannot be answered`)
+  }
+  if (s.minCommentGroupSize < s.minGroupSize) {
+    throw new InvalidFieldError('body.min_comment_group_size', `must be at least min_group_size (${s.minGroupSize})`)
+  }
+}
+
+export function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Survey {
+  const defaults = KIND_DEFAULTS[input.kind]
+  const minGroupSize = input.min_group_size ?? DEFAULT_MIN_GROUP_SIZE
+  const row = {
+    id: newId('srv'),
+    name: input.name,
+    kind: input.kind,
+    metric: input.metric ?? defaults.metric,
+    team: input.team,
+    status: 'active' as const,
+    question: input.question ?? {},
+    commentPrompt: input.comment_prompt ?? {},
+    defaultLocale: input.default_locale,
+    linkTtlDays: input.link_ttl_days ?? defaults.linkTtlDays,
+    throttleDays: input.throttle_days ?? defaults.throttleDays,
+    reminderAfterDays: input.reminder_after_days === undefined ? defaults.reminderAfterDays : input.reminder_after_days,
+    minGroupSize,
+    minCommentGroupSize: input.min_comment_group_size ?? Math.max(DEFAULT_MIN_COMMENT_GROUP_SIZE, minGroupSize),
+    createdAt: now,
+    updatedAt: now,
+    closedAt: null
+  }
+  // A reminder default that no longer fits a short custom link lifetime is dropped, not an error.
+  if (input.reminder_after_days === undefined && row.reminderAfterDays !== null && row.reminderAfterDays >= row.linkTtlDays) {
+    row.reminderAfterDays = null
+  }
+  checkCoherent(row)
+  return toSurvey(repo.insertSurvey(db, row))
+}
+
+export function getSurveyRow (db: DbOrTx, id: string): SurveyRow {
+  const row = repo.findSurvey(db, id)
+  if (row === undefined) throw new NotFoundError('survey', id)
+  return row
+}
+
+export function listSurveys (db: DbOrTx, query: SurveyListQuery): { items: Survey[], next_cursor: string | null } {
+  let after
+  if (query.cursor !== undefined) {
+    after = decodeCursor(query.cursor)
+    if (after === undefined) throw new InvalidFieldError('query.cursor', 'is not a cursor returned by this API')
+  }
+  // One row more than asked tells whether another page exists without a count query.
+  const rows = repo.listSurveys(db, { kind: query.kind, team: query.team, status: query.status, after }, query.limit + 1)
+  const page = rows.slice(0, query.limit)
+  const last = page.at(-1)
+  return {
+    items: page.map(toSurvey),
+    next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null
+  }
+}
+
+export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: Date): Survey {
+  const current = getSurveyRow(db, id)
+  if (current.status === 'closed') {
+    throw new ConflictError('survey_closed', `survey ${id} is closed; a closed survey cannot be changed or reopened`)
+  }
+  const next = {
+    name: input.name ?? current.name,
+    team: input.team ?? current.team,
+    status: input.status ?? current.status,
+    question: input.question === undefined ? current.question : { ...current.question, ...input.question },
+    commentPrompt: input.comment_prompt === undefined ? current.commentPrompt : { ...current.commentPrompt, ...input.comment_prompt },
+    defaultLocale: input.default_locale ?? current.defaultLocale,
+    linkTtlDays: input.link_ttl_days ?? current.linkTtlDays,
+    throttleDays: input.throttle_days ?? current.throttleDays,
+    reminderAfterDays: input.reminder_after_days === undefined ? current.reminderAfterDays : input.reminder_after_days,
+    minGroupSize: input.min_group_size ?? current.minGroupSize,
+    minCommentGroupSize: input.min_comment_group_size ?? current.minCommentGroupSize,
+    updatedAt: now,
+    closedAt: input.status === 'closed' ? now : null
+  }
+  checkCoherent(next)
+  return toSurvey(repo.updateSurvey(db, id, next)!)
+}

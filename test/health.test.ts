@@ -1,0 +1,37 @@
+import { sql } from 'drizzle-orm'
+import t from 'tap'
+import { build } from './helpers/build.js'
+
+t.test('healthz and readyz answer ok on a migrated database', async t => {
+  const app = await build(t)
+  const health = await app.inject({ url: '/healthz' })
+  t.equal(health.statusCode, 200)
+  t.same(health.json(), { status: 'ok' })
+  const ready = await app.inject({ url: '/readyz' })
+  t.equal(ready.statusCode, 200)
+  t.same(ready.json(), { status: 'ok' })
+})
+
+t.test('readyz answers 503 once the database is gone', async t => {
+  const app = await build(t)
+  app.store.close()
+  const ready = await app.inject({ url: '/readyz' })
+  t.equal(ready.statusCode, 503)
+  t.same(ready.json(), { status: 'unavailable' })
+  t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'liveness does not depend on the database')
+})
+
+t.test('the database runs in WAL mode with foreign keys and a busy timeout', async t => {
+  const { default: Database } = await import('better-sqlite3')
+  const app = await build(t)
+  const sqlite = new Database(app.config.databaseFile, { readonly: true })
+  t.teardown(() => sqlite.close())
+  t.equal(sqlite.pragma('journal_mode', { simple: true }), 'wal')
+  const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>
+  t.ok(tables.some(r => r.name === 'surveys'), 'migrations created the tables')
+  // Pragmas are per connection: ask the service's own connection.
+  t.same(app.store.db.get(sql`PRAGMA foreign_keys`), { foreign_keys: 1 })
+  const timeout = app.store.db.get<{ timeout: number }>(sql`PRAGMA busy_timeout`)
+  t.ok(timeout !== undefined && timeout.timeout >= 1000, 'busy timeout set')
+  t.same(app.store.db.get(sql`PRAGMA secure_delete`), { secure_delete: 1 }, 'erased data is overwritten')
+})

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { generateOpenApi, openapiFile } from '../src/openapi.js'
+import { build } from './helpers/build.js'
+
+t.test('the committed openapi/openapi.json matches the routes', async t => {
+  const generated = await generateOpenApi()
+  const committed = readFileSync(openapiFile, 'utf8')
+  t.ok(committed === generated, 'openapi/openapi.json is stale: run `npm run openapi` and commit it')
+})
+
+t.test('every operation has tags, a summary and a response schema per status', async t => {
+  const doc = JSON.parse(await generateOpenApi())
+  t.equal(doc.openapi, '3.1.0')
+  const operations = Object.entries(doc.paths as Record<string, Record<string, any>>)
+    .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })))
+  t.ok(operations.length >= 6)
+  for (const { name, op } of operations) {
+    t.ok(op.tags?.length > 0, `${name} has tags`)
+    t.ok(typeof op.summary === 'string' && op.summary.length > 0, `${name} has a summary`)
+    const statuses = Object.keys(op.responses ?? {})
+    t.ok(statuses.some(s => s.startsWith('2')), `${name} documents its success`)
+    for (const status of statuses) t.ok(op.responses[status].content, `${name} ${status} has a schema`)
+    if (name.includes(' /v1/')) {
+      t.same(op.security, [{ bearer: [] }], `${name} needs a bearer key`)
+      t.ok(statuses.includes('401'), `${name} documents 401`)
+    }
+  }
+})
+
+t.test('the document and the interactive docs are served', async t => {
+  const app = await build(t)
+  const doc = await app.inject({ url: '/openapi.json' })
+  t.equal(doc.statusCode, 200)
+  t.equal(doc.json().openapi, '3.1.0')
+  t.ok(doc.json().paths['/v1/surveys'].post)
+  const docs = await app.inject({ url: '/docs/' })
+  t.equal(docs.statusCode, 200)
+  t.match(docs.headers['content-type'], /text\/html/)
+})
