@@ -1,0 +1,7 @@
+/**
+ * The only time a response keeps: its UTC day (SPEC §2.2). Anything finer could be matched
+ * against mail logs or the ticketing system to find who answered.
+ */
+export function coarsenToDay (at: Date): string {
+  return at.toISOString().slice(0, 10)
+}
