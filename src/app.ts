@@ -12,6 +12,7 @@ import dbPlugin from './plugins/db.js'
 import problemsPlugin from './plugins/problems.js'
 import secretPlugin from './plugins/secret.js'
 import swaggerPlugin from './plugins/swagger.js'
+import viewsPlugin from './plugins/views.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -43,6 +44,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(problemsPlugin)
   await fastify.register(swaggerPlugin)
   await fastify.register(authPlugin)
+  await fastify.register(viewsPlugin)
   await fastify.register(formbody)
 
   await fastify.register(healthRoutes)
