@@ -7,6 +7,29 @@ CREATE TABLE `api_keys` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `api_keys_key_hash_unique` ON `api_keys` (`key_hash`);--> statement-breakpoint
+CREATE TABLE `invitations` (
+	`id` text PRIMARY KEY NOT NULL,
+	`survey_id` text NOT NULL,
+	`channel` text NOT NULL,
+	`token_hash` text,
+	`status` text NOT NULL,
+	`locale` text,
+	`case_ref` text,
+	`email` text,
+	`recipient_hash` text,
+	`attributes` text DEFAULT '{}',
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL,
+	`delivered_on` text,
+	FOREIGN KEY (`survey_id`) REFERENCES `surveys`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `invitations_token_hash_unique` ON `invitations` (`token_hash`);--> statement-breakpoint
+CREATE UNIQUE INDEX `invitations_case_ref_idx` ON `invitations` (`survey_id`,`case_ref`);--> statement-breakpoint
+CREATE INDEX `invitations_survey_status_idx` ON `invitations` (`survey_id`,`status`);--> statement-breakpoint
+CREATE INDEX `invitations_recipient_idx` ON `invitations` (`recipient_hash`,`survey_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `invitations_expiry_idx` ON `invitations` (`status`,`expires_at`);--> statement-breakpoint
+CREATE INDEX `invitations_delivered_idx` ON `invitations` (`survey_id`,`delivered_on`);--> statement-breakpoint
 CREATE TABLE `responses` (
 	`id` text PRIMARY KEY NOT NULL,
 	`survey_id` text NOT NULL,
@@ -14,6 +37,7 @@ CREATE TABLE `responses` (
 	`comment` text,
 	`day` text NOT NULL,
 	`locale` text NOT NULL,
+	`channel` text NOT NULL,
 	`attributes` text DEFAULT '{}' NOT NULL,
 	FOREIGN KEY (`survey_id`) REFERENCES `surveys`(`id`) ON UPDATE no action ON DELETE no action
 );

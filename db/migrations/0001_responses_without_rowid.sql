@@ -7,11 +7,12 @@ CREATE TABLE `responses_new` (
 	`comment` text,
 	`day` text NOT NULL,
 	`locale` text NOT NULL,
+	`channel` text NOT NULL,
 	`attributes` text DEFAULT '{}' NOT NULL,
 	FOREIGN KEY (`survey_id`) REFERENCES `surveys`(`id`) ON UPDATE no action ON DELETE no action
 ) WITHOUT ROWID;
 --> statement-breakpoint
-INSERT INTO `responses_new` SELECT `id`, `survey_id`, `score`, `comment`, `day`, `locale`, `attributes` FROM `responses`;
+INSERT INTO `responses_new` SELECT `id`, `survey_id`, `score`, `comment`, `day`, `locale`, `channel`, `attributes` FROM `responses`;
 --> statement-breakpoint
 DROP TABLE `responses`;
 --> statement-breakpoint

@@ -9,6 +9,7 @@ export interface NewResponse {
   score: number
   comment: string | null
   locale: Locale
+  channel: 'email' | 'link' | 'collector'
   attributes: Record<string, string>
   answeredAt: Date
 }
@@ -26,6 +27,7 @@ export function insertResponse (db: DbOrTx, r: NewResponse): void {
     comment: r.comment,
     day: coarsenToDay(r.answeredAt),
     locale: r.locale,
+    channel: r.channel,
     attributes: r.attributes
   }).run()
 }

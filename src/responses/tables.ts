@@ -13,6 +13,8 @@ export const responses = sqliteTable('responses', {
   /** UTC day of the answer, `YYYY-MM-DD`. */
   day: text('day').notNull(),
   locale: text('locale', { enum: ['en', 'de', 'nb'] }).notNull(),
+  /** How the answer came in: a mailed link, a handed-out link, or a multi-use collector (QR). */
+  channel: text('channel', { enum: ['email', 'link', 'collector'] }).notNull(),
   attributes: text('attributes', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`)
 }, t => [
   index('responses_survey_day_idx').on(t.surveyId, t.day)
