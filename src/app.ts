@@ -6,6 +6,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Config } from './config.js'
 import healthRoutes from './health/routes.js'
 import { loggerOptions } from './logger.js'
+import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
@@ -45,6 +46,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(swaggerPlugin)
   await fastify.register(authPlugin)
   await fastify.register(viewsPlugin)
+  await fastify.register(mailerPlugin)
+  await fastify.register(outboxPlugin)
   await fastify.register(formbody)
 
   await fastify.register(healthRoutes)
