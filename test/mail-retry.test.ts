@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
+import { ConfigError, loadConfig } from '../src/config.js'
 import { describeFailure, isPermanent, retryDelay, type RetryPolicy } from '../src/mail/retry.js'
 
 const policies = fc.record({
@@ -40,4 +41,13 @@ t.test('only a recipient refused for good is permanent', async t => {
   t.notOk(isPermanent({ code: 'EMESSAGE', command: 'DATA', responseCode: 554 }))
   t.notOk(isPermanent({ code: 'ECONNECTION' }))
   t.notOk(isPermanent(new Error('socket hang up')))
+})
+
+t.test('the retry policy comes from the environment, checked at start-up', async t => {
+  t.same(loadConfig({}).mailWorker, { pollMs: 2000, maxAttempts: 10, retryMinMs: 60_000, retryMaxMs: 3_600_000 })
+  t.same(loadConfig({ MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_MIN_SECONDS: '5', MAIL_RETRY_MAX_SECONDS: '5' }).mailWorker,
+    { pollMs: 2000, maxAttempts: 3, retryMinMs: 5000, retryMaxMs: 5000 })
+  t.throws(() => loadConfig({ MAIL_RETRY_MIN_SECONDS: '600', MAIL_RETRY_MAX_SECONDS: '60' }), /MAIL_RETRY_MAX_SECONDS: must be at least MAIL_RETRY_MIN_SECONDS/)
+  const err = t.throws(() => loadConfig({ MAIL_MAX_ATTEMPTS: '0', MAIL_POLL_MS: 'often' })) as ConfigError
+  t.same(err.problems.map(p => p.split(':')[0]).sort(), ['MAIL_MAX_ATTEMPTS', 'MAIL_POLL_MS'])
 })
