@@ -69,6 +69,8 @@ export class OutboxWorker {
 
   /** Looks at the outbox now, e.g. right after a mail was queued. */
   wake (): void {
+    // A batch of 10,000 invitations wakes the worker 10,000 times in one transaction: once is enough.
+    if (this.wanted) return
     this.wanted = true
     if (!this.running) this.schedule(0)
   }
