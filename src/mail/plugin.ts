@@ -2,10 +2,12 @@ import fp from 'fastify-plugin'
 import type { DbOrTx } from '../db/client.js'
 import { templatesDir as builtInDir } from '../paths.js'
 import { createComposer, type Composer } from './compose.js'
+import { invitationDelivery } from './delivery.js'
+import { queueReminders } from './reminders.js'
 import { enqueueMail, type QueuedMail } from './repository.js'
 import type { OutboxRow } from './tables.js'
 import { createMailTransport, type MailTransport } from './transport.js'
-import { OutboxWorker, type DeliveryHooks, type WorkerOptions } from './worker.js'
+import { OutboxWorker } from './worker.js'
 
 export interface Outbox {
   /** Renders a survey mail in its locale, with the rating links and unsubscribe headers. */
@@ -14,6 +16,8 @@ export interface Outbox {
   enqueue: (tx: DbOrTx, mail: QueuedMail) => OutboxRow
   /** Sends everything due now; resolves with how many mails were settled (for tests and tools). */
   flush: () => Promise<number>
+  /** Queues the reminders due now (also run every minute); returns how many. */
+  remind: () => number
 }
 
 declare module 'fastify' {
@@ -31,27 +35,23 @@ export const mailerPlugin = fp(async (fastify) => {
   fastify.addHook('onClose', async () => transport.close({ force: true }))
 }, { name: 'mailer', dependencies: ['config'] })
 
-export interface OutboxPluginOptions {
-  /** Other domains' reactions to a sent or given-up mail (e.g. the invitation's status). */
-  hooks?: DeliveryHooks
-  worker?: Partial<Omit<WorkerOptions, 'pollMs' | 'retry'>>
-}
+// A lease outlasts any one send (the SMTP timeouts in transport.ts); shutdown stays well inside
+// the 10 s grace the server gives the whole close; reminders are due by the day, so a minute is prompt.
+const WORKER = { batchSize: 50, leaseMs: 5 * 60_000, shutdownMs: 5000 }
+const REMIND_EVERY_MS = 60_000
 
 /** The durable outbox and its worker, which starts with the service and stops before the database closes. */
-export const outboxPlugin = fp<OutboxPluginOptions>(async (fastify, opts) => {
+export const outboxPlugin = fp(async (fastify) => {
   const { config } = fastify
   const worker = new OutboxWorker({
     store: fastify.store,
     transport: fastify.mailer,
     clock: fastify.clock,
     log: fastify.log.child({ component: 'outbox' }),
-    hooks: opts.hooks,
+    hooks: invitationDelivery,
     options: {
+      ...WORKER,
       pollMs: config.mailWorker.pollMs,
-      batchSize: 50,
-      leaseMs: 5 * 60_000,
-      shutdownMs: 5000,
-      ...opts.worker,
       retry: { minMs: config.mailWorker.retryMinMs, maxMs: config.mailWorker.retryMaxMs, maxAttempts: config.mailWorker.maxAttempts }
     }
   })
@@ -61,15 +61,28 @@ export const outboxPlugin = fp<OutboxPluginOptions>(async (fastify, opts) => {
     publicUrl: config.publicUrl
   })
 
-  fastify.decorate('outbox', {
-    compose,
-    enqueue: (tx, mail) => {
-      const row = enqueueMail(tx, mail, fastify.clock.now())
-      worker.wake()
-      return row
-    },
-    flush: () => worker.flush()
-  } satisfies Outbox)
-  fastify.addHook('onReady', async () => worker.start())
-  fastify.addHook('onClose', async () => worker.stop())
+  const enqueue = (tx: DbOrTx, mail: QueuedMail): OutboxRow => {
+    const row = enqueueMail(tx, mail, fastify.clock.now())
+    worker.wake()
+    return row
+  }
+  const remind = (): number => queueReminders(fastify.store, { compose, enqueue }, fastify.clock.now())
+  fastify.decorate('outbox', { compose, enqueue, flush: () => worker.flush(), remind } satisfies Outbox)
+
+  let reminders: NodeJS.Timeout | undefined
+  fastify.addHook('onReady', async () => {
+    worker.start()
+    reminders = setInterval(() => {
+      try {
+        remind()
+      } catch (err) {
+        fastify.log.error({ err }, 'could not queue reminders; trying again in a minute')
+      }
+    }, REMIND_EVERY_MS)
+    reminders.unref()
+  })
+  fastify.addHook('onClose', async () => {
+    clearInterval(reminders)
+    await worker.stop()
+  })
 }, { name: 'outbox', dependencies: ['config', 'db', 'views', 'mailer'] })

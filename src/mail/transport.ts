@@ -26,7 +26,7 @@ export interface MailTransport {
   close: (opts?: { force?: boolean }) => void
 }
 
-// Generous for one message, yet well inside the outbox lease (src/mail/worker.ts): a stalled
+// Generous for one message, yet well inside the outbox lease (src/mail/plugin.ts): a stalled
 // server fails the attempt instead of holding the row until the lease runs out.
 const SMTP_TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 }
 

@@ -19,4 +19,6 @@ CREATE TABLE `outbox` (
 );
 --> statement-breakpoint
 CREATE INDEX `outbox_due_idx` ON `outbox` (`state`,`next_attempt_at`);--> statement-breakpoint
-CREATE INDEX `outbox_invitation_idx` ON `outbox` (`invitation_id`);
+CREATE INDEX `outbox_invitation_idx` ON `outbox` (`invitation_id`);--> statement-breakpoint
+ALTER TABLE `invitations` ADD `reminder_token_hash` text;--> statement-breakpoint
+CREATE UNIQUE INDEX `invitations_reminder_token_hash_unique` ON `invitations` (`reminder_token_hash`);
