@@ -44,6 +44,7 @@ function sha256 (value: string): Buffer {
 export default fp(async (fastify) => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  fastify.addHook('onClose', async () => registry.clear())
 
   const labelNames = ['method', 'route', 'status_code'] as const
   const requests = new Counter({
