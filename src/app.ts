@@ -9,6 +9,7 @@ import { loggerOptions } from './logger.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
+import metricsPlugin from './plugins/metrics.js'
 import problemsPlugin from './plugins/problems.js'
 import secretPlugin from './plugins/secret.js'
 import swaggerPlugin from './plugins/swagger.js'
@@ -43,6 +44,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(secretPlugin)
   await fastify.register(problemsPlugin)
   await fastify.register(swaggerPlugin)
+  await fastify.register(metricsPlugin)
   await fastify.register(authPlugin)
   await fastify.register(viewsPlugin)
   await fastify.register(formbody)

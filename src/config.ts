@@ -18,7 +18,8 @@ const EnvSchema = z.object({
   PULS_DATA_DIR: z.string().min(1).default('./data'),
   PULS_TEMPLATES_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z.stringbool().default(false)
+  TRUST_PROXY: z.stringbool().default(false),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
 })
 
 export interface Config {
@@ -37,6 +38,8 @@ export interface Config {
   templatesDir: string | undefined
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   trustProxy: boolean
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -82,6 +85,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     mailDir: resolve(dataDir, 'mail'),
     templatesDir: e.PULS_TEMPLATES_DIR === undefined ? undefined : resolve(e.PULS_TEMPLATES_DIR),
     logLevel: e.LOG_LEVEL,
-    trustProxy: e.TRUST_PROXY
+    trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN
   }
 }

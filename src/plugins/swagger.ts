@@ -28,6 +28,7 @@ export default fp(async (fastify) => {
       },
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'operations', description: 'Metrics for monitoring' },
         { name: 'surveys', description: 'Create, read, change and close surveys' }
       ]
     },
