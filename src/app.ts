@@ -9,7 +9,7 @@ import { loggerOptions } from './logger.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
-import problemsPlugin from './plugins/problems.js'
+import problemsPlugin, { frameworkErrors } from './plugins/problems.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import secretPlugin from './plugins/secret.js'
 import securityPlugin from './plugins/security.js'
@@ -30,6 +30,7 @@ export function serverOptions (config: Config, overrides: FastifyServerOptions =
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
     ...overrides
   }
 }
