@@ -14,6 +14,8 @@ function routes (surveyId: string): FuzzRoute[] {
     { method: 'GET', url: '/readyz' },
     { method: 'GET', url: '/openapi.json' },
     { method: 'GET', url: '/docs/' },
+    { method: 'GET', url: '/docs/json' },
+    { method: 'GET', url: '/docs/yaml' },
     { method: 'GET', url: '/docs/static/*', params: { '*': 'swagger-ui.css' } },
     { method: 'POST', url: '/v1/surveys', auth: true, body: SURVEY },
     { method: 'GET', url: '/v1/surveys', auth: true, query: { kind: 'post_case', team: 'it', status: 'active', limit: '5' } },
