@@ -7,6 +7,7 @@ import { findMail } from '../src/mail/repository.js'
 import { outbox } from '../src/mail/tables.js'
 import { build, testClock } from './helpers/build.js'
 import { links } from './helpers/html.js'
+import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { rawHeader, startSmtp } from './helpers/smtp.js'
 
 type App = Awaited<ReturnType<typeof build>>
@@ -160,4 +161,19 @@ t.test('without SMTP_URL each mail becomes an .eml file, logged without its addr
   t.notMatch(lines.join(''), 'eve@example.com', 'the address is never logged')
   t.notMatch(lines.join(''), 'file-token', 'nor the token')
   t.notOk(existsSync(join(dir, `${id}.eml.tmp`)))
+})
+
+t.test('metrics count outcomes per purpose and what waits in the outbox', async t => {
+  const smtp = await startSmtp(t, { refuse: 1 })
+  const app = await build(t, { clock: testClock(), env: { SMTP_URL: smtp.url } })
+  queue(app, 'm1@example.com')
+  queue(app, 'm2@example.com')
+  await app.outbox.flush()
+  const samples = parseMetrics((await app.inject({ url: '/metrics' })).body)
+  t.equal(sampleValue(samples, 'puls_mail_attempts_total', { outcome: 'sent', purpose: 'invitation' }), 1)
+  t.equal(sampleValue(samples, 'puls_mail_attempts_total', { outcome: 'retry', purpose: 'invitation' }), 1)
+  t.equal(sampleValue(samples, 'puls_mail_attempts_total', { outcome: 'failed', purpose: 'invitation' }), 0)
+  t.equal(sampleValue(samples, 'puls_mail_attempts_total', { outcome: 'sent', purpose: 'reminder' }), 0)
+  t.equal(sampleValue(samples, 'puls_outbox_mails', { state: 'pending' }), 1, 'the refused one waits for its retry')
+  t.equal(sampleValue(samples, 'puls_outbox_mails', { state: 'sending' }), 0)
 })

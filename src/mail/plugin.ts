@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { templatesDir as builtInDir } from '../paths.js'
 import { createComposer, type Composer } from './compose.js'
 import { invitationDelivery } from './delivery.js'
+import { mailMetrics } from './metrics.js'
 import { queueReminders } from './reminders.js'
 import { enqueueMail, type QueuedMail } from './repository.js'
 import type { OutboxRow } from './tables.js'
@@ -49,6 +50,7 @@ export const outboxPlugin = fp(async (fastify) => {
     clock: fastify.clock,
     log: fastify.log.child({ component: 'outbox' }),
     hooks: invitationDelivery,
+    observe: mailMetrics(fastify.metrics.registry, fastify.store.db),
     options: {
       ...WORKER,
       pollMs: config.mailWorker.pollMs,
@@ -85,4 +87,4 @@ export const outboxPlugin = fp(async (fastify) => {
     clearInterval(reminders)
     await worker.stop()
   })
-}, { name: 'outbox', dependencies: ['config', 'db', 'views', 'mailer'] })
+}, { name: 'outbox', dependencies: ['config', 'db', 'views', 'mailer', 'metrics'] })

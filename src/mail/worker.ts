@@ -4,7 +4,8 @@ import { newId } from '../ids.js'
 import type { Clock } from '../plugins/config.js'
 import * as repo from './repository.js'
 import { describeFailure, isPermanent, retryDelay, type RetryPolicy } from './retry.js'
-import type { OutboxRow } from './tables.js'
+import type { MailOutcome } from './metrics.js'
+import type { MailPurpose, OutboxRow } from './tables.js'
 import type { MailTransport } from './transport.js'
 
 export interface WorkerOptions {
@@ -32,6 +33,8 @@ export interface WorkerDeps {
   log: FastifyBaseLogger
   options: WorkerOptions
   hooks?: DeliveryHooks
+  /** Told each outcome once it is recorded (metrics). */
+  observe?: (outcome: MailOutcome, purpose: MailPurpose) => void
 }
 
 /**
@@ -148,6 +151,7 @@ export class OutboxWorker {
       this.record(() => store.transaction(tx => {
         if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
       }))
+      this.deps.observe?.('sent', row.purpose)
       log.info({ mail: row.id, purpose: row.purpose, messageId: info.messageId, attempts: row.attempts }, 'mail sent')
     } catch (err) {
       if (controller.signal.aborted) {
@@ -161,9 +165,11 @@ export class OutboxWorker {
         this.record(() => store.transaction(tx => {
           if (repo.markFailed(tx, row.id, this.leaseId, error)) hooks?.failed?.(tx, row, now)
         }))
+        this.deps.observe?.('failed', row.purpose)
         log.error({ mail: row.id, purpose: row.purpose, attempts: row.attempts, error }, 'mail given up')
       } else {
         this.record(() => repo.markRetry(store.db, row.id, this.leaseId, new Date(now.getTime() + delay), error))
+        this.deps.observe?.('retry', row.purpose)
         log.warn({ mail: row.id, purpose: row.purpose, attempts: row.attempts, error, retryInMs: delay }, 'mail not sent; will retry')
       }
     } finally {
