@@ -4,7 +4,9 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
+import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
@@ -13,6 +15,7 @@ import problemsPlugin from './plugins/problems.js'
 import secretPlugin from './plugins/secret.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
+import respondentRoutes from './respondent/routes.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -53,7 +56,10 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
     await v1.register(surveyRoutes)
+    await v1.register(invitationRoutes)
+    await v1.register(eventRoutes)
   }, { prefix: '/v1' })
+  await fastify.register(respondentRoutes)
 }
 
 export default fp(app, { name: 'puls' })
