@@ -25,13 +25,15 @@ export interface AppOptions {
 
 /** Options for the Fastify constructor, shared by the server, the tests and the CLI. */
 export function serverOptions (config: Config, overrides: FastifyServerOptions = {}): FastifyServerOptions {
+  const { logger, ...rest } = overrides
   return {
-    logger: loggerOptions(config),
+    // Logger options given here (a test's level and stream) keep the redacting serializers.
+    logger: typeof logger === 'object' && logger !== null ? { ...loggerOptions(config), ...logger } : logger ?? loggerOptions(config),
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
-    ...overrides
+    ...rest
   }
 }
 

@@ -47,11 +47,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     const request = reply.request as FastifyRequest<{ Params: { token: string } }>
     if (isJson(request)) return sendProblem(reply, problem)
     let target = resolved.get(request)
-    if (target === undefined && problem.status === 400 && typeof request.params.token === 'string') {
+    // Errors found before the handler ran (a bad body) still know their link: its language, and
+    // whether it is unknown or used, which the respondent needs to hear about first.
+    if (target === undefined && problem.status < 500 && typeof request.params.token === 'string') {
       try {
         target = targetOf(request)
       } catch (err) {
-        return sendErrorPage(reply, toProblem(err, request), localeOf(request, undefined))
+        if (problem.status === 400) return sendErrorPage(reply, toProblem(err, request), localeOf(request, undefined))
       }
     }
     const locale = localeOf(request, target)
