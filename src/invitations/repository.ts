@@ -1,21 +1,29 @@
-import { and, eq, gt, gte, inArray, isNotNull, lt, lte, ne } from 'drizzle-orm'
+import { and, eq, gt, gte, inArray, lt, lte } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import {
   idempotencyKeys, invitations, OPEN_STATUSES, optOuts,
-  type InvitationRow, type NewInvitationRow
+  type InvitationRow
 } from './tables.js'
 
 // Queries only; the rules live in service.ts. Every write that ends an invitation erases its
 // address and attributes in the same statement (SPEC §2.3).
 const ERASED = { email: null, attributes: null }
 
-export function insertInvitation (db: DbOrTx, row: NewInvitationRow): InvitationRow {
-  return db.insert(invitations).values(row).returning().get()
+// SQLite binds at most 32,766 parameters per statement; 500 rows of 13 columns stay far below.
+const CHUNK = 500
+function chunks<T> (items: T[]): T[][] {
+  const out = []
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK))
+  return out
+}
+
+export function insertInvitations (db: DbOrTx, rows: InvitationRow[]): void {
+  for (const chunk of chunks(rows)) db.insert(invitations).values(chunk).run()
 }
 
 /** Re-arms a cancelled invitation (its case was reopened and closed again) with new values. */
-export function replaceInvitation (db: DbOrTx, id: string, row: Omit<NewInvitationRow, 'id' | 'surveyId' | 'caseRef'>): InvitationRow {
-  return db.update(invitations).set(row).where(and(eq(invitations.id, id), eq(invitations.status, 'cancelled'))).returning().get()!
+export function replaceInvitation (db: DbOrTx, row: InvitationRow): void {
+  db.update(invitations).set(row).where(and(eq(invitations.id, row.id), eq(invitations.status, 'cancelled'))).run()
 }
 
 export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
@@ -26,29 +34,21 @@ export function findByTokenHash (db: DbOrTx, tokenHash: string): InvitationRow |
   return db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).get()
 }
 
-export function findByCaseRef (db: DbOrTx, surveyId: string, caseRef: string): InvitationRow | undefined {
-  return db.select().from(invitations).where(and(eq(invitations.surveyId, surveyId), eq(invitations.caseRef, caseRef))).get()
+export function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): InvitationRow[] {
+  return chunks(caseRefs).flatMap(chunk => db.select().from(invitations)
+    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.caseRef, chunk))).all())
 }
 
-/** The first invitation of this survey to this recipient, other than `exceptId`. */
-export function findForRecipient (db: DbOrTx, surveyId: string, recipientHash: string, exceptId: string | null): InvitationRow | undefined {
-  return db.select().from(invitations)
-    .where(and(
-      eq(invitations.recipientHash, recipientHash), eq(invitations.surveyId, surveyId),
-      exceptId === null ? undefined : ne(invitations.id, exceptId)
-    ))
-    .orderBy(invitations.createdAt).limit(1).get()
+/** Every invitation of this survey to these recipients, oldest first. */
+export function findByRecipients (db: DbOrTx, surveyId: string, hashes: string[]): InvitationRow[] {
+  return chunks(hashes).flatMap(chunk => db.select().from(invitations)
+    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.recipientHash, chunk)))
+    .orderBy(invitations.createdAt, invitations.id).all())
 }
 
-/** Whether this recipient got a deliverable invitation of this survey since `since`. */
-export function invitedSince (db: DbOrTx, surveyId: string, recipientHash: string, since: Date, exceptId: string | null): boolean {
-  return db.select({ id: invitations.id }).from(invitations)
-    .where(and(
-      eq(invitations.recipientHash, recipientHash), eq(invitations.surveyId, surveyId), gte(invitations.createdAt, since),
-      isNotNull(invitations.tokenHash),
-      exceptId === null ? undefined : ne(invitations.id, exceptId)
-    ))
-    .limit(1).get() !== undefined
+export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
+  return chunks(hashes).flatMap(chunk => db.select({ hash: optOuts.recipientHash }).from(optOuts)
+    .where(inArray(optOuts.recipientHash, chunk)).all().map(r => r.hash))
 }
 
 /**
@@ -84,10 +84,6 @@ export function endSurveyInvitations (db: DbOrTx, surveyId: string): void {
   db.update(invitations).set({ status: 'expired' })
     .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.status, OPEN_STATUSES))).run()
   db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId)).run()
-}
-
-export function isOptedOut (db: DbOrTx, recipientHash: string): boolean {
-  return db.select().from(optOuts).where(eq(optOuts.recipientHash, recipientHash)).get() !== undefined
 }
 
 /** Records an opt-out (the unsubscribe routes call this); repeating it changes nothing. */

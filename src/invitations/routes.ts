@@ -5,7 +5,7 @@ import { idempotent } from './idempotency.js'
 import {
   BatchInputSchema, BatchResultSchema, IdempotencyHeadersSchema, InvitationInputSchema, InvitationResultSchema, MAX_BATCH
 } from './schemas.js'
-import { assertOpenSurvey, invite, inviteMany } from './service.js'
+import { assertOpenSurvey, invite, inviteMany, summarise } from './service.js'
 
 const tags = ['invitations']
 const problems = { ...authProblems, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema }
@@ -65,7 +65,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       () => {
         const survey = getSurveyRow(tx, id)
         assertOpenSurvey(survey)
-        return { statusCode: 200, body: inviteMany(tx, { secret, publicUrl: config.publicUrl, now }, survey, request.body.invitations) }
+        return { statusCode: 200, body: summarise(inviteMany(tx, { secret, publicUrl: config.publicUrl, now }, survey, request.body.invitations)) }
       },
       body => ({ ...body, items: body.items.map(({ url: _shownOnce, ...item }) => item) })))
     if (answer.replayed) reply.header('idempotent-replayed', 'true')
