@@ -116,6 +116,8 @@ t.test('invariant 3: addresses are erased once an invitation is answered, expire
   t.same(rows(app, `SELECT status, attributes FROM invitations WHERE id = '${lazy.id}'`), [{ status: 'expired', attributes: null }], 'expired on open')
   t.equal(sweep(app.store.db, clock.now()).expired, 1, 'B expires in the sweep')
   t.same(rows(app, 'SELECT email, attributes FROM invitations WHERE email IS NOT NULL OR attributes IS NOT NULL'), [], 'no address or attributes left')
+  const wal = `${app.config.databaseFile}-wal`
+  t.notMatch(existsSync(wal) ? readFileSync(wal).toString('latin1') : '', /erasure-probe/, 'the sweep emptied the write-ahead log, which held the old pages')
 
   // Read the database as someone who copied the file: a logical dump, then the raw bytes.
   await app.close()

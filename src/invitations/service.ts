@@ -1,5 +1,5 @@
 import { coarsenToDay } from '../responses/coarsen.js'
-import type { DbOrTx, Tx } from '../db/client.js'
+import { truncateWal, type Db, type DbOrTx, type Tx } from '../db/client.js'
 import { ConflictError } from '../errors.js'
 import { newId } from '../ids.js'
 import type { SurveyRow } from '../surveys/tables.js'
@@ -166,11 +166,14 @@ export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undef
 
 /**
  * The periodic sweep a worker runs (any interval; links are also expired when opened): ends
- * invitations whose links expired, erasing their addresses, and forgets old idempotency keys.
+ * invitations whose links expired, erasing their addresses, forgets old idempotency keys, and
+ * empties the write-ahead log, which still holds what was erased since the last sweep.
  */
-export function sweep (db: DbOrTx, now: Date): { expired: number, idempotencyKeys: number } {
-  return {
+export function sweep (db: Db, now: Date): { expired: number, idempotencyKeys: number } {
+  const result = {
     expired: repo.expireDue(db, now),
     idempotencyKeys: repo.deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   }
+  truncateWal(db)
+  return result
 }
