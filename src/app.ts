@@ -4,7 +4,9 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
+import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
@@ -17,6 +19,7 @@ import secretPlugin from './plugins/secret.js'
 import securityPlugin from './plugins/security.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
+import respondentRoutes from './respondent/routes.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -26,14 +29,16 @@ export interface AppOptions {
 
 /** Options for the Fastify constructor, shared by the server, the tests and the CLI. */
 export function serverOptions (config: Config, overrides: FastifyServerOptions = {}): FastifyServerOptions {
+  const { logger, ...rest } = overrides
   return {
-    logger: loggerOptions(config),
+    // Logger options given here (a test's level and stream) keep the redacting serializers.
+    logger: typeof logger === 'object' && logger !== null ? { ...loggerOptions(config), ...logger } : logger ?? loggerOptions(config),
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     frameworkErrors,
-    ...overrides
+    ...rest
   }
 }
 
@@ -64,7 +69,10 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
     await v1.register(surveyRoutes)
+    await v1.register(invitationRoutes)
+    await v1.register(eventRoutes)
   }, { prefix: '/v1' })
+  await fastify.register(respondentRoutes)
 }
 
 export default fp(app, { name: 'puls' })

@@ -1,8 +1,11 @@
 import fp from 'fastify-plugin'
-import type { DbOrTx } from '../db/client.js'
+import type { DbOrTx, Tx } from '../db/client.js'
+import { sweep } from '../invitations/service.js'
+import type { InvitationRow } from '../invitations/tables.js'
 import { templatesDir as builtInDir } from '../paths.js'
+import type { SurveyRow } from '../surveys/tables.js'
 import { createComposer, type Composer } from './compose.js'
-import { invitationDelivery } from './delivery.js'
+import { invitationDelivery, invitationMail } from './invitations.js'
 import { mailMetrics } from './metrics.js'
 import { queueReminders } from './reminders.js'
 import { enqueueMail, type QueuedMail } from './repository.js'
@@ -17,7 +20,9 @@ export interface Outbox {
   enqueue: (tx: DbOrTx, mail: QueuedMail) => OutboxRow
   /** Sends everything due now; resolves with how many mails were settled (for tests and tools). */
   flush: () => Promise<number>
-  /** Queues the reminders due now (also run every minute); returns how many. */
+  /** Queues an e-mail invitation's mail in the caller's transaction (the invitations' `InviteContext.mail`). */
+  queueInvitation: (tx: Tx, invitation: InvitationRow, survey: SurveyRow, token: string) => void
+  /** Queues the reminders due now (also done every minute); returns how many. */
   remind: () => number
 }
 
@@ -37,20 +42,25 @@ export const mailerPlugin = fp(async (fastify) => {
 }, { name: 'mailer', dependencies: ['config'] })
 
 // A lease outlasts any one send (the SMTP timeouts in transport.ts); shutdown stays well inside
-// the 10 s grace the server gives the whole close; reminders are due by the day, so a minute is prompt.
+// the 10 s grace the server gives the whole close. Reminders and expiry go by the day, so a
+// minute is prompt enough for the housekeeping round.
 const WORKER = { batchSize: 50, leaseMs: 5 * 60_000, shutdownMs: 5000 }
-const REMIND_EVERY_MS = 60_000
+const HOUSEKEEPING_EVERY_MS = 60_000
 
-/** The durable outbox and its worker, which starts with the service and stops before the database closes. */
+/**
+ * The durable outbox and its worker, which starts with the service and stops before the database
+ * closes; and the minute's housekeeping: invitations past their link's expiry end (their
+ * addresses erased, SPEC §2.3), then due reminders are queued.
+ */
 export const outboxPlugin = fp(async (fastify) => {
-  const { config } = fastify
+  const { config, store, clock } = fastify
   const worker = new OutboxWorker({
-    store: fastify.store,
+    store,
     transport: fastify.mailer,
-    clock: fastify.clock,
+    clock,
     log: fastify.log.child({ component: 'outbox' }),
     hooks: invitationDelivery,
-    observe: mailMetrics(fastify.metrics.registry, fastify.store.db),
+    observe: mailMetrics(fastify.metrics.registry, store.db),
     options: {
       ...WORKER,
       pollMs: config.mailWorker.pollMs,
@@ -64,27 +74,34 @@ export const outboxPlugin = fp(async (fastify) => {
   })
 
   const enqueue = (tx: DbOrTx, mail: QueuedMail): OutboxRow => {
-    const row = enqueueMail(tx, mail, fastify.clock.now())
+    const row = enqueueMail(tx, mail, clock.now())
     worker.wake()
     return row
   }
-  const remind = (): number => queueReminders(fastify.store, { compose, enqueue }, fastify.clock.now())
-  fastify.decorate('outbox', { compose, enqueue, flush: () => worker.flush(), remind } satisfies Outbox)
+  const remind = (): number => queueReminders(store, { compose, enqueue }, clock.now())
+  fastify.decorate('outbox', {
+    compose,
+    enqueue,
+    queueInvitation: (tx, invitation, survey, token) => { enqueue(tx, invitationMail(compose, invitation, survey, token, 'invitation')) },
+    flush: () => worker.flush(),
+    remind
+  } satisfies Outbox)
 
-  let reminders: NodeJS.Timeout | undefined
+  let housekeeping: NodeJS.Timeout | undefined
   fastify.addHook('onReady', async () => {
     worker.start()
-    reminders = setInterval(() => {
+    housekeeping = setInterval(() => {
       try {
+        sweep(store.db, clock.now())
         remind()
       } catch (err) {
-        fastify.log.error({ err }, 'could not queue reminders; trying again in a minute')
+        fastify.log.error({ err }, 'housekeeping failed; trying again in a minute')
       }
-    }, REMIND_EVERY_MS)
-    reminders.unref()
+    }, HOUSEKEEPING_EVERY_MS)
+    housekeeping.unref()
   })
   fastify.addHook('onClose', async () => {
-    clearInterval(reminders)
+    clearInterval(housekeeping)
     await worker.stop()
   })
 }, { name: 'outbox', dependencies: ['config', 'db', 'views', 'mailer', 'metrics'] })

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto'
-import { and, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
+import { and, eq, gt, isNotNull, isNull, notExists, sql } from 'drizzle-orm'
 import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
-import { newSecret } from '../ids.js'
-import { invitations, type InvitationRow } from '../invitations/tables.js'
-import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
+import { newToken } from '../invitations/secrets.js'
+import { invitations, optOuts, type InvitationRow } from '../invitations/tables.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
 import type { Composer } from './compose.js'
+import { invitationMail } from './invitations.js'
 import type { QueuedMail } from './repository.js'
 import type { OutboxRow } from './tables.js'
 
@@ -17,9 +16,9 @@ export interface ReminderDeps {
 }
 
 /**
- * Invitations whose one reminder is due: mailed and delivered (`sent`), not answered, cancelled
- * or expired, never reminded, still holding the address, of an active survey with a reminder,
- * created at least `reminder_after_days` ago.
+ * Invitations whose one reminder is due: mailed and delivered (`sent`), so not answered,
+ * cancelled, failed or expired; never reminded; still holding the address; of an active survey
+ * with a reminder, created at least `reminder_after_days` ago; to someone who has not opted out.
  */
 function dueForReminder (db: DbOrTx, now: Date, limit: number): Array<{ invitation: InvitationRow, survey: SurveyRow }> {
   return db.select({ invitation: invitations, survey: surveys }).from(invitations)
@@ -32,14 +31,15 @@ function dueForReminder (db: DbOrTx, now: Date, limit: number): Array<{ invitati
       gt(invitations.expiresAt, now),
       eq(surveys.status, 'active'),
       isNotNull(surveys.reminderAfterDays),
-      sql`${invitations.createdAt} + ${surveys.reminderAfterDays} * ${DAY_MS} <= ${now.getTime()}`
+      sql`${invitations.createdAt} + ${surveys.reminderAfterDays} * ${DAY_MS} <= ${now.getTime()}`,
+      notExists(db.select({ one: sql`1` }).from(optOuts).where(eq(optOuts.recipientHash, invitations.recipientHash)))
     ))
     .limit(limit).all()
 }
 
 /**
  * Queues the reminders that are due, each in the transaction that gives its invitation a second
- * token (the first one's plain text is long gone; both open the same invitation). The
+ * token: the first one's plain text is long gone, and both open the same invitation. The
  * conditional update makes this safe to run from several places at once: an invitation is
  * reminded once. Returns how many reminders were queued.
  */
@@ -49,24 +49,12 @@ export function queueReminders (store: DbHandle, deps: ReminderDeps, now: Date, 
     const found = store.transaction(tx => {
       const due = dueForReminder(tx, now, batch)
       for (const { invitation, survey } of due) {
-        const token = newSecret(32)
-        const claimed = tx.update(invitations)
-          .set({ reminderTokenHash: createHash('sha256').update(token, 'utf8').digest('hex') })
+        const token = newToken()
+        const claimed = tx.update(invitations).set({ reminderTokenHash: token.hash })
           .where(and(eq(invitations.id, invitation.id), isNull(invitations.reminderTokenHash)))
           .run().changes === 1
-        if (!claimed || invitation.email === null) continue
-        const locale = invitation.locale ?? survey.defaultLocale
-        const mail = deps.compose({
-          purpose: 'reminder',
-          kind: survey.kind,
-          metric: survey.metric,
-          locale,
-          question: withDefaults(survey.question, DEFAULT_QUESTIONS[survey.metric])[locale],
-          token,
-          expiresAt: invitation.expiresAt,
-          caseRef: invitation.caseRef
-        })
-        deps.enqueue(tx, { invitationId: invitation.id, purpose: 'reminder', recipient: invitation.email, ...mail })
+        if (!claimed) continue
+        deps.enqueue(tx, invitationMail(deps.compose, invitation, survey, token.token, 'reminder'))
         queued++
       }
       return due.length

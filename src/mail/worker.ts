@@ -20,9 +20,13 @@ export interface WorkerOptions {
   retry: RetryPolicy
 }
 
-/** What other domains do when a mail is settled, inside the transaction that records it. */
+/** What other domains do around delivery, inside the worker's transactions. */
 export interface DeliveryHooks {
+  /** Before each claim: cancel queued mail that may no longer go out. */
+  beforeClaim?: (tx: Tx, now: Date) => void
+  /** In the transaction that records a mail as sent. */
   sent?: (tx: Tx, mail: OutboxRow, now: Date) => void
+  /** In the transaction that gives a mail up. */
   failed?: (tx: Tx, mail: OutboxRow, now: Date) => void
 }
 
@@ -126,7 +130,10 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const rows = store.transaction(tx => repo.claimDue(tx, now, this.leaseId, new Date(now.getTime() + options.leaseMs), options.batchSize))
+      const rows = store.transaction(tx => {
+        this.deps.hooks?.beforeClaim?.(tx, now)
+        return repo.claimDue(tx, now, this.leaseId, new Date(now.getTime() + options.leaseMs), options.batchSize)
+      })
       if (rows.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       settled += rows.length
