@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Handlebars from 'handlebars'
+import { MESSAGES } from '../i18n/messages.js'
 import type { Locale } from '../schemas.js'
 import { LOCALES } from '../schemas.js'
 import { SCALES, SURVEY_KINDS, type Metric, type SurveyKind } from '../surveys/defaults.js'
@@ -29,7 +30,6 @@ export interface RenderedMail {
 
 interface PurposeStrings { subject: string, intro: string }
 interface MailStrings extends Record<SurveyKind, Record<MailPurpose, PurposeStrings>> {
-  scale: Record<Metric, { low: string, high: string }>
   hint: string
   score_title: string
   open: string
@@ -99,7 +99,8 @@ export function createComposer (opts: ComposerOptions): Composer {
     const s = strings[input.locale]
     const copy = s[input.kind][input.purpose]
     const scale = SCALES[input.metric]
-    const ends = s.scale[input.metric]
+    // The survey page's own words for the ends of the scale, so mail and page say the same.
+    const ends = MESSAGES[input.locale].scaleEnds[input.metric]
     const surveyUrl = `${opts.publicUrl}/s/${input.token}`
     const unsubscribeUrl = `${surveyUrl}/unsubscribe`
     const vars = {
