@@ -20,6 +20,7 @@ import securityPlugin from './plugins/security.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
+import unsubscribeRoutes from './respondent/unsubscribe.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -73,6 +74,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(eventRoutes)
   }, { prefix: '/v1' })
   await fastify.register(respondentRoutes)
+  await fastify.register(unsubscribeRoutes)
 }
 
 export default fp(app, { name: 'puls' })

@@ -102,6 +102,18 @@ export function addOptOut (db: DbOrTx, recipientHash: string, day: string): void
   db.insert(optOuts).values({ recipientHash, createdOn: day }).onConflictDoNothing().run()
 }
 
+/**
+ * After an opt-out: this person's invitations whose mail has not gone out end as `opted_out`,
+ * every address of theirs goes (no survey mail will need it again), and so does their mail
+ * still waiting in the outbox.
+ */
+export function endForOptOut (db: DbOrTx, recipientHash: string): void {
+  db.update(invitations).set({ status: 'opted_out', ...ERASED })
+    .where(and(eq(invitations.recipientHash, recipientHash), eq(invitations.status, 'queued'))).run()
+  db.update(invitations).set({ email: null }).where(eq(invitations.recipientHash, recipientHash)).run()
+  cancelUnsendableMail(db)
+}
+
 export function findIdempotencyKey (db: DbOrTx, keyHash: string, notBefore: Date): typeof idempotencyKeys.$inferSelect | undefined {
   return db.select().from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.keyHash, keyHash), gte(idempotencyKeys.createdAt, notBefore))).get()

@@ -170,6 +170,12 @@ export function summarise (results: InvitationResult[]): BatchResult {
   return { counts, items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) })) }
 }
 
+/** Opts this person out of all survey mail (SPEC §3, unsubscribe), by the keyed hash of their address. */
+export function optOut (tx: Tx, recipientHash: string, now: Date): void {
+  repo.addOptOut(tx, recipientHash, coarsenToDay(now))
+  repo.endForOptOut(tx, recipientHash)
+}
+
 /** A reopened case: its unanswered invitations are cancelled (their links answer 410). */
 export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undefined): Invitation[] {
   return repo.cancelOpenByCaseRef(tx, caseRef, surveyIds).map(toInvitation)
