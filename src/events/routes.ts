@@ -33,7 +33,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
         if (survey === undefined) {
           throw new AppError(404, 'no_active_survey', 'Not Found', `team ${team} has no active post_case survey; create one with POST /v1/surveys`)
         }
-        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitation }, survey, {
+        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, {
           channel: 'email',
           email,
           locale,

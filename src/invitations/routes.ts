@@ -37,7 +37,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       () => {
         const survey = getSurveyRow(tx, id)
         assertOpenSurvey(survey)
-        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitation }, survey, request.body)
+        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, request.body)
         return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
       },
       ({ url: _shownOnce, ...rest }) => rest))
@@ -65,7 +65,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       () => {
         const survey = getSurveyRow(tx, id)
         assertOpenSurvey(survey)
-        return { statusCode: 200, body: summarise(inviteMany(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitation }, survey, request.body.invitations)) }
+        return { statusCode: 200, body: summarise(inviteMany(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, request.body.invitations)) }
       },
       body => ({ ...body, items: body.items.map(({ url: _shownOnce, ...item }) => item) })))
     if (answer.replayed) reply.header('idempotent-replayed', 'true')

@@ -18,10 +18,10 @@ export interface InviteContext {
   publicUrl: string
   now: Date
   /**
-   * Queues an e-mail invitation's mail in the same transaction (the outbox's `queueInvitation`):
-   * the token's plain text exists only now, so the mail is rendered now.
+   * Queues the e-mail invitations' mail in the same transaction (the outbox's `queueInvitations`):
+   * a token's plain text exists only now, so each mail is rendered now.
    */
-  mail: (tx: Tx, invitation: InvitationRow, survey: SurveyRow, token: string) => void
+  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
 }
 
 export function toInvitation (row: InvitationRow): Invitation {
@@ -110,7 +110,7 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
   const hashes = inputs.map(i => i.email === undefined ? null : recipientHash(ctx.secret, i.email))
   const earlier = new Earlier(tx, survey.id, inputs.flatMap(i => i.case_ref ?? []), hashes.filter(h => h !== null))
   const fresh: InvitationRow[] = []
-  const mails: Array<{ row: InvitationRow, token: string }> = []
+  const mails: Array<{ invitation: InvitationRow, token: string }> = []
   const results = inputs.map((input, i): InvitationResult => {
     const existing = earlier.caseRef(input.case_ref)
     if (existing !== undefined && existing.status !== 'cancelled') return { status: 'duplicate', invitation: toInvitation(existing) }
@@ -146,7 +146,7 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
     if (existing === undefined) fresh.push(row)
     else repo.replaceInvitation(tx, row)
     earlier.remember(row, existing)
-    if (token !== undefined && row.channel === 'email') mails.push({ row, token: token.token })
+    if (token !== undefined && row.channel === 'email') mails.push({ invitation: row, token: token.token })
     return {
       status: row.status as Outcome,
       invitation: toInvitation(row),
@@ -155,7 +155,7 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
   })
   repo.insertInvitations(tx, fresh)
   // After the insert: each mail refers to its invitation.
-  for (const { row, token } of mails) ctx.mail(tx, row, survey, token)
+  ctx.mail(tx, survey, mails)
   return results
 }
 

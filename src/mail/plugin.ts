@@ -8,7 +8,7 @@ import { createComposer, type Composer } from './compose.js'
 import { invitationDelivery, invitationMail } from './invitations.js'
 import { mailMetrics } from './metrics.js'
 import { queueReminders } from './reminders.js'
-import { enqueueMail, type QueuedMail } from './repository.js'
+import { enqueueMail, enqueueMails, type QueuedMail } from './repository.js'
 import type { OutboxRow } from './tables.js'
 import { createMailTransport, type MailTransport } from './transport.js'
 import { OutboxWorker } from './worker.js'
@@ -20,8 +20,8 @@ export interface Outbox {
   enqueue: (tx: DbOrTx, mail: QueuedMail) => OutboxRow
   /** Sends everything due now; resolves with how many mails were settled (for tests and tools). */
   flush: () => Promise<number>
-  /** Queues an e-mail invitation's mail in the caller's transaction (the invitations' `InviteContext.mail`). */
-  queueInvitation: (tx: Tx, invitation: InvitationRow, survey: SurveyRow, token: string) => void
+  /** Queues e-mail invitations' mail in the caller's transaction (the invitations' `InviteContext.mail`). */
+  queueInvitations: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
   /** Queues the reminders due now (also done every minute); returns how many. */
   remind: () => number
 }
@@ -82,7 +82,11 @@ export const outboxPlugin = fp(async (fastify) => {
   fastify.decorate('outbox', {
     compose,
     enqueue,
-    queueInvitation: (tx, invitation, survey, token) => { enqueue(tx, invitationMail(compose, invitation, survey, token, 'invitation')) },
+    queueInvitations: (tx, survey, invitations) => {
+      if (invitations.length === 0) return
+      enqueueMails(tx, invitations.map(i => invitationMail(compose, i.invitation, survey, i.token, 'invitation')), clock.now())
+      worker.wake()
+    },
     flush: () => worker.flush(),
     remind
   } satisfies Outbox)

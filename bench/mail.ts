@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import nodemailer from 'nodemailer'
-import app, { serverOptions } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
-import { startSmtp } from '../helpers/smtp.js'
+import app, { serverOptions } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { startSmtp } from '../test/helpers/smtp.js'
 
 // Mail throughput to an SMTP server on 127.0.0.1 (in this process): the outbox end to end
 // (render, queue, claim, send over the pooled transport, record), against nodemailer's pool
@@ -67,10 +67,10 @@ export async function mailBench (opts: { mails?: number } = {}): Promise<BenchRo
       while (smtp.received.length < 2 * mails) await fastify.outbox.flush()
     })
     const rows = [
-      { name: 'mail: nodemailer pool alone (baseline)', ops: mails, seconds: bare },
-      { name: 'mail: outbox send (claim, SMTP, record sent)', ops: mails, seconds: sent },
-      { name: 'mail: render + queue (one transaction)', ops: mails, seconds: queued },
-      { name: 'mail: end to end (render, queue, send)', ops: mails, seconds: queued + sent }
+      { name: 'nodemailer pool alone (baseline)', ops: mails, seconds: bare },
+      { name: 'outbox send (claim, SMTP, record sent)', ops: mails, seconds: sent },
+      { name: 'render + queue (one transaction)', ops: mails, seconds: queued },
+      { name: 'end to end (render, queue, send)', ops: mails, seconds: queued + sent }
     ]
     const baseline = mails / bare
     return rows.map(r => ({ ...r, perSecond: r.ops / r.seconds, ratio: r.ops / r.seconds / baseline }))
@@ -81,9 +81,13 @@ export async function mailBench (opts: { mails?: number } = {}): Promise<BenchRo
   }
 }
 
+/** A markdown table, like the rest of `npm run bench`. */
 export function formatRows (rows: BenchRow[]): string {
-  const lines = rows.map(r => `${r.name.padEnd(48)} ${String(r.ops).padStart(6)} ${r.seconds.toFixed(2).padStart(8)} s ${r.perSecond.toFixed(0).padStart(8)}/s ${r.ratio.toFixed(2).padStart(6)}×`)
-  return [`${'section'.padEnd(48)} ${'ops'.padStart(6)} ${'time'.padStart(10)} ${'rate'.padStart(10)} ${'ratio'.padStart(7)}`, ...lines].join('\n')
+  return [
+    '| mail | mails | time | mails/s | / pool alone |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map(r => `| ${r.name} | ${r.ops} | ${r.seconds.toFixed(2)} s | ${r.perSecond.toFixed(0)} | ${r.ratio.toFixed(2)}× |`)
+  ].join('\n')
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
