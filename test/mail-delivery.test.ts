@@ -1,6 +1,7 @@
 import t from 'tap'
 import { api, build, testClock } from './helpers/build.js'
 import { elements, links } from './helpers/html.js'
+import { captureLogs, leaks } from './helpers/logs.js'
 import { count, createSurvey, invite, rows, submitForm, type App } from './helpers/puls.js'
 import { rawHeader, startSmtp, type ReceivedMail } from './helpers/smtp.js'
 
@@ -136,4 +137,31 @@ t.test('a recipient refused for good: the invitation fails and its address goes'
   await app.outbox.flush()
   t.match(invitationRow(app, id), { status: 'failed', email: null, delivered_on: null })
   t.same(rows(app, 'SELECT state, recipient FROM outbox'), [{ state: 'failed', recipient: null }])
+})
+
+t.test('no address or mailed token reaches the log through the mail flows, at trace level', async t => {
+  const logs = captureLogs()
+  const smtp = await startSmtp(t, { refuse: 1, rejectRecipient: /^gone\./ })
+  const clock = testClock('2026-03-02T09:00:00Z')
+  const app = await build(t, { clock, logger: logs.logger, env: { SMTP_URL: smtp.url, PUBLIC_URL: PUBLIC, MAIL_FROM: 'IT desk <it@puls.example.com>' } })
+  const survey = await createSurvey(app, { reminder_after_days: 1, team: 'it' })
+  const addresses = ['first.leak-probe@example.com', 'gone.leak-probe@example.com', 'event.leak-probe@example.com']
+  await invite(app, survey.id, { email: addresses[0], case_ref: 'L-1' })
+  await invite(app, survey.id, { email: addresses[1], case_ref: 'L-2' })
+  await api(app, { method: 'POST', url: '/v1/events/case-closed', payload: { case_ref: 'L-3', email: addresses[2], team: 'it' } })
+  await app.outbox.flush()
+  clock.set('2026-03-02T09:01:00Z')
+  await app.outbox.flush()
+  clock.set('2026-03-03T09:01:00Z')
+  app.outbox.remind()
+  await app.outbox.flush()
+  await smtp.waitFor(4)
+  const tokens = smtp.received.map(tokenOf)
+  await app.inject({ url: `/s/${tokens[0]}?score=3` })
+  await app.inject({ method: 'POST', url: `/s/${tokens[1]}/unsubscribe`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  await submitForm(app, tokens[0]!, { score: '3' })
+
+  const messages = logs.lines.map(l => (JSON.parse(l) as { msg: string }).msg)
+  t.ok(messages.includes('mail sent') && messages.includes('mail not sent; will retry') && messages.includes('mail given up'), 'the mail flows were logged')
+  t.same(leaks(logs.lines, [...addresses, ...tokens]), [], 'no line holds an address or a token')
 })

@@ -156,8 +156,9 @@ t.test('without SMTP_URL each mail becomes an .eml file, logged without its addr
   t.match(parsed.text, 'http://localhost:3000/s/file-token?score=3')
   t.equal(findMail(app.store.db, id)?.state, 'sent')
 
-  const written = lines.map(l => JSON.parse(l) as { msg: string, file?: string, messageId?: string }).find(l => l.msg.startsWith('mail written'))
-  t.match(written, { file: join(dir, `${id}.eml`), messageId: `<${id}@localhost>` })
+  const written = lines.map(l => JSON.parse(l) as { msg: string, file?: string, mail?: string }).find(l => l.msg.startsWith('mail written'))
+  t.match(written, { file: join(dir, `${id}.eml`), mail: id })
+  t.equal(parsed.messageId, `<${id}@localhost>`, 'the file is the mail: its Message-ID follows the row')
   t.notMatch(lines.join(''), 'eve@example.com', 'the address is never logged')
   t.notMatch(lines.join(''), 'file-token', 'nor the token')
   t.notOk(existsSync(join(dir, `${id}.eml.tmp`)))

@@ -21,7 +21,7 @@ export interface MailTransport {
   /** `smtp` sends to SMTP_URL; `files` writes .eml files to the mail folder. */
   readonly kind: 'smtp' | 'files'
   /** Resolves once the server accepted the mail (or the file is written), rejects otherwise. */
-  send: (mail: OutgoingMail) => Promise<{ messageId: string }>
+  send: (mail: OutgoingMail) => Promise<void>
   /** Closes connections; `force` also ends those in the middle of a delivery. */
   close: (opts?: { force?: boolean }) => void
 }
@@ -51,7 +51,7 @@ function message (mail: OutgoingMail, domain: string): SendMailOptions {
 /**
  * SMTP_URL set: a pooled SMTP transport (a few long-lived connections shared by every send).
  * Unset: each mail becomes an .eml file in the mail folder, so a fresh machine works without a
- * mail server; the log names the file and the Message-ID, never the address.
+ * mail server; the log names the file and the mail's id, never the address.
  */
 export function createMailTransport (config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailDir'>, log: FastifyBaseLogger): MailTransport {
   const domain = senderDomain(config.mailFrom)
@@ -61,10 +61,7 @@ export function createMailTransport (config: Pick<Config, 'smtpUrl' | 'mailFrom'
     const smtp = nodemailer.createTransport({ url: config.smtpUrl, pool: true, maxConnections: 5, maxMessages: 1000, ...SMTP_TIMEOUTS }, defaults)
     return {
       kind: 'smtp',
-      send: async mail => {
-        const info = await smtp.sendMail(message(mail, domain))
-        return { messageId: info.messageId }
-      },
+      send: async mail => { await smtp.sendMail(message(mail, domain)) },
       close: opts => smtp.close(opts)
     }
   }
@@ -80,8 +77,8 @@ export function createMailTransport (config: Pick<Config, 'smtpUrl' | 'mailFrom'
       // Written aside and renamed, so a reader never sees half a message.
       writeFileSync(`${file}.tmp`, info.message as Buffer)
       renameSync(`${file}.tmp`, file)
-      log.info({ file, messageId: info.messageId }, 'mail written to file (SMTP_URL is not set)')
-      return { messageId: info.messageId }
+      // The mail's id, not its Message-ID: `<id@domain>` reads like an address to a log scanner.
+      log.info({ file, mail: mail.id }, 'mail written to file (SMTP_URL is not set)')
     },
     close: () => files.close()
   }

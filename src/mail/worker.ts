@@ -150,7 +150,7 @@ export class OutboxWorker {
       if (row.recipient === null || row.subject === null || row.text === null || row.html === null) {
         throw new Error('the queued message is incomplete')
       }
-      const info = await transport.send({
+      await transport.send({
         id: row.id, to: row.recipient, subject: row.subject, text: row.text, html: row.html, headers: row.headers ?? {}, signal: controller.signal
       })
       // Accepted: record it before anything else can run (see the class comment).
@@ -159,7 +159,7 @@ export class OutboxWorker {
         if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
       }))
       this.deps.observe?.('sent', row.purpose)
-      log.info({ mail: row.id, purpose: row.purpose, messageId: info.messageId, attempts: row.attempts }, 'mail sent')
+      log.info({ mail: row.id, purpose: row.purpose, attempts: row.attempts }, 'mail sent')
     } catch (err) {
       if (controller.signal.aborted) {
         this.record(() => repo.releaseLeases(store.db, this.leaseId, [row.id]))
