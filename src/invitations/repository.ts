@@ -64,7 +64,7 @@ export function markAnswered (db: DbOrTx, id: string, now: Date): boolean {
     .where(and(eq(invitations.id, id), inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, now)))
     .run()
   if (result.changes !== 1) return false
-  cancelUnsendableMail(db)
+  cancelUnsendableMail(db, { invitationIds: [id] })
   return true
 }
 
@@ -73,7 +73,7 @@ export function expireDue (db: DbOrTx, now: Date, id?: string): number {
   const expired = db.update(invitations).set({ status: 'expired', ...ERASED })
     .where(and(inArray(invitations.status, OPEN_STATUSES), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
     .run().changes
-  if (expired > 0) cancelUnsendableMail(db, now)
+  if (expired > 0) cancelUnsendableMail(db, { now })
   return expired
 }
 
@@ -85,7 +85,7 @@ export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: str
       surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
     ))
     .returning().all()
-  if (cancelled.length > 0) cancelUnsendableMail(db)
+  cancelUnsendableMail(db, { invitationIds: cancelled.map(r => r.id) })
   return cancelled
 }
 

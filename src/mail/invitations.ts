@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { invitations, optOuts, type InvitationRow } from '../invitations/tables.js'
 import { coarsenToDay } from '../responses/coarsen.js'
@@ -35,7 +35,7 @@ export function invitationMail (compose: Composer, invitation: InvitationRow, su
  * need for the address: no reminder follows a mail that never arrived.
  */
 export const invitationDelivery: DeliveryHooks = {
-  beforeClaim: (tx, now) => { cancelUnsendableMail(tx, now) },
+  beforeClaim: (tx, now) => { cancelUnsendableMail(tx, { now }) },
   sent: (tx, mail, now) => {
     if (mail.purpose !== 'invitation' || mail.invitationId === null) return
     tx.update(invitations).set({ status: 'sent', deliveredOn: coarsenToDay(now) })
@@ -53,16 +53,23 @@ export const invitationDelivery: DeliveryHooks = {
  * the invitation is no longer `queued` (cancelled, ended), a reminder once its invitation is not
  * `sent` any more (answered, cancelled, expired, survey closed), anything to a person who opted
  * out, and (given `now`) anything past its link's expiry. Called by every write that ends
- * invitations or records an opt-out, and by the worker before each claim. Returns how many.
+ * invitations or records an opt-out (with `invitationIds` when it knows which, so an answer does
+ * not scan the whole queue), and by the worker before each claim. Returns how many.
  */
-export function cancelUnsendableMail (db: DbOrTx, now?: Date): number {
+export function cancelUnsendableMail (db: DbOrTx, opts: { now?: Date, invitationIds?: string[] } = {}): number {
+  const { now, invitationIds } = opts
+  if (invitationIds?.length === 0) return 0
   const expired = now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`
   return db.update(outbox)
     .set({ state: 'cancelled', recipient: null, subject: null, text: null, html: null, headers: null })
-    .where(and(eq(outbox.state, 'pending'), sql`exists (
-      select 1 from ${invitations} i where i.id = ${outbox.invitationId} and (
-        i.status <> case ${outbox.purpose} when 'invitation' then 'queued' else 'sent' end
-        or ${expired}
-        or exists (select 1 from ${optOuts} o where o.recipient_hash = i.recipient_hash)))`))
+    .where(and(
+      eq(outbox.state, 'pending'),
+      invitationIds === undefined ? undefined : inArray(outbox.invitationId, invitationIds),
+      sql`exists (
+        select 1 from ${invitations} i where i.id = ${outbox.invitationId} and (
+          i.status <> case ${outbox.purpose} when 'invitation' then 'queued' else 'sent' end
+          or ${expired}
+          or exists (select 1 from ${optOuts} o where o.recipient_hash = i.recipient_hash)))`
+    ))
     .run().changes
 }
