@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import healthRoutes from './health/routes.js'
 import { loggerOptions } from './logger.js'
@@ -53,6 +54,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
     await v1.register(surveyRoutes)
+    await v1.register(collectorRoutes)
   }, { prefix: '/v1' })
 }
 

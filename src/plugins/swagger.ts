@@ -28,7 +28,8 @@ export default fp(async (fastify) => {
       },
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
-        { name: 'surveys', description: 'Create, read, change and close surveys' }
+        { name: 'surveys', description: 'Create, read, change and close surveys' },
+        { name: 'collectors', description: 'Multi-use anonymous links for places and kiosks: QR codes and printable posters' }
       ]
     },
     transform: jsonSchemaTransform,
