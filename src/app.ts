@@ -9,6 +9,7 @@ import healthRoutes from './health/routes.js'
 import { loggerOptions } from './logger.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
+import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
 import problemsPlugin from './plugins/problems.js'
 import secretPlugin from './plugins/secret.js'
@@ -42,6 +43,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { config: opts.config, clock: opts.clock })
   await fastify.register(dbPlugin)
   await fastify.register(secretPlugin)
+  await fastify.register(cookiesPlugin)
   await fastify.register(problemsPlugin)
   await fastify.register(swaggerPlugin)
   await fastify.register(authPlugin)
