@@ -11,8 +11,11 @@ import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
-import problemsPlugin from './plugins/problems.js'
+import metricsPlugin from './plugins/metrics.js'
+import problemsPlugin, { frameworkErrors } from './plugins/problems.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
 import secretPlugin from './plugins/secret.js'
+import securityPlugin from './plugins/security.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import surveyRoutes from './surveys/routes.js'
@@ -30,6 +33,7 @@ export function serverOptions (config: Config, overrides: FastifyServerOptions =
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
     ...overrides
   }
 }
@@ -45,7 +49,11 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(secretPlugin)
   await fastify.register(cookiesPlugin)
   await fastify.register(problemsPlugin)
+  // Before any route: both act through hooks that must see every route.
+  await fastify.register(securityPlugin)
+  await fastify.register(rateLimitPlugin)
   await fastify.register(swaggerPlugin)
+  await fastify.register(metricsPlugin)
   await fastify.register(authPlugin)
   await fastify.register(viewsPlugin)
   await fastify.register(formbody)

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { createApiKey, revokeApiKey } from './auth/keys.js'
 import { listApiKeys } from './auth/repository.js'
 import { ConfigError, loadConfig } from './config.js'
+import { backupDatabase } from './db/backup.js'
 import { openDatabase, runMigrations } from './db/client.js'
 import { AppError } from './errors.js'
 import { writeOpenApi } from './openapi.js'
@@ -14,6 +15,7 @@ const USAGE = `Usage: npm run puls -- <command>
   keys list                   list API keys (never the keys themselves)
   keys revoke <id>            revoke an API key
   migrate                     apply database migrations (the service also does this at start)
+  backup <file> [--force]     copy the database to <file> while the service runs (--force replaces <file>)
   openapi [--check]           write openapi/openapi.json, or check that it is current
 
 Reads the same environment as the service (DATABASE_URL, PULS_DATA_DIR, …).`
@@ -28,7 +30,12 @@ export async function runCli (argv: string[], env: Record<string, string | undef
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+    options: {
+      name: { type: 'string' },
+      check: { type: 'boolean' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
   })
   const [command, sub, arg] = positionals
   if (values.help === true || command === undefined) {
@@ -46,6 +53,8 @@ export async function runCli (argv: string[], env: Record<string, string | undef
   }
 
   const config = loadConfig(env)
+  if (command === 'backup') return backup(config.databaseFile, sub, values.force === true, io)
+
   const store = openDatabase(config.databaseFile)
   try {
     runMigrations(store)
@@ -84,6 +93,26 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     throw err
   } finally {
     store.close()
+  }
+}
+
+// A backup copies the database as it is: it neither migrates it (a backup is best taken before a
+// migration) nor holds it open longer than the copy takes.
+async function backup (databaseFile: string, target: string | undefined, force: boolean, io: CliIo): Promise<number> {
+  if (target === undefined) {
+    io.err('backup needs a file: npm run puls -- backup <file> [--force]')
+    return 2
+  }
+  try {
+    const { file, pages, bytes } = await backupDatabase(databaseFile, target, { overwrite: force })
+    io.out(`backed up ${databaseFile} to ${file} (${pages} pages, ${(bytes / 1024 / 1024).toFixed(1)} MiB)`)
+    return 0
+  } catch (err) {
+    if (err instanceof AppError) {
+      io.err(err.message)
+      return 1
+    }
+    throw err
   }
 }
 

@@ -18,7 +18,10 @@ const EnvSchema = z.object({
   PULS_DATA_DIR: z.string().min(1).default('./data'),
   PULS_TEMPLATES_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z.stringbool().default(false)
+  TRUST_PROXY: z.stringbool().default(false),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(120),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60)
 })
 
 export interface Config {
@@ -37,6 +40,11 @@ export interface Config {
   templatesDir: string | undefined
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   trustProxy: boolean
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | undefined
+  /** Requests per window, per client and route, on routes that need no API key; 0: no default limit. */
+  rateLimitMax: number
+  rateLimitWindowMs: number
 }
 
 export class ConfigError extends Error {
@@ -82,6 +90,9 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     mailDir: resolve(dataDir, 'mail'),
     templatesDir: e.PULS_TEMPLATES_DIR === undefined ? undefined : resolve(e.PULS_TEMPLATES_DIR),
     logLevel: e.LOG_LEVEL,
-    trustProxy: e.TRUST_PROXY
+    trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000
   }
 }

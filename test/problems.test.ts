@@ -32,3 +32,14 @@ t.test('oversized bodies are refused with 413', async t => {
   t.equal(res.statusCode, 413)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
 })
+
+t.test('URLs the router cannot read are problems too, and are not echoed', async t => {
+  const app = await build(t)
+  for (const [url, status] of [['/v1/surveys/%E0%A4%A', 400], ['/s/secret-token-abc%', 400], [`/v1/surveys/${'x'.repeat(200)}`, 414]] as const) {
+    const res = await api(app, { url })
+    t.equal(res.statusCode, status, url.slice(0, 30))
+    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.match(res.json(), { status, title: String, detail: String, code: /^fst_err_/ })
+    t.notMatch(res.body, /secret-token|xxxx|%E0/, 'the URL is not quoted back')
+  }
+})

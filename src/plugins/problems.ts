@@ -64,6 +64,22 @@ export function sendProblem (reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
+/**
+ * Fastify's answers for URLs it cannot route (bad percent-encoding, an over-long path segment),
+ * as problems too; its own would be plain JSON quoting the URL, which may carry a token.
+ * Passed to the Fastify constructor as `frameworkErrors` (src/app.ts serverOptions).
+ */
+export function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 500
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed')
+    sendProblem(reply, problem(500, 'internal_error', `An internal error occurred. Quote request id ${request.id} when reporting it.`, { request_id: request.id }))
+    return
+  }
+  const detail = status === 414 ? 'a segment of the URL path is too long' : 'the URL is not validly percent-encoded'
+  sendProblem(reply, problem(status, error.code.toLowerCase(), detail))
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import { projectRoot } from '../paths.js'
+import { DOCS_CSP } from './security.js'
 
 const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
 
@@ -28,6 +29,7 @@ export default fp(async (fastify) => {
       },
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'operations', description: 'Metrics for monitoring' },
         { name: 'surveys', description: 'Create, read, change and close surveys' },
         { name: 'collectors', description: 'Multi-use anonymous links for places and kiosks: QR codes and printable posters' }
       ]
@@ -35,7 +37,8 @@ export default fp(async (fastify) => {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject
   })
-  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  // swagger-ui replaces the strict page policy with its own, on /docs and /docs/* only.
+  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { layout: 'BaseLayout' } })
 
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }, { name: 'swagger' })

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type InjectOptions, type LightMyRequestResponse } from 'fastify'
 import app, { serverOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import { loggerOptions } from '../../src/logger.js'
 import type { Clock } from '../../src/plugins/config.js'
 
 export const API_KEY = 'test-bootstrap-key-0123456789'
@@ -14,8 +15,10 @@ export interface BuildOptions {
   clock?: Clock
   /** Reuse a data folder, e.g. to restart the service on the same database. */
   dataDir?: string
-  /** Fastify logger options; silent unless a test wants to read the log. */
+  /** Fastify logger options over the service's own (level, stream); silent unless a test reads the log. */
   logger?: object | boolean
+  /** Test-only routes, registered inside the app's scope after it (e.g. a page probe). */
+  routes?: FastifyPluginAsync
 }
 
 /** A test clock: starts at `start` and moves only when told. */
@@ -34,8 +37,11 @@ interface Tap { teardown: (fn: () => unknown) => void }
 export async function build (t: Tap, opts: BuildOptions = {}): Promise<FastifyInstance & { dataDir: string }> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'puls-test-'))
   const config = loadConfig({ PULS_DATA_DIR: dataDir, PULS_API_KEY: API_KEY, LOG_LEVEL: 'silent', ...opts.env })
-  const fastify = Fastify(serverOptions(config, opts.logger === undefined ? {} : { logger: opts.logger }))
+  // A test's logger options go on top of the real ones, so its log is redacted as in production.
+  const logger = typeof opts.logger === 'object' ? { ...loggerOptions(config), ...opts.logger } : opts.logger
+  const fastify = Fastify(serverOptions(config, logger === undefined ? {} : { logger }))
   await fastify.register(app, { config, clock: opts.clock })
+  if (opts.routes !== undefined) await fastify.register(opts.routes)
   await fastify.ready()
   t.teardown(async () => {
     await fastify.close()

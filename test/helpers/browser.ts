@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+
+// Debian's chromium (.ci/apt-packages): playwright-core never downloads a browser of its own.
+export const CHROMIUM = '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+interface Tap { teardown: (fn: () => unknown) => void }
+
+/** A headless Chromium, closed when the test ends. */
+export async function launch (t: Tap): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 })
+  t.teardown(() => browser.close())
+  return browser
+}
+
+/** A phone-sized context (a 390×844 touch screen, like a mid-size phone) in `locale`. */
+export function phone (browser: Browser, opts: BrowserContextOptions = {}): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'en',
+    ...opts
+  })
+}
+
+/**
+ * Console errors and uncaught page errors, which is where the browser reports what the
+ * Content-Security-Policy blocked ("Refused to load/apply/execute …"). The 404 for the
+ * /favicon.ico a browser asks for on its own is left out: no page links to it.
+ */
+export function pageErrors (page: Page): string[] {
+  const errors: string[] = []
+  page.on('console', message => {
+    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) errors.push(message.text())
+  })
+  page.on('pageerror', error => errors.push(error.message))
+  return errors
+}
+
+export interface AxeViolation { id: string, impact: string, help: string, nodes: string[] }
+
+/**
+ * Runs axe-core on the page and returns its serious and critical violations. The source goes in
+ * through the DevTools protocol (page.evaluate), which the page's CSP does not govern, so the
+ * page is checked exactly as served.
+ */
+export async function axe (page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(axeSource)
+  const violations = await page.evaluate(async () => {
+    const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ['violations'] })
+    return (result.violations as Array<{ id: string, impact: string | null, help: string, nodes: Array<{ target: unknown[] }> }>)
+      .map(v => ({ id: v.id, impact: v.impact ?? 'unknown', help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }))
+  })
+  return violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+}

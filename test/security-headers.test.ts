@@ -1,0 +1,99 @@
+import t, { type Test } from 'tap'
+import { API_KEY, build } from './helpers/build.js'
+import { withProbePage } from './helpers/pages.js'
+
+type App = Awaited<ReturnType<typeof build>>
+
+// Every HTML page Puls serves, one line each. `policy` says which CSP it must carry: `page` for
+// our own pages (strict, nonce-only styles, no scripts), `docs` for swagger-ui at /docs only.
+const PAGES: Array<{ name: string, url: (app: App) => Promise<string> | string, policy: 'page' | 'docs' }> = [
+  { name: 'a page rendered by the views plugin', url: () => '/test/page', policy: 'page' },
+  { name: 'the API docs', url: () => '/docs/', policy: 'docs' }
+]
+
+// JSON answers of every kind: success, problem, unauthenticated, unknown route.
+const JSON_ROUTES: Array<{ name: string, url: string, auth?: boolean, status: number }> = [
+  { name: 'liveness', url: '/healthz', status: 200 },
+  { name: 'readiness', url: '/readyz', status: 200 },
+  { name: 'the OpenAPI document', url: '/openapi.json', status: 200 },
+  { name: 'a /v1 list', url: '/v1/surveys', auth: true, status: 200 },
+  { name: 'a /v1 route without a key', url: '/v1/surveys', status: 401 },
+  { name: 'a /v1 validation problem', url: '/v1/surveys?limit=0', auth: true, status: 400 },
+  { name: 'an unknown route', url: '/nope', status: 404 }
+]
+
+function directives (header: string | undefined): Map<string, string[]> {
+  return new Map((header ?? '').split(';').map(d => d.trim().split(/\s+/)).filter(d => d[0] !== '').map(([name, ...values]) => [name!, values]))
+}
+
+/** Headers every answer carries, HTML or not. */
+function basicHeaders (t: Test, headers: Record<string, unknown>, name: string): void {
+  t.equal(headers['x-content-type-options'], 'nosniff', `${name}: nosniff`)
+  t.equal(headers['x-frame-options'], 'DENY', `${name}: no framing`)
+  t.equal(headers['referrer-policy'], 'no-referrer', `${name}: a token in the URL never leaks as a Referer`)
+  t.match(headers['strict-transport-security'], /max-age=\d+/, `${name}: HSTS`)
+  t.equal(headers['cross-origin-opener-policy'], 'same-origin', `${name}: COOP`)
+  t.equal(headers['cross-origin-resource-policy'], 'same-origin', `${name}: CORP`)
+  t.notOk('x-powered-by' in headers, `${name}: no X-Powered-By`)
+  const csp = directives(headers['content-security-policy'] as string | undefined)
+  t.same(csp.get('default-src'), ["'none'"], `${name}: default-src 'none'`)
+  t.same(csp.get('frame-ancestors'), ["'none'"], `${name}: frame-ancestors 'none'`)
+}
+
+t.test('every HTML page carries the security headers and its Content-Security-Policy', async t => {
+  const app = await build(t, withProbePage())
+  for (const page of PAGES) {
+    const url = await page.url(app)
+    const res = await app.inject({ url })
+    t.equal(res.statusCode, 200, `${page.name} answers`)
+    t.match(res.headers['content-type'], /^text\/html/, `${page.name} is HTML`)
+    basicHeaders(t, res.headers, page.name)
+    const csp = directives(res.headers['content-security-policy'] as string)
+    t.same(csp.get('base-uri'), ["'none'"], `${page.name}: base-uri 'none'`)
+    t.same(csp.get('form-action'), ["'self'"], `${page.name}: form-action 'self'`)
+    t.same(csp.get('img-src'), ["'self'", 'data:'], `${page.name}: img-src 'self' data:`)
+    const all = [...csp.values()].flat()
+    t.notOk(all.some(v => /unsafe|\*|https?:/.test(v)), `${page.name}: no unsafe-*, wildcard or remote source`)
+
+    if (page.policy === 'page') {
+      // Scripts: only a per-request nonce no template uses, so no script runs at all.
+      t.match(csp.get('script-src'), [/^'nonce-[0-9a-f]{32}'$/], `${page.name}: script-src is a nonce only`)
+      t.equal(csp.get('script-src')?.length, 1)
+      t.match(csp.get('style-src'), [/^'nonce-[0-9a-f]{32}'$/], `${page.name}: style-src is a nonce only`)
+      t.equal(csp.get('style-src')?.length, 1)
+      const styleNonce = /^'nonce-(.+)'$/.exec(csp.get('style-src')![0]!)![1]
+      const styles = [...res.body.matchAll(/<style([^>]*)>/g)].map(m => m[1])
+      t.ok(styles.length > 0, `${page.name} has its stylesheet`)
+      for (const attrs of styles) t.equal(attrs, ` nonce="${styleNonce}"`, `${page.name}: every <style> carries this response's nonce`)
+      t.notMatch(res.body, /<script/i, `${page.name}: no script element`)
+      t.notMatch(res.body, /\sstyle=|\son[a-z]+=/i, `${page.name}: no inline style or event attribute (the CSP would block it)`)
+      const again = await app.inject({ url })
+      t.not(again.headers['content-security-policy'], res.headers['content-security-policy'], `${page.name}: a fresh nonce per response`)
+    } else {
+      t.same(csp.get('script-src'), ["'self'"], `${page.name}: scripts from Puls only`)
+      t.same(csp.get('style-src'), ["'self'"], `${page.name}: styles from Puls only`)
+      t.same(csp.get('connect-src'), ["'self'"], `${page.name}: fetches to Puls only`)
+    }
+  }
+})
+
+t.test('the looser docs policy stays on /docs', async t => {
+  const app = await build(t)
+  const docs = directives((await app.inject({ url: '/docs/static/swagger-ui.css' })).headers['content-security-policy'] as string)
+  t.same(docs.get('script-src'), ["'self'"], 'docs assets carry the docs policy')
+  for (const url of ['/openapi.json', '/healthz', '/nope', '/docsx']) {
+    const csp = directives((await app.inject({ url })).headers['content-security-policy'] as string)
+    t.notOk(csp.has('connect-src'), `${url} does not get the docs policy`)
+    t.match(csp.get('script-src'), [/^'nonce-/], `${url} has the strict policy`)
+  }
+})
+
+t.test('JSON answers carry the basic security headers', async t => {
+  const app = await build(t)
+  for (const route of JSON_ROUTES) {
+    const res = await app.inject({ url: route.url, headers: route.auth === true ? { authorization: `Bearer ${API_KEY}` } : {} })
+    t.equal(res.statusCode, route.status, `${route.name}: status`)
+    t.match(res.headers['content-type'], /^application\/(problem\+)?json/, `${route.name}: JSON`)
+    basicHeaders(t, res.headers, route.name)
+  }
+})
