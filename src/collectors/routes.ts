@@ -104,11 +104,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     const { collector, survey } = collectors.getOpenCollector(db, request.params.id)
     const url = collectors.collectorUrl(publicUrl, collector.token)
     const text = POSTER_MESSAGES[collector.locale]
+    const question = toSurvey(survey).question[collector.locale]
     return reply.view('pages/poster', {
       lang: collector.locale,
       title: `${text.heading} · ${collector.label}`,
       text,
-      question: toSurvey(survey).question[collector.locale],
+      question,
+      long: question.length > 140 || collector.label.length > 100,
       label: collector.label,
       url,
       // Our own SVG from the QR library, holding only paths: safe to inline unescaped.
