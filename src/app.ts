@@ -5,7 +5,9 @@ import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
+import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
@@ -18,6 +20,7 @@ import secretPlugin from './plugins/secret.js'
 import securityPlugin from './plugins/security.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
+import respondentRoutes from './respondent/routes.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -27,14 +30,16 @@ export interface AppOptions {
 
 /** Options for the Fastify constructor, shared by the server, the tests and the CLI. */
 export function serverOptions (config: Config, overrides: FastifyServerOptions = {}): FastifyServerOptions {
+  const { logger, ...rest } = overrides
   return {
-    logger: loggerOptions(config),
+    // Logger options given here (a test's level and stream) keep the redacting serializers.
+    logger: typeof logger === 'object' && logger !== null ? { ...loggerOptions(config), ...logger } : logger ?? loggerOptions(config),
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     frameworkErrors,
-    ...overrides
+    ...rest
   }
 }
 
@@ -64,8 +69,11 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
     await v1.register(surveyRoutes)
+    await v1.register(invitationRoutes)
+    await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
   }, { prefix: '/v1' })
+  await fastify.register(respondentRoutes)
 }
 
 export default fp(app, { name: 'puls' })

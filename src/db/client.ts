@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
+import { sql } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { migrationsDir } from '../paths.js'
@@ -55,4 +56,13 @@ function appliedMigrations (sqlite: Database.Database): number {
   } catch {
     return 0
   }
+}
+
+/**
+ * Copies the write-ahead log into the database file and empties it. Until then the -wal file
+ * beside the database still holds old versions of changed pages, erased addresses included
+ * (SPEC §2.3). Best effort: a reader in another process may hold it back until the next call.
+ */
+export function truncateWal (db: Db): void {
+  db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`)
 }

@@ -3,6 +3,9 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 import { surveys } from '../surveys/tables.js'
 
 export const INVITATION_STATUSES = ['queued', 'sent', 'failed', 'throttled', 'opted_out', 'answered', 'expired', 'cancelled'] as const
+export type InvitationStatus = typeof INVITATION_STATUSES[number]
+/** Statuses in which the invitation's link can still be answered. */
+export const OPEN_STATUSES = ['queued', 'sent', 'failed'] as const satisfies readonly InvitationStatus[]
 
 // An invitation knows whom to ask, never what they answered (SPEC §2). `email` and `attributes`
 // are erased (set to null) once it ends: answered, expired, cancelled or its survey closed.
@@ -33,3 +36,25 @@ export const invitations = sqliteTable('invitations', {
 
 export type InvitationRow = typeof invitations.$inferSelect
 export type NewInvitationRow = typeof invitations.$inferInsert
+
+// Whoever opted out of survey mail, known only by the keyed hash of the address (SPEC §2.3):
+// the table cannot be read back into a list of people.
+export const optOuts = sqliteTable('opt_outs', {
+  recipientHash: text('recipient_hash').primaryKey(),
+  /** UTC day of the opt-out. */
+  createdOn: text('created_on').notNull()
+})
+
+// Replays of a request with the same `Idempotency-Key` answer what the first one answered, for
+// 24 hours. Key and request are kept as HMACs: the table holds no address and no token, and the
+// stored answer leaves out a link invitation's URL (it is shown once).
+export const idempotencyKeys = sqliteTable('idempotency_keys', {
+  keyHash: text('key_hash').primaryKey(),
+  /** HMAC of method, path and validated body: the same key with another request is refused. */
+  fingerprint: text('fingerprint').notNull(),
+  statusCode: integer('status_code').notNull(),
+  body: text('body', { mode: 'json' }).$type<unknown>().notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull()
+}, t => [
+  index('idempotency_keys_created_idx').on(t.createdAt)
+])

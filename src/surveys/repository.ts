@@ -34,3 +34,15 @@ export function listSurveys (db: DbOrTx, filter: SurveyFilter, limit: number): S
 export function updateSurvey (db: DbOrTx, id: string, changes: Partial<NewSurveyRow>): SurveyRow | undefined {
   return db.update(surveys).set(changes).where(eq(surveys.id, id)).returning().get()
 }
+
+/** The team's newest active survey of a kind: the one the ticketing hook invites to. */
+export function findActiveSurveyOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): SurveyRow | undefined {
+  return db.select().from(surveys)
+    .where(and(eq(surveys.team, team), eq(surveys.kind, kind), eq(surveys.status, 'active')))
+    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(1).get()
+}
+
+export function surveyIdsOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): string[] {
+  return db.select({ id: surveys.id }).from(surveys)
+    .where(and(eq(surveys.team, team), eq(surveys.kind, kind))).all().map(r => r.id)
+}

@@ -43,11 +43,12 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Change or close a survey',
+      description: 'Closing ends the survey\'s open invitations and erases every invitation\'s address and attributes, in the same transaction.',
       params: IdParamsSchema,
       body: UpdateSurveySchema,
       response: { 200: SurveySchema, ...authProblems, 404: ProblemSchema, 409: ProblemSchema }
     }
-  }, async (request) => surveys.updateSurvey(db, request.params.id, request.body, fastify.clock.now()))
+  }, async (request) => fastify.store.transaction(tx => surveys.updateSurvey(tx, request.params.id, request.body, fastify.clock.now())))
 }
 
 export default routes

@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../db/client.js'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
+import { endSurveyInvitations } from '../invitations/repository.js'
 import { decodeCursor, encodeCursor } from '../schemas.js'
 import {
   DEFAULT_COMMENT_PROMPT, DEFAULT_MIN_COMMENT_GROUP_SIZE, DEFAULT_MIN_GROUP_SIZE, DEFAULT_QUESTIONS,
@@ -116,5 +117,9 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
     closedAt: input.status === 'closed' ? now : null
   }
   checkCoherent(next)
-  return toSurvey(repo.updateSurvey(db, id, next)!)
+  const updated = repo.updateSurvey(db, id, next)!
+  // SPEC §2.3: addresses go when the survey closes. Callers run this in one transaction, so a
+  // survey is never closed with addresses left behind.
+  if (updated.status === 'closed') endSurveyInvitations(db, id)
+  return toSurvey(updated)
 }

@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { AppError } from '../errors.js'
+import { idempotent } from '../invitations/idempotency.js'
+import { IdempotencyHeadersSchema, InvitationResultSchema } from '../invitations/schemas.js'
+import { cancelCase, invite } from '../invitations/service.js'
+import { authProblems, ProblemSchema } from '../schemas.js'
+import { findActiveSurveyOfTeam, surveyIdsOfTeam } from '../surveys/repository.js'
+import { CaseClosedSchema, CaseReopenedResultSchema, CaseReopenedSchema } from './schemas.js'
+
+const tags = ['events']
+
+// Hooks for the ticketing system (SPEC §1 flow 1). Retries are expected: both are idempotent.
+const routes: FastifyPluginAsyncZod = async (fastify) => {
+  const { store, secret, config, clock } = fastify
+
+  fastify.post('/events/case-closed', {
+    schema: {
+      tags,
+      summary: 'A case was closed: invite its requester',
+      description: 'Invites by e-mail to the team\'s active `post_case` survey (the newest, if there are several). ' +
+        'Same rules and answers as `POST /v1/surveys/{id}/invitations`; 404 when the team has no active post_case survey.',
+      headers: IdempotencyHeadersSchema,
+      body: CaseClosedSchema,
+      response: { 200: InvitationResultSchema, 201: InvitationResultSchema, ...authProblems, 404: ProblemSchema, 422: ProblemSchema }
+    }
+  }, async (request, reply) => {
+    const now = clock.now()
+    const { case_ref: caseRef, email, team, agent, category, locale, attributes } = request.body
+    const answer = store.transaction(tx => idempotent(tx, secret, request.headers['idempotency-key'],
+      `POST /v1/events/case-closed ${JSON.stringify(request.body)}`, now,
+      () => {
+        const survey = findActiveSurveyOfTeam(tx, team, 'post_case')
+        if (survey === undefined) {
+          throw new AppError(404, 'no_active_survey', 'Not Found', `team ${team} has no active post_case survey; create one with POST /v1/surveys`)
+        }
+        const result = invite(tx, { secret, publicUrl: config.publicUrl, now }, survey, {
+          channel: 'email',
+          email,
+          locale,
+          case_ref: caseRef,
+          attributes: { ...attributes, team, ...(agent === undefined ? {} : { agent }), ...(category === undefined ? {} : { category }) }
+        })
+        return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
+      },
+      body => body))
+    if (answer.replayed) reply.header('idempotent-replayed', 'true')
+    return reply.code(answer.statusCode as 200 | 201).send(answer.body)
+  })
+
+  fastify.post('/events/case-reopened', {
+    schema: {
+      tags,
+      summary: 'A case was reopened: cancel its unanswered invitation',
+      description: 'Its link then answers 410 and no reminder goes out. Answered invitations stay answered. ' +
+        'If the case closes again, `case-closed` arms the same invitation anew.',
+      body: CaseReopenedSchema,
+      response: { 200: CaseReopenedResultSchema, ...authProblems }
+    }
+  }, async (request) => {
+    const { case_ref: caseRef, team } = request.body
+    const invitations = store.transaction(tx => cancelCase(tx, caseRef, team === undefined ? undefined : surveyIdsOfTeam(tx, team, 'post_case')))
+    return { cancelled: invitations.length, invitations }
+  })
+}
+
+export default routes

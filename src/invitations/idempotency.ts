@@ -1,0 +1,36 @@
+import type { Tx } from '../db/client.js'
+import { AppError } from '../errors.js'
+import * as repo from './repository.js'
+import { keyedDigest } from './secrets.js'
+
+/** How long a key is remembered; a retry after that is a new request. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+
+export interface Answer<T> { statusCode: number, body: T }
+
+/**
+ * Runs `run` once per `Idempotency-Key`: a retry of the same request answers the stored result
+ * and changes nothing; the same key with a different request is refused (422). Call it inside
+ * the IMMEDIATE transaction that does the work, so that two racing retries cannot both run.
+ * `forReplay` removes what must be shown only once (a link's URL) from the stored copy.
+ */
+export function idempotent<T> (
+  tx: Tx, secret: Buffer, key: string | undefined, request: string, now: Date,
+  run: () => Answer<T>, forReplay: (body: T) => T
+): Answer<T> & { replayed: boolean } {
+  if (key === undefined) return { ...run(), replayed: false }
+  const keyHash = keyedDigest(secret, 'idempotency-key', key)
+  const fingerprint = keyedDigest(secret, 'idempotency-request', request)
+  const stored = repo.findIdempotencyKey(tx, keyHash, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
+  if (stored !== undefined) {
+    if (stored.fingerprint !== fingerprint) {
+      throw new AppError(422, 'idempotency_key_reused', 'Unprocessable Content',
+        'this Idempotency-Key was used for a different request in the last 24 hours; use a new key for a new request',
+        [{ path: 'headers.idempotency-key', message: 'was used for a different request' }])
+    }
+    return { statusCode: stored.statusCode, body: stored.body as T, replayed: true }
+  }
+  const answer = run()
+  repo.saveIdempotencyKey(tx, { keyHash, fingerprint, statusCode: answer.statusCode, body: forReplay(answer.body), createdAt: now })
+  return { ...answer, replayed: false }
+}

@@ -1,0 +1,107 @@
+import { and, eq, gt, gte, inArray, lt, lte } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client.js'
+import {
+  idempotencyKeys, invitations, OPEN_STATUSES, optOuts,
+  type InvitationRow
+} from './tables.js'
+
+// Queries only; the rules live in service.ts. Every write that ends an invitation erases its
+// address and attributes in the same statement (SPEC §2.3).
+const ERASED = { email: null, attributes: null }
+
+// SQLite binds at most 32,766 parameters per statement; 500 rows of 13 columns stay far below.
+const CHUNK = 500
+function chunks<T> (items: T[]): T[][] {
+  const out = []
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK))
+  return out
+}
+
+export function insertInvitations (db: DbOrTx, rows: InvitationRow[]): void {
+  for (const chunk of chunks(rows)) db.insert(invitations).values(chunk).run()
+}
+
+/** Re-arms a cancelled invitation (its case was reopened and closed again) with new values. */
+export function replaceInvitation (db: DbOrTx, row: InvitationRow): void {
+  db.update(invitations).set(row).where(and(eq(invitations.id, row.id), eq(invitations.status, 'cancelled'))).run()
+}
+
+export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
+  return db.select().from(invitations).where(eq(invitations.id, id)).get()
+}
+
+export function findByTokenHash (db: DbOrTx, tokenHash: string): InvitationRow | undefined {
+  return db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).get()
+}
+
+export function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): InvitationRow[] {
+  return chunks(caseRefs).flatMap(chunk => db.select().from(invitations)
+    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.caseRef, chunk))).all())
+}
+
+/** Every invitation of this survey to these recipients, oldest first. */
+export function findByRecipients (db: DbOrTx, surveyId: string, hashes: string[]): InvitationRow[] {
+  return chunks(hashes).flatMap(chunk => db.select().from(invitations)
+    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.recipientHash, chunk)))
+    .orderBy(invitations.createdAt, invitations.id).all())
+}
+
+export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
+  return chunks(hashes).flatMap(chunk => db.select({ hash: optOuts.recipientHash }).from(optOuts)
+    .where(inArray(optOuts.recipientHash, chunk)).all().map(r => r.hash))
+}
+
+/**
+ * Marks an open, unexpired invitation answered and erases what identified its recipient, in one
+ * conditional statement: of any number of concurrent submits, exactly one changes the row.
+ */
+export function markAnswered (db: DbOrTx, id: string, now: Date): boolean {
+  const result = db.update(invitations).set({ status: 'answered', ...ERASED })
+    .where(and(eq(invitations.id, id), inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, now)))
+    .run()
+  return result.changes === 1
+}
+
+/** Ends every open invitation whose link has expired by `now`; returns how many. */
+export function expireDue (db: DbOrTx, now: Date, id?: string): number {
+  return db.update(invitations).set({ status: 'expired', ...ERASED })
+    .where(and(inArray(invitations.status, OPEN_STATUSES), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
+    .run().changes
+}
+
+/** Cancels the open invitations of a case (it was reopened); returns them. */
+export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
+  return db.update(invitations).set({ status: 'cancelled', ...ERASED })
+    .where(and(
+      eq(invitations.caseRef, caseRef), inArray(invitations.status, OPEN_STATUSES),
+      surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
+    ))
+    .returning().all()
+}
+
+/** A survey closed: its open invitations end and every address and attribute set of it goes. */
+export function endSurveyInvitations (db: DbOrTx, surveyId: string): void {
+  db.update(invitations).set({ status: 'expired' })
+    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.status, OPEN_STATUSES))).run()
+  db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId)).run()
+}
+
+/** Records an opt-out (the unsubscribe routes call this); repeating it changes nothing. */
+export function addOptOut (db: DbOrTx, recipientHash: string, day: string): void {
+  db.insert(optOuts).values({ recipientHash, createdOn: day }).onConflictDoNothing().run()
+}
+
+export function findIdempotencyKey (db: DbOrTx, keyHash: string, notBefore: Date): typeof idempotencyKeys.$inferSelect | undefined {
+  return db.select().from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.keyHash, keyHash), gte(idempotencyKeys.createdAt, notBefore))).get()
+}
+
+export function saveIdempotencyKey (db: DbOrTx, row: typeof idempotencyKeys.$inferInsert): void {
+  db.insert(idempotencyKeys).values(row)
+    .onConflictDoUpdate({ target: idempotencyKeys.keyHash, set: { fingerprint: row.fingerprint, statusCode: row.statusCode, body: row.body, createdAt: row.createdAt } })
+    .run()
+}
+
+export function deleteIdempotencyKeysBefore (db: DbOrTx, before: Date): number {
+  return db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run().changes
+}

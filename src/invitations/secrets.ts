@@ -1,0 +1,34 @@
+import { createHash, createHmac } from 'node:crypto'
+import { newSecret } from '../ids.js'
+
+/**
+ * The one secret in a survey link: 256 bits from the CSPRNG, base64url. Only its SHA-256 is
+ * stored, so a copy of the database cannot be used to answer in anyone's name.
+ */
+export function newToken (): { token: string, hash: string } {
+  const token = newSecret(32)
+  return { token, hash: hashToken(token) }
+}
+
+export function hashToken (token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex')
+}
+
+/** Addresses differ only in case and surrounding space as people type them; one person, one hash. */
+export function normaliseAddress (email: string): string {
+  return email.trim().toLowerCase()
+}
+
+/**
+ * Who an invitation went to, as throttling and opt-out need it and nothing more (SPEC §2.3):
+ * HMAC-SHA256 under PULS_SECRET, so the address cannot be recovered or confirmed by hashing a
+ * guess without the secret.
+ */
+export function recipientHash (secret: Buffer, email: string): string {
+  return createHmac('sha256', secret).update(`recipient:${normaliseAddress(email)}`, 'utf8').digest('hex')
+}
+
+/** A keyed digest for anything else that must be matched but not read back (idempotency keys). */
+export function keyedDigest (secret: Buffer, purpose: string, value: string): string {
+  return createHmac('sha256', secret).update(`${purpose}:${value}`, 'utf8').digest('hex')
+}

@@ -1,0 +1,179 @@
+import { coarsenToDay } from '../responses/coarsen.js'
+import { truncateWal, type Db, type DbOrTx, type Tx } from '../db/client.js'
+import { ConflictError } from '../errors.js'
+import { newId } from '../ids.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import { IDEMPOTENCY_TTL_MS } from './idempotency.js'
+import * as repo from './repository.js'
+import type { BatchResult, Invitation, InvitationInput, InvitationResult, Outcome } from './schemas.js'
+import { OUTCOMES } from './schemas.js'
+import { newToken, recipientHash } from './secrets.js'
+import type { InvitationRow } from './tables.js'
+
+const DAY_MS = 86_400_000
+
+export interface InviteContext {
+  /** The HMAC key (PULS_SECRET). */
+  secret: Buffer
+  publicUrl: string
+  now: Date
+}
+
+export function toInvitation (row: InvitationRow): Invitation {
+  return {
+    id: row.id,
+    survey_id: row.surveyId,
+    channel: row.channel,
+    status: row.status,
+    locale: row.locale,
+    case_ref: row.caseRef,
+    created_at: row.createdAt.toISOString(),
+    expires_at: row.expiresAt.toISOString(),
+    delivered_on: row.deliveredOn
+  }
+}
+
+export function surveyUrl (publicUrl: string, token: string): string {
+  return `${publicUrl}/s/${token}`
+}
+
+export function assertOpenSurvey (survey: SurveyRow): void {
+  if (survey.status === 'closed') {
+    throw new ConflictError('survey_closed', `survey ${survey.id} is closed and takes no invitations`)
+  }
+}
+
+/**
+ * What the rules need to know about earlier invitations of one survey, loaded once for a whole
+ * request (three IN-queries per 500 items, not three queries per item) and kept current as the
+ * request adds invitations, so that repeats inside one batch are judged like repeats across calls.
+ */
+class Earlier {
+  private readonly byCaseRef = new Map<string, InvitationRow>()
+  private readonly byRecipient = new Map<string, InvitationRow[]>()
+  private readonly optedOut: Set<string>
+
+  constructor (tx: DbOrTx, surveyId: string, caseRefs: string[], hashes: string[]) {
+    for (const row of repo.findByCaseRefs(tx, surveyId, [...new Set(caseRefs)])) this.byCaseRef.set(row.caseRef!, row)
+    for (const row of repo.findByRecipients(tx, surveyId, [...new Set(hashes)])) this.addToRecipient(row)
+    this.optedOut = new Set(repo.optedOutAmong(tx, [...new Set(hashes)]))
+  }
+
+  caseRef (caseRef: string | undefined): InvitationRow | undefined {
+    return caseRef === undefined ? undefined : this.byCaseRef.get(caseRef)
+  }
+
+  /**
+   * Whether this recipient may be asked now (SPEC §1, §2.3), judged by the keyed hash only: not
+   * if opted out; for relationship surveys, once per person and survey (the earlier invitation
+   * is answered as the duplicate); otherwise not twice within the survey's throttle_days.
+   */
+  judge (survey: SurveyRow, hash: string, now: Date, exceptId: string | undefined): 'ok' | 'opted_out' | 'throttled' | InvitationRow {
+    if (this.optedOut.has(hash)) return 'opted_out'
+    const earlier = (this.byRecipient.get(hash) ?? []).filter(r => r.id !== exceptId)
+    if (survey.kind === 'relationship') return earlier[0] ?? 'ok'
+    const since = now.getTime() - survey.throttleDays * DAY_MS
+    if (survey.throttleDays > 0 && earlier.some(r => r.tokenHash !== null && r.createdAt.getTime() >= since)) return 'throttled'
+    return 'ok'
+  }
+
+  /** Adds a new invitation, or one that replaced `previous` (a re-armed case). */
+  remember (row: InvitationRow, previous: InvitationRow | undefined): void {
+    if (row.caseRef !== null) this.byCaseRef.set(row.caseRef, row)
+    if (previous?.recipientHash != null) {
+      this.byRecipient.set(previous.recipientHash, this.byRecipient.get(previous.recipientHash)!.filter(r => r.id !== previous.id))
+    }
+    this.addToRecipient(row)
+  }
+
+  private addToRecipient (row: InvitationRow): void {
+    if (row.recipientHash === null) return
+    const list = this.byRecipient.get(row.recipientHash) ?? []
+    list.push(row)
+    this.byRecipient.set(row.recipientHash, list)
+  }
+}
+
+/**
+ * Invitations to one survey, in the caller's transaction: all are stored, or (on any error)
+ * none. The same case_ref answers the first invitation (`duplicate`) and sends nothing new,
+ * except that a cancelled one (its case was reopened) is armed again when the case closes
+ * again: still one invitation per case.
+ */
+export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, inputs: InvitationInput[]): InvitationResult[] {
+  const { now } = ctx
+  const hashes = inputs.map(i => i.email === undefined ? null : recipientHash(ctx.secret, i.email))
+  const earlier = new Earlier(tx, survey.id, inputs.flatMap(i => i.case_ref ?? []), hashes.filter(h => h !== null))
+  const fresh: InvitationRow[] = []
+  const results = inputs.map((input, i): InvitationResult => {
+    const existing = earlier.caseRef(input.case_ref)
+    if (existing !== undefined && existing.status !== 'cancelled') return { status: 'duplicate', invitation: toInvitation(existing) }
+    const hash = hashes[i]!
+    const verdict = hash === null ? 'ok' : earlier.judge(survey, hash, now, existing?.id)
+    if (typeof verdict === 'object') return { status: 'duplicate', invitation: toInvitation(verdict) }
+
+    const isLink = input.channel === 'link'
+    const token = verdict === 'ok' ? newToken() : undefined
+    const row: InvitationRow = {
+      id: existing?.id ?? newId('inv'),
+      surveyId: survey.id,
+      caseRef: input.case_ref ?? null,
+      channel: input.channel,
+      locale: input.locale ?? null,
+      recipientHash: hash,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + survey.linkTtlDays * DAY_MS),
+      ...(token === undefined
+        // Never deliverable: no token, no address, no attributes; kept so a retry answers the same.
+        ? { status: verdict as 'opted_out' | 'throttled', tokenHash: null, email: null, attributes: null, deliveredOn: null }
+        : {
+            status: isLink ? 'sent' : 'queued',
+            tokenHash: token.hash,
+            // A link is handed out by the caller, so Puls never needs its recipient's address.
+            email: isLink ? null : input.email ?? null,
+            attributes: input.attributes ?? {},
+            deliveredOn: isLink ? coarsenToDay(now) : null
+          })
+    }
+    if (existing === undefined) fresh.push(row)
+    else repo.replaceInvitation(tx, row)
+    earlier.remember(row, existing)
+    return {
+      status: row.status as Outcome,
+      invitation: toInvitation(row),
+      ...(token !== undefined && isLink ? { url: surveyUrl(ctx.publicUrl, token.token) } : {})
+    }
+  })
+  repo.insertInvitations(tx, fresh)
+  return results
+}
+
+export function invite (tx: Tx, ctx: InviteContext, survey: SurveyRow, input: InvitationInput): InvitationResult {
+  return inviteMany(tx, ctx, survey, [input])[0]!
+}
+
+/** A batch's answer: the outcomes counted, and one item per input, in order. */
+export function summarise (results: InvitationResult[]): BatchResult {
+  const counts = Object.fromEntries(OUTCOMES.map(o => [o, 0])) as Record<Outcome, number>
+  for (const r of results) counts[r.status]++
+  return { counts, items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) })) }
+}
+
+/** A reopened case: its unanswered invitations are cancelled (their links answer 410). */
+export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undefined): Invitation[] {
+  return repo.cancelOpenByCaseRef(tx, caseRef, surveyIds).map(toInvitation)
+}
+
+/**
+ * The periodic sweep a worker runs (any interval; links are also expired when opened): ends
+ * invitations whose links expired, erasing their addresses, forgets old idempotency keys, and
+ * empties the write-ahead log, which still holds what was erased since the last sweep.
+ */
+export function sweep (db: Db, now: Date): { expired: number, idempotencyKeys: number } {
+  const result = {
+    expired: repo.expireDue(db, now),
+    idempotencyKeys: repo.deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
+  }
+  truncateWal(db)
+  return result
+}

@@ -1,0 +1,68 @@
+import type { FastifyReply } from 'fastify'
+import { MESSAGES } from '../i18n/messages.js'
+import type { Problem } from '../plugins/problems.js'
+import type { Locale } from '../schemas.js'
+import { DEFAULT_COMMENT_PROMPT, DEFAULT_QUESTIONS, SCALES, withDefaults } from '../surveys/defaults.js'
+import { MAX_COMMENT } from './schemas.js'
+import type { AnswerTarget } from './targets.js'
+
+export interface FormState {
+  score?: number | undefined
+  comment?: string | undefined
+  /** Paths of the fields the last submit got wrong (`body.score`, `body.comment`). */
+  invalid?: string[] | undefined
+}
+
+/** What templates/pages/survey.hbs shows: the question, the scale as a radio group, a comment box. */
+export function surveyPage (target: AnswerTarget, locale: Locale, form: FormState = {}): object {
+  const { survey } = target
+  const t = MESSAGES[locale]
+  const scale = SCALES[survey.metric]
+  const ends = t.scaleEnds[survey.metric]
+  const invalid = new Set(form.invalid ?? [])
+  const errors = [
+    ...(invalid.has('body.score') ? [{ field: `score-${scale.min}`, message: t.scoreMissing(scale.min, scale.max) }] : []),
+    ...(invalid.has('body.comment') ? [{ field: 'comment', message: t.commentTooLong(MAX_COMMENT) }] : [])
+  ]
+  const options = []
+  for (let value = scale.min; value <= scale.max; value++) options.push({ value, checked: value === form.score })
+  return {
+    lang: locale,
+    title: errors.length > 0 ? `${t.errorSummary} – ${t.surveyTitle}` : t.surveyTitle,
+    t,
+    question: withDefaults(survey.question, DEFAULT_QUESTIONS[survey.metric])[locale],
+    commentPrompt: withDefaults(survey.commentPrompt, DEFAULT_COMMENT_PROMPT)[locale],
+    options,
+    min: scale.min,
+    max: scale.max,
+    low: ends.low,
+    high: ends.high,
+    hint: t.scaleHint(scale.min, ends.low, scale.max, ends.high),
+    comment: form.comment ?? '',
+    maxComment: MAX_COMMENT,
+    commentLimit: t.commentLimit(MAX_COMMENT),
+    errors,
+    scoreError: errors.find(e => e.field.startsWith('score'))?.message,
+    commentError: errors.find(e => e.field === 'comment')?.message
+  }
+}
+
+export function thanksPage (locale: Locale): object {
+  const t = MESSAGES[locale]
+  return { lang: locale, title: t.thanksTitle, heading: t.thanksTitle, body: t.thanksBody }
+}
+
+const PROBLEM_PAGES: Record<string, keyof typeof MESSAGES.en.errors> = {
+  not_found: 'not_found',
+  already_answered: 'already_answered',
+  link_expired: 'expired',
+  survey_closed: 'closed',
+  invitation_cancelled: 'cancelled'
+}
+
+/** A friendly page for a problem on a respondent route, with the problem's status code. */
+export function sendErrorPage (reply: FastifyReply, problem: Problem, locale: Locale): FastifyReply {
+  const key = PROBLEM_PAGES[problem.code] ?? (problem.status >= 500 ? 'failed' : 'bad_request')
+  const text = MESSAGES[locale].errors[key]
+  return reply.code(problem.status).view('pages/respondent-error', { lang: locale, title: text.title, heading: text.title, body: text.body })
+}

@@ -1,0 +1,154 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { negotiateLocale } from '../i18n/negotiate.js'
+import { hashToken } from '../invitations/secrets.js'
+import { sendProblem, toProblem, type Problem } from '../plugins/problems.js'
+import { insertResponse } from '../responses/repository.js'
+import type { Locale } from '../schemas.js'
+import { SCALES } from '../surveys/defaults.js'
+import { sendErrorPage, surveyPage, thanksPage } from './pages.js'
+import {
+  AnswerBodySchema, AnswerRecordedSchema, checkAnswer, page, pageOrProblem, seeOther, SurveyPageQuerySchema, TokenParamsSchema
+} from './schemas.js'
+import { closedError, resolveTarget, type AnswerTarget } from './targets.js'
+
+const tags = ['respondent']
+
+// A comment of 2,000 characters, percent-encoded as a form, stays well under this.
+const ANSWER_BODY_LIMIT = 64 * 1024
+
+/**
+ * The respondent's pages (SPEC §3 `/s/` rows): plain server-rendered HTML that works without
+ * JavaScript. Opening a link never records anything (SPEC §2.7); only the form's POST does.
+ */
+const routes: FastifyPluginAsyncZod = async (fastify) => {
+  const { store, clock } = fastify
+  // The target a request resolved, so that its error page speaks the target's language.
+  const resolved = new WeakMap<FastifyRequest, AnswerTarget>()
+
+  function targetOf (request: FastifyRequest<{ Params: { token: string } }>): AnswerTarget {
+    const known = resolved.get(request)
+    if (known !== undefined) return known
+    const target = resolveTarget(store.db, hashToken(request.params.token), clock.now())
+    resolved.set(request, target)
+    return target
+  }
+
+  function localeOf (request: FastifyRequest, target: AnswerTarget | undefined): Locale {
+    return negotiateLocale(target?.locale, request.headers['accept-language'], target?.survey.defaultLocale ?? 'en')
+  }
+
+  function isJson (request: FastifyRequest): boolean {
+    return (request.headers['content-type'] ?? '').includes('json')
+  }
+
+  /** Errors here are pages in the respondent's language; a rejected answer shows the form again. */
+  function errorPage (reply: FastifyReply, problem: Problem): FastifyReply {
+    const request = reply.request as FastifyRequest<{ Params: { token: string } }>
+    if (isJson(request)) return sendProblem(reply, problem)
+    let target = resolved.get(request)
+    // Errors found before the handler ran (a bad body) still know their link: its language, and
+    // whether it is unknown or used, which the respondent needs to hear about first.
+    if (target === undefined && problem.status < 500 && typeof request.params.token === 'string') {
+      try {
+        target = targetOf(request)
+      } catch (err) {
+        if (problem.status === 400) return sendErrorPage(reply, toProblem(err, request), localeOf(request, undefined))
+      }
+    }
+    const locale = localeOf(request, target)
+    if (problem.status === 400 && request.method === 'POST' && target !== undefined) {
+      if (target.closedReason !== null) return sendErrorPage(reply, toProblem(closedError(target.closedReason), request), locale)
+      const body = (request.body ?? {}) as Record<string, unknown>
+      const score = Number(body.score)
+      return reply.code(400).view('pages/survey', surveyPage(target, locale, {
+        score: Number.isInteger(score) ? score : undefined,
+        comment: typeof body.comment === 'string' ? body.comment : undefined,
+        invalid: (problem.errors ?? []).map(e => e.path)
+      }))
+    }
+    return sendErrorPage(reply, problem, locale)
+  }
+
+  // Tokens are in these URLs: no caching, no referrer, no search index.
+  fastify.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+    reply.header('referrer-policy', 'no-referrer')
+    reply.header('x-robots-tag', 'noindex, nofollow')
+  })
+
+  fastify.get('/s/:token', {
+    config: { errorPage },
+    schema: {
+      tags,
+      summary: 'The survey page',
+      description: 'Server-rendered HTML in the invitation\'s language, else the browser\'s, else the survey default. ' +
+        '`?score=N` pre-selects a score and records nothing. Unknown link 404, already answered 409, expired, closed or withdrawn 410, each a friendly page.',
+      params: TokenParamsSchema,
+      querystring: SurveyPageQuerySchema,
+      response: { 200: page, 404: pageOrProblem, 409: pageOrProblem, 410: pageOrProblem }
+    }
+  }, async (request, reply) => {
+    const target = targetOf(request)
+    if (target.closedReason !== null) throw closedError(target.closedReason)
+    const scale = SCALES[target.survey.metric]
+    const score = request.query.score === undefined ? Number.NaN : Number(request.query.score)
+    const preselect = Number.isInteger(score) && score >= scale.min && score <= scale.max ? score : undefined
+    return reply.view('pages/survey', surveyPage(target, localeOf(request, target), { score: preselect }))
+  })
+
+  fastify.post('/s/:token', {
+    config: { errorPage },
+    bodyLimit: ANSWER_BODY_LIMIT,
+    schema: {
+      tags,
+      summary: 'Submit an answer',
+      description: 'A form post answers 303 to the thank-you page (post/redirect/get); a JSON post answers 201. ' +
+        'A rejected answer (400: the form again, with the error) leaves the link usable. 404, 409 and 410 as for the page.',
+      consumes: ['application/x-www-form-urlencoded', 'application/json'],
+      params: TokenParamsSchema,
+      body: AnswerBodySchema,
+      response: {
+        201: AnswerRecordedSchema,
+        303: seeOther('Recorded; see the thank-you page'),
+        400: pageOrProblem,
+        404: pageOrProblem,
+        409: pageOrProblem,
+        410: pageOrProblem,
+        413: pageOrProblem
+      }
+    }
+  }, async (request, reply) => {
+    const target = targetOf(request)
+    if (target.closedReason !== null) throw closedError(target.closedReason)
+    const answer = checkAnswer(request.body, SCALES[target.survey.metric])
+    const locale = localeOf(request, target)
+    const now = clock.now()
+    store.transaction(tx => {
+      const attributes = target.consume(tx, now)
+      insertResponse(tx, { surveyId: target.survey.id, ...answer, locale, channel: target.channel, attributes, answeredAt: now })
+    })
+    if (isJson(request)) return reply.code(201).send({ status: 'recorded' as const })
+    // Relative, so that it holds behind any reverse-proxy prefix: /s/<token> → /s/<token>/thanks.
+    return reply.redirect(`${request.params.token}/thanks`, 303)
+  })
+
+  fastify.get('/s/:token/thanks', {
+    config: { errorPage },
+    schema: {
+      tags,
+      summary: 'The thank-you page after an answer',
+      description: 'For a link not answered yet, 303 back to the survey page.',
+      params: TokenParamsSchema,
+      response: { 200: page, 303: seeOther('Not answered yet; see the survey page'), 404: pageOrProblem, 409: pageOrProblem, 410: pageOrProblem }
+    }
+  }, async (request, reply) => {
+    const target = targetOf(request)
+    const answered = target.closedReason === 'already_answered' || (target.multiUse && target.closedReason === null)
+    if (answered) return reply.view('pages/thanks', thanksPage(localeOf(request, target)))
+    if (target.closedReason === null) return reply.redirect(`../${request.params.token}`, 303)
+    throw closedError(target.closedReason)
+  })
+}
+
+export default routes

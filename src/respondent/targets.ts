@@ -1,0 +1,95 @@
+import type { DbOrTx, Tx } from '../db/client.js'
+import { ConflictError, GoneError, NotFoundError } from '../errors.js'
+import * as invitations from '../invitations/repository.js'
+import type { InvitationRow } from '../invitations/tables.js'
+import type { Locale } from '../schemas.js'
+import { findSurvey } from '../surveys/repository.js'
+import type { SurveyRow } from '../surveys/tables.js'
+
+/** Why a target can take no answer; each is a friendly page (SPEC §3). */
+export type ClosedReason = 'already_answered' | 'expired' | 'closed' | 'cancelled'
+
+/**
+ * Whatever a `/s/<token>` link answers: today an invitation (single use), later a collector
+ * (multi-use QR link). The page and the submit flow only ever see this.
+ */
+export interface AnswerTarget {
+  survey: SurveyRow
+  /** The target's own language, or null to negotiate from the browser and the survey default. */
+  locale: Locale | null
+  channel: 'email' | 'link' | 'collector'
+  /** Whether one link takes many answers (collectors); a single-use link takes one. */
+  multiUse: boolean
+  /** null while the target can take an answer. */
+  closedReason: ClosedReason | null
+  /**
+   * Inside the IMMEDIATE transaction that stores the answer: claims the target for it and
+   * returns the attributes the response keeps. Throws 409/410 if it can no longer take one,
+   * also when another request claimed it a moment ago.
+   */
+  consume: (tx: Tx, now: Date) => Record<string, string>
+}
+
+/** Finds the target of a token hash, or undefined if this kind of target does not know it. */
+export type TargetResolver = (db: DbOrTx, tokenHash: string, now: Date) => AnswerTarget | undefined
+
+export function closedError (reason: ClosedReason): ConflictError | GoneError {
+  switch (reason) {
+    case 'already_answered': return new ConflictError('already_answered', 'this link has already been used to answer')
+    case 'expired': return new GoneError('link_expired', 'this link has expired')
+    case 'closed': return new GoneError('survey_closed', 'this survey has closed')
+    case 'cancelled': return new GoneError('invitation_cancelled', 'this invitation was withdrawn')
+  }
+}
+
+function invitationReason (row: InvitationRow, survey: SurveyRow, now: Date): ClosedReason | null {
+  if (survey.status === 'closed') return 'closed'
+  switch (row.status) {
+    case 'answered': return 'already_answered'
+    case 'cancelled': return 'cancelled'
+    case 'queued': case 'sent': case 'failed':
+      return row.expiresAt.getTime() <= now.getTime() ? 'expired' : null
+    default: return 'expired'
+  }
+}
+
+/**
+ * An invitation's link. Expiry is applied when the link is opened (as well as by the sweep):
+ * an expired invitation is ended and its address erased right there.
+ */
+export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
+  const row = invitations.findByTokenHash(db, tokenHash)
+  if (row === undefined) return undefined
+  const survey = findSurvey(db, row.surveyId)!
+  const closedReason = invitationReason(row, survey, now)
+  if (closedReason === 'expired') invitations.expireDue(db, now, row.id)
+  return {
+    survey,
+    locale: row.locale,
+    channel: row.channel,
+    multiUse: false,
+    closedReason,
+    consume: (tx, at) => {
+      // Read and claim in the caller's IMMEDIATE transaction; the conditional update is what
+      // makes exactly one of many concurrent submits win.
+      const current = invitations.findInvitation(tx, row.id)!
+      const attributes = current.attributes ?? {}
+      if (!invitations.markAnswered(tx, row.id, at)) {
+        throw closedError(invitationReason(current, findSurvey(tx, current.surveyId)!, at) ?? 'already_answered')
+      }
+      return attributes
+    }
+  }
+}
+
+// Resolvers in the order they are asked; the collectors issue adds its own here.
+const RESOLVERS: TargetResolver[] = [invitationTarget]
+
+/** The target of a token, or a 404 problem. */
+export function resolveTarget (db: DbOrTx, tokenHash: string, now: Date): AnswerTarget {
+  for (const resolve of RESOLVERS) {
+    const target = resolve(db, tokenHash, now)
+    if (target !== undefined) return target
+  }
+  throw new NotFoundError('survey link')
+}
