@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { DbOrTx } from '../db/client.js'
 import { TooManyRequestsError } from '../errors.js'
 import * as repo from './repository.js'
@@ -28,6 +28,28 @@ export function claimHourlySlot (tx: DbOrTx, collector: CollectorRow, now: Date)
   repo.pruneHourCounts(tx, hour)
   if (repo.incrementHourCount(tx, collector.id, hour) > collector.maxAnswersPerHour) {
     throw new TooManyRequestsError('collector_busy', `this collector takes at most ${collector.maxAnswersPerHour} answers an hour`, secondsToNextHour(now))
+  }
+}
+
+/**
+ * Answers through collectors one client address may send per minute. Generous on purpose: a whole
+ * office behind one NAT address is one client, so this stops scripts, not colleagues.
+ */
+export const CLIENT_ANSWERS_PER_MINUTE = 30
+
+/**
+ * The per-client limit: @fastify/rate-limit's in-memory store (its own, apart from the route's
+ * general limit), keyed like every limit by an HMAC of the address under a per-process key, so
+ * no address is held and everything is forgotten after the minute or on restart.
+ */
+export function clientAnswerLimiter (fastify: FastifyInstance): (request: FastifyRequest) => Promise<void> {
+  const check = fastify.createRateLimit({ max: CLIENT_ANSWERS_PER_MINUTE, timeWindow: 60_000 })
+  return async request => {
+    const result = await check(request)
+    // `isAllowed` is true only for allow-listed clients; the others are counted and may exceed.
+    if (!result.isAllowed && result.isExceeded) {
+      throw new TooManyRequestsError('rate_limited', `too many answers from this network; try again in ${result.ttlInSeconds} s`, result.ttlInSeconds)
+    }
   }
 }
 

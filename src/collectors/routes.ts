@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { MESSAGES } from '../i18n/messages.js'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
 import { toSurvey } from '../surveys/service.js'
-import { POSTER_MESSAGES } from './poster-messages.js'
 import { qrPng, qrSvg } from './qr.js'
 import {
   CollectorListQuerySchema, CollectorListSchema, CollectorSchema, CreateCollectorSchema, QrQuerySchema, UpdateCollectorSchema
@@ -103,7 +103,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const { collector, survey } = collectors.getOpenCollector(db, request.params.id)
     const url = collectors.collectorUrl(publicUrl, collector.token)
-    const text = POSTER_MESSAGES[collector.locale]
+    const text = MESSAGES[collector.locale].poster
     const question = toSurvey(survey).question[collector.locale]
     return reply.view('pages/poster', {
       lang: collector.locale,

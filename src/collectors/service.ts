@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
 import type { DbOrTx } from '../db/client.js'
 import { ConflictError, GoneError, InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId, newSecret } from '../ids.js'
+import { hashToken } from '../invitations/secrets.js'
 import { decodeCursor, encodeCursor } from '../schemas.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
@@ -16,10 +16,6 @@ import type { CollectorRow } from './tables.js'
  */
 function newCollectorToken (): string {
   return newSecret(16)
-}
-
-export function hashCollectorToken (token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex')
 }
 
 export function collectorUrl (publicUrl: string, token: string): string {
@@ -53,7 +49,8 @@ export function createCollector (db: DbOrTx, surveyId: string, input: CreateColl
     id: newId('col'),
     surveyId,
     token,
-    tokenHash: hashCollectorToken(token),
+    // Hashed like an invitation token, so `/s/<token>` hashes once and asks both tables.
+    tokenHash: hashToken(token),
     label: input.label,
     locale: input.locale ?? survey.defaultLocale,
     attributes: input.attributes,
