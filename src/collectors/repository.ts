@@ -48,9 +48,3 @@ export function incrementHourCount (db: DbOrTx, collectorId: string, hour: numbe
     .returning({ count: collectorHourCounts.count }).get()
   return row.count
 }
-
-export function hourCount (db: DbOrTx, collectorId: string, hour: number): number {
-  const row = db.select({ count: collectorHourCounts.count }).from(collectorHourCounts)
-    .where(and(eq(collectorHourCounts.collectorId, collectorId), eq(collectorHourCounts.hour, hour))).get()
-  return row?.count ?? 0
-}
