@@ -166,7 +166,7 @@ t.test('per client: at most 30 collector answers a minute from one address; othe
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' }
   })
   t.equal(limited.statusCode, 429)
-  t.match(limited.body, 'Too many answers from here')
+  t.match(limited.body, 'Too many requests from here')
   t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, 'retry within the minute')
   t.equal(count(app, 'responses'), 31)
 

@@ -51,7 +51,7 @@ const en: RespondentMessages = {
     retired: { title: 'This code is no longer in use', body: 'Answers are no longer collected through this code. Thank you all the same.' },
     cooldown: { title: 'You have just answered', body: 'Thank you! Please wait a little before you answer again from this device.' },
     busy: { title: 'Many answers right now', body: 'This code has received as many answers as it takes in an hour. Please try again later; thank you for your patience.' },
-    too_many: { title: 'Too many answers from here', body: 'Too many answers came from your network just now. Please try again in a minute.' },
+    too_many: { title: 'Too many requests from here', body: 'Too many requests came from your network just now. Please try again in a minute.' },
     failed: { title: 'Something went wrong', body: 'Your answer could not be handled just now. Please try again in a moment.' }
   },
   poster: {
@@ -90,7 +90,7 @@ const de: RespondentMessages = {
     retired: { title: 'Dieser Code wird nicht mehr verwendet', body: 'Über diesen Code werden keine Antworten mehr gesammelt. Trotzdem vielen Dank.' },
     cooldown: { title: 'Sie haben gerade geantwortet', body: 'Vielen Dank! Bitte warten Sie einen Moment, bevor Sie von diesem Gerät erneut antworten.' },
     busy: { title: 'Gerade sehr viele Antworten', body: 'Über diesen Code sind so viele Antworten eingegangen, wie er pro Stunde annimmt. Bitte versuchen Sie es später noch einmal; danke für Ihre Geduld.' },
-    too_many: { title: 'Zu viele Antworten von hier', body: 'Aus Ihrem Netzwerk kamen gerade zu viele Antworten. Bitte versuchen Sie es in einer Minute noch einmal.' },
+    too_many: { title: 'Zu viele Anfragen von hier', body: 'Aus Ihrem Netzwerk kamen gerade zu viele Anfragen. Bitte versuchen Sie es in einer Minute noch einmal.' },
     failed: { title: 'Etwas ist schiefgegangen', body: 'Ihre Antwort konnte gerade nicht verarbeitet werden. Bitte versuchen Sie es gleich noch einmal.' }
   },
   poster: {
@@ -129,7 +129,7 @@ const nb: RespondentMessages = {
     retired: { title: 'Koden er ikke lenger i bruk', body: 'Det samles ikke lenger inn svar gjennom denne koden. Takk likevel.' },
     cooldown: { title: 'Du har nettopp svart', body: 'Takk! Vent litt før du svarer igjen fra denne enheten.' },
     busy: { title: 'Mange svar akkurat nå', body: 'Denne koden har fått så mange svar som den tar imot i timen. Prøv igjen senere; takk for tålmodigheten.' },
-    too_many: { title: 'For mange svar herfra', body: 'Det kom for mange svar fra nettverket ditt akkurat nå. Prøv igjen om et minutt.' },
+    too_many: { title: 'For mange forespørsler herfra', body: 'Det kom for mange forespørsler fra nettverket ditt akkurat nå. Prøv igjen om et minutt.' },
     failed: { title: 'Noe gikk galt', body: 'Svaret ditt kunne ikke behandles akkurat nå. Prøv igjen om litt.' }
   },
   poster: {
