@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
@@ -11,6 +12,7 @@ import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
+import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
 import metricsPlugin from './plugins/metrics.js'
 import problemsPlugin, { frameworkErrors } from './plugins/problems.js'
@@ -52,6 +54,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { config: opts.config, clock: opts.clock })
   await fastify.register(dbPlugin)
   await fastify.register(secretPlugin)
+  await fastify.register(cookiesPlugin)
   await fastify.register(problemsPlugin)
   // Before any route: both act through hooks that must see every route.
   await fastify.register(securityPlugin)
@@ -72,6 +75,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(surveyRoutes)
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
+    await v1.register(collectorRoutes)
   }, { prefix: '/v1' })
   await fastify.register(respondentRoutes)
   await fastify.register(unsubscribeRoutes)
