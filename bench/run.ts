@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Fastify, { type InjectOptions } from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { formatRows, mailBench } from './mail.js'
 
 // `npm run bench`: the respondent, invitation and collector paths against a no-op route, in one process on
 // a real SQLite file (WAL, synchronous=FULL), through app.inject (no sockets, so the numbers are
@@ -94,3 +95,8 @@ console.log('\n| route | n | mean | p50 | p99 | mean / no-op | p50 / no-op |\n|-
 for (const r of table) {
   console.log(`| ${r.name} | ${r.n} | ${fmt(r.meanUs)} | ${fmt(r.p50Us)} | ${fmt(r.p99Us)} | ${(r.meanUs / base.meanUs).toFixed(1)}× | ${(r.p50Us / base.p50Us).toFixed(1)}× |`)
 }
+
+// Mail: throughput to an SMTP server on 127.0.0.1, against nodemailer's pool alone (bench/mail.ts).
+const mails = Number(process.env.BENCH_MAILS ?? 2000)
+console.log(`\nMail to an SMTP server on 127.0.0.1 (${mails} mails; e-mail invitations above include rendering and queueing theirs)\n`)
+console.log(formatRows(await mailBench({ mails })))

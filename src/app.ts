@@ -9,6 +9,7 @@ import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
+import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
@@ -21,6 +22,7 @@ import securityPlugin from './plugins/security.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
+import unsubscribeRoutes from './respondent/unsubscribe.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -61,6 +63,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(metricsPlugin)
   await fastify.register(authPlugin)
   await fastify.register(viewsPlugin)
+  await fastify.register(mailerPlugin)
+  await fastify.register(outboxPlugin)
   await fastify.register(formbody)
 
   await fastify.register(healthRoutes)
@@ -74,6 +78,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(collectorRoutes)
   }, { prefix: '/v1' })
   await fastify.register(respondentRoutes)
+  await fastify.register(unsubscribeRoutes)
 }
 
 export default fp(app, { name: 'puls' })

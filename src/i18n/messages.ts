@@ -19,6 +19,8 @@ export interface RespondentMessages {
   commentTooLong: (max: number) => string
   thanksTitle: string
   thanksBody: string
+  /** The opt-out pages behind a mail's unsubscribe link: a confirmation, then what it did. */
+  unsubscribe: { title: string, body: string, button: string, doneTitle: string, doneBody: string }
   errors: Record<'not_found' | 'already_answered' | 'expired' | 'closed' | 'cancelled' | 'retired' | 'cooldown' | 'busy' | 'too_many' | 'bad_request' | 'failed', { title: string, body: string }>
   /** The printed A4 poster of a collector, around the survey's question and its QR code. */
   poster: { heading: string, scan: string, orOpen: string, duration: string, anonymous: string }
@@ -41,6 +43,13 @@ const en: RespondentMessages = {
   commentTooLong: max => `Your comment is too long: at most ${max} characters, please.`,
   thanksTitle: 'Thank you!',
   thanksBody: 'Your answer has been recorded. You can close this page.',
+  unsubscribe: {
+    title: 'Unsubscribe from survey e-mails',
+    body: 'Confirm that you want no more survey e-mails from us, reminders included.',
+    button: 'Unsubscribe',
+    doneTitle: 'You are unsubscribed',
+    doneBody: 'You will get no more survey e-mails from us. A survey link you already have still works if you would like to answer.'
+  },
   errors: {
     not_found: { title: 'Link not found', body: 'This survey link is not known. Please check that you opened the whole link from your e-mail.' },
     already_answered: { title: 'Already answered', body: 'This survey has already been answered with this link. Thank you for your feedback!' },
@@ -80,6 +89,13 @@ const de: RespondentMessages = {
   commentTooLong: max => `Ihr Kommentar ist zu lang: bitte höchstens ${max} Zeichen.`,
   thanksTitle: 'Vielen Dank!',
   thanksBody: 'Ihre Antwort wurde gespeichert. Sie können diese Seite jetzt schließen.',
+  unsubscribe: {
+    title: 'Umfrage-E-Mails abbestellen',
+    body: 'Bitte bestätigen Sie, dass Sie keine Umfrage-E-Mails mehr von uns erhalten möchten, auch keine Erinnerungen.',
+    button: 'Abbestellen',
+    doneTitle: 'Sie haben abbestellt',
+    doneBody: 'Sie erhalten keine Umfrage-E-Mails mehr von uns. Ein Umfrage-Link, den Sie schon haben, funktioniert weiterhin, falls Sie antworten möchten.'
+  },
   errors: {
     not_found: { title: 'Link nicht gefunden', body: 'Dieser Umfrage-Link ist nicht bekannt. Bitte prüfen Sie, ob Sie den vollständigen Link aus Ihrer E-Mail geöffnet haben.' },
     already_answered: { title: 'Bereits beantwortet', body: 'Diese Umfrage wurde mit diesem Link bereits beantwortet. Vielen Dank für Ihre Rückmeldung!' },
@@ -119,6 +135,13 @@ const nb: RespondentMessages = {
   commentTooLong: max => `Kommentaren er for lang: maks ${max} tegn.`,
   thanksTitle: 'Takk!',
   thanksBody: 'Svaret ditt er registrert. Du kan lukke denne siden.',
+  unsubscribe: {
+    title: 'Meld deg av e-poster med undersøkelser',
+    body: 'Bekreft at du ikke lenger vil ha e-poster med undersøkelser fra oss, heller ikke påminnelser.',
+    button: 'Meld meg av',
+    doneTitle: 'Du er meldt av',
+    doneBody: 'Du får ikke flere e-poster med undersøkelser fra oss. En lenke til en undersøkelse som du allerede har, virker fortsatt hvis du vil svare.'
+  },
   errors: {
     not_found: { title: 'Fant ikke lenken', body: 'Denne undersøkelseslenken er ukjent. Sjekk at du åpnet hele lenken fra e-posten.' },
     already_answered: { title: 'Allerede besvart', body: 'Denne undersøkelsen er allerede besvart med denne lenken. Takk for tilbakemeldingen!' },
