@@ -10,6 +10,7 @@ import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
 import problemsPlugin from './plugins/problems.js'
+import resultRoutes from './results/routes.js'
 import secretPlugin from './plugins/secret.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
@@ -53,6 +54,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
     await v1.register(surveyRoutes)
+    await v1.register(resultRoutes)
   }, { prefix: '/v1' })
 }
 
