@@ -10,10 +10,11 @@ import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
 import problemsPlugin from './plugins/problems.js'
-import resultRoutes from './results/routes.js'
 import secretPlugin from './plugins/secret.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
+import publicReportRoutes from './results/public-routes.js'
+import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -49,6 +50,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(formbody)
 
   await fastify.register(healthRoutes)
+  await fastify.register(publicReportRoutes)
   await fastify.register(async (v1) => {
     v1.addHook('onRequest', v1.authenticate)
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.

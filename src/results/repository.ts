@@ -97,6 +97,18 @@ export function attributeKeys (db: DbOrTx, surveyId: string): string[] {
     .map(r => r.attribute)
 }
 
+/** The attribute most answers carry (ties: alphabetical), or undefined. */
+export function mostCommonAttribute (db: DbOrTx, surveyId: string): string | undefined {
+  return db.select({ attribute: rc.attribute }).from(rc)
+    .where(and(eq(rc.surveyId, surveyId), ne(rc.attribute, '')))
+    .groupBy(rc.attribute).orderBy(desc(sql`sum(${rc.n})`), asc(rc.attribute)).limit(1).get()?.attribute
+}
+
+export function countComments (db: DbOrTx, surveyId: string, period: Period): number {
+  return db.select({ n: sql<number>`count(*)` }).from(responses)
+    .where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.comment), ne(responses.comment, ''))).get()?.n ?? 0
+}
+
 /** Answers per day and combination of the given attributes' values: what the export is planned on. */
 export function attributeCombos (db: DbOrTx, surveyId: string, period: Period, keys: readonly string[]): Array<{ day: string, values: Array<string | null>, n: number }> {
   const values = keys.length === 0 ? sql`'[]'` : sql`json_array(${sql.join(keys.map(attr), sql`, `)})`

@@ -42,7 +42,7 @@ export const ReportQuerySchema = z.strictObject({
   ...periodShape,
   interval: IntervalSchema.optional().meta({ description: 'Default: week for up to 120 days, month beyond' }),
   group_by: attributeName.optional().meta({ description: 'The breakdown; default: the attribute most answers carry' }),
-  locale: LocaleSchema.default('en')
+  locale: LocaleSchema.optional().meta({ description: 'Language of the report; default: the survey\'s' })
 }).refine(fromNotAfterTo, fromToIssue)
 export type ReportQuery = z.infer<typeof ReportQuerySchema>
 

@@ -8,7 +8,14 @@ import { assemble, type Assembled, type Counts, type DayCount, MAX_BUCKETS, pres
 import { DEFINITIONS, emptyDistribution } from './metrics.js'
 import { blockOf, blocksInPeriod, bucketStarts, type Block, type Interval, releaseBlocks } from './periods.js'
 import * as repo from './repository.js'
-import { ATTRIBUTE_NAME, filtersOf, type ResultsQuery, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
+import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
+
+export interface ResultsOptions {
+  from?: string | undefined
+  to?: string | undefined
+  interval?: Interval | undefined
+  group_by?: string | undefined
+}
 
 const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, days before today only; the period is widened to whole ' +
   'blocks. Any total, group or bucket with fewer than min_group_size answers, or whose difference to the same question without one ' +
@@ -125,9 +132,8 @@ function presentSeriesAndTotal (metric: Metric, scale: Scale, a: Assembled, with
 }
 
 /** GET /v1/surveys/:id/results (SPEC §3): the suppressed aggregates of one survey. */
-export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsQuery, now: Date): SurveyResults {
+export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptions, now: Date, filters: Array<[string, string]> = []): SurveyResults {
   const survey = getSurveyRow(db, surveyId)
-  const filters = filtersOf(query)
   checkQuery(filters, query)
   const scale = SCALES[survey.metric]
   const rel = released(db, survey, coarsenToDay(now), query.from, query.to)
