@@ -24,11 +24,12 @@ function yAxis (range: Range, height: number, ticks: number[]): { y: (v: number)
   return { y, markup }
 }
 
-function xLabels (labels: string[], x: (i: number) => number, height: number): string {
+function xLabels (labels: string[], x: (i: number) => number, height: number, atEdges = false): string {
   // At most about twelve labels fit; the others are left out, not squeezed.
   const step = Math.max(1, Math.ceil(labels.length / 12))
-  // The outermost labels are anchored inwards so that they are not cut at the edges.
-  const anchor = (i: number): string => labels.length > 1 && i === 0 ? 'start' : labels.length > 1 && i === labels.length - 1 ? 'end' : 'middle'
+  // Where the outermost points sit on the plot's edges, their labels are anchored inwards so
+  // that they are not cut off.
+  const anchor = (i: number): string => !atEdges || labels.length < 2 ? 'middle' : i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle'
   return labels.map((l, i) => i % step === 0 || i === labels.length - 1
     ? `<text x="${fmt(x(i))}" y="${height - PAD.bottom + 16}" text-anchor="${anchor(i)}" class="tick">${esc(l)}</text>`
     : '').join('')
@@ -66,7 +67,7 @@ export function lineChart (points: SeriesPoint[], range: Range, ticks: number[],
   const dots = points.map((p, i) => p.value === null
     ? ''
     : `<circle cx="${fmt(x(i))}" cy="${fmt(y(p.value))}" r="3.5" class="dot"><title>${esc(p.title)}</title></circle>`).join('')
-  return svg(height, label, grid + bands + lines + dots + xLabels(points.map(p => p.label), x, height))
+  return svg(height, label, grid + bands + lines + dots + xLabels(points.map(p => p.label), x, height, true))
 }
 
 export interface Bar { label: string, value: number, title: string }

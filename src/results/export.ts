@@ -1,5 +1,5 @@
 import type { Block } from './periods.js'
-import { cellReason, complementary } from './suppression.js'
+import { complementary } from './suppression.js'
 
 // The CSV export as pure functions: which attribute values and how fine a time may show so that
 // every row shares what it shows with at least the minimum number of other rows (SPEC §2.4), and
@@ -73,7 +73,7 @@ export function planExport (blocks: readonly Block[], combos: readonly Combo[], 
     const counts = new Map<string | null, number>()
     for (const c of combos) counts.set(c.values[a] ?? null, (counts.get(c.values[a] ?? null) ?? 0) + c.n)
     const values = [...counts.keys()]
-    const cells = values.map(v => ({ n: counts.get(v)!, reason: cellReason(counts.get(v)!, [], min) }))
+    const cells = values.map(v => ({ n: counts.get(v)!, reason: counts.get(v)! < min ? 'below_min_group_size' as const : null }))
     const { reasons, suppressTotal } = complementary(cells, min)
     shown.push(new Set(values.filter((_, i) => reasons[i] === null)))
     if (!suppressTotal) usable.push(a)

@@ -10,9 +10,6 @@ import { responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js
 
 export interface Period { from: string, to: string }
 export interface DayScoreCount { day: string, score: number, n: number, invited: number }
-export interface ValueScoreCount { value: string | null, score: number, n: number }
-export interface MaskedDayCount extends DayScoreCount { mask: number }
-export interface MaskedValueCount extends ValueScoreCount { mask: number }
 export type Filter = readonly [key: string, value: string]
 
 /** Answers per day, today included, ascending: what release blocks are cut from. */
@@ -31,47 +28,44 @@ export function countsByDay (db: DbOrTx, surveyId: string, period: Period, filte
     .all()
 }
 
-/** Answers per value of one attribute and score in the period (answers without it are not here). */
-export function countsByValue (db: DbOrTx, surveyId: string, attribute: string, period: Period): ValueScoreCount[] {
-  return db.select({ value: rc.value, score: rc.score, n: sql<number>`sum(${rc.n})` }).from(rc)
+/** Rollup counts of one attribute's values in the period, per value (and per day and score where asked). */
+export function valueCounts (db: DbOrTx, surveyId: string, attribute: string, period: Period, by: { day?: boolean, score?: boolean }): Array<{ value: string, day: string | null, score: number | null, n: number, invited: number }> {
+  const cols = [rc.value, ...(by.day === true ? [rc.day] : []), ...(by.score === true ? [rc.score] : [])]
+  return db.select({
+    value: rc.value,
+    day: by.day === true ? rc.day : sql<null>`null`,
+    score: by.score === true ? rc.score : sql<null>`null`,
+    n: sql<number>`sum(${rc.n})`,
+    invited: sql<number>`sum(${rc.invited})`
+  }).from(rc)
     .where(and(eq(rc.surveyId, surveyId), eq(rc.attribute, attribute), between(rc.day, period.from, period.to)))
-    .groupBy(rc.value, rc.score).all()
+    .groupBy(...cols).all()
 }
 
 // Attribute names are checked against a strict pattern before they get here; quoting the JSON
 // path keeps names with '-' or '.' literal.
 const attr = (key: string): SQL => sql`json_extract(${responses.attributes}, ${`$."${key}"`})`
 
-/** Bit i set where the answer matches filter i; answers lacking the attribute match nothing. */
-function maskOf (filters: readonly Filter[]): SQL {
-  if (filters.length === 0) return sql`0`
-  return sql.join(filters.map(([key, value], i) => sql`(coalesce(${attr(key)} = ${value}, 0) << ${i})`), sql` | `)
-}
-
 const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
   and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
-/** A scan of the period's answers, per day and score, with the filters each answer matches. */
-export function scanByDay (db: DbOrTx, surveyId: string, period: Period, filters: readonly Filter[]): MaskedDayCount[] {
+export interface ScannedCount { values: Array<string | null>, day: string, score: number, n: number, invited: number }
+
+/**
+ * The period's answers counted per value of each of `keys` (null without it), day and score: the
+ * slow path for questions about two attributes at once, which the rollup cannot answer.
+ */
+export function scan (db: DbOrTx, surveyId: string, period: Period, keys: readonly string[]): ScannedCount[] {
+  const values = sql`json_array(${sql.join(keys.map(attr), sql`, `)})`
   return db.select({
+    values: sql<string>`${values}`,
     day: responses.day,
     score: responses.score,
-    mask: sql<number>`${maskOf(filters)}`,
     n: sql<number>`count(*)`,
     invited: sql<number>`sum(${responses.channel} <> 'collector')`
   }).from(responses).where(inSurveyPeriod(surveyId, period))
     .groupBy(sql`1, 2, 3`).all()
-}
-
-/** A scan per value of `groupBy` (null: answers without it) and score, with the filters matched. */
-export function scanByValue (db: DbOrTx, surveyId: string, period: Period, filters: readonly Filter[], groupBy: string): MaskedValueCount[] {
-  return db.select({
-    value: sql<string | null>`${attr(groupBy)}`,
-    score: responses.score,
-    mask: sql<number>`${maskOf(filters)}`,
-    n: sql<number>`count(*)`
-  }).from(responses).where(inSurveyPeriod(surveyId, period))
-    .groupBy(sql`1, 2, 3`).all()
+    .map(r => ({ ...r, values: JSON.parse(r.values) as Array<string | null> }))
 }
 
 /** Invitations delivered per day in the period: the response-rate denominator (SPEC §4). */

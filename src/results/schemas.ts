@@ -70,7 +70,7 @@ const CesSchema = z.object({
   margin_of_error: z.number()
 }).meta({ id: 'Ces' })
 
-const SuppressionReasonSchema = z.enum(['below_min_group_size', 'small_complement', 'complementary'])
+const SuppressionReasonSchema = z.enum(['below_min_group_size', 'complementary'])
 
 const ResponseRateSchema = z.object({
   responses: z.number().int().meta({ description: 'Answers through e-mail or link invitations in the period' }),
@@ -92,7 +92,7 @@ const BucketSchema = z.object({
   start: z.string().meta({ description: 'First day of the calendar bucket' }),
   end: z.string().meta({ description: 'Last day of the calendar bucket' }),
   covers: z.object({ from: z.string(), to: z.string() }).nullable()
-    .meta({ description: 'The days of the release blocks counted here (a block counts in the bucket it starts in)' }),
+    .meta({ description: 'The days of the release blocks counted here: a block counts in the bucket it starts in' }),
   ...cellShape,
   response_rate: ResponseRateSchema.nullable()
 })

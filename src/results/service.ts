@@ -4,9 +4,10 @@ import { coarsenToDay } from '../responses/coarsen.js'
 import { SCALES, type Metric, type Scale } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
-import { assemble, type Assembled, type Counts, type DayCount, MAX_BUCKETS, presentCell, responseRate, type ValueCount } from './cells.js'
+import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './cells.js'
 import { DEFINITIONS, emptyDistribution } from './metrics.js'
-import { blockOf, blocksInPeriod, bucketStarts, type Block, type Interval, releaseBlocks } from './periods.js'
+import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, releaseBlocks } from './periods.js'
+import { loadQuestion, type QuestionData } from './question.js'
 import * as repo from './repository.js'
 import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
 
@@ -17,24 +18,46 @@ export interface ResultsOptions {
   group_by?: string | undefined
 }
 
-const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, days before today only; the period is widened to whole ' +
-  'blocks. Any total, group or bucket with fewer than min_group_size answers, or whose difference to the same question without one ' +
-  'of its filters is smaller than that, shows only its count. Where a group or bucket is suppressed, the next-smallest ones are too, ' +
-  'until at least two hold at least min_group_size answers together. Comments need min_comment_group_size.'
+const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only; a period ' +
+  'widens to whole blocks. A total, group or bucket with fewer than min_group_size answers shows only its count. Where a cell is ' +
+  'suppressed, the next-smallest cells beside it (in every grouping of the question\'s attributes and buckets) are too, until at ' +
+  'least two hold at least min_group_size answers together; a filter whose complement is small is suppressed that way. Nothing ' +
+  'inside a suppressed cell is shown. Comments need min_comment_group_size.'
+
+const spanOf = (blocks: readonly Block[]): repo.Period | null =>
+  blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }
 
 export interface Released {
+  /** The release blocks the asked period touches. */
   blocks: Block[]
   period: repo.Period | null
   pending: number
 }
 
-/** The release blocks of a survey that a requested period touches (see periods.ts). */
+/** The survey's release blocks that a requested period touches (see periods.ts). */
 export function released (db: DbOrTx, survey: SurveyRow, today: string, from?: string, to?: string, min = survey.minGroupSize): Released {
   const release = releaseBlocks(repo.answeredDays(db, survey.id), min, today)
   const range = blocksInPeriod(release.blocks, from, to)
   const blocks = range === null ? [] : release.blocks.slice(range[0], range[1] + 1)
-  const period = blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }
-  return { blocks, period, pending: release.pending }
+  return { blocks, period: spanOf(blocks), pending: release.pending }
+}
+
+/** A day counts in the bucket its release block starts in, so that buckets hold whole blocks. */
+function bucketer (blocks: readonly Block[], interval: Interval | undefined): ((day: string) => string) | undefined {
+  if (interval === undefined) return undefined
+  return day => {
+    const i = blockOf(blocks, day)
+    return bucketStart(i < 0 ? day : blocks[i]!.from, interval)
+  }
+}
+
+function deliveredPerBucket (rows: ReadonlyArray<readonly [string, number]>, bucketOf: ((day: string) => string) | undefined): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const [day, n] of rows) {
+    const key = bucketOf === undefined ? '' : bucketOf(day)
+    out.set(key, (out.get(key) ?? 0) + n)
+  }
+  return out
 }
 
 function definition (survey: Pick<SurveyRow, 'metric' | 'minGroupSize' | 'minCommentGroupSize'>): SurveyResults['definition'] {
@@ -48,57 +71,7 @@ function definition (survey: Pick<SurveyRow, 'metric' | 'minGroupSize' | 'minCom
   }
 }
 
-/** Moves each day to the first day of its release block, so that a block counts in one bucket. */
-function anchored<T extends { day: string }> (blocks: Block[], rows: T[]): T[] {
-  return rows.map(r => {
-    const i = blockOf(blocks, r.day)
-    return i < 0 ? r : { ...r, day: blocks[i]!.from }
-  })
-}
-
-function anchoredDays (blocks: Block[], days: Array<[string, number]>): Array<[string, number]> {
-  return anchored(blocks, days.map(([day, n]) => ({ day, n }))).map(r => [r.day, r.n])
-}
-
-/** All answers minus those carrying some value of `attribute`: the answers without it. */
-function withMissing (total: readonly DayCount[], values: ValueCount[], scale: Scale): ValueCount[] {
-  const missing = emptyDistribution(scale)
-  for (const r of total) missing[r.score - scale.min]! += r.n
-  for (const r of values) missing[r.score - scale.min]! -= r.n
-  return [...values, ...missing.flatMap((n, i) => n > 0 ? [{ value: null, score: i + scale.min, n }] : [])]
-}
-
-/**
- * Loads the counts for a question. The rollup answers whole-survey questions and questions about
- * one attribute (a filter, or a grouping); anything about two attributes at once scans the answers.
- */
-export function loadCounts (db: DbOrTx, surveyId: string, period: repo.Period, filters: ReadonlyArray<repo.Filter>, groupBy: string | undefined, scale: Scale): Counts {
-  if (filters.length === 0) {
-    const byDay = repo.countsByDay(db, surveyId, period)
-    const counts: Counts = { byDay, neighboursByDay: [] }
-    if (groupBy !== undefined) counts.byValue = withMissing(byDay, repo.countsByValue(db, surveyId, groupBy, period), scale)
-    return counts
-  }
-  if (filters.length === 1 && groupBy === undefined) {
-    return { byDay: repo.countsByDay(db, surveyId, period, filters[0]), neighboursByDay: [repo.countsByDay(db, surveyId, period)] }
-  }
-  const all = (1 << filters.length) - 1
-  // A row belongs to the neighbour without filter i when it matches every other filter.
-  const split = <T extends { mask: number }>(rows: T[]): { mine: T[], neighbours: T[][] } => ({
-    mine: rows.filter(r => r.mask === all),
-    neighbours: filters.map((_, i) => rows.filter(r => (r.mask | (1 << i)) === all))
-  })
-  const days = split(repo.scanByDay(db, surveyId, period, filters))
-  const counts: Counts = { byDay: days.mine, neighboursByDay: days.neighbours }
-  if (groupBy !== undefined) {
-    const values = split(repo.scanByValue(db, surveyId, period, filters, groupBy))
-    counts.byValue = values.mine
-    counts.neighboursByValue = values.neighbours
-  }
-  return counts
-}
-
-function checkQuery (filters: Array<[string, string]>, q: { group_by?: string | undefined }): void {
+function checkQuery (filters: Array<[string, string]>, q: ResultsOptions): void {
   for (const [key] of filters) {
     if (!ATTRIBUTE_NAME.test(key)) throw new InvalidFieldError(`query.${key}`, 'is neither a parameter nor an attribute name (1–64 letters, digits, _ or -)')
   }
@@ -113,7 +86,7 @@ function checkBuckets (period: repo.Period | null, interval: Interval | undefine
   }
 }
 
-function presentSeriesAndTotal (metric: Metric, scale: Scale, a: Assembled, withRate: boolean) {
+function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean) {
   return {
     ...presentCell(metric, scale, a.total),
     response_rate: withRate ? responseRate(a.total.invited, a.total.delivered) : null,
@@ -127,7 +100,8 @@ function presentSeriesAndTotal (metric: Metric, scale: Scale, a: Assembled, with
             ...presentCell(metric, scale, b),
             response_rate: withRate ? responseRate(b.invited, b.delivered) : null
           }))
-        })
+        }),
+    ...(a.groups === undefined ? {} : { groups: a.groups.map(g => ({ value: g.value, ...presentCell(metric, scale, g) })) })
   }
 }
 
@@ -138,17 +112,20 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
   const scale = SCALES[survey.metric]
   const rel = released(db, survey, coarsenToDay(now), query.from, query.to)
   checkBuckets(rel.period, query.interval)
-  const counts: Counts = rel.period === null
-    ? { byDay: [], neighboursByDay: filters.map(() => []), ...(query.group_by === undefined ? {} : { byValue: [], neighboursByValue: [] }) }
-    : loadCounts(db, survey.id, rel.period, filters, query.group_by, scale)
-  const delivered = rel.period === null || filters.length > 0 ? [] : repo.deliveredByDay(db, survey.id, rel.period)
+  const bucketOf = bucketer(rel.blocks, query.interval)
+  const groupBy = query.group_by
+  const data: QuestionData = rel.period === null
+    ? { keys: [...filters.map(([k]) => k), ...(groupBy === undefined ? [] : [groupBy])], cube: [], main: new Map(), ...(groupBy === undefined ? {} : { groups: new Map() }) }
+    : loadQuestion(db, { surveyId: survey.id, period: rel.period, filters, groupBy, bucketOf, blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day }, scale)
   const a = assemble({
     scale,
     min: survey.minGroupSize,
+    filterValues: filters.map(([, v]) => v),
+    data,
     blocks: rel.blocks,
-    counts: { ...counts, byDay: anchored(rel.blocks, counts.byDay), neighboursByDay: counts.neighboursByDay.map(rows => anchored(rel.blocks, rows)) },
-    delivered: anchoredDays(rel.blocks, delivered),
-    interval: query.interval
+    bucketOfBlock: bucketOf === undefined ? undefined : b => bucketOf(b.from),
+    interval: query.interval,
+    delivered: rel.period === null || filters.length > 0 ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)
   })
   return {
     survey: { id: survey.id, name: survey.name, kind: survey.kind, team: survey.team, metric: survey.metric },
@@ -156,18 +133,17 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
     period: rel.period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: rel.pending,
-    ...presentSeriesAndTotal(survey.metric, scale, a, filters.length === 0),
+    ...present(survey.metric, scale, a, filters.length === 0),
     definition: definition(survey),
     ...(query.interval === undefined ? {} : { interval: query.interval }),
-    ...(query.group_by === undefined
-      ? {}
-      : { group_by: query.group_by, groups: a.groups!.map(g => ({ value: g.value, ...presentCell(survey.metric, scale, g) })) })
+    ...(groupBy === undefined ? {} : { group_by: groupBy })
   } as SurveyResults
 }
 
 /**
  * GET /v1/results (SPEC §3): one team's metric over all its surveys with that metric. Each survey
- * keeps its own release blocks; the sum is suppressed with the largest minimum among them.
+ * is released in its own blocks, placed in buckets by its own blocks; the sum is suppressed with
+ * the largest minimum among the surveys.
  */
 export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): TeamResults {
   const list = repo.surveysOf(db, query.team, query.metric)
@@ -175,37 +151,54 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
   const scale = SCALES[query.metric]
   const today = coarsenToDay(now)
   const min = Math.max(...list.map(s => s.minGroupSize))
-  const minComments = Math.max(...list.map(s => s.minCommentGroupSize))
-  const parts = list.map(survey => {
-    const rel = released(db, survey, today, query.from, query.to)
-    const byDay = rel.period === null ? [] : repo.countsByDay(db, survey.id, rel.period)
-    const delivered = rel.period === null ? [] : repo.deliveredByDay(db, survey.id, rel.period)
-    return { survey, rel, byDay, delivered }
-  })
-  const periods = parts.flatMap(p => p.rel.period === null ? [] : [p.rel.period])
-  const period = periods.length === 0
+  const parts = list.map(survey => ({ survey, rel: released(db, survey, today, query.from, query.to) }))
+  const blocks = parts.flatMap(p => p.rel.blocks)
+  const period = blocks.length === 0
     ? null
-    : { from: periods.map(p => p.from).sort()[0]!, to: periods.map(p => p.to).sort().at(-1)! }
+    : { from: blocks.map(b => b.from).sort()[0]!, to: blocks.map(b => b.to).sort().at(-1)! }
   checkBuckets(period, query.interval)
-  // Blocks of different surveys overlap, so each survey's days are anchored to its own blocks
-  // before the counts are added up.
+  const main = new Map<string, { dist: number[], invited: number }>()
+  const delivered = new Map<string, number>()
+  const cube = new Map<string, number>()
+  const covered: Block[] = []
+  for (const { survey, rel } of parts) {
+    if (rel.period === null) continue
+    const bucketOf = bucketer(rel.blocks, query.interval) ?? (() => '')
+    for (const r of repo.countsByDay(db, survey.id, rel.period)) {
+      const key = bucketOf(r.day)
+      let c = main.get(key)
+      if (c === undefined) main.set(key, c = { dist: emptyDistribution(scale), invited: 0 })
+      c.dist[r.score - scale.min]! += r.n
+      c.invited += r.invited
+      cube.set(key, (cube.get(key) ?? 0) + r.n)
+    }
+    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) delivered.set(key, (delivered.get(key) ?? 0) + n)
+    covered.push(...rel.blocks)
+  }
+  covered.sort((x, y) => x.from < y.from ? -1 : x.from > y.from ? 1 : 0)
   const a = assemble({
     scale,
     min,
-    blocks: parts.flatMap(p => p.rel.blocks).sort((x, y) => x.from < y.from ? -1 : x.from > y.from ? 1 : 0),
-    counts: { byDay: parts.flatMap(p => anchored(p.rel.blocks, p.byDay)), neighboursByDay: [] },
-    delivered: parts.flatMap(p => anchoredDays(p.rel.blocks, p.delivered)),
-    interval: query.interval
+    filterValues: [],
+    // Across surveys the blocks are not one survey's, so the sum is checked against the largest
+    // minimum like any cell: the block key is left as one value.
+    data: { keys: [], cube: [...cube].map(([key, n]) => ({ values: query.interval === undefined ? [''] : ['', key], n })), main },
+    wholeSurveyPublic: false,
+    // Blocks of several surveys overlap; for `covers`, each counts in the bucket it starts in.
+    blocks: covered,
+    bucketOfBlock: query.interval === undefined ? undefined : b => bucketStart(b.from, query.interval!),
+    interval: query.interval,
+    delivered
   })
   return {
     team: query.team,
     metric: query.metric,
-    surveys: parts.map(p => ({ id: p.survey.id, name: p.survey.name, kind: p.survey.kind, status: p.survey.status, responses: p.byDay.reduce((acc, r) => acc + r.n, 0) })),
+    surveys: parts.map(p => ({ id: p.survey.id, name: p.survey.name, kind: p.survey.kind, status: p.survey.status, responses: p.rel.blocks.reduce((acc, b) => acc + b.n, 0) })),
     period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: parts.reduce((acc, p) => acc + p.rel.pending, 0),
-    ...presentSeriesAndTotal(query.metric, scale, a, true),
-    definition: definition({ metric: query.metric, minGroupSize: min, minCommentGroupSize: minComments }),
+    ...present(query.metric, scale, a, true),
+    definition: definition({ metric: query.metric, minGroupSize: min, minCommentGroupSize: Math.max(...list.map(s => s.minCommentGroupSize)) }),
     ...(query.interval === undefined ? {} : { interval: query.interval })
   } as TeamResults
 }

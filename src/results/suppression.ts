@@ -4,28 +4,14 @@
 export type SuppressionReason =
   /** Fewer answers than the survey's minimum group size. */
   | 'below_min_group_size'
-  /** Dropping one of the filters adds fewer than the minimum: the difference would expose them. */
-  | 'small_complement'
   /** Suppressed too, so that the suppressed cells cannot be derived from the total. */
   | 'complementary'
-
-/**
- * The rules about one cell alone: below the minimum, or a small complement. `neighbours` are the
- * counts of the same cell with one filter dropped (each also queryable); a difference of 1 to
- * minimum − 1 answers would be derivable by subtraction, a difference of 0 exposes nothing new.
- */
-export function cellReason (n: number, neighbours: readonly number[], min: number): SuppressionReason | null {
-  if (n < min) return 'below_min_group_size'
-  for (const other of neighbours) {
-    const difference = other - n
-    if (difference > 0 && difference < min) return 'small_complement'
-  }
-  return null
-}
 
 export interface PartitionCell {
   n: number
   reason: SuppressionReason | null
+  /** Shown by other means (e.g. the same answers as a shown cell): never picked to suppress. */
+  fixed?: boolean
 }
 
 /**
@@ -46,7 +32,7 @@ export function complementary (cells: readonly PartitionCell[], min: number): { 
   let count = suppressed.length
   let sum = suppressed.reduce((acc, c) => acc + c.n, 0)
   // Smallest first; equal counts in their given order, so the outcome is deterministic.
-  const shown = cells.map((c, i) => ({ ...c, i })).filter(c => c.n > 0 && c.reason === null)
+  const shown = cells.map((c, i) => ({ ...c, i })).filter(c => c.n > 0 && c.reason === null && c.fixed !== true)
     .sort((a, b) => a.n - b.n || a.i - b.i)
   for (const cell of shown) {
     if (count >= 2 && sum >= min) break
