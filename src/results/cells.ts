@@ -64,8 +64,7 @@ export function assemble (input: AssembleInput): Assembled {
   // Keys: the attributes, the release block, the bucket. Cells fixing no attribute are whole-survey
   // numbers, shown anyway.
   const keyCount = attributes + 1 + (withSeries ? 1 : 0)
-  const lattice = suppressLattice(keyCount, data.cube, min,
-    input.wholeSurveyPublic === false ? undefined : cell => cell.slice(0, attributes).every(v => v === undefined))
+  const lattice = suppressLattice(keyCount, data.cube, min, input.wholeSurveyPublic === false ? undefined : attributes)
   const bucketKey = attributes + 1
   // The filters' values; the grouped attribute, the block and the bucket left as "any".
   const base: Array<string | null | undefined> = [...filterValues, ...new Array<undefined>(keyCount - filterValues.length).fill(undefined)]

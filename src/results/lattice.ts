@@ -8,7 +8,7 @@ import { complementary, type SuppressionReason } from './suppression.js'
 //  - a cell with fewer than `min` answers is suppressed;
 //  - inside a suppressed cell nothing is shown;
 //  - in every grouping (a shown cell split by one more key) complementary suppression runs;
-// and this repeats until nothing changes, since a suppression made for one grouping can call for
+// and this goes on until nothing changes, since a suppression made for one grouping can call for
 // more in another.
 //
 // Time is part of the lattice: every question about attributes also has the release block as a
@@ -26,98 +26,132 @@ export interface CubeRow {
   n: number
 }
 
-// Control characters keep "any", "without" and a value apart; attribute values are printable text.
-const encode = (cell: CellKey): string => cell.map(v => v === undefined ? '\u0001' : v === null ? '\u0002' : `\u0003${v}`).join('\u0000')
-
 export interface Lattice {
   n: (cell: CellKey) => number
   reason: (cell: CellKey) => SuppressionReason | null
 }
 
-/** `isPublic`: cells every reader may see anyway (e.g. whole-survey blocks), never suppressed. */
-export function suppressLattice (keys: number, cube: readonly CubeRow[], min: number, isPublic: (cell: CellKey) => boolean = () => false): Lattice {
-  const cells = new Map<string, { key: CellKey, n: number }>()
+/**
+ * `attributes`: with it, cells that fix none of the first `attributes` keys are public (every
+ * reader sees them anyway, e.g. whole-survey blocks) and never suppressed.
+ */
+export function suppressLattice (keys: number, cube: readonly CubeRow[], min: number, attributes?: number): Lattice {
+  // Values are numbered per key from 1 (0 is "any"); a cell is a number in mixed radix.
+  const codes = Array.from({ length: keys }, () => new Map<string | null, number>())
+  for (const row of cube) {
+    row.values.forEach((v, k) => { if (!codes[k]!.has(v)) codes[k]!.set(v, codes[k]!.size + 1) })
+  }
+  const stride: number[] = []
+  let size = 1
+  for (let k = 0; k < keys; k++) {
+    stride.push(size)
+    size *= codes[k]!.size + 1
+  }
+  const digit = (id: number, k: number): number => Math.floor(id / stride[k]!) % (codes[k]!.size + 1)
+  const encode = (cell: CellKey): number | undefined => {
+    let id = 0
+    for (let k = 0; k < keys; k++) {
+      if (cell[k] === undefined) continue
+      const c = codes[k]!.get(cell[k]!)
+      if (c === undefined) return undefined
+      id += c * stride[k]!
+    }
+    return id
+  }
+
+  const n = new Map<number, number>()
+  let smallest = Infinity
   for (const row of cube) {
     if (row.n === 0) continue
+    smallest = Math.min(smallest, row.n)
+    const full = encode(row.values)!
     for (let mask = 0; mask < 1 << keys; mask++) {
-      const key = row.values.map((v, k) => (mask & (1 << k)) !== 0 ? v : undefined)
-      const id = encode(key)
-      const cell = cells.get(id)
-      if (cell === undefined) cells.set(id, { key, n: row.n })
-      else cell.n += row.n
+      let id = full
+      for (let k = 0; k < keys; k++) if ((mask & (1 << k)) === 0) id -= digit(full, k) * stride[k]!
+      n.set(id, (n.get(id) ?? 0) + row.n)
     }
   }
-  // Groupings: a parent cell and the key it is split by, with its (non-empty) children.
-  const groupings = new Map<string, { parent: string, children: string[] }>()
-  const parents = new Map<string, string[]>()
-  for (const [id, cell] of cells) {
-    const mine: string[] = []
-    cell.key.forEach((v, k) => {
-      if (v === undefined) return
-      const parent = encode(cell.key.map((x, j) => j === k ? undefined : x))
-      const gid = `${parent}#${k}`
-      let g = groupings.get(gid)
-      if (g === undefined) groupings.set(gid, g = { parent, children: [] })
-      g.children.push(id)
-      mine.push(parent)
-    })
-    parents.set(id, mine)
-  }
-  const reasons = new Map<string, SuppressionReason | null>()
-  const fixed = new Set<string>()
-  for (const [id, cell] of cells) {
-    if (isPublic(cell.key)) fixed.add(id)
-    reasons.set(id, cell.n < min && !fixed.has(id) ? 'below_min_group_size' : null)
-  }
-
-  // A cell holding the same answers as a shown parent (its siblings there are empty) is shown
-  // through that parent: it cannot be suppressed to protect others, and if it is suppressed, so
-  // must the parent be.
-  const n = (id: string): number => cells.get(id)!.n
-  const sameAsShownParent = (id: string): string | undefined =>
-    parents.get(id)!.find(p => reasons.get(p) === null && n(p) === n(id))
-
-  // Every pass suppresses at least one more cell or ends, so this ends after at most |cells| passes.
-  for (let changed = true; changed;) {
-    changed = false
-    for (const [id, mine] of parents) {
-      if (reasons.get(id) === null && !fixed.has(id) && mine.some(p => reasons.get(p) !== null)) {
-        reasons.set(id, 'complementary')
-        changed = true
-      }
-      if (reasons.get(id) !== null) {
-        const parent = sameAsShownParent(id)
-        if (parent !== undefined && !fixed.has(parent)) {
-          reasons.set(parent, 'complementary')
-          changed = true
-        }
-      }
-    }
-    for (const { parent, children } of groupings.values()) {
-      if (reasons.get(parent) !== null) continue
-      const result = complementary(children.map(c => ({
-        n: n(c),
-        reason: reasons.get(c)!,
-        fixed: fixed.has(c) || sameAsShownParent(c) !== undefined
-      })), min)
-      children.forEach((c, i) => {
-        if (reasons.get(c) !== result.reasons[i] && !fixed.has(c)) {
-          reasons.set(c, result.reasons[i]!)
-          changed = true
-        }
-      })
-      if (result.suppressTotal && !fixed.has(parent)) {
-        reasons.set(parent, 'complementary')
-        changed = true
-      }
-    }
-  }
-  return {
-    n: cell => cells.get(encode(cell))?.n ?? 0,
+  const reasons = new Map<number, SuppressionReason>()
+  const result: Lattice = {
+    n: cell => n.get(encode(cell) ?? -1) ?? 0,
     // A cell no answer falls in is empty: nothing to show.
     reason: cell => {
       const id = encode(cell)
-      return reasons.has(id) ? reasons.get(id)! : 'below_min_group_size'
+      return id === undefined || !n.has(id) ? 'below_min_group_size' : reasons.get(id) ?? null
     }
   }
+  // Every cell is a sum of cube rows: when none is below the minimum, nothing is suppressed.
+  if (smallest >= min) return result
+
+  // Public: no attribute fixed, i.e. the id is below the first non-attribute key's stride… in
+  // mixed radix with attributes first, that is `id % stride[attributes] === 0`.
+  const isPublic = (id: number): boolean => attributes !== undefined && (attributes >= keys ? id === 0 : id % stride[attributes]! === 0)
+  // Cells by index, with their counts, parents and the groupings they head.
+  const ids = [...n.keys()]
+  const index = new Map(ids.map((id, i) => [id, i]))
+  const count = Int32Array.from(ids, id => n.get(id)!)
+  const fixed = Uint8Array.from(ids, id => isPublic(id) ? 1 : 0)
+  const parents: number[][] = ids.map(() => [])
+  const groupings: Array<{ parent: number, children: number[] }> = []
+  const heads: number[][] = ids.map(() => [])
+  const memberOf: number[][] = ids.map(() => [])
+  const byId = new Map<number, number>()
+  ids.forEach((id, i) => {
+    for (let k = 0; k < keys; k++) {
+      const d = digit(id, k)
+      if (d === 0) continue
+      const parent = index.get(id - d * stride[k]!)!
+      parents[i]!.push(parent)
+      const gid = parent * keys + k
+      let g = byId.get(gid)
+      if (g === undefined) {
+        g = groupings.push({ parent, children: [] }) - 1
+        byId.set(gid, g)
+        heads[parent]!.push(g)
+      }
+      groupings[g]!.children.push(i)
+      memberOf[i]!.push(g)
+    }
+  })
+
+  // Suppressing a cell suppresses everything inside it, may force its parent (when they hold the
+  // same answers), and calls for complementary suppression in every grouping it is part of. Each
+  // cell is suppressed at most once, so the work ends.
+  const state: Array<SuppressionReason | null> = ids.map(() => null)
+  const dirty = new Set<number>()
+  const pending: Array<[number, SuppressionReason]> = []
+  const suppress = (i: number, reason: SuppressionReason): void => { pending.push([i, reason]) }
+  const settle = (): void => {
+    for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+      const [i, reason] = item
+      if (state[i] !== null || fixed[i] === 1) continue
+      state[i] = reason
+      for (const g of heads[i]!) for (const c of groupings[g]!.children) suppress(c, 'complementary')
+      for (const p of parents[i]!) if (state[p] === null && count[p] === count[i]) suppress(p, 'complementary')
+      for (const g of memberOf[i]!) dirty.add(g)
+    }
+  }
+  // A cell holding the same answers as a shown parent (its siblings there are empty) is shown
+  // through that parent: it cannot be picked to protect others.
+  const sameAsShownParent = (i: number): boolean => parents[i]!.some(p => state[p] === null && count[p] === count[i])
+
+  count.forEach((c, i) => { if (c < min) suppress(i, 'below_min_group_size') })
+  settle()
+  while (dirty.size > 0) {
+    const g = dirty.values().next().value!
+    dirty.delete(g)
+    const { parent, children } = groupings[g]!
+    if (state[parent] !== null) continue
+    let outcome = complementary(children.map(c => ({ n: count[c]!, reason: state[c]!, fixed: state[c] === null && (fixed[c] === 1 || sameAsShownParent(c)) })), min)
+    if (outcome.suppressTotal && fixed[parent] === 1) {
+      // A public cell cannot be suppressed: then the siblings that are the same answers as another
+      // shown cell are suppressed after all, and that other cell with them (in settle()).
+      outcome = complementary(children.map(c => ({ n: count[c]!, reason: state[c]!, fixed: fixed[c] === 1 })), min)
+    }
+    children.forEach((c, j) => { if (outcome.reasons[j] !== null && state[c] === null) suppress(c, outcome.reasons[j]!) })
+    if (outcome.suppressTotal) suppress(parent, 'complementary')
+    settle()
+  }
+  ids.forEach((id, i) => { if (state[i] !== null) reasons.set(id, state[i]!) })
+  return result
 }

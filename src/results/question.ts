@@ -50,7 +50,8 @@ class Accumulator {
   constructor (private readonly scale: Scale) {}
 
   addCube (values: Array<string | null>, n: number): void {
-    const id = JSON.stringify(values)
+    // NUL and SOH keep values and "without" apart; attribute values are printable text.
+    const id = values.map(v => v === null ? '\u0001' : v).join('\u0000')
     const row = this.cube.get(id)
     if (row === undefined) this.cube.set(id, { values, n })
     else row.n += n

@@ -27,18 +27,26 @@ export interface PartitionCell {
  */
 export function complementary (cells: readonly PartitionCell[], min: number): { reasons: Array<SuppressionReason | null>, suppressTotal: boolean } {
   const reasons = cells.map(c => c.reason)
-  const suppressed = cells.map((c, i) => ({ ...c, i })).filter(c => c.n > 0 && c.reason !== null)
-  if (suppressed.length === 0) return { reasons, suppressTotal: false }
-  let count = suppressed.length
-  let sum = suppressed.reduce((acc, c) => acc + c.n, 0)
+  let count = 0
+  let sum = 0
+  const shown: number[] = []
+  cells.forEach((c, i) => {
+    if (c.n === 0) return
+    if (c.reason !== null) {
+      count++
+      sum += c.n
+    } else if (c.fixed !== true) {
+      shown.push(i)
+    }
+  })
+  if (count === 0) return { reasons, suppressTotal: false }
   // Smallest first; equal counts in their given order, so the outcome is deterministic.
-  const shown = cells.map((c, i) => ({ ...c, i })).filter(c => c.n > 0 && c.reason === null && c.fixed !== true)
-    .sort((a, b) => a.n - b.n || a.i - b.i)
-  for (const cell of shown) {
+  shown.sort((a, b) => cells[a]!.n - cells[b]!.n || a - b)
+  for (const i of shown) {
     if (count >= 2 && sum >= min) break
-    reasons[cell.i] = 'complementary'
+    reasons[i] = 'complementary'
     count++
-    sum += cell.n
+    sum += cells[i]!.n
   }
   return { reasons, suppressTotal: count < 2 || sum < min }
 }
