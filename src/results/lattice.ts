@@ -119,17 +119,19 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
   // cell is suppressed at most once, so the work ends.
   const state: Array<SuppressionReason | null> = ids.map(() => null)
   const dirty = new Set<number>()
-  const pending: Array<[number, SuppressionReason]> = []
+  // First in, first out: the first reason a cell is given is the one it keeps.
+  let pending: Array<[number, SuppressionReason]> = []
   const suppress = (i: number, reason: SuppressionReason): void => { pending.push([i, reason]) }
   const settle = (): void => {
-    for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
-      const [i, reason] = item
+    for (let next = 0; next < pending.length; next++) {
+      const [i, reason] = pending[next]!
       if (state[i] !== null || fixed[i] === 1) continue
       state[i] = reason
       for (const g of heads[i]!) for (const c of groupings[g]!.children) suppress(c, 'complementary')
       for (const p of parents[i]!) if (state[p] === null && count[p] === count[i]) suppress(p, 'complementary')
       for (const g of memberOf[i]!) dirty.add(g)
     }
+    pending = []
   }
   // A cell holding the same answers as a shown parent (its siblings there are empty) is shown
   // through that parent: it cannot be picked to protect others.
