@@ -30,7 +30,7 @@ function assertSelfContained (t: Tap, html: string): void {
   t.notMatch(html, /href="(?!#)/i, 'no links out')
   t.notMatch(html, /\son[a-z]+=/i, 'no event handler attribute')
 }
-interface Tap { notMatch: (a: string, b: RegExp, m?: string) => void }
+interface Tap { notMatch (found: string, pattern: RegExp, message: string): unknown }
 
 t.test('the report: one self-contained page with server-drawn charts, markup in answers stays text', async t => {
   const app = await build(t, { clock: testClock(TODAY) })
