@@ -100,7 +100,11 @@ export function loadQuestion (db: DbOrTx, q: Question, scale: Scale): QuestionDa
       }
       for (const [day, n] of missing) if (n > 0) acc.addCube(cubeKey([null], day), n)
     }
-    for (const r of repo.countsByDay(db, q.surveyId, q.period, q.filters[0])) acc.addMain(bucket(r.day), r.score, r.n, r.invited)
+    if (q.bucketOf === undefined) {
+      for (const r of repo.countsByScore(db, q.surveyId, q.period, q.filters[0])) acc.addMain('', r.score, r.n, r.invited)
+    } else {
+      for (const r of repo.countsByDay(db, q.surveyId, q.period, q.filters[0])) acc.addMain(bucket(r.day), r.score, r.n, r.invited)
+    }
     if (q.groupBy !== undefined) {
       const missing = emptyDistribution(scale)
       for (const c of acc.main.values()) c.dist.forEach((n, i) => { missing[i]! += n })

@@ -28,6 +28,14 @@ export function countsByDay (db: DbOrTx, surveyId: string, period: Period, filte
     .all()
 }
 
+/** The same, added up per score over the period (a dozen rows instead of days × scores). */
+export function countsByScore (db: DbOrTx, surveyId: string, period: Period, filter?: Filter): Array<{ score: number, n: number, invited: number }> {
+  return db.select({ score: rc.score, n: sql<number>`sum(${rc.n})`, invited: sql<number>`sum(${rc.invited})` }).from(rc)
+    .where(and(eq(rc.surveyId, surveyId), eq(rc.attribute, filter?.[0] ?? ''), eq(rc.value, filter?.[1] ?? ''),
+      between(rc.day, period.from, period.to)))
+    .groupBy(rc.score).all()
+}
+
 /** Rollup counts of one attribute's values in the period, per value (and per day and score where asked). */
 export function valueCounts (db: DbOrTx, surveyId: string, attribute: string, period: Period, by: { day?: boolean, score?: boolean }): Array<{ value: string, day: string | null, score: number | null, n: number, invited: number }> {
   const cols = [rc.value, ...(by.day === true ? [rc.day] : []), ...(by.score === true ? [rc.score] : [])]
