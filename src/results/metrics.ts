@@ -141,7 +141,3 @@ export const DEFINITIONS: Record<Metric, string> = {
 export function emptyDistribution (scale: Scale): number[] {
   return new Array<number>(scale.max - scale.min + 1).fill(0)
 }
-
-export function addInto (into: number[], dist: Distribution): void {
-  for (let i = 0; i < dist.length; i++) into[i]! += dist[i]!
-}

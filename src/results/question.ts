@@ -41,8 +41,6 @@ export function involvedKeys (q: Pick<Question, 'filters' | 'groupBy'>): string[
   return [...q.filters.map(([k]) => k), ...(q.groupBy === undefined ? [] : [q.groupBy])]
 }
 
-export const usesRollup = (q: Pick<Question, 'filters' | 'groupBy'>): boolean => involvedKeys(q).length <= 1
-
 class Accumulator {
   readonly cube = new Map<string, CubeRow>()
   readonly main = new Map<string, Counts>()

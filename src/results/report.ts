@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import type { Locale } from '../schemas.js'
+import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import { barChart, groupChart, lineChart, type Range } from './charts.js'
 import { blocksWithin, type Interval, releaseBlocks } from './periods.js'
@@ -78,7 +79,7 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
     lang: locale,
     title: `${survey.name} · ${t.report}`,
     t,
-    survey: { name: survey.name, question: survey.question[locale] ?? null, metric: metricName },
+    survey: { name: survey.name, question: withDefaults(survey.question, DEFAULT_QUESTIONS[metric])[locale], metric: metricName },
     period: period === null ? null : `${day(period.from)} – ${day(period.to)}`,
     responses: number.format(r.responses),
     pending: r.pending_responses > 0 ? fill(t.pending, { n: r.pending_responses, min: survey.minGroupSize }) : null,
