@@ -25,12 +25,16 @@ function yAxis (range: Range, height: number, ticks: number[]): { y: (v: number)
 }
 
 function xLabels (labels: string[], x: (i: number) => number, height: number, atEdges = false): string {
-  // At most about twelve labels fit; the others are left out, not squeezed.
-  const step = Math.max(1, Math.ceil(labels.length / 12))
+  // At most about seven dates fit side by side; the others are left out, not squeezed. The last
+  // one is kept, in place of a neighbour that would overlap it.
+  const step = Math.max(1, Math.ceil(labels.length / 7))
+  const last = labels.length - 1
+  const shown = new Set(labels.map((_, i) => i).filter(i => i % step === 0 && (!atEdges || i === last || last - i >= step)))
+  if (atEdges) shown.add(last)
   // Where the outermost points sit on the plot's edges, their labels are anchored inwards so
   // that they are not cut off.
-  const anchor = (i: number): string => !atEdges || labels.length < 2 ? 'middle' : i === 0 ? 'start' : i === labels.length - 1 ? 'end' : 'middle'
-  return labels.map((l, i) => i % step === 0 || i === labels.length - 1
+  const anchor = (i: number): string => !atEdges || labels.length < 2 ? 'middle' : i === 0 ? 'start' : i === last ? 'end' : 'middle'
+  return labels.map((l, i) => shown.has(i)
     ? `<text x="${fmt(x(i))}" y="${height - PAD.bottom + 16}" text-anchor="${anchor(i)}" class="tick">${esc(l)}</text>`
     : '').join('')
 }
