@@ -18,8 +18,15 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const CONNECTIONS = 10
 const BATCH = 1000
+/** Results: answers seeded in steps, and shorter rounds (a scan at 1M takes seconds a request). */
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number)
+const RESULT_ROUNDS = Number(process.env.BENCH_RESULT_ROUNDS ?? 3)
+const RESULT_SECONDS = Number(process.env.BENCH_RESULT_SECONDS ?? 1)
 /** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there (open it in Chrome DevTools). */
 const CPU_PROF = process.env.BENCH_CPU_PROF
+/** BENCH_ONLY=<text>: only the rows whose name holds it (and the no-op), e.g. to profile one route. */
+const ONLY = process.env.BENCH_ONLY
+const wanted = (name: string): boolean => ONLY === undefined || name.includes(ONLY)
 
 // ---- the service, in a child process --------------------------------------------------------
 
@@ -96,11 +103,12 @@ interface Scenario {
   status: number
   connections?: number
   /**
-   * Uses up an input per request (a token): each round then makes a fixed `amount` of requests,
-   * sized from the last round's rate to last about BENCH_SECONDS, with inputs made beforehand.
+   * Rounds make a fixed `amount` of requests, sized from the last round's rate to last about
+   * BENCH_SECONDS, instead of running for a fixed time: for requests that use up an input (a
+   * token, made beforehand) and for slow ones (a fixed time would cut the last ones off).
    */
-  consumes?: boolean
-  /** autocannon options for one round; `amount` is set for scenarios that consume. */
+  counted?: boolean
+  /** autocannon options for one round; `amount` is set for counted scenarios. */
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
 
@@ -110,6 +118,9 @@ async function round (s: Scenario, seconds: number, amount: number | undefined):
     url: base,
     connections: s.connections ?? CONNECTIONS,
     ...(amount === undefined ? { duration: seconds } : { amount }),
+    // autocannon ends a run at its next sample tick: every 20 ms, so that a counted round's
+    // duration is not rounded up to the next whole second.
+    sampleInt: 20,
     ...options
   })
   const statuses = Object.entries(r.statusCodeStats ?? {}).map(([code, { count }]) => `${code}×${count ?? 0}`)
@@ -117,7 +128,10 @@ async function round (s: Scenario, seconds: number, amount: number | undefined):
   if (wrong.length > 0 || r.errors > 0 || r.timeouts > 0) {
     throw new Error(`${s.name}: expected only ${s.status}, got ${statuses.join(' ')}, ${r.errors} errors, ${r.timeouts} timeouts`)
   }
-  return { rps: r.requests.total / r.duration, mean: r.latency.mean, p99: r.latency.p99 }
+  // A closed loop: each connection sends its next request when the last one is answered, so the
+  // mean latency is connections / rate, to the microsecond (autocannon's own is whole ms).
+  const rps = Math.max(r.requests.total, 1) / (r.duration || seconds)
+  return { rps, mean: (s.connections ?? CONNECTIONS) * 1000 / rps, p99: r.latency.p99 }
 }
 
 const median = (xs: number[]): number => {
@@ -128,13 +142,15 @@ const median = (xs: number[]): number => {
 interface Row { name: string, unit: string, connections: number, perSecond: number, rps: number, mean: number, p99: number }
 const rows: Row[] = []
 
-async function measure (s: Scenario): Promise<Row> {
-  const amountFor = (rps: number): number | undefined => s.consumes === true ? Math.max(200, Math.round(rps * SECONDS)) : undefined
-  const warm = await round(s, 1, s.consumes === true ? 500 : undefined)
+async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, quiet?: boolean } = {}): Promise<Row | undefined> {
+  if (rows.length > 0 && opts.quiet !== true && !wanted(s.name)) return undefined
+  const seconds = opts.seconds ?? SECONDS
+  const amountFor = (rps: number): number | undefined => s.counted === true ? Math.max(s.perRequest === undefined ? 200 : 4, Math.round(rps * seconds)) : undefined
+  const warm = await round(s, 1, s.counted === true ? (s.perRequest === undefined ? 500 : 4) : undefined)
   const rounds: Round[] = []
   let rps = warm.rps
-  for (let i = 0; i < ROUNDS; i++) {
-    const r = await round(s, SECONDS, amountFor(rps))
+  for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
+    const r = await round(s, seconds, amountFor(rps))
     rounds.push(r)
     rps = r.rps
   }
@@ -148,7 +164,7 @@ async function measure (s: Scenario): Promise<Row> {
     mean: median(rounds.map(r => r.mean)),
     p99: median(rounds.map(r => r.p99))
   }
-  rows.push(row)
+  if (opts.quiet !== true) rows.push(row)
   console.error(`  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')})`)
   return row
 }
@@ -164,6 +180,8 @@ console.error(`Puls bench: ${ROUNDS} rounds of ~${SECONDS} s per row after a war
 await measure({ name: 'GET /bench/noop (no-op baseline)', status: 200, options: () => ({ url: base + '/bench/noop' }) })
 await measure({ name: 'GET /bench/noop-auth (no-op with the API key check)', status: 200, options: () => ({ url: base + '/bench/noop-auth', headers: auth }) })
 
+await measure({ name: 'POST /bench/commit (no-op with one durable commit)', status: 201, options: () => ({ url: base + '/bench/commit', method: 'POST' }) })
+
 const [pageToken] = await linkTokens(relationship.id, 1)
 await measure({ name: 'GET /s/:token?score=7 (survey page)', status: 200, options: () => ({ url: `${base}/s/${pageToken}?score=7` }) })
 
@@ -171,7 +189,7 @@ await measure({
   name: 'POST /s/:token (answer through a mailed or handed-out link, form, 303)',
   unit: 'answers',
   status: 303,
-  consumes: true,
+  counted: true,
   options: async amount => {
     // One more per connection: autocannon prepares each connection's first request up front.
     const tokens = await linkTokens(relationship.id, amount! + 2 * CONNECTIONS)
@@ -190,7 +208,7 @@ await measure({
   name: 'POST /s/:token (answer through a QR collector, form, 303)',
   unit: 'answers',
   status: 303,
-  consumes: true,
+  counted: true,
   options: async amount => {
     // Fresh collectors each round, with no cooldown and the highest hourly cap (10,000), each
     // answer from its own client address: every abuse check runs and none refuses.
@@ -210,8 +228,41 @@ await measure({
   }
 })
 
-// ---- RESULTS SLOT (issue 6) -------------------------------------------------------------------
-// Results latency at 10k, 100k and 1M answers goes here once the results routes land on main.
+// ---- results latency at 10k, 100k and 1M answers --------------------------------------------
+// One connection (a manager's browser, not a crowd), so the figure is latency. Answers are seeded
+// inside the service through insertResponse (answer and rollup in one transaction per 50,000), by
+// 40 agents in 8 categories and 3 teams over the last year: posting a million would take an hour.
+
+interface ResultRow { name: string, answers: number, mean: number, p99: number, rps: number, noop: number }
+const resultRows: ResultRow[] = []
+const resultsSurvey = await api('POST', '/v1/surveys', { name: 'bench results', kind: 'relationship', team: 'results', metric: 'nps' })
+// A second, small survey of the same team and metric, so that team results add two up.
+const smallSurvey = await api('POST', '/v1/surveys', { name: 'bench results, small', kind: 'post_case', team: 'results', metric: 'nps' })
+await ask({ type: 'seed', surveyId: smallSurvey.id, from: 0, to: 5_000 }, 'seeded')
+const QUESTIONS: Array<{ name: string, path: string }> = [
+  { name: 'no-op (with the API key check)', path: '/bench/noop-auth' },
+  { name: 'whole survey', path: `/v1/surveys/${resultsSurvey.id}/results` },
+  { name: 'weekly series', path: `/v1/surveys/${resultsSurvey.id}/results?interval=week` },
+  { name: 'group_by agent', path: `/v1/surveys/${resultsSurvey.id}/results?group_by=agent` },
+  { name: 'filter agent', path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07` },
+  { name: 'two filters (scans the answers)', path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07&category=network` },
+  { name: 'team results across surveys', path: '/v1/results?team=results&metric=nps' }
+]
+let seeded = 0
+for (const size of wanted('results') ? SIZES : []) {
+  const { seconds } = await ask({ type: 'seed', surveyId: resultsSurvey.id, from: seeded, to: size }, 'seeded')
+  console.error(`seeded ${size.toLocaleString('en')} answers (${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`)
+  seeded = size
+  let noop = 0
+  for (const q of QUESTIONS) {
+    const r = await measure({ name: `${q.name} at ${size.toLocaleString('en')}`, status: 200, connections: 1, options: () => ({ url: base + q.path, headers: auth, timeout: 120 }) },
+      { rounds: RESULT_ROUNDS, seconds: RESULT_SECONDS, quiet: true })
+    if (r === undefined) continue
+    if (noop === 0) noop = r.mean
+    resultRows.push({ name: q.name, answers: size, mean: r.mean, p99: r.p99, rps: r.rps, noop })
+  }
+}
+const resultsRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
 
 let invitationNo = 0
 await measure({
@@ -237,6 +288,7 @@ await measure({
   perRequest: BATCH,
   status: 200,
   connections: 2,
+  counted: true,
   options: () => ({
     requests: [{
       method: 'POST',
@@ -261,6 +313,7 @@ rmSync(dataDir, { recursive: true, force: true })
 
 const noop = rows[0]!
 const ms = (x: number): string => x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(0)} ms`
+const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`
 const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
 console.log(`\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
 console.log(`${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`)
@@ -269,8 +322,17 @@ console.log('|---|---:|---:|---:|---:|---:|')
 for (const r of rows) {
   console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${ms(r.p99)} |`)
 }
-console.log(`\nPeak RSS of the service process: ${(startupRssKiB / 1024).toFixed(0)} MiB after start-up, ${(peakRssKiB / 1024).toFixed(0)} MiB over the whole run ` +
-  `(process.resourceUsage().maxRSS in the service). Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`)
+
+console.log(`\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; × no-op is the latency's multiple of the no-op route's at the same size\n`)
+console.log('| question | answers | mean latency | p99 latency | requests/s | × no-op latency |')
+console.log('|---|---:|---:|---:|---:|---:|')
+for (const r of resultRows) {
+  console.log(`| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.mean)} | ${ms(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`)
+}
+
+console.log(`\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ${mib(startupRssKiB)} after start-up, ` +
+  `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ${mib(peakRssKiB)} at the end. ` +
+  `Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`)
 
 // Mail: throughput to an SMTP server on 127.0.0.1, against nodemailer's pool alone (bench/mail.ts).
 const mails = Number(process.env.BENCH_MAILS ?? 2000)

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
@@ -5,7 +6,7 @@ import { insertResponse } from '../src/responses/repository.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
 // is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's
-// environment, plus two routes that exist only here: the no-op floor every route stands on.
+// environment, plus routes that exist only here: the no-op floors every route stands on.
 // The parent talks to it over the fork IPC channel: `listening`, then requests for its peak RSS
 // and for seeded answers (results need a million of them, far too many to post in a bench).
 
@@ -24,6 +25,13 @@ await server.register(app, { config })
 // The floor of a public route (routing, hooks, headers, serialising) and of a /v1 route (plus the key check).
 server.get('/bench/noop', async () => ({ ok: true }))
 server.get('/bench/noop-auth', { onRequest: server.authenticate }, async () => ({ ok: true }))
+// The floor of any acknowledged write: one IMMEDIATE transaction inserting one row, committed with
+// synchronous=FULL (an fsync of the WAL) before the reply, into a table only the bench has.
+server.store.db.run(sql`CREATE TABLE bench_commits (n INTEGER NOT NULL)`)
+server.post('/bench/commit', async (_request, reply) => {
+  server.store.transaction(tx => tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`))
+  return reply.code(201).send({ ok: true })
+})
 await server.listen({ host: '127.0.0.1', port: 0 })
 
 const DAYS = 365
