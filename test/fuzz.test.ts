@@ -17,7 +17,7 @@ import { linkToken, rows, type App } from './helpers/puls.js'
 const SURVEY = { name: 'IT desk after a case', kind: 'post_case', team: 'it', question: { en: 'How did we do?' }, link_ttl_days: 7, min_group_size: 5 }
 
 /** What the routes need to exist: a survey, a handed-out link, a mailed link, a collector. */
-interface Fixtures { surveyId: string, link: string, mailed: string, collectorId: string, collector: string }
+interface Fixtures { surveyId: string, link: string, mailed: string, collectorId: string, collector: string, report: string, shareLinkId: string }
 
 /** `bodyLimit`: the route's own limit where it has one; `multipartLimit`: its multipart parser's. */
 type Route = FuzzRoute & { name?: string, bodyLimit?: number, multipartLimit?: number }
@@ -68,6 +68,14 @@ function routes (f: Fixtures): Route[] {
     { method: 'POST', url: '/s/:token', name: 'POST /s/:token (collector)', params: { token: f.collector }, body: { score: 5 }, errorPages: true, bodyLimit: ANSWER_BODY_LIMIT },
     { method: 'GET', url: '/s/:token/thanks', params: { token: f.link }, errorPages: true },
     { method: 'GET', url: '/s/:token/unsubscribe', params: { token: f.mailed }, errorPages: true },
+    { method: 'GET', url: '/v1/surveys/:id/results', auth: true, params: survey, query: { from: '2026-01-01', to: '2026-12-31', interval: 'week', group_by: 'agent', category: 'vpn' } },
+    { method: 'GET', url: '/v1/results', auth: true, query: { team: 'it', metric: 'csat', interval: 'month' } },
+    { method: 'GET', url: '/v1/surveys/:id/responses.csv', auth: true, params: survey, query: { from: '2026-01-01', to: '2026-12-31' } },
+    { method: 'GET', url: '/v1/surveys/:id/report', auth: true, params: survey, query: { interval: 'week', group_by: 'agent', locale: 'de' } },
+    { method: 'POST', url: '/v1/surveys/:id/share-links', auth: true, params: survey, body: { expires_in_days: 7, interval: 'month', group_by: 'agent', locale: 'nb' } },
+    { method: 'GET', url: '/v1/surveys/:id/share-links', auth: true, params: survey },
+    { method: 'GET', url: '/r/:token', params: { token: f.report }, errorPages: true },
+    { method: 'DELETE', url: '/v1/share-links/:id', auth: true, params: { id: f.shareLinkId } },
     {
       method: 'POST', url: '/s/:token/unsubscribe', params: { token: f.mailed }, body: { 'List-Unsubscribe': 'One-Click' }, errorPages: true, multipartLimit: MULTIPART_BODY_LIMIT
     }
@@ -85,7 +93,11 @@ async function fixtures (app: App): Promise<Fixtures> {
   const eml = readdirSync(mailDir).map(file => readFileSync(join(mailDir, file), 'utf8')).join('\n')
   const mailed = /\/s\/([A-Za-z0-9_-]{43})\/unsubscribe/.exec(eml)![1]!
   const collector = (await api(app, { method: 'POST', url: `/v1/surveys/${surveyId}/collectors`, payload: { label: 'Desk', cooldown_seconds: 0, max_answers_per_hour: 10_000 } })).json()
-  return { surveyId, link, mailed, collectorId: collector.id, collector: collector.url.slice(collector.url.lastIndexOf('/s/') + 3) }
+  const share = async (): Promise<{ id: string, url: string }> => (await api(app, { method: 'POST', url: `/v1/surveys/${surveyId}/share-links`, payload: {} })).json()
+  const report = (await share()).url
+  return {
+    surveyId, link, mailed, collectorId: collector.id, collector: collector.url.slice(collector.url.lastIndexOf('/s/') + 3), report: report.slice(report.lastIndexOf('/r/') + 3), shareLinkId: (await share()).id
+  }
 }
 
 t.comment(`fuzz seed ${FUZZ_SEED}, ${FUZZ_RUNS} runs per route`)
@@ -116,7 +128,7 @@ function documentedRoutes (app: App): Array<{ route: string, consumes: string[] 
 
 t.test('the table holds every route of the OpenAPI document', async t => {
   const app = await build(t)
-  const table = new Set(routes({ surveyId: 'x', link: 'x', mailed: 'x', collectorId: 'x', collector: 'x' }).map(r => `${r.method} ${r.url}`))
+  const table = new Set(routes({ surveyId: 'x', link: 'x', mailed: 'x', collectorId: 'x', collector: 'x', report: 'x', shareLinkId: 'x' }).map(r => `${r.method} ${r.url}`))
   const documented = documentedRoutes(app)
   t.ok(documented.length >= 22, `${documented.length} documented operations`)
   for (const { route } of documented) t.ok(table.has(route), `${route} is fuzzed`)

@@ -9,7 +9,9 @@ import { createSurvey, invite, linkToken, submitForm } from './helpers/puls.js'
 type App = Awaited<ReturnType<typeof build>>
 
 /** What the pages need: a survey, links in every state, a mailed link, a collector. */
-interface Fixtures { open: string, used: string, expired: string, mailed: string, collector: string, collectorId: string, busyCollector: string }
+interface Fixtures {
+  surveyId: string, open: string, used: string, expired: string, mailed: string, collector: string, collectorId: string, busyCollector: string, report: string, revokedReport: string
+}
 
 async function fixtures (app: App, clock: ReturnType<typeof testClock>): Promise<Fixtures> {
   const survey = await createSurvey(app, { link_ttl_days: 2 })
@@ -27,7 +29,23 @@ async function fixtures (app: App, clock: ReturnType<typeof testClock>): Promise
   const busy = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Floor 4', max_answers_per_hour: 1, cooldown_seconds: 0 } })).json()
   const busyCollector = busy.url.slice(busy.url.lastIndexOf('/s/') + 3)
   await submitForm(app, busyCollector, { score: '3' })
-  return { open, used, expired, mailed, collector: collector.url.slice(collector.url.lastIndexOf('/s/') + 3), collectorId: collector.id, busyCollector }
+  const share = async (): Promise<{ id: string, url: string }> => (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/share-links`, payload: {} })).json()
+  const report = await share()
+  const revoked = await share()
+  await api(app, { method: 'DELETE', url: `/v1/share-links/${revoked.id}` })
+  const tokenOf = (url: string, prefix: string): string => url.slice(url.lastIndexOf(prefix) + prefix.length)
+  return {
+    surveyId: survey.id,
+    open,
+    used,
+    expired,
+    mailed,
+    collector: tokenOf(collector.url, '/s/'),
+    collectorId: collector.id,
+    busyCollector,
+    report: tokenOf(report.url, '/r/'),
+    revokedReport: tokenOf(revoked.url, '/r/')
+  }
 }
 
 const form = (payload: string): Partial<InjectOptions> => ({ method: 'POST', payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
@@ -48,7 +66,11 @@ const PAGES: Array<{ name: string, request: (f: Fixtures) => InjectOptions, stat
   { name: 'a busy collector (429)', request: f => ({ url: `/s/${f.busyCollector}`, ...form('score=3') }), status: 429, policy: 'page' },
   { name: 'the unsubscribe confirmation', request: f => ({ url: `/s/${f.mailed}/unsubscribe` }), status: 200, policy: 'page' },
   { name: 'the unsubscribe done page', request: f => ({ url: `/s/${f.mailed}/unsubscribe`, ...form('') }), status: 200, policy: 'page' },
-  { name: 'the poster', request: f => ({ url: `/v1/collectors/${f.collectorId}/poster`, headers: { authorization: `Bearer ${API_KEY}` } }), status: 200, policy: 'page' }
+  { name: 'the poster', request: f => ({ url: `/v1/collectors/${f.collectorId}/poster`, headers: { authorization: `Bearer ${API_KEY}` } }), status: 200, policy: 'page' },
+  { name: 'the report', request: f => ({ url: `/v1/surveys/${f.surveyId}/report`, headers: { authorization: `Bearer ${API_KEY}` } }), status: 200, policy: 'page' },
+  { name: 'the shared report', request: f => ({ url: `/r/${f.report}` }), status: 200, policy: 'page' },
+  { name: 'a revoked report link (410)', request: f => ({ url: `/r/${f.revokedReport}` }), status: 410, policy: 'page' },
+  { name: 'an unknown report link (404)', request: () => ({ url: `/r/${'x'.repeat(43)}` }), status: 404, policy: 'page' }
 ]
 
 // JSON answers of every kind: success, problem, unauthenticated, unknown route.
