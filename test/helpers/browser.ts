@@ -31,13 +31,16 @@ export function phone (browser: Browser, opts: BrowserContextOptions = {}): Prom
 
 /**
  * Console errors and uncaught page errors, which is where the browser reports what the
- * Content-Security-Policy blocked ("Refused to load/apply/execute …"). The 404 for the
- * /favicon.ico a browser asks for on its own is left out: no page links to it.
+ * Content-Security-Policy blocked ("Refused to load/apply/execute …"). Left out: the 404 for the
+ * /favicon.ico a browser asks for on its own (no page links to it), and the line Chromium logs
+ * for a page that is itself an error page (404, 409, 410, 429 on purpose).
  */
 export function pageErrors (page: Page): string[] {
   const errors: string[] = []
   page.on('console', message => {
-    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) errors.push(message.text())
+    if (message.type() !== 'error' || message.location().url.endsWith('/favicon.ico')) return
+    if (message.location().url === page.url() && /^Failed to load resource: the server responded with a status of \d{3}/.test(message.text())) return
+    errors.push(message.text())
   })
   page.on('pageerror', error => errors.push(error.message))
   return errors
