@@ -104,10 +104,11 @@ interface Scenario {
   connections?: number
   /**
    * Rounds make a fixed `amount` of requests, sized from the last round's rate to last about
-   * BENCH_SECONDS, instead of running for a fixed time: for requests that use up an input (a
-   * token, made beforehand) and for slow ones (a fixed time would cut the last ones off).
+   * BENCH_SECONDS (at least `min`; `warmup` in the warm-up), instead of running for a fixed time:
+   * for requests that use up an input (a token, made beforehand) and for slow ones (a fixed
+   * time would cut off the requests still running when it ends).
    */
-  counted?: boolean
+  counted?: { warmup: number, min: number }
   /** autocannon options for one round; `amount` is set for counted scenarios. */
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
@@ -145,8 +146,8 @@ const rows: Row[] = []
 async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, quiet?: boolean } = {}): Promise<Row | undefined> {
   if (rows.length > 0 && opts.quiet !== true && !wanted(s.name)) return undefined
   const seconds = opts.seconds ?? SECONDS
-  const amountFor = (rps: number): number | undefined => s.counted === true ? Math.max(s.perRequest === undefined ? 200 : 4, Math.round(rps * seconds)) : undefined
-  const warm = await round(s, 1, s.counted === true ? (s.perRequest === undefined ? 500 : 4) : undefined)
+  const amountFor = (rps: number): number | undefined => s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
+  const warm = await round(s, 1, s.counted?.warmup)
   const rounds: Round[] = []
   let rps = warm.rps
   for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
@@ -189,7 +190,7 @@ await measure({
   name: 'POST /s/:token (answer through a mailed or handed-out link, form, 303)',
   unit: 'answers',
   status: 303,
-  counted: true,
+  counted: { warmup: 500, min: 200 },
   options: async amount => {
     // One more per connection: autocannon prepares each connection's first request up front.
     const tokens = await linkTokens(relationship.id, amount! + 2 * CONNECTIONS)
@@ -208,7 +209,7 @@ await measure({
   name: 'POST /s/:token (answer through a QR collector, form, 303)',
   unit: 'answers',
   status: 303,
-  counted: true,
+  counted: { warmup: 500, min: 200 },
   options: async amount => {
     // Fresh collectors each round, with no cooldown and the highest hourly cap (10,000), each
     // answer from its own client address: every abuse check runs and none refuses.
@@ -255,7 +256,7 @@ for (const size of wanted('results') ? SIZES : []) {
   seeded = size
   let noop = 0
   for (const q of QUESTIONS) {
-    const r = await measure({ name: `${q.name} at ${size.toLocaleString('en')}`, status: 200, connections: 1, options: () => ({ url: base + q.path, headers: auth, timeout: 120 }) },
+    const r = await measure({ name: `${q.name} at ${size.toLocaleString('en')}`, status: 200, connections: 1, counted: { warmup: 1, min: 1 }, options: () => ({ url: base + q.path, headers: auth, timeout: 120 }) },
       { rounds: RESULT_ROUNDS, seconds: RESULT_SECONDS, quiet: true })
     if (r === undefined) continue
     if (noop === 0) noop = r.mean
@@ -288,7 +289,7 @@ await measure({
   perRequest: BATCH,
   status: 200,
   connections: 2,
-  counted: true,
+  counted: { warmup: 4, min: 4 },
   options: () => ({
     requests: [{
       method: 'POST',
