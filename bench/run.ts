@@ -319,20 +319,22 @@ rmSync(dataDir, { recursive: true, force: true })
 const noop = rows[0]!
 const ms = (x: number): string => x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(0)} ms`
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`
+// autocannon's percentiles are whole milliseconds.
+const p99 = (x: number): string => x < 1 ? '< 1 ms' : `${x.toFixed(0)} ms`
 const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
 console.log(`\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
 console.log(`${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`)
 console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency |')
 console.log('|---|---:|---:|---:|---:|---:|')
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${ms(r.p99)} |`)
+  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} |`)
 }
 
 console.log(`\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; × no-op is the latency's multiple of the no-op route's at the same size\n`)
 console.log('| question | answers | mean latency | p99 latency | requests/s | × no-op latency |')
 console.log('|---|---:|---:|---:|---:|---:|')
 for (const r of resultRows) {
-  console.log(`| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.mean)} | ${ms(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`)
+  console.log(`| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.mean)} | ${p99(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`)
 }
 
 console.log(`\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ${mib(startupRssKiB)} after start-up, ` +
