@@ -11,6 +11,7 @@ import { loggerOptions } from './logger.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
+import jobsPlugin from './plugins/jobs.js'
 import metricsPlugin from './plugins/metrics.js'
 import problemsPlugin, { frameworkErrors } from './plugins/problems.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
@@ -59,6 +60,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(authPlugin)
   await fastify.register(viewsPlugin)
   await fastify.register(formbody)
+  await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)
   await fastify.register(async (v1) => {

@@ -21,7 +21,9 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(120),
-  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60)
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Fractions are allowed so that tests can watch a timer fire without waiting minutes.
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300)
 })
 
 export interface Config {
@@ -45,6 +47,8 @@ export interface Config {
   /** Requests per window, per client and route, on routes that need no API key; 0: no default limit. */
   rateLimitMax: number
   rateLimitWindowMs: number
+  /** Time between two runs of the invitation sweep in the service; 0: the service does not sweep. */
+  sweepIntervalMs: number
 }
 
 export class ConfigError extends Error {
@@ -93,6 +97,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
     rateLimitMax: e.RATE_LIMIT_MAX,
-    rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000
+    rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
+    sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000
   }
 }
