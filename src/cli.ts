@@ -12,6 +12,8 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 import { backupDatabase } from './db/backup.js'
 import { openDatabase, runMigrations } from './db/client.js'
 import { AppError } from './errors.js'
+import { sweep } from './invitations/service.js'
+import { purge } from './retention/service.js'
 import { IMPORT_STATUSES, ImportError, importInvitations, type ImportResult } from './invitations/csv-import.js'
 import { writeOpenApi } from './openapi.js'
 
@@ -22,6 +24,8 @@ const USAGE = `Usage: npm run puls -- <command>
   keys revoke <id>            revoke an API key
   migrate                     apply database migrations (the service also does this at start)
   backup <file> [--force]     copy the database to <file> while the service runs (--force replaces <file>)
+  purge                       apply retention now (the service does daily): delete old answers and
+                              comments, and ended invitations no longer needed
   invite --survey <id> <file.csv>
                               invite everyone in a CSV file (columns: email, locale, then attributes)
                               to a relationship survey; a re-run invites nobody twice
@@ -74,6 +78,11 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     const now = new Date()
     if (command === 'migrate') {
       io.out(`migrations applied to ${config.databaseFile}`)
+    } else if (command === 'purge') {
+      // The sweep first: invitations that expired unopened end now, and may go in the same run.
+      const { expired } = sweep(store.db, now)
+      const { responses, comments, invitations } = await purge(store.db, now, config.retention)
+      io.out(`retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now)`)
     } else if (command === 'keys' && sub === 'create') {
       const name = values.name?.trim()
       if (name === undefined || name === '') {

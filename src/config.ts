@@ -23,7 +23,10 @@ const EnvSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(120),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // Fractions are allowed so that tests can watch a timer fire without waiting minutes.
-  SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300)
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
+  RETENTION_INTERVAL_SECONDS: z.coerce.number().min(0).max(7 * 86_400).default(86_400),
+  RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  COMMENT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional()
 })
 
 export interface Config {
@@ -49,6 +52,10 @@ export interface Config {
   rateLimitWindowMs: number
   /** Time between two runs of the invitation sweep in the service; 0: the service does not sweep. */
   sweepIntervalMs: number
+  /** Time between two retention runs in the service (daily); 0: the service does not purge. */
+  retentionIntervalMs: number
+  /** Retention for surveys that set none of their own; undefined: kept for good. */
+  retention: { retainDays: number | undefined, commentRetainDays: number | undefined }
 }
 
 export class ConfigError extends Error {
@@ -98,6 +105,8 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     metricsToken: e.METRICS_TOKEN,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
-    sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000
+    sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+    retentionIntervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
+    retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS }
   }
 }

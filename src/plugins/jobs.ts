@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import type { Db } from '../db/client.js'
 import { sweep } from '../invitations/service.js'
+import { purge } from '../retention/service.js'
 
 /**
  * A periodic maintenance task: a plain function of the database and the time, which tests call
@@ -22,7 +23,15 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
   const { config } = fastify
   return [
     // Ends expired invitations and erases their addresses (SPEC §2.3) even when nobody opens them.
-    { name: 'sweep', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: sweep }
+    { name: 'sweep', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: sweep },
+    {
+      name: 'retention',
+      everyMs: config.retentionIntervalMs,
+      // A service restarted more often than daily must still purge: the first run comes with the
+      // first sweep (queued behind it, so the invitations it just ended may go), not a day later.
+      firstAfterMs: Math.min(config.retentionIntervalMs, config.sweepIntervalMs || 300_000),
+      run: async (db, now) => ({ ...await purge(db, now, config.retention) })
+    }
   ]
 }
 
