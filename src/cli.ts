@@ -171,7 +171,8 @@ async function inviteFromFile (config: Config, surveyId: string | undefined, fil
   // A message on a terminal first clears the bar's line; the bar redraws below it.
   const note = (line: string) => { io.terminal?.write('\r\x1b[K'); io.err(line) }
   try {
-    await fastify.register(app, { config })
+    // The service runs the background jobs; a long import beside it need not run them twice.
+    await fastify.register(app, { config: { ...config, sweepIntervalMs: 0, retentionIntervalMs: 0 } })
     await fastify.ready()
     bar?.start(size, 0, { rows: 0 })
     const result = await importInvitations(fastify.store, { secret: fastify.secret, publicUrl: config.publicUrl, now: fastify.clock.now() }, surveyId, handle.createReadStream(), {
