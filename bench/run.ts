@@ -4,14 +4,17 @@ import { join } from 'node:path'
 import Fastify, { type InjectOptions } from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { formatRows, mailBench } from './mail.js'
 
-// `npm run bench`: the respondent and invitation paths against a no-op route, in one process on
+// `npm run bench`: the respondent, invitation and collector paths against a no-op route, in one process on
 // a real SQLite file (WAL, synchronous=FULL), through app.inject (no sockets, so the numbers are
 // the service's own cost). Ratios to the no-op route hold across machines better than times do.
 
 const KEY = 'bench-bootstrap-key-0123456789'
 const dataDir = mkdtempSync(join(tmpdir(), 'puls-bench-'))
-const config = loadConfig({ PULS_DATA_DIR: dataDir, PULS_API_KEY: KEY, LOG_LEVEL: 'silent' })
+// RATE_LIMIT_MAX=0: the general per-client limit on public routes would refuse one client's 2,000
+// requests a minute, and it is the routes that are measured here, not the limiter's refusals.
+const config = loadConfig({ PULS_DATA_DIR: dataDir, PULS_API_KEY: KEY, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0' })
 const fastify = Fastify(serverOptions(config))
 await fastify.register(app, { config })
 await fastify.ready()
@@ -52,6 +55,23 @@ await measure('POST /s/:token (form answer, 303)', N, i => ({
   payload: `score=${i % 11}&comment=fine`,
   headers: { 'content-type': 'application/x-www-form-urlencoded' }
 }), 303)
+// A collector with neither cooldown nor a cap in the way; each answer comes from its own address,
+// so the per-client limit (30 a minute) is not what is measured.
+const collector = (await fastify.inject({
+  method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, headers: auth, payload: { label: 'bench', cooldown_seconds: 0, max_answers_per_hour: 10_000 }
+})).json()
+const collectorToken = collector.url.split('/s/')[1]
+await measure('GET /s/:token (collector page)', N, () => ({ url: `/s/${collectorToken}` }), 200)
+await measure('POST /s/:token (collector answer, 303)', N, i => ({
+  method: 'POST',
+  url: `/s/${collectorToken}`,
+  payload: `score=${i % 11}`,
+  remoteAddress: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+  headers: { 'content-type': 'application/x-www-form-urlencoded' }
+}), 303)
+await measure('GET /v1/collectors/:id/qr (SVG)', 500, () => ({ url: `/v1/collectors/${collector.id}/qr?format=svg`, headers: auth }), 200)
+await measure('GET /v1/collectors/:id/qr (PNG, 512 px)', 200, () => ({ url: `/v1/collectors/${collector.id}/qr?format=png`, headers: auth }), 200)
+await measure('GET /v1/collectors/:id/poster', 500, () => ({ url: `/v1/collectors/${collector.id}/poster`, headers: auth }), 200)
 await measure('POST /v1/surveys/:id/invitations (email)', N, i => ({
   method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, headers: auth, payload: { email: `p${i}@example.com`, case_ref: `c${i}` }
 }), 201)
@@ -75,3 +95,8 @@ console.log('\n| route | n | mean | p50 | p99 | mean / no-op | p50 / no-op |\n|-
 for (const r of table) {
   console.log(`| ${r.name} | ${r.n} | ${fmt(r.meanUs)} | ${fmt(r.p50Us)} | ${fmt(r.p99Us)} | ${(r.meanUs / base.meanUs).toFixed(1)}× | ${(r.p50Us / base.p50Us).toFixed(1)}× |`)
 }
+
+// Mail: throughput to an SMTP server on 127.0.0.1, against nodemailer's pool alone (bench/mail.ts).
+const mails = Number(process.env.BENCH_MAILS ?? 2000)
+console.log(`\nMail to an SMTP server on 127.0.0.1 (${mails} mails; e-mail invitations above include rendering and queueing theirs)\n`)
+console.log(formatRows(await mailBench({ mails })))

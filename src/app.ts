@@ -3,13 +3,16 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
+import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
+import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
 import jobsPlugin from './plugins/jobs.js'
 import metricsPlugin from './plugins/metrics.js'
@@ -20,6 +23,7 @@ import securityPlugin from './plugins/security.js'
 import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
+import unsubscribeRoutes from './respondent/unsubscribe.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -51,6 +55,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { config: opts.config, clock: opts.clock })
   await fastify.register(dbPlugin)
   await fastify.register(secretPlugin)
+  await fastify.register(cookiesPlugin)
   await fastify.register(problemsPlugin)
   // Before any route: both act through hooks that must see every route.
   await fastify.register(securityPlugin)
@@ -59,6 +64,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(metricsPlugin)
   await fastify.register(authPlugin)
   await fastify.register(viewsPlugin)
+  await fastify.register(mailerPlugin)
+  await fastify.register(outboxPlugin)
   await fastify.register(formbody)
   await fastify.register(jobsPlugin)
 
@@ -70,8 +77,10 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(surveyRoutes)
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
+    await v1.register(collectorRoutes)
   }, { prefix: '/v1' })
   await fastify.register(respondentRoutes)
+  await fastify.register(unsubscribeRoutes)
 }
 
 export default fp(app, { name: 'puls' })

@@ -13,6 +13,10 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default('Puls <puls@localhost>'),
+  MAIL_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  MAIL_RETRY_MIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  MAIL_RETRY_MAX_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
   PULS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PULS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PULS_DATA_DIR: z.string().min(1).default('./data'),
@@ -37,6 +41,8 @@ export interface Config {
   publicUrl: string
   smtpUrl: string | undefined
   mailFrom: string
+  /** How the outbox worker polls for due mail and retries what a server did not take. */
+  mailWorker: { pollMs: number, maxAttempts: number, retryMinMs: number, retryMaxMs: number }
   apiKey: string | undefined
   secret: string | undefined
   dataDir: string
@@ -87,6 +93,9 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     throw new ConfigError(parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`))
   }
   const e = parsed.data
+  if (e.MAIL_RETRY_MAX_SECONDS < e.MAIL_RETRY_MIN_SECONDS) {
+    throw new ConfigError(['MAIL_RETRY_MAX_SECONDS: must be at least MAIL_RETRY_MIN_SECONDS'])
+  }
   const dataDir = resolve(e.PULS_DATA_DIR)
   return {
     port: e.PORT,
@@ -95,6 +104,12 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    mailWorker: {
+      pollMs: e.MAIL_POLL_MS,
+      maxAttempts: e.MAIL_MAX_ATTEMPTS,
+      retryMinMs: e.MAIL_RETRY_MIN_SECONDS * 1000,
+      retryMaxMs: e.MAIL_RETRY_MAX_SECONDS * 1000
+    },
     apiKey: e.PULS_API_KEY,
     secret: e.PULS_SECRET,
     dataDir,

@@ -49,3 +49,10 @@ export class InvalidFieldError extends AppError {
     super(400, 'invalid_field', 'Bad Request', `${path}: ${message}`, [{ path, message }])
   }
 }
+
+/** Over a limit; the error handler sends `retryAfter` (seconds) as the Retry-After header. */
+export class TooManyRequestsError extends AppError {
+  constructor (code: string, detail: string, readonly retryAfter: number) {
+    super(429, code, 'Too Many Requests', detail)
+  }
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
@@ -79,22 +79,31 @@ t.test('a file of people: valid rows invited in three locales with attributes, i
   t.same(summary(run), { queued: 7, sent: 0, throttled: 0, opted_out: 0, duplicate: 1, invalid: 4 })
   t.match(run.out[0], new RegExp(`^invited from people\\.csv into survey ${surveyId}: 12 rows in [\\d.]+ s, peak memory \\d+ MiB$`))
 
+  // The mail goes out through the outbox, as for the API's invitations (the command's own app may
+  // have sent some already; the service sends the rest).
+  await app.outbox.flush()
   const invited = rows<{ email: string, locale: string | null, attributes: string, status: string }>(app,
     'SELECT email, locale, attributes, status FROM invitations ORDER BY email')
   t.same(invited.map(r => [r.email, r.locale, JSON.parse(r.attributes), r.status]), [
-    ['anna@example.com', 'de', { team: 'hr', site: 'oslo' }, 'queued'],
-    ['bjorn@example.com', 'nb', { team: 'it' }, 'queued'],
-    ['carl@example.com', 'en', { team: 'it', site: 'berlin' }, 'queued'],
-    ['dora@example.com', null, { team: 'hr', site: 'oslo' }, 'queued'],
-    ['eve@example.com', null, { team: 'hr', site: 'oslo' }, 'queued'],
-    ['gina@example.com', 'de', { team: 'Oslo, floor 3', site: 'multi\nline' }, 'queued'],
-    ['hal@example.com', 'en', { team: 'hr!', site: 'oslo' }, 'queued']
+    ['anna@example.com', 'de', { team: 'hr', site: 'oslo' }, 'sent'],
+    ['bjorn@example.com', 'nb', { team: 'it' }, 'sent'],
+    ['carl@example.com', 'en', { team: 'it', site: 'berlin' }, 'sent'],
+    ['dora@example.com', null, { team: 'hr', site: 'oslo' }, 'sent'],
+    ['eve@example.com', null, { team: 'hr', site: 'oslo' }, 'sent'],
+    ['gina@example.com', 'de', { team: 'Oslo, floor 3', site: 'multi\nline' }, 'sent'],
+    ['hal@example.com', 'en', { team: 'hr!', site: 'oslo' }, 'sent']
   ], 'a blank cell is no attribute; no locale of its own means the survey default in mail')
+  const mails = readdirSync(app.config.mailDir).map(f => readFileSync(join(app.config.mailDir, f), 'utf8'))
+  const subjectTo = (to: string) => mails.filter(m => m.includes(`To: ${to}`)).map(m => /^Subject: (.*)$/m.exec(m)?.[1])
+  t.equal(mails.length, 7, 'one mail per person invited')
+  t.same(subjectTo('anna@example.com'), ['Eine Frage zu unserem Service'])
+  t.same(subjectTo('carl@example.com'), ['One question about our service'])
+  t.same(subjectTo('dora@example.com'), ['One question about our service'], 'the survey default')
 
   // The API sees the same invitations: inviting anna again answers the one from the file.
   const again = await api(app, { method: 'POST', url: `/v1/surveys/${surveyId}/invitations`, payload: { email: 'anna@example.com', locale: 'en' } })
   t.equal(again.statusCode, 200)
-  t.match(again.json(), { status: 'duplicate', invitation: { survey_id: surveyId, channel: 'email', status: 'queued', locale: 'de' } })
+  t.match(again.json(), { status: 'duplicate', invitation: { survey_id: surveyId, channel: 'email', status: 'sent', locale: 'de' } })
   const batch = await api(app, {
     method: 'POST',
     url: `/v1/surveys/${surveyId}/invitations/batch`,
@@ -108,12 +117,15 @@ t.test('a re-run of the same file invites nobody twice', async t => {
   const surveyId = await relationshipSurvey(app)
   const file = csvFile(t, 'people.csv', PEOPLE)
   t.equal((await cli(app, 'invite', '--survey', surveyId, file)).code, 0)
-  const first = rows(app, 'SELECT * FROM invitations ORDER BY id')
+  // What the command decided; status and delivery change as the mail goes out.
+  const decided = 'SELECT id, token_hash, recipient_hash, locale, created_at FROM invitations ORDER BY id'
+  const first = rows(app, decided)
 
   const rerun = await cli(app, 'invite', '--survey', surveyId, file)
   t.equal(rerun.code, 0)
   t.same(summary(rerun), { queued: 0, sent: 0, throttled: 0, opted_out: 0, duplicate: 8, invalid: 4 })
-  t.same(rows(app, 'SELECT * FROM invitations ORDER BY id'), first, 'not one invitation added or changed')
+  t.same(rows(app, decided), first, 'not one invitation added or changed')
+  t.equal(count(app, 'outbox'), 7, 'and no second mail queued')
 
   // Nor after some were answered or expired and lost their addresses: the keyed hash remains.
   app.store.db.run((await import('drizzle-orm')).sql`UPDATE invitations SET status = 'expired', email = NULL, attributes = NULL`)

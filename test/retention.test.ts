@@ -181,3 +181,20 @@ t.test('the service applies retention on its own timer, and the CLI on demand', 
   t.equal(count(app, 'responses'), 0)
   t.equal(count(app, 'invitations'), 0)
 })
+
+t.test('an e-mailed invitation goes with its mail\'s delivery record', async t => {
+  const clock = testClock(dayAt(0))
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, { reminder_after_days: null })
+  t.equal((await invite(app, survey.id, { email: 'kim@example.com', case_ref: 'INC-1' })).statusCode, 201)
+  t.equal((await invite(app, survey.id, { email: 'lea@example.com', case_ref: 'INC-2' })).statusCode, 201)
+  await app.outbox.flush()
+  t.same(rows(app, 'SELECT state FROM outbox'), [{ state: 'sent' }, { state: 'sent' }])
+  t.equal(count(app, 'invitations WHERE delivered_on IS NOT NULL'), 2)
+
+  clock.set(dayAt(21)) // links expired on day 7; 14 days of throttle after that
+  sweep(app.store.db, clock.now())
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 })
+  t.equal(count(app, 'outbox'), 0)
+  t.same(deliveredByDay(app, survey.id), { '2026-01-01': 2 }, 'still counted as delivered that day')
+})

@@ -1,12 +1,14 @@
-import { and, eq, gt, gte, inArray, lt, lte } from 'drizzle-orm'
+import { and, eq, gt, gte, inArray, lt, lte, or } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { cancelUnsendableMail } from '../mail/invitations.js'
 import {
   idempotencyKeys, invitations, OPEN_STATUSES, optOuts,
   type InvitationRow
 } from './tables.js'
 
 // Queries only; the rules live in service.ts. Every write that ends an invitation erases its
-// address and attributes in the same statement (SPEC §2.3).
+// address and attributes in the same statement (SPEC §2.3), and cancels (erases) its mail that
+// has not gone out yet.
 const ERASED = { email: null, attributes: null }
 
 // SQLite binds at most 32,766 parameters per statement; 500 rows of 13 columns stay far below.
@@ -30,8 +32,10 @@ export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefin
   return db.select().from(invitations).where(eq(invitations.id, id)).get()
 }
 
+/** The invitation a link opens: by its first token, or by its reminder's token. */
 export function findByTokenHash (db: DbOrTx, tokenHash: string): InvitationRow | undefined {
-  return db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).get()
+  return db.select().from(invitations)
+    .where(or(eq(invitations.tokenHash, tokenHash), eq(invitations.reminderTokenHash, tokenHash))).get()
 }
 
 export function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): InvitationRow[] {
@@ -59,24 +63,30 @@ export function markAnswered (db: DbOrTx, id: string, now: Date): boolean {
   const result = db.update(invitations).set({ status: 'answered', ...ERASED })
     .where(and(eq(invitations.id, id), inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, now)))
     .run()
-  return result.changes === 1
+  if (result.changes !== 1) return false
+  cancelUnsendableMail(db, { invitationIds: [id] })
+  return true
 }
 
 /** Ends every open invitation whose link has expired by `now`; returns how many. */
 export function expireDue (db: DbOrTx, now: Date, id?: string): number {
-  return db.update(invitations).set({ status: 'expired', ...ERASED })
+  const expired = db.update(invitations).set({ status: 'expired', ...ERASED })
     .where(and(inArray(invitations.status, OPEN_STATUSES), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
     .run().changes
+  if (expired > 0) cancelUnsendableMail(db, { now })
+  return expired
 }
 
 /** Cancels the open invitations of a case (it was reopened); returns them. */
 export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
-  return db.update(invitations).set({ status: 'cancelled', ...ERASED })
+  const cancelled = db.update(invitations).set({ status: 'cancelled', ...ERASED })
     .where(and(
       eq(invitations.caseRef, caseRef), inArray(invitations.status, OPEN_STATUSES),
       surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
     ))
     .returning().all()
+  cancelUnsendableMail(db, { invitationIds: cancelled.map(r => r.id) })
+  return cancelled
 }
 
 /** A survey closed: its open invitations end and every address and attribute set of it goes. */
@@ -84,11 +94,24 @@ export function endSurveyInvitations (db: DbOrTx, surveyId: string): void {
   db.update(invitations).set({ status: 'expired' })
     .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.status, OPEN_STATUSES))).run()
   db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId)).run()
+  cancelUnsendableMail(db)
 }
 
 /** Records an opt-out (the unsubscribe routes call this); repeating it changes nothing. */
 export function addOptOut (db: DbOrTx, recipientHash: string, day: string): void {
   db.insert(optOuts).values({ recipientHash, createdOn: day }).onConflictDoNothing().run()
+}
+
+/**
+ * After an opt-out: this person's invitations whose mail has not gone out end as `opted_out`,
+ * every address of theirs goes (no survey mail will need it again), and so does their mail
+ * still waiting in the outbox.
+ */
+export function endForOptOut (db: DbOrTx, recipientHash: string): void {
+  db.update(invitations).set({ status: 'opted_out', ...ERASED })
+    .where(and(eq(invitations.recipientHash, recipientHash), eq(invitations.status, 'queued'))).run()
+  db.update(invitations).set({ email: null }).where(eq(invitations.recipientHash, recipientHash)).run()
+  cancelUnsendableMail(db)
 }
 
 export function findIdempotencyKey (db: DbOrTx, keyHash: string, notBefore: Date): typeof idempotencyKeys.$inferSelect | undefined {

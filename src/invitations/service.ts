@@ -17,6 +17,11 @@ export interface InviteContext {
   secret: Buffer
   publicUrl: string
   now: Date
+  /**
+   * Queues the e-mail invitations' mail in the same transaction (the outbox's `queueInvitations`):
+   * a token's plain text exists only now, so each mail is rendered now.
+   */
+  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
 }
 
 export function toInvitation (row: InvitationRow): Invitation {
@@ -105,6 +110,7 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
   const hashes = inputs.map(i => i.email === undefined ? null : recipientHash(ctx.secret, i.email))
   const earlier = new Earlier(tx, survey.id, inputs.flatMap(i => i.case_ref ?? []), hashes.filter(h => h !== null))
   const fresh: InvitationRow[] = []
+  const mails: Array<{ invitation: InvitationRow, token: string }> = []
   const results = inputs.map((input, i): InvitationResult => {
     const existing = earlier.caseRef(input.case_ref)
     if (existing !== undefined && existing.status !== 'cancelled') return { status: 'duplicate', invitation: toInvitation(existing) }
@@ -123,6 +129,8 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
       recipientHash: hash,
       createdAt: now,
       expiresAt: new Date(now.getTime() + survey.linkTtlDays * DAY_MS),
+      // A re-armed case starts afresh: a new link, and a reminder of its own later.
+      reminderTokenHash: null,
       ...(token === undefined
         // Never deliverable: no token, no address, no attributes; kept so a retry answers the same.
         ? { status: verdict as 'opted_out' | 'throttled', tokenHash: null, email: null, attributes: null, deliveredOn: null }
@@ -138,6 +146,7 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
     if (existing === undefined) fresh.push(row)
     else repo.replaceInvitation(tx, row)
     earlier.remember(row, existing)
+    if (token !== undefined && row.channel === 'email') mails.push({ invitation: row, token: token.token })
     return {
       status: row.status as Outcome,
       invitation: toInvitation(row),
@@ -145,6 +154,8 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
     }
   })
   repo.insertInvitations(tx, fresh)
+  // After the insert: each mail refers to its invitation.
+  ctx.mail(tx, survey, mails)
   return results
 }
 
@@ -157,6 +168,12 @@ export function summarise (results: InvitationResult[]): BatchResult {
   const counts = Object.fromEntries(OUTCOMES.map(o => [o, 0])) as Record<Outcome, number>
   for (const r of results) counts[r.status]++
   return { counts, items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) })) }
+}
+
+/** Opts this person out of all survey mail (SPEC §3, unsubscribe), by the keyed hash of their address. */
+export function optOut (tx: Tx, recipientHash: string, now: Date): void {
+  repo.addOptOut(tx, recipientHash, coarsenToDay(now))
+  repo.endForOptOut(tx, recipientHash)
 }
 
 /** A reopened case: its unanswered invitations are cancelled (their links answer 410). */

@@ -15,6 +15,12 @@ export const invitations = sqliteTable('invitations', {
   channel: text('channel', { enum: ['email', 'link'] }).notNull(),
   /** SHA-256 of the token; null for invitations that were never deliverable (throttled, opted out). */
   tokenHash: text('token_hash').unique(),
+  /**
+   * SHA-256 of the reminder's own token: the first token's plain text is gone when the reminder is
+   * made. Either token opens the same invitation, and answering through one uses up both. Set
+   * once, so there is never a second reminder.
+   */
+  reminderTokenHash: text('reminder_token_hash').unique(),
   status: text('status', { enum: INVITATION_STATUSES }).notNull(),
   locale: text('locale', { enum: ['en', 'de', 'nb'] }),
   caseRef: text('case_ref'),

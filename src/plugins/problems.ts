@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { AppError, type FieldError } from '../errors.js'
+import { AppError, TooManyRequestsError, type FieldError } from '../errors.js'
 
 export interface Problem {
   type: string
@@ -95,6 +95,7 @@ export default fp(async (fastify) => {
   fastify.setErrorHandler((error, request, reply) => {
     const body = toProblem(error, request)
     if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfter))
     const page = request.routeOptions.config.errorPage
     if (page !== undefined && !(request.headers.accept ?? '').includes('json')) return page(reply, body)
     return sendProblem(reply, body)

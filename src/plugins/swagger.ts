@@ -33,7 +33,8 @@ export default fp(async (fastify) => {
         { name: 'surveys', description: 'Create, read, change and close surveys' },
         { name: 'invitations', description: 'Invite people to a survey by e-mail or by a link you hand out' },
         { name: 'events', description: 'Hooks for a ticketing system: a case closed, a case reopened' },
-        { name: 'respondent', description: 'The pages people answer on (no API key; the link\'s token is the only credential)' }
+        { name: 'respondent', description: 'The pages people answer on (no API key; the link\'s token is the only credential)' },
+        { name: 'collectors', description: 'Multi-use anonymous links for places and kiosks: QR codes and printable posters' }
       ]
     },
     transform: jsonSchemaTransform,

@@ -57,7 +57,11 @@ const PROBLEM_PAGES: Record<string, keyof typeof MESSAGES.en.errors> = {
   already_answered: 'already_answered',
   link_expired: 'expired',
   survey_closed: 'closed',
-  invitation_cancelled: 'cancelled'
+  invitation_cancelled: 'cancelled',
+  collector_closed: 'retired',
+  cooldown: 'cooldown',
+  collector_busy: 'busy',
+  rate_limited: 'too_many'
 }
 
 /** A friendly page for a problem on a respondent route, with the problem's status code. */

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { checkCooldown, clientAnswerLimiter, startCooldown } from '../collectors/limits.js'
+import { collectorUrl } from '../collectors/service.js'
 import { negotiateLocale } from '../i18n/negotiate.js'
 import { hashToken } from '../invitations/secrets.js'
 import { sendProblem, toProblem, type Problem } from '../plugins/problems.js'
@@ -23,6 +25,7 @@ const ANSWER_BODY_LIMIT = 64 * 1024
  */
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { store, clock } = fastify
+  const clientAnswers = clientAnswerLimiter(fastify)
   // The target a request resolved, so that its error page speaks the target's language.
   const resolved = new WeakMap<FastifyRequest, AnswerTarget>()
 
@@ -35,7 +38,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   function localeOf (request: FastifyRequest, target: AnswerTarget | undefined): Locale {
-    return negotiateLocale(target?.locale, request.headers['accept-language'], target?.survey.defaultLocale ?? 'en')
+    return negotiateLocale(target?.locale, request.headers['accept-language'], target?.fallbackLocale ?? target?.survey.defaultLocale ?? 'en')
   }
 
   function isJson (request: FastifyRequest): boolean {
@@ -82,7 +85,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'The survey page',
-      description: 'Server-rendered HTML in the invitation\'s language, else the browser\'s, else the survey default. ' +
+      description: 'Server-rendered HTML in the invitation\'s language, else the browser\'s, else the collector\'s or the survey default. ' +
         '`?score=N` pre-selects a score and records nothing. Unknown link 404, already answered 409, expired, closed or withdrawn 410, each a friendly page.',
       params: TokenParamsSchema,
       querystring: SurveyPageQuerySchema,
@@ -104,7 +107,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       tags,
       summary: 'Submit an answer',
       description: 'A form post answers 303 to the thank-you page (post/redirect/get); a JSON post answers 201. ' +
-        'A rejected answer (400: the form again, with the error) leaves the link usable. 404, 409 and 410 as for the page.',
+        'A rejected answer (400: the form again, with the error) leaves the link usable. 404, 409 and 410 as for the page. ' +
+        'Through a collector (QR) link, 429 with Retry-After past its abuse limits: per client, per browser (cooldown cookie) or per collector and hour.',
       consumes: ['application/x-www-form-urlencoded', 'application/json'],
       params: TokenParamsSchema,
       body: AnswerBodySchema,
@@ -115,7 +119,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
         404: pageOrProblem,
         409: pageOrProblem,
         410: pageOrProblem,
-        413: pageOrProblem
+        413: pageOrProblem,
+        429: pageOrProblem
       }
     }
   }, async (request, reply) => {
@@ -124,10 +129,16 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     const answer = checkAnswer(request.body, SCALES[target.survey.metric])
     const locale = localeOf(request, target)
     const now = clock.now()
+    const limits = target.submitLimits
+    if (limits !== undefined) {
+      await clientAnswers(request)
+      checkCooldown(request, now)
+    }
     store.transaction(tx => {
       const attributes = target.consume(tx, now)
       insertResponse(tx, { surveyId: target.survey.id, ...answer, locale, channel: target.channel, attributes, answeredAt: now })
     })
+    if (limits !== undefined) startCooldown(reply, collectorUrl(fastify.config.publicUrl, request.params.token), limits.cooldownSeconds, now)
     if (isJson(request)) return reply.code(201).send({ status: 'recorded' as const })
     // Relative, so that it holds behind any reverse-proxy prefix: /s/<token> → /s/<token>/thanks.
     return reply.redirect(`${request.params.token}/thanks`, 303)

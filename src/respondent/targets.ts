@@ -1,3 +1,4 @@
+import { collectorTarget } from '../collectors/target.js'
 import type { DbOrTx, Tx } from '../db/client.js'
 import { ConflictError, GoneError, NotFoundError } from '../errors.js'
 import * as invitations from '../invitations/repository.js'
@@ -7,19 +8,27 @@ import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
 
 /** Why a target can take no answer; each is a friendly page (SPEC §3). */
-export type ClosedReason = 'already_answered' | 'expired' | 'closed' | 'cancelled'
+export type ClosedReason = 'already_answered' | 'expired' | 'closed' | 'cancelled' | 'retired'
 
 /**
- * Whatever a `/s/<token>` link answers: today an invitation (single use), later a collector
- * (multi-use QR link). The page and the submit flow only ever see this.
+ * Whatever a `/s/<token>` link answers: an invitation (single use) or a collector (multi-use QR
+ * link). The page and the submit flow only ever see this.
  */
 export interface AnswerTarget {
   survey: SurveyRow
   /** The target's own language, or null to negotiate from the browser and the survey default. */
   locale: Locale | null
+  /** The language when the browser asks for none of ours; default: the survey's default_locale. */
+  fallbackLocale?: Locale
   channel: 'email' | 'link' | 'collector'
   /** Whether one link takes many answers (collectors); a single-use link takes one. */
   multiUse: boolean
+  /**
+   * A multi-use link's abuse limits, checked by the submit route before it stores an answer: the
+   * per-client submit limit, and `cooldownSeconds` one browser waits between two answers (0: no
+   * wait). Absent for single-use links, which a token already limits to one answer.
+   */
+  submitLimits?: { cooldownSeconds: number }
   /** null while the target can take an answer. */
   closedReason: ClosedReason | null
   /**
@@ -39,6 +48,7 @@ export function closedError (reason: ClosedReason): ConflictError | GoneError {
     case 'expired': return new GoneError('link_expired', 'this link has expired')
     case 'closed': return new GoneError('survey_closed', 'this survey has closed')
     case 'cancelled': return new GoneError('invitation_cancelled', 'this invitation was withdrawn')
+    case 'retired': return new GoneError('collector_closed', 'this collector no longer takes answers')
   }
 }
 
@@ -82,8 +92,9 @@ export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
   }
 }
 
-// Resolvers in the order they are asked; the collectors issue adds its own here.
-const RESOLVERS: TargetResolver[] = [invitationTarget]
+// Resolvers in the order they are asked. Token hashes are unique per table and 256 bits of
+// SHA-256 do not collide across them, so the order only decides which lookup runs first.
+const RESOLVERS: TargetResolver[] = [invitationTarget, collectorTarget]
 
 /** The target of a token, or a 404 problem. */
 export function resolveTarget (db: DbOrTx, tokenHash: string, now: Date): AnswerTarget {

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
+import { outbox } from '../mail/tables.js'
 import { responses } from '../responses/tables.js'
 import { surveys } from '../surveys/tables.js'
 
@@ -19,8 +20,9 @@ function endedBy (surveyId: string, expiredBy: Date): SQL {
 }
 
 /**
- * Deletes those invitations, first adding the delivered ones to `delivered_counts` per day, so the
- * response rate of days whose answers are kept does not change. Returns how many were deleted.
+ * Deletes those invitations and their mail's outbox rows, first adding the delivered ones to
+ * `delivered_counts` per day, so the response rate of days whose answers are kept does not change.
+ * Returns how many invitations were deleted.
  */
 export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: Date): number {
   const where = endedBy(surveyId, expiredBy)
@@ -31,6 +33,9 @@ export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: 
       .onConflictDoUpdate({ target: [deliveredCounts.surveyId, deliveredCounts.day], set: { n: sql`${deliveredCounts.n} + excluded.n` } })
       .run()
   }
+  // Their mail's delivery records go with them (already erased and settled: an ended invitation's
+  // waiting mail is cancelled when it ends).
+  db.delete(outbox).where(inArray(outbox.invitationId, db.select({ id: invitations.id }).from(invitations).where(where))).run()
   return db.delete(invitations).where(where).run().changes
 }
 

@@ -1,0 +1,50 @@
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client.js'
+import { collectorHourCounts, collectors, type CollectorRow, type NewCollectorRow } from './tables.js'
+
+export interface CollectorFilter {
+  surveyId: string
+  status?: CollectorRow['status'] | undefined
+  after?: { createdAt: Date, id: string } | undefined
+}
+
+export function insertCollector (db: DbOrTx, row: NewCollectorRow): CollectorRow {
+  return db.insert(collectors).values(row).returning().get()
+}
+
+export function findCollector (db: DbOrTx, id: string): CollectorRow | undefined {
+  return db.select().from(collectors).where(eq(collectors.id, id)).get()
+}
+
+export function findCollectorByTokenHash (db: DbOrTx, tokenHash: string): CollectorRow | undefined {
+  return db.select().from(collectors).where(eq(collectors.tokenHash, tokenHash)).get()
+}
+
+/** Newest first; `after` continues below the given (created_at, id). */
+export function listCollectors (db: DbOrTx, filter: CollectorFilter, limit: number): CollectorRow[] {
+  const where: SQL[] = [eq(collectors.surveyId, filter.surveyId)]
+  if (filter.status !== undefined) where.push(eq(collectors.status, filter.status))
+  if (filter.after !== undefined) {
+    const { createdAt, id } = filter.after
+    where.push(or(lt(collectors.createdAt, createdAt), and(eq(collectors.createdAt, createdAt), lt(collectors.id, id)))!)
+  }
+  return db.select().from(collectors).where(and(...where))
+    .orderBy(desc(collectors.createdAt), desc(collectors.id)).limit(limit).all()
+}
+
+export function updateCollector (db: DbOrTx, id: string, changes: Partial<NewCollectorRow>): CollectorRow | undefined {
+  return db.update(collectors).set(changes).where(eq(collectors.id, id)).returning().get()
+}
+
+/** Deletes the counts of every hour before `hour`, for all collectors. */
+export function pruneHourCounts (db: DbOrTx, hour: number): void {
+  db.delete(collectorHourCounts).where(lt(collectorHourCounts.hour, hour)).run()
+}
+
+/** Adds one answer to the collector's count for `hour` and returns the new count. */
+export function incrementHourCount (db: DbOrTx, collectorId: string, hour: number): number {
+  const row = db.insert(collectorHourCounts).values({ collectorId, hour, count: 1 })
+    .onConflictDoUpdate({ target: [collectorHourCounts.collectorId, collectorHourCounts.hour], set: { count: sql`${collectorHourCounts.count} + 1` } })
+    .returning({ count: collectorHourCounts.count }).get()
+  return row.count
+}

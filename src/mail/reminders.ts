@@ -1,0 +1,65 @@
+import { and, eq, gt, isNotNull, isNull, notExists, sql } from 'drizzle-orm'
+import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
+import { newToken } from '../invitations/secrets.js'
+import { invitations, optOuts, type InvitationRow } from '../invitations/tables.js'
+import { surveys, type SurveyRow } from '../surveys/tables.js'
+import type { Composer } from './compose.js'
+import { invitationMail } from './invitations.js'
+import type { QueuedMail } from './repository.js'
+import type { OutboxRow } from './tables.js'
+
+const DAY_MS = 86_400_000
+
+export interface ReminderDeps {
+  compose: Composer
+  enqueue: (tx: Tx, mail: QueuedMail) => OutboxRow
+}
+
+/**
+ * Invitations whose one reminder is due: mailed and delivered (`sent`), so not answered,
+ * cancelled, failed or expired; never reminded; still holding the address; of an active survey
+ * with a reminder, created at least `reminder_after_days` ago; to someone who has not opted out.
+ */
+function dueForReminder (db: DbOrTx, now: Date, limit: number): Array<{ invitation: InvitationRow, survey: SurveyRow }> {
+  return db.select({ invitation: invitations, survey: surveys }).from(invitations)
+    .innerJoin(surveys, eq(surveys.id, invitations.surveyId))
+    .where(and(
+      eq(invitations.channel, 'email'),
+      eq(invitations.status, 'sent'),
+      isNotNull(invitations.email),
+      isNull(invitations.reminderTokenHash),
+      gt(invitations.expiresAt, now),
+      eq(surveys.status, 'active'),
+      isNotNull(surveys.reminderAfterDays),
+      sql`${invitations.createdAt} + ${surveys.reminderAfterDays} * ${DAY_MS} <= ${now.getTime()}`,
+      notExists(db.select({ one: sql`1` }).from(optOuts).where(eq(optOuts.recipientHash, invitations.recipientHash)))
+    ))
+    .limit(limit).all()
+}
+
+/**
+ * Queues the reminders that are due, each in the transaction that gives its invitation a second
+ * token: the first one's plain text is long gone, and both open the same invitation. The
+ * conditional update makes this safe to run from several places at once: an invitation is
+ * reminded once. Returns how many reminders were queued.
+ */
+export function queueReminders (store: DbHandle, deps: ReminderDeps, now: Date, batch = 200): number {
+  let queued = 0
+  for (;;) {
+    const found = store.transaction(tx => {
+      const due = dueForReminder(tx, now, batch)
+      for (const { invitation, survey } of due) {
+        const token = newToken()
+        const claimed = tx.update(invitations).set({ reminderTokenHash: token.hash })
+          .where(and(eq(invitations.id, invitation.id), isNull(invitations.reminderTokenHash)))
+          .run().changes === 1
+        if (!claimed) continue
+        deps.enqueue(tx, invitationMail(deps.compose, invitation, survey, token.token, 'reminder'))
+        queued++
+      }
+      return due.length
+    })
+    // Every invitation looked at now has its reminder token, so the next round finds new ones.
+    if (found < batch) return queued
+  }
+}
