@@ -24,6 +24,8 @@ import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
 import unsubscribeRoutes from './respondent/unsubscribe.js'
+import publicReportRoutes from './results/public-routes.js'
+import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
 
 export interface AppOptions {
@@ -70,6 +72,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)
+  await fastify.register(publicReportRoutes)
   await fastify.register(async (v1) => {
     v1.addHook('onRequest', v1.authenticate)
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
@@ -78,6 +81,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
+    await v1.register(resultRoutes)
   }, { prefix: '/v1' })
   await fastify.register(respondentRoutes)
   await fastify.register(unsubscribeRoutes)

@@ -7,6 +7,7 @@ import { sweep } from '../src/invitations/service.js'
 import { purge, type RetentionDefaults } from '../src/retention/service.js'
 import { API_KEY, api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, invite, linkToken, rows, submitJson, type App } from './helpers/puls.js'
+import { seedAnswers, seedDelivered } from './helpers/seed.js'
 
 // Retention driven by the test clock: answers, comments and ended invitations go when their time
 // is up, and everything computed from what remains stays as a fresh count from it would say.
@@ -16,8 +17,8 @@ const START = Date.parse('2026-01-01T10:00:00Z')
 const dayAt = (d: number) => new Date(START + d * 86_400_000).toISOString()
 
 /** One answer through a handed-out link, on the clock's day: invitation, page post, response. */
-async function answer (app: App, surveyId: string, score: number, comment?: string): Promise<void> {
-  const token = await linkToken(app, surveyId)
+async function answer (app: App, surveyId: string, score: number, comment?: string, attributes?: Record<string, string>): Promise<void> {
+  const token = await linkToken(app, surveyId, attributes === undefined ? {} : { attributes })
   const res = await submitJson(app, token, comment === undefined ? { score } : { score, comment })
   if (res.statusCode !== 201) throw new Error(`answer not taken: ${res.body}`)
 }
@@ -197,4 +198,43 @@ t.test('an e-mailed invitation goes with its mail\'s delivery record', async t =
   t.same(await purge(app.store.db, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 })
   t.equal(count(app, 'outbox'), 0)
   t.same(deliveredByDay(app, survey.id), { '2026-01-01': 2 }, 'still counted as delivered that day')
+})
+
+t.test('results after a purge are exactly a fresh count of the answers that remain, and kept blocks do not change', async t => {
+  const clock = testClock(dayAt(0))
+  const app = await build(t, { clock })
+  // Three answers a day: score blocks (min 5) close every 2 days, comment blocks (min 10) every 4.
+  const survey = await createSurvey(app, { retain_days: 30 })
+  for (let d = 0; d < 40; d++) {
+    clock.set(dayAt(d))
+    for (let i = 0; i < 3; i++) await answer(app, survey.id, ((d * 3 + i) * 7 % 5) + 1, `c${d}.${i}`, { team: ['a', 'b', 'c'][(d + i) % 3]! })
+  }
+  clock.set(dayAt(40)) // 2026-02-10: answers before 2026-01-11 are past their 30 days
+  const queries = ['', '?interval=week', '?group_by=team', '?team=a&interval=month', '?from=2026-01-09']
+  const results = async (id: string) => Promise.all(queries.map(async q => {
+    const res = await api(app, { url: `/v1/surveys/${id}/results${q}` })
+    t.equal(res.statusCode, 200, res.body)
+    const { survey: _which, ...body } = res.json()
+    return body
+  }))
+  const before = await results(survey.id)
+
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 24, comments: 0, invitations: 60 })
+  t.equal(rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d, '2026-01-09',
+    'the cut waits for a day where both walks start a block: 9 January, not 11 January')
+  const after = await results(survey.id)
+  t.same(after[4], before[4], 'results over the blocks that stay are as before')
+  t.not(after[0].responses, before[0].responses)
+
+  // The recount: a fresh service given only what remains (answers, and deliveries per day).
+  const fresh = await build(t, { clock })
+  const twin = await createSurvey(fresh, { retain_days: 30 })
+  seedAnswers(fresh, twin.id, rows<{ score: number, day: string, comment: string | null, attributes: string, channel: 'link' }>(app,
+    `SELECT score, day, comment, attributes, channel FROM responses WHERE survey_id = '${survey.id}'`)
+    .map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> })))
+  seedDelivered(fresh, twin.id, deliveredByDay(app, survey.id))
+  t.same(after, await Promise.all(queries.map(async q => {
+    const { survey: _which, ...body } = (await api(fresh, { url: `/v1/surveys/${twin.id}/results${q}` })).json()
+    return body
+  })), 'every query answers as a fresh count of the remaining answers would')
 })

@@ -1,8 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { truncateWal, type Db, type DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
+import { answeredDays } from '../results/repository.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
+import { retentionCut } from './cut.js'
 import * as repo from './repository.js'
 
 const DAY_MS = 86_400_000
@@ -51,7 +53,11 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
   const expiredBy = invitationsExpiredBy(survey, now)
   if (expiredBy !== null) result.invitations = repo.purgeEndedInvitations(tx, survey.id, expiredBy)
   const retainDays = survey.retainDays ?? defaults.retainDays
-  if (retainDays !== undefined) result.responses = repo.deleteAnswersBefore(tx, survey.id, keptFrom(now, retainDays))
+  if (retainDays !== undefined) {
+    // In whole release blocks, so that results of the answers that stay never change (cut.ts).
+    const cut = retentionCut(answeredDays(tx, survey.id), [survey.minGroupSize, survey.minCommentGroupSize], keptFrom(now, retainDays), coarsenToDay(now))
+    result.responses = repo.deleteAnswersBefore(tx, survey.id, cut)
+  }
   const commentDays = survey.commentRetainDays ?? defaults.commentRetainDays
   if (commentDays !== undefined && (retainDays === undefined || commentDays < retainDays)) {
     result.comments = repo.dropCommentsBefore(tx, survey.id, keptFrom(now, commentDays))
@@ -61,7 +67,7 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
 
 /**
  * Retention (README, "Retention"): per survey, deletes answers older than its retain_days (else
- * RETAIN_DAYS), drops comments older than its comment_retain_days (else COMMENT_RETAIN_DAYS), and
+ * RETAIN_DAYS) in whole release blocks, drops comments older than its comment_retain_days (else COMMENT_RETAIN_DAYS), and
  * deletes ended invitations no longer needed (see invitationsExpiredBy). Each survey in its own
  * IMMEDIATE transaction, so its answers and everything counted from them change together; the
  * event loop gets a turn between surveys. Finally empties the write-ahead log, which would still

@@ -1,0 +1,110 @@
+import type { DbOrTx } from '../db/client.js'
+import { coarsenToDay } from '../responses/coarsen.js'
+import type { Locale } from '../schemas.js'
+import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
+import { getSurveyRow } from '../surveys/service.js'
+import { barChart, groupChart, lineChart, type Range } from './charts.js'
+import { blocksWithin, type Interval, releaseBlocks } from './periods.js'
+import { fill, REPORT_TEXT } from './report-text.js'
+import * as repo from './repository.js'
+import type { ShareLinkOptions } from './tables.js'
+import { released, surveyResults } from './service.js'
+
+const MAX_COMMENTS = 200
+const RANGES: Record<'nps' | 'csat' | 'ces', { range: Range, ticks: number[] }> = {
+  nps: { range: { min: -100, max: 100 }, ticks: [-100, -50, 0, 50, 100] },
+  csat: { range: { min: 0, max: 100 }, ticks: [0, 25, 50, 75, 100] },
+  ces: { range: { min: 1, max: 7 }, ticks: [1, 2, 3, 4, 5, 6, 7] }
+}
+
+interface Score { score: number, margin_of_error: number, adjusted_wald?: { low: number, high: number } }
+
+/**
+ * Everything the report page shows, from the same suppressed results the API gives, plus the
+ * comments a larger group allows. Charts are SVG strings made here; the template escapes the rest.
+ */
+export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkOptions, now: Date): Record<string, unknown> {
+  const survey = getSurveyRow(db, surveyId)
+  const locale: Locale = options.locale ?? survey.defaultLocale
+  const t = REPORT_TEXT[locale]
+  const number = new Intl.NumberFormat(locale === 'nb' ? 'nb-NO' : locale, { maximumFractionDigits: 2 })
+  const date = new Intl.DateTimeFormat(locale === 'nb' ? 'nb-NO' : locale, { dateStyle: 'medium', timeZone: 'UTC' })
+  const day = (d: string): string => date.format(new Date(`${d}T00:00:00Z`))
+  const today = coarsenToDay(now)
+  const { period } = released(db, survey, today, options.from, options.to)
+  const spanDays = period === null ? 0 : (Date.parse(period.to) - Date.parse(period.from)) / 86_400_000
+  const interval: Interval = options.interval ?? (spanDays <= 120 ? 'week' : 'month')
+  const groupBy = options.group_by ?? repo.mostCommonAttribute(db, survey.id)
+  const r = surveyResults(db, survey.id, { from: options.from, to: options.to, interval, ...(groupBy === undefined ? {} : { group_by: groupBy }) }, now)
+  const metric = survey.metric
+  const scoreOf = (cell: Record<string, unknown>): Score | null => (cell[metric] as Score | null | undefined) ?? null
+  const { range, ticks } = RANGES[metric]
+  const headline = scoreOf(r)
+  const metricName = metric.toUpperCase()
+
+  const series = (r.series ?? []).map(b => {
+    const s = scoreOf(b)
+    const label = interval === 'month' ? b.start.slice(0, 7) : b.start
+    return {
+      label,
+      value: s?.score ?? null,
+      moe: s?.margin_of_error ?? null,
+      title: s === null ? `${label}: ${fill(t.hidden, { n: b.responses })}` : `${label}: ${number.format(s.score)} ±${number.format(s.margin_of_error)}, ${fill(t.answers, { n: b.responses })}`
+    }
+  })
+  const groups = (r.groups ?? []).map(g => {
+    const s = scoreOf(g)
+    return {
+      label: g.value ?? t.notSet,
+      value: s?.score ?? null,
+      moe: s?.margin_of_error ?? null,
+      note: s === null ? fill(t.hidden, { n: g.responses }) : `${number.format(s.score)} · ${fill(t.answers, { n: g.responses })}`
+    }
+  })
+
+  let comments: string[] = []
+  let commentCount = 0
+  const commentsAllowed = !r.suppressed && period !== null && r.responses >= survey.minCommentGroupSize
+  if (commentsAllowed) {
+    // Comments are released in their own, larger blocks that lie wholly inside the period.
+    const blocks = blocksWithin(releaseBlocks(repo.answeredDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
+    if (blocks.length > 0) {
+      const commentPeriod = { from: blocks[0]!.from, to: blocks.at(-1)!.to }
+      comments = repo.commentsIn(db, survey.id, commentPeriod, MAX_COMMENTS)
+      commentCount = repo.countComments(db, survey.id, commentPeriod)
+    }
+  }
+
+  return {
+    lang: locale,
+    title: `${survey.name} · ${t.report}`,
+    t,
+    survey: { name: survey.name, question: withDefaults(survey.question, DEFAULT_QUESTIONS[metric])[locale], metric: metricName },
+    period: period === null ? null : `${day(period.from)} – ${day(period.to)}`,
+    responses: number.format(r.responses),
+    pending: r.pending_responses > 0 ? fill(t.pending, { n: r.pending_responses, min: survey.minGroupSize }) : null,
+    suppressed: r.suppressed ? fill(t.suppressed, { min: survey.minGroupSize }) : null,
+    headline: headline === null
+      ? null
+      : {
+          score: number.format(headline.score),
+          moe: fill(t.marginOfError, { moe: number.format(headline.margin_of_error) }),
+          adjusted: headline.adjusted_wald === undefined ? null : fill(t.adjusted, { low: number.format(headline.adjusted_wald.low), high: number.format(headline.adjusted_wald.high) })
+        },
+    responseRate: r.response_rate?.percent == null
+      ? null
+      : { percent: `${number.format(r.response_rate.percent)} %`, detail: fill(t.ofDelivered, { r: r.response_rate.responses, d: r.response_rate.delivered }) },
+    seriesChart: series.some(p => p.value !== null) ? lineChart(series, range, ticks, `${metricName} · ${t.overTime}`) : null,
+    distributionChart: r.distribution === null
+      ? null
+      : barChart(r.distribution.map(d => ({ label: String(d.score), value: d.count, title: `${d.score}: ${fill(t.answers, { n: d.count })}` })), t.distribution),
+    breakdown: groupBy === undefined || groups.length === 0
+      ? null
+      : { heading: fill(t.breakdown, { attribute: groupBy }), chart: groupChart(groups, range, fill(t.breakdown, { attribute: groupBy })) },
+    comments: commentsAllowed ? { list: comments, more: commentCount > comments.length ? fill(t.moreComments, { shown: comments.length, n: commentCount }) : null } : null,
+    commentsHidden: commentsAllowed ? null : fill(t.commentsHidden, { min: survey.minCommentGroupSize }),
+    definition: r.definition.rule,
+    suppressionRule: r.definition.suppression,
+    generated: fill(t.generated, { at: date.format(now) })
+  }
+}

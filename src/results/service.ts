@@ -1,0 +1,204 @@
+import type { DbOrTx } from '../db/client.js'
+import { InvalidFieldError, NotFoundError } from '../errors.js'
+import { coarsenToDay } from '../responses/coarsen.js'
+import { SCALES, type Metric, type Scale } from '../surveys/defaults.js'
+import { getSurveyRow } from '../surveys/service.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './cells.js'
+import { DEFINITIONS, emptyDistribution } from './metrics.js'
+import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, releaseBlocks } from './periods.js'
+import { loadQuestion, type QuestionData } from './question.js'
+import * as repo from './repository.js'
+import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
+
+export interface ResultsOptions {
+  from?: string | undefined
+  to?: string | undefined
+  interval?: Interval | undefined
+  group_by?: string | undefined
+}
+
+const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only; a period ' +
+  'widens to whole blocks. A total, group or bucket with fewer than min_group_size answers shows only its count. Where a cell is ' +
+  'suppressed, the next-smallest cells beside it (in every grouping of the question\'s attributes and buckets) are too, until at ' +
+  'least two hold at least min_group_size answers together; a filter whose complement is small is suppressed that way. Nothing ' +
+  'inside a suppressed cell is shown. Comments need min_comment_group_size.'
+
+const spanOf = (blocks: readonly Block[]): repo.Period | null =>
+  blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }
+
+export interface Released {
+  /** The release blocks the asked period touches. */
+  blocks: Block[]
+  period: repo.Period | null
+  pending: number
+}
+
+/** The survey's release blocks that a requested period touches (see periods.ts). */
+export function released (db: DbOrTx, survey: SurveyRow, today: string, from?: string, to?: string, min = survey.minGroupSize): Released {
+  const release = releaseBlocks(repo.answeredDays(db, survey.id), min, today)
+  const range = blocksInPeriod(release.blocks, from, to)
+  const blocks = range === null ? [] : release.blocks.slice(range[0], range[1] + 1)
+  return { blocks, period: spanOf(blocks), pending: release.pending }
+}
+
+/** A day counts in the bucket its release block starts in, so that buckets hold whole blocks. */
+function bucketer (blocks: readonly Block[], interval: Interval | undefined): ((day: string) => string) | undefined {
+  if (interval === undefined) return undefined
+  return day => {
+    const i = blockOf(blocks, day)
+    return bucketStart(i < 0 ? day : blocks[i]!.from, interval)
+  }
+}
+
+function deliveredPerBucket (rows: ReadonlyArray<readonly [string, number]>, bucketOf: ((day: string) => string) | undefined): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const [day, n] of rows) {
+    const key = bucketOf === undefined ? '' : bucketOf(day)
+    out.set(key, (out.get(key) ?? 0) + n)
+  }
+  return out
+}
+
+function definition (survey: Pick<SurveyRow, 'metric' | 'minGroupSize' | 'minCommentGroupSize'>): SurveyResults['definition'] {
+  return {
+    metric: survey.metric,
+    scale: SCALES[survey.metric],
+    rule: DEFINITIONS[survey.metric],
+    min_group_size: survey.minGroupSize,
+    min_comment_group_size: survey.minCommentGroupSize,
+    suppression: SUPPRESSION
+  }
+}
+
+function checkQuery (filters: Array<[string, string]>, q: ResultsOptions): void {
+  for (const [key] of filters) {
+    if (!ATTRIBUTE_NAME.test(key)) throw new InvalidFieldError(`query.${key}`, 'is neither a parameter nor an attribute name (1–64 letters, digits, _ or -)')
+  }
+  if (q.group_by !== undefined && filters.some(([key]) => key === q.group_by)) {
+    throw new InvalidFieldError('query.group_by', 'cannot group by an attribute that is also filtered on')
+  }
+}
+
+function checkBuckets (period: repo.Period | null, interval: Interval | undefined): void {
+  if (period !== null && interval !== undefined && bucketStarts(period.from, period.to, interval, MAX_BUCKETS) === null) {
+    throw new InvalidFieldError('query.interval', `gives more than ${MAX_BUCKETS} buckets over ${period.from}–${period.to}; choose a longer interval or a shorter period`)
+  }
+}
+
+function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean) {
+  return {
+    ...presentCell(metric, scale, a.total),
+    response_rate: withRate ? responseRate(a.total.invited, a.total.delivered) : null,
+    ...(a.series === undefined
+      ? {}
+      : {
+          series: a.series.map(b => ({
+            start: b.start,
+            end: b.end,
+            covers: b.covers,
+            ...presentCell(metric, scale, b),
+            response_rate: withRate ? responseRate(b.invited, b.delivered) : null
+          }))
+        }),
+    ...(a.groups === undefined ? {} : { groups: a.groups.map(g => ({ value: g.value, ...presentCell(metric, scale, g) })) })
+  }
+}
+
+/** GET /v1/surveys/:id/results (SPEC §3): the suppressed aggregates of one survey. */
+export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptions, now: Date, filters: Array<[string, string]> = []): SurveyResults {
+  const survey = getSurveyRow(db, surveyId)
+  checkQuery(filters, query)
+  const scale = SCALES[survey.metric]
+  const rel = released(db, survey, coarsenToDay(now), query.from, query.to)
+  checkBuckets(rel.period, query.interval)
+  const bucketOf = bucketer(rel.blocks, query.interval)
+  const groupBy = query.group_by
+  const data: QuestionData = rel.period === null
+    ? { keys: [...filters.map(([k]) => k), ...(groupBy === undefined ? [] : [groupBy])], cube: [], main: new Map(), ...(groupBy === undefined ? {} : { groups: new Map() }) }
+    : loadQuestion(db, { surveyId: survey.id, period: rel.period, filters, groupBy, bucketOf, blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day }, scale)
+  const a = assemble({
+    scale,
+    min: survey.minGroupSize,
+    filterValues: filters.map(([, v]) => v),
+    data,
+    blocks: rel.blocks,
+    bucketOfBlock: bucketOf === undefined ? undefined : b => bucketOf(b.from),
+    interval: query.interval,
+    delivered: rel.period === null || filters.length > 0 ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)
+  })
+  return {
+    survey: { id: survey.id, name: survey.name, kind: survey.kind, team: survey.team, metric: survey.metric },
+    filters: Object.fromEntries(filters),
+    period: rel.period,
+    requested: { from: query.from ?? null, to: query.to ?? null },
+    pending_responses: rel.pending,
+    ...present(survey.metric, scale, a, filters.length === 0),
+    definition: definition(survey),
+    ...(query.interval === undefined ? {} : { interval: query.interval }),
+    ...(groupBy === undefined ? {} : { group_by: groupBy })
+  } as SurveyResults
+}
+
+/**
+ * GET /v1/results (SPEC §3): one team's metric over all its surveys with that metric. Each survey
+ * is released in its own blocks, placed in buckets by its own blocks; the sum is suppressed with
+ * the largest minimum among the surveys.
+ */
+export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): TeamResults {
+  const list = repo.surveysOf(db, query.team, query.metric)
+  if (list.length === 0) throw new NotFoundError(`surveys of team "${query.team}" with metric ${query.metric}`)
+  const scale = SCALES[query.metric]
+  const today = coarsenToDay(now)
+  const min = Math.max(...list.map(s => s.minGroupSize))
+  const parts = list.map(survey => ({ survey, rel: released(db, survey, today, query.from, query.to) }))
+  const blocks = parts.flatMap(p => p.rel.blocks)
+  const period = blocks.length === 0
+    ? null
+    : { from: blocks.map(b => b.from).sort()[0]!, to: blocks.map(b => b.to).sort().at(-1)! }
+  checkBuckets(period, query.interval)
+  const main = new Map<string, { dist: number[], invited: number }>()
+  const delivered = new Map<string, number>()
+  const cube = new Map<string, number>()
+  const covered: Block[] = []
+  for (const { survey, rel } of parts) {
+    if (rel.period === null) continue
+    const bucketOf = bucketer(rel.blocks, query.interval) ?? (() => '')
+    for (const r of repo.countsByDay(db, survey.id, rel.period)) {
+      const key = bucketOf(r.day)
+      let c = main.get(key)
+      if (c === undefined) main.set(key, c = { dist: emptyDistribution(scale), invited: 0 })
+      c.dist[r.score - scale.min]! += r.n
+      c.invited += r.invited
+      cube.set(key, (cube.get(key) ?? 0) + r.n)
+    }
+    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) delivered.set(key, (delivered.get(key) ?? 0) + n)
+    covered.push(...rel.blocks)
+  }
+  covered.sort((x, y) => x.from < y.from ? -1 : x.from > y.from ? 1 : 0)
+  const a = assemble({
+    scale,
+    min,
+    filterValues: [],
+    // Across surveys the blocks are not one survey's, so the sum is checked against the largest
+    // minimum like any cell: the block key is left as one value.
+    data: { keys: [], cube: [...cube].map(([key, n]) => ({ values: query.interval === undefined ? [''] : ['', key], n })), main },
+    wholeSurveyPublic: false,
+    // Blocks of several surveys overlap; for `covers`, each counts in the bucket it starts in.
+    blocks: covered,
+    bucketOfBlock: query.interval === undefined ? undefined : b => bucketStart(b.from, query.interval!),
+    interval: query.interval,
+    delivered
+  })
+  return {
+    team: query.team,
+    metric: query.metric,
+    surveys: parts.map(p => ({ id: p.survey.id, name: p.survey.name, kind: p.survey.kind, status: p.survey.status, responses: p.rel.blocks.reduce((acc, b) => acc + b.n, 0) })),
+    period,
+    requested: { from: query.from ?? null, to: query.to ?? null },
+    pending_responses: parts.reduce((acc, p) => acc + p.rel.pending, 0),
+    ...present(query.metric, scale, a, true),
+    definition: definition({ metric: query.metric, minGroupSize: min, minCommentGroupSize: Math.max(...list.map(s => s.minCommentGroupSize)) }),
+    ...(query.interval === undefined ? {} : { interval: query.interval })
+  } as TeamResults
+}

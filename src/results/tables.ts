@@ -1,0 +1,45 @@
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { surveys } from '../surveys/tables.js'
+
+/**
+ * Answers counted per survey, attribute value, day and score, kept in the transaction that stores
+ * each answer, so results over a million answers read a few thousand rows instead of all of them.
+ * `attribute` '' with `value` '' counts every answer; other rows count the answers carrying that
+ * attribute value. Rebuilt WITHOUT ROWID by a custom migration: a rowid would record in which
+ * order (agent, day, score) combinations first arrived, an order the responses table never keeps.
+ */
+export const responseCounts = sqliteTable('response_counts', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  attribute: text('attribute').notNull(),
+  value: text('value').notNull(),
+  day: text('day').notNull(),
+  score: integer('score').notNull(),
+  n: integer('n').notNull(),
+  /** Of `n`, the answers that came through an invitation (email or link): the response-rate numerator. */
+  invited: integer('invited').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.attribute, t.value, t.day, t.score] })
+])
+
+export interface ShareLinkOptions {
+  from?: string | undefined
+  to?: string | undefined
+  interval?: 'day' | 'week' | 'month' | undefined
+  group_by?: string | undefined
+  locale?: 'en' | 'de' | 'nb' | undefined
+}
+
+/** A read-only link to a survey's report. Only the SHA-256 of its token is kept. */
+export const shareLinks = sqliteTable('share_links', {
+  id: text('id').primaryKey(),
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  tokenHash: text('token_hash').notNull().unique(),
+  options: text('options', { mode: 'json' }).$type<ShareLinkOptions>().notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' })
+}, t => [
+  index('share_links_survey_idx').on(t.surveyId, t.createdAt)
+])
+
+export type ShareLinkRow = typeof shareLinks.$inferSelect

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { invitations } from '../../src/invitations/tables.js'
+import { insertResponse } from '../../src/responses/repository.js'
+import { api } from './build.js'
+
+// Test data for results. Answers go through insertResponse, the one write path for answers, until
+// the survey page (issue 3) can be driven over HTTP instead; keep every seeding call here.
+
+export interface Answer {
+  score: number
+  /** UTC day, YYYY-MM-DD. */
+  day: string
+  comment?: string | null
+  attributes?: Record<string, string>
+  channel?: 'email' | 'link' | 'collector'
+}
+
+export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
+  app.store.transaction(tx => {
+    for (const a of answers) {
+      insertResponse(tx, {
+        surveyId,
+        score: a.score,
+        comment: a.comment ?? null,
+        locale: 'en',
+        channel: a.channel ?? 'email',
+        attributes: a.attributes ?? {},
+        answeredAt: new Date(`${a.day}T12:00:00Z`)
+      })
+    }
+  })
+}
+
+/** `count` answers of each score on one day with the same attributes. */
+export function answers (day: string, scores: readonly number[], attributes: Record<string, string> = {}, extra: Partial<Answer> = {}): Answer[] {
+  return scores.map(score => ({ score, day, attributes, ...extra }))
+}
+
+/** Invitations delivered on the given days: the response-rate denominator. */
+export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: Record<string, number>): void {
+  app.store.transaction(tx => {
+    for (const [day, count] of Object.entries(perDay)) {
+      for (let i = 0; i < count; i++) {
+        const at = new Date(`${day}T08:00:00Z`)
+        tx.insert(invitations).values({
+          id: `inv_${randomBytes(12).toString('base64url')}`,
+          surveyId,
+          channel: 'email',
+          status: 'sent',
+          tokenHash: randomBytes(32).toString('hex'),
+          createdAt: at,
+          expiresAt: new Date(at.getTime() + 7 * 86_400_000),
+          deliveredOn: day
+        }).run()
+      }
+    }
+  })
+}
+
+export async function createSurvey (app: FastifyInstance, payload: Record<string, unknown> = {}): Promise<{ id: string, [k: string]: unknown }> {
+  const res = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Survey', kind: 'relationship', team: 'it', ...payload } })
+  if (res.statusCode !== 201) throw new Error(`creating a survey failed: ${res.body}`)
+  return res.json()
+}
