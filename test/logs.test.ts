@@ -48,7 +48,7 @@ t.test('no token, API key or e-mail address reaches the log, at any level', asyn
   const logs = captureLogs()
   const clock = testClock()
   // The background jobs run every 50 ms here, so their log lines are part of the run.
-  const app = await build(t, { logger: logs.logger, clock, env: { METRICS_TOKEN: metricsToken, SWEEP_INTERVAL_SECONDS: '0.05' } })
+  const app = await build(t, { logger: logs.logger, clock, env: { METRICS_TOKEN: metricsToken, SWEEP_INTERVAL_SECONDS: '0.05', RETENTION_INTERVAL_SECONDS: '0.05', RETAIN_DAYS: '30' } })
   // What the CLI printed, searched like the log: an operator's terminal and cron mail are logs too.
   const printed: string[] = []
 
@@ -102,6 +102,15 @@ t.test('no token, API key or e-mail address reaches the log, at any level', asyn
       clock.advanceDays(2)
       for (let i = 0; i < 500 && !logs.lines.some(l => l.includes('"job":"sweep"') && l.includes('"expired":1')); i++) await sleep(20)
       t.ok(logs.lines.some(l => l.includes('maintenance job done') && l.includes('"expired":1')), 'the sweep logged what it did')
+    }],
+    ['retention deleting an answer and its invitation', async app => {
+      const survey = (await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Desk', kind: 'self_service', team: 'it' } })).json()
+      const link = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, payload: { channel: 'link', email } })).json()
+      t.equal((await app.inject({ method: 'POST', url: new URL(link.url).pathname, payload: { score: 4, comment: `I am ${email}` } })).statusCode, 201)
+      clock.advanceDays(40)
+      const done = () => logs.lines.some(l => l.includes('"job":"retention"') && l.includes('"responses":1'))
+      for (let i = 0; i < 500 && !done(); i++) await sleep(20)
+      t.ok(done(), 'the retention job logged what it deleted')
     }],
     ['a server error, whose details are logged', async app => {
       app.store.close()
