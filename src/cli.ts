@@ -164,30 +164,33 @@ async function inviteFromFile (config: Config, surveyId: string | undefined, fil
     ? undefined
     : new cliProgress.SingleBar({
       stream: io.terminal,
-      format: 'inviting |{bar}| {percentage}% of the file | {rows} rows | {duration_formatted}',
+      format: 'inviting |{bar}| {percentage}% of the file | {rows} rows, {notes} to report | {duration_formatted}',
       hideCursor: true
     }, cliProgress.Presets.shades_classic)
   let printed = 0
-  // A message on a terminal first clears the bar's line; the bar redraws below it.
-  const note = (line: string) => { io.terminal?.write('\r\x1b[K'); io.err(line) }
+  // The bar redraws at a saved cursor position, which lines written between its frames would
+  // scramble: on a terminal, messages wait until the bar is done (the bar counts them).
+  const held: string[] = []
+  const note = (line: string) => { if (bar === undefined) io.err(line); else held.push(line) }
+  const stopBar = () => { bar?.stop(); for (const line of held.splice(0)) io.err(line) }
   try {
     // The service runs the background jobs; a long import beside it need not run them twice.
     await fastify.register(app, { config: { ...config, sweepIntervalMs: 0, retentionIntervalMs: 0 } })
     await fastify.ready()
-    bar?.start(size, 0, { rows: 0 })
+    bar?.start(size, 0, { rows: 0, notes: 0 })
     const result = await importInvitations(fastify.store, { secret: fastify.secret, publicUrl: config.publicUrl, now: fastify.clock.now(), mail: fastify.outbox.queueInvitations }, surveyId, handle.createReadStream(), {
       invalid: note,
       warning: note,
       progress: (rows, bytes) => {
-        if (bar !== undefined) bar.update(bytes, { rows })
+        if (bar !== undefined) bar.update(bytes, { rows, notes: held.length })
         else if (rows % PROGRESS_EVERY === 0 && rows !== printed) io.out(`… ${printed = rows} rows`)
       }
     })
-    bar?.stop()
+    stopBar()
     printSummary(io, `invited from ${basename(file)} into survey ${surveyId}`, result, started)
     return 0
   } catch (err) {
-    bar?.stop()
+    stopBar()
     if (!(err instanceof AppError)) throw err
     io.err(err.message)
     if (err instanceof ImportError && err.partial !== undefined) printSummary(io, `stopped in ${basename(file)}`, err.partial, started)

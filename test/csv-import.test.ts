@@ -199,7 +199,7 @@ t.test('a file that breaks off mid-way: the rows before are invited, the summary
 t.test('on a terminal the command draws a progress bar', async t => {
   const app = await build(t)
   const surveyId = await relationshipSurvey(app)
-  const file = csvFile(t, 'people.csv', 'email,locale\n' + Array.from({ length: 300 }, (_, i) => `p${i}@example.com,nb`).join('\n'))
+  const file = csvFile(t, 'people.csv', 'email,locale\nnobody,nb\n' + Array.from({ length: 300 }, (_, i) => `p${i}@example.com,nb`).join('\n'))
   // script(1) runs the real CLI process on a pseudo-terminal, as an operator's shell would.
   const command = `${process.execPath} --import tsx src/cli.ts invite --survey ${surveyId} ${file}`
   const result = spawnSync('script', ['-qfec', command, '/dev/null'], {
@@ -208,7 +208,9 @@ t.test('on a terminal the command draws a progress bar', async t => {
     timeout: 60_000
   })
   t.equal(result.status, 0, result.stderr)
-  t.match(result.stdout, /inviting \|[█░]+\| 100% of the file \| 300 rows/)
+  t.match(result.stdout, /inviting \|[█░]+\| 100% of the file \| 301 rows, 1 to report/)
+  // Held while the bar draws (it redraws at a saved cursor position), then printed below it.
+  t.match(result.stdout, /100% of the file[^\n]*\n(?:.*\n)*?line 2: email: must be an e-mail address/)
   t.notMatch(result.stdout, /… \d+ rows/, 'no plain progress lines on a terminal')
   t.match(result.stdout, /queued\s+300/)
   t.equal(count(app, 'invitations'), 300)
