@@ -14,6 +14,7 @@ import authPlugin from './plugins/auth.js'
 import configPlugin, { type Clock } from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
+import jobsPlugin from './plugins/jobs.js'
 import metricsPlugin from './plugins/metrics.js'
 import problemsPlugin, { frameworkErrors } from './plugins/problems.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
@@ -68,6 +69,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
   await fastify.register(formbody)
+  await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)
   await fastify.register(publicReportRoutes)

@@ -1,12 +1,20 @@
 import { realpathSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import cliProgress from 'cli-progress'
+import Fastify from 'fastify'
+import app, { serverOptions } from './app.js'
 import { createApiKey, revokeApiKey } from './auth/keys.js'
 import { listApiKeys } from './auth/repository.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
 import { backupDatabase } from './db/backup.js'
 import { openDatabase, runMigrations } from './db/client.js'
 import { AppError } from './errors.js'
+import { sweep } from './invitations/service.js'
+import { purge } from './retention/service.js'
+import { IMPORT_STATUSES, ImportError, importInvitations, type ImportResult } from './invitations/csv-import.js'
 import { writeOpenApi } from './openapi.js'
 
 const USAGE = `Usage: npm run puls -- <command>
@@ -16,6 +24,11 @@ const USAGE = `Usage: npm run puls -- <command>
   keys revoke <id>            revoke an API key
   migrate                     apply database migrations (the service also does this at start)
   backup <file> [--force]     copy the database to <file> while the service runs (--force replaces <file>)
+  purge                       apply retention now (the service does daily): delete old answers and
+                              comments, and ended invitations no longer needed
+  invite --survey <id> <file.csv>
+                              invite everyone in a CSV file (columns: email, locale, then attributes)
+                              to a relationship survey; a re-run invites nobody twice
   openapi [--check]           write openapi/openapi.json, or check that it is current
 
 Reads the same environment as the service (DATABASE_URL, PULS_DATA_DIR, …).`
@@ -23,6 +36,8 @@ Reads the same environment as the service (DATABASE_URL, PULS_DATA_DIR, …).`
 export interface CliIo {
   out: (line: string) => void
   err: (line: string) => void
+  /** stdout when it is a terminal: long commands draw a progress bar there instead of printing progress lines. */
+  terminal?: NodeJS.WriteStream | undefined
 }
 
 /** Runs one CLI command; returns the exit code. Tests call this in-process. */
@@ -34,6 +49,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
       name: { type: 'string' },
       check: { type: 'boolean' },
       force: { type: 'boolean' },
+      survey: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -54,6 +70,7 @@ export async function runCli (argv: string[], env: Record<string, string | undef
 
   const config = loadConfig(env)
   if (command === 'backup') return backup(config.databaseFile, sub, values.force === true, io)
+  if (command === 'invite') return inviteFromFile(config, values.survey, sub, io)
 
   const store = openDatabase(config.databaseFile)
   try {
@@ -61,6 +78,11 @@ export async function runCli (argv: string[], env: Record<string, string | undef
     const now = new Date()
     if (command === 'migrate') {
       io.out(`migrations applied to ${config.databaseFile}`)
+    } else if (command === 'purge') {
+      // The sweep first: invitations that expired unopened end now, and may go in the same run.
+      const { expired } = sweep(store.db, now)
+      const { responses, comments, invitations } = await purge(store.db, now, config.retention)
+      io.out(`retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now)`)
     } else if (command === 'keys' && sub === 'create') {
       const name = values.name?.trim()
       if (name === undefined || name === '') {
@@ -116,10 +138,84 @@ async function backup (databaseFile: string, target: string | undefined, force: 
   }
 }
 
+/** Plain progress lines (not on a terminal) come every this many rows. */
+const PROGRESS_EVERY = 10_000
+
+// Runs inside the app (not on a bare database connection), so invitations are made exactly as the
+// API makes them: the same secret, public URL and clock, and whatever the app does with a new one.
+async function inviteFromFile (config: Config, surveyId: string | undefined, file: string | undefined, io: CliIo): Promise<number> {
+  if (surveyId === undefined || file === undefined) {
+    io.err('invite needs a survey and a file: npm run puls -- invite --survey <id> <file.csv>')
+    return 2
+  }
+  let handle
+  try {
+    handle = await open(file)
+    if (!(await handle.stat()).isFile()) throw new Error('not a file')
+  } catch (err) {
+    await handle?.close()
+    io.err(`cannot read ${file}: ${(err as Error).message}`)
+    return 1
+  }
+  const size = (await handle.stat()).size
+  const started = performance.now()
+  const fastify = Fastify(serverOptions(config, { logger: false }))
+  const bar = io.terminal === undefined
+    ? undefined
+    : new cliProgress.SingleBar({
+      stream: io.terminal,
+      format: 'inviting |{bar}| {percentage}% of the file | {rows} rows, {notes} to report | {duration_formatted}',
+      hideCursor: true
+    }, cliProgress.Presets.shades_classic)
+  let printed = 0
+  // The bar redraws at a saved cursor position, which lines written between its frames would
+  // scramble: on a terminal, messages wait until the bar is done (the bar counts them).
+  const held: string[] = []
+  const note = (line: string) => { if (bar === undefined) io.err(line); else held.push(line) }
+  const stopBar = () => { bar?.stop(); for (const line of held.splice(0)) io.err(line) }
+  try {
+    // The service runs the background jobs; a long import beside it need not run them twice.
+    await fastify.register(app, { config: { ...config, sweepIntervalMs: 0, retentionIntervalMs: 0 } })
+    await fastify.ready()
+    bar?.start(size, 0, { rows: 0, notes: 0 })
+    const result = await importInvitations(fastify.store, { secret: fastify.secret, publicUrl: config.publicUrl, now: fastify.clock.now(), mail: fastify.outbox.queueInvitations }, surveyId, handle.createReadStream(), {
+      invalid: note,
+      warning: note,
+      progress: (rows, bytes) => {
+        if (bar !== undefined) bar.update(bytes, { rows, notes: held.length })
+        else if (rows % PROGRESS_EVERY === 0 && rows !== printed) io.out(`… ${printed = rows} rows`)
+      }
+    })
+    stopBar()
+    printSummary(io, `invited from ${basename(file)} into survey ${surveyId}`, result, started)
+    return 0
+  } catch (err) {
+    stopBar()
+    if (!(err instanceof AppError)) throw err
+    io.err(err.message)
+    if (err instanceof ImportError && err.partial !== undefined) printSummary(io, `stopped in ${basename(file)}`, err.partial, started)
+    return 1
+  } finally {
+    await handle.close()
+    await fastify.close()
+  }
+}
+
+function printSummary (io: CliIo, what: string, { rows, counts }: ImportResult, started: number): void {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  const peak = Math.round(process.resourceUsage().maxRSS / 1024)
+  io.out(`${what}: ${rows} rows in ${seconds} s, peak memory ${peak} MiB`)
+  for (const status of IMPORT_STATUSES) io.out(`  ${status.padEnd(10)} ${String(counts[status]).padStart(8)}`)
+}
+
 const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)
 if (invokedDirectly) {
   try {
-    process.exitCode = await runCli(process.argv.slice(2), process.env, { out: console.log, err: console.error })
+    process.exitCode = await runCli(process.argv.slice(2), process.env, {
+      out: console.log,
+      err: console.error,
+      terminal: process.stdout.isTTY ? process.stdout : undefined
+    })
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     console.error(err.message)

@@ -25,7 +25,12 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.stringbool().default(false),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(120),
-  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60)
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  // Fractions are allowed so that tests can watch a timer fire without waiting minutes.
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
+  RETENTION_INTERVAL_SECONDS: z.coerce.number().min(0).max(7 * 86_400).default(86_400),
+  RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  COMMENT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional()
 })
 
 export interface Config {
@@ -51,6 +56,12 @@ export interface Config {
   /** Requests per window, per client and route, on routes that need no API key; 0: no default limit. */
   rateLimitMax: number
   rateLimitWindowMs: number
+  /** Time between two runs of the invitation sweep in the service; 0: the service does not sweep. */
+  sweepIntervalMs: number
+  /** Time between two retention runs in the service (daily); 0: the service does not purge. */
+  retentionIntervalMs: number
+  /** Retention for surveys that set none of their own; undefined: kept for good. */
+  retention: { retainDays: number | undefined, commentRetainDays: number | undefined }
 }
 
 export class ConfigError extends Error {
@@ -108,6 +119,9 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
     rateLimitMax: e.RATE_LIMIT_MAX,
-    rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000
+    rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
+    sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+    retentionIntervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
+    retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS }
   }
 }

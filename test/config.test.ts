@@ -46,3 +46,11 @@ t.test('the server refuses to start on a bad config and says which variable', as
   t.equal(result.status, 1)
   t.match(result.stderr, /Invalid configuration:\n\s+- PORT: /)
 })
+
+t.test('SWEEP_INTERVAL_SECONDS: five minutes by default, 0 turns the sweep off, fractions allowed', async t => {
+  t.equal(loadConfig({}).sweepIntervalMs, 300_000)
+  t.equal(loadConfig({ SWEEP_INTERVAL_SECONDS: '0' }).sweepIntervalMs, 0)
+  t.equal(loadConfig({ SWEEP_INTERVAL_SECONDS: '0.5' }).sweepIntervalMs, 500)
+  t.throws(() => loadConfig({ SWEEP_INTERVAL_SECONDS: '-1' }), /SWEEP_INTERVAL_SECONDS: /)
+  t.throws(() => loadConfig({ SWEEP_INTERVAL_SECONDS: 'often' }), /SWEEP_INTERVAL_SECONDS: /)
+})

@@ -1,7 +1,11 @@
 import fc from 'fast-check'
 import t from 'tap'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { runCli } from '../src/cli.js'
 import { isTokenRequest, redactUrl } from '../src/logger.js'
-import { API_KEY, api, build } from './helpers/build.js'
+import { API_KEY, api, build, testClock } from './helpers/build.js'
 import { captureLogs, leaks } from './helpers/logs.js'
 
 type App = Awaited<ReturnType<typeof build>>
@@ -42,7 +46,11 @@ t.test('no token, API key or e-mail address reaches the log, at any level', asyn
   const metricsToken = 'metrics-token-0123456789abc'
   const wrongKey = 'puls_wrongkey0123456789abcdefghij'
   const logs = captureLogs()
-  const app = await build(t, { logger: logs.logger, env: { METRICS_TOKEN: metricsToken } })
+  const clock = testClock()
+  // The background jobs run every 50 ms here, so their log lines are part of the run.
+  const app = await build(t, { logger: logs.logger, clock, env: { METRICS_TOKEN: metricsToken, SWEEP_INTERVAL_SECONDS: '0.05', RETENTION_INTERVAL_SECONDS: '0.05', RETAIN_DAYS: '30' } })
+  // What the CLI printed, searched like the log: an operator's terminal and cron mail are logs too.
+  const printed: string[] = []
 
   const flows: Array<[string, (app: App) => Promise<unknown>]> = [
     ['a survey whose texts hold an address', async app => {
@@ -79,6 +87,31 @@ t.test('no token, API key or e-mail address reaches the log, at any level', asyn
       t.equal((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${metricsToken}` } })).statusCode, 200)
       t.equal((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode, 401)
     }],
+    ['bulk invitations from a CSV file, with invalid rows', async app => {
+      const survey = (await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Staff', kind: 'relationship', team: 'hr' } })).json()
+      const file = join(t.testdir(), 'people.csv')
+      writeFileSync(file, `email,locale,site\n${email},nb,oslo\nnot-${email.replace('@', ' at ')},en,x\n${email}x,xx,y\nb${email},${email},z\n${email},de,${email}\n`)
+      const io = { out: (l: string) => printed.push(l), err: (l: string) => printed.push(l) }
+      t.equal(await runCli(['invite', '--survey', survey.id, file], { PULS_DATA_DIR: app.dataDir, LOG_LEVEL: 'trace' }, io), 0)
+      t.ok(printed.some(l => /^line 3: email: /.test(l)), 'the invalid row is reported, by line and column only')
+      t.ok(printed.some(l => /^line 5: locale: is not one of/.test(l)), 'a locale cell holding an address is not echoed')
+    }],
+    ['the sweep ending an expired invitation', async app => {
+      const survey = (await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'IT', kind: 'post_case', team: 'it', link_ttl_days: 1, reminder_after_days: null } })).json()
+      t.equal((await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, payload: { email } })).statusCode, 201)
+      clock.advanceDays(2)
+      for (let i = 0; i < 500 && !logs.lines.some(l => l.includes('"job":"sweep"') && l.includes('"expired":1')); i++) await sleep(20)
+      t.ok(logs.lines.some(l => l.includes('maintenance job done') && l.includes('"expired":1')), 'the sweep logged what it did')
+    }],
+    ['retention deleting an answer and its invitation', async app => {
+      const survey = (await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Desk', kind: 'self_service', team: 'it' } })).json()
+      const link = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, payload: { channel: 'link', email } })).json()
+      t.equal((await app.inject({ method: 'POST', url: new URL(link.url).pathname, payload: { score: 4, comment: `I am ${email}` } })).statusCode, 201)
+      clock.advanceDays(40)
+      const done = () => logs.lines.some(l => l.includes('"job":"retention"') && l.includes('"responses":1'))
+      for (let i = 0; i < 500 && !done(); i++) await sleep(20)
+      t.ok(done(), 'the retention job logged what it deleted')
+    }],
     ['a server error, whose details are logged', async app => {
       app.store.close()
       t.equal((await api(app, { url: `/v1/surveys?team=${email}` })).statusCode, 500)
@@ -91,6 +124,8 @@ t.test('no token, API key or e-mail address reaches the log, at any level', asyn
   t.ok(logs.lines.some(l => l.includes('request failed') && l.includes('"stack"')), 'the server error is logged with its stack')
   t.same(leaks(logs.lines, [token, email, encodeURIComponent(email), API_KEY, wrongKey, metricsToken]), [],
     'no line holds a token, a key or an address')
+  t.ok(printed.length > 5, `the CLI printed (${printed.length} lines)`)
+  t.same(leaks(printed, [email, encodeURIComponent(email)]), [], 'no address in what the CLI printed')
 })
 
 t.test('the leak check finds what it looks for', async t => {

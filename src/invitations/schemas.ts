@@ -3,10 +3,11 @@ import { LocaleSchema } from '../schemas.js'
 import { INVITATION_STATUSES } from './tables.js'
 
 export const MAX_BATCH = 10_000
+export const MAX_ATTRIBUTES = 20
 
-const attributeKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'must be 1–40 letters, digits, _ or -, starting with a letter')
-export const AttributesSchema = z.record(attributeKey, z.string().trim().min(1).max(200))
-  .refine(a => Object.keys(a).length <= 20, 'at most 20 attributes')
+export const AttributeKeySchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'must be 1–40 letters, digits, _ or -, starting with a letter')
+export const AttributesSchema = z.record(AttributeKeySchema, z.string().trim().min(1).max(200))
+  .refine(a => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`)
   .meta({ description: 'What the answer may be grouped by (team, agent, category, location, …): up to 20 keys, values up to 200 characters. Kept on the response, so keep them coarse enough not to single anyone out.' })
 
 export const EmailSchema = z.email('must be an e-mail address').max(254)

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { surveys } from '../surveys/tables.js'
 
 export const INVITATION_STATUSES = ['queued', 'sent', 'failed', 'throttled', 'opted_out', 'answered', 'expired', 'cancelled'] as const
@@ -63,4 +63,16 @@ export const idempotencyKeys = sqliteTable('idempotency_keys', {
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull()
 }, t => [
   index('idempotency_keys_created_idx').on(t.createdAt)
+])
+
+// Invitations delivered per survey and day, of invitations that retention has purged: the
+// response rate's denominator (SPEC §4) outlives the rows it counts, for as long as the answers
+// of that day are kept. Counts only; nothing here refers to a person or an invitation.
+export const deliveredCounts = sqliteTable('delivered_counts', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  /** UTC day of delivery, `YYYY-MM-DD`, as the purged invitations' `delivered_on`. */
+  day: text('day').notNull(),
+  n: integer('n').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.day] })
 ])

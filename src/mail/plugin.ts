@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
 import type { DbOrTx, Tx } from '../db/client.js'
-import { sweep } from '../invitations/service.js'
 import type { InvitationRow } from '../invitations/tables.js'
 import { templatesDir as builtInDir } from '../paths.js'
 import type { SurveyRow } from '../surveys/tables.js'
@@ -42,15 +41,15 @@ export const mailerPlugin = fp(async (fastify) => {
 }, { name: 'mailer', dependencies: ['config'] })
 
 // A lease outlasts any one send (the SMTP timeouts in transport.ts); shutdown stays well inside
-// the 10 s grace the server gives the whole close. Reminders and expiry go by the day, so a
+// the 10 s grace the server gives the whole close. Reminders go by the day, so a
 // minute is prompt enough for the housekeeping round.
 const WORKER = { batchSize: 50, leaseMs: 5 * 60_000, shutdownMs: 5000 }
 const HOUSEKEEPING_EVERY_MS = 60_000
 
 /**
  * The durable outbox and its worker, which starts with the service and stops before the database
- * closes; and the minute's housekeeping: invitations past their link's expiry end (their
- * addresses erased, SPEC §2.3), then due reminders are queued.
+ * closes; and the minute's housekeeping: due reminders are queued. (Invitations past their link's
+ * expiry are ended by the sweep job, src/plugins/jobs.ts.)
  */
 export const outboxPlugin = fp(async (fastify) => {
   const { config, store, clock } = fastify
@@ -95,8 +94,8 @@ export const outboxPlugin = fp(async (fastify) => {
   fastify.addHook('onReady', async () => {
     worker.start()
     housekeeping = setInterval(() => {
+      // The expiry sweep is a job of its own (src/plugins/jobs.ts, SWEEP_INTERVAL_SECONDS).
       try {
-        sweep(store.db, clock.now())
         remind()
       } catch (err) {
         fastify.log.error({ err }, 'housekeeping failed; trying again in a minute')

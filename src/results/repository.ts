@@ -1,6 +1,6 @@
 import { and, asc, between, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
-import { invitations } from '../invitations/tables.js'
+import { deliveredCounts, invitations } from '../invitations/tables.js'
 import { responses } from '../responses/tables.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
 import { responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
@@ -76,12 +76,19 @@ export function scan (db: DbOrTx, surveyId: string, period: Period, keys: readon
     .map(r => ({ ...r, values: JSON.parse(r.values) as Array<string | null> }))
 }
 
-/** Invitations delivered per day in the period: the response-rate denominator (SPEC §4). */
+/**
+ * Invitations delivered per day in the period: the response-rate denominator (SPEC §4). Those
+ * retention deleted are counted in delivered_counts (src/retention/repository.ts).
+ */
 export function deliveredByDay (db: DbOrTx, surveyId: string, period: Period): Array<[string, number]> {
-  return db.select({ day: invitations.deliveredOn, n: sql<number>`count(*)` }).from(invitations)
+  const live = db.select({ day: invitations.deliveredOn, n: sql<number>`count(*)` }).from(invitations)
     .where(and(eq(invitations.surveyId, surveyId), between(invitations.deliveredOn, period.from, period.to)))
     .groupBy(invitations.deliveredOn).all()
-    .map(r => [r.day!, r.n])
+  const purged = db.select({ day: deliveredCounts.day, n: deliveredCounts.n }).from(deliveredCounts)
+    .where(and(eq(deliveredCounts.surveyId, surveyId), between(deliveredCounts.day, period.from, period.to))).all()
+  const byDay = new Map<string, number>()
+  for (const { day, n } of [...live, ...purged]) byDay.set(day!, (byDay.get(day!) ?? 0) + n)
+  return [...byDay]
 }
 
 /** Comments of the period, at most `limit`, in random-id order (they carry no time of their own). */

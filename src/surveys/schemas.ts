@@ -14,6 +14,14 @@ const LocalizedTextSchema = z.object(Object.fromEntries(LOCALES.map(l => [l, z.s
 const name = z.string().trim().min(1).max(200)
 const team = z.string().trim().min(1).max(100)
 const days = (max: number) => z.number().int().min(0).max(max)
+// Up to 100 years; null: the service's default (README, "Retention").
+const retainDays = days(36_500).min(1).nullable()
+export const retention = {
+  retain_days: retainDays.optional()
+    .meta({ description: 'Answers are deleted this many days after the day they were given. null: the service default (RETAIN_DAYS; unset: kept)' }),
+  comment_retain_days: retainDays.optional()
+    .meta({ description: 'Comments are dropped earlier, keeping the score: this many days after the answer. null: the service default (COMMENT_RETAIN_DAYS; unset: as long as the answer)' })
+}
 
 export const CreateSurveySchema = z.strictObject({
   name,
@@ -27,7 +35,8 @@ export const CreateSurveySchema = z.strictObject({
   throttle_days: days(365).optional(),
   reminder_after_days: days(365).min(1).nullable().optional().meta({ description: 'null: no reminder' }),
   min_group_size: z.number().int().min(3).max(1000).optional(),
-  min_comment_group_size: z.number().int().min(3).max(1000).optional()
+  min_comment_group_size: z.number().int().min(3).max(1000).optional(),
+  ...retention
 })
 export type CreateSurvey = z.infer<typeof CreateSurveySchema>
 
@@ -42,7 +51,8 @@ export const UpdateSurveySchema = z.strictObject({
   throttle_days: days(365).optional(),
   reminder_after_days: days(365).min(1).nullable().optional(),
   min_group_size: z.number().int().min(3).max(1000).optional(),
-  min_comment_group_size: z.number().int().min(3).max(1000).optional()
+  min_comment_group_size: z.number().int().min(3).max(1000).optional(),
+  ...retention
 }).refine(v => Object.keys(v).length > 0, { message: 'at least one field to change is required' })
 export type UpdateSurvey = z.infer<typeof UpdateSurveySchema>
 
@@ -64,7 +74,9 @@ export const SurveySchema = z.object({
   min_comment_group_size: z.number().int(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
-  closed_at: z.iso.datetime().nullable()
+  closed_at: z.iso.datetime().nullable(),
+  retain_days: z.number().int().nullable().meta({ description: 'Days answers are kept; null: the service default' }),
+  comment_retain_days: z.number().int().nullable().meta({ description: 'Days comments are kept; null: the service default' })
 }).meta({ id: 'Survey' })
 export type Survey = z.infer<typeof SurveySchema>
 

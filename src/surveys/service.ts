@@ -8,7 +8,7 @@ import {
   KIND_DEFAULTS, SCALES, withDefaults
 } from './defaults.js'
 import * as repo from './repository.js'
-import type { CreateSurvey, Survey, SurveyListQuery, UpdateSurvey } from './schemas.js'
+import { retention, type CreateSurvey, type Survey, type SurveyListQuery, type UpdateSurvey } from './schemas.js'
 import type { SurveyRow } from './tables.js'
 
 export function toSurvey (row: SurveyRow): Survey {
@@ -30,17 +30,22 @@ export function toSurvey (row: SurveyRow): Survey {
     min_comment_group_size: row.minCommentGroupSize,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
-    closed_at: row.closedAt?.toISOString() ?? null
+    closed_at: row.closedAt?.toISOString() ?? null,
+    retain_days: row.retainDays,
+    comment_retain_days: row.commentRetainDays
   }
 }
 
 // Rules that span fields, checked on the merged result so that create and update agree.
-function checkCoherent (s: Pick<SurveyRow, 'linkTtlDays' | 'reminderAfterDays' | 'minGroupSize' | 'minCommentGroupSize'>): void {
+function checkCoherent (s: Pick<SurveyRow, 'linkTtlDays' | 'reminderAfterDays' | 'minGroupSize' | 'minCommentGroupSize' | 'retainDays' | 'commentRetainDays'>): void {
   if (s.reminderAfterDays !== null && s.reminderAfterDays >= s.linkTtlDays) {
     throw new InvalidFieldError('body.reminder_after_days', `must be less than link_ttl_days (${s.linkTtlDays}): a reminder after the link expired cannot be answered`)
   }
   if (s.minCommentGroupSize < s.minGroupSize) {
     throw new InvalidFieldError('body.min_comment_group_size', `must be at least min_group_size (${s.minGroupSize})`)
+  }
+  if (s.commentRetainDays !== null && s.retainDays !== null && s.commentRetainDays > s.retainDays) {
+    throw new InvalidFieldError('body.comment_retain_days', `must be at most retain_days (${s.retainDays}): a comment goes with its answer`)
   }
 }
 
@@ -64,7 +69,9 @@ export function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Surve
     minCommentGroupSize: input.min_comment_group_size ?? Math.max(DEFAULT_MIN_COMMENT_GROUP_SIZE, minGroupSize),
     createdAt: now,
     updatedAt: now,
-    closedAt: null
+    closedAt: null,
+    retainDays: input.retain_days ?? null,
+    commentRetainDays: input.comment_retain_days ?? null
   }
   // A reminder default that no longer fits a short custom link lifetime is dropped, not an error.
   if (input.reminder_after_days === undefined && row.reminderAfterDays !== null && row.reminderAfterDays >= row.linkTtlDays) {
@@ -98,8 +105,9 @@ export function listSurveys (db: DbOrTx, query: SurveyListQuery): { items: Surve
 
 export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: Date): Survey {
   const current = getSurveyRow(db, id)
-  if (current.status === 'closed') {
-    throw new ConflictError('survey_closed', `survey ${id} is closed; a closed survey cannot be changed or reopened`)
+  // How long its answers are kept may still change after a survey closes; nothing else may.
+  if (current.status === 'closed' && Object.keys(input).some(key => !(key in retention))) {
+    throw new ConflictError('survey_closed', `survey ${id} is closed; a closed survey cannot be changed or reopened, except for retain_days and comment_retain_days`)
   }
   const next = {
     name: input.name ?? current.name,
@@ -114,12 +122,14 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
     minGroupSize: input.min_group_size ?? current.minGroupSize,
     minCommentGroupSize: input.min_comment_group_size ?? current.minCommentGroupSize,
     updatedAt: now,
-    closedAt: input.status === 'closed' ? now : null
+    closedAt: current.closedAt ?? (input.status === 'closed' ? now : null),
+    retainDays: input.retain_days === undefined ? current.retainDays : input.retain_days,
+    commentRetainDays: input.comment_retain_days === undefined ? current.commentRetainDays : input.comment_retain_days
   }
   checkCoherent(next)
   const updated = repo.updateSurvey(db, id, next)!
   // SPEC §2.3: addresses go when the survey closes. Callers run this in one transaction, so a
   // survey is never closed with addresses left behind.
-  if (updated.status === 'closed') endSurveyInvitations(db, id)
+  if (updated.status === 'closed' && current.status !== 'closed') endSurveyInvitations(db, id)
   return toSurvey(updated)
 }

@@ -22,7 +22,11 @@ export const surveys = sqliteTable('surveys', {
   minCommentGroupSize: integer('min_comment_group_size').notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
-  closedAt: integer('closed_at', { mode: 'timestamp_ms' })
+  closedAt: integer('closed_at', { mode: 'timestamp_ms' }),
+  /** Answers are deleted this many days after their day; null: RETAIN_DAYS (unset there: kept). */
+  retainDays: integer('retain_days'),
+  /** Comments are dropped (the score stays) this many days after; null: COMMENT_RETAIN_DAYS, else as the answer. */
+  commentRetainDays: integer('comment_retain_days')
 }, t => [
   index('surveys_list_idx').on(t.createdAt, t.id),
   index('surveys_team_idx').on(t.team, t.kind, t.status)

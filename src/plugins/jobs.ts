@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, Gauge } from 'prom-client'
+import type { Db } from '../db/client.js'
+import { sweep } from '../invitations/service.js'
+import { purge } from '../retention/service.js'
+
+/**
+ * A periodic maintenance task: a plain function of the database and the time, which tests call
+ * directly with a test clock. It answers what it did as counts (logged when any is non-zero).
+ */
+export interface Job {
+  name: string
+  /** Time from the end of one run to the start of the next; 0 turns the job off. */
+  everyMs: number
+  /** Delay of the first run after the service is ready. */
+  firstAfterMs: number
+  run: (db: Db, now: Date) => Record<string, number> | Promise<Record<string, number>>
+}
+
+/** The service's maintenance jobs, as configured. */
+export function maintenanceJobs (fastify: FastifyInstance): Job[] {
+  const { config } = fastify
+  return [
+    // Ends expired invitations and erases their addresses (SPEC §2.3) even when nobody opens them.
+    { name: 'sweep', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: sweep },
+    {
+      name: 'retention',
+      everyMs: config.retentionIntervalMs,
+      // A service restarted more often than daily must still purge: the first run comes with the
+      // first sweep (queued behind it, so the invitations it just ended may go), not a day later.
+      firstAfterMs: Math.min(config.retentionIntervalMs, config.sweepIntervalMs || 300_000),
+      run: async (db, now) => ({ ...await purge(db, now, config.retention) })
+    }
+  ]
+}
+
+/**
+ * Runs the maintenance jobs inside the service on timers: each job's next run is scheduled only
+ * once its previous run has finished, so runs of a job never overlap; a failed run is logged and
+ * the job tries again at its next interval. Timers are unref'd (they never keep the process
+ * alive) and stopped when the app closes, after waiting for a run in progress, so no job ever
+ * touches a closed database.
+ */
+export default fp(async (fastify) => {
+  const { store, clock, log, metrics } = fastify
+  const runs = new Counter({
+    name: 'puls_job_runs_total',
+    help: 'Runs of the background maintenance jobs, by job and outcome (ok, failed)',
+    labelNames: ['job', 'outcome'] as const,
+    registers: [metrics.registry]
+  })
+  const lastSuccess = new Gauge({
+    name: 'puls_job_last_success_timestamp_seconds',
+    help: 'When each background maintenance job last finished without error (Unix time); alert when it falls behind',
+    labelNames: ['job'] as const,
+    registers: [metrics.registry]
+  })
+
+  const jobs = maintenanceJobs(fastify).filter(job => job.everyMs > 0)
+  const timers = new Map<string, NodeJS.Timeout>()
+  let running: Promise<void> | undefined
+  let stopped = false
+
+  async function runOnce (job: Job): Promise<void> {
+    const started = performance.now()
+    try {
+      const result = await job.run(store.db, clock.now())
+      runs.inc({ job: job.name, outcome: 'ok' })
+      lastSuccess.set({ job: job.name }, Date.now() / 1000)
+      const ms = Math.round(performance.now() - started)
+      if (Object.values(result).some(n => n > 0)) log.info({ job: job.name, ...result, ms }, 'maintenance job done')
+      else log.debug({ job: job.name, ms }, 'maintenance job done, nothing to do')
+    } catch (err) {
+      runs.inc({ job: job.name, outcome: 'failed' })
+      log.error({ err, job: job.name }, 'maintenance job failed; it runs again at its next interval')
+    }
+  }
+
+  function schedule (job: Job, delayMs: number): void {
+    const timer = setTimeout(() => {
+      if (stopped) return
+      // Another job's run may be in progress: jobs queue behind each other, never interleave.
+      running = (running ?? Promise.resolve()).then(() => stopped ? undefined : runOnce(job)).finally(() => {
+        if (!stopped) schedule(job, job.everyMs)
+      })
+    }, delayMs)
+    timer.unref()
+    timers.set(job.name, timer)
+  }
+
+  fastify.addHook('onReady', async () => {
+    for (const job of jobs) schedule(job, job.firstAfterMs)
+  })
+  // preClose runs before any onClose hook, so the database is still open for a run in progress.
+  fastify.addHook('preClose', async () => {
+    stopped = true
+    for (const timer of timers.values()) clearTimeout(timer)
+    await running
+  })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics'] })

@@ -1,0 +1,43 @@
+/**
+ * Where retention may cut a survey's answers: the latest day `cut` ≤ `cutoff` such that deleting
+ * every answer of a day before `cut` leaves the release blocks of the answers that stay exactly
+ * as they were, for every minimum the results cut blocks with (min_group_size for scores,
+ * min_comment_group_size for comments; src/results/periods.ts).
+ *
+ * Why: results release answers in blocks walked from the survey's first answered day, and rely on
+ * past blocks never changing (SPEC §2.5 over time: two results differ by whole blocks). Deleting
+ * the first days at an arbitrary day would restart the walk there and regroup every later day; a
+ * result saved before the purge minus one taken after could then isolate fewer answers than the
+ * minimum. So answers go in whole blocks: an answer older than the retention waits until its
+ * block (in every walk) is old enough as a whole. Answers of the open block after the last
+ * closed one were never released and may go at any day.
+ *
+ * `days` is the survey's answered days, ascending, with their answer counts (as results read
+ * them); days from `today` on are still arriving and never in a block. Pure.
+ */
+export function retentionCut (days: ReadonlyArray<readonly [string, number]>, mins: readonly number[], cutoff: string, today: string): string {
+  const answered = days.filter(([day, n]) => n > 0 && day < today)
+  // valid[k]: deleting answered[0..k-1] keeps every walk's remaining blocks.
+  const valid = new Array<boolean>(answered.length + 1).fill(true)
+  for (const min of mins) {
+    let open = 0
+    let lastClose = -1
+    const boundary = new Array<boolean>(answered.length + 1).fill(false)
+    answered.forEach(([, n], i) => {
+      boundary[i] = open === 0
+      open += n
+      if (open >= min) {
+        open = 0
+        lastClose = i
+      }
+    })
+    boundary[answered.length] = open === 0
+    // A cut at a block boundary keeps the walk; one inside the open tail (after the last closed
+    // block) deletes only answers that were never released.
+    for (let k = 0; k <= answered.length; k++) valid[k] = valid[k]! && (boundary[k]! || k > lastClose)
+  }
+  let best = 0
+  for (let k = 1; k <= answered.length && answered[k - 1]![0] < cutoff; k++) if (valid[k]) best = k
+  const next = answered[best]?.[0]
+  return next !== undefined && next < cutoff ? next : cutoff
+}

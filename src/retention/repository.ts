@@ -1,0 +1,58 @@
+import { and, eq, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client.js'
+import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
+import { outbox } from '../mail/tables.js'
+import { responses } from '../responses/tables.js'
+import { responseCounts } from '../results/tables.js'
+import { surveys } from '../surveys/tables.js'
+
+// Queries only; what may go when is decided in service.ts.
+
+/** Statuses in which an invitation has ended: its link takes no answer any more. */
+export const ENDED_STATUSES = ['answered', 'expired', 'cancelled', 'throttled', 'opted_out'] as const satisfies readonly InvitationStatus[]
+
+export function surveyIds (db: DbOrTx): string[] {
+  return db.select({ id: surveys.id }).from(surveys).orderBy(surveys.id).all().map(r => r.id)
+}
+
+/** A survey's ended invitations whose link expired at or before `expiredBy`. */
+function endedBy (surveyId: string, expiredBy: Date): SQL {
+  return and(eq(invitations.surveyId, surveyId), inArray(invitations.status, ENDED_STATUSES), lte(invitations.expiresAt, expiredBy))!
+}
+
+/**
+ * Deletes those invitations and their mail's outbox rows, first adding the delivered ones to
+ * `delivered_counts` per day, so the response rate of days whose answers are kept does not change.
+ * Returns how many invitations were deleted.
+ */
+export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: Date): number {
+  const where = endedBy(surveyId, expiredBy)
+  const delivered = db.select({ day: invitations.deliveredOn, n: sql<number>`count(*)` }).from(invitations)
+    .where(and(where, isNotNull(invitations.deliveredOn))).groupBy(invitations.deliveredOn).all()
+  for (const { day, n } of delivered) {
+    db.insert(deliveredCounts).values({ surveyId, day: day!, n })
+      .onConflictDoUpdate({ target: [deliveredCounts.surveyId, deliveredCounts.day], set: { n: sql`${deliveredCounts.n} + excluded.n` } })
+      .run()
+  }
+  // Their mail's delivery records go with them (already erased and settled: an ended invitation's
+  // waiting mail is cancelled when it ends).
+  db.delete(outbox).where(inArray(outbox.invitationId, db.select({ id: invitations.id }).from(invitations).where(where))).run()
+  return db.delete(invitations).where(where).run().changes
+}
+
+/**
+ * Deletes a survey's answers of days before `day`, with everything counted from them: their rows
+ * in the results rollup (kept per day, so whole days go and every other count stays exact) and
+ * the delivered counts of those days.
+ */
+export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string): number {
+  db.delete(responseCounts).where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day))).run()
+  db.delete(deliveredCounts).where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day))).run()
+  return db.delete(responses).where(and(eq(responses.surveyId, surveyId), lt(responses.day, day))).run().changes
+}
+
+/** Drops the comments of a survey's answers of days before `day`; the scores stay. */
+export function dropCommentsBefore (db: DbOrTx, surveyId: string, day: string): number {
+  return db.update(responses).set({ comment: null })
+    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.comment))).run().changes
+}
