@@ -1,102 +1,347 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import Fastify, { type InjectOptions } from 'fastify'
-import app, { serverOptions } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import autocannon from 'autocannon'
+import { startSmtp } from '../test/helpers/smtp.js'
 import { formatRows, mailBench } from './mail.js'
+import type { BenchReply, BenchRequest } from './server.js'
 
-// `npm run bench`: the respondent, invitation and collector paths against a no-op route, in one process on
-// a real SQLite file (WAL, synchronous=FULL), through app.inject (no sockets, so the numbers are
-// the service's own cost). Ratios to the no-op route hold across machines better than times do.
+// `npm run bench`: the real service (bench/server.ts: the app plugin in its own process, on
+// 127.0.0.1, a temporary SQLite file with WAL and synchronous=FULL, its mail going to an SMTP
+// server on 127.0.0.1) driven over a real socket by autocannon. Every row is the median of
+// BENCH_ROUNDS rounds of about BENCH_SECONDS after a warm-up, and its ratio to the no-op route
+// measured in the same run: ratios hold across machines better than rates do.
 
 const KEY = 'bench-bootstrap-key-0123456789'
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const CONNECTIONS = 10
+const BATCH = 1000
+/** Results: answers seeded in steps, and shorter rounds (a scan at 1M takes seconds a request). */
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number)
+const RESULT_ROUNDS = Number(process.env.BENCH_RESULT_ROUNDS ?? 3)
+const RESULT_SECONDS = Number(process.env.BENCH_RESULT_SECONDS ?? 1)
+/** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there (open it in Chrome DevTools). */
+const CPU_PROF = process.env.BENCH_CPU_PROF
+/** BENCH_ONLY=<text>: only the rows whose name holds it (and the no-op), e.g. to profile one route. */
+const ONLY = process.env.BENCH_ONLY
+const wanted = (name: string): boolean => ONLY === undefined || name.includes(ONLY)
+
+// ---- the service, in a child process --------------------------------------------------------
+
 const dataDir = mkdtempSync(join(tmpdir(), 'puls-bench-'))
-// RATE_LIMIT_MAX=0: the general per-client limit on public routes would refuse one client's 2,000
-// requests a minute, and it is the routes that are measured here, not the limiter's refusals.
-const config = loadConfig({ PULS_DATA_DIR: dataDir, PULS_API_KEY: KEY, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '0' })
-const fastify = Fastify(serverOptions(config))
-await fastify.register(app, { config })
-await fastify.ready()
-const auth = { authorization: `Bearer ${KEY}` }
+const smtp = await startSmtp(undefined, { parse: false })
+const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
+  execArgv: ['--import', 'tsx', ...(CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`])],
+  env: {
+    PATH: process.env.PATH,
+    PULS_DATA_DIR: dataDir,
+    PULS_API_KEY: KEY,
+    LOG_LEVEL: 'silent',
+    SMTP_URL: smtp.url,
+    // The general per-client limit would refuse one client's thousands of requests a minute; it is
+    // the routes that are measured, not the limiter's refusals.
+    RATE_LIMIT_MAX: '0',
+    // Collector answers each carry their own X-Forwarded-For, so that the per-client answer
+    // limit (30 a minute) is exercised on every answer without refusing the bench.
+    TRUST_PROXY: 'true'
+  },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+})
+const replies: BenchReply[] = []
+const waiting: Array<() => void> = []
+child.on('message', (reply: BenchReply) => { replies.push(reply); for (const w of waiting.splice(0)) w() })
+child.on('exit', code => { if (code !== 0 && code !== null) console.error(`the service exited with ${code}`) })
 
-interface Row { name: string, n: number, meanUs: number, p50Us: number, p99Us: number }
-const table: Row[] = []
-
-async function measure (name: string, n: number, request: (i: number) => InjectOptions, expect: number): Promise<void> {
-  for (let i = 0; i < Math.min(50, n); i++) await fastify.inject(request(n + i)) // warm-up, on spare inputs
-  const times: number[] = []
-  for (let i = 0; i < n; i++) {
-    const opts = request(i)
-    const start = process.hrtime.bigint()
-    const res = await fastify.inject(opts)
-    times.push(Number(process.hrtime.bigint() - start) / 1000)
-    if (res.statusCode !== expect) throw new Error(`${name}: ${res.statusCode} ${res.body.slice(0, 200)}`)
+async function reply<T extends BenchReply['type']> (type: T): Promise<Extract<BenchReply, { type: T }>> {
+  for (;;) {
+    const i = replies.findIndex(r => r.type === type)
+    if (i >= 0) return replies.splice(i, 1)[0] as Extract<BenchReply, { type: T }>
+    await new Promise<void>(resolve => waiting.push(resolve))
   }
-  times.sort((a, b) => a - b)
-  table.push({ name, n, meanUs: times.reduce((a, b) => a + b, 0) / n, p50Us: times[Math.floor(n / 2)]!, p99Us: times[Math.floor(n * 0.99)]! })
 }
 
-const survey = (await fastify.inject({ method: 'POST', url: '/v1/surveys', headers: auth, payload: { name: 'bench', kind: 'relationship', team: 'it' } })).json()
-const N = 2000
-// Tokens for the page and submit rows, made by one batch (itself timed below at full size).
-const links = (await fastify.inject({
-  method: 'POST',
-  url: `/v1/surveys/${survey.id}/invitations/batch`,
-  headers: auth,
-  payload: { invitations: Array.from({ length: N + 50 }, (_, i) => ({ channel: 'link', attributes: { site: `s${i % 7}` } })) }
-})).json().items.map((i: { url: string }) => i.url.split('/s/')[1])
+function ask<T extends BenchReply['type']> (request: BenchRequest, type: T): Promise<Extract<BenchReply, { type: T }>> {
+  child.send(request)
+  return reply(type)
+}
 
-await measure('GET /healthz (no-op baseline)', N, () => ({ url: '/healthz' }), 200)
-await measure('GET /s/:token (survey page)', N, i => ({ url: `/s/${links[i % links.length]}?score=7` }), 200)
-await measure('POST /s/:token (form answer, 303)', N, i => ({
-  method: 'POST',
-  url: `/s/${links[i]}`,
-  payload: `score=${i % 11}&comment=fine`,
-  headers: { 'content-type': 'application/x-www-form-urlencoded' }
-}), 303)
-// A collector with neither cooldown nor a cap in the way; each answer comes from its own address,
-// so the per-client limit (30 a minute) is not what is measured.
-const collector = (await fastify.inject({
-  method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, headers: auth, payload: { label: 'bench', cooldown_seconds: 0, max_answers_per_hour: 10_000 }
-})).json()
-const collectorToken = collector.url.split('/s/')[1]
-await measure('GET /s/:token (collector page)', N, () => ({ url: `/s/${collectorToken}` }), 200)
-await measure('POST /s/:token (collector answer, 303)', N, i => ({
-  method: 'POST',
-  url: `/s/${collectorToken}`,
-  payload: `score=${i % 11}`,
-  remoteAddress: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-  headers: { 'content-type': 'application/x-www-form-urlencoded' }
-}), 303)
-await measure('GET /v1/collectors/:id/qr (SVG)', 500, () => ({ url: `/v1/collectors/${collector.id}/qr?format=svg`, headers: auth }), 200)
-await measure('GET /v1/collectors/:id/qr (PNG, 512 px)', 200, () => ({ url: `/v1/collectors/${collector.id}/qr?format=png`, headers: auth }), 200)
-await measure('GET /v1/collectors/:id/poster', 500, () => ({ url: `/v1/collectors/${collector.id}/poster`, headers: auth }), 200)
-await measure('POST /v1/surveys/:id/invitations (email)', N, i => ({
-  method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, headers: auth, payload: { email: `p${i}@example.com`, case_ref: `c${i}` }
-}), 201)
-let batchNo = 0
-await measure('POST …/invitations/batch (10,000 e-mails)', 3, () => {
-  const b = batchNo++
-  return {
-    method: 'POST',
-    url: `/v1/surveys/${survey.id}/invitations/batch`,
-    headers: auth,
-    payload: { invitations: Array.from({ length: 10_000 }, (_, i) => ({ email: `b${b}-${i}@example.com`, attributes: { site: 'oslo' } })) }
+const { port } = await reply('listening')
+const base = `http://127.0.0.1:${port}`
+const auth = { authorization: `Bearer ${KEY}` }
+const startupRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+
+async function api (method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(base + path, { method, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${(await res.text()).slice(0, 300)}`)
+  return res.json()
+}
+
+const tokenOf = (url: string): string => url.slice(url.lastIndexOf('/s/') + 3)
+
+/** `n` fresh link-invitation tokens, made through the batch API (10,000 a call). */
+async function linkTokens (surveyId: string, n: number): Promise<string[]> {
+  const tokens: string[] = []
+  while (tokens.length < n) {
+    const size = Math.min(10_000, n - tokens.length)
+    const { items } = await api('POST', `/v1/surveys/${surveyId}/invitations/batch`, { invitations: Array.from({ length: size }, () => ({ channel: 'link' })) })
+    tokens.push(...items.map((i: { url: string }) => tokenOf(i.url)))
   }
-}, 200)
+  return tokens
+}
 
-await fastify.close()
+// ---- measuring -----------------------------------------------------------------------------
+
+interface Round { rps: number, mean: number, p99: number }
+
+interface Scenario {
+  name: string
+  /** What one request makes, and how many: answers, invitations. */
+  unit?: string
+  perRequest?: number
+  status: number
+  connections?: number
+  /**
+   * Rounds make a fixed `amount` of requests, sized from the last round's rate to last about
+   * BENCH_SECONDS (at least `min`; `warmup` in the warm-up), instead of running for a fixed time:
+   * for requests that use up an input (a token, made beforehand) and for slow ones (a fixed
+   * time would cut off the requests still running when it ends).
+   */
+  counted?: { warmup: number, min: number }
+  /** autocannon options for one round; `amount` is set for counted scenarios. */
+  options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
+}
+
+async function round (s: Scenario, seconds: number, amount: number | undefined): Promise<Round> {
+  const options = await s.options(amount)
+  const r = await autocannon({
+    url: base,
+    connections: s.connections ?? CONNECTIONS,
+    ...(amount === undefined ? { duration: seconds } : { amount }),
+    // autocannon ends a run at its next sample tick: every 20 ms, so that a counted round's
+    // duration is not rounded up to the next whole second.
+    sampleInt: 20,
+    ...options
+  })
+  const statuses = Object.entries(r.statusCodeStats ?? {}).map(([code, { count }]) => `${code}×${count ?? 0}`)
+  const wrong = Object.keys(r.statusCodeStats ?? {}).filter(code => Number(code) !== s.status)
+  if (wrong.length > 0 || r.errors > 0 || r.timeouts > 0) {
+    throw new Error(`${s.name}: expected only ${s.status}, got ${statuses.join(' ')}, ${r.errors} errors, ${r.timeouts} timeouts`)
+  }
+  // A closed loop: each connection sends its next request when the last one is answered, so the
+  // mean latency is connections / rate, to the microsecond (autocannon's own is whole ms).
+  const rps = Math.max(r.requests.total, 1) / (r.duration || seconds)
+  return { rps, mean: (s.connections ?? CONNECTIONS) * 1000 / rps, p99: r.latency.p99 }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+interface Row { name: string, unit: string, connections: number, perSecond: number, rps: number, mean: number, p99: number }
+const rows: Row[] = []
+
+async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, quiet?: boolean } = {}): Promise<Row | undefined> {
+  if (rows.length > 0 && opts.quiet !== true && !wanted(s.name)) return undefined
+  const seconds = opts.seconds ?? SECONDS
+  const amountFor = (rps: number): number | undefined => s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
+  const warm = await round(s, 1, s.counted?.warmup)
+  const rounds: Round[] = []
+  let rps = warm.rps
+  for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
+    const r = await round(s, seconds, amountFor(rps))
+    rounds.push(r)
+    rps = r.rps
+  }
+  const perRequest = s.perRequest ?? 1
+  const row = {
+    name: s.name,
+    unit: s.unit ?? 'requests',
+    connections: s.connections ?? CONNECTIONS,
+    rps: median(rounds.map(r => r.rps)),
+    perSecond: median(rounds.map(r => r.rps * perRequest)),
+    mean: median(rounds.map(r => r.mean)),
+    p99: median(rounds.map(r => r.p99))
+  }
+  if (opts.quiet !== true) rows.push(row)
+  console.error(`  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')})`)
+  return row
+}
+
+// ---- the scenarios ---------------------------------------------------------------------------
+
+const relationship = await api('POST', '/v1/surveys', { name: 'bench relationship', kind: 'relationship', team: 'it' })
+const postCase = await api('POST', '/v1/surveys', { name: 'bench post-case', kind: 'post_case', team: 'it', metric: 'csat' })
+const form = { 'content-type': 'application/x-www-form-urlencoded' }
+
+console.error(`Puls bench: ${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up, medians of the rounds`)
+
+await measure({ name: 'GET /bench/noop (no-op baseline)', status: 200, options: () => ({ url: base + '/bench/noop' }) })
+await measure({ name: 'GET /bench/noop-auth (no-op with the API key check)', status: 200, options: () => ({ url: base + '/bench/noop-auth', headers: auth }) })
+
+await measure({ name: 'POST /bench/commit (no-op with one durable commit)', status: 201, options: () => ({ url: base + '/bench/commit', method: 'POST' }) })
+
+const [pageToken] = await linkTokens(relationship.id, 1)
+await measure({ name: 'GET /s/:token?score=7 (survey page)', status: 200, options: () => ({ url: `${base}/s/${pageToken}?score=7` }) })
+
+await measure({
+  name: 'POST /s/:token (answer through a mailed or handed-out link, form, 303)',
+  unit: 'answers',
+  status: 303,
+  counted: { warmup: 500, min: 200 },
+  options: async amount => {
+    // One more per connection: autocannon prepares each connection's first request up front.
+    const tokens = await linkTokens(relationship.id, amount! + 2 * CONNECTIONS)
+    let next = 0
+    return {
+      requests: [{
+        method: 'POST',
+        headers: form,
+        setupRequest: req => ({ ...req, path: `/s/${tokens[next]}`, body: `score=${next++ % 11}&comment=Quick+and+friendly` })
+      }]
+    }
+  }
+})
+
+await measure({
+  name: 'POST /s/:token (answer through a QR collector, form, 303)',
+  unit: 'answers',
+  status: 303,
+  counted: { warmup: 500, min: 200 },
+  options: async amount => {
+    // Fresh collectors each round, with no cooldown and the highest hourly cap (10,000), each
+    // answer from its own client address: every abuse check runs and none refuses.
+    const collectors = await Promise.all(Array.from({ length: Math.ceil((amount! + 2 * CONNECTIONS) / 9000) }, () =>
+      api('POST', `/v1/surveys/${relationship.id}/collectors`, { label: 'bench', cooldown_seconds: 0, max_answers_per_hour: 10_000 })))
+    const tokens = collectors.map(c => tokenOf(c.url))
+    let next = 0
+    return {
+      requests: [{
+        method: 'POST',
+        setupRequest: req => {
+          const i = next++
+          return { ...req, path: `/s/${tokens[i % tokens.length]}`, headers: { ...form, 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }, body: `score=${i % 11}` }
+        }
+      }]
+    }
+  }
+})
+
+// ---- results latency at 10k, 100k and 1M answers --------------------------------------------
+// One connection (a manager's browser, not a crowd), so the figure is latency. Answers are seeded
+// inside the service through insertResponse (answer and rollup in one transaction per 50,000), by
+// 40 agents in 8 categories and 3 teams over the last year: posting a million would take an hour.
+
+interface ResultRow { name: string, answers: number, mean: number, p99: number, rps: number, noop: number }
+const resultRows: ResultRow[] = []
+const resultsSurvey = await api('POST', '/v1/surveys', { name: 'bench results', kind: 'relationship', team: 'results', metric: 'nps' })
+// A second, small survey of the same team and metric, so that team results add two up.
+const smallSurvey = await api('POST', '/v1/surveys', { name: 'bench results, small', kind: 'post_case', team: 'results', metric: 'nps' })
+await ask({ type: 'seed', surveyId: smallSurvey.id, from: 0, to: 5_000 }, 'seeded')
+const NOOP_AUTH = '/bench/noop-auth'
+const QUESTIONS: Array<{ name: string, path: string }> = [
+  { name: 'no-op (with the API key check)', path: NOOP_AUTH },
+  { name: 'whole survey', path: `/v1/surveys/${resultsSurvey.id}/results` },
+  { name: 'weekly series', path: `/v1/surveys/${resultsSurvey.id}/results?interval=week` },
+  { name: 'group_by agent', path: `/v1/surveys/${resultsSurvey.id}/results?group_by=agent` },
+  { name: 'filter agent', path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07` },
+  { name: 'two filters (scans the answers)', path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07&category=network` },
+  { name: 'team results across surveys', path: '/v1/results?team=results&metric=nps' }
+]
+let seeded = 0
+for (const size of wanted('results') ? SIZES : []) {
+  const { seconds } = await ask({ type: 'seed', surveyId: resultsSurvey.id, from: seeded, to: size }, 'seeded')
+  console.error(`seeded ${size.toLocaleString('en')} answers (${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`)
+  seeded = size
+  let noop = 0
+  for (const q of QUESTIONS) {
+    // Counted rounds: a scan at 1M takes seconds, and one cut off by a fixed time would keep the
+    // service busy into the next row. The no-op needs a longer warm-up to reach its pace.
+    const counted = { warmup: q.path === NOOP_AUTH ? 2000 : 2, min: 1 }
+    const r = await measure({ name: `${q.name} at ${size.toLocaleString('en')}`, status: 200, connections: 1, counted, options: () => ({ url: base + q.path, headers: auth, timeout: 120 }) },
+      { rounds: RESULT_ROUNDS, seconds: RESULT_SECONDS, quiet: true })
+    if (r === undefined) continue
+    if (noop === 0) noop = r.mean
+    resultRows.push({ name: q.name, answers: size, mean: r.mean, p99: r.p99, rps: r.rps, noop })
+  }
+}
+const resultsRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+
+let invitationNo = 0
+await measure({
+  name: 'POST /v1/surveys/:id/invitations (one e-mail invitation, 201)',
+  unit: 'invitations',
+  status: 201,
+  options: () => ({
+    requests: [{
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      setupRequest: req => {
+        const i = invitationNo++
+        return { ...req, path: `/v1/surveys/${postCase.id}/invitations`, body: JSON.stringify({ email: `p${i}@example.com`, case_ref: `INC-${i}`, attributes: { agent: `a${i % 40}`, category: 'vpn' } }) }
+      }
+    }]
+  })
+})
+
+let batchNo = 0
+await measure({
+  name: `POST /v1/surveys/:id/invitations/batch (${BATCH.toLocaleString('en')} e-mail invitations, 200)`,
+  unit: 'invitations',
+  perRequest: BATCH,
+  status: 200,
+  connections: 2,
+  counted: { warmup: 4, min: 4 },
+  options: () => ({
+    requests: [{
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      setupRequest: req => {
+        const b = batchNo++
+        const invitations = Array.from({ length: BATCH }, (_, i) => ({ email: `b${b}-${i}@example.com`, attributes: { site: `s${i % 7}` } }))
+        return { ...req, path: `/v1/surveys/${relationship.id}/invitations/batch`, body: JSON.stringify({ invitations }) }
+      }
+    }]
+  })
+})
+
+const peakRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+const mailsSent = smtp.received.length
+child.kill('SIGTERM')
+await new Promise(resolve => child.once('exit', resolve))
+await smtp.close()
 rmSync(dataDir, { recursive: true, force: true })
 
-const base = table[0]!
-const fmt = (us: number) => us >= 10_000 ? `${(us / 1000).toFixed(0)} ms` : `${us.toFixed(0)} µs`
-console.log('\n| route | n | mean | p50 | p99 | mean / no-op | p50 / no-op |\n|---|---:|---:|---:|---:|---:|---:|')
-for (const r of table) {
-  console.log(`| ${r.name} | ${r.n} | ${fmt(r.meanUs)} | ${fmt(r.p50Us)} | ${fmt(r.p99Us)} | ${(r.meanUs / base.meanUs).toFixed(1)}× | ${(r.p50Us / base.p50Us).toFixed(1)}× |`)
+// ---- the table -------------------------------------------------------------------------------
+
+const noop = rows[0]!
+const ms = (x: number): string => x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(0)} ms`
+const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`
+// autocannon's percentiles are whole milliseconds.
+const p99 = (x: number): string => x < 1 ? '< 1 ms' : `${x.toFixed(0)} ms`
+const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
+console.log(`\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
+console.log(`${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`)
+console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency |')
+console.log('|---|---:|---:|---:|---:|---:|')
+for (const r of rows) {
+  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} |`)
 }
+
+console.log(`\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; × no-op is the latency's multiple of the no-op route's at the same size\n`)
+console.log('| question | answers | mean latency | p99 latency | requests/s | × no-op latency |')
+console.log('|---|---:|---:|---:|---:|---:|')
+for (const r of resultRows) {
+  console.log(`| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.mean)} | ${p99(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`)
+}
+
+console.log(`\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ${mib(startupRssKiB)} after start-up, ` +
+  `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ${mib(peakRssKiB)} at the end. ` +
+  `Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`)
 
 // Mail: throughput to an SMTP server on 127.0.0.1, against nodemailer's pool alone (bench/mail.ts).
 const mails = Number(process.env.BENCH_MAILS ?? 2000)
-console.log(`\nMail to an SMTP server on 127.0.0.1 (${mails} mails; e-mail invitations above include rendering and queueing theirs)\n`)
+console.log(`\nMail to an SMTP server on 127.0.0.1, in one process (${mails} mails)\n`)
 console.log(formatRows(await mailBench({ mails })))

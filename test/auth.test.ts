@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
 import t from 'tap'
+import { hashKey, isValidKey } from '../src/auth/keys.js'
 import { runCli } from '../src/cli.js'
-import { build } from './helpers/build.js'
+import { API_KEY, build } from './helpers/build.js'
 
 function cli (dataDir: string, ...args: string[]): Promise<{ code: number, out: string[], err: string[] }> {
   const out: string[] = []
@@ -78,4 +80,29 @@ t.test('public routes need no key', async t => {
   const app = await build(t)
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
   t.equal((await app.inject({ url: '/openapi.json' })).statusCode, 200)
+})
+
+t.test('key checks compare fixed-length digests, so how much of a key a guess got right changes nothing compared', async t => {
+  // No wall-clock assertion (timing in a shared CI box proves nothing either way): the property
+  // that makes the check constant-time is that only SHA-256 digests of equal length are compared
+  // (timingSafeEqual for the bootstrap key, an index lookup of the digest for stored keys), and a
+  // guess that shares a long prefix with the key shares nothing more of its digest than chance.
+  const app = await build(t)
+  const leadingEqual = (a: Buffer, b: Buffer): number => { let i = 0; while (i < a.length && a[i] === b[i]) i++; return i }
+  await fc.assert(fc.asyncProperty(
+    fc.string({ minLength: 16, maxLength: 80 }), fc.nat(), fc.string({ minLength: 1, maxLength: 8 }),
+    async (key, cut, tail) => {
+      const guess = key.slice(0, cut % key.length) + tail
+      fc.pre(guess !== key)
+      const [digest, guessed] = [hashKey(key), hashKey(guess)]
+      if (digest.length !== 32 || guessed.length !== 32) throw new Error('digests of unequal length')
+      if (leadingEqual(digest, guessed) >= 4) throw new Error(`the digest of ${JSON.stringify(guess)} shares its start with the key's`)
+      if (!isValidKey(app.store.db, key, digest) || isValidKey(app.store.db, guess, digest)) throw new Error('wrong answer')
+    }), { numRuns: 300, seed: 20_260_302 })
+
+  // Over HTTP, a near miss and a far miss are refused alike.
+  const near = await list(app, `Bearer ${API_KEY.slice(0, -1)}x`)
+  const far = await list(app, 'Bearer x')
+  t.equal(near.statusCode, 401)
+  t.same({ ...near.json(), instance: undefined }, { ...far.json(), instance: undefined }, 'the same answer')
 })

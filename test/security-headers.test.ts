@@ -1,14 +1,76 @@
 import t, { type Test } from 'tap'
-import { API_KEY, build } from './helpers/build.js'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { InjectOptions } from 'fastify'
+import { API_KEY, api, build, testClock } from './helpers/build.js'
 import { withProbePage } from './helpers/pages.js'
+import { createSurvey, invite, linkToken, submitForm } from './helpers/puls.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
-// Every HTML page Puls serves, one line each. `policy` says which CSP it must carry: `page` for
-// our own pages (strict, nonce-only styles, no scripts), `docs` for swagger-ui at /docs only.
-const PAGES: Array<{ name: string, url: (app: App) => Promise<string> | string, policy: 'page' | 'docs' }> = [
-  { name: 'a page rendered by the views plugin', url: () => '/test/page', policy: 'page' },
-  { name: 'the API docs', url: () => '/docs/', policy: 'docs' }
+/** What the pages need: a survey, links in every state, a mailed link, a collector. */
+interface Fixtures {
+  surveyId: string, open: string, used: string, expired: string, mailed: string, collector: string, collectorId: string, busyCollector: string, report: string, revokedReport: string
+}
+
+async function fixtures (app: App, clock: ReturnType<typeof testClock>): Promise<Fixtures> {
+  const survey = await createSurvey(app, { link_ttl_days: 2 })
+  const expired = await linkToken(app, survey.id)
+  clock.advanceDays(3)
+  const open = await linkToken(app, survey.id)
+  const used = await linkToken(app, survey.id)
+  await submitForm(app, used, { score: '4' })
+  const invited = await invite(app, survey.id, { email: 'kari@example.com', case_ref: 'INC-1' })
+  if (invited.statusCode !== 201) throw new Error(invited.body)
+  await app.outbox.flush()
+  const mailDir = join(app.dataDir, 'mail')
+  const mailed = /\/s\/([A-Za-z0-9_-]{43})\/unsubscribe/.exec(readdirSync(mailDir).map(f => readFileSync(join(mailDir, f), 'utf8')).join('\n'))![1]!
+  const collector = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Floor 3' } })).json()
+  const busy = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Floor 4', max_answers_per_hour: 1, cooldown_seconds: 0 } })).json()
+  const busyCollector = busy.url.slice(busy.url.lastIndexOf('/s/') + 3)
+  await submitForm(app, busyCollector, { score: '3' })
+  const share = async (): Promise<{ id: string, url: string }> => (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/share-links`, payload: {} })).json()
+  const report = await share()
+  const revoked = await share()
+  await api(app, { method: 'DELETE', url: `/v1/share-links/${revoked.id}` })
+  const tokenOf = (url: string, prefix: string): string => url.slice(url.lastIndexOf(prefix) + prefix.length)
+  return {
+    surveyId: survey.id,
+    open,
+    used,
+    expired,
+    mailed,
+    collector: tokenOf(collector.url, '/s/'),
+    collectorId: collector.id,
+    busyCollector,
+    report: tokenOf(report.url, '/r/'),
+    revokedReport: tokenOf(revoked.url, '/r/')
+  }
+}
+
+const form = (payload: string): Partial<InjectOptions> => ({ method: 'POST', payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+
+// Every HTML page Puls serves, one line each, with the status it answers. `policy` says which CSP
+// it must carry: `page` for our own pages (strict, nonce-only styles, no scripts), `docs` for
+// swagger-ui at /docs only.
+const PAGES: Array<{ name: string, request: (f: Fixtures) => InjectOptions, status: number, policy: 'page' | 'docs' }> = [
+  { name: 'a page rendered by the views plugin', request: () => ({ url: '/test/page' }), status: 200, policy: 'page' },
+  { name: 'the API docs', request: () => ({ url: '/docs/' }), status: 200, policy: 'docs' },
+  { name: 'the survey page', request: f => ({ url: `/s/${f.open}?score=4` }), status: 200, policy: 'page' },
+  { name: 'the survey page through a collector', request: f => ({ url: `/s/${f.collector}` }), status: 200, policy: 'page' },
+  { name: 'the survey page again, with the error (400)', request: f => ({ url: `/s/${f.open}`, ...form('score=99&comment=hi') }), status: 400, policy: 'page' },
+  { name: 'the thank-you page', request: f => ({ url: `/s/${f.used}/thanks` }), status: 200, policy: 'page' },
+  { name: 'an unknown link (404)', request: () => ({ url: `/s/${'x'.repeat(43)}` }), status: 404, policy: 'page' },
+  { name: 'an answered link (409)', request: f => ({ url: `/s/${f.used}` }), status: 409, policy: 'page' },
+  { name: 'an expired link (410)', request: f => ({ url: `/s/${f.expired}` }), status: 410, policy: 'page' },
+  { name: 'a busy collector (429)', request: f => ({ url: `/s/${f.busyCollector}`, ...form('score=3') }), status: 429, policy: 'page' },
+  { name: 'the unsubscribe confirmation', request: f => ({ url: `/s/${f.mailed}/unsubscribe` }), status: 200, policy: 'page' },
+  { name: 'the unsubscribe done page', request: f => ({ url: `/s/${f.mailed}/unsubscribe`, ...form('') }), status: 200, policy: 'page' },
+  { name: 'the poster', request: f => ({ url: `/v1/collectors/${f.collectorId}/poster`, headers: { authorization: `Bearer ${API_KEY}` } }), status: 200, policy: 'page' },
+  { name: 'the report', request: f => ({ url: `/v1/surveys/${f.surveyId}/report`, headers: { authorization: `Bearer ${API_KEY}` } }), status: 200, policy: 'page' },
+  { name: 'the shared report', request: f => ({ url: `/r/${f.report}` }), status: 200, policy: 'page' },
+  { name: 'a revoked report link (410)', request: f => ({ url: `/r/${f.revokedReport}` }), status: 410, policy: 'page' },
+  { name: 'an unknown report link (404)', request: () => ({ url: `/r/${'x'.repeat(43)}` }), status: 404, policy: 'page' }
 ]
 
 // JSON answers of every kind: success, problem, unauthenticated, unknown route.
@@ -41,11 +103,13 @@ function basicHeaders (t: Test, headers: Record<string, unknown>, name: string):
 }
 
 t.test('every HTML page carries the security headers and its Content-Security-Policy', async t => {
-  const app = await build(t, withProbePage())
+  const clock = testClock()
+  const app = await build(t, { ...withProbePage(), clock })
+  const f = await fixtures(app, clock)
   for (const page of PAGES) {
-    const url = await page.url(app)
-    const res = await app.inject({ url })
-    t.equal(res.statusCode, 200, `${page.name} answers`)
+    const request = page.request(f)
+    const res = await app.inject(request)
+    t.equal(res.statusCode, page.status, `${page.name} answers ${page.status}`)
     t.match(res.headers['content-type'], /^text\/html/, `${page.name} is HTML`)
     basicHeaders(t, res.headers, page.name)
     const csp = directives(res.headers['content-security-policy'] as string)
@@ -67,7 +131,7 @@ t.test('every HTML page carries the security headers and its Content-Security-Po
       for (const attrs of styles) t.equal(attrs, ` nonce="${styleNonce}"`, `${page.name}: every <style> carries this response's nonce`)
       t.notMatch(res.body, /<script/i, `${page.name}: no script element`)
       t.notMatch(res.body, /\sstyle=|\son[a-z]+=/i, `${page.name}: no inline style or event attribute (the CSP would block it)`)
-      const again = await app.inject({ url })
+      const again = await app.inject(request)
       t.not(again.headers['content-security-policy'], res.headers['content-security-policy'], `${page.name}: a fresh nonce per response`)
     } else {
       t.same(csp.get('script-src'), ["'self'"], `${page.name}: scripts from Puls only`)

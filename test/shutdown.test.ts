@@ -1,43 +1,17 @@
-import { spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
-import t from 'tap'
+import t, { type Test } from 'tap'
+import { startServer, within } from './helpers/server-process.js'
+import { startSmtp } from './helpers/smtp.js'
 
 // The real server process (src/server.ts) on a free port and a temp data folder, stopped with
-// SIGTERM while a request is still arriving.
+// SIGTERM while a request is still arriving, and while mail is still on its way to a slow or
+// stalled SMTP server.
 
 const KEY = 'shutdown-test-key-0123456789'
-const DEADLINE_MS = 60_000
-
-/** Resolves with the `nth` log line that `match` accepts, or rejects after DEADLINE_MS. */
-function waitForLine (lines: string[], onLine: Set<() => void>, match: (l: Record<string, any>) => boolean, nth = 1): Promise<Record<string, any>> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const found = lines.flatMap(line => { try { return [JSON.parse(line) as Record<string, any>] } catch { return [] } }).filter(match)
-      if (found.length < nth) return false
-      onLine.delete(check)
-      clearTimeout(timer)
-      resolve(found[nth - 1]!)
-      return true
-    }
-    const timer = setTimeout(() => { onLine.delete(check); reject(new Error(`no such log line within ${DEADLINE_MS} ms:\n${lines.join('\n')}`)) }, DEADLINE_MS)
-    if (!check()) onLine.add(check)
-  })
-}
-
-/** The promise's value, or `fallback` once `ms` have passed. */
-async function within<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<T>(resolve => { timer = setTimeout(() => resolve(fallback), ms) })
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 function refused (port: number): Promise<boolean> {
   return new Promise(resolve => {
@@ -57,27 +31,8 @@ function readAll (socket: Socket): Promise<string> {
 
 t.test('SIGTERM stops accepting, finishes the request in flight, closes the database and exits 0', async t => {
   const dataDir = t.testdir()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', PULS_DATA_DIR: dataDir, PULS_API_KEY: KEY, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = new Promise<{ code: number | null, signal: string | null }>(resolve => child.once('exit', (code, signal) => resolve({ code, signal })))
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const lines: string[] = []
-  const listeners = new Set<() => void>()
-  let partial = ''
-  child.stdout.on('data', chunk => {
-    const parts = (partial + chunk.toString('utf8')).split('\n')
-    partial = parts.pop()!
-    lines.push(...parts)
-    for (const listener of [...listeners]) listener()
-  })
-  let stderr = ''
-  child.stderr.on('data', chunk => { stderr += chunk.toString('utf8') })
-
-  const listening = await waitForLine(lines, listeners, l => /^Server listening at http:\/\/127\.0\.0\.1:\d+$/.test(l.msg))
-  const port = Number(/:(\d+)$/.exec(listening.msg)![1])
-  const base = `http://127.0.0.1:${port}`
+  const server = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY } })
+  const { child, port, base, lines, waitForLine, exited } = server
   t.equal((await fetch(`${base}/healthz`)).status, 200, 'it answers')
   const survey = (body: object) => JSON.stringify({ name: 'Before shutdown', kind: 'post_case', team: 'it', ...body })
   const first = await fetch(`${base}/v1/surveys`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: survey({}) })
@@ -89,12 +44,12 @@ t.test('SIGTERM stops accepting, finishes the request in flight, closes the data
   const answer = readAll(socket)
   socket.write(`POST /v1/surveys HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`)
   socket.write(body.slice(0, 10))
-  await waitForLine(lines, listeners, l => l.msg === 'incoming request' && l.req?.method === 'POST', 2)
+  await waitForLine(l => l.msg === 'incoming request' && l.req?.method === 'POST', 2)
   const file = join(dataDir, 'puls.db')
   t.ok(statSync(`${file}-wal`).size > 0, 'writes sit in the WAL while the service runs')
 
   child.kill('SIGTERM')
-  await waitForLine(lines, listeners, l => l.msg === 'shutting down' && l.signal === 'SIGTERM')
+  await waitForLine(l => l.msg === 'shutting down' && l.signal === 'SIGTERM')
   let closed = false
   for (let i = 0; i < 50 && !closed; i++) {
     closed = await refused(port)
@@ -109,7 +64,7 @@ t.test('SIGTERM stops accepting, finishes the request in flight, closes the data
 
   const exit = await within(exited, 15_000, { code: null, signal: 'still running after 15 s' })
   t.same(exit, { code: 0, signal: null }, 'exits 0 within the grace period')
-  t.equal(stderr, '', 'nothing on stderr')
+  t.equal(server.stderr(), '', 'nothing on stderr')
 
   t.ok(!existsSync(`${file}-wal`) || statSync(`${file}-wal`).size === 0, 'the WAL was checkpointed into the database on close')
   const db = new Database(file, { readonly: true })
@@ -118,4 +73,68 @@ t.test('SIGTERM stops accepting, finishes the request in flight, closes the data
   const names = (db.prepare('SELECT name FROM surveys ORDER BY name').all() as Array<{ name: string }>).map(r => r.name)
   t.same(names, ['Before shutdown', 'In flight during shutdown'], 'both acknowledged writes are there')
   t.notOk(lines.join('\n').includes(KEY), 'the API key is not logged')
+})
+
+/** A survey and one e-mail invitation through the API; its mail goes out at once. */
+async function inviteByMail (base: string): Promise<void> {
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
+  const survey = await (await fetch(`${base}/v1/surveys`, { method: 'POST', headers, body: JSON.stringify({ name: 'Mail at shutdown', kind: 'post_case', team: 'it' }) })).json() as { id: string }
+  const res = await fetch(`${base}/v1/surveys/${survey.id}/invitations`, { method: 'POST', headers, body: JSON.stringify({ email: 'kari@example.com', case_ref: 'INC-1' }) })
+  if (res.status !== 201) throw new Error(`invitation: ${res.status} ${await res.text()}`)
+}
+
+function outboxRows (t: Test, dataDir: string): Array<{ state: string, attempts: number, lease_id: string | null, recipient: string | null }> {
+  const db = new Database(join(dataDir, 'puls.db'), { readonly: true })
+  try {
+    t.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'the database is intact')
+    return db.prepare('SELECT state, attempts, lease_id, recipient FROM outbox').all() as any
+  } finally {
+    db.close()
+  }
+}
+
+t.test('SIGTERM while a mail is stuck at a stalled SMTP server: it is handed back to the outbox, the database closes, the next start sends it', async t => {
+  const dataDir = t.testdir()
+  const stalled = await startSmtp(t, { stall: true })
+  const server = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: stalled.url } })
+  await inviteByMail(server.base)
+  for (let i = 0; i < 200 && stalled.held === 0; i++) await sleep(50)
+  t.equal(stalled.held, 1, 'the mail is at the SMTP server, which does not answer')
+
+  server.child.kill('SIGTERM')
+  await server.waitForLine(l => l.msg === 'mail still sending at shutdown; aborting and requeueing it')
+  const exit = await within(server.exited, 15_000, { code: null, signal: 'still running after 15 s' })
+  t.same(exit, { code: 0, signal: null }, 'exits 0 within the grace period, not held up by the mail')
+  t.equal(server.stderr(), '', 'nothing on stderr')
+  t.ok(!existsSync(join(dataDir, 'puls.db-wal')) || statSync(join(dataDir, 'puls.db-wal')).size === 0, 'the database was closed and its WAL checkpointed')
+  t.same(outboxRows(t, dataDir), [{ state: 'pending', attempts: 0, lease_id: null, recipient: 'kari@example.com' }],
+    'the mail is back in the queue, its cut-short attempt not counted')
+  await stalled.close()
+
+  const smtp = await startSmtp(t)
+  const again = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: smtp.url } })
+  const [mail] = await smtp.waitFor(1, 20_000)
+  t.same(mail!.envelope.to, ['kari@example.com'], 'the next start sends it')
+  again.child.kill('SIGTERM')
+  t.same(await within(again.exited, 15_000, { code: null, signal: 'still running after 15 s' }), { code: 0, signal: null })
+  t.equal(smtp.received.length, 1, 'once')
+  t.match(outboxRows(t, dataDir), [{ state: 'sent', recipient: null }], 'recorded sent, the address erased')
+})
+
+t.test('SIGTERM while a slow SMTP server is still answering: the send finishes and is recorded before the database closes', async t => {
+  const dataDir = t.testdir()
+  // Slow, but inside the 5 s the worker gives sends in flight at shutdown.
+  const slow = await startSmtp(t, { delayMs: 1500 })
+  const server = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: slow.url } })
+  await inviteByMail(server.base)
+  await server.waitForLine(l => l.msg === 'incoming request' && l.req?.method === 'POST', 2)
+  await sleep(500)
+  t.equal(slow.received.length, 0, 'the server has not answered yet')
+
+  server.child.kill('SIGTERM')
+  const exit = await within(server.exited, 15_000, { code: null, signal: 'still running after 15 s' })
+  t.same(exit, { code: 0, signal: null }, 'exits 0 once the send is done')
+  t.equal(slow.received.length, 1, 'the mail arrived')
+  t.notOk(server.lines.some(l => l.includes('aborting')), 'nothing was aborted')
+  t.match(outboxRows(t, dataDir), [{ state: 'sent', recipient: null }], 'and was recorded sent before the database closed')
 })

@@ -12,7 +12,7 @@ const problems = { ...authProblems, 404: ProblemSchema, 409: ProblemSchema, 422:
 
 // A batch of 10,000 invitations with attributes is a few MiB of JSON; more than that is refused
 // by the item count (400), far beyond it by size (413).
-const BATCH_BODY_LIMIT = 16 * 1024 * 1024
+export const BATCH_BODY_LIMIT = 16 * 1024 * 1024
 
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { store, secret, config, clock, outbox } = fastify

@@ -17,7 +17,7 @@ import { closedError, resolveTarget, type AnswerTarget } from './targets.js'
 const tags = ['respondent']
 
 // A comment of 2,000 characters, percent-encoded as a form, stays well under this.
-const ANSWER_BODY_LIMIT = 64 * 1024
+export const ANSWER_BODY_LIMIT = 64 * 1024
 
 /**
  * The respondent's pages (SPEC §3 `/s/` rows): plain server-rendered HTML that works without

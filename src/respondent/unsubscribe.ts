@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { MESSAGES } from '../i18n/messages.js'
@@ -16,6 +16,9 @@ import { page, pageOrProblem, TokenParamsSchema } from './schemas.js'
 
 const tags = ['respondent']
 
+/** A one-click unsubscribe is a few dozen bytes, as a form or as multipart. */
+export const MULTIPART_BODY_LIMIT = 16 * 1024
+
 // RFC 8058: a mail client's one-click unsubscribe POSTs `List-Unsubscribe=One-Click`, as a form
 // or as multipart/form-data. The body tells nothing the link does not, so it is only bounded.
 const OneClickBodySchema = z.object({
@@ -31,10 +34,27 @@ const OneClickBodySchema = z.object({
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { store, clock } = fastify
 
-  fastify.addContentTypeParser('multipart/form-data', { bodyLimit: 16 * 1024 }, (_request, payload, done) => {
-    payload.on('error', done)
-    payload.on('end', () => done(null, {}))
-    payload.resume()
+  // A stream parser: Fastify applies no body limit to these, so it counts the bytes itself.
+  fastify.addContentTypeParser('multipart/form-data', (request, payload, done) => {
+    let received = 0
+    let finished = false
+    const finish = (err: Error | null): void => {
+      if (finished) return
+      finished = true
+      done(err, err === null ? {} : undefined)
+    }
+    const tooLarge = (): void => {
+      payload.removeAllListeners('data')
+      payload.resume()
+      finish(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE())
+    }
+    if (Number(request.headers['content-length']) > MULTIPART_BODY_LIMIT) return tooLarge()
+    payload.on('data', (chunk: Buffer) => {
+      received += chunk.length
+      if (received > MULTIPART_BODY_LIMIT) tooLarge()
+    })
+    payload.on('error', finish)
+    payload.on('end', () => finish(null))
   })
 
   fastify.addHook('onSend', async (_request, reply) => {

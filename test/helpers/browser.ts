@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 
 // Debian's chromium (.ci/apt-packages): playwright-core never downloads a browser of its own.
 export const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
@@ -12,7 +12,7 @@ interface Tap { teardown: (fn: () => unknown) => void }
 
 /** A headless Chromium, closed when the test ends. */
 export async function launch (t: Tap): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 })
   t.teardown(() => browser.close())
   return browser
 }
@@ -31,13 +31,16 @@ export function phone (browser: Browser, opts: BrowserContextOptions = {}): Prom
 
 /**
  * Console errors and uncaught page errors, which is where the browser reports what the
- * Content-Security-Policy blocked ("Refused to load/apply/execute …"). The 404 for the
- * /favicon.ico a browser asks for on its own is left out: no page links to it.
+ * Content-Security-Policy blocked ("Refused to load/apply/execute …"). Left out: the 404 for the
+ * /favicon.ico a browser asks for on its own (no page links to it), and the line Chromium logs
+ * for a page that is itself an error page (404, 409, 410, 429 on purpose).
  */
 export function pageErrors (page: Page): string[] {
   const errors: string[] = []
   page.on('console', message => {
-    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) errors.push(message.text())
+    if (message.type() !== 'error' || message.location().url.endsWith('/favicon.ico')) return
+    if (message.location().url === page.url() && /^Failed to load resource: the server responded with a status of \d{3}/.test(message.text())) return
+    errors.push(message.text())
   })
   page.on('pageerror', error => errors.push(error.message))
   return errors

@@ -18,6 +18,8 @@ export interface TestSmtp {
   received: ReceivedMail[]
   /** How many complete messages were refused so far. */
   refused: number
+  /** How many complete messages a stalled server holds unanswered right now. */
+  held: number
   /** Refuses the next `n` messages after their data was sent (the hardest case for a sender). */
   refuseNext: (n: number, code?: number) => void
   /** Resolves once at least `count` messages arrived; fails after `timeoutMs`. */
@@ -115,6 +117,7 @@ export async function startSmtp (t: Tap | undefined, opts: SmtpOptions = {}): Pr
     url: `smtp://127.0.0.1:${address.port}`,
     received,
     get refused () { return state.refused },
+    get held () { return stalled.length },
     refuseNext (n, code = 451) { refuse = n; refuseCode = code },
     async waitFor (count, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs

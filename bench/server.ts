@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm'
+import Fastify from 'fastify'
+import app, { serverOptions } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { insertResponse } from '../src/responses/repository.js'
+
+// The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
+// is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's
+// environment, plus routes that exist only here: the no-op floors every route stands on.
+// The parent talks to it over the fork IPC channel: `listening`, then requests for its peak RSS
+// and for seeded answers (results need a million of them, far too many to post in a bench).
+
+export type BenchRequest =
+  | { type: 'rss' }
+  | { type: 'seed', surveyId: string, from: number, to: number }
+
+export type BenchReply =
+  | { type: 'listening', port: number }
+  | { type: 'rss', maxRssKiB: number }
+  | { type: 'seeded', seconds: number }
+
+const config = loadConfig(process.env)
+const server = Fastify(serverOptions(config))
+await server.register(app, { config })
+// The floor of a public route (routing, hooks, headers, serialising) and of a /v1 route (plus the key check).
+server.get('/bench/noop', async () => ({ ok: true }))
+server.get('/bench/noop-auth', { onRequest: server.authenticate }, async () => ({ ok: true }))
+// The floor of any acknowledged write: one IMMEDIATE transaction inserting one row, committed with
+// synchronous=FULL (an fsync of the WAL) before the reply, into a table only the bench has.
+server.store.db.run(sql`CREATE TABLE bench_commits (n INTEGER NOT NULL)`)
+server.post('/bench/commit', async (_request, reply) => {
+  server.store.transaction(tx => tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`))
+  return reply.code(201).send({ ok: true })
+})
+await server.listen({ host: '127.0.0.1', port: 0 })
+
+const DAYS = 365
+const CATEGORIES = ['hardware', 'software', 'network', 'access', 'email', 'printing', 'phone', 'other']
+
+/**
+ * Answers `from`…`to` (deterministic by index) through insertResponse, the one write path for
+ * answers, in transactions of 50,000: spread over the last year up to yesterday, NPS skewed high.
+ */
+function seed (surveyId: string, from: number, to: number): void {
+  const now = new Date()
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+  for (let start = from; start < to; start += 50_000) {
+    server.store.transaction(tx => {
+      for (let i = start; i < Math.min(to, start + 50_000); i++) {
+        const r = (i * 2654435761) % 4294967296 / 4294967296
+        insertResponse(tx, {
+          surveyId,
+          score: Math.min(10, Math.floor(r * r * 4 + ((i * 7) % 11) * 0.7)),
+          comment: i % 20 === 0 ? `comment ${i}` : null,
+          locale: 'en',
+          channel: i % 5 === 0 ? 'collector' : 'email',
+          attributes: { team: `team-${i % 3}`, agent: `agent-${String(i % 40).padStart(2, '0')}`, category: CATEGORIES[(i >> 3) % 8]! },
+          answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000)
+        })
+      }
+    })
+  }
+}
+
+const send = (reply: BenchReply): void => { process.send?.(reply) }
+
+process.on('message', (message: BenchRequest) => {
+  if (message.type === 'rss') {
+    send({ type: 'rss', maxRssKiB: process.resourceUsage().maxRSS })
+  } else if (message.type === 'seed') {
+    const started = process.hrtime.bigint()
+    seed(message.surveyId, message.from, message.to)
+    send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+  }
+})
+// The parent going away (a crash, Ctrl+C) ends the service too, closing the database.
+process.on('disconnect', () => { server.close().then(() => process.exit(0), () => process.exit(1)) })
+process.on('SIGTERM', () => { server.close().then(() => process.exit(0), () => process.exit(1)) })
+
+send({ type: 'listening', port: (server.server.address() as { port: number }).port })
