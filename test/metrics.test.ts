@@ -2,6 +2,7 @@ import t from 'tap'
 import { loadConfig } from '../src/config.js'
 import { api, build } from './helpers/build.js'
 import { parseMetrics, sampleValue, type Sample } from './helpers/prometheus.js'
+import { createSurvey, linkToken, submitJson } from './helpers/puls.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
@@ -58,10 +59,14 @@ t.test('process metrics and answers per survey kind are exposed', async t => {
   for (const kind of ['post_case', 'self_service', 'relationship']) {
     t.equal(sampleValue(samples, 'puls_answers_total', { kind }), 0, `${kind} shows before its first answer`)
   }
-  app.metrics.answerReceived('relationship')
-  app.metrics.answerReceived('relationship')
-  app.metrics.answerReceived('post_case');
-  ({ samples } = await scrape(app))
+  // Real answers through the survey page; a refused one is not counted.
+  const relationship = await createSurvey(app, { kind: 'relationship' })
+  const postCase = await createSurvey(app, { kind: 'post_case' })
+  for (const [surveyId, score] of [[relationship.id, '9'], [relationship.id, '3'], [postCase.id, '5']] as const) {
+    t.equal((await submitJson(app, await linkToken(app, surveyId), { score: Number(score) })).statusCode, 201)
+  }
+  t.equal((await submitJson(app, await linkToken(app, postCase.id), { score: 9 })).statusCode, 400, 'off the CSAT scale')
+  ;({ samples } = await scrape(app))
   t.equal(sampleValue(samples, 'puls_answers_total', { kind: 'relationship' }), 2)
   t.equal(sampleValue(samples, 'puls_answers_total', { kind: 'post_case' }), 1)
   t.equal(sampleValue(samples, 'puls_answers_total', { kind: 'self_service' }), 0)

@@ -138,6 +138,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       const attributes = target.consume(tx, now)
       insertResponse(tx, { surveyId: target.survey.id, ...answer, locale, channel: target.channel, attributes, answeredAt: now })
     })
+    // Counted only once committed, so the metric never shows an answer that was rolled back.
+    fastify.metrics.answerReceived(target.survey.kind)
     if (limits !== undefined) startCooldown(reply, collectorUrl(fastify.config.publicUrl, request.params.token), limits.cooldownSeconds, now)
     if (isJson(request)) return reply.code(201).send({ status: 'recorded' as const })
     // Relative, so that it holds behind any reverse-proxy prefix: /s/<token> → /s/<token>/thanks.
