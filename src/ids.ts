@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 
 /**
  * A random identifier: `prefix_` and 128 bits from the CSPRNG in base64url. Never sequential or
@@ -11,4 +11,17 @@ export function newId (prefix: string): string {
 /** A bearer secret (API key, survey token): 256 bits, base64url. */
 export function newSecret (bytes = 32): string {
   return randomBytes(bytes).toString('base64url')
+}
+
+/**
+ * SHA-256 of a bearer secret (API key, survey or report token, metrics token). The database keeps
+ * this instead of the secret, and checks compare digests, which all have one length.
+ */
+export function digest (secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest()
+}
+
+/** `digest` as hex: how token hashes are stored and looked up. */
+export function hashToken (token: string): string {
+  return digest(token).toString('hex')
 }

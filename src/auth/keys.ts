@@ -1,17 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { DbOrTx } from '../db/client.js'
 import { NotFoundError } from '../errors.js'
-import { newId, newSecret } from '../ids.js'
+import { digest, hashToken, newId, newSecret } from '../ids.js'
 import * as repo from './repository.js'
-
-export function hashKey (key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest()
-}
 
 /** Creates a key; the plain key is returned once and only its hash is stored. */
 export function createApiKey (db: DbOrTx, name: string, now: Date): { id: string, name: string, key: string } {
   const key = `puls_${newSecret(32)}`
-  const row = repo.insertApiKey(db, { id: newId('key'), name, keyHash: hashKey(key).toString('hex'), createdAt: now })
+  const row = repo.insertApiKey(db, { id: newId('key'), name, keyHash: hashToken(key), createdAt: now })
   return { id: row.id, name: row.name, key }
 }
 
@@ -25,7 +21,7 @@ export function revokeApiKey (db: DbOrTx, id: string, now: Date): void {
  * of the digest, so the time taken never depends on how much of a real key was guessed.
  */
 export function isValidKey (db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined): boolean {
-  const digest = hashKey(presented)
-  if (bootstrapKey !== undefined && timingSafeEqual(digest, bootstrapKey)) return true
-  return repo.findActiveKeyByHash(db, digest.toString('hex')) !== undefined
+  const presentedDigest = digest(presented)
+  if (bootstrapKey !== undefined && timingSafeEqual(presentedDigest, bootstrapKey)) return true
+  return repo.findActiveKeyByHash(db, presentedDigest.toString('hex')) !== undefined
 }

@@ -1,7 +1,6 @@
 import type { DbOrTx } from '../db/client.js'
 import { ConflictError, GoneError, InvalidFieldError, NotFoundError } from '../errors.js'
-import { newId, newSecret } from '../ids.js'
-import { hashToken } from '../invitations/secrets.js'
+import { newId, newSecret, hashToken } from '../ids.js'
 import { decodeCursor, encodeCursor } from '../schemas.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'

@@ -1,5 +1,5 @@
-import { createHash, createHmac } from 'node:crypto'
-import { newSecret } from '../ids.js'
+import { createHmac } from 'node:crypto'
+import { hashToken, newSecret } from '../ids.js'
 
 /**
  * The one secret in a survey link: 256 bits from the CSPRNG, base64url. Only its SHA-256 is
@@ -8,10 +8,6 @@ import { newSecret } from '../ids.js'
 export function newToken (): { token: string, hash: string } {
   const token = newSecret(32)
   return { token, hash: hashToken(token) }
-}
-
-export function hashToken (token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex')
 }
 
 /** Addresses differ only in case and surrounding space as people type them; one person, one hash. */

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { hashKey, isValidKey } from '../auth/keys.js'
+import { isValidKey } from '../auth/keys.js'
 import { UnauthorizedError } from '../errors.js'
+import { digest } from '../ids.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +12,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (fastify) => {
-  const bootstrap = fastify.config.apiKey === undefined ? undefined : hashKey(fastify.config.apiKey)
+  const bootstrap = fastify.config.apiKey === undefined ? undefined : digest(fastify.config.apiKey)
   const { db } = fastify.store
 
   fastify.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,9 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import { z } from 'zod'
 import { UnauthorizedError } from '../errors.js'
+import { digest } from '../ids.js'
 import { ProblemSchema } from '../schemas.js'
 import { SURVEY_KINDS, type SurveyKind } from '../surveys/defaults.js'
 
@@ -30,10 +31,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics
   }
-}
-
-function sha256 (value: string): Buffer {
-  return createHash('sha256').update(value).digest()
 }
 
 /**
@@ -85,13 +82,13 @@ export default fp(async (fastify) => {
     duration.observe(labels, reply.elapsedTime / 1000)
   })
 
-  const token = fastify.config.metricsToken === undefined ? undefined : sha256(fastify.config.metricsToken)
+  const token = fastify.config.metricsToken === undefined ? undefined : digest(fastify.config.metricsToken)
   async function checkToken (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (token === undefined) return
     reply.header('www-authenticate', 'Bearer realm="puls-metrics"')
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
     // Hashing first gives equal lengths, so the comparison takes the same time for any guess.
-    if (match === null || !timingSafeEqual(sha256(match[1]!), token)) {
+    if (match === null || !timingSafeEqual(digest(match[1]!), token)) {
       throw new UnauthorizedError('send the metrics token as `Authorization: Bearer <METRICS_TOKEN>`')
     }
   }

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { DbOrTx } from '../db/client.js'
 import { GoneError, NotFoundError } from '../errors.js'
-import { newId, newSecret } from '../ids.js'
+import { hashToken, newId, newSecret } from '../ids.js'
 import { getSurveyRow } from '../surveys/service.js'
 import * as repo from './repository.js'
 import type { CreateShareLink, ShareLink } from './schemas.js'
@@ -11,8 +10,6 @@ import type { ShareLinkOptions, ShareLinkRow } from './tables.js'
 // kept, so the database alone cannot open a report link.
 
 const DAY_MS = 86_400_000
-
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
 function status (row: ShareLinkRow, now: Date): ShareLink['status'] {
   if (row.revokedAt !== null) return 'revoked'
