@@ -42,6 +42,17 @@ export interface CliIo {
 
 /** Runs one CLI command; returns the exit code. Tests call this in-process. */
 export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, env, io)
+  } catch (err) {
+    // A refused request (unknown id, file exists, …) is a message and exit code 1, not a stack.
+    if (!(err instanceof AppError)) throw err
+    io.err(err.message)
+    return 1
+  }
+}
+
+async function dispatch (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -107,12 +118,6 @@ export async function runCli (argv: string[], env: Record<string, string | undef
       return 2
     }
     return 0
-  } catch (err) {
-    if (err instanceof AppError) {
-      io.err(err.message)
-      return 1
-    }
-    throw err
   } finally {
     store.close()
   }
@@ -125,17 +130,9 @@ async function backup (databaseFile: string, target: string | undefined, force: 
     io.err('backup needs a file: npm run puls -- backup <file> [--force]')
     return 2
   }
-  try {
-    const { file, pages, bytes } = await backupDatabase(databaseFile, target, { overwrite: force })
-    io.out(`backed up ${databaseFile} to ${file} (${pages} pages, ${(bytes / 1024 / 1024).toFixed(1)} MiB)`)
-    return 0
-  } catch (err) {
-    if (err instanceof AppError) {
-      io.err(err.message)
-      return 1
-    }
-    throw err
-  }
+  const { file, pages, bytes } = await backupDatabase(databaseFile, target, { overwrite: force })
+  io.out(`backed up ${databaseFile} to ${file} (${pages} pages, ${(bytes / 1024 / 1024).toFixed(1)} MiB)`)
+  return 0
 }
 
 /** Plain progress lines (not on a terminal) come every this many rows. */
