@@ -41,15 +41,13 @@ export const mailerPlugin = fp(async (fastify) => {
 }, { name: 'mailer', dependencies: ['config'] })
 
 // A lease outlasts any one send (the SMTP timeouts in transport.ts); shutdown stays well inside
-// the 10 s grace the server gives the whole close. Reminders go by the day, so a
-// minute is prompt enough for the housekeeping round.
+// the 10 s grace the server gives the whole close.
 const WORKER = { batchSize: 50, leaseMs: 5 * 60_000, shutdownMs: 5000 }
-const HOUSEKEEPING_EVERY_MS = 60_000
 
 /**
  * The durable outbox and its worker, which starts with the service and stops before the database
- * closes; and the minute's housekeeping: due reminders are queued. (Invitations past their link's
- * expiry are ended by the sweep job, src/plugins/jobs.ts.)
+ * closes. Due reminders are queued by `remind`, which the reminders job runs every minute
+ * (src/plugins/jobs.ts), as the sweep job ends invitations past their link's expiry.
  */
 export const outboxPlugin = fp(async (fastify) => {
   const { config, store, clock } = fastify
@@ -90,21 +88,6 @@ export const outboxPlugin = fp(async (fastify) => {
     remind
   } satisfies Outbox)
 
-  let housekeeping: NodeJS.Timeout | undefined
-  fastify.addHook('onReady', async () => {
-    worker.start()
-    housekeeping = setInterval(() => {
-      // The expiry sweep is a job of its own (src/plugins/jobs.ts, SWEEP_INTERVAL_SECONDS).
-      try {
-        remind()
-      } catch (err) {
-        fastify.log.error({ err }, 'housekeeping failed; trying again in a minute')
-      }
-    }, HOUSEKEEPING_EVERY_MS)
-    housekeeping.unref()
-  })
-  fastify.addHook('onClose', async () => {
-    clearInterval(housekeeping)
-    await worker.stop()
-  })
+  fastify.addHook('onReady', async () => worker.start())
+  fastify.addHook('onClose', async () => worker.stop())
 }, { name: 'outbox', dependencies: ['config', 'db', 'views', 'mailer', 'metrics'] })

@@ -18,6 +18,9 @@ export interface Job {
   run: (db: Db, now: Date) => Record<string, number> | Promise<Record<string, number>>
 }
 
+// Reminders go by the day, so a minute is prompt enough.
+const REMINDERS_EVERY_MS = 60_000
+
 /** The service's maintenance jobs, as configured. */
 export function maintenanceJobs (fastify: FastifyInstance): Job[] {
   const { config } = fastify
@@ -31,7 +34,9 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       // first sweep (queued behind it, so the invitations it just ended may go), not a day later.
       firstAfterMs: Math.min(config.retentionIntervalMs, config.sweepIntervalMs || 300_000),
       run: async (db, now) => ({ ...await purge(db, now, config.retention) })
-    }
+    },
+    // Queues the one reminder of invitations whose reminder_after_days has come.
+    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) }
   ]
 }
 
@@ -98,4 +103,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox'] })
