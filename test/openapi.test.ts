@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { generateOpenApi, openapiFile } from '../src/openapi.js'
-import { build } from './helpers/build.js'
+import { api, build } from './helpers/build.js'
 
 t.test('the committed openapi/openapi.json matches the routes', async t => {
   const generated = await generateOpenApi()
@@ -38,4 +38,29 @@ t.test('the document and the interactive docs are served', async t => {
   const docs = await app.inject({ url: '/docs/' })
   t.equal(docs.statusCode, 200)
   t.match(docs.headers['content-type'], /text\/html/)
+})
+
+t.test('error responses are documented with the content type they are sent with', async t => {
+  const doc = JSON.parse(await generateOpenApi())
+  for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+    for (const [method, op] of Object.entries(methods)) {
+      for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+        if (!/^4/.test(status)) continue
+        const types = Object.keys(response.content ?? {})
+        t.ok(types.includes('application/problem+json') && !types.includes('application/json'),
+          `${method.toUpperCase()} ${path} ${status} is documented as application/problem+json (${types.join(', ')})`)
+      }
+    }
+  }
+
+  // And the server sends what the document says: an unknown survey, a missing key, a bad body.
+  const app = await build(t)
+  const sent = [
+    await api(app, { url: '/v1/surveys/srv_unknown' }),
+    await app.inject({ url: '/v1/surveys' }),
+    await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: '' } })
+  ]
+  t.same(sent.map(r => r.statusCode), [404, 401, 400])
+  for (const r of sent) t.match(r.headers['content-type'], /^application\/problem\+json/)
+  t.same(Object.keys(doc.paths['/v1/surveys/{id}'].get.responses['404'].content), ['application/problem+json'])
 })

@@ -9,6 +9,28 @@ import { DOCS_CSP } from './security.js'
 
 const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
 
+const PROBLEM_REF = '#/components/schemas/Problem'
+
+/**
+ * Route schemas name a status's body schema only, which the zod transform documents as
+ * `application/json`; error bodies are sent as `application/problem+json` (src/plugins/problems.ts),
+ * so the document says so.
+ */
+function problemsAsProblemJson<T> (doc: T): T {
+  const paths = (doc as { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>> }).paths ?? {}
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const response of Object.values(operation.responses ?? {})) {
+        const json = response.content?.['application/json']
+        if (json?.schema?.$ref !== PROBLEM_REF) continue
+        delete response.content!['application/json']
+        response.content!['application/problem+json'] = json
+      }
+    }
+  }
+  return doc
+}
+
 /**
  * The OpenAPI 3.1 document, generated from the zod route schemas: served at /openapi.json,
  * browsable at /docs, and committed as openapi/openapi.json (`npm run openapi`).
@@ -38,7 +60,7 @@ export default fp(async (fastify) => {
       ]
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject
+    transformObject: (input) => problemsAsProblemJson(jsonSchemaTransformObject(input))
   })
   // swagger-ui replaces the strict page policy with its own, on /docs and /docs/* only.
   await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { layout: 'BaseLayout' } })
