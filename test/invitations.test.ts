@@ -1,4 +1,5 @@
 import t from 'tap'
+import { createApiKey } from '../src/auth/keys.js'
 import { addOptOut } from '../src/invitations/repository.js'
 import { recipientHash } from '../src/invitations/secrets.js'
 import { api, build, testClock } from './helpers/build.js'
@@ -69,6 +70,24 @@ t.test('Idempotency-Key: a retry changes nothing; the key with another request i
   t.match(other.json(), { code: 'idempotency_key_reused', errors: [{ path: 'headers.idempotency-key' }] })
   t.equal(count(app, 'invitations'), 1)
   t.notMatch(JSON.stringify(rows(app, 'SELECT * FROM idempotency_keys')), /req-1|example\.com/, 'key and request kept only as HMACs')
+})
+
+t.test('Idempotency-Key is remembered per API key: two integrations with the same keys never meet', async t => {
+  const app = await build(t)
+  const survey = await createSurvey(app)
+  const helpdesk = createApiKey(app.store.db, 'helpdesk', new Date()).key
+  const hr = createApiKey(app.store.db, 'hr', new Date()).key
+  const as = (key: string) => ({ authorization: `Bearer ${key}`, 'idempotency-key': 'ticket-42' })
+  const first = await invite(app, survey.id, { email: 'a@example.com', case_ref: 'HD-42' }, as(helpdesk))
+  const other = await invite(app, survey.id, { email: 'b@example.com', case_ref: 'HR-42' }, as(hr))
+  t.equal(first.statusCode, 201)
+  t.equal(other.statusCode, 201, 'not refused as a reuse of the help desk\'s key')
+  t.equal(other.headers['idempotent-replayed'], undefined, 'and not answered with the help desk\'s result')
+  t.not(other.json().invitation.id, first.json().invitation.id)
+  const retry = await invite(app, survey.id, { email: 'b@example.com', case_ref: 'HR-42' }, as(hr))
+  t.equal(retry.headers['idempotent-replayed'], 'true', 'a retry with the same API key is still a replay')
+  t.same(retry.json(), other.json())
+  t.equal(count(app, 'invitations'), 2)
 })
 
 t.test('throttle: one invitation per person within throttle_days, judged by the keyed hash', async t => {

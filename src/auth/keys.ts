@@ -15,13 +15,17 @@ export function revokeApiKey (db: DbOrTx, id: string, now: Date): void {
   if (repo.revokeApiKey(db, id, now) === undefined) throw new NotFoundError('active API key', id)
 }
 
+/** What the bootstrap key (PULS_API_KEY) is called where a key's id is needed. */
+export const BOOTSTRAP_KEY_ID = 'bootstrap'
+
 /**
- * Whether `presented` is the bootstrap key or an unrevoked stored key. Both comparisons are on
- * SHA-256 digests: the bootstrap one with timingSafeEqual, the stored ones by an index lookup
- * of the digest, so the time taken never depends on how much of a real key was guessed.
+ * The id of the key `presented` is: the bootstrap key or an unrevoked stored key; undefined for
+ * any other. Both comparisons are on SHA-256 digests: the bootstrap one with timingSafeEqual, the
+ * stored ones by an index lookup of the digest, so the time taken never depends on how much of a
+ * real key was guessed.
  */
-export function isValidKey (db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined): boolean {
+export function keyIdOf (db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined): string | undefined {
   const presentedDigest = digest(presented)
-  if (bootstrapKey !== undefined && timingSafeEqual(presentedDigest, bootstrapKey)) return true
-  return repo.findActiveKeyByHash(db, presentedDigest.toString('hex')) !== undefined
+  if (bootstrapKey !== undefined && timingSafeEqual(presentedDigest, bootstrapKey)) return BOOTSTRAP_KEY_ID
+  return repo.findActiveKeyByHash(db, presentedDigest.toString('hex'))?.id
 }

@@ -26,7 +26,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const now = clock.now()
     const { case_ref: caseRef, email, team, agent, category, locale, attributes } = request.body
-    const answer = store.transaction(tx => idempotent(tx, secret, request.headers['idempotency-key'],
+    const answer = store.transaction(tx => idempotent(tx, secret, request.apiKeyId, request.headers['idempotency-key'],
       `POST /v1/events/case-closed ${JSON.stringify(request.body)}`, now,
       () => {
         const survey = findActiveSurveyOfTeam(tx, team, 'post_case')

@@ -9,17 +9,19 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 export interface Answer<T> { statusCode: number, body: T }
 
 /**
- * Runs `run` once per `Idempotency-Key`: a retry of the same request answers the stored result
- * and changes nothing; the same key with a different request is refused (422). Call it inside
+ * Runs `run` once per `Idempotency-Key` and API key (`scope`): a retry of the same request answers
+ * the stored result and changes nothing; the same key with a different request is refused (422).
+ * Two integrations that happen to pick the same keys (ticket numbers, say) never see each other's
+ * results or refusals, because the key is remembered per API key. Call it inside
  * the IMMEDIATE transaction that does the work, so that two racing retries cannot both run.
  * `forReplay` removes what must be shown only once (a link's URL) from the stored copy.
  */
 export function idempotent<T> (
-  tx: Tx, secret: Buffer, key: string | undefined, request: string, now: Date,
+  tx: Tx, secret: Buffer, scope: string, key: string | undefined, request: string, now: Date,
   run: () => Answer<T>, forReplay: (body: T) => T
 ): Answer<T> & { replayed: boolean } {
   if (key === undefined) return { ...run(), replayed: false }
-  const keyHash = keyedDigest(secret, 'idempotency-key', key)
+  const keyHash = keyedDigest(secret, 'idempotency-key', `${scope}\n${key}`)
   const fingerprint = keyedDigest(secret, 'idempotency-request', request)
   const stored = repo.findIdempotencyKey(tx, keyHash, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   if (stored !== undefined) {

@@ -32,7 +32,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const now = clock.now()
     const { id } = request.params
-    const answer = store.transaction(tx => idempotent(tx, secret, request.headers['idempotency-key'],
+    const answer = store.transaction(tx => idempotent(tx, secret, request.apiKeyId, request.headers['idempotency-key'],
       `POST /v1/surveys/${id}/invitations ${JSON.stringify(request.body)}`, now,
       () => {
         const survey = getSurveyRow(tx, id)
@@ -60,7 +60,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const now = clock.now()
     const { id } = request.params
-    const answer = store.transaction(tx => idempotent(tx, secret, request.headers['idempotency-key'],
+    const answer = store.transaction(tx => idempotent(tx, secret, request.apiKeyId, request.headers['idempotency-key'],
       `POST /v1/surveys/${id}/invitations/batch ${JSON.stringify(request.body)}`, now,
       () => {
         const survey = getSurveyRow(tx, id)
