@@ -2,11 +2,12 @@ import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlit
 import { surveys } from '../surveys/tables.js'
 
 /**
- * Answers counted per survey, attribute value, day and score, kept in the transaction that stores
- * each answer, so results over a million answers read a few thousand rows instead of all of them.
- * `attribute` '' with `value` '' counts every answer; other rows count the answers carrying that
- * attribute value. Rebuilt WITHOUT ROWID by a custom migration: a rowid would record in which
- * order (agent, day, score) combinations first arrived, an order the responses table never keeps.
+ * Answers counted per survey, day and score, kept in the transaction that stores each answer, so
+ * whole-survey results over a million answers read a few thousand rows instead of all of them.
+ * Only rows with `attribute` '' and `value` '' are written (every answer); per-attribute rows were
+ * dropped by migration 0009 when questions about attributes moved to `response_combos`. Rebuilt
+ * WITHOUT ROWID by a custom migration: a rowid would record in which order (day, score)
+ * combinations first arrived, an order the responses table never keeps.
  */
 export const responseCounts = sqliteTable('response_counts', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
@@ -19,6 +20,26 @@ export const responseCounts = sqliteTable('response_counts', {
   invited: integer('invited').notNull()
 }, t => [
   primaryKey({ columns: [t.surveyId, t.attribute, t.value, t.day, t.score] })
+])
+
+/**
+ * Answers counted per survey, day, combination of attributes and score, for questions about
+ * attributes (src/results/attributes.ts): they read a month's rows, decide suppression over
+ * attributes × release blocks, and add up distributions per month, without touching `responses`.
+ * `combo` is the answer's attributes as JSON with sorted keys (`{}` without any); readers parse it,
+ * so two spellings of the same attributes (backfilled rows in another key order) add up correctly.
+ * Keyed by day first so that one month is one range of the key. WITHOUT ROWID (migration 0009),
+ * for the same reason as `response_counts`.
+ */
+export const responseCombos = sqliteTable('response_combos', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  day: text('day').notNull(),
+  combo: text('combo').notNull(),
+  score: integer('score').notNull(),
+  n: integer('n').notNull(),
+  invited: integer('invited').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.day, t.combo, t.score] })
 ])
 
 export interface ShareLinkOptions {
