@@ -32,7 +32,7 @@ t.test('in random sparse data, nothing below the minimum can be derived from wha
     const data: Answer[] = drawn.map(a => ({
       score: a.score,
       day: a.day,
-      attributes: Object.fromEntries(Object.entries({ agent: a.agent, category: a.category }).filter((e): e is [string, string] => e[1] !== null))
+      attributes: Object.fromEntries(Object.entries({ agent: a.agent as string | null, category: a.category as string | null }).filter((e): e is [string, string] => e[1] !== null))
     }))
     const survey = await createSurvey(app, { min_group_size: MIN, min_comment_group_size: 10 })
     seedAnswers(app, survey.id, data)
@@ -72,7 +72,8 @@ t.test('in random sparse data, nothing below the minimum can be derived from wha
       v[i] = 1
       targets.push(v)
     })
-    for (const slice of [{ agent: 'a' }, { agent: 'b' }, { agent: 'c' }, { agent: null }, { category: 'hw' }, { category: 'sw' }, { category: null }]) {
+    const slices: Slice[] = [{ agent: 'a' }, { agent: 'b' }, { agent: 'c' }, { agent: null }, { category: 'hw' }, { category: 'sw' }, { category: null }]
+    for (const slice of slices) {
       for (const from of DAYS) for (const to of DAYS.filter(d => d >= from)) targets.push(vector(slice, { from, to }))
     }
     return targets.every(v => {
