@@ -31,4 +31,3 @@ export class Span {
     return this.reduce(v).every(x => Math.abs(x) < 1e-9)
   }
 }
-
