@@ -41,23 +41,25 @@ t.test('answers go after retain_days, comments after comment_retain_days, ended 
   // post_case defaults: links live 7 days, throttle 14 days.
   const survey = await createSurvey(app, { retain_days: 30, comment_retain_days: 10 })
   t.match(survey, { retain_days: 30, comment_retain_days: 10, link_ttl_days: 7, throttle_days: 14 })
-  for (let d = 0; d < 40; d++) {
+  // One answer a day from 22 December: score blocks of 5 days start on 1 January, comment blocks of
+  // 10 days too, and January is the first month whose blocks lie after the December ones.
+  for (let d = -10; d < 40; d++) {
     clock.set(dayAt(d))
-    await answer(app, survey.id, (d % 5) + 1, `day ${d}`)
+    await answer(app, survey.id, ((d + 10) % 5) + 1, `day ${d}`)
   }
   clock.set(dayAt(40)) // 2026-02-10
   const delivered = deliveredByDay(app, survey.id)
-  t.equal(Object.keys(delivered).length, 40)
+  t.equal(Object.keys(delivered).length, 50)
 
-  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 20, invitations: 20 })
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 30, invitations: 30 })
   const kept = rows<{ day: string, comment: string | null }>(app, 'SELECT day, comment FROM responses ORDER BY day')
-  t.equal(kept.length, 30)
-  t.equal(kept[0]!.day, '2026-01-11', 'answers of the last 30 days stay, older ones are gone')
+  t.equal(kept.length, 40)
+  t.equal(kept[0]!.day, '2026-01-01', 'December goes; answers older than 30 days (1–10 January) wait until all of January is past it: months go whole')
   t.same(kept.filter(r => r.comment !== null).map(r => r.day), Array.from({ length: 10 }, (_, i) => dayAt(30 + i).slice(0, 10)),
     'only the last 10 days keep their comments')
   t.equal(count(app, 'invitations'), 20, 'answered invitations whose link expired 14 days ago are gone')
   t.equal(rows<{ d: string }>(app, 'SELECT min(created_at) AS d FROM invitations')[0]!.d, START + 20 * 86_400_000)
-  t.same(deliveredByDay(app, survey.id), Object.fromEntries(Object.entries(delivered).filter(([day]) => day >= '2026-01-11')),
+  t.same(deliveredByDay(app, survey.id), Object.fromEntries(Object.entries(delivered).filter(([day]) => day >= '2026-01-01')),
     'the response-rate denominator of every day whose answers stay is unchanged; older days are gone with their answers')
 
   t.same(await purge(app.store.db, clock.now(), NONE), { responses: 0, comments: 0, invitations: 0 }, 'a second run finds nothing')
@@ -202,12 +204,14 @@ t.test('an e-mailed invitation goes with its mail\'s delivery record', async t =
 
 t.test('results after a purge are exactly a fresh count of the answers that remain, and kept blocks do not change', async t => {
   const clock = testClock(dayAt(0))
-  const app = await build(t, { clock })
-  // Three answers a day: score blocks (min 5) close every 2 days, comment blocks (min 10) every 4.
+  // 156 answers through the survey page within a second of real time: no rate limit (0 turns it off).
+  const app = await build(t, { clock, env: { RATE_LIMIT_MAX: '0' } })
+  // Three answers a day from 20 December: score blocks (min 5) close every 2 days, comment blocks
+  // (min 10) every 4; both start a block on 1 January, the first block of January.
   const survey = await createSurvey(app, { retain_days: 30 })
-  for (let d = 0; d < 40; d++) {
+  for (let d = -12; d < 40; d++) {
     clock.set(dayAt(d))
-    for (let i = 0; i < 3; i++) await answer(app, survey.id, ((d * 3 + i) * 7 % 5) + 1, `c${d}.${i}`, { team: ['a', 'b', 'c'][(d + i) % 3]! })
+    for (let i = 0; i < 3; i++) await answer(app, survey.id, (((d + 12) * 3 + i) * 7 % 5) + 1, `c${d}.${i}`, { team: ['a', 'b', 'c'][(d + 12 + i) % 3]! })
   }
   clock.set(dayAt(40)) // 2026-02-10: answers before 2026-01-11 are past their 30 days
   const queries = ['', '?interval=week', '?group_by=team', '?team=a&interval=month', '?from=2026-01-09']
@@ -219,9 +223,9 @@ t.test('results after a purge are exactly a fresh count of the answers that rema
   }))
   const before = await results(survey.id)
 
-  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 24, comments: 0, invitations: 60 })
-  t.equal(rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d, '2026-01-09',
-    'the cut waits for a day where both walks start a block: 9 January, not 11 January')
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 36, comments: 0, invitations: 96 })
+  t.equal(rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d, '2026-01-01',
+    'the cut waits for a day where both walks start a block and a month starts: 1 January, not 11 January')
   const after = await results(survey.id)
   t.same(after[4], before[4], 'results over the blocks that stay are as before')
   t.not(after[0].responses, before[0].responses)

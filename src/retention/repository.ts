@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
 import { outbox } from '../mail/tables.js'
 import { responses } from '../responses/tables.js'
-import { responseCounts } from '../results/tables.js'
+import { responseCombos, responseCounts } from '../results/tables.js'
 import { surveys } from '../surveys/tables.js'
 
 // Queries only; what may go when is decided in service.ts.
@@ -42,11 +42,12 @@ export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: 
 
 /**
  * Deletes a survey's answers of days before `day`, with everything counted from them: their rows
- * in the results rollup (kept per day, so whole days go and every other count stays exact) and
+ * in the results rollups (kept per day, so whole days go and every other count stays exact) and
  * the delivered counts of those days.
  */
 export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string): number {
   db.delete(responseCounts).where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day))).run()
+  db.delete(responseCombos).where(and(eq(responseCombos.surveyId, surveyId), lt(responseCombos.day, day))).run()
   db.delete(deliveredCounts).where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day))).run()
   return db.delete(responses).where(and(eq(responses.surveyId, surveyId), lt(responses.day, day))).run().changes
 }
