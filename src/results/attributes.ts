@@ -25,7 +25,7 @@ import type { SuppressionReason } from './suppression.js'
 type Values = ReadonlyArray<string | null | undefined>
 
 // NUL separates, SOH is "without", STX is "any": attribute values are printable text.
-const idOf = (values: Values): string => values.map(v => v === undefined ? '\u0002' : v === null ? '\u0001' : v).join('\u0000')
+export const idOf = (values: Values): string => values.map(v => v === undefined ? '\u0002' : v === null ? '\u0001' : v).join('\u0000')
 
 interface Counts { dist: number[], invited: number }
 
@@ -86,7 +86,7 @@ function computeMonth (db: DbOrTx, surveyId: string, keys: readonly string[], mo
 const CACHE_SIZE = 2000
 const cache = new Map<string, MonthCells>()
 
-function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+export function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
   const key = JSON.stringify([surveyId, min, keys, month.month, month.from, month.to, month.n])
   let hit = cache.get(key)
   if (hit === undefined) {

@@ -50,10 +50,6 @@ function comboTotals (db: DbOrTx, surveyId: string): Array<{ attributes: Record<
     .map(r => ({ attributes: JSON.parse(r.combo) as Record<string, string>, n: r.n }))
 }
 
-// Attribute names are checked against a strict pattern before they get here; quoting the JSON
-// path keeps names with '-' or '.' literal.
-const attr = (key: string): SQL => sql`json_extract(${responses.attributes}, ${`$."${key}"`})`
-
 const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
   and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
@@ -97,14 +93,6 @@ export function mostCommonAttribute (db: DbOrTx, surveyId: string): string | und
 export function countComments (db: DbOrTx, surveyId: string, period: Period): number {
   return db.select({ n: sql<number>`count(*)` }).from(responses)
     .where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.comment), ne(responses.comment, ''))).get()?.n ?? 0
-}
-
-/** Answers per day and combination of the given attributes' values: what the export is planned on. */
-export function attributeCombos (db: DbOrTx, surveyId: string, period: Period, keys: readonly string[]): Array<{ day: string, values: Array<string | null>, n: number }> {
-  const values = keys.length === 0 ? sql`'[]'` : sql`json_array(${sql.join(keys.map(attr), sql`, `)})`
-  return db.select({ day: responses.day, values: sql<string>`${values}`, n: sql<number>`count(*)` }).from(responses)
-    .where(inSurveyPeriod(surveyId, period)).groupBy(sql`1, 2`).all()
-    .map(r => ({ day: r.day, values: JSON.parse(r.values) as Array<string | null>, n: r.n }))
 }
 
 export interface ExportRow { id: string, score: number, comment: string | null, day: string, attributes: Record<string, string> }

@@ -1,12 +1,13 @@
 import t from 'tap'
 import { api, build, testClock } from '../helpers/build.js'
 import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
+import { parseCsv } from './csv-parse.js'
 import { Span } from './span.js'
 
 // SPEC §2.4–2.5: plays the differencing attacker. It asks every question a manager could ask
 // (totals, groupings, filters, pairs of filters, filters with groupings, series by day, week and
-// month) over every period in a grid of from/to dates, treats every shown distribution as an
-// equation over the answers it covers, and fails if any small set of answers (a single answer, a
+// month) and downloads the CSV export, over every period in a grid of from/to dates, treats every
+// shown distribution (and every class of CSV rows) as an equation over the answers it covers, and fails if any small set of answers (a single answer, a
 // suppressed cell, a group's answers over any run of days) lies in the span of *all* those
 // equations together: then its scores could be derived by adding and subtracting what was shown,
 // whichever periods, filters and groupings the shown numbers came from.
@@ -116,6 +117,35 @@ t.test('no small set of answers can be derived from everything the results API s
         }
       }
     }
+    // The CSV export over every period: each class of rows (same day cell and shown values) shows
+    // its scores, so it is an equation too; a folded class is its time cell minus the shown ones.
+    let csvClasses = 0
+    for (const [from, to] of ranges) {
+      const query = new URLSearchParams(Object.entries({ from, to }).filter((e): e is [string, string] => typeof e[1] === 'string'))
+      const [header, ...lines] = parseCsv((await api(app, { url: `/v1/surveys/${survey.id}/responses.csv?${query}` })).body.slice(1))
+      const columns = header!.slice(3)
+      const cells = new Map<string, { days: { from: string, to: string }, shown: Map<string, Slice>, folded: boolean }>()
+      for (const line of lines) {
+        const [first, last] = line[2]!.split('/')
+        let cell = cells.get(line[2]!)
+        if (cell === undefined) cells.set(line[2]!, cell = { days: { from: first!, to: last ?? first! }, shown: new Map(), folded: false })
+        const labels = line.slice(3)
+        if (labels.includes('(other)')) cell.folded = true
+        else cell.shown.set(JSON.stringify(labels), Object.fromEntries(columns.map((c, i) => [c, labels[i] === '' ? null : labels[i]!])))
+      }
+      for (const { days, shown, folded } of cells.values()) {
+        const rest = vector({}, days)
+        for (const slice of shown.values()) {
+          const v = vector(slice, days)
+          span.add(v)
+          v.forEach((x, i) => { rest[i]! -= x })
+          csvClasses++
+        }
+        if (folded) span.add(rest)
+      }
+    }
+    t.ok(csvClasses > 10, `seed ${seed}: the attacker read ${csvClasses} classes of CSV rows`)
+
     t.same(problems.slice(0, 10), [], `seed ${seed}: every answer is 200 (or 400 for its interval) and suppressed cells show no scores`)
     t.ok(shown > 200 && shownAboutAttributes > 100, `seed ${seed}: the attacker saw ${shown} distributions, ${shownAboutAttributes} about attributes`)
 
