@@ -5,7 +5,7 @@ import type { Assembled, Bucket, Cell, Group } from './cells.js'
 import { type CellKey, type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
-import { blockOf, bucketEnd, bucketStarts } from './periods.js'
+import { blockOf, bucketEnd, bucketStarts, nextBucket } from './periods.js'
 import * as repo from './repository.js'
 import type { SuppressionReason } from './suppression.js'
 
@@ -37,31 +37,78 @@ export interface MonthCells {
   combos: Map<string, { values: Array<string | null>, counts: Counts }>
 }
 
-function computeMonth (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
-  const parsed = new Map<string, Array<string | null>>()
-  const valuesOf = (combo: string): Array<string | null> => {
-    let v = parsed.get(combo)
-    if (v === undefined) {
-      const attributes = JSON.parse(combo) as Record<string, string>
-      parsed.set(combo, v = keys.map(k => attributes[k] ?? null))
+/** One month of the rollup, whatever attributes a question involves. */
+interface MonthRollup {
+  /** Answers per day and combination (its JSON). */
+  days: Array<[day: string, combo: string, n: number]>
+  /** Distribution and invited answers per combination (its JSON). */
+  scores: Map<string, Counts>
+}
+
+/**
+ * Reads a release month: its days' counts per combination, and its distributions from the
+ * calendar month's rows, less the first days that belong to the previous month's last block, plus
+ * the days of the next calendar month that belong to this month's last block (a block that runs
+ * over a month's end counts in the month it starts in). At most a block's days are read from the
+ * answers themselves, and none when no block runs over a month's end.
+ */
+function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, scale: Scale): MonthRollup {
+  const scores = new Map<string, Counts>()
+  const add = (rows: readonly repo.ComboScore[], sign: 1 | -1): void => {
+    for (const [combo, score, n, invited] of rows) {
+      let c = scores.get(combo)
+      if (c === undefined) scores.set(combo, c = { dist: emptyDistribution(scale), invited: 0 })
+      c.dist[score - scale.min]! += sign * n
+      c.invited += sign * invited
     }
-    return v
   }
-  const cube = new Map<string, CubeRow>()
+  const first = `${month.month}-01`
+  const last = bucketEnd(first, 'month')
+  add(repo.comboScores(db, surveyId, month.month), 1)
+  if (month.from > first) add(repo.answerScores(db, surveyId, { from: first, to: previousDay(month.from) }), -1)
+  if (month.to > last) add(repo.answerScores(db, surveyId, { from: nextBucket(last, 'day'), to: month.to }), 1)
+  return { days: repo.comboDays(db, surveyId, month.from, month.to), scores }
+}
+
+const previousDay = (day: string): string => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+
+function computeMonth (rollup: MonthRollup, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+  // Each combination (JSON) projected on the question's attributes, numbered: a month has tens of
+  // thousands of (day, combination) rows at a million answers, so the cube is keyed by numbers.
+  const projections: Array<Array<string | null>> = []
+  const numbered = new Map<string, number>()
+  const projected = new Map<string, number>()
+  const projectionOf = (combo: string): number => {
+    let p = projected.get(combo)
+    if (p === undefined) {
+      const attributes = JSON.parse(combo) as Record<string, string>
+      const values = keys.map(k => attributes[k] ?? null)
+      const id = idOf(values)
+      p = numbered.get(id)
+      if (p === undefined) numbered.set(id, p = projections.push(values) - 1)
+      projected.set(combo, p)
+    }
+    return p
+  }
+  const valuesOf = (combo: string): Array<string | null> => projections[projectionOf(combo)]!
+  const blocks = month.blocks.length
+  const cube = new Map<number, CubeRow>()
+  for (const [day, combo, n] of rollup.days) {
+    const block = blockOf(month.blocks, day)
+    const key = projectionOf(combo) * blocks + block
+    const row = cube.get(key)
+    if (row === undefined) cube.set(key, { values: [...valuesOf(combo), String(block)], n })
+    else row.n += n
+  }
   const combos: MonthCells['combos'] = new Map()
-  for (const r of repo.comboRows(db, surveyId, month.from, month.to)) {
-    const values = valuesOf(r.combo)
-    const block = String(blockOf(month.blocks, r.day))
-    const cubeValues = [...values, block]
-    const cid = idOf(cubeValues)
-    const row = cube.get(cid)
-    if (row === undefined) cube.set(cid, { values: cubeValues, n: r.n })
-    else row.n += r.n
+  for (const [combo, counts] of rollup.scores) {
+    const values = valuesOf(combo)
     const id = idOf(values)
     let c = combos.get(id)
     if (c === undefined) combos.set(id, c = { values, counts: { dist: emptyDistribution(scale), invited: 0 } })
-    c.counts.dist[r.score - scale.min]! += r.n
-    c.counts.invited += r.invited
+    const into = c.counts
+    counts.dist.forEach((x, i) => { into.dist[i]! += x })
+    into.invited += counts.invited
   }
   // Keys: the attributes, then the release block; cells fixing no attribute are public.
   const lattice = suppressLattice(keys.length + 1, [...cube.values()], min, keys.length)
@@ -79,22 +126,29 @@ function computeMonth (db: DbOrTx, surveyId: string, keys: readonly string[], mo
   return { cells, combos }
 }
 
-// A complete month never changes (months.ts), so its decisions are kept, per survey, minimum and
-// attributes. The month's answer count guards against answers added to past days by other means
-// than answering (imports, tests); a retention purge removes whole months, which are then never
-// asked for again. Bounded, oldest first out.
+// A complete month never changes (months.ts), so what is read and decided for it is kept: its
+// rollup per survey, and its decisions per survey, minimum and attributes. The month's days and
+// answer count are part of the key, which guards against answers added to past days by other
+// means than answering (imports, tests); a retention purge removes whole months, which are then
+// never asked for again. Bounded, oldest first out.
 const CACHE_SIZE = 2000
-const cache = new Map<string, MonthCells>()
+const rollups = new Map<string, MonthRollup>()
+const decided = new Map<string, MonthCells>()
 
-export function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
-  const key = JSON.stringify([surveyId, min, keys, month.month, month.from, month.to, month.n])
+function remember<T> (cache: Map<string, T>, key: string, make: () => T): T {
   let hit = cache.get(key)
   if (hit === undefined) {
-    hit = computeMonth(db, surveyId, keys, month, min, scale)
+    hit = make()
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
     cache.set(key, hit)
   }
   return hit
+}
+
+export function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+  const monthKey = [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
+  const rollup = (): MonthRollup => remember(rollups, JSON.stringify(monthKey), () => readMonth(db, surveyId, month, scale))
+  return remember(decided, JSON.stringify([...monthKey, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
 }
 
 export interface AttributeQuestion {

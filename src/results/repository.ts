@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations } from '../invitations/tables.js'
 import { responses } from '../responses/tables.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
-import { responseCombos, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
+import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
 
 // Every query results need. Whole-survey questions read response_counts (per day and score),
 // questions about attributes read response_combos (per day, combination and score); neither
@@ -34,13 +34,34 @@ export function countsByScore (db: DbOrTx, surveyId: string, period: Period): Ar
     .where(allAnswers(surveyId, period)).groupBy(rc.score).all()
 }
 
-export interface ComboRow { day: string, combo: string, score: number, n: number, invited: number }
+const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
+  and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
-/** Rollup rows per day, combination of attributes and score, of the days from `from` to `to`: one range of the key. */
-export function comboRows (db: DbOrTx, surveyId: string, from: string, to: string): ComboRow[] {
+/** Answers per day and combination of attributes, of the days from `from` to `to`: one range of the key. */
+export function comboDays (db: DbOrTx, surveyId: string, from: string, to: string): Array<[day: string, combo: string, n: number]> {
   const c = responseCombos
-  return db.select({ day: c.day, combo: c.combo, score: c.score, n: c.n, invited: c.invited }).from(c)
-    .where(and(eq(c.surveyId, surveyId), between(c.day, from, to))).all()
+  // As arrays: at a million answers a month holds thousands of rows, and arrays cost less to make than objects.
+  return db.select({ day: c.day, combo: c.combo, n: c.n }).from(c).where(and(eq(c.surveyId, surveyId), between(c.day, from, to)))
+    .values() as Array<[string, string, number]>
+}
+
+export type ComboScore = [combo: string, score: number, n: number, invited: number]
+
+/** Answers per combination of attributes and score in one calendar month (YYYY-MM): one range of the key. */
+export function comboScores (db: DbOrTx, surveyId: string, month: string): ComboScore[] {
+  const c = responseComboScores
+  return db.select({ combo: c.combo, score: c.score, n: c.n, invited: c.invited }).from(c)
+    .where(and(eq(c.surveyId, surveyId), eq(c.month, month))).values() as ComboScore[]
+}
+
+/** The same, counted from the answers of a few days (`combo` as stored: its keys in any order). */
+export function answerScores (db: DbOrTx, surveyId: string, period: Period): ComboScore[] {
+  return db.select({
+    combo: sql<string>`${responses.attributes}`,
+    score: responses.score,
+    n: sql<number>`count(*)`,
+    invited: sql<number>`sum(${responses.channel} <> 'collector')`
+  }).from(responses).where(inSurveyPeriod(surveyId, period)).groupBy(responses.attributes, responses.score).values() as ComboScore[]
 }
 
 /** Answers per combination of attributes over the survey's whole history. */
@@ -49,9 +70,6 @@ function comboTotals (db: DbOrTx, surveyId: string): Array<{ attributes: Record<
     .where(eq(responseCombos.surveyId, surveyId)).groupBy(responseCombos.combo).all()
     .map(r => ({ attributes: JSON.parse(r.combo) as Record<string, string>, n: r.n }))
 }
-
-const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
-  and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
 /**
  * Invitations delivered per day in the period: the response-rate denominator (SPEC §4). Those

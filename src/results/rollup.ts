@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
-import { responseCombos, responseCounts } from './tables.js'
+import { responseCombos, responseComboScores, responseCounts } from './tables.js'
 
 export interface CountedAnswer {
   surveyId: string
@@ -27,14 +27,23 @@ function prepareUpserts (db: DbOrTx) {
     surveyId: sql.placeholder('surveyId'),
     day: sql.placeholder('day'),
     combo: sql.placeholder('combo'),
+    n: 1
+  }).onConflictDoUpdate({
+    target: [responseCombos.surveyId, responseCombos.day, responseCombos.combo],
+    set: { n: sql`${responseCombos.n} + 1` }
+  }).prepare()
+  const scores = db.insert(responseComboScores).values({
+    surveyId: sql.placeholder('surveyId'),
+    month: sql.placeholder('month'),
+    combo: sql.placeholder('combo'),
     score: sql.placeholder('score'),
     n: 1,
     invited: sql.placeholder('invited')
   }).onConflictDoUpdate({
-    target: [responseCombos.surveyId, responseCombos.day, responseCombos.combo, responseCombos.score],
-    set: { n: sql`${responseCombos.n} + 1`, invited: sql`${responseCombos.invited} + excluded.invited` }
+    target: [responseComboScores.surveyId, responseComboScores.month, responseComboScores.combo, responseComboScores.score],
+    set: { n: sql`${responseComboScores.n} + 1`, invited: sql`${responseComboScores.invited} + excluded.invited` }
   }).prepare()
-  return { counts, combos }
+  return { counts, combos, scores }
 }
 
 // Building an upsert costs far more than running it, so they are prepared once per connection or
@@ -47,9 +56,10 @@ export function comboOf (attributes: Record<string, string>): string {
 }
 
 /**
- * Adds one answer to the rollups: its day and score (whole-survey results), and its day,
- * combination of attributes and score (questions about attributes). Runs in the caller's
- * transaction (the one that stores the answer), so counts and answers never differ.
+ * Adds one answer to the rollups: its day and score (whole-survey results); its day and
+ * combination of attributes, and its month, combination and score (questions about attributes).
+ * Runs in the caller's transaction (the one that stores the answer), so counts and answers never
+ * differ.
  */
 export function countResponse (db: DbOrTx, a: CountedAnswer): void {
   let upserts = prepared.get(db)
@@ -59,5 +69,7 @@ export function countResponse (db: DbOrTx, a: CountedAnswer): void {
   }
   const row = { surveyId: a.surveyId, day: a.day, score: a.score, invited: a.channel === 'collector' ? 0 : 1 }
   upserts.counts.run(row)
-  upserts.combos.run({ ...row, combo: comboOf(a.attributes) })
+  const combo = comboOf(a.attributes)
+  upserts.combos.run({ surveyId: a.surveyId, day: a.day, combo })
+  upserts.scores.run({ ...row, month: a.day.slice(0, 7), combo })
 }

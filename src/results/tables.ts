@@ -23,23 +23,38 @@ export const responseCounts = sqliteTable('response_counts', {
 ])
 
 /**
- * Answers counted per survey, day, combination of attributes and score, for questions about
- * attributes (src/results/attributes.ts): they read a month's rows, decide suppression over
- * attributes × release blocks, and add up distributions per month, without touching `responses`.
- * `combo` is the answer's attributes as JSON with sorted keys (`{}` without any); readers parse it,
- * so two spellings of the same attributes (backfilled rows in another key order) add up correctly.
- * Keyed by day first so that one month is one range of the key. WITHOUT ROWID (migration 0009),
- * for the same reason as `response_counts`.
+ * Answers counted per survey, day and combination of attributes, for questions about attributes
+ * (src/results/attributes.ts): the lattice of a month reads its days (one range of the key) to
+ * decide suppression over attributes × release blocks. `combo` is the answer's attributes as JSON
+ * with sorted keys (`{}` without any); readers parse it, so two spellings of the same attributes
+ * (rows written by SQL in another key order) add up correctly. WITHOUT ROWID (migration 0009), for
+ * the same reason as `response_counts`.
  */
 export const responseCombos = sqliteTable('response_combos', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
   day: text('day').notNull(),
   combo: text('combo').notNull(),
+  n: integer('n').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.day, t.combo] })
+])
+
+/**
+ * Answers counted per survey, calendar month (`YYYY-MM` of the day), combination of attributes and
+ * score: the distributions of questions about attributes, a few rows per combination and month
+ * instead of one per day. A release month that starts or ends inside a calendar month (a block
+ * across a month's end) is corrected from those few days' answers (attributes.ts). WITHOUT ROWID.
+ */
+export const responseComboScores = sqliteTable('response_combo_scores', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  month: text('month').notNull(),
+  combo: text('combo').notNull(),
   score: integer('score').notNull(),
   n: integer('n').notNull(),
+  /** Of `n`, the answers that came through an invitation (email or link). */
   invited: integer('invited').notNull()
 }, t => [
-  primaryKey({ columns: [t.surveyId, t.day, t.combo, t.score] })
+  primaryKey({ columns: [t.surveyId, t.month, t.combo, t.score] })
 ])
 
 export interface ShareLinkOptions {

@@ -255,9 +255,10 @@ t.test('a month is released for attribute questions when its last block has clos
   // February's last answers (3) wait for a block that closes on 2 March: until then February is not complete.
   seedAnswers(app, survey.id, [...answers('2026-02-02', [9, 9, 9, 9, 9], { agent: 'a' }), ...answers('2026-02-26', [9, 9, 9], { agent: 'a' })])
   t.match((await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a` })).json(), { responses: 0, pending_responses: 8, period: null })
-  seedAnswers(app, survey.id, answers('2026-03-02', [1, 1], { agent: 'b' }))
+  seedAnswers(app, survey.id, answers('2026-03-02', [1, 1], { agent: 'a' }))
   const feb = (await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a` })).json()
-  t.match(feb, { responses: 8, period: { from: '2026-02-02', to: '2026-03-02' } }, 'the block from 26 February to 2 March counts in February, the month it starts in')
+  t.match(feb, { responses: 10, suppressed: false, period: { from: '2026-02-02', to: '2026-03-02' } }, 'the block from 26 February to 2 March counts in February, the month it starts in')
+  t.same(feb.distribution.map((d: { count: number }) => d.count), [0, 2, 0, 0, 0, 0, 0, 0, 0, 8, 0], 'with its scores of 2 March')
   clock.set('2026-05-02T10:00:00Z')
   seedAnswers(app, survey.id, answers('2026-04-01', [5, 5, 5, 5, 5], { agent: 'a' }))
   const later = (await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a&to=2026-02-28` })).json()
