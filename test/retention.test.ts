@@ -242,3 +242,39 @@ t.test('results after a purge are exactly a fresh count of the answers that rema
     return body
   })), 'every query answers as a fresh count of the remaining answers would')
 })
+
+t.test('a purge in whole months, where a block runs over a month\'s end: months that stay read as before, and as a fresh count', async t => {
+  const clock = testClock('2026-05-10T10:00:00Z')
+  const app = await build(t, { clock })
+  // 80 days: answers before 19 February are past it. Blocks (5): 10 Jan; 30 Jan–2 Feb (January's);
+  // 3 Feb (February's first); 20 Feb; 5 Mar; 2 Apr. The cut is 3 February, inside the calendar month.
+  const survey = await createSurvey(app, { retain_days: 80, kind: 'relationship', metric: 'nps' })
+  const day = (d: string, agent: string, scores: number[]) => scores.map(score => ({ score, day: d, attributes: { agent } }))
+  const data = [...day('2026-01-10', 'a', [9, 9, 9, 9, 9]), ...day('2026-01-30', 'a', [1, 2, 3]), ...day('2026-02-02', 'b', [4, 5]),
+    ...day('2026-02-03', 'a', [6, 6, 7, 7, 7]), ...day('2026-02-03', 'b', [8, 8, 8, 9, 9]), ...day('2026-02-20', 'a', [10, 10, 0, 0, 0]), ...day('2026-02-20', 'b', [3, 3, 3, 4, 4]),
+    ...day('2026-03-05', 'a', [5, 5, 5, 5, 5]), ...day('2026-04-02', 'b', [7, 7, 7, 7, 7])]
+  seedAnswers(app, survey.id, data)
+  const queries = ['?group_by=agent', '?agent=a&interval=month', '?group_by=agent&from=2026-02-01&to=2026-02-28', '?interval=month']
+  const results = async (a: App, id: string) => Promise.all(queries.map(async q => {
+    const { survey: _which, ...body } = (await api(a, { url: `/v1/surveys/${id}/results${q}` })).json()
+    return body
+  }))
+  const before = await results(app, survey.id)
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 0, invitations: 0 })
+  t.equal(rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d, '2026-02-03', 'January goes whole, with its block\'s answers of 2 February')
+  const after = await results(app, survey.id)
+  t.same(after[2], before[2], 'February reads as before')
+  t.ok(after[2].groups.some((g: { suppressed: boolean }) => !g.suppressed), 'and shows something')
+
+  const fresh = await build(t, { clock })
+  const twin = await createSurvey(fresh, { retain_days: 80, kind: 'relationship', metric: 'nps' })
+  seedAnswers(fresh, twin.id, rows<{ score: number, day: string, attributes: string }>(app, `SELECT score, day, attributes FROM responses WHERE survey_id = '${survey.id}'`)
+    .map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> })))
+  t.same(after, await results(fresh, twin.id), 'every query answers as a fresh count of the remaining answers would')
+  // The rollups themselves too (the month the cut falls in is counted again from its answers),
+  // each combination by its parsed attributes: the recount may spell them with keys in another order.
+  const rollup = (a: App, id: string) => ['SELECT day AS k, combo, n, 0 AS invited FROM response_combos', 'SELECT month || score AS k, combo, n, invited FROM response_combo_scores']
+    .map(q => rows<{ k: string, combo: string, n: number, invited: number }>(a, `${q} WHERE survey_id = '${id}'`)
+      .map(r => JSON.stringify([r.k, Object.entries(JSON.parse(r.combo) as Record<string, string>).sort(), r.n, r.invited])).sort())
+  t.same(rollup(app, survey.id), rollup(fresh, twin.id), 'the rollups hold what a fresh count holds')
+})
