@@ -68,7 +68,7 @@ function routes (f: Fixtures): Route[] {
     { method: 'POST', url: '/s/:token', name: 'POST /s/:token (collector)', params: { token: f.collector }, body: { score: 5 }, errorPages: true, bodyLimit: ANSWER_BODY_LIMIT },
     { method: 'GET', url: '/s/:token/thanks', params: { token: f.link }, errorPages: true },
     { method: 'GET', url: '/s/:token/unsubscribe', params: { token: f.mailed }, errorPages: true },
-    { method: 'GET', url: '/v1/surveys/:id/results', auth: true, params: survey, query: { from: '2026-01-01', to: '2026-12-31', interval: 'week', group_by: 'agent', category: 'vpn' } },
+    { method: 'GET', url: '/v1/surveys/:id/results', auth: true, params: survey, query: { from: '2026-01-01', to: '2026-12-31', interval: 'month', group_by: 'agent', category: 'vpn' } },
     { method: 'GET', url: '/v1/results', auth: true, query: { team: 'it', metric: 'csat', interval: 'month' } },
     { method: 'GET', url: '/v1/surveys/:id/responses.csv', auth: true, params: survey, query: { from: '2026-01-01', to: '2026-12-31' } },
     { method: 'GET', url: '/v1/surveys/:id/report', auth: true, params: survey, query: { interval: 'week', group_by: 'agent', locale: 'de' } },

@@ -5,7 +5,8 @@ import { retentionCut } from '../src/retention/cut.js'
 
 // retentionCut against the results' own release walk (src/results/periods.ts), for random surveys.
 
-const day = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10)
+// Every third day, so that 60 days run over several months.
+const day = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 3 * 86_400_000).toISOString().slice(0, 10)
 
 const survey = fc.record({
   // Answer counts per day; 0: nobody answered that day.
@@ -25,10 +26,14 @@ const survey = fc.record({
 /**
  * Whether deleting the days before `cut` leaves every walk's remaining blocks as they were and
  * cuts no released block in two (its rest would be released again later with other days: a
- * partial overlap, which is what blocks exist to prevent).
+ * partial overlap, which is what blocks exist to prevent), and leaves every release month of
+ * min_group_size's walk whole or gone (src/results/months.ts: questions about attributes).
  */
 function keepsBlocks (days: ReadonlyArray<readonly [string, number]>, mins: number[], cut: string, today: string): boolean {
   const kept = days.filter(([d]) => d >= cut)
+  const blocks = releaseBlocks(days, mins[0]!, today).blocks
+  const month = (b: { from: string }) => b.from.slice(0, 7)
+  if (blocks.some(b => b.from < cut) && blocks.some(b => b.from >= cut && blocks.some(x => x.from < cut && month(x) === month(b)))) return false
   return mins.every(min => {
     const before = releaseBlocks(days, min, today).blocks
     const after = releaseBlocks(kept, min, today).blocks
@@ -50,6 +55,8 @@ t.test('property: the cut never passes the cutoff, keeps every remaining block, 
 })
 
 t.test('examples', async t => {
+  // Consecutive days from 30 January: days 0–1 in January, 2–4 in February.
+  const day = (i: number) => new Date(Date.UTC(2026, 0, 30) + i * 86_400_000).toISOString().slice(0, 10)
   const days = [[day(0), 3], [day(1), 3], [day(2), 1], [day(3), 4], [day(4), 2]] as const
   // min 5: blocks [0–1] (6), [2–3] (5); day 4 open. min 10: [0–3] (11); day 4 open.
   t.equal(retentionCut(days, [5], day(1), day(9)), day(0), 'day 0 alone would split block [0–1]: nothing goes')
@@ -59,4 +66,7 @@ t.test('examples', async t => {
   t.equal(retentionCut(days, [5, 10], day(4), day(9)), day(4), 'all closed blocks go; the open tail stays')
   t.equal(retentionCut([[day(0), 2], [day(3), 1]], [5], day(2), day(9)), day(2), 'answers never released go at the cutoff')
   t.equal(retentionCut([], [5], day(2), day(9)), day(2))
+  const sameMonth = [['2026-03-02', 5], ['2026-03-09', 5], ['2026-03-16', 5]] as const
+  t.equal(retentionCut(sameMonth, [5], '2026-03-12', '2026-04-20'), '2026-03-02', 'blocks of one month go together: questions about attributes count whole months')
+  t.equal(retentionCut(sameMonth, [5], '2026-03-31', '2026-04-20'), '2026-03-31', 'the whole month, once all of it is past the cutoff')
 })

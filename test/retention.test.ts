@@ -41,23 +41,25 @@ t.test('answers go after retain_days, comments after comment_retain_days, ended 
   // post_case defaults: links live 7 days, throttle 14 days.
   const survey = await createSurvey(app, { retain_days: 30, comment_retain_days: 10 })
   t.match(survey, { retain_days: 30, comment_retain_days: 10, link_ttl_days: 7, throttle_days: 14 })
-  for (let d = 0; d < 40; d++) {
+  // One answer a day from 22 December: score blocks of 5 days start on 1 January, comment blocks of
+  // 10 days too, and January is the first month whose blocks lie after the December ones.
+  for (let d = -10; d < 40; d++) {
     clock.set(dayAt(d))
-    await answer(app, survey.id, (d % 5) + 1, `day ${d}`)
+    await answer(app, survey.id, ((d + 10) % 5) + 1, `day ${d}`)
   }
   clock.set(dayAt(40)) // 2026-02-10
   const delivered = deliveredByDay(app, survey.id)
-  t.equal(Object.keys(delivered).length, 40)
+  t.equal(Object.keys(delivered).length, 50)
 
-  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 20, invitations: 20 })
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 30, invitations: 30 })
   const kept = rows<{ day: string, comment: string | null }>(app, 'SELECT day, comment FROM responses ORDER BY day')
-  t.equal(kept.length, 30)
-  t.equal(kept[0]!.day, '2026-01-11', 'answers of the last 30 days stay, older ones are gone')
+  t.equal(kept.length, 40)
+  t.equal(kept[0]!.day, '2026-01-01', 'December goes; answers older than 30 days (1–10 January) wait until all of January is past it: months go whole')
   t.same(kept.filter(r => r.comment !== null).map(r => r.day), Array.from({ length: 10 }, (_, i) => dayAt(30 + i).slice(0, 10)),
     'only the last 10 days keep their comments')
   t.equal(count(app, 'invitations'), 20, 'answered invitations whose link expired 14 days ago are gone')
   t.equal(rows<{ d: string }>(app, 'SELECT min(created_at) AS d FROM invitations')[0]!.d, START + 20 * 86_400_000)
-  t.same(deliveredByDay(app, survey.id), Object.fromEntries(Object.entries(delivered).filter(([day]) => day >= '2026-01-11')),
+  t.same(deliveredByDay(app, survey.id), Object.fromEntries(Object.entries(delivered).filter(([day]) => day >= '2026-01-01')),
     'the response-rate denominator of every day whose answers stay is unchanged; older days are gone with their answers')
 
   t.same(await purge(app.store.db, clock.now(), NONE), { responses: 0, comments: 0, invitations: 0 }, 'a second run finds nothing')
@@ -202,12 +204,14 @@ t.test('an e-mailed invitation goes with its mail\'s delivery record', async t =
 
 t.test('results after a purge are exactly a fresh count of the answers that remain, and kept blocks do not change', async t => {
   const clock = testClock(dayAt(0))
-  const app = await build(t, { clock })
-  // Three answers a day: score blocks (min 5) close every 2 days, comment blocks (min 10) every 4.
+  // 156 answers through the survey page within a second of real time: no rate limit (0 turns it off).
+  const app = await build(t, { clock, env: { RATE_LIMIT_MAX: '0' } })
+  // Three answers a day from 20 December: score blocks (min 5) close every 2 days, comment blocks
+  // (min 10) every 4; both start a block on 1 January, the first block of January.
   const survey = await createSurvey(app, { retain_days: 30 })
-  for (let d = 0; d < 40; d++) {
+  for (let d = -12; d < 40; d++) {
     clock.set(dayAt(d))
-    for (let i = 0; i < 3; i++) await answer(app, survey.id, ((d * 3 + i) * 7 % 5) + 1, `c${d}.${i}`, { team: ['a', 'b', 'c'][(d + i) % 3]! })
+    for (let i = 0; i < 3; i++) await answer(app, survey.id, (((d + 12) * 3 + i) * 7 % 5) + 1, `c${d}.${i}`, { team: ['a', 'b', 'c'][(d + 12 + i) % 3]! })
   }
   clock.set(dayAt(40)) // 2026-02-10: answers before 2026-01-11 are past their 30 days
   const queries = ['', '?interval=week', '?group_by=team', '?team=a&interval=month', '?from=2026-01-09']
@@ -219,9 +223,9 @@ t.test('results after a purge are exactly a fresh count of the answers that rema
   }))
   const before = await results(survey.id)
 
-  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 24, comments: 0, invitations: 60 })
-  t.equal(rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d, '2026-01-09',
-    'the cut waits for a day where both walks start a block: 9 January, not 11 January')
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 36, comments: 0, invitations: 96 })
+  t.equal(rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d, '2026-01-01',
+    'the cut waits for a day where both walks start a block and a month starts: 1 January, not 11 January')
   const after = await results(survey.id)
   t.same(after[4], before[4], 'results over the blocks that stay are as before')
   t.not(after[0].responses, before[0].responses)
@@ -237,4 +241,40 @@ t.test('results after a purge are exactly a fresh count of the answers that rema
     const { survey: _which, ...body } = (await api(fresh, { url: `/v1/surveys/${twin.id}/results${q}` })).json()
     return body
   })), 'every query answers as a fresh count of the remaining answers would')
+})
+
+t.test('a purge in whole months, where a block runs over a month\'s end: months that stay read as before, and as a fresh count', async t => {
+  const clock = testClock('2026-05-10T10:00:00Z')
+  const app = await build(t, { clock })
+  // 80 days: answers before 19 February are past it. Blocks (5): 10 Jan; 30 Jan–2 Feb (January's);
+  // 3 Feb (February's first); 20 Feb; 5 Mar; 2 Apr. The cut is 3 February, inside the calendar month.
+  const survey = await createSurvey(app, { retain_days: 80, kind: 'relationship', metric: 'nps' })
+  const day = (d: string, agent: string, scores: number[]) => scores.map(score => ({ score, day: d, attributes: { agent } }))
+  const data = [...day('2026-01-10', 'a', [9, 9, 9, 9, 9]), ...day('2026-01-30', 'a', [1, 2, 3]), ...day('2026-02-02', 'b', [4, 5]),
+    ...day('2026-02-03', 'a', [6, 6, 7, 7, 7]), ...day('2026-02-03', 'b', [8, 8, 8, 9, 9]), ...day('2026-02-20', 'a', [10, 10, 0, 0, 0]), ...day('2026-02-20', 'b', [3, 3, 3, 4, 4]),
+    ...day('2026-03-05', 'a', [5, 5, 5, 5, 5]), ...day('2026-04-02', 'b', [7, 7, 7, 7, 7])]
+  seedAnswers(app, survey.id, data)
+  const queries = ['?group_by=agent', '?agent=a&interval=month', '?group_by=agent&from=2026-02-01&to=2026-02-28', '?interval=month']
+  const results = async (a: App, id: string) => Promise.all(queries.map(async q => {
+    const { survey: _which, ...body } = (await api(a, { url: `/v1/surveys/${id}/results${q}` })).json()
+    return body
+  }))
+  const before = await results(app, survey.id)
+  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 0, invitations: 0 })
+  t.equal(rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d, '2026-02-03', 'January goes whole, with its block\'s answers of 2 February')
+  const after = await results(app, survey.id)
+  t.same(after[2], before[2], 'February reads as before')
+  t.ok(after[2].groups.some((g: { suppressed: boolean }) => !g.suppressed), 'and shows something')
+
+  const fresh = await build(t, { clock })
+  const twin = await createSurvey(fresh, { retain_days: 80, kind: 'relationship', metric: 'nps' })
+  seedAnswers(fresh, twin.id, rows<{ score: number, day: string, attributes: string }>(app, `SELECT score, day, attributes FROM responses WHERE survey_id = '${survey.id}'`)
+    .map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> })))
+  t.same(after, await results(fresh, twin.id), 'every query answers as a fresh count of the remaining answers would')
+  // The rollups themselves too (the month the cut falls in is counted again from its answers),
+  // each combination by its parsed attributes: the recount may spell them with keys in another order.
+  const rollup = (a: App, id: string) => ['SELECT day AS k, combo, n, 0 AS invited FROM response_combos', 'SELECT month || score AS k, combo, n, invited FROM response_combo_scores']
+    .map(q => rows<{ k: string, combo: string, n: number, invited: number }>(a, `${q} WHERE survey_id = '${id}'`)
+      .map(r => JSON.stringify([r.k, Object.entries(JSON.parse(r.combo) as Record<string, string>).sort(), r.n, r.invited])).sort())
+  t.same(rollup(app, survey.id), rollup(fresh, twin.id), 'the rollups hold what a fresh count holds')
 })

@@ -29,8 +29,6 @@ export interface Group extends Cell { value: string | null }
 export interface AssembleInput {
   scale: Scale
   min: number
-  /** The filters' values, in the order of `data.keys`. */
-  filterValues: readonly string[]
   data: QuestionData
   /** The release blocks of the period, and the bucket each starts in. */
   blocks: readonly Block[]
@@ -54,20 +52,21 @@ export interface Assembled {
 const sum = (dist: Distribution): number => dist.reduce((a, b) => a + b, 0)
 
 /**
- * Suppresses over the lattice of the question's attributes and buckets (lattice.ts), then picks
- * the cells to show: the total (the filters' cell), the buckets and the groups inside it.
+ * A whole-survey (or whole-team) question: suppresses over the lattice of its release blocks and
+ * buckets (lattice.ts), then picks the cells to show: the total and the buckets. Questions about
+ * attributes are assembled on the month grid (attributes.ts).
  */
 export function assemble (input: AssembleInput): Assembled {
-  const { scale, min, data, filterValues } = input
+  const { scale, min, data } = input
   const attributes = data.keys.length
   const withSeries = input.interval !== undefined
-  // Keys: the attributes, the release block, the bucket. Cells fixing no attribute are whole-survey
-  // numbers, shown anyway.
+  // Keys: the release block, the bucket (no attributes: cells fixing none are whole-survey
+  // numbers, shown anyway).
   const keyCount = attributes + 1 + (withSeries ? 1 : 0)
   const lattice = suppressLattice(keyCount, data.cube, min, input.wholeSurveyPublic === false ? undefined : attributes)
   const bucketKey = attributes + 1
-  // The filters' values; the grouped attribute, the block and the bucket left as "any".
-  const base: Array<string | null | undefined> = [...filterValues, ...new Array<undefined>(keyCount - filterValues.length).fill(undefined)]
+  // The block and the bucket left as "any".
+  const base: Array<string | null | undefined> = new Array<undefined>(keyCount).fill(undefined)
   const cellAt = (changes: Record<number, string | null>): CellKey => base.map((v, i) => i in changes ? changes[i] : v)
 
   const all = emptyDistribution(scale)
@@ -112,14 +111,6 @@ export function assemble (input: AssembleInput): Assembled {
     })
   }
 
-  if (data.groups !== undefined) {
-    const g = attributes - 1
-    const values = [...data.groups.keys()].sort((a, b) => a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0)
-    out.groups = values.map(value => {
-      const dist = data.groups!.get(value)!
-      return { value, n: sum(dist), dist, reason: lattice.reason(cellAt({ [g]: value })) }
-    })
-  }
   return out
 }
 

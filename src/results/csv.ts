@@ -1,7 +1,11 @@
 import type { DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
+import { SCALES } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
-import { type Combo, csvLine, dayLabel, label, planExport, timeCells } from './export.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import { idOf, type MonthCells, monthCells } from './attributes.js'
+import { csvLine, dayLabel, OTHER } from './export.js'
+import { monthsInPeriod, type ReleaseMonth, releaseMonths } from './months.js'
 import { blockOf, blocksWithin, releaseBlocks } from './periods.js'
 import * as repo from './repository.js'
 import { released } from './service.js'
@@ -14,49 +18,93 @@ export interface CsvExport {
   chunks: Iterable<string>
 }
 
+/** A time cell of the export: a release block (no attributes) or a complete release month. */
+interface TimeCell { from: string, to: string, n: number, cells?: MonthCells }
+
 /**
- * GET /v1/surveys/:id/responses.csv: one row per released answer, with only what its class of
- * at least min_group_size rows shares (see export.ts). Rows come by time cell, then score, then
+ * Which attributes get a column: the export shows a row's values only where the month's lattice
+ * over those attributes shows its cell (attributes.ts), so with too many attributes (a case number)
+ * almost every row would be (other). Attributes are dropped, the one with the most values first,
+ * until at least half the rows show their values; with none left, there are no columns.
+ */
+function chooseColumns (db: DbOrTx, survey: SurveyRow, keys: readonly string[], months: readonly ReleaseMonth[]): string[] {
+  const scale = SCALES[survey.metric]
+  const total = months.reduce((a, m) => a + m.n, 0)
+  const distinct = new Map(keys.map(k => [k, new Set<string | null>()]))
+  for (const m of months) {
+    for (const { values } of monthCells(db, survey.id, keys, m, survey.minGroupSize, scale).combos.values()) keys.forEach((k, i) => distinct.get(k)!.add(values[i]!))
+  }
+  const dropOrder = [...keys].sort((a, b) => distinct.get(b)!.size - distinct.get(a)!.size || (a < b ? -1 : 1))
+  for (let dropped = 0; dropped < keys.length; dropped++) {
+    const columns = keys.filter(k => !dropOrder.slice(0, dropped).includes(k))
+    let shown = 0
+    for (const m of months) {
+      const cells = monthCells(db, survey.id, columns, m, survey.minGroupSize, scale)
+      for (const { values, counts } of cells.combos.values()) {
+        if (cells.cells.get(idOf(values))?.reason === null) shown += counts.dist.reduce((a, b) => a + b, 0)
+      }
+    }
+    if (shown * 2 >= total) return columns
+  }
+  return []
+}
+
+/**
+ * GET /v1/surveys/:id/responses.csv: one row per released answer. Without attributes, the time of
+ * a row is its release block (whole-survey numbers, public anyway). With attributes it is the
+ * complete release month (as questions about attributes count them, months.ts), and a row shows
+ * its attribute values only where the month's lattice over the exported attributes shows that
+ * cell; every other row of the month shows (other) in every column. So every class of rows the
+ * file holds (a shown cell, or a month's rest: its total minus shown cells) is something the
+ * results API shows or could add up from what it shows. Rows come by time cell, then score, then
  * random id: never in the order answers arrived. Comments only where the row's class and the
  * comment's release block both reach min_comment_group_size.
  */
 export function exportCsv (db: DbOrTx, surveyId: string, query: { from?: string | undefined, to?: string | undefined }, now: Date): CsvExport {
   const survey = getSurveyRow(db, surveyId)
   const today = coarsenToDay(now)
-  const { blocks, period } = released(db, survey, today, query.from, query.to)
-  const keys = period === null ? [] : repo.attributeKeys(db, survey.id)
-  const filename = `${survey.id}-responses${period === null ? '' : `-${period.from}-${period.to}`}.csv`
-  const byKey = new Map<string, Combo>()
-  if (period !== null) {
-    for (const c of repo.attributeCombos(db, survey.id, period, keys)) {
-      const block = blockOf(blocks, c.day)
-      const key = JSON.stringify([block, c.values])
-      const combo = byKey.get(key)
-      if (combo === undefined) byKey.set(key, { block, values: c.values, n: c.n })
-      else combo.n += c.n
-    }
+  const keys = repo.attributeKeys(db, survey.id)
+  let timeCells: TimeCell[]
+  let columns: string[] = []
+  if (keys.length === 0) {
+    timeCells = released(db, survey, today, query.from, query.to).blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
+  } else {
+    const months = monthsInPeriod(releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today), query.from, query.to)
+    columns = chooseColumns(db, survey, keys, months)
+    timeCells = months.map(m => ({ from: m.from, to: m.to, n: m.n, cells: monthCells(db, survey.id, columns, m, survey.minGroupSize, SCALES[survey.metric]) }))
   }
-  const plan = period === null ? null : planExport(blocks, [...byKey.values()], keys.length, survey.minGroupSize)
-  const header = csvLine(['score', 'comment', 'day', ...(plan?.columns ?? []).map(a => keys[a]!)])
+  const total = timeCells.reduce((a, c) => a + c.n, 0)
+  const period = timeCells.length === 0 ? null : { from: timeCells[0]!.from, to: timeCells.at(-1)!.to }
+  const filename = `${survey.id}-responses${period === null ? '' : `-${period.from}-${period.to}`}.csv`
+  const empty = period === null || total < survey.minGroupSize
+  const header = csvLine(['score', 'comment', 'day', ...(empty ? [] : columns)])
 
   function * chunks (): Generator<string> {
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
     yield `\uFEFF${header}`
-    if (plan === null || period === null) return
+    if (empty) return
     const commentBlocks = blocksWithin(releaseBlocks(repo.answeredDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
-    for (const cell of timeCells(blocks, plan.time)) {
+    for (const cell of timeCells) {
       const day = dayLabel(cell.from, cell.to)
+      // The month's rest: the rows whose cell the month does not show.
+      let rest = cell.n
+      if (cell.cells !== undefined) {
+        for (const { values, counts } of cell.cells.combos.values()) {
+          if (cell.cells.cells.get(idOf(values))?.reason === null) rest -= counts.dist.reduce((a, b) => a + b, 0)
+        }
+      }
       let after: { score: number, id: string } | null = null
       for (;;) {
         const rows = repo.answersPage(db, survey.id, cell, after, PAGE)
         if (rows.length === 0) break
         let out = ''
         for (const row of rows) {
-          const values = keys.map(k => row.attributes[k] ?? null)
-          const commentShown = row.comment !== null &&
-            plan.classSize(blockOf(blocks, row.day), values) >= survey.minCommentGroupSize &&
-            blockOf(commentBlocks, row.day) >= 0
-          out += csvLine([row.score, commentShown ? row.comment : null, day, ...plan.columns.map(a => label(plan.shown[a]!, values[a] ?? null))])
+          const values = columns.map(k => row.attributes[k] ?? null)
+          const shown = cell.cells?.cells.get(idOf(values))
+          const visible = cell.cells === undefined || shown?.reason === null
+          const classSize = cell.cells === undefined ? cell.n : visible ? shown!.n : rest
+          const commentShown = row.comment !== null && classSize >= survey.minCommentGroupSize && blockOf(commentBlocks, row.day) >= 0
+          out += csvLine([row.score, commentShown ? row.comment : null, day, ...values.map(v => visible ? v ?? '' : OTHER)])
         }
         yield out
         const last = rows.at(-1)!

@@ -13,6 +13,8 @@ export interface Release {
   blocks: Block[]
   /** Answers not released yet: today's, and those of the open block after the last one. */
   pending: number
+  /** The first day of the open block (answered days before today not in a block yet), or null. */
+  openFrom: string | null
 }
 
 /**
@@ -40,7 +42,7 @@ export function releaseBlocks (days: ReadonlyArray<readonly [string, number]>, m
       open = null
     }
   }
-  return { blocks, pending: pending + (open?.n ?? 0) }
+  return { blocks, pending: pending + (open?.n ?? 0), openFrom: open?.from ?? null }
 }
 
 /**

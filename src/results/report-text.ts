@@ -6,9 +6,9 @@ const en = {
   period: 'Period',
   noPeriod: 'No answers released yet',
   responses: 'Responses',
-  pending: '{n} newer answers are counted once at least {min} have come in.',
+  pending: { one: '1 newer answer is counted once at least {min} have come in.', other: '{n} newer answers are counted once at least {min} have come in.' },
   responseRate: 'Response rate',
-  ofDelivered: '{r} of {d} delivered invitations',
+  ofDelivered: { one: '{r} of {d} delivered invitation', other: '{r} of {d} delivered invitations' },
   marginOfError: 'margin of error ±{moe} (95 %)',
   adjusted: 'adjusted-Wald interval {low} to {high}',
   suppressed: 'Fewer than {min} answers, or too few outside this selection: only the count is shown.',
@@ -17,8 +17,9 @@ const en = {
   distribution: 'Answers per score',
   breakdown: 'By {attribute}',
   notSet: '(not set)',
-  hidden: 'hidden ({n} answers)',
-  answers: '{n} answers',
+  hidden: { one: 'hidden (1 answer)', other: 'hidden ({n} answers)' },
+  answers: { one: '1 answer', other: '{n} answers' },
+  breakdownMonths: 'Complete months only (a group is shown where each month shows it): {from} – {to}.',
   comments: 'Comments',
   commentsHidden: 'Comments are shown from {min} answers on.',
   noComments: 'No comments in this period.',
@@ -33,9 +34,9 @@ const de: ReportText = {
   period: 'Zeitraum',
   noPeriod: 'Noch keine Antworten freigegeben',
   responses: 'Antworten',
-  pending: '{n} neuere Antworten werden gezählt, sobald mindestens {min} vorliegen.',
+  pending: { one: '1 neuere Antwort wird gezählt, sobald mindestens {min} vorliegen.', other: '{n} neuere Antworten werden gezählt, sobald mindestens {min} vorliegen.' },
   responseRate: 'Rücklaufquote',
-  ofDelivered: '{r} von {d} zugestellten Einladungen',
+  ofDelivered: { one: '{r} von {d} zugestellten Einladung', other: '{r} von {d} zugestellten Einladungen' },
   marginOfError: 'Fehlerspanne ±{moe} (95 %)',
   adjusted: 'adjustiertes Wald-Intervall {low} bis {high}',
   suppressed: 'Weniger als {min} Antworten oder zu wenige außerhalb dieser Auswahl: nur die Anzahl wird gezeigt.',
@@ -44,8 +45,9 @@ const de: ReportText = {
   distribution: 'Antworten je Wert',
   breakdown: 'Nach {attribute}',
   notSet: '(nicht gesetzt)',
-  hidden: 'verborgen ({n} Antworten)',
-  answers: '{n} Antworten',
+  hidden: { one: 'verborgen (1 Antwort)', other: 'verborgen ({n} Antworten)' },
+  answers: { one: '1 Antwort', other: '{n} Antworten' },
+  breakdownMonths: 'Nur abgeschlossene Monate (eine Gruppe wird gezeigt, wo jeder Monat sie zeigt): {from} – {to}.',
   comments: 'Kommentare',
   commentsHidden: 'Kommentare werden ab {min} Antworten gezeigt.',
   noComments: 'Keine Kommentare in diesem Zeitraum.',
@@ -59,9 +61,9 @@ const nb: ReportText = {
   period: 'Periode',
   noPeriod: 'Ingen svar er frigitt ennå',
   responses: 'Svar',
-  pending: '{n} nyere svar telles når minst {min} har kommet inn.',
+  pending: { one: '1 nyere svar telles når minst {min} har kommet inn.', other: '{n} nyere svar telles når minst {min} har kommet inn.' },
   responseRate: 'Svarprosent',
-  ofDelivered: '{r} av {d} leverte invitasjoner',
+  ofDelivered: { one: '{r} av {d} levert invitasjon', other: '{r} av {d} leverte invitasjoner' },
   marginOfError: 'feilmargin ±{moe} (95 %)',
   adjusted: 'justert Wald-intervall {low} til {high}',
   suppressed: 'Færre enn {min} svar, eller for få utenfor dette utvalget: bare antallet vises.',
@@ -70,8 +72,9 @@ const nb: ReportText = {
   distribution: 'Svar per verdi',
   breakdown: 'Etter {attribute}',
   notSet: '(ikke satt)',
-  hidden: 'skjult ({n} svar)',
-  answers: '{n} svar',
+  hidden: { one: 'skjult (1 svar)', other: 'skjult ({n} svar)' },
+  answers: { one: '1 svar', other: '{n} svar' },
+  breakdownMonths: 'Bare hele måneder (en gruppe vises der hver måned viser den): {from} – {to}.',
   comments: 'Kommentarer',
   commentsHidden: 'Kommentarer vises fra {min} svar.',
   noComments: 'Ingen kommentarer i denne perioden.',
@@ -82,6 +85,14 @@ const nb: ReportText = {
 
 export const REPORT_TEXT: Record<Locale, ReportText> = { en, de, nb }
 
+/** A text whose words depend on a count: one (exactly 1) or other (0, 2, …), in all three locales. */
+export interface Plural { one: string, other: string }
+
 export function fill (text: string, values: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? `{${k}}`))
+}
+
+/** `text` for the count `n` (also given to it as {n} unless `values` says otherwise). */
+export function count (text: Plural, n: number, values: Record<string, string | number> = {}): string {
+  return fill(n === 1 ? text.one : text.other, { n, ...values })
 }

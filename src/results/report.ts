@@ -5,7 +5,7 @@ import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import { barChart, groupChart, lineChart, type Range } from './charts.js'
 import { blocksWithin, type Interval, releaseBlocks } from './periods.js'
-import { fill, REPORT_TEXT } from './report-text.js'
+import { count, fill, REPORT_TEXT } from './report-text.js'
 import * as repo from './repository.js'
 import type { ShareLinkOptions } from './tables.js'
 import { released, surveyResults } from './service.js'
@@ -35,7 +35,10 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
   const spanDays = period === null ? 0 : (Date.parse(period.to) - Date.parse(period.from)) / 86_400_000
   const interval: Interval = options.interval ?? (spanDays <= 120 ? 'week' : 'month')
   const groupBy = options.group_by ?? repo.mostCommonAttribute(db, survey.id)
-  const r = surveyResults(db, survey.id, { from: options.from, to: options.to, interval, ...(groupBy === undefined ? {} : { group_by: groupBy }) }, now)
+  // The headline and the series are whole-survey numbers (release blocks, any interval); the
+  // breakdown is a question about an attribute, answered on complete months (attributes.ts).
+  const r = surveyResults(db, survey.id, { from: options.from, to: options.to, interval }, now)
+  const byGroup = groupBy === undefined ? undefined : surveyResults(db, survey.id, { from: options.from, to: options.to, group_by: groupBy }, now)
   const metric = survey.metric
   const scoreOf = (cell: Record<string, unknown>): Score | null => (cell[metric] as Score | null | undefined) ?? null
   const { range, ticks } = RANGES[metric]
@@ -49,16 +52,16 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
       label,
       value: s?.score ?? null,
       moe: s?.margin_of_error ?? null,
-      title: s === null ? `${label}: ${fill(t.hidden, { n: b.responses })}` : `${label}: ${number.format(s.score)} ±${number.format(s.margin_of_error)}, ${fill(t.answers, { n: b.responses })}`
+      title: s === null ? `${label}: ${count(t.hidden, b.responses)}` : `${label}: ${number.format(s.score)} ±${number.format(s.margin_of_error)}, ${count(t.answers, b.responses)}`
     }
   })
-  const groups = (r.groups ?? []).map(g => {
+  const groups = (byGroup?.groups ?? []).map(g => {
     const s = scoreOf(g)
     return {
       label: g.value ?? t.notSet,
       value: s?.score ?? null,
       moe: s?.margin_of_error ?? null,
-      note: s === null ? fill(t.hidden, { n: g.responses }) : `${number.format(s.score)} · ${fill(t.answers, { n: g.responses })}`
+      note: s === null ? count(t.hidden, g.responses) : `${number.format(s.score)} · ${count(t.answers, g.responses)}`
     }
   })
 
@@ -82,7 +85,7 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
     survey: { name: survey.name, question: withDefaults(survey.question, DEFAULT_QUESTIONS[metric])[locale], metric: metricName },
     period: period === null ? null : `${day(period.from)} – ${day(period.to)}`,
     responses: number.format(r.responses),
-    pending: r.pending_responses > 0 ? fill(t.pending, { n: r.pending_responses, min: survey.minGroupSize }) : null,
+    pending: r.pending_responses > 0 ? count(t.pending, r.pending_responses, { min: survey.minGroupSize }) : null,
     suppressed: r.suppressed ? fill(t.suppressed, { min: survey.minGroupSize }) : null,
     headline: headline === null
       ? null
@@ -93,14 +96,18 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
         },
     responseRate: r.response_rate?.percent == null
       ? null
-      : { percent: `${number.format(r.response_rate.percent)} %`, detail: fill(t.ofDelivered, { r: r.response_rate.responses, d: r.response_rate.delivered }) },
+      : { percent: `${number.format(r.response_rate.percent)} %`, detail: count(t.ofDelivered, r.response_rate.delivered, { r: r.response_rate.responses, d: r.response_rate.delivered }) },
     seriesChart: series.some(p => p.value !== null) ? lineChart(series, range, ticks, `${metricName} · ${t.overTime}`) : null,
     distributionChart: r.distribution === null
       ? null
-      : barChart(r.distribution.map(d => ({ label: String(d.score), value: d.count, title: `${d.score}: ${fill(t.answers, { n: d.count })}` })), t.distribution),
-    breakdown: groupBy === undefined || groups.length === 0
+      : barChart(r.distribution.map(d => ({ label: String(d.score), value: d.count, title: `${d.score}: ${count(t.answers, d.count)}` })), t.distribution),
+    breakdown: groupBy === undefined || groups.length === 0 || byGroup?.period == null
       ? null
-      : { heading: fill(t.breakdown, { attribute: groupBy }), chart: groupChart(groups, range, fill(t.breakdown, { attribute: groupBy })) },
+      : {
+          heading: fill(t.breakdown, { attribute: groupBy }),
+          note: fill(t.breakdownMonths, { from: day(byGroup.period.from), to: day(byGroup.period.to) }),
+          chart: groupChart(groups, range, fill(t.breakdown, { attribute: groupBy }))
+        },
     comments: commentsAllowed ? { list: comments, more: commentCount > comments.length ? fill(t.moreComments, { shown: comments.length, n: commentCount }) : null } : null,
     commentsHidden: commentsAllowed ? null : fill(t.commentsHidden, { min: survey.minCommentGroupSize }),
     definition: r.definition.rule,

@@ -3,14 +3,14 @@ import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations } from '../invitations/tables.js'
 import { responses } from '../responses/tables.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
-import { responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
+import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
 
-// Every query results need. Whole-survey and one-attribute questions read the rollup
-// (response_counts); questions about two attributes at once scan the survey's answers.
+// Every query results need. Whole-survey questions read response_counts (per day and score),
+// questions about attributes read response_combos (per day, combination and score); neither
+// touches the answers themselves. The export and comments read answers.
 
 export interface Period { from: string, to: string }
 export interface DayScoreCount { day: string, score: number, n: number, invited: number }
-export type Filter = readonly [key: string, value: string]
 
 /** Answers per day, today included, ascending: what release blocks are cut from. */
 export function answeredDays (db: DbOrTx, surveyId: string): Array<[string, number]> {
@@ -20,60 +20,55 @@ export function answeredDays (db: DbOrTx, surveyId: string): Array<[string, numb
     .map(r => [r.day, r.n])
 }
 
-/** Rollup rows of all answers, or of those carrying one attribute value, in the period. */
-export function countsByDay (db: DbOrTx, surveyId: string, period: Period, filter?: Filter): DayScoreCount[] {
-  return db.select({ day: rc.day, score: rc.score, n: rc.n, invited: rc.invited }).from(rc)
-    .where(and(eq(rc.surveyId, surveyId), eq(rc.attribute, filter?.[0] ?? ''), eq(rc.value, filter?.[1] ?? ''),
-      between(rc.day, period.from, period.to)))
-    .all()
+const allAnswers = (surveyId: string, period: Period): SQL | undefined =>
+  and(eq(rc.surveyId, surveyId), eq(rc.attribute, ''), eq(rc.value, ''), between(rc.day, period.from, period.to))
+
+/** Rollup rows of all answers in the period, per day and score. */
+export function countsByDay (db: DbOrTx, surveyId: string, period: Period): DayScoreCount[] {
+  return db.select({ day: rc.day, score: rc.score, n: rc.n, invited: rc.invited }).from(rc).where(allAnswers(surveyId, period)).all()
 }
 
 /** The same, added up per score over the period (a dozen rows instead of days × scores). */
-export function countsByScore (db: DbOrTx, surveyId: string, period: Period, filter?: Filter): Array<{ score: number, n: number, invited: number }> {
+export function countsByScore (db: DbOrTx, surveyId: string, period: Period): Array<{ score: number, n: number, invited: number }> {
   return db.select({ score: rc.score, n: sql<number>`sum(${rc.n})`, invited: sql<number>`sum(${rc.invited})` }).from(rc)
-    .where(and(eq(rc.surveyId, surveyId), eq(rc.attribute, filter?.[0] ?? ''), eq(rc.value, filter?.[1] ?? ''),
-      between(rc.day, period.from, period.to)))
-    .groupBy(rc.score).all()
+    .where(allAnswers(surveyId, period)).groupBy(rc.score).all()
 }
-
-/** Rollup counts of one attribute's values in the period, per value (and per day and score where asked). */
-export function valueCounts (db: DbOrTx, surveyId: string, attribute: string, period: Period, by: { day?: boolean, score?: boolean }): Array<{ value: string, day: string | null, score: number | null, n: number, invited: number }> {
-  const cols = [rc.value, ...(by.day === true ? [rc.day] : []), ...(by.score === true ? [rc.score] : [])]
-  return db.select({
-    value: rc.value,
-    day: by.day === true ? rc.day : sql<null>`null`,
-    score: by.score === true ? rc.score : sql<null>`null`,
-    n: sql<number>`sum(${rc.n})`,
-    invited: sql<number>`sum(${rc.invited})`
-  }).from(rc)
-    .where(and(eq(rc.surveyId, surveyId), eq(rc.attribute, attribute), between(rc.day, period.from, period.to)))
-    .groupBy(...cols).all()
-}
-
-// Attribute names are checked against a strict pattern before they get here; quoting the JSON
-// path keeps names with '-' or '.' literal.
-const attr = (key: string): SQL => sql`json_extract(${responses.attributes}, ${`$."${key}"`})`
 
 const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
   and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
-export interface ScannedCount { values: Array<string | null>, day: string, score: number, n: number, invited: number }
+/** Answers per day and combination of attributes, of the days from `from` to `to`: one range of the key. */
+export function comboDays (db: DbOrTx, surveyId: string, from: string, to: string): Array<[day: string, combo: string, n: number]> {
+  const c = responseCombos
+  // As arrays: at a million answers a month holds thousands of rows, and arrays cost less to make than objects.
+  return db.select({ day: c.day, combo: c.combo, n: c.n }).from(c).where(and(eq(c.surveyId, surveyId), between(c.day, from, to)))
+    .values() as Array<[string, string, number]>
+}
 
-/**
- * The period's answers counted per value of each of `keys` (null without it), day and score: the
- * slow path for questions about two attributes at once, which the rollup cannot answer.
- */
-export function scan (db: DbOrTx, surveyId: string, period: Period, keys: readonly string[]): ScannedCount[] {
-  const values = sql`json_array(${sql.join(keys.map(attr), sql`, `)})`
+export type ComboScore = [combo: string, score: number, n: number, invited: number]
+
+/** Answers per combination of attributes and score in one calendar month (YYYY-MM): one range of the key. */
+export function comboScores (db: DbOrTx, surveyId: string, month: string): ComboScore[] {
+  const c = responseComboScores
+  return db.select({ combo: c.combo, score: c.score, n: c.n, invited: c.invited }).from(c)
+    .where(and(eq(c.surveyId, surveyId), eq(c.month, month))).values() as ComboScore[]
+}
+
+/** The same, counted from the answers of a few days (`combo` as stored: its keys in any order). */
+export function answerScores (db: DbOrTx, surveyId: string, period: Period): ComboScore[] {
   return db.select({
-    values: sql<string>`${values}`,
-    day: responses.day,
+    combo: sql<string>`${responses.attributes}`,
     score: responses.score,
     n: sql<number>`count(*)`,
     invited: sql<number>`sum(${responses.channel} <> 'collector')`
-  }).from(responses).where(inSurveyPeriod(surveyId, period))
-    .groupBy(sql`1, 2, 3`).all()
-    .map(r => ({ ...r, values: JSON.parse(r.values) as Array<string | null> }))
+  }).from(responses).where(inSurveyPeriod(surveyId, period)).groupBy(responses.attributes, responses.score).values() as ComboScore[]
+}
+
+/** Answers per combination of attributes over the survey's whole history. */
+function comboTotals (db: DbOrTx, surveyId: string): Array<{ attributes: Record<string, string>, n: number }> {
+  return db.select({ combo: responseCombos.combo, n: sql<number>`sum(${responseCombos.n})` }).from(responseCombos)
+    .where(eq(responseCombos.surveyId, surveyId)).groupBy(responseCombos.combo).all()
+    .map(r => ({ attributes: JSON.parse(r.combo) as Record<string, string>, n: r.n }))
 }
 
 /**
@@ -101,29 +96,21 @@ export function commentsIn (db: DbOrTx, surveyId: string, period: Period, limit:
 
 /** The attribute names a survey's answers carry, from the rollup. */
 export function attributeKeys (db: DbOrTx, surveyId: string): string[] {
-  return db.selectDistinct({ attribute: rc.attribute }).from(rc)
-    .where(and(eq(rc.surveyId, surveyId), ne(rc.attribute, ''))).orderBy(rc.attribute).all()
-    .map(r => r.attribute)
+  const keys = new Set<string>()
+  for (const { attributes } of comboTotals(db, surveyId)) for (const k of Object.keys(attributes)) if (k !== '') keys.add(k)
+  return [...keys].sort()
 }
 
 /** The attribute most answers carry (ties: alphabetical), or undefined. */
 export function mostCommonAttribute (db: DbOrTx, surveyId: string): string | undefined {
-  return db.select({ attribute: rc.attribute }).from(rc)
-    .where(and(eq(rc.surveyId, surveyId), ne(rc.attribute, '')))
-    .groupBy(rc.attribute).orderBy(desc(sql`sum(${rc.n})`), asc(rc.attribute)).limit(1).get()?.attribute
+  const carried = new Map<string, number>()
+  for (const { attributes, n } of comboTotals(db, surveyId)) for (const k of Object.keys(attributes)) if (k !== '') carried.set(k, (carried.get(k) ?? 0) + n)
+  return [...carried].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]?.[0]
 }
 
 export function countComments (db: DbOrTx, surveyId: string, period: Period): number {
   return db.select({ n: sql<number>`count(*)` }).from(responses)
     .where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.comment), ne(responses.comment, ''))).get()?.n ?? 0
-}
-
-/** Answers per day and combination of the given attributes' values: what the export is planned on. */
-export function attributeCombos (db: DbOrTx, surveyId: string, period: Period, keys: readonly string[]): Array<{ day: string, values: Array<string | null>, n: number }> {
-  const values = keys.length === 0 ? sql`'[]'` : sql`json_array(${sql.join(keys.map(attr), sql`, `)})`
-  return db.select({ day: responses.day, values: sql<string>`${values}`, n: sql<number>`count(*)` }).from(responses)
-    .where(inSurveyPeriod(surveyId, period)).groupBy(sql`1, 2`).all()
-    .map(r => ({ day: r.day, values: JSON.parse(r.values) as Array<string | null>, n: r.n }))
 }
 
 export interface ExportRow { id: string, score: number, comment: string | null, day: string, attributes: Record<string, string> }

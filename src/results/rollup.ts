@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
-import { responseCounts } from './tables.js'
+import { responseCombos, responseComboScores, responseCounts } from './tables.js'
 
 export interface CountedAnswer {
   surveyId: string
@@ -10,11 +10,11 @@ export interface CountedAnswer {
   attributes: Record<string, string>
 }
 
-function prepareUpsert (db: DbOrTx) {
-  return db.insert(responseCounts).values({
+function prepareUpserts (db: DbOrTx) {
+  const counts = db.insert(responseCounts).values({
     surveyId: sql.placeholder('surveyId'),
-    attribute: sql.placeholder('attribute'),
-    value: sql.placeholder('value'),
+    attribute: '',
+    value: '',
     day: sql.placeholder('day'),
     score: sql.placeholder('score'),
     n: 1,
@@ -23,26 +23,53 @@ function prepareUpsert (db: DbOrTx) {
     target: [responseCounts.surveyId, responseCounts.attribute, responseCounts.value, responseCounts.day, responseCounts.score],
     set: { n: sql`${responseCounts.n} + 1`, invited: sql`${responseCounts.invited} + excluded.invited` }
   }).prepare()
+  const combos = db.insert(responseCombos).values({
+    surveyId: sql.placeholder('surveyId'),
+    day: sql.placeholder('day'),
+    combo: sql.placeholder('combo'),
+    n: 1
+  }).onConflictDoUpdate({
+    target: [responseCombos.surveyId, responseCombos.day, responseCombos.combo],
+    set: { n: sql`${responseCombos.n} + 1` }
+  }).prepare()
+  const scores = db.insert(responseComboScores).values({
+    surveyId: sql.placeholder('surveyId'),
+    month: sql.placeholder('month'),
+    combo: sql.placeholder('combo'),
+    score: sql.placeholder('score'),
+    n: 1,
+    invited: sql.placeholder('invited')
+  }).onConflictDoUpdate({
+    target: [responseComboScores.surveyId, responseComboScores.month, responseComboScores.combo, responseComboScores.score],
+    set: { n: sql`${responseComboScores.n} + 1`, invited: sql`${responseComboScores.invited} + excluded.invited` }
+  }).prepare()
+  return { counts, combos, scores }
 }
 
-// Building the upsert costs far more than running it, so it is prepared once per connection or
-// transaction handle: seeding a million answers in one transaction reuses a single statement.
-const prepared = new WeakMap<DbOrTx, ReturnType<typeof prepareUpsert>>()
+// Building an upsert costs far more than running it, so they are prepared once per connection or
+// transaction handle: seeding a million answers in one transaction reuses the same statements.
+const prepared = new WeakMap<DbOrTx, ReturnType<typeof prepareUpserts>>()
+
+/** The attributes as JSON with sorted keys: one spelling per combination. */
+export function comboOf (attributes: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)))
+}
 
 /**
- * Adds one answer to the rollup: one row for every answer, one per attribute it carries. Runs in
- * the caller's transaction (the one that stores the answer), so counts and answers never differ.
+ * Adds one answer to the rollups: its day and score (whole-survey results); its day and
+ * combination of attributes, and its month, combination and score (questions about attributes).
+ * Runs in the caller's transaction (the one that stores the answer), so counts and answers never
+ * differ.
  */
 export function countResponse (db: DbOrTx, a: CountedAnswer): void {
-  let upsert = prepared.get(db)
-  if (upsert === undefined) {
-    upsert = prepareUpsert(db)
-    prepared.set(db, upsert)
+  let upserts = prepared.get(db)
+  if (upserts === undefined) {
+    upserts = prepareUpserts(db)
+    prepared.set(db, upserts)
   }
   const row = { surveyId: a.surveyId, day: a.day, score: a.score, invited: a.channel === 'collector' ? 0 : 1 }
-  upsert.run({ ...row, attribute: '', value: '' })
-  // '' is the all-answers row; an attribute without a name could not be asked for anyway.
-  for (const [attribute, value] of Object.entries(a.attributes)) {
-    if (attribute !== '') upsert.run({ ...row, attribute, value })
-  }
+  upserts.counts.run(row)
+  const combo = comboOf(a.attributes)
+  upserts.combos.run({ surveyId: a.surveyId, day: a.day, combo })
+  upserts.scores.run({ ...row, month: a.day.slice(0, 7), combo })
 }

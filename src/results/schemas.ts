@@ -12,8 +12,8 @@ const attributeName = z.string().regex(ATTRIBUTE_NAME, 'must be 1–64 letters, 
 export const IntervalSchema = z.enum(INTERVALS)
 
 const periodShape = {
-  from: day.optional().meta({ description: 'First day (UTC), widened to the start of its release block' }),
-  to: day.optional().meta({ description: 'Last day (UTC), widened to the end of its release block' })
+  from: day.optional().meta({ description: 'First day (UTC), widened to the start of its release block (of its month, for questions about attributes)' }),
+  to: day.optional().meta({ description: 'Last day (UTC), widened to the end of its release block (of its month, for questions about attributes)' })
 }
 const fromNotAfterTo = (q: { from?: string | undefined, to?: string | undefined }): boolean =>
   q.from === undefined || q.to === undefined || q.from <= q.to
@@ -21,7 +21,7 @@ const fromToIssue = { message: 'must not be before `from`', path: ['to'] }
 
 export const ResultsQuerySchema = z.object({
   ...periodShape,
-  interval: IntervalSchema.optional().meta({ description: 'Adds a `series` with one bucket per day, ISO week or month' }),
+  interval: IntervalSchema.optional().meta({ description: 'Adds a `series` with one bucket per day, ISO week or month; only month with filters or group_by' }),
   group_by: attributeName.optional().meta({ description: 'Adds `groups`, one per value of this attribute (null: answers without it)' })
 }).catchall(z.string().min(1).max(200).meta({ description: 'Any other key filters by that attribute, e.g. `category=hardware`' }))
   .refine(fromNotAfterTo, fromToIssue)
@@ -70,7 +70,8 @@ const CesSchema = z.object({
   margin_of_error: z.number()
 }).meta({ id: 'Ces' })
 
-const SuppressionReasonSchema = z.enum(['below_min_group_size', 'complementary'])
+const SuppressionReasonSchema = z.enum(['below_min_group_size', 'complementary', 'period'])
+  .meta({ description: 'period: a cell over several months that at least one of those months does not show' })
 
 const ResponseRateSchema = z.object({
   responses: z.number().int().meta({ description: 'Answers through e-mail or link invitations in the period' }),
@@ -115,7 +116,7 @@ const resultsShape = {
   period: z.object({ from: z.string(), to: z.string() }).nullable()
     .meta({ description: 'The days counted: the requested period widened to whole release blocks; null when none is released' }),
   requested: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
-  pending_responses: z.number().int().meta({ description: 'Answers not released yet (today\'s, and fewer than min_group_size since the last block)' }),
+  pending_responses: z.number().int().meta({ description: 'Answers not counted yet: today\'s, fewer than min_group_size since the last block, and, for questions about attributes, those of months not complete yet' }),
   ...cellShape,
   response_rate: ResponseRateSchema.nullable().meta({ description: 'null when filtered by an attribute: invitations are not counted per attribute' }),
   definition: DefinitionSchema,

@@ -6,7 +6,9 @@ import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './cells.js'
 import { DEFINITIONS, emptyDistribution } from './metrics.js'
-import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, releaseBlocks } from './periods.js'
+import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, type Release, releaseBlocks } from './periods.js'
+import { attributeResults } from './attributes.js'
+import { monthsInPeriod, releaseMonths } from './months.js'
 import { loadQuestion, type QuestionData } from './question.js'
 import * as repo from './repository.js'
 import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
@@ -19,10 +21,12 @@ export interface ResultsOptions {
 }
 
 const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only; a period ' +
-  'widens to whole blocks. A total, group or bucket with fewer than min_group_size answers shows only its count. Where a cell is ' +
-  'suppressed, the next-smallest cells beside it (in every grouping of the question\'s attributes and buckets) are too, until at ' +
-  'least two hold at least min_group_size answers together; a filter whose complement is small is suppressed that way. Nothing ' +
-  'inside a suppressed cell is shown. Comments need min_comment_group_size.'
+  'widens to whole blocks. Questions about attributes (filters, group_by) count complete months only (a block counts in the month ' +
+  'it starts in) and widen the period to whole months. A total, group or bucket with fewer than min_group_size answers shows only ' +
+  'its count. Each month is decided on its own: where a cell is suppressed, the next-smallest cells beside it (in every grouping of ' +
+  'the question\'s attributes and the month\'s blocks) are too, until at least two hold at least min_group_size answers together; a ' +
+  'filter whose complement is small is suppressed that way. Nothing inside a suppressed cell is shown. A cell over several months ' +
+  'shows only when it shows in each of them (else reason "period"). Comments need min_comment_group_size.'
 
 const spanOf = (blocks: readonly Block[]): repo.Period | null =>
   blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }
@@ -36,7 +40,10 @@ export interface Released {
 
 /** The survey's release blocks that a requested period touches (see periods.ts). */
 export function released (db: DbOrTx, survey: SurveyRow, today: string, from?: string, to?: string, min = survey.minGroupSize): Released {
-  const release = releaseBlocks(repo.answeredDays(db, survey.id), min, today)
+  return releasedOf(releaseBlocks(repo.answeredDays(db, survey.id), min, today), from, to)
+}
+
+function releasedOf (release: Release, from?: string, to?: string): Released {
   const range = blocksInPeriod(release.blocks, from, to)
   const blocks = range === null ? [] : release.blocks.slice(range[0], range[1] + 1)
   return { blocks, period: spanOf(blocks), pending: release.pending }
@@ -78,6 +85,10 @@ function checkQuery (filters: Array<[string, string]>, q: ResultsOptions): void 
   if (q.group_by !== undefined && filters.some(([key]) => key === q.group_by)) {
     throw new InvalidFieldError('query.group_by', 'cannot group by an attribute that is also filtered on')
   }
+  if ((filters.length > 0 || q.group_by !== undefined) && (q.interval === 'day' || q.interval === 'week')) {
+    // Weeks and days do not nest in months: two grids could be subtracted from each other.
+    throw new InvalidFieldError('query.interval', 'must be month (or left out) for a question about attributes (filters or group_by): they are answered per calendar month')
+  }
 }
 
 function checkBuckets (period: repo.Period | null, interval: Interval | undefined): void {
@@ -110,30 +121,51 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
   const survey = getSurveyRow(db, surveyId)
   checkQuery(filters, query)
   const scale = SCALES[survey.metric]
-  const rel = released(db, survey, coarsenToDay(now), query.from, query.to)
-  checkBuckets(rel.period, query.interval)
-  const bucketOf = bucketer(rel.blocks, query.interval)
+  const today = coarsenToDay(now)
+  const release = releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today)
   const groupBy = query.group_by
-  const data: QuestionData = rel.period === null
-    ? { keys: [...filters.map(([k]) => k), ...(groupBy === undefined ? [] : [groupBy])], cube: [], main: new Map(), ...(groupBy === undefined ? {} : { groups: new Map() }) }
-    : loadQuestion(db, { surveyId: survey.id, period: rel.period, filters, groupBy, bucketOf, blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day }, scale)
-  const a = assemble({
-    scale,
-    min: survey.minGroupSize,
-    filterValues: filters.map(([, v]) => v),
-    data,
-    blocks: rel.blocks,
-    bucketOfBlock: bucketOf === undefined ? undefined : b => bucketOf(b.from),
-    interval: query.interval,
-    delivered: rel.period === null || filters.length > 0 ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)
-  })
+  const withRate = filters.length === 0
+  let a: Assembled
+  let period: repo.Period | null
+  let pending = release.pending
+  if (filters.length === 0 && groupBy === undefined) {
+    const rel = releasedOf(release, query.from, query.to)
+    period = rel.period
+    checkBuckets(period, query.interval)
+    const bucketOf = bucketer(rel.blocks, query.interval)
+    const data: QuestionData = period === null
+      ? { keys: [], cube: [], main: new Map() }
+      : loadQuestion(db, { surveyId: survey.id, period, bucketOf, blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day }, scale)
+    a = assemble({
+      scale,
+      min: survey.minGroupSize,
+      data,
+      blocks: rel.blocks,
+      bucketOfBlock: bucketOf === undefined ? undefined : b => bucketOf(b.from),
+      interval: query.interval,
+      delivered: period === null ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, period), bucketOf)
+    })
+  } else {
+    // Questions about attributes: complete release months only (months.ts, attributes.ts).
+    const complete = releaseMonths(release, today)
+    const months = monthsInPeriod(complete, query.from, query.to)
+    const blocks = months.flatMap(m => m.blocks)
+    period = spanOf(blocks)
+    pending += release.blocks.reduce((acc, b) => acc + b.n, 0) - complete.reduce((acc, m) => acc + m.n, 0)
+    const monthOf = (day: string): string => (blocks[blockOf(blocks, day)]?.from ?? day).slice(0, 7)
+    const delivered = new Map<string, number>()
+    if (withRate && period !== null) {
+      for (const [day, n] of repo.deliveredByDay(db, survey.id, period)) delivered.set(monthOf(day), (delivered.get(monthOf(day)) ?? 0) + n)
+    }
+    a = attributeResults(db, { survey, scale, months, filters, groupBy, series: query.interval === 'month', delivered })
+  }
   return {
     survey: { id: survey.id, name: survey.name, kind: survey.kind, team: survey.team, metric: survey.metric },
     filters: Object.fromEntries(filters),
-    period: rel.period,
+    period,
     requested: { from: query.from ?? null, to: query.to ?? null },
-    pending_responses: rel.pending,
-    ...present(survey.metric, scale, a, filters.length === 0),
+    pending_responses: pending,
+    ...present(survey.metric, scale, a, withRate),
     definition: definition(survey),
     ...(query.interval === undefined ? {} : { interval: query.interval }),
     ...(groupBy === undefined ? {} : { group_by: groupBy })
@@ -179,7 +211,6 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
   const a = assemble({
     scale,
     min,
-    filterValues: [],
     // Across surveys the blocks are not one survey's, so the sum is checked against the largest
     // minimum like any cell: the block key is left as one value.
     data: { keys: [], cube: [...cube].map(([key, n]) => ({ values: query.interval === undefined ? [''] : ['', key], n })), main },

@@ -2,11 +2,12 @@ import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlit
 import { surveys } from '../surveys/tables.js'
 
 /**
- * Answers counted per survey, attribute value, day and score, kept in the transaction that stores
- * each answer, so results over a million answers read a few thousand rows instead of all of them.
- * `attribute` '' with `value` '' counts every answer; other rows count the answers carrying that
- * attribute value. Rebuilt WITHOUT ROWID by a custom migration: a rowid would record in which
- * order (agent, day, score) combinations first arrived, an order the responses table never keeps.
+ * Answers counted per survey, day and score, kept in the transaction that stores each answer, so
+ * whole-survey results over a million answers read a few thousand rows instead of all of them.
+ * Only rows with `attribute` '' and `value` '' are written (every answer); per-attribute rows were
+ * dropped by migration 0009 when questions about attributes moved to `response_combos`. Rebuilt
+ * WITHOUT ROWID by a custom migration: a rowid would record in which order (day, score)
+ * combinations first arrived, an order the responses table never keeps.
  */
 export const responseCounts = sqliteTable('response_counts', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
@@ -19,6 +20,41 @@ export const responseCounts = sqliteTable('response_counts', {
   invited: integer('invited').notNull()
 }, t => [
   primaryKey({ columns: [t.surveyId, t.attribute, t.value, t.day, t.score] })
+])
+
+/**
+ * Answers counted per survey, day and combination of attributes, for questions about attributes
+ * (src/results/attributes.ts): the lattice of a month reads its days (one range of the key) to
+ * decide suppression over attributes × release blocks. `combo` is the answer's attributes as JSON
+ * with sorted keys (`{}` without any); readers parse it, so two spellings of the same attributes
+ * (rows written by SQL in another key order) add up correctly. WITHOUT ROWID (migration 0009), for
+ * the same reason as `response_counts`.
+ */
+export const responseCombos = sqliteTable('response_combos', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  day: text('day').notNull(),
+  combo: text('combo').notNull(),
+  n: integer('n').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.day, t.combo] })
+])
+
+/**
+ * Answers counted per survey, calendar month (`YYYY-MM` of the day), combination of attributes and
+ * score: the distributions of questions about attributes, a few rows per combination and month
+ * instead of one per day. A release month that starts or ends inside a calendar month (a block
+ * across a month's end) is corrected from those few days' answers (attributes.ts). WITHOUT ROWID.
+ */
+export const responseComboScores = sqliteTable('response_combo_scores', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  month: text('month').notNull(),
+  combo: text('combo').notNull(),
+  score: integer('score').notNull(),
+  n: integer('n').notNull(),
+  /** Of `n`, the answers that came through an invitation (email or link). */
+  invited: integer('invited').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.month, t.combo, t.score] })
 ])
 
 export interface ShareLinkOptions {

@@ -12,6 +12,11 @@
  * block (in every walk) is old enough as a whole. Answers of the open block after the last
  * closed one were never released and may go at any day.
  *
+ * Questions about attributes count whole release months (src/results/months.ts: a block belongs
+ * to the month it starts in) and a complete month must never change, since the difference of two
+ * readings of one month cell would be a few answers of one agent. So the cut is also where a
+ * month starts in the walk of `mins[0]` (min_group_size): a purge deletes whole months.
+ *
  * `days` is the survey's answered days, ascending, with their answer counts (as results read
  * them); days from `today` on are still arriving and never in a block. Pure.
  */
@@ -19,12 +24,17 @@ export function retentionCut (days: ReadonlyArray<readonly [string, number]>, mi
   const answered = days.filter(([day, n]) => n > 0 && day < today)
   // valid[k]: deleting answered[0..k-1] keeps every walk's remaining blocks.
   const valid = new Array<boolean>(answered.length + 1).fill(true)
-  for (const min of mins) {
+  for (const [w, min] of mins.entries()) {
     let open = 0
     let lastClose = -1
+    let startMonth = ''
     const boundary = new Array<boolean>(answered.length + 1).fill(false)
-    answered.forEach(([, n], i) => {
-      boundary[i] = open === 0
+    answered.forEach(([day, n], i) => {
+      if (open === 0) {
+        // A block starts here; in the first walk, a cut here must also start a month.
+        boundary[i] = w > 0 || i === 0 || day.slice(0, 7) !== startMonth
+        startMonth = day.slice(0, 7)
+      }
       open += n
       if (open >= min) {
         open = 0

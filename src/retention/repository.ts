@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
 import { outbox } from '../mail/tables.js'
 import { responses } from '../responses/tables.js'
-import { responseCounts } from '../results/tables.js'
+import { responseCombos, responseComboScores, responseCounts } from '../results/tables.js'
 import { surveys } from '../surveys/tables.js'
 
 // Queries only; what may go when is decided in service.ts.
@@ -42,13 +42,25 @@ export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: 
 
 /**
  * Deletes a survey's answers of days before `day`, with everything counted from them: their rows
- * in the results rollup (kept per day, so whole days go and every other count stays exact) and
+ * in the results rollups (kept per day, so whole days go and every other count stays exact; the
+ * per-month distributions of `day`'s own month are counted again from the answers that stay) and
  * the delivered counts of those days.
  */
 export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string): number {
   db.delete(responseCounts).where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day))).run()
+  db.delete(responseCombos).where(and(eq(responseCombos.surveyId, surveyId), lt(responseCombos.day, day))).run()
   db.delete(deliveredCounts).where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day))).run()
-  return db.delete(responses).where(and(eq(responses.surveyId, surveyId), lt(responses.day, day))).run().changes
+  const deleted = db.delete(responses).where(and(eq(responses.surveyId, surveyId), lt(responses.day, day))).run().changes
+  const month = day.slice(0, 7)
+  db.delete(responseComboScores).where(and(eq(responseComboScores.surveyId, surveyId), lte(responseComboScores.month, month))).run()
+  // The same statement as migration 0009's backfill, for one month of one survey.
+  db.run(sql`INSERT INTO response_combo_scores (survey_id, month, combo, score, n, invited)
+    SELECT survey_id, ${month}, combo, score, count(*), sum(channel <> 'collector') FROM (
+      SELECT r.survey_id, r.score, r.channel,
+        (SELECT json_group_object(key, value) FROM (SELECT key, value FROM json_each(r.attributes) ORDER BY key)) AS combo
+      FROM responses r WHERE r.survey_id = ${surveyId} AND r.day BETWEEN ${`${month}-01`} AND ${`${month}-31`}
+    ) GROUP BY survey_id, combo, score`)
+  return deleted
 }
 
 /** Drops the comments of a survey's answers of days before `day`; the scores stay. */

@@ -33,7 +33,8 @@ function assertSelfContained (t: Tap, html: string): void {
 interface Tap { notMatch (found: string, pattern: RegExp, message: string): unknown }
 
 t.test('the report: one self-contained page with server-drawn charts, markup in answers stays text', async t => {
-  const app = await build(t, { clock: testClock(TODAY) })
+  // In April, so that March is a complete month: the breakdown by an attribute counts complete months only.
+  const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
   const id = await surveyWithAnswers(app)
   const res = await api(app, { url: `/v1/surveys/${id}/report?interval=week` })
   t.equal(res.statusCode, 200)
@@ -50,6 +51,7 @@ t.test('the report: one self-contained page with server-drawn charts, markup in 
   t.match(html, '&lt;b&gt;bo&lt;/b&gt;', 'a group name with markup is escaped inside the SVG')
   t.match(html, /data-metric-score>\d/, 'the headline score')
   t.match(html, /By agent/, 'the breakdown defaults to the attribute most answers carry')
+  t.match(html, /Complete months only \(a group is shown where each month shows it\): Mar 2, 2026 – Mar 16, 2026/, 'the breakdown says which days it counts')
 
   const de = (await api(app, { url: `/v1/surveys/${id}/report?locale=de` })).body
   t.match(de, '<html lang="de">')
@@ -71,6 +73,12 @@ t.test('the report of too few answers: counts only, no scores, no comments', asy
   seedAnswers(app, none.id, answers('2026-03-02', [1, 2, 3]))
   const small = (await api(app, { url: `/v1/surveys/${none.id}/report` })).body
   t.match(small, /data-suppressed>/)
+  t.match(small, '3 newer answers are counted once at least 5 have come in.')
+  const one = await createSurvey(app)
+  seedAnswers(app, one.id, answers('2026-03-02', [1]))
+  t.match((await api(app, { url: `/v1/surveys/${one.id}/report` })).body, '1 newer answer is counted once at least 5 have come in.', 'one answer, in the singular')
+  t.match((await api(app, { url: `/v1/surveys/${one.id}/report?locale=de` })).body, '1 neuere Antwort wird gezählt, sobald mindestens 5 vorliegen.')
+  t.match((await api(app, { url: `/v1/surveys/${one.id}/report?locale=nb` })).body, '1 nyere svar telles når minst 5 har kommet inn.')
   t.notMatch(small, /<svg /, 'no chart of scores')
   t.notMatch(small, /data-metric-score/)
 })

@@ -5,6 +5,8 @@ import { answers, createSurvey, seedAnswers, seedDelivered } from '../helpers/se
 // GET /v1/surveys/:id/results and GET /v1/results through HTTP, on seeded answers.
 
 const TODAY = '2026-03-20T10:00:00Z'
+/** Questions about attributes count complete months only: March is complete from 1 April. */
+const APRIL = '2026-04-20T10:00:00Z'
 
 t.test('an NPS survey: counts, the metric block, distribution, definition and response rate', async t => {
   const app = await build(t, { clock: testClock(TODAY) })
@@ -67,12 +69,14 @@ t.test('below the minimum nothing but the count', async t => {
   const app = await build(t, { clock: testClock(TODAY) })
   const survey = await createSurvey(app, { min_group_size: 8 })
   seedAnswers(app, survey.id, answers('2026-03-02', [10, 10, 10, 0, 0, 0, 5]))
-  const body = (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=week&group_by=team` })).json()
-  t.match(body, { responses: 0, pending_responses: 7, suppressed: true, nps: null, distribution: null, series: [], groups: [] })
+  const body = (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=week` })).json()
+  t.match(body, { responses: 0, pending_responses: 7, suppressed: true, nps: null, distribution: null, series: [] })
+  const groups = (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=month&group_by=team` })).json()
+  t.match(groups, { responses: 0, pending_responses: 7, suppressed: true, nps: null, distribution: null, series: [], groups: [] })
 })
 
 t.test('groups: answers without the attribute are a group; small groups and the next-smallest are suppressed', async t => {
-  const app = await build(t, { clock: testClock(TODAY) })
+  const app = await build(t, { clock: testClock(APRIL) })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat' })
   seedAnswers(app, survey.id, [
     ...answers('2026-03-02', [5, 5, 4, 4, 3, 5, 2, 4], { agent: 'ann' }),
@@ -102,7 +106,7 @@ t.test('groups: answers without the attribute are a group; small groups and the 
 })
 
 t.test('a filter whose complement is small is suppressed', async t => {
-  const app = await build(t, { clock: testClock(TODAY) })
+  const app = await build(t, { clock: testClock(APRIL) })
   const survey = await createSurvey(app)
   seedAnswers(app, survey.id, [...answers('2026-03-02', [9, 9, 9, 9, 9, 9, 9, 9], { site: 'oslo' }), ...answers('2026-03-02', [0, 0], { site: 'bergen' })])
   const oslo = (await api(app, { url: `/v1/surveys/${survey.id}/results?site=oslo` })).json()
@@ -155,8 +159,8 @@ t.test('bad queries are 400 problems naming the field; unknown surveys 404', asy
   t.equal((await app.inject({ url: `/v1/surveys/${survey.id}/results` })).statusCode, 401, 'results need an API key')
 })
 
-t.test('two filters are answered by scanning the answers, and agree with the rollup', async t => {
-  const app = await build(t, { clock: testClock(TODAY) })
+t.test('two filters, and a filter with a grouping, agree with one filter', async t => {
+  const app = await build(t, { clock: testClock(APRIL) })
   const survey = await createSurvey(app)
   const seeded = [
     ...answers('2026-03-02', [10, 9, 9, 8, 7, 6, 10, 10], { team: 'desk', site: 'oslo' }),
@@ -170,7 +174,7 @@ t.test('two filters are answered by scanning the answers, and agree with the rol
   const desk = (await api(app, { url: `/v1/surveys/${survey.id}/results?team=desk` })).json()
   const deskByScan = (await api(app, { url: `/v1/surveys/${survey.id}/results?team=desk&group_by=site` })).json()
   t.equal(desk.responses, 15)
-  t.same(deskByScan.distribution, desk.distribution, 'the scan and the rollup count the same answers')
+  t.same(deskByScan.distribution, desk.distribution, 'a filter with a grouping counts the same answers as the filter alone')
   t.same(deskByScan.groups.map((g: { value: string, responses: number }) => [g.value, g.responses]), [['bergen', 7], ['oslo', 8]])
 })
 
@@ -195,4 +199,68 @@ t.test('GET /v1/results: one team and metric across surveys', async t => {
   const bad = await api(app, { url: '/v1/results?team=payroll' })
   t.equal(bad.statusCode, 400)
   t.equal(bad.json().errors[0].path, 'query.metric')
+})
+
+t.test('questions about attributes: complete months, whole months, and a range of months only where every month shows', async t => {
+  const app = await build(t, { clock: testClock('2026-04-10T10:00:00Z') })
+  const survey = await createSurvey(app)
+  seedAnswers(app, survey.id, [
+    ...answers('2026-01-05', [9, 9, 9, 9, 9], { agent: 'a' }), ...answers('2026-01-05', [5, 5, 5, 5, 5], { agent: 'b' }),
+    ...answers('2026-01-12', [9, 9, 9, 9, 9], { agent: 'a' }), ...answers('2026-01-12', [5, 5, 5, 5, 5], { agent: 'b' }),
+    // February: agent a has two answers; c, the next-smallest, is suppressed with them.
+    ...answers('2026-02-09', [0, 0], { agent: 'a' }), ...answers('2026-02-09', [8, 8, 8, 8, 8, 8, 8, 8, 8, 8], { agent: 'b' }),
+    ...answers('2026-02-09', [7, 7, 7, 7, 7, 7], { agent: 'c' }),
+    ...answers('2026-03-02', [10, 10, 10, 10, 10, 10, 10, 10], { agent: 'a' }), ...answers('2026-03-02', [6, 6, 6, 6, 6, 6, 6, 6, 6, 6], { agent: 'b' }),
+    // April is not over: released for whole-survey questions, not yet for questions about attributes.
+    ...answers('2026-04-02', [1, 1, 1, 1, 1, 1], { agent: 'b' })
+  ])
+  const get = async (query: string) => (await api(app, { url: `/v1/surveys/${survey.id}/results?${query}` })).json()
+
+  t.match(await get(''), { responses: 62, pending_responses: 0, suppressed: false }, 'whole-survey numbers count April\'s released block')
+  t.match(await get('agent=b'), { responses: 30, pending_responses: 6, suppressed: false, period: { from: '2026-01-05', to: '2026-03-02' } },
+    'attribute questions leave out the month that is not over, and say so in pending_responses')
+
+  t.match(await get('agent=a&from=2026-01-15&to=2026-01-20'), { responses: 10, suppressed: false, period: { from: '2026-01-05', to: '2026-01-12' }, requested: { from: '2026-01-15', to: '2026-01-20' } },
+    'the period widens to whole months')
+  t.match(await get('agent=a&to=2026-02-28'), { responses: 12, suppressed: true, suppression_reason: 'period', nps: null, distribution: null },
+    'January and February together: February does not show agent a, so neither does the sum')
+  t.match(await get('agent=a&from=2026-02-01&to=2026-02-28'), { responses: 2, suppressed: true, suppression_reason: 'below_min_group_size' })
+  t.match(await get('agent=c&from=2026-02-01&to=2026-02-28'), { responses: 6, suppressed: true, suppression_reason: 'complementary' })
+  const b = await get('agent=b&from=2026-01-01&to=2026-03-31')
+  t.match(b, { responses: 30, suppressed: false, suppression_reason: null }, 'agent b shows in each month, so over all three: the sum adds nothing new')
+  t.same(b.distribution.map((d: { count: number }) => d.count), [0, 0, 0, 0, 0, 10, 10, 0, 10, 0, 0])
+
+  const series = await get('agent=a&interval=month')
+  t.same(series.series.map((m: { start: string, end: string, responses: number, suppression_reason: string | null, covers: unknown }) => [m.start, m.end, m.responses, m.suppression_reason, m.covers]), [
+    ['2026-01-01', '2026-01-31', 10, null, { from: '2026-01-05', to: '2026-01-12' }],
+    ['2026-02-01', '2026-02-28', 2, 'below_min_group_size', { from: '2026-02-09', to: '2026-02-09' }],
+    ['2026-03-01', '2026-03-31', 8, null, { from: '2026-03-02', to: '2026-03-02' }]
+  ], 'a monthly series is the month cells themselves')
+  t.match(series, { responses: 20, suppression_reason: 'period' })
+  const groups = await get('group_by=agent&from=2026-02-01&to=2026-02-28')
+  t.same(groups.groups.map((g: { value: string, responses: number, suppression_reason: string | null }) => [g.value, g.responses, g.suppression_reason]),
+    [['a', 2, 'below_min_group_size'], ['b', 10, null], ['c', 6, 'complementary']])
+
+  for (const query of ['agent=a&interval=week', 'group_by=agent&interval=day', 'agent=a&group_by=category&interval=week']) {
+    const res = await api(app, { url: `/v1/surveys/${survey.id}/results?${query}` })
+    t.equal(res.statusCode, 400, query)
+    t.match(res.json(), { errors: [{ path: 'query.interval', message: /month/ }] }, `${query}: weeks and days do not nest in months`)
+  }
+})
+
+t.test('a month is released for attribute questions when its last block has closed, and then never changes', async t => {
+  const clock = testClock('2026-03-20T10:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app)
+  // February's last answers (3) wait for a block that closes on 2 March: until then February is not complete.
+  seedAnswers(app, survey.id, [...answers('2026-02-02', [9, 9, 9, 9, 9], { agent: 'a' }), ...answers('2026-02-26', [9, 9, 9], { agent: 'a' })])
+  t.match((await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a` })).json(), { responses: 0, pending_responses: 8, period: null })
+  seedAnswers(app, survey.id, answers('2026-03-02', [1, 1], { agent: 'a' }))
+  const feb = (await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a` })).json()
+  t.match(feb, { responses: 10, suppressed: false, period: { from: '2026-02-02', to: '2026-03-02' } }, 'the block from 26 February to 2 March counts in February, the month it starts in')
+  t.same(feb.distribution.map((d: { count: number }) => d.count), [0, 2, 0, 0, 0, 0, 0, 0, 0, 8, 0], 'with its scores of 2 March')
+  clock.set('2026-05-02T10:00:00Z')
+  seedAnswers(app, survey.id, answers('2026-04-01', [5, 5, 5, 5, 5], { agent: 'a' }))
+  const later = (await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a&to=2026-02-28` })).json()
+  t.same([later.responses, later.distribution], [feb.responses, feb.distribution], 'February reads the same later')
 })

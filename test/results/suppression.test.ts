@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { csvField, csvLine, planExport, label } from '../../src/results/export.js'
+import { csvField, csvLine } from '../../src/results/export.js'
 import { type CellKey, suppressLattice } from '../../src/results/lattice.js'
 import { blocksInPeriod, bucketStart, releaseBlocks } from '../../src/results/periods.js'
 import { complementary } from '../../src/results/suppression.js'
@@ -130,24 +130,4 @@ t.test('CSV fields cannot start a formula', async t => {
     // The field reads back as the text, behind a ' where the text could start a formula.
     return (body === s || body === `'${s}`) && !/^(\s*[=+\-@]|[\t\r])/.test(body)
   }))
-})
-
-t.test('export plan: every row shares what it shows with at least the minimum', async t => {
-  const blocks = [{ from: '2026-01-05', to: '2026-01-06', n: 0 }, { from: '2026-01-20', to: '2026-01-20', n: 0 }, { from: '2026-02-02', to: '2026-02-03', n: 0 }]
-  const combo = fc.record({ block: fc.integer({ min: 0, max: 2 }), values: fc.tuple(fc.constantFrom('p', 'q', 'r', null), fc.constantFrom('u', 'v', null)), n: fc.integer({ min: 1, max: 6 }) })
-  fc.assert(fc.property(fc.array(combo, { maxLength: 25 }), combos => {
-    const plan = planExport(blocks, combos, 2, MIN)
-    const total = combos.reduce((a, c) => a + c.n, 0)
-    if (plan === null) return total < MIN
-    // Each shown value of an attribute covers at least MIN rows.
-    for (const a of [0, 1]) {
-      for (const v of plan.shown[a]!) {
-        if (combos.filter(c => (c.values[a] ?? null) === v).reduce((acc, c) => acc + c.n, 0) < MIN) return false
-      }
-    }
-    // Each class (time cell and shown columns) holds at least MIN rows.
-    return combos.every(c => plan.classSize(c.block, c.values) >= MIN) &&
-      combos.every(c => plan.columns.every(a => label(plan.shown[a]!, c.values[a] ?? null) !== undefined))
-  }))
-  t.pass('classes hold at least the minimum')
 })

@@ -1,0 +1,221 @@
+import type { DbOrTx } from '../db/client.js'
+import type { Scale } from '../surveys/defaults.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import type { Assembled, Bucket, Cell, Group } from './cells.js'
+import { type CellKey, type CubeRow, suppressLattice } from './lattice.js'
+import { emptyDistribution } from './metrics.js'
+import { type ReleaseMonth } from './months.js'
+import { blockOf, bucketEnd, bucketStarts, nextBucket } from './periods.js'
+import * as repo from './repository.js'
+import type { SuppressionReason } from './suppression.js'
+
+// Questions about attributes (filters and/or group_by), on the grid of complete release months
+// (months.ts). Each month is decided on its own: the lattice (lattice.ts) of the question's
+// attributes × the month's release blocks, with the whole-survey blocks public. A month's cells
+// never change once it is complete, so whatever is read at any time over any months is made of
+// the same month cells. A cell over several months is the sum of its months; it is shown only
+// when every one of them is shown (then it adds nothing a reader could not add up), else it is
+// suppressed with reason `period`.
+//
+// Why no "all months" parent cell: the total over all months grows as months complete, so two
+// readings of it differ by one month's cell; shown both times, that difference would be a cell
+// the month's own lattice may have suppressed.
+
+/** Per key: a value, null for answers without the attribute, undefined for "any". */
+type Values = ReadonlyArray<string | null | undefined>
+
+// NUL separates, SOH is "without", STX is "any": attribute values are printable text.
+export const idOf = (values: Values): string => values.map(v => v === undefined ? '\u0002' : v === null ? '\u0001' : v).join('\u0000')
+
+interface Counts { dist: number[], invited: number }
+
+/** One complete month, for one set of attributes: what its lattice decided, and its counts. */
+export interface MonthCells {
+  /** Per cell (every value or "any" per attribute): answers and suppression reason. */
+  cells: Map<string, { n: number, reason: SuppressionReason | null }>
+  /** Per combination of the attributes' values (no "any"): distribution and invited answers. */
+  combos: Map<string, { values: Array<string | null>, counts: Counts }>
+}
+
+/** One month of the rollup, whatever attributes a question involves. */
+interface MonthRollup {
+  /** Answers per day and combination (its JSON). */
+  days: Array<[day: string, combo: string, n: number]>
+  /** Distribution and invited answers per combination (its JSON). */
+  scores: Map<string, Counts>
+}
+
+/**
+ * Reads a release month: its days' counts per combination, and its distributions from the
+ * calendar month's rows, less the first days that belong to the previous month's last block, plus
+ * the days of the next calendar month that belong to this month's last block (a block that runs
+ * over a month's end counts in the month it starts in). At most a block's days are read from the
+ * answers themselves, and none when no block runs over a month's end.
+ */
+function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, scale: Scale): MonthRollup {
+  const scores = new Map<string, Counts>()
+  const add = (rows: readonly repo.ComboScore[], sign: 1 | -1): void => {
+    for (const [combo, score, n, invited] of rows) {
+      let c = scores.get(combo)
+      if (c === undefined) scores.set(combo, c = { dist: emptyDistribution(scale), invited: 0 })
+      c.dist[score - scale.min]! += sign * n
+      c.invited += sign * invited
+    }
+  }
+  const first = `${month.month}-01`
+  const last = bucketEnd(first, 'month')
+  add(repo.comboScores(db, surveyId, month.month), 1)
+  if (month.from > first) add(repo.answerScores(db, surveyId, { from: first, to: previousDay(month.from) }), -1)
+  if (month.to > last) add(repo.answerScores(db, surveyId, { from: nextBucket(last, 'day'), to: month.to }), 1)
+  return { days: repo.comboDays(db, surveyId, month.from, month.to), scores }
+}
+
+const previousDay = (day: string): string => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+
+function computeMonth (rollup: MonthRollup, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+  // Each combination (JSON) projected on the question's attributes, numbered: a month has tens of
+  // thousands of (day, combination) rows at a million answers, so the cube is keyed by numbers.
+  const projections: Array<Array<string | null>> = []
+  const numbered = new Map<string, number>()
+  const projected = new Map<string, number>()
+  const projectionOf = (combo: string): number => {
+    let p = projected.get(combo)
+    if (p === undefined) {
+      const attributes = JSON.parse(combo) as Record<string, string>
+      const values = keys.map(k => attributes[k] ?? null)
+      const id = idOf(values)
+      p = numbered.get(id)
+      if (p === undefined) numbered.set(id, p = projections.push(values) - 1)
+      projected.set(combo, p)
+    }
+    return p
+  }
+  const valuesOf = (combo: string): Array<string | null> => projections[projectionOf(combo)]!
+  const blocks = month.blocks.length
+  const cube = new Map<number, CubeRow>()
+  for (const [day, combo, n] of rollup.days) {
+    const block = blockOf(month.blocks, day)
+    const key = projectionOf(combo) * blocks + block
+    const row = cube.get(key)
+    if (row === undefined) cube.set(key, { values: [...valuesOf(combo), String(block)], n })
+    else row.n += n
+  }
+  const combos: MonthCells['combos'] = new Map()
+  for (const [combo, counts] of rollup.scores) {
+    const values = valuesOf(combo)
+    const id = idOf(values)
+    let c = combos.get(id)
+    if (c === undefined) combos.set(id, c = { values, counts: { dist: emptyDistribution(scale), invited: 0 } })
+    const into = c.counts
+    counts.dist.forEach((x, i) => { into.dist[i]! += x })
+    into.invited += counts.invited
+  }
+  // Keys: the attributes, then the release block; cells fixing no attribute are public.
+  const lattice = suppressLattice(keys.length + 1, [...cube.values()], min, keys.length)
+  const cells: MonthCells['cells'] = new Map()
+  for (const { values } of combos.values()) {
+    for (let mask = 0; mask < 1 << keys.length; mask++) {
+      const cell: CellKey = values.map((v, k) => (mask & (1 << k)) === 0 ? undefined : v)
+      const id = idOf(cell)
+      if (!cells.has(id)) {
+        const withBlock = [...cell, undefined]
+        cells.set(id, { n: lattice.n(withBlock), reason: lattice.reason(withBlock) })
+      }
+    }
+  }
+  return { cells, combos }
+}
+
+// A complete month never changes (months.ts), so what is read and decided for it is kept: its
+// rollup per survey, and its decisions per survey, minimum and attributes. The month's days and
+// answer count are part of the key, which guards against answers added to past days by other
+// means than answering (imports, tests); a retention purge removes whole months, which are then
+// never asked for again. Bounded, oldest first out.
+const CACHE_SIZE = 2000
+const rollups = new Map<string, MonthRollup>()
+const decided = new Map<string, MonthCells>()
+
+function remember<T> (cache: Map<string, T>, key: string, make: () => T): T {
+  let hit = cache.get(key)
+  if (hit === undefined) {
+    hit = make()
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
+    cache.set(key, hit)
+  }
+  return hit
+}
+
+export function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+  const monthKey = [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
+  const rollup = (): MonthRollup => remember(rollups, JSON.stringify(monthKey), () => readMonth(db, surveyId, month, scale))
+  return remember(decided, JSON.stringify([...monthKey, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
+}
+
+export interface AttributeQuestion {
+  survey: Pick<SurveyRow, 'id' | 'minGroupSize'>
+  scale: Scale
+  /** The complete release months the period touches. */
+  months: readonly ReleaseMonth[]
+  filters: ReadonlyArray<readonly [string, string]>
+  groupBy?: string | undefined
+  series: boolean
+  /** Invitations delivered per release month (YYYY-MM); empty when not asked for. */
+  delivered: ReadonlyMap<string, number>
+}
+
+/** The cells a reader sees for a question about attributes, with every suppression rule applied. */
+export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
+  const keys = [...q.filters.map(([k]) => k), ...(q.groupBy === undefined ? [] : [q.groupBy])]
+  const min = q.survey.minGroupSize
+  const data = q.months.map(m => ({ month: m, cells: monthCells(db, q.survey.id, keys, m, min, q.scale) }))
+  const filterValues: Values = [...q.filters.map(([, v]) => v), ...(q.groupBy === undefined ? [] : [undefined])]
+  const matches = (cell: Values, values: ReadonlyArray<string | null>): boolean => cell.every((v, k) => v === undefined || values[k] === v)
+
+  /** One cell over the given months: counts, and whether it may show (see the top of this file). */
+  const over = (cell: Values, months: typeof data): Cell & { invited: number } => {
+    const dist = emptyDistribution(q.scale)
+    let invited = 0
+    let n = 0
+    const reasons: Array<SuppressionReason | null> = []
+    for (const { cells } of months) {
+      const c = cells.cells.get(idOf(cell))
+      if (c === undefined || c.n === 0) continue
+      n += c.n
+      reasons.push(c.reason)
+      for (const { values, counts } of cells.combos.values()) {
+        if (!matches(cell, values)) continue
+        counts.dist.forEach((x, i) => { dist[i]! += x })
+        invited += counts.invited
+      }
+    }
+    const reason: SuppressionReason | null = n < min
+      ? 'below_min_group_size'
+      : reasons.every(r => r === null) ? null : reasons.length === 1 ? reasons[0]! : 'period'
+    return { n, dist, reason, invited }
+  }
+
+  const total = over(filterValues, data)
+  const out: Assembled = { total: { ...total, delivered: [...q.delivered.values()].reduce((a, b) => a + b, 0) } }
+  if (q.series) {
+    const first = q.months[0]
+    const last = q.months.at(-1)
+    const starts = first === undefined || last === undefined ? [] : bucketStarts(`${first.month}-01`, `${last.month}-01`, 'month', Number.MAX_SAFE_INTEGER)!
+    out.series = starts.map((start): Bucket => {
+      const month = data.filter(d => d.month.month === start.slice(0, 7))
+      const cell = over(filterValues, month)
+      const m = month[0]?.month
+      return { ...cell, start, end: bucketEnd(start, 'month'), covers: m === undefined ? null : { from: m.from, to: m.to }, delivered: q.delivered.get(start.slice(0, 7)) ?? 0 }
+    })
+  }
+  if (q.groupBy !== undefined) {
+    const g = keys.length - 1
+    const values = new Set<string | null>()
+    for (const { cells } of data) for (const { values: v } of cells.combos.values()) if (matches(filterValues, v)) values.add(v[g]!)
+    const sorted = [...values].sort((a, b) => a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0)
+    out.groups = sorted.map((value): Group => {
+      const { n, dist, reason } = over(filterValues.map((v, k) => k === g ? value : v), data)
+      return { value, n, dist, reason }
+    })
+  }
+  return out
+}

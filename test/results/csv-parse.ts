@@ -1,0 +1,18 @@
+// Reading the CSV export back in tests (export.test.ts, attacker.test.ts).
+
+/** RFC 4180, enough for the tests: quoted fields with doubled quotes, CRLF rows. */
+export function parseCsv (text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++ } else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') { row.push(field); field = '' } else if (c === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++ } else field += c
+  }
+  return rows
+}
