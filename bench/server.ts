@@ -12,11 +12,13 @@ import { insertResponse } from '../src/responses/repository.js'
 
 export type BenchRequest =
   | { type: 'rss' }
+  | { type: 'cpu' }
   | { type: 'seed', surveyId: string, from: number, to: number }
 
 export type BenchReply =
   | { type: 'listening', port: number }
   | { type: 'rss', maxRssKiB: number }
+  | { type: 'cpu', micros: number }
   | { type: 'seeded', seconds: number }
 
 const config = loadConfig(process.env)
@@ -67,6 +69,9 @@ const send = (reply: BenchReply): void => { process.send?.(reply) }
 process.on('message', (message: BenchRequest) => {
   if (message.type === 'rss') {
     send({ type: 'rss', maxRssKiB: process.resourceUsage().maxRSS })
+  } else if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage()
+    send({ type: 'cpu', micros: user + system })
   } else if (message.type === 'seed') {
     const started = process.hrtime.bigint()
     seed(message.surveyId, message.from, message.to)
