@@ -22,7 +22,7 @@ const BATCH = 1000
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number)
 const RESULT_ROUNDS = Number(process.env.BENCH_RESULT_ROUNDS ?? 3)
 const RESULT_SECONDS = Number(process.env.BENCH_RESULT_SECONDS ?? 1)
-/** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there (open it in Chrome DevTools). */
+/** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile of each round there (open it in Chrome DevTools). */
 const CPU_PROF = process.env.BENCH_CPU_PROF
 /** BENCH_ONLY=<text>: only the rows whose name holds it (and the no-op), e.g. to profile one route. */
 const ONLY = process.env.BENCH_ONLY
@@ -33,7 +33,7 @@ const wanted = (name: string): boolean => ONLY === undefined || name.includes(ON
 const dataDir = mkdtempSync(join(tmpdir(), 'puls-bench-'))
 const smtp = await startSmtp(undefined, { parse: false })
 const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
-  execArgv: ['--import', 'tsx', ...(CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`])],
+  execArgv: ['--import', 'tsx'],
   env: {
     PATH: process.env.PATH,
     PULS_DATA_DIR: dataDir,
@@ -113,8 +113,7 @@ interface Scenario {
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
 
-async function round (s: Scenario, seconds: number, amount: number | undefined): Promise<Round> {
-  const options = await s.options(amount)
+async function round (s: Scenario, seconds: number, amount: number | undefined, options: Partial<autocannon.Options>): Promise<Round> {
   const cpuBefore = (await ask({ type: 'cpu' }, 'cpu')).micros
   const r = await autocannon({
     url: base,
@@ -159,11 +158,16 @@ async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, 
   const seconds = opts.seconds ?? SECONDS
   const before = await groupCommits()
   const amountFor = (rps: number): number | undefined => s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
-  const warm = await round(s, 1, s.counted?.warmup)
+  const warm = await round(s, 1, s.counted?.warmup, await s.options(s.counted?.warmup))
   const rounds: Round[] = []
   let rps = warm.rps
   for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
-    const r = await round(s, seconds, amountFor(rps))
+    const amount = amountFor(rps)
+    const options = await s.options(amount)
+    // The profile covers the round itself, not the making of its inputs (tokens).
+    if (CPU_PROF !== undefined) await ask({ type: 'profile', file: null }, 'profiled')
+    const r = await round(s, seconds, amount, options)
+    if (CPU_PROF !== undefined) await ask({ type: 'profile', file: join(CPU_PROF, `${rows.length}-${s.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${i}.cpuprofile`) }, 'profiled')
     rounds.push(r)
     rps = r.rps
   }
