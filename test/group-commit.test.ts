@@ -1,0 +1,120 @@
+import { sql } from 'drizzle-orm'
+import t from 'tap'
+import { build } from './helpers/build.js'
+import { parseMetrics, sampleValue } from './helpers/prometheus.js'
+import { count, createSurvey, linkToken, rows, submitJson, type App } from './helpers/puls.js'
+
+// Answers are group-committed (src/db/group-commit.ts): those that arrive together share one
+// IMMEDIATE transaction, each in its own savepoint, and each is acknowledged only after COMMIT.
+// The transactions and their sizes show at /metrics (puls_group_commit_units), which is how these
+// tests know which answers shared one.
+
+async function commits (app: App): Promise<{ transactions: number, answers: number }> {
+  const samples = parseMetrics((await app.inject({ url: '/metrics' })).body)
+  return { transactions: sampleValue(samples, 'puls_group_commit_units_count'), answers: sampleValue(samples, 'puls_group_commit_units_sum') }
+}
+
+async function tokens (app: App, surveyId: string, n: number): Promise<string[]> {
+  const out: string[] = []
+  for (let i = 0; i < n; i++) out.push(await linkToken(app, surveyId))
+  return out
+}
+
+const stillOpen = async (app: App, token: string): Promise<number> => (await app.inject({ url: `/s/${token}` })).statusCode
+
+t.test('many concurrent answers over a real socket: each acknowledged, each stored, sharing transactions', async t => {
+  const app = await build(t)
+  const survey = await createSurvey(app)
+  const links = await tokens(app, survey.id, 60)
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const before = await commits(app)
+
+  const statuses = await Promise.all(links.map(async (token, i) => {
+    const res = await fetch(`${base}/s/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `score=${1 + (i % 5)}&comment=answer+${i}`,
+      redirect: 'manual'
+    })
+    await res.arrayBuffer()
+    return res.status
+  }))
+
+  t.same(statuses, links.map(() => 303), 'every answer acknowledged with the thank-you redirect')
+  t.equal(count(app, 'responses'), 60, 'every acknowledged answer is stored')
+  t.same(rows(app, 'SELECT DISTINCT status FROM invitations'), [{ status: 'answered' }], 'every link used up')
+  t.same(rows<{ comment: string }>(app, 'SELECT comment FROM responses ORDER BY comment').map(r => r.comment),
+    links.map((_, i) => `answer ${i}`).sort(), 'each answer stored once, with its own comment')
+  const after = await commits(app)
+  t.equal(after.answers - before.answers, 60, 'all went through group commit')
+  t.ok(after.transactions - before.transactions < 60, `fewer transactions than answers (${after.transactions - before.transactions} for 60)`)
+})
+
+t.test('concurrent answers through one link in one transaction: exactly one accepted, the rest 409', async t => {
+  const app = await build(t)
+  const survey = await createSurvey(app)
+  const [token] = await tokens(app, survey.id, 1)
+  const before = await commits(app)
+
+  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => submitJson(app, token!, { score: 1 + (i % 5), comment: `attempt ${i}` })))
+
+  const after = await commits(app)
+  t.equal(after.transactions - before.transactions, 1, 'all eight shared one transaction')
+  const statuses = results.map(r => r.statusCode)
+  t.equal(statuses.filter(s => s === 201).length, 1, `one accepted: ${statuses.join(' ')}`)
+  t.equal(statuses.filter(s => s === 409).length, 7, 'the later ones in the batch see it answered')
+  t.ok(results.filter(r => r.statusCode === 409).every(r => r.json().code === 'already_answered'))
+  t.equal(count(app, 'responses'), 1, 'one response stored')
+  const accepted = results.findIndex(r => r.statusCode === 201)
+  t.same(rows(app, 'SELECT comment FROM responses'), [{ comment: `attempt ${accepted}` }], 'the accepted one is the one stored')
+})
+
+t.test('an answer refused inside a transaction rolls back alone: the others of its transaction are kept', async t => {
+  const app = await build(t)
+  const survey = await createSurvey(app)
+  const links = await tokens(app, survey.id, 6)
+  // A real refusal by the database, for one answer only: a trigger that aborts its insert, after
+  // its link was already marked answered in the same savepoint.
+  app.store.db.run(sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON responses WHEN NEW.comment = 'refuse me'
+    BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`))
+  const before = await commits(app)
+
+  const results = await Promise.all(links.map((token, i) => submitJson(app, token, { score: 4, comment: i === 2 ? 'refuse me' : `kept ${i}` })))
+
+  t.equal((await commits(app)).transactions - before.transactions, 1, 'all six shared one transaction')
+  t.same(results.map(r => r.statusCode), [201, 201, 500, 201, 201, 201], 'only the refused one fails')
+  t.equal(results[2]!.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal(count(app, 'responses'), 5, 'the other five are stored')
+  t.same(rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 5 }])
+  t.equal(await stillOpen(app, links[2]!), 200, 'the refused answer\'s link was not used up: its page opens')
+  t.equal(await stillOpen(app, links[0]!), 409, 'an accepted one\'s link is used')
+
+  app.store.db.run(sql.raw('DROP TRIGGER refuse_one'))
+  t.equal((await submitJson(app, links[2]!, { score: 4, comment: 'second try' })).statusCode, 201, 'and it can still be answered')
+  t.equal(count(app, 'responses'), 6)
+})
+
+t.test('a transaction whose COMMIT fails acknowledges none of its answers and keeps none', async t => {
+  const app = await build(t)
+  const survey = await createSurvey(app)
+  const links = await tokens(app, survey.id, 5)
+  // A real failing COMMIT: a deferred foreign key, checked only when the transaction commits,
+  // broken by one answer of the batch through a trigger.
+  app.store.db.run(sql.raw('CREATE TABLE test_deferred (survey_id TEXT REFERENCES surveys(id) DEFERRABLE INITIALLY DEFERRED)'))
+  app.store.db.run(sql.raw(`CREATE TRIGGER break_commit AFTER INSERT ON responses WHEN NEW.comment = 'break the commit'
+    BEGIN INSERT INTO test_deferred VALUES ('no such survey'); END`))
+  const before = await commits(app)
+
+  const results = await Promise.all(links.map((token, i) => submitJson(app, token, { score: 3, comment: i === 4 ? 'break the commit' : `fine ${i}` })))
+
+  t.equal((await commits(app)).transactions - before.transactions, 1, 'all five shared one transaction')
+  t.same(results.map(r => r.statusCode), [500, 500, 500, 500, 500], 'none is acknowledged')
+  t.equal(count(app, 'responses'), 0, 'none is stored')
+  t.same(rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 0 }], 'no link is used up')
+  for (const token of links) t.equal(await stillOpen(app, token), 200, 'each link still opens its form')
+
+  // The connection is usable again at once: the failed transaction was rolled back.
+  const retried = await Promise.all(links.slice(0, 4).map((token, i) => submitJson(app, token, { score: 3, comment: `retry ${i}` })))
+  t.same(retried.map(r => r.statusCode), [201, 201, 201, 201], 'answers after it are accepted')
+  t.equal(count(app, 'responses'), 4)
+})
