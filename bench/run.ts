@@ -346,10 +346,10 @@ const p99 = (x: number): string => x < 1 ? '< 1 ms' : `${x.toFixed(0)} ms`
 const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
 console.log(`\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
 console.log(`${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`)
-console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency |')
-console.log('|---|---:|---:|---:|---:|---:|')
+console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency | service CPU a request |')
+console.log('|---|---:|---:|---:|---:|---:|---:|')
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} |`)
+  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} | ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} |`)
 }
 
 const grouped = rows.filter(r => r.perCommit !== undefined)
