@@ -19,9 +19,9 @@ export interface DbHandle {
   /** Runs `fn` in one IMMEDIATE transaction: all or nothing, and no writer slips in between. */
   transaction: <T>(fn: (tx: Tx) => T) => T
   /**
-   * Group commit for the hot write path (answers): `fn` runs with others that arrive in the same
-   * turn of the event loop in one IMMEDIATE transaction, in its own savepoint; the promise settles
-   * once that transaction has committed (durably) or failed. `fn` must be synchronous.
+   * Group commit for the hot write path (answers): `fn` runs with the others that arrive meanwhile
+   * in one IMMEDIATE transaction, in its own savepoint; the promise settles once that transaction
+   * has committed (durably) or failed (src/db/group-commit.ts). `fn` must be synchronous.
    */
   writes: GroupCommit<DbOrTx>
   /** true when the database answers and every committed migration is applied. */

@@ -24,9 +24,9 @@ export interface GroupCommit<H> {
 
 /**
  * Group commit: writes that arrive together share one IMMEDIATE transaction and so one fsync of
- * the WAL, which is what a durable commit costs most of (BENCHMARKS.md). A unit queued now runs on
- * the next turn of the event loop (setImmediate) with every other unit queued by then, up to
- * `maxUnits`; each in a SAVEPOINT, so one unit's refusal (409, 410, a constraint) rolls back only
+ * the WAL, which is what a durable commit costs most of (BENCHMARKS.md). A unit queued now runs
+ * two turns of the event loop later (setImmediate, twice) with every other unit queued by then,
+ * up to `maxUnits`; each in a SAVEPOINT, so one unit's refusal (409, 410, a constraint) rolls back only
  * its own writes and rejects only its own promise, while a later unit still sees an earlier one's
  * writes (of two submits of the same link, the second finds it answered). Nothing is acknowledged
  * before COMMIT has returned.
