@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { build } from './helpers/build.js'
+import { hashToken } from '../src/ids.js'
+import { resolveTarget } from '../src/respondent/targets.js'
+import { api, build } from './helpers/build.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { count, createSurvey, linkToken, rows, submitJson, type App } from './helpers/puls.js'
 
@@ -117,4 +119,28 @@ t.test('a transaction whose COMMIT fails acknowledges none of its answers and ke
   const retried = await Promise.all(links.slice(0, 4).map((token, i) => submitJson(app, token, { score: 3, comment: `retry ${i}` })))
   t.same(retried.map(r => r.statusCode), [201, 201, 201, 201], 'answers after it are accepted')
   t.equal(count(app, 'responses'), 4)
+})
+
+t.test('an answer through a link withdrawn while it waited for its transaction does not use up the re-armed invitation', async t => {
+  const app = await build(t)
+  const survey = await createSurvey(app)
+  const first = await linkToken(app, survey.id, { case_ref: 'INC-7', attributes: { agent: 'first' } })
+
+  // The submit route's two steps, with the gap between them held open: the link is resolved when
+  // the answer arrives, and claimed when its group commit runs. In that gap the case is reopened
+  // (the link is withdrawn) and closed again (the same invitation armed anew, with a new link).
+  const target = resolveTarget(app.store.db, hashToken(first), new Date())
+  t.equal(target.closedReason, null, 'the link was open when the answer arrived')
+  t.equal((await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'INC-7' } })).json().cancelled, 1)
+  const rearmed = await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, payload: { channel: 'link', case_ref: 'INC-7', attributes: { agent: 'second' } } })
+  const url: string = rearmed.json().url
+  const second = url.slice(url.lastIndexOf('/s/') + 3)
+  t.not(second, first, 'armed anew with a new link')
+
+  await t.rejects(app.store.writes.run(tx => target.consume(tx, new Date())), { status: 410, code: 'invitation_cancelled' },
+    'the old link cannot claim the invitation armed anew')
+  t.equal(await stillOpen(app, second), 200, 'the new link still opens its form')
+  t.equal((await submitJson(app, second, { score: 4 })).statusCode, 201, 'and takes its answer')
+  t.same(rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)), [{ agent: 'second' }],
+    'with the attributes of the case as it was closed again')
 })

@@ -34,7 +34,10 @@ const byId = preparedPerHandle(db => db.select().from(invitations).where(eq(invi
 const byTokenHash = preparedPerHandle(db => db.select().from(invitations)
   .where(or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash')))).prepare())
 const answer = preparedPerHandle(db => db.update(invitations).set({ status: 'answered', ...ERASED })
-  .where(and(eq(invitations.id, sql.placeholder('id')), inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, sql.placeholder('now'))))
+  .where(and(
+    eq(invitations.id, sql.placeholder('id')),
+    or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash'))),
+    inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, sql.placeholder('now'))))
   .prepare())
 
 export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
@@ -64,11 +67,13 @@ export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
 }
 
 /**
- * Marks an open, unexpired invitation answered and erases what identified its recipient, in one
- * conditional statement: of any number of concurrent submits, exactly one changes the row.
+ * Marks an open, unexpired invitation answered through one of its links and erases what
+ * identified its recipient, in one conditional statement: of any number of concurrent submits,
+ * exactly one changes the row, and none through a link the invitation no longer has (a case
+ * reopened and closed again is armed anew with a new link, on the same row).
  */
-export function markAnswered (db: DbOrTx, id: string, now: Date): boolean {
-  if (answer(db).run({ id, now: now.getTime() }).changes !== 1) return false
+export function markAnswered (db: DbOrTx, id: string, tokenHash: string, now: Date): boolean {
+  if (answer(db).run({ id, hash: tokenHash, now: now.getTime() }).changes !== 1) return false
   cancelUnsendableMailOf(db, id)
   return true
 }

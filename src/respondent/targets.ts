@@ -81,14 +81,15 @@ export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
     multiUse: false,
     closedReason,
     consume: (tx, at) => {
-      // Read and claim in the caller's IMMEDIATE transaction; the conditional update is what
-      // makes exactly one of many concurrent submits win.
-      const current = invitations.findInvitation(tx, row.id)!
-      const attributes = current.attributes ?? {}
-      if (!invitations.markAnswered(tx, row.id, at)) {
-        throw closedError(invitationReason(current, findSurvey(tx, current.surveyId)!, at) ?? 'already_answered')
-      }
-      return attributes
+      // Claimed in the caller's IMMEDIATE transaction by one conditional update, which is what
+      // makes exactly one of many concurrent submits win, and only while the invitation still
+      // has this link. While it does, its attributes are the ones read above: they are set only
+      // with a new link and erased only when the invitation ends.
+      if (invitations.markAnswered(tx, row.id, tokenHash, at)) return row.attributes ?? {}
+      const current = invitations.findInvitation(tx, row.id)
+      const sameLink = current !== undefined && (current.tokenHash === tokenHash || current.reminderTokenHash === tokenHash)
+      if (!sameLink) throw closedError('cancelled')
+      throw closedError(invitationReason(current, findSurvey(tx, current.surveyId)!, at) ?? 'already_answered')
     }
   }
 }
