@@ -3,6 +3,7 @@ import t from 'tap'
 import { hashToken } from '../src/ids.js'
 import { resolveTarget } from '../src/respondent/targets.js'
 import { api, build } from './helpers/build.js'
+import { captureLogs } from './helpers/logs.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { count, createSurvey, linkToken, rows, submitJson, type App } from './helpers/puls.js'
 
@@ -143,4 +144,28 @@ t.test('an answer through a link withdrawn while it waited for its transaction d
   t.equal((await submitJson(app, second, { score: 4 })).statusCode, 201, 'and takes its answer')
   t.same(rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)), [{ agent: 'second' }],
     'with the attributes of the case as it was closed again')
+})
+
+t.test('closing the service while answers wait for their transaction: each is acknowledged and stored', async t => {
+  const dataDir = t.testdir()
+  const { logger, lines } = captureLogs()
+  const app = await build(t, { dataDir, logger })
+  const survey = await createSurvey(app)
+  const links = await tokens(app, survey.id, 20)
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const received = (): number => lines.filter(l => l.includes('"incoming request"') && l.includes('"POST"') && l.includes('/s/')).length
+
+  const answers = links.map(async token => {
+    const res = await fetch(`${base}/s/${token}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"score":5}' })
+    return res.status
+  })
+  // Close as soon as the service has received every answer, before they are committed.
+  while (received() < links.length) await new Promise(resolve => setImmediate(resolve))
+  const closed = app.close()
+
+  t.same(await Promise.all(answers), links.map(() => 201), 'every answer in flight is acknowledged')
+  await closed
+  const reopened = await build(t, { dataDir })
+  t.equal(count(reopened, 'responses'), 20, 'and stored: each is there after a restart')
+  t.same(rows(reopened, 'SELECT DISTINCT status FROM invitations'), [{ status: 'answered' }])
 })
