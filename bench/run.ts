@@ -22,7 +22,7 @@ const BATCH = 1000
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number)
 const RESULT_ROUNDS = Number(process.env.BENCH_RESULT_ROUNDS ?? 3)
 const RESULT_SECONDS = Number(process.env.BENCH_RESULT_SECONDS ?? 1)
-/** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile there (open it in Chrome DevTools). */
+/** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile of each round there (open it in Chrome DevTools). */
 const CPU_PROF = process.env.BENCH_CPU_PROF
 /** BENCH_ONLY=<text>: only the rows whose name holds it (and the no-op), e.g. to profile one route. */
 const ONLY = process.env.BENCH_ONLY
@@ -33,7 +33,7 @@ const wanted = (name: string): boolean => ONLY === undefined || name.includes(ON
 const dataDir = mkdtempSync(join(tmpdir(), 'puls-bench-'))
 const smtp = await startSmtp(undefined, { parse: false })
 const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
-  execArgv: ['--import', 'tsx', ...(CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`])],
+  execArgv: ['--import', 'tsx'],
   env: {
     PATH: process.env.PATH,
     PULS_DATA_DIR: dataDir,
@@ -93,7 +93,7 @@ async function linkTokens (surveyId: string, n: number): Promise<string[]> {
 
 // ---- measuring -----------------------------------------------------------------------------
 
-interface Round { rps: number, mean: number, p99: number }
+interface Round { rps: number, mean: number, p99: number, cpu: number }
 
 interface Scenario {
   name: string
@@ -113,8 +113,8 @@ interface Scenario {
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
 
-async function round (s: Scenario, seconds: number, amount: number | undefined): Promise<Round> {
-  const options = await s.options(amount)
+async function round (s: Scenario, seconds: number, amount: number | undefined, options: Partial<autocannon.Options>): Promise<Round> {
+  const cpuBefore = (await ask({ type: 'cpu' }, 'cpu')).micros
   const r = await autocannon({
     url: base,
     connections: s.connections ?? CONNECTIONS,
@@ -132,7 +132,10 @@ async function round (s: Scenario, seconds: number, amount: number | undefined):
   // A closed loop: each connection sends its next request when the last one is answered, so the
   // mean latency is connections / rate, to the microsecond (autocannon's own is whole ms).
   const rps = Math.max(r.requests.total, 1) / (r.duration || seconds)
-  return { rps, mean: (s.connections ?? CONNECTIONS) * 1000 / rps, p99: r.latency.p99 }
+  // The service's own CPU time (user + system, its process alone) per request: unlike the rates,
+  // it hardly moves when other work shares the machine.
+  const cpu = ((await ask({ type: 'cpu' }, 'cpu')).micros - cpuBefore) / Math.max(r.requests.total, 1)
+  return { rps, mean: (s.connections ?? CONNECTIONS) * 1000 / rps, p99: r.latency.p99, cpu }
 }
 
 const median = (xs: number[]): number => {
@@ -140,18 +143,31 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-interface Row { name: string, unit: string, connections: number, perSecond: number, rps: number, mean: number, p99: number }
+interface Row { name: string, unit: string, connections: number, perSecond: number, rps: number, mean: number, p99: number, cpu: number, perCommit?: number }
 const rows: Row[] = []
+
+/** The service's group-commit histogram (GET /metrics): transactions, and the writes in them. */
+async function groupCommits (): Promise<{ commits: number, units: number }> {
+  const text = await (await fetch(base + '/metrics')).text()
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+  return { commits: value('puls_group_commit_units_count'), units: value('puls_group_commit_units_sum') }
+}
 
 async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, quiet?: boolean } = {}): Promise<Row | undefined> {
   if (rows.length > 0 && opts.quiet !== true && !wanted(s.name)) return undefined
   const seconds = opts.seconds ?? SECONDS
+  const before = await groupCommits()
   const amountFor = (rps: number): number | undefined => s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
-  const warm = await round(s, 1, s.counted?.warmup)
+  const warm = await round(s, 1, s.counted?.warmup, await s.options(s.counted?.warmup))
   const rounds: Round[] = []
   let rps = warm.rps
   for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
-    const r = await round(s, seconds, amountFor(rps))
+    const amount = amountFor(rps)
+    const options = await s.options(amount)
+    // The profile covers the round itself, not the making of its inputs (tokens).
+    if (CPU_PROF !== undefined) await ask({ type: 'profile', file: null }, 'profiled')
+    const r = await round(s, seconds, amount, options)
+    if (CPU_PROF !== undefined) await ask({ type: 'profile', file: join(CPU_PROF, `${rows.length}-${s.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${i}.cpuprofile`) }, 'profiled')
     rounds.push(r)
     rps = r.rps
   }
@@ -163,10 +179,16 @@ async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, 
     rps: median(rounds.map(r => r.rps)),
     perSecond: median(rounds.map(r => r.rps * perRequest)),
     mean: median(rounds.map(r => r.mean)),
-    p99: median(rounds.map(r => r.p99))
+    p99: median(rounds.map(r => r.p99)),
+    cpu: median(rounds.map(r => r.cpu)),
+    perCommit: undefined as number | undefined
   }
+  // Writes per transaction over the whole row (warm-up included), for rows that group-commit.
+  const after = await groupCommits()
+  if (after.commits > before.commits) row.perCommit = (after.units - before.units) / (after.commits - before.commits)
   if (opts.quiet !== true) rows.push(row)
-  console.error(`  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')})`)
+  const grouped = row.perCommit === undefined ? '' : `, ${row.perCommit.toFixed(1)} per commit`
+  console.error(`  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`)
   return row
 }
 
@@ -336,10 +358,15 @@ const p99 = (x: number): string => x < 1 ? '< 1 ms' : `${x.toFixed(0)} ms`
 const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
 console.log(`\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
 console.log(`${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`)
-console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency |')
-console.log('|---|---:|---:|---:|---:|---:|')
+console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency | service CPU a request |')
+console.log('|---|---:|---:|---:|---:|---:|---:|')
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} |`)
+  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} | ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} |`)
+}
+
+const grouped = rows.filter(r => r.perCommit !== undefined)
+if (grouped.length > 0) {
+  console.log(`\nGroup commit (puls_group_commit_units at GET /metrics): ${grouped.map(r => `${r.name.replace(/^.*\((.*)\)$/, '$1')}: ${r.perCommit!.toFixed(1)} answers per transaction`).join('; ')}`)
 }
 
 console.log(`\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; × no-op is the latency's multiple of the no-op route's at the same size\n`)

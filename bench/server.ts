@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
@@ -12,11 +14,15 @@ import { insertResponse } from '../src/responses/repository.js'
 
 export type BenchRequest =
   | { type: 'rss' }
+  | { type: 'cpu' }
+  | { type: 'profile', file: string | null }
   | { type: 'seed', surveyId: string, from: number, to: number }
 
 export type BenchReply =
   | { type: 'listening', port: number }
   | { type: 'rss', maxRssKiB: number }
+  | { type: 'cpu', micros: number }
+  | { type: 'profiled' }
   | { type: 'seeded', seconds: number }
 
 const config = loadConfig(process.env)
@@ -64,9 +70,33 @@ function seed (surveyId: string, from: number, to: number): void {
 
 const send = (reply: BenchReply): void => { process.send?.(reply) }
 
+// BENCH_CPU_PROF: a V8 CPU profile of one row's rounds only (not of the start-up or of making the
+// row's inputs), started with `file: null` and written to `file` when stopped.
+let profiler: Session | undefined
+async function profile (file: string | null): Promise<void> {
+  if (file === null) {
+    profiler = new Session()
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.setSamplingInterval', { interval: 100 })
+    await profiler.post('Profiler.start')
+  } else if (profiler !== undefined) {
+    const { profile } = await profiler.post('Profiler.stop')
+    writeFileSync(file, JSON.stringify(profile))
+    profiler.disconnect()
+    profiler = undefined
+  }
+  send({ type: 'profiled' })
+}
+
 process.on('message', (message: BenchRequest) => {
   if (message.type === 'rss') {
     send({ type: 'rss', maxRssKiB: process.resourceUsage().maxRSS })
+  } else if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage()
+    send({ type: 'cpu', micros: user + system })
+  } else if (message.type === 'profile') {
+    profile(message.file).catch(err => { console.error(err); process.exit(1) })
   } else if (message.type === 'seed') {
     const started = process.hrtime.bigint()
     seed(message.surveyId, message.from, message.to)

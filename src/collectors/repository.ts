@@ -1,5 +1,6 @@
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { preparedPerHandle } from '../db/prepared.js'
 import { collectorHourCounts, collectors, type CollectorRow, type NewCollectorRow } from './tables.js'
 
 export interface CollectorFilter {
@@ -12,12 +13,21 @@ export function insertCollector (db: DbOrTx, row: NewCollectorRow): CollectorRow
   return db.insert(collectors).values(row).returning().get()
 }
 
+// The answer path's queries (a QR link opened, then answered), prepared once per handle.
+const byId = preparedPerHandle(db => db.select().from(collectors).where(eq(collectors.id, sql.placeholder('id'))).prepare())
+const byTokenHash = preparedPerHandle(db => db.select().from(collectors).where(eq(collectors.tokenHash, sql.placeholder('hash'))).prepare())
+const pruneBefore = preparedPerHandle(db => db.delete(collectorHourCounts).where(lt(collectorHourCounts.hour, sql.placeholder('hour'))).prepare())
+const increment = preparedPerHandle(db => db.insert(collectorHourCounts)
+  .values({ collectorId: sql.placeholder('collectorId'), hour: sql.placeholder('hour'), count: 1 })
+  .onConflictDoUpdate({ target: [collectorHourCounts.collectorId, collectorHourCounts.hour], set: { count: sql`${collectorHourCounts.count} + 1` } })
+  .returning({ count: collectorHourCounts.count }).prepare())
+
 export function findCollector (db: DbOrTx, id: string): CollectorRow | undefined {
-  return db.select().from(collectors).where(eq(collectors.id, id)).get()
+  return byId(db).get({ id })
 }
 
 export function findCollectorByTokenHash (db: DbOrTx, tokenHash: string): CollectorRow | undefined {
-  return db.select().from(collectors).where(eq(collectors.tokenHash, tokenHash)).get()
+  return byTokenHash(db).get({ hash: tokenHash })
 }
 
 /** Newest first; `after` continues below the given (created_at, id). */
@@ -38,13 +48,10 @@ export function updateCollector (db: DbOrTx, id: string, changes: Partial<NewCol
 
 /** Deletes the counts of every hour before `hour`, for all collectors. */
 export function pruneHourCounts (db: DbOrTx, hour: number): void {
-  db.delete(collectorHourCounts).where(lt(collectorHourCounts.hour, hour)).run()
+  pruneBefore(db).run({ hour })
 }
 
 /** Adds one answer to the collector's count for `hour` and returns the new count. */
 export function incrementHourCount (db: DbOrTx, collectorId: string, hour: number): number {
-  const row = db.insert(collectorHourCounts).values({ collectorId, hour, count: 1 })
-    .onConflictDoUpdate({ target: [collectorHourCounts.collectorId, collectorHourCounts.hour], set: { count: sql`${collectorHourCounts.count} + 1` } })
-    .returning({ count: collectorHourCounts.count }).get()
-  return row.count
+  return increment(db).get({ collectorId, hour })!.count
 }

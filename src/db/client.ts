@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { migrationsDir } from '../paths.js'
+import { groupCommit, type GroupCommit } from './group-commit.js'
 import * as schema from './schema.js'
 
 export type Db = BetterSQLite3Database<typeof schema>
@@ -17,6 +18,12 @@ export interface DbHandle {
   close: () => void
   /** Runs `fn` in one IMMEDIATE transaction: all or nothing, and no writer slips in between. */
   transaction: <T>(fn: (tx: Tx) => T) => T
+  /**
+   * Group commit for the hot write path (answers): `fn` runs with the others that arrive meanwhile
+   * in one IMMEDIATE transaction, in its own savepoint; the promise settles once that transaction
+   * has committed (durably) or failed (src/db/group-commit.ts). `fn` must be synchronous.
+   */
+  writes: GroupCommit<DbOrTx>
   /** true when the database answers and every committed migration is applied. */
   ready: () => boolean
 }
@@ -36,6 +43,7 @@ export function openDatabase (file: string): DbHandle {
     db,
     close: () => { if (sqlite.open) sqlite.close() },
     transaction: fn => db.transaction(fn, { behavior: 'immediate' }),
+    writes: groupCommit<DbOrTx>(sqlite, db),
     ready: () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
   }
 }

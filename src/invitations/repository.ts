@@ -1,6 +1,7 @@
-import { and, eq, gt, gte, inArray, lt, lte, or } from 'drizzle-orm'
+import { and, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
-import { cancelUnsendableMail } from '../mail/invitations.js'
+import { preparedPerHandle } from '../db/prepared.js'
+import { cancelUnsendableMail, cancelUnsendableMailOf } from '../mail/invitations.js'
 import {
   idempotencyKeys, invitations, OPEN_STATUSES, optOuts,
   type InvitationRow
@@ -28,14 +29,24 @@ export function replaceInvitation (db: DbOrTx, row: InvitationRow): void {
   db.update(invitations).set(row).where(and(eq(invitations.id, row.id), eq(invitations.status, 'cancelled'))).run()
 }
 
+// The answer path's queries (a link opened, then answered), prepared once per handle.
+const byId = preparedPerHandle(db => db.select().from(invitations).where(eq(invitations.id, sql.placeholder('id'))).prepare())
+const byTokenHash = preparedPerHandle(db => db.select().from(invitations)
+  .where(or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash')))).prepare())
+const answer = preparedPerHandle(db => db.update(invitations).set({ status: 'answered', ...ERASED })
+  .where(and(
+    eq(invitations.id, sql.placeholder('id')),
+    or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash'))),
+    inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, sql.placeholder('now'))))
+  .prepare())
+
 export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
-  return db.select().from(invitations).where(eq(invitations.id, id)).get()
+  return byId(db).get({ id })
 }
 
 /** The invitation a link opens: by its first token, or by its reminder's token. */
 export function findByTokenHash (db: DbOrTx, tokenHash: string): InvitationRow | undefined {
-  return db.select().from(invitations)
-    .where(or(eq(invitations.tokenHash, tokenHash), eq(invitations.reminderTokenHash, tokenHash))).get()
+  return byTokenHash(db).get({ hash: tokenHash })
 }
 
 export function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): InvitationRow[] {
@@ -56,15 +67,14 @@ export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
 }
 
 /**
- * Marks an open, unexpired invitation answered and erases what identified its recipient, in one
- * conditional statement: of any number of concurrent submits, exactly one changes the row.
+ * Marks an open, unexpired invitation answered through one of its links and erases what
+ * identified its recipient, in one conditional statement: of any number of concurrent submits,
+ * exactly one changes the row, and none through a link the invitation no longer has (a case
+ * reopened and closed again is armed anew with a new link, on the same row).
  */
-export function markAnswered (db: DbOrTx, id: string, now: Date): boolean {
-  const result = db.update(invitations).set({ status: 'answered', ...ERASED })
-    .where(and(eq(invitations.id, id), inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, now)))
-    .run()
-  if (result.changes !== 1) return false
-  cancelUnsendableMail(db, { invitationIds: [id] })
+export function markAnswered (db: DbOrTx, id: string, tokenHash: string, now: Date): boolean {
+  if (answer(db).run({ id, hash: tokenHash, now: now.getTime() }).changes !== 1) return false
+  cancelUnsendableMailOf(db, id)
   return true
 }
 

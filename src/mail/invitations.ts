@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { preparedPerHandle } from '../db/prepared.js'
 import { invitations, optOuts, type InvitationRow } from '../invitations/tables.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
@@ -59,17 +60,27 @@ export const invitationDelivery: DeliveryHooks = {
 export function cancelUnsendableMail (db: DbOrTx, opts: { now?: Date, invitationIds?: string[] } = {}): number {
   const { now, invitationIds } = opts
   if (invitationIds?.length === 0) return 0
-  const expired = now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`
+  return cancelQuery(db, now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`,
+    invitationIds === undefined ? undefined : inArray(outbox.invitationId, invitationIds)).run().changes
+}
+
+// The same for one invitation (it was just answered), prepared once per handle: every answer runs it.
+const cancelOneQuery = preparedPerHandle(db => cancelQuery(db, sql`0`, eq(outbox.invitationId, sql.placeholder('id'))).prepare())
+
+export function cancelUnsendableMailOf (db: DbOrTx, invitationId: string): number {
+  return cancelOneQuery(db).run({ id: invitationId }).changes
+}
+
+function cancelQuery (db: DbOrTx, expired: SQL, ofInvitations: SQL | undefined) {
   return db.update(outbox)
     .set({ state: 'cancelled', recipient: null, subject: null, text: null, html: null, headers: null })
     .where(and(
       eq(outbox.state, 'pending'),
-      invitationIds === undefined ? undefined : inArray(outbox.invitationId, invitationIds),
+      ofInvitations,
       sql`exists (
         select 1 from ${invitations} i where i.id = ${outbox.invitationId} and (
           i.status <> case ${outbox.purpose} when 'invitation' then 'queued' else 'sent' end
           or ${expired}
           or exists (select 1 from ${optOuts} o where o.recipient_hash = i.recipient_hash)))`
     ))
-    .run().changes
 }

@@ -17,5 +17,9 @@ export default fp(async (fastify) => {
     throw err
   }
   fastify.decorate('store', store)
-  fastify.addHook('onClose', async () => store.close())
+  // Requests still waiting for a group commit were let finish by close; their batch commits first.
+  fastify.addHook('onClose', async () => {
+    await store.writes.flush()
+    store.close()
+  })
 }, { name: 'db', dependencies: ['config'] })

@@ -65,6 +65,14 @@ export default fp(async (fastify) => {
   })
   // Every kind shows from the first scrape, so rate() sees the first answer of each.
   for (const kind of SURVEY_KINDS) answers.inc({ kind }, 0)
+  // Group commit (src/db/group-commit.ts): how many writes share one transaction and its fsync.
+  const batches = new Histogram({
+    name: 'puls_group_commit_units',
+    help: 'Writes (answers) per group-commit transaction, counted when it commits or fails',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry]
+  })
+  fastify.store.writes.onBatch = units => { batches.observe(units) }
 
   fastify.decorate('metrics', {
     registry,
@@ -109,4 +117,4 @@ export default fp(async (fastify) => {
     const body = await registry.metrics()
     return reply.type(registry.contentType).send(body)
   })
-}, { name: 'metrics', dependencies: ['config', 'problems'] })
+}, { name: 'metrics', dependencies: ['config', 'db', 'problems'] })

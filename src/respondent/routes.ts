@@ -134,7 +134,9 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       await clientAnswers(request)
       checkCooldown(request, now)
     }
-    store.transaction(tx => {
+    // Group commit: answers that arrive together share one transaction and one fsync; this one is
+    // acknowledged only after that COMMIT returned.
+    await store.writes.run(tx => {
       const attributes = target.consume(tx, now)
       insertResponse(tx, { surveyId: target.survey.id, ...answer, locale, channel: target.channel, attributes, answeredAt: now })
     })

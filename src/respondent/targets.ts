@@ -1,5 +1,5 @@
 import { collectorTarget } from '../collectors/target.js'
-import type { DbOrTx, Tx } from '../db/client.js'
+import type { DbOrTx } from '../db/client.js'
 import { ConflictError, GoneError, NotFoundError } from '../errors.js'
 import * as invitations from '../invitations/repository.js'
 import type { InvitationRow } from '../invitations/tables.js'
@@ -32,11 +32,12 @@ export interface AnswerTarget {
   /** null while the target can take an answer. */
   closedReason: ClosedReason | null
   /**
-   * Inside the IMMEDIATE transaction that stores the answer: claims the target for it and
-   * returns the attributes the response keeps. Throws 409/410 if it can no longer take one,
-   * also when another request claimed it a moment ago.
+   * Inside the IMMEDIATE transaction that stores the answer (a group commit's, with the answers
+   * that arrived together, each in its own savepoint): claims the target for it and returns the
+   * attributes the response keeps. Throws 409/410 if it can no longer take one, also when
+   * another request claimed it a moment ago, or an earlier answer of the same batch did.
    */
-  consume: (tx: Tx, now: Date) => Record<string, string>
+  consume: (tx: DbOrTx, now: Date) => Record<string, string>
 }
 
 /** Finds the target of a token hash, or undefined if this kind of target does not know it. */
@@ -80,14 +81,15 @@ export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
     multiUse: false,
     closedReason,
     consume: (tx, at) => {
-      // Read and claim in the caller's IMMEDIATE transaction; the conditional update is what
-      // makes exactly one of many concurrent submits win.
-      const current = invitations.findInvitation(tx, row.id)!
-      const attributes = current.attributes ?? {}
-      if (!invitations.markAnswered(tx, row.id, at)) {
-        throw closedError(invitationReason(current, findSurvey(tx, current.surveyId)!, at) ?? 'already_answered')
-      }
-      return attributes
+      // Claimed in the caller's IMMEDIATE transaction by one conditional update, which is what
+      // makes exactly one of many concurrent submits win, and only while the invitation still
+      // has this link. While it does, its attributes are the ones read above: they are set only
+      // with a new link and erased only when the invitation ends.
+      if (invitations.markAnswered(tx, row.id, tokenHash, at)) return row.attributes ?? {}
+      const current = invitations.findInvitation(tx, row.id)
+      const sameLink = current !== undefined && (current.tokenHash === tokenHash || current.reminderTokenHash === tokenHash)
+      if (!sameLink) throw closedError('cancelled')
+      throw closedError(invitationReason(current, findSurvey(tx, current.surveyId)!, at) ?? 'already_answered')
     }
   }
 }

@@ -1,5 +1,6 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm'
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { preparedPerHandle } from '../db/prepared.js'
 import { surveys, type NewSurveyRow, type SurveyRow } from './tables.js'
 
 export interface SurveyFilter {
@@ -13,8 +14,11 @@ export function insertSurvey (db: DbOrTx, row: NewSurveyRow): SurveyRow {
   return db.insert(surveys).values(row).returning().get()
 }
 
+// Every page and answer reads its survey: prepared once per handle.
+const byId = preparedPerHandle(db => db.select().from(surveys).where(eq(surveys.id, sql.placeholder('id'))).prepare())
+
 export function findSurvey (db: DbOrTx, id: string): SurveyRow | undefined {
-  return db.select().from(surveys).where(eq(surveys.id, id)).get()
+  return byId(db).get({ id })
 }
 
 /** Newest first; `after` continues below the given (created_at, id). */

@@ -1,0 +1,114 @@
+import type Database from 'better-sqlite3'
+
+/** One unit of work of a batch: runs inside the batch's transaction, in its own savepoint. */
+export type Unit<H, T> = (handle: H) => T
+
+interface Pending<H> {
+  run: Unit<H, unknown>
+  resolve: (value: unknown) => void
+  reject: (err: unknown) => void
+}
+
+export interface GroupCommit<H> {
+  /**
+   * Runs `unit` in the next batch; resolves with its result once the batch's COMMIT returned
+   * (durable, with synchronous=FULL), rejects with the unit's own error (only its savepoint is
+   * rolled back) or with the error of a failed BEGIN or COMMIT (then nothing of the batch is kept).
+   */
+  run: <T>(unit: Unit<H, T>) => Promise<T>
+  /** Waits until every unit queued so far has been committed or refused. */
+  flush: () => Promise<void>
+  /** Told the size of every batch once it has committed or failed (the metrics plugin sets it). */
+  onBatch?: (units: number) => void
+}
+
+/**
+ * Group commit: writes that arrive together share one IMMEDIATE transaction and so one fsync of
+ * the WAL, which is what a durable commit costs most of (BENCHMARKS.md). A unit queued now runs
+ * two turns of the event loop later (setImmediate, twice) with every other unit queued by then,
+ * up to `maxUnits`; each in a SAVEPOINT, so one unit's refusal (409, 410, a constraint) rolls back only
+ * its own writes and rejects only its own promise, while a later unit still sees an earlier one's
+ * writes (of two submits of the same link, the second finds it answered). Nothing is acknowledged
+ * before COMMIT has returned.
+ *
+ * The whole batch runs synchronously, so no other transaction of this connection interleaves.
+ * `handle` is what units get to query with: the connection's own drizzle instance, so that
+ * statements prepared per handle are prepared once, not once per transaction.
+ */
+export function groupCommit<H> (sqlite: Database.Database, handle: H, maxUnits = 64): GroupCommit<H> {
+  const begin = sqlite.prepare('BEGIN IMMEDIATE')
+  const commit = sqlite.prepare('COMMIT')
+  const rollback = sqlite.prepare('ROLLBACK')
+  const savepoint = sqlite.prepare('SAVEPOINT unit')
+  const release = sqlite.prepare('RELEASE unit')
+  const rollbackTo = sqlite.prepare('ROLLBACK TO unit')
+
+  let queue: Array<Pending<H>> = []
+  let scheduled = false
+  const drained: Array<() => void> = []
+
+  function schedule (): void {
+    if (scheduled) return
+    scheduled = true
+    // Two turns of the event loop, not one: the poll phase between them reads the requests that
+    // arrived while this turn's were being handled (or while the last COMMIT waited for the disk),
+    // which then join this batch instead of paying for an fsync of their own. A turn with nothing
+    // to read costs microseconds; nothing sleeps.
+    setImmediate(() => setImmediate(drain))
+  }
+
+  function drain (): void {
+    scheduled = false
+    const batch = queue.slice(0, maxUnits)
+    queue = queue.slice(batch.length)
+    if (batch.length > 0) runBatch(batch)
+    if (queue.length > 0) schedule()
+    else for (const done of drained.splice(0)) done()
+  }
+
+  function runBatch (batch: Array<Pending<H>>): void {
+    const results: Array<{ ok: true, value: unknown } | { ok: false, err: unknown }> = []
+    try {
+      begin.run()
+      for (const unit of batch) {
+        savepoint.run()
+        try {
+          const value = unit.run(handle)
+          release.run()
+          results.push({ ok: true, value })
+        } catch (err) {
+          // An I/O error or a full disk may have ended the whole transaction, not just the
+          // statement: then nothing of this batch can commit.
+          if (!sqlite.inTransaction) throw err
+          rollbackTo.run()
+          release.run()
+          results.push({ ok: false, err })
+        }
+      }
+      commit.run()
+    } catch (err) {
+      // COMMIT can fail and leave the transaction open (a deferred constraint), or BEGIN can
+      // time out: either way every unit of the batch is refused, even one that was refused on
+      // its own, since what it saw may have been an earlier unit's write that is now undone.
+      if (sqlite.inTransaction) rollback.run()
+      for (const unit of batch) unit.reject(err)
+      api.onBatch?.(batch.length)
+      return
+    }
+    batch.forEach((unit, i) => {
+      const result = results[i]!
+      if (result.ok) unit.resolve(result.value)
+      else unit.reject(result.err)
+    })
+    api.onBatch?.(batch.length)
+  }
+
+  const api: GroupCommit<H> = {
+    run: <T>(run: Unit<H, T>) => new Promise<T>((resolve, reject) => {
+      queue.push({ run, resolve: resolve as (value: unknown) => void, reject })
+      schedule()
+    }),
+    flush: () => queue.length === 0 && !scheduled ? Promise.resolve() : new Promise(resolve => { drained.push(resolve) })
+  }
+  return api
+}
