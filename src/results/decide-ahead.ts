@@ -58,6 +58,8 @@ export async function decideAhead (db: DbOrTx, now: Date): Promise<{ decided: nu
     const min = survey.minGroupSize
     const lists = questionKeyLists(repo.attributesByUse(db, survey.id).slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
     const complete = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), min, today), today).reverse()
+    // Ranking the attributes reads the survey's whole combination rollup: a turn of its own.
+    await nextTurn()
     for (const month of complete) {
       for (const keys of lists) {
         if (monthDecided(survey.id, keys, month, min, scale)) continue
