@@ -258,6 +258,10 @@ await measure({
 
 interface ResultRow { name: string, answers: number, first: number, mean: number, p99: number, rps: number, noop: number }
 const resultRows: ResultRow[] = []
+/** BENCH_DECIDE_AHEAD=0: ask the first questions cold, as before the decide-ahead job (issue #6). */
+const DECIDE_AHEAD = process.env.BENCH_DECIDE_AHEAD !== '0'
+interface DecideRow { answers: number, seconds: number, decided: number, deferred: number, requests: number, median: number, max: number }
+const decideRows: DecideRow[] = []
 const resultsSurvey = await api('POST', '/v1/surveys', { name: 'bench results', kind: 'relationship', team: 'results', metric: 'nps' })
 // A second, small survey of the same team and metric, so that team results add two up.
 const smallSurvey = await api('POST', '/v1/surveys', { name: 'bench results, small', kind: 'post_case', team: 'results', metric: 'nps' })
@@ -282,10 +286,29 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
   const { seconds } = await ask({ type: 'seed', surveyId: resultsSurvey.id, from: seeded, to: size }, 'seeded')
   console.error(`seeded ${size.toLocaleString('en')} answers (${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`)
   seeded = size
+  if (DECIDE_AHEAD) {
+    // Seeding changed every month: what the decide-ahead job does after start-up and when a month
+    // completes. Meanwhile one connection asks the whole-survey question again and again: what a
+    // request costs while the job runs (it yields after each month's decision).
+    const decided = ask({ type: 'decide' }, 'decided')
+    const progress = { done: false }
+    decided.then(() => { progress.done = true }, () => { progress.done = true })
+    const during: number[] = []
+    while (!progress.done) {
+      const started = performance.now()
+      const res = await fetch(base + QUESTIONS[1]!.path, { headers: auth })
+      await res.arrayBuffer()
+      during.push(performance.now() - started)
+    }
+    const d = await decided
+    during.sort((a, b) => a - b)
+    decideRows.push({ answers: size, seconds: d.seconds, decided: d.decided, deferred: d.deferred, requests: during.length, median: during[Math.floor(during.length / 2)] ?? 0, max: during.at(-1) ?? 0 })
+  }
   let noop = 0
   for (const q of askedFor) {
-    // The first request after seeding: questions about attributes decide each complete month once
-    // and keep the decision (src/results/attributes.ts), so it can cost more than the next ones.
+    // The first request after seeding (and after deciding ahead, unless BENCH_DECIDE_AHEAD=0):
+    // questions about attributes decide each complete month once and keep the decision
+    // (src/results/attributes.ts), so without deciding ahead it can cost more than the next ones.
     // Questions on the same attributes share those decisions, so this is "first" in this order.
     const started = performance.now()
     const firstReply = await fetch(base + q.path, { headers: auth })
@@ -374,6 +397,15 @@ console.log('| question | answers | first request | mean latency | p99 latency |
 console.log('|---|---:|---:|---:|---:|---:|---:|')
 for (const r of resultRows) {
   console.log(`| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.first)} | ${ms(r.mean)} | ${p99(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`)
+}
+
+if (decideRows.length > 0) {
+  console.log('\nDeciding complete months ahead after seeding (the decide-ahead job), and the whole-survey question asked meanwhile\n')
+  console.log('| answers | decide-ahead took | month decisions | deferred | requests meanwhile | their median | their slowest |')
+  console.log('|---:|---:|---:|---:|---:|---:|---:|')
+  for (const d of decideRows) {
+    console.log(`| ${d.answers.toLocaleString('en')} | ${d.seconds.toFixed(1)} s | ${d.decided} | ${d.deferred} | ${d.requests} | ${ms(d.median)} | ${ms(d.max)} |`)
+  }
 }
 
 console.log(`\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ${mib(startupRssKiB)} after start-up, ` +

@@ -5,6 +5,7 @@ import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { insertResponse } from '../src/responses/repository.js'
+import { decideAhead } from '../src/results/decide-ahead.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
 // is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's
@@ -17,6 +18,7 @@ export type BenchRequest =
   | { type: 'cpu' }
   | { type: 'profile', file: string | null }
   | { type: 'seed', surveyId: string, from: number, to: number }
+  | { type: 'decide' }
 
 export type BenchReply =
   | { type: 'listening', port: number }
@@ -24,6 +26,7 @@ export type BenchReply =
   | { type: 'cpu', micros: number }
   | { type: 'profiled' }
   | { type: 'seeded', seconds: number }
+  | { type: 'decided', seconds: number, decided: number, deferred: number }
 
 const config = loadConfig(process.env)
 const server = Fastify(serverOptions(config))
@@ -101,6 +104,12 @@ process.on('message', (message: BenchRequest) => {
     const started = process.hrtime.bigint()
     seed(message.surveyId, message.from, message.to)
     send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+  } else if (message.type === 'decide') {
+    // What the decide-ahead job does after start-up and when months complete (seeding made them).
+    const started = process.hrtime.bigint()
+    decideAhead(server.store.db, new Date()).then(
+      r => { send({ type: 'decided', seconds: Number(process.hrtime.bigint() - started) / 1e9, ...r }) },
+      err => { console.error(err); process.exit(1) })
   }
 })
 // The parent going away (a crash, Ctrl+C) ends the service too, closing the database.

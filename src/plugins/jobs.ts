@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import type { Db } from '../db/client.js'
 import { sweep } from '../invitations/service.js'
+import { decideAhead } from '../results/decide-ahead.js'
 import { purge } from '../retention/service.js'
 
 /**
@@ -20,6 +21,10 @@ export interface Job {
 
 // Reminders go by the day, so a minute is prompt enough.
 const REMINDERS_EVERY_MS = 60_000
+// Months complete at a day's change: deciding them within ten minutes is soon enough. The first
+// run comes right after start-up, since a restart forgets every kept decision.
+const DECIDE_AHEAD_EVERY_MS = 600_000
+const DECIDE_AHEAD_FIRST_AFTER_MS = 1_000
 
 /** The service's maintenance jobs, as configured. */
 export function maintenanceJobs (fastify: FastifyInstance): Job[] {
@@ -36,7 +41,9 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       run: async (db, now) => ({ ...await purge(db, now, config.retention) })
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
-    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) }
+    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) },
+    // Decides complete months for questions about attributes before they are asked (issue #6).
+    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead }
   ]
 }
 

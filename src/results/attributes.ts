@@ -31,8 +31,8 @@ interface Counts { dist: number[], invited: number }
 
 /** One complete month, for one set of attributes: what its lattice decided, and its counts. */
 export interface MonthCells {
-  /** Per cell (every value or "any" per attribute): answers and suppression reason. */
-  cells: Map<string, { n: number, reason: SuppressionReason | null }>
+  /** Per cell (every value or "any" per attribute): answers, suppression reason, and its counts (summed once here, not per question). */
+  cells: Map<string, { n: number, reason: SuppressionReason | null, counts: Counts }>
   /** Per combination of the attributes' values (no "any"): distribution and invited answers. */
   combos: Map<string, { values: Array<string | null>, counts: Counts }>
 }
@@ -113,14 +113,17 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
   // Keys: the attributes, then the release block; cells fixing no attribute are public.
   const lattice = suppressLattice(keys.length + 1, [...cube.values()], min, keys.length)
   const cells: MonthCells['cells'] = new Map()
-  for (const { values } of combos.values()) {
+  for (const { values, counts } of combos.values()) {
     for (let mask = 0; mask < 1 << keys.length; mask++) {
       const cell: CellKey = values.map((v, k) => (mask & (1 << k)) === 0 ? undefined : v)
       const id = idOf(cell)
-      if (!cells.has(id)) {
+      let c = cells.get(id)
+      if (c === undefined) {
         const withBlock = [...cell, undefined]
-        cells.set(id, { n: lattice.n(withBlock), reason: lattice.reason(withBlock) })
+        cells.set(id, c = { n: lattice.n(withBlock), reason: lattice.reason(withBlock), counts: { dist: emptyDistribution(scale), invited: 0 } })
       }
+      counts.dist.forEach((x, i) => { c.counts.dist[i]! += x })
+      c.counts.invited += counts.invited
     }
   }
   return { cells, combos }
@@ -145,11 +148,21 @@ function remember<T> (cache: Map<string, T>, key: string, make: () => T): T {
   return hit
 }
 
+const monthKey = (surveyId: string, month: ReleaseMonth, scale: Scale): unknown[] => [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
+
 export function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
-  const monthKey = [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
-  const rollup = (): MonthRollup => remember(rollups, JSON.stringify(monthKey), () => readMonth(db, surveyId, month, scale))
-  return remember(decided, JSON.stringify([...monthKey, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
+  const key = monthKey(surveyId, month, scale)
+  const rollup = (): MonthRollup => remember(rollups, JSON.stringify(key), () => readMonth(db, surveyId, month, scale))
+  return remember(decided, JSON.stringify([...key, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
 }
+
+/** Whether a month's decision for these attributes is kept already (monthCells would not compute). */
+export function monthDecided (surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): boolean {
+  return decided.has(JSON.stringify([...monthKey(surveyId, month, scale), min, keys]))
+}
+
+/** How many month decisions are kept at most: deciding ahead stays well below, not to push out what it made. */
+export const KEPT_DECISIONS = CACHE_SIZE
 
 export interface AttributeQuestion {
   survey: Pick<SurveyRow, 'id' | 'minGroupSize'>
@@ -182,11 +195,8 @@ export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
       if (c === undefined || c.n === 0) continue
       n += c.n
       reasons.push(c.reason)
-      for (const { values, counts } of cells.combos.values()) {
-        if (!matches(cell, values)) continue
-        counts.dist.forEach((x, i) => { dist[i]! += x })
-        invited += counts.invited
-      }
+      c.counts.dist.forEach((x, i) => { dist[i]! += x })
+      invited += c.counts.invited
     }
     const reason: SuppressionReason | null = n < min
       ? 'below_min_group_size'

@@ -59,25 +59,42 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
     return id
   }
 
-  const n = new Map<number, number>()
+  // Cells are numbered in the order they are first met (cube rows in order, each with its cells
+  // from "any" up): that order breaks ties below, so it is part of every decision and must stay.
+  // A month at a million answers has some hundred thousand cells, so everything per cell lives
+  // in typed arrays indexed by that number (issue #6: objects per cell made the first question
+  // about attributes cost hundreds of milliseconds).
+  const index = new Map<number, number>()
+  const ids: number[] = []
+  const counts: number[] = []
   let smallest = Infinity
+  const digits = new Float64Array(keys)
   for (const row of cube) {
     if (row.n === 0) continue
     smallest = Math.min(smallest, row.n)
-    const full = encode(row.values)!
+    for (let k = 0; k < keys; k++) digits[k] = codes[k]!.get(row.values[k]!)! * stride[k]!
     for (let mask = 0; mask < 1 << keys; mask++) {
-      let id = full
-      for (let k = 0; k < keys; k++) if ((mask & (1 << k)) === 0) id -= digit(full, k) * stride[k]!
-      n.set(id, (n.get(id) ?? 0) + row.n)
+      let id = 0
+      for (let k = 0; k < keys; k++) if ((mask & (1 << k)) !== 0) id += digits[k]!
+      const i = index.get(id)
+      if (i === undefined) {
+        index.set(id, ids.length)
+        ids.push(id)
+        counts.push(row.n)
+      } else {
+        counts[i]! += row.n
+      }
     }
   }
-  const reasons = new Map<number, SuppressionReason>()
+  const cells = ids.length
+  // Per cell: 0 shown, else 1 + the index of its reason in REASONS.
+  const state = new Uint8Array(cells)
   const result: Lattice = {
-    n: cell => n.get(encode(cell) ?? -1) ?? 0,
+    n: cell => counts[index.get(encode(cell) ?? -1) ?? -1] ?? 0,
     // A cell no answer falls in is empty: nothing to show.
     reason: cell => {
-      const id = encode(cell)
-      return id === undefined || !n.has(id) ? 'below_min_group_size' : reasons.get(id) ?? null
+      const i = index.get(encode(cell) ?? -1)
+      return i === undefined ? 'below_min_group_size' : state[i] === 0 ? null : REASONS[state[i]! - 1]!
     }
   }
   // Every cell is a sum of cube rows: when none is below the minimum, nothing is suppressed.
@@ -86,74 +103,117 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
   // Public: no attribute fixed, i.e. the id is below the first non-attribute key's stride… in
   // mixed radix with attributes first, that is `id % stride[attributes] === 0`.
   const isPublic = (id: number): boolean => attributes !== undefined && (attributes >= keys ? id === 0 : id % stride[attributes]! === 0)
-  // Cells by index, with their counts, parents and the groupings they head.
-  const ids = [...n.keys()]
-  const index = new Map(ids.map((id, i) => [id, i]))
-  const count = Int32Array.from(ids, id => n.get(id)!)
+  const count = Int32Array.from(counts)
   const fixed = Uint8Array.from(ids, id => isPublic(id) ? 1 : 0)
-  const parents: number[][] = ids.map(() => [])
-  const groupings: Array<{ parent: number, children: number[] }> = []
-  const heads: number[][] = ids.map(() => [])
-  const memberOf: number[][] = ids.map(() => [])
-  const byId = new Map<number, number>()
-  ids.forEach((id, i) => {
+  // A cell's parent along key k (the same cell with key k "any"), or -1 when k is "any" already.
+  // The grouping of parent p along key k is number p * keys + k; its children are the cells with p
+  // as their parent along k, in cell order; a cell heads its groupings in the order they were met.
+  const parent = new Int32Array(cells * keys).fill(-1)
+  const childCount = new Int32Array(cells * keys + 1)
+  const met: number[] = []
+  for (let i = 0; i < cells; i++) {
+    const id = ids[i]!
     for (let k = 0; k < keys; k++) {
       const d = digit(id, k)
       if (d === 0) continue
-      const parent = index.get(id - d * stride[k]!)!
-      parents[i]!.push(parent)
-      const gid = parent * keys + k
-      let g = byId.get(gid)
-      if (g === undefined) {
-        g = groupings.push({ parent, children: [] }) - 1
-        byId.set(gid, g)
-        heads[parent]!.push(g)
-      }
-      groupings[g]!.children.push(i)
-      memberOf[i]!.push(g)
+      const p = index.get(id - d * stride[k]!)!
+      parent[i * keys + k] = p
+      const g = p * keys + k
+      if (childCount[g] === 0) met.push(g)
+      childCount[g]!++
     }
-  })
+  }
+  const childStart = new Int32Array(cells * keys + 1)
+  for (let g = 0; g < cells * keys; g++) childStart[g + 1] = childStart[g]! + childCount[g]!
+  const children = new Int32Array(childStart[cells * keys]!)
+  const fill = childStart.slice(0, cells * keys)
+  for (let i = 0; i < cells; i++) {
+    for (let k = 0; k < keys; k++) {
+      const p = parent[i * keys + k]!
+      if (p >= 0) children[fill[p * keys + k]!++] = i
+    }
+  }
+  const headStart = new Int32Array(cells + 1)
+  for (const g of met) headStart[Math.floor(g / keys) + 1]!++
+  for (let i = 0; i < cells; i++) headStart[i + 1]! += headStart[i]!
+  const heads = new Int32Array(met.length)
+  const headFill = headStart.slice(0, cells)
+  for (const g of met) heads[headFill[Math.floor(g / keys)]!++] = g
 
   // Suppressing a cell suppresses everything inside it, may force its parent (when they hold the
   // same answers), and calls for complementary suppression in every grouping it is part of. Each
   // cell is suppressed at most once, so the work ends.
-  const state: Array<SuppressionReason | null> = ids.map(() => null)
-  const dirty = new Set<number>()
-  // First in, first out: the first reason a cell is given is the one it keeps.
-  let pending: Array<[number, SuppressionReason]> = []
-  const suppress = (i: number, reason: SuppressionReason): void => { pending.push([i, reason]) }
+  // Groupings to look at again, first in first out; one already waiting keeps its place.
+  const dirty: number[] = []
+  let dirtyNext = 0
+  const waiting = new Uint8Array(cells * keys)
+  const markDirty = (g: number): void => {
+    if (waiting[g] === 1) return
+    waiting[g] = 1
+    dirty.push(g)
+  }
+  // First in, first out: the first reason a cell is given is the one it keeps. A cell suppressed
+  // already is not queued again: it would be skipped anyway.
+  const pendingCell: number[] = []
+  const pendingReason: number[] = []
+  const suppress = (i: number, reason: number): void => {
+    if (state[i] !== 0 || fixed[i] === 1) return
+    pendingCell.push(i)
+    pendingReason.push(reason)
+  }
   const settle = (): void => {
-    for (let next = 0; next < pending.length; next++) {
-      const [i, reason] = pending[next]!
-      if (state[i] !== null || fixed[i] === 1) continue
-      state[i] = reason
-      for (const g of heads[i]!) for (const c of groupings[g]!.children) suppress(c, 'complementary')
-      for (const p of parents[i]!) if (state[p] === null && count[p] === count[i]) suppress(p, 'complementary')
-      for (const g of memberOf[i]!) dirty.add(g)
+    for (let next = 0; next < pendingCell.length; next++) {
+      const i = pendingCell[next]!
+      if (state[i] !== 0) continue
+      state[i] = pendingReason[next]!
+      for (let h = headStart[i]!; h < headStart[i + 1]!; h++) {
+        const g = heads[h]!
+        for (let c = childStart[g]!; c < childStart[g + 1]!; c++) suppress(children[c]!, COMPLEMENTARY)
+      }
+      for (let k = 0; k < keys; k++) {
+        const p = parent[i * keys + k]!
+        if (p >= 0 && state[p] === 0 && count[p] === count[i]) suppress(p, COMPLEMENTARY)
+      }
+      for (let k = 0; k < keys; k++) {
+        const p = parent[i * keys + k]!
+        if (p >= 0) markDirty(p * keys + k)
+      }
     }
-    pending = []
+    pendingCell.length = 0
+    pendingReason.length = 0
   }
   // A cell holding the same answers as a shown parent (its siblings there are empty) is shown
   // through that parent: it cannot be picked to protect others.
-  const sameAsShownParent = (i: number): boolean => parents[i]!.some(p => state[p] === null && count[p] === count[i])
+  const sameAsShownParent = (i: number): boolean => {
+    for (let k = 0; k < keys; k++) {
+      const p = parent[i * keys + k]!
+      if (p >= 0 && state[p] === 0 && count[p] === count[i]) return true
+    }
+    return false
+  }
+  const reasonOf = (i: number): SuppressionReason | null => state[i] === 0 ? null : REASONS[state[i]! - 1]!
 
-  count.forEach((c, i) => { if (c < min) suppress(i, 'below_min_group_size') })
+  for (let i = 0; i < cells; i++) if (count[i]! < min) suppress(i, BELOW_MIN)
   settle()
-  while (dirty.size > 0) {
-    const g = dirty.values().next().value!
-    dirty.delete(g)
-    const { parent, children } = groupings[g]!
-    if (state[parent] !== null) continue
-    let outcome = complementary(children.map(c => ({ n: count[c]!, reason: state[c]!, fixed: state[c] === null && (fixed[c] === 1 || sameAsShownParent(c)) })), min)
-    if (outcome.suppressTotal && fixed[parent] === 1) {
+  while (dirtyNext < dirty.length) {
+    const g = dirty[dirtyNext++]!
+    waiting[g] = 0
+    const p = Math.floor(g / keys)
+    if (state[p] !== 0) continue
+    const group = Array.from(children.subarray(childStart[g]!, childStart[g + 1]!))
+    let outcome = complementary(group.map(c => ({ n: count[c]!, reason: reasonOf(c), fixed: state[c] === 0 && (fixed[c] === 1 || sameAsShownParent(c)) })), min)
+    if (outcome.suppressTotal && fixed[p] === 1) {
       // A public cell cannot be suppressed: then the siblings that are the same answers as another
       // shown cell are suppressed after all, and that other cell with them (in settle()).
-      outcome = complementary(children.map(c => ({ n: count[c]!, reason: state[c]!, fixed: fixed[c] === 1 })), min)
+      outcome = complementary(group.map(c => ({ n: count[c]!, reason: reasonOf(c), fixed: fixed[c] === 1 })), min)
     }
-    children.forEach((c, j) => { if (outcome.reasons[j] !== null && state[c] === null) suppress(c, outcome.reasons[j]!) })
-    if (outcome.suppressTotal) suppress(parent, 'complementary')
+    group.forEach((c, j) => { const r = outcome.reasons[j]; if (r !== null && r !== undefined && state[c] === 0) suppress(c, REASONS.indexOf(r) + 1) })
+    if (outcome.suppressTotal) suppress(p, COMPLEMENTARY)
     settle()
   }
-  ids.forEach((id, i) => { if (state[i] !== null) reasons.set(id, state[i]!) })
   return result
 }
+
+const REASONS: readonly SuppressionReason[] = ['below_min_group_size', 'complementary', 'period']
+const BELOW_MIN = 1
+const COMPLEMENTARY = 2

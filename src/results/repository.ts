@@ -101,11 +101,22 @@ export function attributeKeys (db: DbOrTx, surveyId: string): string[] {
   return [...keys].sort()
 }
 
-/** The attribute most answers carry (ties: alphabetical), or undefined. */
-export function mostCommonAttribute (db: DbOrTx, surveyId: string): string | undefined {
+/** The attribute names a survey's answers carry, those most answers carry first (ties: alphabetical). */
+export function attributesByUse (db: DbOrTx, surveyId: string): string[] {
   const carried = new Map<string, number>()
   for (const { attributes, n } of comboTotals(db, surveyId)) for (const k of Object.keys(attributes)) if (k !== '') carried.set(k, (carried.get(k) ?? 0) + n)
-  return [...carried].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0]?.[0]
+  return [...carried].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([k]) => k)
+}
+
+/** The attribute most answers carry (ties: alphabetical), or undefined. */
+export function mostCommonAttribute (db: DbOrTx, surveyId: string): string | undefined {
+  return attributesByUse(db, surveyId)[0]
+}
+
+/** The surveys whose answers carry attributes (one range of the rollup's key each). */
+export function surveysWithAttributes (db: DbOrTx): SurveyRow[] {
+  return db.select().from(surveys)
+    .where(sql`exists (select 1 from ${responseCombos} where ${responseCombos.surveyId} = ${surveys.id} and ${responseCombos.combo} <> '{}')`).all()
 }
 
 export function countComments (db: DbOrTx, surveyId: string, period: Period): number {

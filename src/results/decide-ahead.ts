@@ -1,0 +1,77 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { DbOrTx } from '../db/client.js'
+import { coarsenToDay } from '../responses/coarsen.js'
+import { SCALES } from '../surveys/defaults.js'
+import { KEPT_DECISIONS, monthCells, monthDecided } from './attributes.js'
+import { releaseMonths } from './months.js'
+import { releaseBlocks } from './periods.js'
+import * as repo from './repository.js'
+
+// Deciding complete months ahead of the questions (issue #6). A complete month never changes, so
+// its lattice can be decided before anyone asks: after start-up (the kept decisions are in memory
+// and a restart loses them) and whenever a month completes, the maintenance job decides each
+// complete month for the attribute sets questions most likely ask, and the first question on
+// them then only adds up kept cells (milliseconds) instead of deciding every month (up to a second
+// at 100k answers). It calls the very function questions call (monthCells), with the key order
+// questions use, so what it keeps is exactly what a question would have decided itself.
+
+/** Attributes considered per survey: the ones most answers carry. */
+export const AHEAD_ATTRIBUTES = 4
+/** Attributes per question decided ahead: up to two filters and a grouping. */
+export const AHEAD_SET_SIZE = 3
+/** Decisions per run at most, well below what is kept, so a run does not push out its own work. */
+export const AHEAD_BUDGET = Math.floor(KEPT_DECISIONS / 2)
+
+/**
+ * The key orders questions about up to `size` of `attributes` use: filters sorted by name, then
+ * the grouping (service.ts, filtersOf). For a set of attributes, that is the sorted set (all filters,
+ * or its last one grouped) and each other member moved to the end as the grouping: `size` orders
+ * per set of `size`. Four attributes give 4 + 12 + 12 = 28 key lists.
+ */
+export function questionKeyLists (attributes: readonly string[], size: number): string[][] {
+  const sorted = [...attributes].sort()
+  const lists: string[][] = []
+  const subsets = (from: number, chosen: string[]): void => {
+    if (chosen.length > 0) {
+      lists.push(chosen)
+      for (let g = 0; g < chosen.length - 1; g++) lists.push([...chosen.slice(0, g), ...chosen.slice(g + 1), chosen[g]!])
+    }
+    if (chosen.length === size) return
+    for (let i = from; i < sorted.length; i++) subsets(i + 1, [...chosen, sorted[i]!])
+  }
+  subsets(0, [])
+  return lists
+}
+
+/**
+ * Decides every complete month of every survey with attributes, newest month first, for the key
+ * lists of its AHEAD_ATTRIBUTES most carried attributes, skipping what is kept already, at most
+ * AHEAD_BUDGET decisions (the rest, `deferred`, the next run makes). Yields to the event loop after each decision (one month's lattice for
+ * one key list: tens of milliseconds at a million answers), so requests wait at most that long.
+ */
+export async function decideAhead (db: DbOrTx, now: Date): Promise<{ decided: number, deferred: number }> {
+  const today = coarsenToDay(now)
+  let decided = 0
+  let deferred = 0
+  for (const survey of repo.surveysWithAttributes(db)) {
+    const scale = SCALES[survey.metric]
+    const min = survey.minGroupSize
+    const lists = questionKeyLists(repo.attributesByUse(db, survey.id).slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
+    const complete = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), min, today), today).reverse()
+    // Ranking the attributes reads the survey's whole combination rollup: a turn of its own.
+    await nextTurn()
+    for (const month of complete) {
+      for (const keys of lists) {
+        if (monthDecided(survey.id, keys, month, min, scale)) continue
+        if (decided >= AHEAD_BUDGET) {
+          deferred++
+          continue
+        }
+        monthCells(db, survey.id, keys, month, min, scale)
+        decided++
+        await nextTurn()
+      }
+    }
+  }
+  return { decided, deferred }
+}
