@@ -178,10 +178,14 @@ export interface AttributeQuestion {
 
 /** The cells a reader sees for a question about attributes, with every suppression rule applied. */
 export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
-  const keys = [...q.filters.map(([k]) => k), ...(q.groupBy === undefined ? [] : [q.groupBy])]
+  // One lattice per set of attributes, in name order, whichever of them a question filters on or
+  // groups by: `agent=a&group_by=category` and `category=hw&group_by=agent` then read the same
+  // decisions (the lattice breaks ties in key order), so a cell they share is decided once.
+  const asked = new Map<string, string | undefined>([...q.filters, ...(q.groupBy === undefined ? [] : [[q.groupBy, undefined] as const])])
+  const keys = [...asked.keys()].sort()
   const min = q.survey.minGroupSize
   const data = q.months.map(m => ({ month: m, cells: monthCells(db, q.survey.id, keys, m, min, q.scale) }))
-  const filterValues: Values = [...q.filters.map(([, v]) => v), ...(q.groupBy === undefined ? [] : [undefined])]
+  const filterValues: Values = keys.map(k => asked.get(k))
   const matches = (cell: Values, values: ReadonlyArray<string | null>): boolean => cell.every((v, k) => v === undefined || values[k] === v)
 
   /** One cell over the given months: counts, and whether it may show (see the top of this file). */
@@ -218,7 +222,7 @@ export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
     })
   }
   if (q.groupBy !== undefined) {
-    const g = keys.length - 1
+    const g = keys.indexOf(q.groupBy)
     const values = new Set<string | null>()
     for (const { cells } of data) for (const { values: v } of cells.combos.values()) if (matches(filterValues, v)) values.add(v[g]!)
     const sorted = [...values].sort((a, b) => a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0)

@@ -12,8 +12,8 @@ import * as repo from './repository.js'
 // and a restart loses them) and whenever a month completes, the maintenance job decides each
 // complete month for the attribute sets questions most likely ask, and the first question on
 // them then only adds up kept cells (milliseconds) instead of deciding every month (up to a second
-// at 100k answers). It calls the very function questions call (monthCells), with the key order
-// questions use, so what it keeps is exactly what a question would have decided itself.
+// at 100k answers). It calls the very function questions call (monthCells), with the attribute
+// sets in name order as questions use them, so what it keeps is what a question would decide.
 
 /** Attributes considered per survey: the ones most answers carry. */
 export const AHEAD_ATTRIBUTES = 4
@@ -23,19 +23,15 @@ export const AHEAD_SET_SIZE = 3
 export const AHEAD_BUDGET = Math.floor(KEPT_DECISIONS / 2)
 
 /**
- * The key orders questions about up to `size` of `attributes` use: filters sorted by name, then
- * the grouping (service.ts, filtersOf). For a set of attributes, that is the sorted set (all filters,
- * or its last one grouped) and each other member moved to the end as the grouping: `size` orders
- * per set of `size`. Four attributes give 4 + 12 + 12 = 28 key lists.
+ * The attribute sets questions about up to `size` of `attributes` are decided on: every subset,
+ * in name order (attributes.ts decides a set once, whichever of its members a question groups by).
+ * Four attributes give 4 + 6 + 4 = 14 key lists.
  */
 export function questionKeyLists (attributes: readonly string[], size: number): string[][] {
   const sorted = [...attributes].sort()
   const lists: string[][] = []
   const subsets = (from: number, chosen: string[]): void => {
-    if (chosen.length > 0) {
-      lists.push(chosen)
-      for (let g = 0; g < chosen.length - 1; g++) lists.push([...chosen.slice(0, g), ...chosen.slice(g + 1), chosen[g]!])
-    }
+    if (chosen.length > 0) lists.push(chosen)
     if (chosen.length === size) return
     for (let i = from; i < sorted.length; i++) subsets(i + 1, [...chosen, sorted[i]!])
   }
