@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import { cancelUnsendableMail, cancelUnsendableMailOf } from '../mail/invitations.js'
 import {
-  idempotencyKeys, invitations, OPEN_STATUSES, optOuts,
+  idempotencyKeys, invitations, isOpen, optOuts,
   type InvitationRow
 } from './tables.js'
 
@@ -37,7 +37,7 @@ const answer = preparedPerHandle(db => db.update(invitations).set({ status: 'ans
   .where(and(
     eq(invitations.id, sql.placeholder('id')),
     or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash'))),
-    inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, sql.placeholder('now'))))
+    isOpen(invitations.status), gt(invitations.expiresAt, sql.placeholder('now'))))
   .prepare())
 
 export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
@@ -81,7 +81,7 @@ export function markAnswered (db: DbOrTx, id: string, tokenHash: string, now: Da
 /** Ends every open invitation whose link has expired by `now`; returns how many. */
 export function expireDue (db: DbOrTx, now: Date, id?: string): number {
   const expired = db.update(invitations).set({ status: 'expired', ...ERASED })
-    .where(and(inArray(invitations.status, OPEN_STATUSES), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
+    .where(and(isOpen(invitations.status), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
     .run().changes
   if (expired > 0) cancelUnsendableMail(db, { now })
   return expired
@@ -91,7 +91,7 @@ export function expireDue (db: DbOrTx, now: Date, id?: string): number {
 export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
   const cancelled = db.update(invitations).set({ status: 'cancelled', ...ERASED })
     .where(and(
-      eq(invitations.caseRef, caseRef), inArray(invitations.status, OPEN_STATUSES),
+      eq(invitations.caseRef, caseRef), isOpen(invitations.status),
       surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
     ))
     .returning().all()
@@ -102,7 +102,7 @@ export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: str
 /** A survey closed: its open invitations end and every address and attribute set of it goes. */
 export function endSurveyInvitations (db: DbOrTx, surveyId: string): void {
   db.update(invitations).set({ status: 'expired' })
-    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.status, OPEN_STATUSES))).run()
+    .where(and(eq(invitations.surveyId, surveyId), isOpen(invitations.status))).run()
   db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId)).run()
   cancelUnsendableMail(db)
 }
