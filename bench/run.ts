@@ -93,7 +93,7 @@ async function linkTokens (surveyId: string, n: number): Promise<string[]> {
 
 // ---- measuring -----------------------------------------------------------------------------
 
-interface Round { rps: number, mean: number, p99: number, cpu: number }
+interface Round { rps: number, mean: number, p99: number, cpu: number, written: number | undefined }
 
 interface Scenario {
   name: string
@@ -114,7 +114,7 @@ interface Scenario {
 }
 
 async function round (s: Scenario, seconds: number, amount: number | undefined, options: Partial<autocannon.Options>): Promise<Round> {
-  const cpuBefore = (await ask({ type: 'cpu' }, 'cpu')).micros
+  const before = await ask({ type: 'cpu' }, 'cpu')
   const r = await autocannon({
     url: base,
     connections: s.connections ?? CONNECTIONS,
@@ -134,16 +134,24 @@ async function round (s: Scenario, seconds: number, amount: number | undefined, 
   const rps = Math.max(r.requests.total, 1) / (r.duration || seconds)
   // The service's own CPU time (user + system, its process alone) per request: unlike the rates,
   // it hardly moves when other work shares the machine.
-  const cpu = ((await ask({ type: 'cpu' }, 'cpu')).micros - cpuBefore) / Math.max(r.requests.total, 1)
-  return { rps, mean: (s.connections ?? CONNECTIONS) * 1000 / rps, p99: r.latency.p99, cpu }
+  const after = await ask({ type: 'cpu' }, 'cpu')
+  const requests = Math.max(r.requests.total, 1)
+  const cpu = (after.micros - before.micros) / requests
+  // Bytes the service sent to the disk a request (WAL frames, checkpoints): what a durable commit
+  // writes and waits for, and, unlike the time it takes, the same on any machine.
+  const written = after.writtenBytes === undefined || before.writtenBytes === undefined ? undefined : (after.writtenBytes - before.writtenBytes) / requests
+  return { rps, mean: (s.connections ?? CONNECTIONS) * 1000 / rps, p99: r.latency.p99, cpu, written }
 }
+
+/** Bytes as KiB to one decimal, or a dash where the service could not read its I/O counters. */
+const kib = (bytes: number | undefined): string => bytes === undefined ? '–' : `${(bytes / 1024).toFixed(1)} KiB`
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-interface Row { name: string, unit: string, connections: number, perSecond: number, rps: number, mean: number, p99: number, cpu: number, perCommit?: number }
+interface Row { name: string, unit: string, connections: number, perSecond: number, rps: number, mean: number, p99: number, cpu: number, written: number | undefined, perCommit?: number }
 const rows: Row[] = []
 
 /** The service's group-commit histogram (GET /metrics): transactions, and the writes in them. */
@@ -181,6 +189,7 @@ async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, 
     mean: median(rounds.map(r => r.mean)),
     p99: median(rounds.map(r => r.p99)),
     cpu: median(rounds.map(r => r.cpu)),
+    written: rounds.every(r => r.written !== undefined) ? median(rounds.map(r => r.written!)) : undefined,
     perCommit: undefined as number | undefined
   }
   // Writes per transaction over the whole row (warm-up included), for rows that group-commit.
@@ -188,7 +197,7 @@ async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, 
   if (after.commits > before.commits) row.perCommit = (after.units - before.units) / (after.commits - before.commits)
   if (opts.quiet !== true) rows.push(row)
   const grouped = row.perCommit === undefined ? '' : `, ${row.perCommit.toFixed(1)} per commit`
-  console.error(`  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`)
+  console.error(`  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request, ${kib(row.written)} written a request (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`)
   return row
 }
 
@@ -381,10 +390,10 @@ const p99 = (x: number): string => x < 1 ? '< 1 ms' : `${x.toFixed(0)} ms`
 const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
 console.log(`\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
 console.log(`${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`)
-console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency | service CPU a request |')
-console.log('|---|---:|---:|---:|---:|---:|---:|')
+console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency | service CPU a request | written to disk a request |')
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} | ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} |`)
+  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} | ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`)
 }
 
 const grouped = rows.filter(r => r.perCommit !== undefined)

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
@@ -23,7 +23,7 @@ export type BenchRequest =
 export type BenchReply =
   | { type: 'listening', port: number }
   | { type: 'rss', maxRssKiB: number }
-  | { type: 'cpu', micros: number }
+  | { type: 'cpu', micros: number, writtenBytes: number | undefined }
   | { type: 'profiled' }
   | { type: 'seeded', seconds: number }
   | { type: 'decided', seconds: number, decided: number, deferred: number }
@@ -73,6 +73,17 @@ function seed (surveyId: string, from: number, to: number): void {
 
 const send = (reply: BenchReply): void => { process.send?.(reply) }
 
+// Bytes this process has sent to storage (Linux /proc/self/io `write_bytes`: the WAL's frames and
+// checkpoints into the database file; not sockets), or undefined where there is no such file.
+function writtenBytes (): number | undefined {
+  try {
+    const match = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))
+    return match === null ? undefined : Number(match[1])
+  } catch {
+    return undefined
+  }
+}
+
 // BENCH_CPU_PROF: a V8 CPU profile of one row's rounds only (not of the start-up or of making the
 // row's inputs), started with `file: null` and written to `file` when stopped.
 let profiler: Session | undefined
@@ -97,7 +108,7 @@ process.on('message', (message: BenchRequest) => {
     send({ type: 'rss', maxRssKiB: process.resourceUsage().maxRSS })
   } else if (message.type === 'cpu') {
     const { user, system } = process.cpuUsage()
-    send({ type: 'cpu', micros: user + system })
+    send({ type: 'cpu', micros: user + system, writtenBytes: writtenBytes() })
   } else if (message.type === 'profile') {
     profile(message.file).catch(err => { console.error(err); process.exit(1) })
   } else if (message.type === 'seed') {

@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import { cancelUnsendableMail, cancelUnsendableMailOf } from '../mail/invitations.js'
 import {
-  idempotencyKeys, invitations, OPEN_STATUSES, optOuts,
+  idempotencyKeys, invitations, isOpen, optOuts,
   type InvitationRow
 } from './tables.js'
 
@@ -31,13 +31,16 @@ export function replaceInvitation (db: DbOrTx, row: InvitationRow): void {
 
 // The answer path's queries (a link opened, then answered), prepared once per handle.
 const byId = preparedPerHandle(db => db.select().from(invitations).where(eq(invitations.id, sql.placeholder('id'))).prepare())
-const byTokenHash = preparedPerHandle(db => db.select().from(invitations)
-  .where(or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash')))).prepare())
+// Two single-index lookups, not one `token_hash = ? OR reminder_token_hash = ?`: SQLite runs an
+// OR over two indexes as a union of rowids (a temporary b-tree), which costs more than both
+// lookups, and almost every link opened is a first token.
+const byTokenHash = preparedPerHandle(db => db.select().from(invitations).where(eq(invitations.tokenHash, sql.placeholder('hash'))).prepare())
+const byReminderTokenHash = preparedPerHandle(db => db.select().from(invitations).where(eq(invitations.reminderTokenHash, sql.placeholder('hash'))).prepare())
 const answer = preparedPerHandle(db => db.update(invitations).set({ status: 'answered', ...ERASED })
   .where(and(
     eq(invitations.id, sql.placeholder('id')),
     or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash'))),
-    inArray(invitations.status, OPEN_STATUSES), gt(invitations.expiresAt, sql.placeholder('now'))))
+    isOpen(invitations.status), gt(invitations.expiresAt, sql.placeholder('now'))))
   .prepare())
 
 export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
@@ -46,7 +49,7 @@ export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefin
 
 /** The invitation a link opens: by its first token, or by its reminder's token. */
 export function findByTokenHash (db: DbOrTx, tokenHash: string): InvitationRow | undefined {
-  return byTokenHash(db).get({ hash: tokenHash })
+  return byTokenHash(db).get({ hash: tokenHash }) ?? byReminderTokenHash(db).get({ hash: tokenHash })
 }
 
 export function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): InvitationRow[] {
@@ -70,18 +73,20 @@ export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
  * Marks an open, unexpired invitation answered through one of its links and erases what
  * identified its recipient, in one conditional statement: of any number of concurrent submits,
  * exactly one changes the row, and none through a link the invitation no longer has (a case
- * reopened and closed again is armed anew with a new link, on the same row).
+ * reopened and closed again is armed anew with a new link, on the same row). `mailed`: whether
+ * the invitation may have mail waiting (an e-mail invitation); a link invitation never has any
+ * (no address, no reminder), so its answer skips the outbox.
  */
-export function markAnswered (db: DbOrTx, id: string, tokenHash: string, now: Date): boolean {
+export function markAnswered (db: DbOrTx, id: string, tokenHash: string, now: Date, mailed: boolean): boolean {
   if (answer(db).run({ id, hash: tokenHash, now: now.getTime() }).changes !== 1) return false
-  cancelUnsendableMailOf(db, id)
+  if (mailed) cancelUnsendableMailOf(db, id)
   return true
 }
 
 /** Ends every open invitation whose link has expired by `now`; returns how many. */
 export function expireDue (db: DbOrTx, now: Date, id?: string): number {
   const expired = db.update(invitations).set({ status: 'expired', ...ERASED })
-    .where(and(inArray(invitations.status, OPEN_STATUSES), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
+    .where(and(isOpen(invitations.status), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
     .run().changes
   if (expired > 0) cancelUnsendableMail(db, { now })
   return expired
@@ -91,7 +96,7 @@ export function expireDue (db: DbOrTx, now: Date, id?: string): number {
 export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
   const cancelled = db.update(invitations).set({ status: 'cancelled', ...ERASED })
     .where(and(
-      eq(invitations.caseRef, caseRef), inArray(invitations.status, OPEN_STATUSES),
+      eq(invitations.caseRef, caseRef), isOpen(invitations.status),
       surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
     ))
     .returning().all()
@@ -102,7 +107,7 @@ export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: str
 /** A survey closed: its open invitations end and every address and attribute set of it goes. */
 export function endSurveyInvitations (db: DbOrTx, surveyId: string): void {
   db.update(invitations).set({ status: 'expired' })
-    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.status, OPEN_STATUSES))).run()
+    .where(and(eq(invitations.surveyId, surveyId), isOpen(invitations.status))).run()
   db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId)).run()
   cancelUnsendableMail(db)
 }

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNotNull, isNull, notExists, sql } from 'drizzle-orm'
 import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
 import { newToken } from '../invitations/secrets.js'
-import { invitations, optOuts, type InvitationRow } from '../invitations/tables.js'
+import { invitations, isOpen, optOuts, type InvitationRow } from '../invitations/tables.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
 import type { Composer } from './compose.js'
 import { invitationMail } from './invitations.js'
@@ -26,6 +26,8 @@ function dueForReminder (db: DbOrTx, now: Date, limit: number): Array<{ invitati
     .where(and(
       eq(invitations.channel, 'email'),
       eq(invitations.status, 'sent'),
+      // Implied by `sent`; written out so that SQLite reads the open invitations' expiry index.
+      isOpen(invitations.status),
       isNotNull(invitations.email),
       isNull(invitations.reminderTokenHash),
       gt(invitations.expiresAt, now),

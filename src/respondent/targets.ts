@@ -85,7 +85,7 @@ export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
       // makes exactly one of many concurrent submits win, and only while the invitation still
       // has this link. While it does, its attributes are the ones read above: they are set only
       // with a new link and erased only when the invitation ends.
-      if (invitations.markAnswered(tx, row.id, tokenHash, at)) return row.attributes ?? {}
+      if (invitations.markAnswered(tx, row.id, tokenHash, at, row.channel === 'email')) return row.attributes ?? {}
       const current = invitations.findInvitation(tx, row.id)
       const sameLink = current !== undefined && (current.tokenHash === tokenHash || current.reminderTokenHash === tokenHash)
       if (!sameLink) throw closedError('cancelled')
