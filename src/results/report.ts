@@ -4,9 +4,10 @@ import type { Locale } from '../schemas.js'
 import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import { barChart, groupChart, lineChart, type Range } from './charts.js'
-import { blocksWithin, type Interval, releaseBlocks } from './periods.js'
+import { blocksWithin, bucketStart, type Interval, nextBucket, releaseBlocks } from './periods.js'
 import { count, fill, REPORT_TEXT } from './report-text.js'
 import * as repo from './repository.js'
+import type { SurveyResults } from './schemas.js'
 import type { ShareLinkOptions } from './tables.js'
 import { released, surveyResults } from './service.js'
 
@@ -23,6 +24,28 @@ interface Score { score: number, margin_of_error: number, adjusted_wald?: { low:
  * Everything the report page shows, from the same suppressed results the API gives, plus the
  * comments a larger group allows. Charts are SVG strings made here; the template escapes the rest.
  */
+/**
+ * The breakdown by an attribute over the report's complete months, or over a later part of them:
+ * a group over several months shows only where every month shows it, so one small month (often
+ * the survey's first, partly answered one) would hide a group over the whole period. Of the runs
+ * of months that end with the period's last, the one showing the most groups (ties: the longest)
+ * is drawn. Each candidate is a question anyone could ask the results API, and the choice reads
+ * only what those answers show (which groups are shown), so it reveals nothing they do not.
+ */
+function breakdown (db: DbOrTx, surveyId: string, options: ShareLinkOptions & { group_by: string }, now: Date): SurveyResults {
+  const ask = (from: string | undefined): SurveyResults => surveyResults(db, surveyId, { from, to: options.to, group_by: options.group_by }, now)
+  const shown = (r: SurveyResults): number => (r.groups ?? []).filter(g => !g.suppressed).length
+  let best = ask(options.from)
+  if (best.period === null || (best.groups ?? []).every(g => g.suppression_reason !== 'period')) return best
+  const later: string[] = []
+  for (let month = nextBucket(bucketStart(best.period.from, 'month'), 'month'); month <= best.period.to; month = nextBucket(month, 'month')) later.push(month)
+  for (const from of later) {
+    const candidate = ask(from)
+    if (shown(candidate) > shown(best)) best = candidate
+  }
+  return best
+}
+
 export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkOptions, now: Date): Record<string, unknown> {
   const survey = getSurveyRow(db, surveyId)
   const locale: Locale = options.locale ?? survey.defaultLocale
@@ -38,7 +61,7 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
   // The headline and the series are whole-survey numbers (release blocks, any interval); the
   // breakdown is a question about an attribute, answered on complete months (attributes.ts).
   const r = surveyResults(db, survey.id, { from: options.from, to: options.to, interval }, now)
-  const byGroup = groupBy === undefined ? undefined : surveyResults(db, survey.id, { from: options.from, to: options.to, group_by: groupBy }, now)
+  const byGroup = groupBy === undefined ? undefined : breakdown(db, survey.id, { ...options, group_by: groupBy }, now)
   const metric = survey.metric
   const scoreOf = (cell: Record<string, unknown>): Score | null => (cell[metric] as Score | null | undefined) ?? null
   const { range, ticks } = RANGES[metric]

@@ -51,7 +51,7 @@ t.test('the report: one self-contained page with server-drawn charts, markup in 
   t.match(html, '&lt;b&gt;bo&lt;/b&gt;', 'a group name with markup is escaped inside the SVG')
   t.match(html, /data-metric-score>\d/, 'the headline score')
   t.match(html, /By agent/, 'the breakdown defaults to the attribute most answers carry')
-  t.match(html, /Complete months only \(a group is shown where each month shows it\): Mar 2, 2026 – Mar 16, 2026/, 'the breakdown says which days it counts')
+  t.match(html, /Complete months, the latest run of them that shows the most groups \(a group is shown where each month shows it\): Mar 2, 2026 – Mar 16, 2026/, 'the breakdown says which days it counts')
 
   const de = (await api(app, { url: `/v1/surveys/${id}/report?locale=de` })).body
   t.match(de, '<html lang="de">')
@@ -60,6 +60,31 @@ t.test('the report: one self-contained page with server-drawn charts, markup in 
   const bad = await api(app, { url: `/v1/surveys/${id}/report?locale=fr` })
   t.equal(bad.statusCode, 400)
   t.equal(bad.json().errors[0].path, 'query.locale')
+})
+
+t.test('the breakdown leaves out a small first month that would hide every group over the whole period', async t => {
+  const app = await build(t, { clock: testClock('2026-05-20T10:00:00Z') })
+  const survey = await createSurvey(app, { metric: 'csat' })
+  const data: Answer[] = []
+  // January: the survey's first, partly answered month, two answers per agent (and two without
+  // one, so that January's release block closes in January); then two full months.
+  data.push(...answers('2026-01-30', [3, 3]))
+  for (const agent of ['ann', 'bo']) {
+    data.push(...answers('2026-01-30', [5, 4], { agent }))
+    for (const day of ['2026-02-03', '2026-02-10', '2026-02-17', '2026-03-03', '2026-03-10', '2026-03-17']) data.push(...answers(day, [5, 4, 3], { agent }))
+  }
+  seedAnswers(app, survey.id, data)
+  const whole = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=agent` })).json()
+  t.same(whole.groups.map((g: { value: string | null, suppression_reason: string | null }) => [g.value, g.suppression_reason]),
+    [['ann', 'period'], ['bo', 'period'], [null, 'below_min_group_size']], 'over January–March each agent is hidden: January does not show them')
+  const later = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=agent&from=2026-02-01` })).json()
+  t.same(later.groups.map((g: { value: string | null, suppressed: boolean }) => [g.value, g.suppressed]), [['ann', false], ['bo', false]], 'over February–March both show')
+
+  const html = (await api(app, { url: `/v1/surveys/${survey.id}/report` })).body
+  t.match(html, /Complete months, the latest run of them that shows the most groups \(a group is shown where each month shows it\): Feb 3, 2026 – Mar 17, 2026/, 'the breakdown counts February and March')
+  t.notMatch(html, /hidden \(\d+ answers\)/, 'no agent is hidden')
+  t.match(html, /ann/)
+  t.match(html, /bo/)
 })
 
 t.test('the report of too few answers: counts only, no scores, no comments', async t => {
