@@ -87,7 +87,7 @@ function checkQuery (filters: Array<[string, string]>, q: ResultsOptions): void 
   }
   if ((filters.length > 0 || q.group_by !== undefined) && (q.interval === 'day' || q.interval === 'week')) {
     // Weeks and days do not nest in months: two grids could be subtracted from each other.
-    throw new InvalidFieldError('query.interval', 'must be month (or left out) for a question about attributes (filters or group_by): they are answered per calendar month')
+    throw new InvalidFieldError('query.interval', 'must be month (or left out) for a question about attributes (filters or group_by): they are answered per complete month (a release block counts in the month it starts in)')
   }
 }
 
