@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { preparedPerHandle } from '../db/prepared.js'
 import { responseCombos, responseComboScores, responseCounts } from './tables.js'
 
 export interface CountedAnswer {
@@ -10,7 +11,9 @@ export interface CountedAnswer {
   attributes: Record<string, string>
 }
 
-function prepareUpserts (db: DbOrTx) {
+// Building an upsert costs far more than running it, so they are prepared once per connection or
+// transaction handle: seeding a million answers in one transaction reuses the same statements.
+const upsertsFor = preparedPerHandle((db: DbOrTx) => {
   const counts = db.insert(responseCounts).values({
     surveyId: sql.placeholder('surveyId'),
     attribute: '',
@@ -44,11 +47,7 @@ function prepareUpserts (db: DbOrTx) {
     set: { n: sql`${responseComboScores.n} + 1`, invited: sql`${responseComboScores.invited} + excluded.invited` }
   }).prepare()
   return { counts, combos, scores }
-}
-
-// Building an upsert costs far more than running it, so they are prepared once per connection or
-// transaction handle: seeding a million answers in one transaction reuses the same statements.
-const prepared = new WeakMap<DbOrTx, ReturnType<typeof prepareUpserts>>()
+})
 
 /** The attributes as JSON with sorted keys: one spelling per combination. */
 export function comboOf (attributes: Record<string, string>): string {
@@ -62,11 +61,7 @@ export function comboOf (attributes: Record<string, string>): string {
  * differ.
  */
 export function countResponse (db: DbOrTx, a: CountedAnswer): void {
-  let upserts = prepared.get(db)
-  if (upserts === undefined) {
-    upserts = prepareUpserts(db)
-    prepared.set(db, upserts)
-  }
+  const upserts = upsertsFor(db)
   const row = { surveyId: a.surveyId, day: a.day, score: a.score, invited: a.channel === 'collector' ? 0 : 1 }
   upserts.counts.run(row)
   const combo = comboOf(a.attributes)
