@@ -3,7 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
 import { outbox } from '../mail/tables.js'
 import { responses } from '../responses/tables.js'
-import { responseCombos, responseComboScores, responseCounts } from '../results/tables.js'
+import { responseCombos, responseComboScores, responseCounts } from '../results/storage/tables.js'
 import { surveys } from '../surveys/tables.js'
 
 // Queries only; what may go when is decided in service.ts.

@@ -1,8 +1,8 @@
-import type { DbOrTx } from '../db/client.js'
-import type { Scale } from '../surveys/defaults.js'
+import type { DbOrTx } from '../../db/client.js'
+import type { Scale } from '../../surveys/defaults.js'
 import type { CubeRow } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
-import * as repo from './repository.js'
+import * as repo from '../storage/repository.js'
 
 // Loads what one whole-survey question needs, for one period of whole release blocks, from the
 // rollup of all answers (response_counts): answers per release block (and bucket, for a series),

@@ -1,8 +1,8 @@
 import { and, asc, between, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
-import type { DbOrTx } from '../db/client.js'
-import { deliveredCounts, invitations } from '../invitations/tables.js'
-import { responses } from '../responses/tables.js'
-import { surveys, type SurveyRow } from '../surveys/tables.js'
+import type { DbOrTx } from '../../db/client.js'
+import { deliveredCounts, invitations } from '../../invitations/tables.js'
+import { responses } from '../../responses/tables.js'
+import { surveys, type SurveyRow } from '../../surveys/tables.js'
 import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
 
 // Every query results need. Whole-survey questions read response_counts (per day and score),

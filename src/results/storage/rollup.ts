@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
-import type { DbOrTx } from '../db/client.js'
-import { preparedPerHandle } from '../db/prepared.js'
+import type { DbOrTx } from '../../db/client.js'
+import { preparedPerHandle } from '../../db/prepared.js'
 import { responseCombos, responseComboScores, responseCounts } from './tables.js'
 
 export interface CountedAnswer {

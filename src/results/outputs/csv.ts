@@ -1,14 +1,14 @@
-import type { DbOrTx } from '../db/client.js'
-import { coarsenToDay } from '../responses/coarsen.js'
-import { SCALES } from '../surveys/defaults.js'
-import { getSurveyRow } from '../surveys/service.js'
-import type { SurveyRow } from '../surveys/tables.js'
-import { idOf, type MonthCells, monthCells } from './attributes.js'
+import type { DbOrTx } from '../../db/client.js'
+import { coarsenToDay } from '../../responses/coarsen.js'
+import { SCALES } from '../../surveys/defaults.js'
+import { getSurveyRow } from '../../surveys/service.js'
+import type { SurveyRow } from '../../surveys/tables.js'
+import { idOf, type MonthCells, monthCells } from '../engine/attributes.js'
 import { csvLine, dayLabel, OTHER } from './export.js'
-import { monthsInPeriod, type ReleaseMonth, releaseMonths } from './months.js'
-import { blockOf, blocksWithin, releaseBlocks } from './periods.js'
-import * as repo from './repository.js'
-import { released } from './service.js'
+import { monthsInPeriod, type ReleaseMonth, releaseMonths } from '../engine/months.js'
+import { blockOf, blocksWithin, releaseBlocks } from '../engine/periods.js'
+import * as repo from '../storage/repository.js'
+import { released } from '../service.js'
 
 const PAGE = 2000
 
@@ -23,7 +23,7 @@ interface TimeCell { from: string, to: string, n: number, cells?: MonthCells }
 
 /**
  * Which attributes get a column: the export shows a row's values only where the month's lattice
- * over those attributes shows its cell (attributes.ts), so with too many attributes (a case number)
+ * over those attributes shows its cell (engine/attributes.ts), so with too many attributes (a case number)
  * almost every row would be (other). Attributes are dropped, the one with the most values first,
  * until at least half the rows show their values; with none left, there are no columns.
  */

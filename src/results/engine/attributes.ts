@@ -1,12 +1,12 @@
-import type { DbOrTx } from '../db/client.js'
-import type { Scale } from '../surveys/defaults.js'
-import type { SurveyRow } from '../surveys/tables.js'
+import type { DbOrTx } from '../../db/client.js'
+import type { Scale } from '../../surveys/defaults.js'
+import type { SurveyRow } from '../../surveys/tables.js'
 import type { Assembled, Bucket, Cell, Group } from './cells.js'
 import { type CellKey, type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
 import { blockOf, bucketEnd, bucketStarts, nextBucket } from './periods.js'
-import * as repo from './repository.js'
+import * as repo from '../storage/repository.js'
 import type { SuppressionReason } from './suppression.js'
 
 // Questions about attributes (filters and/or group_by), on the grid of complete release months
