@@ -1,11 +1,14 @@
 import { Resvg } from '@resvg/resvg-js'
-import jsQR from 'jsqr'
+import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 
 // Independent readers, in-process so `npm test` needs no system package: pngjs decodes the PNG the
 // app serves, jsQR finds and reads the QR code in its pixels as a phone camera app would, and resvg
 // renders an SVG the way a browser or printer would. None of them shares code with the `qrcode`
 // package that draws the codes.
+
+// jsqr is CommonJS whose types declare an ES default export; at run time the module is the function.
+const jsQR = jsQRModule.default
 
 /** The text of the QR code jsQR finds in the PNG. Throws when it finds none. */
 export function decodePng (png: Buffer): string {
