@@ -17,11 +17,20 @@ export async function ensureChromium (t?: { setTimeout: (ms: number) => void }):
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
-interface Tap { teardown: (fn: () => unknown) => void, setTimeout: (ms: number) => void }
+interface Tap { teardown: (fn: () => unknown) => void, setTimeout: (ms: number) => void, fail: (message: string, extra: object) => void }
 
-/** A headless Chromium, closed when the test ends. */
+/**
+ * A headless Chromium, closed when the test ends. Without one the test file fails at once, with
+ * the line that says how to install it as its one failure.
+ */
 export async function launch (t: Tap): Promise<Browser> {
-  const executablePath = await ensureChromium(t)
+  let executablePath: string
+  try {
+    executablePath = await ensureChromium(t)
+  } catch (err) {
+    t.fail((err as Error).message, { diagnostic: false })
+    process.exit(1)
+  }
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 })
   t.teardown(() => browser.close())
   return browser
