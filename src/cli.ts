@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
+import { ROLES, type Role } from './auth/access.js'
 import { createApiKey, revokeApiKey } from './auth/keys.js'
 import { listApiKeys } from './auth/repository.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
@@ -19,8 +20,10 @@ import { writeOpenApi } from './openapi.js'
 
 const USAGE = `Usage: npm run puls -- <command>
 
-  keys create --name <name>   create an API key (printed once; only its hash is stored)
-  keys list                   list API keys (never the keys themselves)
+  keys create [--name <name>] [--role admin|integration|reader] [--teams <team,team>]
+                              create an API key (printed once; only its hash is stored); the role
+                              defaults to admin, a reader key names the teams it may read
+  keys list                   list API keys with role and teams (never the keys themselves)
   keys revoke <id>            revoke an API key
   migrate                     apply database migrations (the service also does this at start)
   backup <file> [--force]     copy the database to <file> while the service runs (--force replaces <file>)
@@ -58,6 +61,8 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      role: { type: 'string' },
+      teams: { type: 'string' },
       check: { type: 'boolean' },
       force: { type: 'boolean' },
       survey: { type: 'string' },
@@ -95,20 +100,27 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
       const { responses, comments, invitations } = await purge(store.db, now, config.retention)
       io.out(`retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now)`)
     } else if (command === 'keys' && sub === 'create') {
-      const name = values.name?.trim()
-      if (name === undefined || name === '') {
-        io.err('keys create needs --name <name>')
+      const role = values.role ?? 'admin'
+      if (!isRole(role)) {
+        io.err(`keys create --role must be one of ${ROLES.join(', ')}`)
         return 2
       }
-      const key = createApiKey(store.db, name, now)
-      io.out(`created API key ${key.id} (${key.name})`)
+      const teams = values.teams === undefined ? null : values.teams.split(',').map(t => t.trim()).filter(t => t !== '')
+      const name = values.name?.trim() ?? `${role}${teams === null ? '' : ` ${teams.join(',')}`}`
+      if (name === '') {
+        io.err('keys create --name must not be empty')
+        return 2
+      }
+      const key = createApiKey(store.db, { name, role, teams }, now)
+      io.out(`created API key ${key.id} (${key.name}, ${describeKey(key)})`)
       io.out('store it now; it is not shown again:')
       io.out(key.key)
     } else if (command === 'keys' && sub === 'list') {
       const keys = listApiKeys(store.db)
       if (keys.length === 0) io.out('no API keys')
       for (const k of keys) {
-        io.out(`${k.id}\t${k.name}\tcreated ${k.createdAt.toISOString()}\t${k.revokedAt === null ? 'active' : `revoked ${k.revokedAt.toISOString()}`}`)
+        const state = k.revokedAt === null ? 'active' : `revoked ${k.revokedAt.toISOString()}`
+        io.out(`${k.id}\t${k.name}\t${describeKey(k)}\tcreated ${k.createdAt.toISOString()}\t${state}`)
       }
     } else if (command === 'keys' && sub === 'revoke' && arg !== undefined) {
       revokeApiKey(store.db, arg, now)
@@ -122,6 +134,10 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
     store.close()
   }
 }
+
+const isRole = (role: string): role is Role => (ROLES as readonly string[]).includes(role)
+const describeKey = (k: { role: Role, teams: readonly string[] | null }): string =>
+  k.teams === null ? k.role : `${k.role} of ${k.teams.join(',')}`
 
 // A backup copies the database as it is: it neither migrates it (a backup is best taken before a
 // migration) nor holds it open longer than the copy takes.

@@ -8,6 +8,7 @@ import {
   CollectorListQuerySchema, CollectorListSchema, CollectorSchema, CreateCollectorSchema, QrQuerySchema, UpdateCollectorSchema
 } from './schemas.js'
 import * as collectors from './service.js'
+import { rules } from '../auth/access.js'
 
 const tags = ['collectors']
 
@@ -16,6 +17,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { publicUrl } = fastify.config
 
   fastify.post('/surveys/:id/collectors', {
+    config: { access: rules.admin },
     schema: {
       tags,
       summary: 'Create a collector: a multi-use anonymous link (QR code, poster) for a place or service point',
@@ -29,6 +31,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/surveys/:id/collectors', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'List a survey\'s collectors, newest first',
@@ -39,6 +42,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => collectors.listCollectors(db, request.params.id, request.query, publicUrl))
 
   fastify.get('/collectors/:id', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'Read a collector',
@@ -48,6 +52,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => collectors.toCollector(collectors.getCollectorRow(db, request.params.id), publicUrl))
 
   fastify.patch('/collectors/:id', {
+    config: { access: rules.admin },
     schema: {
       tags,
       summary: 'Relabel, retune or close a collector',
@@ -58,6 +63,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => collectors.updateCollector(db, request.params.id, request.body, fastify.clock.now(), publicUrl))
 
   fastify.get('/collectors/:id/qr', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'The collector\'s QR code (SVG or PNG); it decodes to the collector\'s public URL',
@@ -89,6 +95,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/collectors/:id/poster', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'A printable A4 poster (HTML) with the QR code and the question, in the collector\'s locale',

@@ -6,6 +6,7 @@ import {
   BatchInputSchema, BatchResultSchema, IdempotencyHeadersSchema, InvitationInputSchema, InvitationResultSchema, MAX_BATCH
 } from './schemas.js'
 import { assertOpenSurvey, invite, inviteMany, summarise } from './service.js'
+import { rules } from '../auth/access.js'
 
 const tags = ['invitations']
 const problems = { ...authProblems, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema }
@@ -18,6 +19,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { store, secret, config, clock, outbox } = fastify
 
   fastify.post('/surveys/:id/invitations', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'Invite one person',
@@ -46,6 +48,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.post('/surveys/:id/invitations/batch', {
+    config: { access: rules.integration },
     bodyLimit: BATCH_BODY_LIMIT,
     schema: {
       tags,

@@ -102,6 +102,7 @@ export default fp(async (fastify) => {
   }
 
   fastify.get('/metrics', {
+    config: { access: 'own' },
     onRequest: checkToken,
     schema: {
       tags: ['operations'],

@@ -81,7 +81,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/s/:token', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     schema: {
       tags,
       summary: 'The survey page',
@@ -101,7 +101,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.post('/s/:token', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     bodyLimit: ANSWER_BODY_LIMIT,
     schema: {
       tags,
@@ -149,7 +149,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/s/:token/thanks', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     schema: {
       tags,
       summary: 'The thank-you page after an answer',

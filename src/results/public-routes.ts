@@ -39,6 +39,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       }
     },
     config: {
+      access: 'public',
       errorPage: (reply, problem) => {
         const text = UNAVAILABLE[problem.code]
         if (text === undefined || problem.status >= 500) {
