@@ -1,6 +1,7 @@
 import { claimCollectorAnswer, findCollectorLink } from '../collectors/target.js'
 import type { DbOrTx } from '../db/client.js'
 import { ConflictError, GoneError, NotFoundError } from '../errors.js'
+import { negotiateLocale } from '../i18n/negotiate.js'
 import * as invitations from '../invitations/repository.js'
 import type { InvitationRow } from '../invitations/tables.js'
 import type { Locale } from '../schemas.js'
@@ -42,6 +43,15 @@ export interface AnswerTarget {
 
 /** Finds the target of a token hash, or undefined if this kind of target does not know it. */
 export type TargetResolver = (db: DbOrTx, tokenHash: string, now: Date) => AnswerTarget | undefined
+
+/**
+ * The language of a target's pages and of its answers: the target's own, else the browser's,
+ * else the collector's or the survey's default (English while no target is known).
+ */
+export function targetLocale (target: AnswerTarget | undefined, acceptLanguage: string | undefined): Locale {
+  const fallback = target?.fallbackLocale ?? target?.survey.defaultLocale ?? 'en'
+  return negotiateLocale(target?.locale, acceptLanguage, fallback)
+}
 
 export function closedError (reason: ClosedReason): ConflictError | GoneError {
   switch (reason) {
