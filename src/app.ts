@@ -8,6 +8,7 @@ import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import invitationMailPlugin from './invitations/mail-plugin.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
@@ -69,6 +70,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(viewsPlugin)
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
+  await fastify.register(invitationMailPlugin)
   await fastify.register(formbody)
   await fastify.register(jobsPlugin)
 

@@ -15,7 +15,7 @@ const problems = { ...authProblems, 404: ProblemSchema, 409: ProblemSchema, 422:
 export const BATCH_BODY_LIMIT = 16 * 1024 * 1024
 
 const routes: FastifyPluginAsyncZod = async (fastify) => {
-  const { store, secret, config, clock, outbox } = fastify
+  const { store, secret, config, clock, invitationMail } = fastify
 
   fastify.post('/surveys/:id/invitations', {
     schema: {
@@ -37,7 +37,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       () => {
         const survey = getSurveyRow(tx, id)
         assertOpenSurvey(survey)
-        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, request.body)
+        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }, survey, request.body)
         return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
       },
       ({ url: _shownOnce, ...rest }) => rest))
@@ -65,7 +65,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       () => {
         const survey = getSurveyRow(tx, id)
         assertOpenSurvey(survey)
-        return { statusCode: 200, body: summarise(inviteMany(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, request.body.invitations)) }
+        return { statusCode: 200, body: summarise(inviteMany(tx, { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }, survey, request.body.invitations)) }
       },
       body => ({ ...body, items: body.items.map(({ url: _shownOnce, ...item }) => item) })))
     if (answer.replayed) reply.header('idempotent-replayed', 'true')

@@ -18,8 +18,8 @@ export interface InviteContext {
   publicUrl: string
   now: Date
   /**
-   * Queues the e-mail invitations' mail in the same transaction (the outbox's `queueInvitations`):
-   * a token's plain text exists only now, so each mail is rendered now.
+   * Queues the e-mail invitations' mail in the same transaction (`InvitationMail.queue`,
+   * ./mail-plugin.ts): a token's plain text exists only now, so each mail is rendered now.
    */
   mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
 }

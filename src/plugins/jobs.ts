@@ -41,7 +41,7 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       run: async (db, now) => ({ ...await purge(db, now, config.retention) })
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
-    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) },
+    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.invitationMail.remind() }) },
     // Decides complete months for questions about attributes before they are asked (issue #6).
     { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead }
   ]
@@ -110,4 +110,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'invitation-mail'] })
