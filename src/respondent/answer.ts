@@ -1,6 +1,6 @@
 import type { DbHandle, DbOrTx } from '../db/client.js'
 import { insertResponse, type NewResponse } from '../responses/repository.js'
-import { countResponse } from '../results/rollup.js'
+import { countResponse } from '../results/storage/rollup.js'
 import { SCALES } from '../surveys/defaults.js'
 import { checkAnswer, type AnswerBody } from './schemas.js'
 import { closedError, resolveTarget, targetLocale, type AnswerTarget } from './targets.js'
