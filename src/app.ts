@@ -9,6 +9,7 @@ import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
 import invitationMailPlugin from './invitations/mail-plugin.js'
+import { endSurveyInvitations } from './invitations/repository.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
@@ -80,7 +81,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     v1.addHook('onRequest', v1.authenticate)
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
-    await v1.register(surveyRoutes)
+    // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
+    await v1.register(surveyRoutes, { closed: endSurveyInvitations })
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
