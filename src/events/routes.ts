@@ -9,7 +9,7 @@ import { CaseClosedSchema, CaseReopenedResultSchema, CaseReopenedSchema } from '
 
 const tags = ['events']
 
-// Hooks for the ticketing system (SPEC §1 flow 1). Retries are expected: both are idempotent.
+// Hooks for the ticketing system (docs/api.md). Retries are expected: both are idempotent.
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { store, secret, config, clock, invitationMail } = fastify
 

@@ -30,7 +30,7 @@ const DECIDE_AHEAD_FIRST_AFTER_MS = 1_000
 export function maintenanceJobs (fastify: FastifyInstance): Job[] {
   const { config } = fastify
   return [
-    // Ends expired invitations and erases their addresses (SPEC §2.3) even when nobody opens them.
+    // Ends expired invitations and erases their addresses (docs/anonymity.md) even when nobody opens them.
     { name: 'sweep', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: sweep },
     {
       name: 'retention',
@@ -42,7 +42,7 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
     { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.invitationMail.remind() }) },
-    // Decides complete months for questions about attributes before they are asked (issue #6).
+    // Decides complete months for questions about attributes before they are asked (docs/results.md).
     { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead }
   ]
 }
