@@ -33,7 +33,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
         if (survey === undefined) {
           throw new AppError(404, 'no_active_survey', 'Not Found', `team ${team} has no active post_case survey; create one with POST /v1/surveys`)
         }
-        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }, survey, {
+        const context = { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }
+        const result = invite(tx, context, survey, {
           channel: 'email',
           email,
           locale,

@@ -41,9 +41,16 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       run: async (db, now) => ({ ...await purge(db, now, config.retention) })
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
-    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.invitationMail.remind() }) },
+    {
+      name: 'reminders',
+      everyMs: REMINDERS_EVERY_MS,
+      firstAfterMs: REMINDERS_EVERY_MS,
+      run: () => ({ queued: fastify.invitationMail.remind() })
+    },
     // Decides complete months for questions about attributes before they are asked (docs/results.md).
-    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead }
+    {
+      name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead
+    }
   ]
 }
 
