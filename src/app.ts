@@ -13,6 +13,7 @@ import { endSurveyInvitations } from './invitations/repository.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
+import auditRoutes from './audit/routes.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
@@ -86,6 +87,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
     await v1.register(resultRoutes)
+    await v1.register(auditRoutes)
   }, { prefix: '/v1' })
   await fastify.register(respondentRoutes)
   await fastify.register(unsubscribeRoutes)

@@ -30,7 +30,8 @@ const EnvSchema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
   RETENTION_INTERVAL_SECONDS: z.coerce.number().min(0).max(7 * 86_400).default(86_400),
   RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
-  COMMENT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional()
+  COMMENT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  AUDIT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).default(365)
 })
 
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   retentionIntervalMs: number
   /** Retention for surveys that set none of their own; undefined: kept for good. */
   retention: { retainDays: number | undefined, commentRetainDays: number | undefined }
+  /** Days the audit trail keeps an event (docs/access.md). */
+  auditRetainDays: number
 }
 
 export class ConfigError extends Error {
@@ -122,6 +125,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
     retentionIntervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
-    retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS }
+    retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS },
+    auditRetainDays: e.AUDIT_RETAIN_DAYS
   }
 }

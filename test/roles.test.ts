@@ -47,7 +47,8 @@ const EXPECTED: Record<string, Who[] | 'public' | 'own'> = {
   'GET /v1/surveys/{id}/report': READER,
   'POST /v1/surveys/{id}/share-links': READER,
   'GET /v1/surveys/{id}/share-links': READER,
-  'DELETE /v1/share-links/{id}': READER
+  'DELETE /v1/share-links/{id}': READER,
+  'GET /v1/audit': ADMIN
 }
 
 async function keys (app: Awaited<ReturnType<typeof build>>) {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { findCollector } from '../collectors/repository.js'
 import type { DbOrTx } from '../db/client.js'
+import type { AuditAction as AllAuditActions } from '../audit/service.js'
 import { AppError, NotFoundError } from '../errors.js'
 import { findShareLink } from '../results/storage/repository.js'
 import { findSurvey } from '../surveys/repository.js'
@@ -12,9 +13,10 @@ import { findSurvey } from '../surveys/repository.js'
 export const ROLES = ['admin', 'integration', 'reader'] as const
 export type Role = typeof ROLES[number]
 
-/** Who a request is made by: an API key, or (later) a signed-in person. */
+/** Who a request is made by: an API key, or a signed-in person. */
 export interface Principal {
-  /** `key_…`, 'bootstrap' for PULS_API_KEY. */
+  kind: 'key' | 'person'
+  /** `key_…`, 'bootstrap' for PULS_API_KEY; a person's subject. */
   id: string
   role: Role
   /** The teams whose surveys it may see; null: every team. */
@@ -37,8 +39,8 @@ export interface Scope {
   hide?: (request: FastifyRequest) => AppError
 }
 
-/** Audited actions (docs/access.md, "Audit trail"). */
-export type AuditAction = 'results.read' | 'report.read' | 'csv.read' | 'share_link.create' | 'share_link.revoke'
+/** What a route records in the audit trail when it succeeds (docs/access.md, "Audit trail"). */
+export type AuditAction = Extract<AllAuditActions, 'results.read' | 'report.read' | 'csv.read' | 'share_link.create' | 'share_link.revoke'>
 
 export interface KeyRule {
   roles: readonly Role[]

@@ -36,10 +36,10 @@ export const BOOTSTRAP_KEY_ID = 'bootstrap'
 export function principalOf (db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined): Principal | undefined {
   const presentedDigest = digest(presented)
   if (bootstrapKey !== undefined && timingSafeEqual(presentedDigest, bootstrapKey)) {
-    return { id: BOOTSTRAP_KEY_ID, role: 'admin', teams: null }
+    return { kind: 'key', id: BOOTSTRAP_KEY_ID, role: 'admin', teams: null }
   }
   const row = repo.findActiveKeyByHash(db, presentedDigest.toString('hex'))
-  return row === undefined ? undefined : { id: row.id, role: row.role, teams: row.teams }
+  return row === undefined ? undefined : { kind: 'key', id: row.id, role: row.role, teams: row.teams }
 }
 
 /** The id of the key `presented` is, or undefined (see principalOf). */

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { type Access, checkRole, checkTeam, type Principal, type Subject } from '../auth/access.js'
+import { recordAudit } from '../audit/service.js'
 import { principalOf } from '../auth/keys.js'
 import { UnauthorizedError } from '../errors.js'
 import { digest } from '../ids.js'
@@ -84,4 +85,19 @@ export default fp(async (fastify) => {
     request.subject = access.scope.find(db, request)
     checkTeam(request.principal!, access.scope, request.subject, request)
   })
-}, { name: 'auth', dependencies: ['db'] })
+
+  // Before the body goes out, so a read that cannot be recorded is not served either.
+  fastify.addHook('onSend', async (request, reply) => {
+    const access = request.routeOptions.config?.access
+    if (access === undefined || typeof access === 'string' || access.audit === undefined) return
+    if (reply.statusCode >= 300 || request.principal === undefined) return
+    recordAudit(db, {
+      actor: request.principal.id,
+      actorKind: request.principal.kind,
+      action: access.audit,
+      surveyId: request.subject?.surveyId,
+      team: request.subject?.team,
+      target: access.audit === 'share_link.revoke' ? (request.params as { id: string }).id : undefined
+    }, fastify.clock.now())
+  })
+}, { name: 'auth', dependencies: ['config', 'db'] })
