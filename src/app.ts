@@ -24,6 +24,7 @@ import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
 import unsubscribeRoutes from './respondent/unsubscribe.js'
+import decidedMonthsPlugin from './results/plugin.js'
 import publicReportRoutes from './results/public-routes.js'
 import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
@@ -69,6 +70,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
   await fastify.register(formbody)
+  await fastify.register(decidedMonthsPlugin)
   await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)

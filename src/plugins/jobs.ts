@@ -42,8 +42,13 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
     { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) },
-    // Decides complete months for questions about attributes before they are asked (issue #6).
-    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead }
+    // Decides complete months for questions about attributes before they are asked (docs/results.md).
+    {
+      name: 'decide-ahead',
+      everyMs: DECIDE_AHEAD_EVERY_MS,
+      firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS,
+      run: (db, now) => decideAhead(db, fastify.decidedMonths, now)
+    }
   ]
 }
 
@@ -110,4 +115,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox', 'decided-months'] })

@@ -8,6 +8,7 @@ import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from
 import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
 import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, type Release, releaseBlocks } from './engine/periods.js'
 import { attributeResults } from './engine/attributes.js'
+import type { DecidedMonths } from './engine/decided-months.js'
 import { monthsInPeriod, releaseMonths } from './engine/months.js'
 import { loadQuestion, type QuestionData } from './engine/question.js'
 import * as repo from './storage/repository.js'
@@ -116,8 +117,8 @@ function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean)
   }
 }
 
-/** GET /v1/surveys/:id/results (SPEC §3): the suppressed aggregates of one survey. */
-export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptions, now: Date, filters: Array<[string, string]> = []): SurveyResults {
+/** GET /v1/surveys/:id/results (docs/api.md): the suppressed aggregates of one survey. */
+export function surveyResults (db: DbOrTx, kept: DecidedMonths, surveyId: string, query: ResultsOptions, now: Date, filters: Array<[string, string]> = []): SurveyResults {
   const survey = getSurveyRow(db, surveyId)
   checkQuery(filters, query)
   const scale = SCALES[survey.metric]
@@ -157,7 +158,7 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
     if (withRate && period !== null) {
       for (const [day, n] of repo.deliveredByDay(db, survey.id, period)) delivered.set(monthOf(day), (delivered.get(monthOf(day)) ?? 0) + n)
     }
-    a = attributeResults(db, { survey, scale, months, filters, groupBy, series: query.interval === 'month', delivered })
+    a = attributeResults(db, kept, { survey, scale, months, filters, groupBy, series: query.interval === 'month', delivered })
   }
   return {
     survey: { id: survey.id, name: survey.name, kind: survey.kind, team: survey.team, metric: survey.metric },
@@ -173,7 +174,7 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
 }
 
 /**
- * GET /v1/results (SPEC §3): one team's metric over all its surveys with that metric. Each survey
+ * GET /v1/results (docs/api.md): one team's metric over all its surveys with that metric. Each survey
  * is released in its own blocks, placed in buckets by its own blocks; the sum is suppressed with
  * the largest minimum among the surveys.
  */

@@ -3,6 +3,7 @@ import type { Scale } from '../../surveys/defaults.js'
 import type { SurveyRow } from '../../surveys/tables.js'
 import type { Assembled, Bucket, Cell, Group } from './cells.js'
 import { type CellKey, cellKey, parseCombo } from './cell-key.js'
+import type { DecidedMonths } from './decided-months.js'
 import { type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
@@ -33,7 +34,7 @@ export interface MonthCells {
 }
 
 /** One month of the rollup, whatever attributes a question involves. */
-interface MonthRollup {
+export interface MonthRollup {
   /** Answers per day and combination (its JSON). */
   days: Array<[day: string, combo: string, n: number]>
   /** Distribution and invited answers per combination (its JSON). */
@@ -124,40 +125,24 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
   return { cells, combos }
 }
 
-// A complete month never changes (months.ts), so what is read and decided for it is kept: its
-// rollup per survey, and its decisions per survey, minimum and attributes. The month's days and
-// answer count are part of the key, which guards against answers added to past days by other
-// means than answering (imports, tests); a retention purge removes whole months, which are then
-// never asked for again. Bounded, oldest first out.
-const CACHE_SIZE = 2000
-const rollups = new Map<string, MonthRollup>()
-const decided = new Map<string, MonthCells>()
+const monthKey = (surveyId: string, month: ReleaseMonth, scale: Scale): unknown[] =>
+  [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
 
-function remember<T> (cache: Map<string, T>, key: string, make: () => T): T {
-  let hit = cache.get(key)
-  if (hit === undefined) {
-    hit = make()
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
-    cache.set(key, hit)
-  }
-  return hit
-}
-
-const monthKey = (surveyId: string, month: ReleaseMonth, scale: Scale): unknown[] => [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
-
-export function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+/** A complete month's cells over these attributes, decided once and then kept (decided-months.ts). */
+export function monthCells (
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale
+): MonthCells {
   const key = monthKey(surveyId, month, scale)
-  const rollup = (): MonthRollup => remember(rollups, JSON.stringify(key), () => readMonth(db, surveyId, month, scale))
-  return remember(decided, JSON.stringify([...key, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
+  const rollup = (): MonthRollup => kept.rollup(JSON.stringify(key), () => readMonth(db, surveyId, month, scale))
+  return kept.cells(JSON.stringify([...key, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
 }
 
 /** Whether a month's decision for these attributes is kept already (monthCells would not compute). */
-export function monthDecided (surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): boolean {
-  return decided.has(JSON.stringify([...monthKey(surveyId, month, scale), min, keys]))
+export function monthDecided (
+  kept: DecidedMonths, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale
+): boolean {
+  return kept.decidedAlready(JSON.stringify([...monthKey(surveyId, month, scale), min, keys]))
 }
-
-/** How many month decisions are kept at most: deciding ahead stays well below, not to push out what it made. */
-export const KEPT_DECISIONS = CACHE_SIZE
 
 export interface AttributeQuestion {
   survey: Pick<SurveyRow, 'id' | 'minGroupSize'>
@@ -172,14 +157,14 @@ export interface AttributeQuestion {
 }
 
 /** The cells a reader sees for a question about attributes, with every suppression rule applied. */
-export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
+export function attributeResults (db: DbOrTx, kept: DecidedMonths, q: AttributeQuestion): Assembled {
   // One lattice per set of attributes, in name order, whichever of them a question filters on or
   // groups by: `agent=a&group_by=category` and `category=hw&group_by=agent` then read the same
   // decisions (the lattice breaks ties in key order), so a cell they share is decided once.
   const asked = new Map<string, string | undefined>([...q.filters, ...(q.groupBy === undefined ? [] : [[q.groupBy, undefined] as const])])
   const keys = [...asked.keys()].sort()
   const min = q.survey.minGroupSize
-  const data = q.months.map(m => ({ month: m, cells: monthCells(db, q.survey.id, keys, m, min, q.scale) }))
+  const data = q.months.map(m => ({ month: m, cells: monthCells(db, kept, q.survey.id, keys, m, min, q.scale) }))
   const filterValues: CellKey = keys.map(k => asked.get(k))
   const matches = (cell: CellKey, values: ReadonlyArray<string | null>): boolean => cell.every((v, k) => v === undefined || values[k] === v)
 

@@ -1,6 +1,6 @@
 import type { Metric, Scale } from '../../surveys/defaults.js'
 
-// SPEC §4 as pure functions. A distribution counts answers per scale point, index 0 being the
+// The metrics of docs/results.md as pure functions. A distribution counts answers per scale point, index 0 being the
 // scale's minimum (0 for NPS, 1 for CSAT and CES). Numbers come back unrounded; rounding is
 // presentation (see `present`).
 
@@ -47,7 +47,7 @@ export interface Ces {
 export const total = (dist: Distribution): number => dist.reduce((a, b) => a + b, 0)
 const sumRange = (dist: Distribution, from: number, to: number): number => total(dist.slice(from, to + 1))
 
-/** SPEC §4: MoE = 1.96 × 100 × √(((p + d) − (p − d)²) / n), p and d the promoter and detractor shares. */
+/** docs/results.md: MoE = 1.96 × 100 × √(((p + d) − (p − d)²) / n), p and d the promoter and detractor shares. */
 export function npsMarginOfError (promoters: number, detractors: number, n: number): number {
   const p = promoters / n
   const d = detractors / n

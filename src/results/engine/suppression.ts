@@ -1,4 +1,4 @@
-// SPEC §2.4–2.5 as pure functions. A cell is any aggregate a reader can see: a total, a group, a
+// The suppression rules of docs/anonymity.md as pure functions. A cell is any aggregate a reader can see: a total, a group, a
 // time bucket. Its count may always show; its scores only when no rule below suppresses it.
 
 export type SuppressionReason =

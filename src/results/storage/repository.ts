@@ -73,7 +73,7 @@ function comboTotals (db: DbOrTx, surveyId: string): Array<{ attributes: Record<
 }
 
 /**
- * Invitations delivered per day in the period: the response-rate denominator (SPEC §4). Those
+ * Invitations delivered per day in the period: the response-rate denominator (docs/results.md). Those
  * retention deleted are counted in delivered_counts (src/retention/repository.ts).
  */
 export function deliveredByDay (db: DbOrTx, surveyId: string, period: Period): Array<[string, number]> {
