@@ -16,13 +16,13 @@ export interface DayScoreCount { day: string, score: number, n: number, invited:
 /** Answers per day, today included, ascending: what release blocks are cut from. */
 export function answeredDays (db: DbOrTx, surveyId: string): Array<[string, number]> {
   return db.select({ day: rc.day, n: sql<number>`sum(${rc.n})` }).from(rc)
-    .where(and(eq(rc.surveyId, surveyId), eq(rc.attribute, ''), eq(rc.value, '')))
+    .where(eq(rc.surveyId, surveyId))
     .groupBy(rc.day).orderBy(rc.day).all()
     .map(r => [r.day, r.n])
 }
 
 const allAnswers = (surveyId: string, period: Period): SQL | undefined =>
-  and(eq(rc.surveyId, surveyId), eq(rc.attribute, ''), eq(rc.value, ''), between(rc.day, period.from, period.to))
+  and(eq(rc.surveyId, surveyId), between(rc.day, period.from, period.to))
 
 /** Rollup rows of all answers in the period, per day and score. */
 export function countsByDay (db: DbOrTx, surveyId: string, period: Period): DayScoreCount[] {
