@@ -42,7 +42,9 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
     n: 1,
     invited: sql.placeholder('invited')
   }).onConflictDoUpdate({
-    target: [responseComboScores.surveyId, responseComboScores.month, responseComboScores.combo, responseComboScores.score],
+    target: [
+      responseComboScores.surveyId, responseComboScores.month, responseComboScores.combo, responseComboScores.score
+    ],
     set: { n: sql`${responseComboScores.n} + 1`, invited: sql`${responseComboScores.invited} + excluded.invited` }
   }).prepare()
   return { counts, combos, scores }
