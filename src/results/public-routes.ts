@@ -50,7 +50,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const now = fastify.clock.now()
     const link = openShareLink(fastify.store.db, request.params.token, now)
-    return reportHeaders(reply).view('pages/report', reportContext(fastify.store.db, fastify.decidedMonths, link.surveyId, link.options, now))
+    const context = reportContext(fastify.store.db, fastify.decidedMonths, link.surveyId, link.options, now)
+    return reportHeaders(reply).view('pages/report', context)
   })
 }
 

@@ -29,7 +29,9 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: ResultsQuerySchema,
       response: { 200: SurveyResultsSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => results.surveyResults(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now(), filtersOf(request.query)))
+  }, async (request) => results.surveyResults(
+    db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now(), filtersOf(request.query)
+  ))
 
   fastify.get('/results', {
     schema: {
@@ -69,7 +71,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: ReportQuerySchema,
       response: { 200: html, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request, reply) => reportHeaders(reply).view('pages/report', reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())))
+  }, async (request, reply) => reportHeaders(reply).view('pages/report',
+    reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())))
 
   fastify.post('/surveys/:id/share-links', {
     schema: {
