@@ -123,7 +123,8 @@ function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean)
 
 /** GET /v1/surveys/:id/results (docs/api.md): the suppressed aggregates of one survey. */
 export function surveyResults (
-  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: ResultsOptions, now: Date, filters: Array<[string, string]> = []
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: ResultsOptions, now: Date,
+  filters: Array<[string, string]> = []
 ): SurveyResults {
   const survey = getSurveyRow(db, surveyId)
   checkQuery(filters, query)

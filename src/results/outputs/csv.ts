@@ -67,7 +67,8 @@ function chooseColumns (
  * comment's release block both reach min_comment_group_size.
  */
 export function exportCsv (
-  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: { from?: string | undefined, to?: string | undefined }, now: Date
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: { from?: string | undefined, to?: string | undefined },
+  now: Date
 ): CsvExport {
   const survey = getSurveyRow(db, surveyId)
   const today = coarsenToDay(now)
