@@ -27,6 +27,7 @@ import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
 import unsubscribeRoutes from './respondent/unsubscribe.js'
+import decidedMonthsPlugin from './results/plugin.js'
 import publicReportRoutes from './results/public-routes.js'
 import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
@@ -73,6 +74,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(outboxPlugin)
   await fastify.register(invitationMailPlugin)
   await fastify.register(formbody)
+  await fastify.register(decidedMonthsPlugin)
   await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)
