@@ -45,7 +45,9 @@ export const InvitationSchema = z.object({
   id: z.string(),
   survey_id: z.string(),
   channel: z.enum(['email', 'link']),
-  status: z.enum(INVITATION_STATUSES).meta({ description: 'Where the invitation is now' }),
+  // A duplicate would otherwise tell any key holder whether a named person answered (docs/anonymity.md).
+  status: z.enum(INVITATION_STATUSES).optional()
+    .meta({ description: 'Where the invitation is now; absent in a `duplicate` answer, which never says whether the first was answered' }),
   locale: LocaleSchema.nullable(),
   case_ref: z.string().nullable(),
   created_at: z.iso.datetime(),
