@@ -66,7 +66,7 @@ function percentDecoded (url: string): string {
  */
 export function serializeError (err: unknown): unknown {
   if (!(err instanceof Error)) return err
-  const { rawPacket: _bytes, ...fields } = err as Error & Record<string, unknown>
+  const { rawPacket: _bytes, ...fields }: Record<string, unknown> = { ...err }
   return {
     type: err.constructor.name,
     message: err.message,
