@@ -27,3 +27,18 @@ t.test('responses.csv: separators of every common locale are quoted, formulas ne
     t.notMatch(cell.replace(/^"+/, ''), /^\s*[=+\-@]/, JSON.stringify(cell))
   }
 })
+
+t.test('answers stored before names like constructor were refused: no 500, no function source in the export', async t => {
+  const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
+  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: 3 })
+  seedAnswers(app, survey.id, [
+    ...Array.from({ length: 6 }, (_, i): Answer => ({ score: 1 + (i % 5), day: '2026-03-02', attributes: { constructor: 'x', desk: 'a' } })),
+    ...Array.from({ length: 6 }, (_, i): Answer => ({ score: 1 + (i % 5), day: '2026-03-03', attributes: { desk: 'a' } }))
+  ])
+  for (const url of [`/v1/surveys/${survey.id}/responses.csv`, `/v1/surveys/${survey.id}/results?desk=a`,
+    `/v1/surveys/${survey.id}/results?group_by=desk`, `/v1/surveys/${survey.id}/report`]) {
+    const res = await api(app, { url })
+    t.equal(res.statusCode, 200, url)
+    t.notMatch(res.body, /function Object|native code/, url)
+  }
+})
