@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -35,7 +35,7 @@ const STOP_TIMEOUT_MS = 20_000
 export async function startPostgres (t: Tap): Promise<TestPostgres> {
   const bin = dirname(await ensureSystemPackage(TEST_PACKAGES.postgresql, t))
   const owner = account()
-  const dir = mkdtempSync(join(tmpdir(), 'puls-pg-'))
+  const dir = mkdtempSync(join(reachableTmp(owner), 'puls-pg-'))
   if (owner !== undefined) chownSync(dir, owner.uid, owner.gid)
   const stopped: Array<() => Promise<void>> = []
   t.teardown(async () => {
@@ -69,11 +69,18 @@ function account (): Owner | undefined {
   let found = lookup()
   if (found === undefined) {
     // Another test file may create it at the same moment; only the lookup afterwards counts.
-    spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ACCOUNT])
+    spawnSync(existsSync('/usr/sbin/useradd') ? '/usr/sbin/useradd' : 'useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ACCOUNT])
     found = lookup()
   }
   if (found === undefined) throw new Error(`could not create the account ${ACCOUNT} to run PostgreSQL (useradd failed)`)
   return found
+}
+
+/** The temporary folder, if the server's account can reach it (root's TMPDIR may be private). */
+function reachableTmp (owner?: Owner): string {
+  const base = tmpdir()
+  if (owner === undefined) return base
+  return spawnSync('sh', ['-c', 'cd "$1"', 'sh', base], { ...owner }).status === 0 ? base : '/tmp'
 }
 
 function lookup (): Owner | undefined {
