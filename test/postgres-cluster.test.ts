@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { asc, count, eq, isNull, sql } from 'drizzle-orm'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import { pgTable, text, timestamp } from 'drizzle-orm/pg-core'
@@ -144,3 +146,29 @@ t.test('the cluster is gone after teardown: no process, no folder, no port', asy
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
   await t.rejects(client.connect(), { code: 'ECONNREFUSED' })
 })
+
+t.test('a test process killed without teardown leaves no server and no folder behind', async t => {
+  const helper = new URL('./helpers/postgres.ts', import.meta.url).pathname
+  const script = `import { startPostgres } from ${JSON.stringify(helper)}
+const cluster = await startPostgres({ setTimeout () {}, teardown () {} })
+console.log(JSON.stringify(cluster))
+process.kill(process.pid, 'SIGKILL')`
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8', timeout: 60_000
+  })
+  t.equal(run.signal, 'SIGKILL', run.stderr)
+  const { pid, dir } = JSON.parse(run.stdout) as TestPostgres
+  // The server stops once it sees its guard's pipe closed: give it a few seconds.
+  for (let i = 0; i < 100 && (alive(pid) || existsSync(dir)); i++) await sleep(100)
+  t.notOk(alive(pid), 'the orphaned postmaster stopped')
+  t.notOk(existsSync(dir), 'its folder is removed')
+})
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
