@@ -69,7 +69,8 @@ function account (): Owner | undefined {
   let found = lookup()
   if (found === undefined) {
     // Another test file may create it at the same moment; only the lookup afterwards counts.
-    spawnSync(existsSync('/usr/sbin/useradd') ? '/usr/sbin/useradd' : 'useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ACCOUNT])
+    const useradd = existsSync('/usr/sbin/useradd') ? '/usr/sbin/useradd' : 'useradd'
+    spawnSync(useradd, ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', ACCOUNT])
     found = lookup()
   }
   if (found === undefined) throw new Error(`could not create the account ${ACCOUNT} to run PostgreSQL (useradd failed)`)
