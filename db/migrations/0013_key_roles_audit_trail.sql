@@ -1,3 +1,6 @@
+-- API keys get a role (keys made before are admin keys) and, for readers, the teams they may read.
+ALTER TABLE `api_keys` ADD `role` text DEFAULT 'admin' NOT NULL;--> statement-breakpoint
+ALTER TABLE `api_keys` ADD `teams` text;--> statement-breakpoint
 -- The audit trail (docs/access.md). WITHOUT ROWID (edited in by hand: drizzle cannot declare it),
 -- so no rowid records the order of events within the hour each keeps; append-only by trigger.
 CREATE TABLE `audit_events` (
