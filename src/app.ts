@@ -15,6 +15,7 @@ import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import auditRoutes from './audit/routes.js'
+import consoleRoutes from './console/routes.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
@@ -99,6 +100,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(resultRoutes)
     await v1.register(auditRoutes)
   }, { prefix: '/v1' })
+  // The console for people, only with sign-in configured (docs/access.md).
+  if (opts.config.oidc !== undefined) await fastify.register(consoleRoutes, { oidc: opts.config.oidc })
   await fastify.register(respondentRoutes)
   await fastify.register(unsubscribeRoutes)
 }

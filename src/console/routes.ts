@@ -1,0 +1,103 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { recordAudit } from '../audit/service.js'
+import type { OidcConfig } from '../config.js'
+import { acceptedLocales } from '../i18n/negotiate.js'
+import { reportHeaders } from '../results/outputs/page.js'
+import { reportContext } from '../results/outputs/report.js'
+import { ReportQuerySchema } from '../results/schemas.js'
+import { IdParamsSchema } from '../schemas.js'
+import { findSurvey } from '../surveys/repository.js'
+import { listSurveys } from '../surveys/service.js'
+import { oidcClient } from './oidc.js'
+import {
+  clearCookie, csrfToken, FLOW_COOKIE, readFlow, readSession, SESSION_COOKIE, validCsrf, writeCookie
+} from './session.js'
+import { CONSOLE_TEXT } from './text.js'
+
+const FLOW_MS = 10 * 60_000
+// Pages only a signed-in person sees: none of them is in the API document.
+const page = { hide: true }
+
+/**
+ * The console for people (docs/access.md): sign-in with OpenID Connect, their teams' surveys and
+ * reports. Registered only when OIDC_* is configured. Routes check the session themselves
+ * (access 'own'), never an API key.
+ */
+const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oidc }) => {
+  const { store, clock, secret, config } = fastify
+  const secure = config.publicUrl.startsWith('https:')
+  const provider = oidcClient(oidc, `${config.publicUrl}/console/callback`)
+  const own = { access: 'own' as const }
+
+  const localeOf = (request: FastifyRequest) => acceptedLocales(request.headers['accept-language'])[0] ?? 'en'
+  const message = (request: FastifyRequest, reply: FastifyReply, status: number, key: string) => {
+    const t = CONSOLE_TEXT[localeOf(request)]
+    return reportHeaders(reply).code(status).view('pages/console-message', { lang: localeOf(request), t, message: t[key] })
+  }
+  const signIn = (reply: FastifyReply) => reply.redirect('/console/login', 302)
+
+  fastify.get('/console/login', { config: own, schema: page }, async (_request, reply) => {
+    const now = clock.now()
+    const { url, state, verifier } = await provider.start()
+    writeCookie(reply, FLOW_COOKIE, { state, verifier, exp: now.getTime() + FLOW_MS }, now, secure)
+    return reply.header('cache-control', 'no-store').redirect(url, 302)
+  })
+
+  fastify.get('/console/callback', { config: own, schema: page }, async (request, reply) => {
+    const now = clock.now()
+    const flow = readFlow(request, now)
+    // One use: whatever happens next, this sign-in attempt is over.
+    clearCookie(reply, FLOW_COOKIE)
+    if (flow === undefined) return message(request, reply, 400, 'expired')
+    let person
+    try {
+      person = await provider.finish(new URL(request.url, config.publicUrl), flow)
+    } catch (err) {
+      request.log.warn({ err: { name: (err as Error).name, code: (err as { code?: string }).code } }, 'sign-in refused')
+      return message(request, reply, 400, 'failed')
+    }
+    if (!person.admin && person.teams.length === 0) return message(request, reply, 403, 'noTeam')
+    writeCookie(reply, SESSION_COOKIE, { ...person, exp: now.getTime() + oidc.sessionTtlMs }, now, secure)
+    recordAudit(store.db, { actor: person.sub, actorKind: 'person', action: 'sign_in' }, now)
+    return reply.redirect('/console', 303)
+  })
+
+  fastify.get('/console', { config: own, schema: page }, async (request, reply) => {
+    const session = readSession(request, clock.now())
+    if (session === undefined) return signIn(reply)
+    const lang = localeOf(request)
+    const { items } = listSurveys(store.db, { limit: 100 }, session.admin ? null : session.teams)
+    return reportHeaders(reply).view('pages/console', {
+      lang, t: CONSOLE_TEXT[lang], sub: session.sub, surveys: items, csrf: csrfToken(secret, session)
+    })
+  })
+
+  fastify.get('/console/surveys/:id', {
+    config: own,
+    schema: { ...page, params: IdParamsSchema, querystring: ReportQuerySchema }
+  }, async (request, reply) => {
+    const session = readSession(request, clock.now())
+    if (session === undefined) return signIn(reply)
+    const survey = findSurvey(store.db, request.params.id)
+    // Another team's survey is answered as an unknown one.
+    if (survey === undefined || !(session.admin || session.teams.includes(survey.team))) return message(request, reply, 404, 'none')
+    const now = clock.now()
+    const context = reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
+    recordAudit(store.db, { actor: session.sub, actorKind: 'person', action: 'report.read', surveyId: survey.id, team: survey.team }, now)
+    return reportHeaders(reply).view('pages/report', context)
+  })
+
+  fastify.post('/console/logout', {
+    config: own,
+    schema: { ...page, body: z.object({ csrf: z.string().max(200).optional() }) }
+  }, async (request, reply) => {
+    const session = readSession(request, clock.now())
+    if (session !== undefined && !validCsrf(secret, session, request.body.csrf)) return message(request, reply, 403, 'forbidden')
+    clearCookie(reply, SESSION_COOKIE)
+    return message(request, reply, 200, 'signedOut')
+  })
+}
+
+export default routes
