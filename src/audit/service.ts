@@ -8,7 +8,8 @@ import type { AuditEventRow } from './tables.js'
 // The audit trail (docs/access.md): what was read or changed, by whom, in which hour.
 
 export const AUDIT_ACTIONS = [
-  'results.read', 'report.read', 'csv.read', 'share_link.create', 'share_link.revoke', 'key.create', 'key.revoke', 'sign_in'
+  'results.read', 'report.read', 'csv.read', 'share_link.create', 'share_link.revoke',
+  'key.create', 'key.revoke', 'sign_in'
 ] as const
 export type AuditAction = typeof AUDIT_ACTIONS[number]
 
@@ -52,7 +53,8 @@ function toEvent (row: AuditEventRow): AuditEvent {
   }
 }
 
-const encodeCursor = (row: AuditEventRow): string => Buffer.from(JSON.stringify([row.hour, row.id])).toString('base64url')
+const encodeCursor = (row: AuditEventRow): string =>
+  Buffer.from(JSON.stringify([row.hour, row.id])).toString('base64url')
 
 function decodeCursor (cursor: string): { hour: string, id: string } {
   try {
@@ -77,7 +79,8 @@ export function listAudit (db: DbOrTx, query: AuditListQuery): { items: AuditEve
   }, query.limit + 1)
   const page = rows.slice(0, query.limit)
   const last = page.at(-1)
-  return { items: page.map(toEvent), next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last) : null }
+  const more = rows.length > query.limit && last !== undefined
+  return { items: page.map(toEvent), next_cursor: more ? encodeCursor(last) : null }
 }
 
 /** Deletes what is older than `days` (AUDIT_RETAIN_DAYS); answers how many events went. */

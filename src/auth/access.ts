@@ -40,7 +40,8 @@ export interface Scope {
 }
 
 /** What a route records in the audit trail when it succeeds (docs/access.md, "Audit trail"). */
-export type AuditAction = Extract<AllAuditActions, 'results.read' | 'report.read' | 'csv.read' | 'share_link.create' | 'share_link.revoke'>
+export type AuditAction = Extract<AllAuditActions,
+  'results.read' | 'report.read' | 'csv.read' | 'share_link.create' | 'share_link.revoke'>
 
 export interface KeyRule {
   roles: readonly Role[]
@@ -106,7 +107,8 @@ export class ForbiddenError extends AppError {
 /** Throws a 403 naming the missing role, when the principal's role is not one of the rule's. */
 export function checkRole (principal: Principal, rule: KeyRule, what: string): void {
   if (rule.roles.includes(principal.role)) return
-  throw new ForbiddenError(`this API key has the role ${principal.role}; ${what} needs the role ${rule.roles.join(' or ')}`)
+  const needed = rule.roles.join(' or ')
+  throw new ForbiddenError(`this API key has the role ${principal.role}; ${what} needs the role ${needed}`)
 }
 
 /** Whether the principal may see the given team's surveys. */
@@ -115,11 +117,14 @@ export function seesTeam (principal: Principal, team: string): boolean {
 }
 
 /** Throws the scope's 404 (or a 403 naming the team) when the subject is outside the principal's teams. */
-export function checkTeam (principal: Principal, scope: Scope, subject: Subject | undefined, request: FastifyRequest): void {
+export function checkTeam (
+  principal: Principal, scope: Scope, subject: Subject | undefined, request: FastifyRequest
+): void {
   if (principal.teams === null) return
   if (subject !== undefined && seesTeam(principal, subject.team)) return
   if (scope.hide !== undefined) throw scope.hide(request)
-  throw new ForbiddenError(`this API key may read the teams ${principal.teams.join(', ')}; it does not name team ${subject?.team ?? '(none)'}`)
+  const teams = principal.teams.join(', ')
+  throw new ForbiddenError(`this API key may read the teams ${teams}; it does not name team ${subject?.team ?? '(none)'}`)
 }
 
 /** Results of a survey or team: admins, and readers of its team. */

@@ -13,8 +13,12 @@ export interface NewKey { name: string, role: Role, teams: string[] | null }
  */
 export function createApiKey (db: DbOrTx, input: string | NewKey, now: Date): NewKey & { id: string, key: string } {
   const { name, role, teams } = typeof input === 'string' ? { name: input, role: 'admin' as const, teams: null } : input
-  if (role === 'reader' && (teams === null || teams.length === 0)) throw new InvalidFieldError('teams', 'a reader key names at least one team')
-  if (role !== 'reader' && teams !== null) throw new InvalidFieldError('teams', `only reader keys name teams; a ${role} key reaches every team`)
+  if (role === 'reader' && (teams === null || teams.length === 0)) {
+    throw new InvalidFieldError('teams', 'a reader key names at least one team')
+  }
+  if (role !== 'reader' && teams !== null) {
+    throw new InvalidFieldError('teams', `only reader keys name teams; a ${role} key reaches every team`)
+  }
   const key = `puls_${newSecret(32)}`
   const row = repo.insertApiKey(db, { id: newId('key'), name, role, teams, keyHash: hashToken(key), createdAt: now })
   return { id: row.id, name: row.name, role: row.role, teams: row.teams, key }

@@ -43,7 +43,8 @@ export function oidcClient (config: OidcConfig, redirectUri: string) {
       const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : []
       const teams = groups.filter(g => g.startsWith(config.teamPrefix) && g.length > config.teamPrefix.length)
         .map(g => g.slice(config.teamPrefix.length))
-      return { sub: claims.sub, teams: [...new Set(teams)], admin: config.adminGroup !== undefined && groups.includes(config.adminGroup) }
+      const admin = config.adminGroup !== undefined && groups.includes(config.adminGroup)
+      return { sub: claims.sub, teams: [...new Set(teams)], admin }
     }
   }
 }

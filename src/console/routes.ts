@@ -34,7 +34,8 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   const localeOf = (request: FastifyRequest) => acceptedLocales(request.headers['accept-language'])[0] ?? 'en'
   const message = (request: FastifyRequest, reply: FastifyReply, status: number, key: string) => {
     const t = CONSOLE_TEXT[localeOf(request)]
-    return reportHeaders(reply).code(status).view('pages/console-message', { lang: localeOf(request), t, message: t[key] })
+    const lang = localeOf(request)
+    return reportHeaders(reply).code(status).view('pages/console-message', { lang, t, message: t[key] })
   }
   const signIn = (reply: FastifyReply) => reply.redirect('/console/login', 302)
 
@@ -82,10 +83,12 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     if (session === undefined) return signIn(reply)
     const survey = findSurvey(store.db, request.params.id)
     // Another team's survey is answered as an unknown one.
-    if (survey === undefined || !(session.admin || session.teams.includes(survey.team))) return message(request, reply, 404, 'none')
+    const mayRead = survey !== undefined && (session.admin || session.teams.includes(survey.team))
+    if (!mayRead) return message(request, reply, 404, 'none')
     const now = clock.now()
     const context = reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
-    recordAudit(store.db, { actor: session.sub, actorKind: 'person', action: 'report.read', surveyId: survey.id, team: survey.team }, now)
+    const { id: surveyId, team } = survey
+    recordAudit(store.db, { actor: session.sub, actorKind: 'person', action: 'report.read', surveyId, team }, now)
     return reportHeaders(reply).view('pages/report', context)
   })
 
@@ -94,7 +97,9 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     schema: { ...page, body: z.object({ csrf: z.string().max(200).optional() }) }
   }, async (request, reply) => {
     const session = readSession(request, clock.now())
-    if (session !== undefined && !validCsrf(secret, session, request.body.csrf)) return message(request, reply, 403, 'forbidden')
+    if (session !== undefined && !validCsrf(secret, session, request.body.csrf)) {
+      return message(request, reply, 403, 'forbidden')
+    }
     clearCookie(reply, SESSION_COOKIE)
     return message(request, reply, 200, 'signedOut')
   })

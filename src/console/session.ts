@@ -19,7 +19,14 @@ export interface Session {
 export interface Flow { state: string, verifier: string, exp: number }
 
 const cookieOptions = (secure: boolean, maxAgeMs: number) =>
-  ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure, path: '/console', maxAge: Math.ceil(maxAgeMs / 1000) })
+  ({
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure,
+    path: '/console',
+    maxAge: Math.ceil(maxAgeMs / 1000)
+  })
 
 function read<T extends { exp: number }> (request: FastifyRequest, name: string, now: Date): T | undefined {
   const raw = request.cookies[name]
@@ -34,10 +41,13 @@ function read<T extends { exp: number }> (request: FastifyRequest, name: string,
   }
 }
 
-export const readSession = (request: FastifyRequest, now: Date): Session | undefined => read<Session>(request, SESSION_COOKIE, now)
+export const readSession = (request: FastifyRequest, now: Date): Session | undefined =>
+  read<Session>(request, SESSION_COOKIE, now)
 export const readFlow = (request: FastifyRequest, now: Date): Flow | undefined => read<Flow>(request, FLOW_COOKIE, now)
 
-export function writeCookie (reply: FastifyReply, name: string, value: Session | Flow, now: Date, secure: boolean): void {
+export function writeCookie (
+  reply: FastifyReply, name: string, value: Session | Flow, now: Date, secure: boolean
+): void {
   reply.setCookie(name, JSON.stringify(value), cookieOptions(secure, value.exp - now.getTime()))
 }
 

@@ -31,8 +31,10 @@ export const CONSOLE_TEXT: Record<Locale, Record<string, string>> = {
     signIn: 'Erneut anmelden',
     failed: 'Die Anmeldung hat nicht funktioniert. Beginnen Sie erneut in der Konsole.',
     expired: 'Diese Anmeldung hat zu lange gedauert oder wurde schon verwendet. Beginnen Sie erneut.',
-    noTeam: 'Ihr Konto gehört zu keinem Team in Puls. Bitten Sie eine Administratorin, Sie einer Teamgruppe hinzuzufügen.',
-    forbidden: 'Das Formular wurde nicht aus dieser Konsole gesendet. Laden Sie die Seite neu und versuchen Sie es erneut.'
+    noTeam: 'Ihr Konto gehört zu keinem Team in Puls. ' +
+      'Bitten Sie eine Administratorin, Sie einer Teamgruppe hinzuzufügen.',
+    forbidden: 'Das Formular wurde nicht aus dieser Konsole gesendet. ' +
+      'Laden Sie die Seite neu und versuchen Sie es erneut.'
   },
   nb: {
     title: 'Puls-konsoll',

@@ -46,7 +46,9 @@ export default fp(async (fastify) => {
     const access = route.config?.access
     const methods = [route.method].flat().filter(m => m !== 'HEAD')
     if (access === undefined) {
-      if (/^\/v1(\/|$)/.test(route.url)) throw new Error(`${methods.join(',')} ${route.url} declares no access rule (config.access)`)
+      if (/^\/v1(\/|$)/.test(route.url)) {
+        throw new Error(`${methods.join(',')} ${route.url} declares no access rule (config.access)`)
+      }
       return
     }
     for (const method of methods) rules.set(`${method} ${route.url}`, access)
@@ -81,7 +83,8 @@ export default fp(async (fastify) => {
 
   fastify.addHook('preHandler', async (request) => {
     const access = request.routeOptions.config?.access
-    if (access === undefined || typeof access === 'string' || access.scope === undefined || access.scope === 'filtered') return
+    if (access === undefined || typeof access === 'string') return
+    if (access.scope === undefined || access.scope === 'filtered') return
     request.subject = access.scope.find(db, request)
     checkTeam(request.principal!, access.scope, request.subject, request)
   })
