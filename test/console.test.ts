@@ -79,8 +79,9 @@ t.test('a person signs in, sees their team\'s surveys and reports only, and sign
   t.match(home.body, 'IT service desk')
   t.notMatch(home.body, 'HR onboarding')
   t.notMatch(home.body, '<script')
-  t.equal((await app.inject({ url: `/console/surveys/${it.id}?from=2026-01-01`, headers: cookie })).statusCode, 200)
-  t.equal((await app.inject({ url: `/console/surveys/${hr.id}`, headers: cookie })).statusCode, 404, 'another team\'s report is unknown')
+  t.equal((await app.inject({ url: `/console/surveys/${it.id}/report?from=2026-01-01`, headers: cookie })).statusCode, 200)
+  t.equal((await app.inject({ url: `/console/surveys/${hr.id}/report`, headers: cookie })).statusCode, 404, 'another team\'s report')
+  t.equal((await app.inject({ url: `/console/surveys/${hr.id}`, headers: cookie })).statusCode, 404, 'another team\'s survey')
 
   const audit = app.store.db.all<{ actor: string, actor_kind: string, action: string, survey_id: string | null }>(
     sql`SELECT actor, actor_kind, action, survey_id FROM audit_events ORDER BY action`)
@@ -95,6 +96,52 @@ t.test('a person signs in, sees their team\'s surveys and reports only, and sign
   const out = await app.inject({ method: 'POST', url: '/console/logout', headers: cookie, payload: { csrf } })
   t.equal(out.statusCode, 200)
   t.match(cookiesOf(out), { puls_session: '' }, 'the session cookie is cleared')
+})
+
+t.test('the survey page: collectors with QR code and poster, share links made and revoked by form', async t => {
+  const { app } = await setup(t)
+  const it = await createSurvey(app, { team: 'it', name: 'IT service desk' })
+  const hr = await createSurvey(app, { team: 'hr', name: 'HR onboarding' })
+  const desk = (await api(app, { method: 'POST', url: `/v1/surveys/${it.id}/collectors`, payload: { label: 'Front desk' } })).json()
+  const hrDesk = (await api(app, { method: 'POST', url: `/v1/surveys/${hr.id}/collectors`, payload: { label: 'HR desk' } })).json()
+  const cookie = { cookie: header(await signIn(app, 'ana')), 'accept-language': 'nb' }
+
+  const page = await app.inject({ url: `/console/surveys/${it.id}`, headers: cookie })
+  t.equal(page.statusCode, 200)
+  t.match(page.body, 'Front desk')
+  t.match(page.body, 'Innsamlingspunkter', 'in the browser\'s language')
+  t.match(page.body, `href="/console/collectors/${desk.id}/poster"`)
+  const qr = await app.inject({ url: `/console/collectors/${desk.id}/qr.svg`, headers: cookie })
+  t.equal(qr.statusCode, 200)
+  t.match(qr.headers['content-type'], 'image/svg+xml')
+  t.equal((await app.inject({ url: `/console/collectors/${desk.id}/poster`, headers: cookie })).statusCode, 200)
+  t.equal((await app.inject({ url: `/console/collectors/${hrDesk.id}/poster`, headers: cookie })).statusCode, 404)
+
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!
+  const form = (url: string, fields: Record<string, string>) => app.inject({
+    method: 'POST',
+    url,
+    payload: new URLSearchParams(fields).toString(),
+    headers: { ...cookie, 'content-type': 'application/x-www-form-urlencoded' }
+  })
+  t.equal((await form(`/console/surveys/${it.id}/share-links`, { csrf: 'x', expires_in_days: '7' })).statusCode, 403)
+  t.equal((await form(`/console/surveys/${hr.id}/share-links`, { csrf, expires_in_days: '7' })).statusCode, 404)
+  const made = await form(`/console/surveys/${it.id}/share-links`, { csrf, expires_in_days: '7' })
+  t.equal(made.statusCode, 200)
+  const url = /href="(http[^"]+\/r\/[^"]+)"/.exec(made.body)![1]!
+  const shared = url.replace(PUBLIC_URL, '')
+  t.equal((await app.inject({ url: shared })).statusCode, 200, 'the link opens the report')
+  const linkId = (await api(app, { url: `/v1/surveys/${it.id}/share-links` })).json().items[0].id
+  t.match((await app.inject({ url: `/console/surveys/${it.id}`, headers: cookie })).body, linkId)
+  const revoked = await form(`/console/share-links/${linkId}/revoke`, { csrf })
+  t.equal(revoked.statusCode, 303)
+  t.equal((await app.inject({ url: shared })).statusCode, 410, 'revoked')
+  const actions = app.store.db.all<{ action: string, actor: string, target: string | null }>(
+    sql`SELECT action, actor, target FROM audit_events WHERE action LIKE 'share_link%' ORDER BY action`)
+  t.same(actions, [
+    { action: 'share_link.create', actor: 'ana', target: linkId },
+    { action: 'share_link.revoke', actor: 'ana', target: linkId }
+  ])
 })
 
 t.test('an admin group sees every team; a person in no mapped team is refused', async t => {

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { MESSAGES } from '../i18n/messages.js'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
-import { toSurvey } from '../surveys/service.js'
 import { qrPng, qrSvg } from './qr.js'
 import {
   CollectorListQuerySchema, CollectorListSchema, CollectorSchema, CreateCollectorSchema, QrQuerySchema, UpdateCollectorSchema
 } from './schemas.js'
+import { posterContext } from './poster.js'
 import * as collectors from './service.js'
 import { rules } from '../auth/access.js'
 
@@ -109,20 +108,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request, reply) => {
     const { collector, survey } = collectors.getOpenCollector(db, request.params.id)
-    const url = collectors.collectorUrl(publicUrl, collector.token)
-    const text = MESSAGES[collector.locale].poster
-    const question = toSurvey(survey).question[collector.locale]
-    return reply.view('pages/poster', {
-      lang: collector.locale,
-      title: `${text.heading} · ${collector.label}`,
-      text,
-      question,
-      long: question.length > 140 || collector.label.length > 100,
-      label: collector.label,
-      url,
-      // Our own SVG from the QR library, holding only paths: safe to inline unescaped.
-      qrSvg: await qrSvg(url)
-    })
+    return reply.view('pages/poster', await posterContext(collector, survey, publicUrl))
   })
 }
 
