@@ -364,7 +364,7 @@ interface ResultRow {
   noop: number
 }
 const resultRows: ResultRow[] = []
-/** BENCH_DECIDE_AHEAD=0: ask the first questions cold, as before the decide-ahead job (issue #6). */
+/** BENCH_DECIDE_AHEAD=0: ask the first questions cold, as before the decide-ahead job. */
 const DECIDE_AHEAD = process.env.BENCH_DECIDE_AHEAD !== '0'
 interface DecideRow {
   answers: number

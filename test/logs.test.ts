@@ -46,7 +46,7 @@ t.test('every log line is JSON, and request logs carry the request id', async t 
   )
 })
 
-// The whole-run check of SPEC §2.6: every flow that handles a token, a key or an address drives the
+// The whole-run check of docs/anonymity.md, promise 6: every flow that handles a token, a key or an address drives the
 // real app here at trace level, and the log must hold none of them. Add new flows to `flows`.
 t.test('no token, API key or e-mail address reaches the log, at any level', async t => {
   const email = 'alice.smith@example.com'

@@ -4,7 +4,7 @@ import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
 import { parseCsv } from './csv-parse.js'
 import { Span } from './span.js'
 
-// SPEC §2.4–2.5: plays the differencing attacker. It asks every question a manager could ask
+// docs/anonymity.md, promises 4–5: plays the differencing attacker. It asks every question a manager could ask
 // (totals, groupings, filters, pairs of filters, filters with groupings, series by day, week and
 // month) and downloads the CSV export, over every period in a grid of from/to dates, treats every
 // shown distribution (and every class of CSV rows) as an equation over the answers it covers, and fails if any small set of answers (a single answer, a
