@@ -3,25 +3,31 @@ import { MESSAGES } from '../i18n/messages.js'
 import type { Problem } from '../plugins/problems.js'
 import type { Locale } from '../schemas.js'
 import { DEFAULT_COMMENT_PROMPT, DEFAULT_QUESTIONS, SCALES, withDefaults } from '../surveys/defaults.js'
+import { itemsView } from './item-view.js'
 import { MAX_COMMENT } from './schemas.js'
 import type { AnswerTarget } from './targets.js'
 
 export interface FormState {
   score?: number | undefined
   comment?: string | undefined
-  /** Paths of the fields the last submit got wrong (`body.score`, `body.comment`). */
+  /** The items' answers as sent, by key. */
+  items?: Record<string, string | string[]> | undefined
+  /** Paths of the fields the last submit got wrong (`body.score`, `body.items.<key>`, `body.comment`). */
   invalid?: string[] | undefined
 }
 
-/** What templates/pages/survey.hbs shows: the question, the scale as a radio group, a comment box. */
+/** What templates/pages/survey.hbs shows: the question, the scale as a radio group, the items, a comment box. */
 export function surveyPage (target: AnswerTarget, locale: Locale, form: FormState = {}): object {
   const { survey } = target
   const t = MESSAGES[locale]
   const scale = SCALES[survey.metric]
   const ends = t.scaleEnds[survey.metric]
   const invalid = new Set(form.invalid ?? [])
+  const invalidItems = new Set([...invalid].filter(p => p.startsWith('body.items.')).map(p => p.slice('body.items.'.length)))
+  const items = itemsView(survey, locale, { values: form.items, invalid: invalidItems })
   const errors = [
     ...(invalid.has('body.score') ? [{ field: `score-${scale.min}`, message: t.scoreMissing(scale.min, scale.max) }] : []),
+    ...items.errors,
     ...(invalid.has('body.comment') ? [{ field: 'comment', message: t.commentTooLong(MAX_COMMENT) }] : [])
   ]
   const options = []
@@ -33,6 +39,8 @@ export function surveyPage (target: AnswerTarget, locale: Locale, form: FormStat
     question: withDefaults(survey.question, DEFAULT_QUESTIONS[survey.metric])[locale],
     commentPrompt: withDefaults(survey.commentPrompt, DEFAULT_COMMENT_PROMPT)[locale],
     options,
+    items: items.items,
+    conditional: items.conditional,
     min: scale.min,
     max: scale.max,
     low: ends.low,

@@ -5,6 +5,8 @@ import type { Scale } from '../surveys/defaults.js'
 
 /** The longest comment we keep (characters); the page's text box stops there too. */
 export const MAX_COMMENT = 2000
+/** A text item's answer follows the comment's rules, its length limit included. */
+export const MAX_TEXT_ANSWER = MAX_COMMENT
 
 export const TokenParamsSchema = z.object({ token: z.string().min(1).max(200) })
 

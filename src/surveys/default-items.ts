@@ -24,9 +24,9 @@ export const BUILT_IN_ITEMS: Record<string, BuiltIn> = {
   reasons: {
     type: 'multi_choice',
     question: {
-      en: 'What went wrong? Choose all that apply.',
-      de: 'Was lief nicht gut? Wählen Sie alles Zutreffende aus.',
-      nb: 'Hva gikk galt? Velg alt som passer.'
+      en: 'What went wrong?',
+      de: 'Was lief nicht gut?',
+      nb: 'Hva gikk galt?'
     },
     options: {
       waiting: { en: 'Waiting time', de: 'Wartezeit', nb: 'Ventetid' },
@@ -35,7 +35,11 @@ export const BUILT_IN_ITEMS: Record<string, BuiltIn> = {
         de: 'Ich musste mein Anliegen mehrmals erklären',
         nb: 'Jeg måtte forklare saken min flere ganger'
       },
-      not_solved: { en: 'My issue was not solved', de: 'Mein Anliegen wurde nicht gelöst', nb: 'Saken min ble ikke løst' },
+      not_solved: {
+        en: 'My issue was not solved',
+        de: 'Mein Anliegen wurde nicht gelöst',
+        nb: 'Saken min ble ikke løst'
+      },
       unfriendly: { en: 'Unfriendly treatment', de: 'Unfreundliche Behandlung', nb: 'Uvennlig behandling' },
       other: { en: 'Something else', de: 'Etwas anderes', nb: 'Noe annet' }
     }
@@ -90,7 +94,9 @@ const item = (key: string, show: StoredItem['show_if'] = null): StoredItem => {
     type: builtIn.type,
     question: {},
     required: false,
-    ...(builtIn.options === undefined ? {} : { options: Object.keys(builtIn.options).map(o => ({ key: o, label: {} })) }),
+    ...(builtIn.options === undefined
+      ? {}
+      : { options: Object.keys(builtIn.options).map(o => ({ key: o, label: {} })) }),
     show_if: show,
     retired: false
   }

@@ -19,16 +19,22 @@ export function checkItems (items: StoredItem[], metric: Metric): void {
     seen.add(item.key)
     const builtIn = builtInItem(item.key, item.type)
     if (Object.keys(item.question).length === 0 && builtIn === undefined) {
-      throw new InvalidFieldError(`${at}.question`, `needs a text in at least one locale: "${item.key}" has no built-in ${item.type} text`)
+      throw new InvalidFieldError(`${at}.question`,
+        `needs a text in at least one locale: "${item.key}" has no built-in ${item.type} text`)
     }
     if (hasOptions(item.type)) {
-      if (item.options === undefined) throw new InvalidFieldError(`${at}.options`, `a ${item.type} item needs 2 to 12 options`)
+      if (item.options === undefined) {
+        throw new InvalidFieldError(`${at}.options`, `a ${item.type} item needs 2 to 12 options`)
+      }
       const keys = new Set<string>()
       item.options.forEach((option, j) => {
-        if (keys.has(option.key)) throw new InvalidFieldError(`${at}.options[${j}].key`, `"${option.key}" is used by an earlier option`)
+        if (keys.has(option.key)) {
+          throw new InvalidFieldError(`${at}.options[${j}].key`, `"${option.key}" is used by an earlier option`)
+        }
         keys.add(option.key)
         if (Object.keys(option.label).length === 0 && builtIn?.options?.[option.key] === undefined) {
-          throw new InvalidFieldError(`${at}.options[${j}].label`, `needs a text in at least one locale: "${option.key}" has no built-in label`)
+          throw new InvalidFieldError(`${at}.options[${j}].label`,
+            `needs a text in at least one locale: "${option.key}" has no built-in label`)
         }
       })
     } else if (item.options !== undefined) {
@@ -38,7 +44,8 @@ export function checkItems (items: StoredItem[], metric: Metric): void {
   })
   const active = items.filter(item => !item.retired).length
   if (active > MAX_ACTIVE_ITEMS) {
-    throw new InvalidFieldError('body.items', `at most ${MAX_ACTIVE_ITEMS} items may be asked (not retired); this list has ${active}`)
+    throw new InvalidFieldError('body.items',
+      `at most ${MAX_ACTIVE_ITEMS} items may be asked (not retired); this list has ${active}`)
   }
 }
 
@@ -46,14 +53,18 @@ function checkShowIf (rule: ShowIf, metric: Metric, at: string): void {
   const { min, max } = SCALES[metric]
   const onScale = (s: number): boolean => s >= min && s <= max
   const off = `is off the ${metric} scale (${min}–${max})`
-  if (rule.score_at_most !== undefined && !onScale(rule.score_at_most)) throw new InvalidFieldError(`${at}.score_at_most`, off)
-  if (rule.score_at_least !== undefined && !onScale(rule.score_at_least)) throw new InvalidFieldError(`${at}.score_at_least`, off)
+  for (const bound of ['score_at_most', 'score_at_least'] as const) {
+    const value = rule[bound]
+    if (value !== undefined && !onScale(value)) throw new InvalidFieldError(`${at}.${bound}`, off)
+  }
   const bad = rule.scores?.findIndex(s => !onScale(s)) ?? -1
   if (bad >= 0) throw new InvalidFieldError(`${at}.scores[${bad}]`, off)
   if (rule.scores !== undefined && new Set(rule.scores).size !== rule.scores.length) {
     throw new InvalidFieldError(`${at}.scores`, 'lists a score twice')
   }
-  if (shownFor({ show_if: rule }, SCALES[metric]).length === 0) throw new InvalidFieldError(at, 'leaves no score for which the item is asked')
+  if (shownFor({ show_if: rule }, SCALES[metric]).length === 0) {
+    throw new InvalidFieldError(at, 'leaves no score for which the item is asked')
+  }
 }
 
 /**
@@ -68,7 +79,9 @@ export function checkAnsweredItems (current: StoredItem[], next: StoredItem[], a
     const conflict = (message: string): AppError => new AppError(409, 'item_answered', 'Conflict',
       `body.items.${before.key}: ${message}`, [{ path: `body.items.${before.key}`, message }])
     if (after === undefined) throw conflict('has answers and stays in the list: set retired: true to stop asking it')
-    if (after.type !== before.type) throw conflict(`has answers as ${before.type}; its type cannot change (add an item with a new key instead)`)
+    if (after.type !== before.type) {
+      throw conflict(`has answers as ${before.type}; its type cannot change (add an item with a new key instead)`)
+    }
     const optionKeys = (item: StoredItem): string[] => (item.options ?? []).map(o => o.key).sort()
     if (!isDeepStrictEqual(optionKeys(after), optionKeys(before))) {
       throw conflict('has answers; its option keys cannot change (add an item with a new key instead)')
@@ -89,7 +102,10 @@ export function toItem (item: StoredItem, defaultLocale: Locale): Item {
     required: item.required,
     ...(item.options === undefined
       ? {}
-      : { options: item.options.map(o => ({ key: o.key, label: fillTexts(o.label, builtIn?.options?.[o.key], defaultLocale) })) }),
+      : {
+          options: item.options.map(o =>
+            ({ key: o.key, label: fillTexts(o.label, builtIn?.options?.[o.key], defaultLocale) }))
+        }),
     show_if: item.show_if,
     retired: item.retired
   }

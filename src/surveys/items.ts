@@ -22,7 +22,8 @@ export const RATING_SCALE: Scale = { min: 1, max: 5 }
 export const RESERVED_KEYS = ['score', 'comment']
 
 const KEY_PATTERN = /^[a-z][a-z0-9_]{0,31}$/
-const key = z.string().regex(KEY_PATTERN, 'must be 1–32 characters: a lowercase letter, then lowercase letters, digits or _')
+const key = z.string()
+  .regex(KEY_PATTERN, 'must be 1–32 characters: a lowercase letter, then lowercase letters, digits or _')
 const text = z.string().trim().min(1).max(500)
 const texts = z.strictObject({ en: text.optional(), de: text.optional(), nb: text.optional() })
 
@@ -37,35 +38,47 @@ export const ShowIfSchema = z.union([
   z.strictObject({
     score_at_most: score.optional(),
     score_at_least: score.optional()
-  }).refine(v => v.score_at_most !== undefined || v.score_at_least !== undefined, 'needs score_at_most, score_at_least or scores'),
+  }).refine(v => v.score_at_most !== undefined || v.score_at_least !== undefined,
+    'needs score_at_most, score_at_least or scores'),
   z.strictObject({ scores: z.array(score).min(1).max(11) })
 ]).meta({
   description: 'Ask the item only for these primary scores: a range (`score_at_most`, `score_at_least` or both, ' +
-    'inclusive) or a set (`scores`), on the survey\'s scale (NPS 0–10, CSAT 1–5, CES 1–7). Left out or null: always asked'
+    'inclusive) or a set (`scores`), on the survey\'s scale (NPS 0–10, CSAT 1–5, CES 1–7). ' +
+    'Left out or null: always asked'
 })
 
 export const OptionSchema = z.strictObject({
   key,
-  label: texts.optional().meta({ description: 'Per locale; locales left out use the built-in label of the key, else another locale' })
+  label: texts.optional()
+    .meta({ description: 'Per locale; locales left out use the built-in label of the key, else another locale' })
 })
 
 export const ItemInputSchema = z.strictObject({
-  key: key.meta({ description: 'Stable across the survey\'s life and across surveys: answers and results are keyed by it' }),
+  key: key
+    .meta({ description: 'Stable across the survey\'s life and across surveys: answers and results are keyed by it' }),
   type: z.enum(ITEM_TYPES).meta({
-    description: '`yes_no`; `rating`: a labelled 1–5 scale; `choice`: one option; `multi_choice`: any of the options; `text`: free text'
+    description: '`yes_no`; `rating`: a labelled 1–5 scale; `choice`: one option; ' +
+      '`multi_choice`: any of the options; `text`: free text'
   }),
-  question: texts.optional().meta({ description: 'Per locale; locales left out use the built-in text of the key, else another locale' }),
+  question: texts.optional()
+    .meta({ description: 'Per locale; locales left out use the built-in text of the key, else another locale' }),
   required: z.boolean().default(false).meta({ description: 'An answer must have it (when it is shown for the score)' }),
-  options: z.array(OptionSchema).min(2).max(MAX_OPTIONS).optional().meta({ description: 'For choice and multi_choice: 2–12 options' }),
+  options: z.array(OptionSchema).min(2).max(MAX_OPTIONS).optional()
+    .meta({ description: 'For choice and multi_choice: 2–12 options' }),
   show_if: ShowIfSchema.nullable().optional(),
   retired: z.boolean().default(false).meta({ description: 'No longer asked; its stored answers are kept' })
 })
 export type ItemInput = z.infer<typeof ItemInputSchema>
 
 export const ItemsInputSchema = z.array(ItemInputSchema).max(MAX_ITEMS)
-  .meta({ description: 'The items in the order the page asks them, at most 10 not retired. Replaces the whole list on a change' })
+  .meta({
+    description: 'The items in the order the page asks them, at most 10 not retired.' +
+    ' Replaces the whole list on a change'
+  })
 
-const LocalizedTextSchema = z.object(Object.fromEntries(LOCALES.map(l => [l, z.string()])) as Record<Locale, z.ZodString>)
+const LocalizedTextSchema = z.object(
+  Object.fromEntries(LOCALES.map(l => [l, z.string()])) as Record<Locale, z.ZodString>
+)
 export const ItemSchema = z.object({
   key: z.string(),
   type: z.enum(ITEM_TYPES),
@@ -122,7 +135,13 @@ export function isShown (item: Pick<StoredItem, 'show_if'>, scale: Scale, score:
 }
 
 /** A text in every locale: the item's own, else the built-in one, else the first the item has in another locale. */
-export function fillTexts (own: LocalizedText, builtIn: LocalizedText | undefined, defaultLocale: Locale): Record<Locale, string> {
+export function fillTexts (
+  own: LocalizedText, builtIn: LocalizedText | undefined, defaultLocale: Locale
+): Record<Locale, string> {
   const fallback = own[defaultLocale] ?? own.en ?? own.de ?? own.nb ?? ''
-  return { en: own.en ?? builtIn?.en ?? fallback, de: own.de ?? builtIn?.de ?? fallback, nb: own.nb ?? builtIn?.nb ?? fallback }
+  return {
+    en: own.en ?? builtIn?.en ?? fallback,
+    de: own.de ?? builtIn?.de ?? fallback,
+    nb: own.nb ?? builtIn?.nb ?? fallback
+  }
 }
