@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { insertResponse } from '../src/responses/repository.js'
-import { decideAhead } from '../src/results/decide-ahead.js'
+import { decideAhead } from '../src/results/engine/decide-ahead.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
 // is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's

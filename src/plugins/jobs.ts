@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import type { Db } from '../db/client.js'
 import { sweep } from '../invitations/service.js'
-import { decideAhead } from '../results/decide-ahead.js'
+import { decideAhead } from '../results/engine/decide-ahead.js'
 import { purge } from '../retention/service.js'
 
 /**

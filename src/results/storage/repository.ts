@@ -1,8 +1,9 @@
 import { and, asc, between, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
-import type { DbOrTx } from '../db/client.js'
-import { deliveredCounts, invitations } from '../invitations/tables.js'
-import { responses } from '../responses/tables.js'
-import { surveys, type SurveyRow } from '../surveys/tables.js'
+import type { DbOrTx } from '../../db/client.js'
+import { deliveredCounts, invitations } from '../../invitations/tables.js'
+import { responses } from '../../responses/tables.js'
+import { surveys, type SurveyRow } from '../../surveys/tables.js'
+import { parseCombo } from '../engine/cell-key.js'
 import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
 
 // Every query results need. Whole-survey questions read response_counts (per day and score),
@@ -68,7 +69,7 @@ export function answerScores (db: DbOrTx, surveyId: string, period: Period): Com
 function comboTotals (db: DbOrTx, surveyId: string): Array<{ attributes: Record<string, string>, n: number }> {
   return db.select({ combo: responseCombos.combo, n: sql<number>`sum(${responseCombos.n})` }).from(responseCombos)
     .where(eq(responseCombos.surveyId, surveyId)).groupBy(responseCombos.combo).all()
-    .map(r => ({ attributes: JSON.parse(r.combo) as Record<string, string>, n: r.n }))
+    .map(r => ({ attributes: parseCombo(r.combo), n: r.n }))
 }
 
 /**
