@@ -23,7 +23,8 @@ export function surveyPage (target: AnswerTarget, locale: Locale, form: FormStat
   const scale = SCALES[survey.metric]
   const ends = t.scaleEnds[survey.metric]
   const invalid = new Set(form.invalid ?? [])
-  const invalidItems = new Set([...invalid].filter(p => p.startsWith('body.items.')).map(p => p.slice('body.items.'.length)))
+  const prefix = 'body.items.'
+  const invalidItems = new Set([...invalid].filter(p => p.startsWith(prefix)).map(p => p.slice(prefix.length)))
   const items = itemsView(survey, locale, { values: form.items, invalid: invalidItems })
   const errors = [
     ...(invalid.has('body.score') ? [{ field: `score-${scale.min}`, message: t.scoreMissing(scale.min, scale.max) }] : []),
@@ -53,6 +54,17 @@ export function surveyPage (target: AnswerTarget, locale: Locale, form: FormStat
     scoreError: errors.find(e => e.field.startsWith('score'))?.message,
     commentError: errors.find(e => e.field === 'comment')?.message
   }
+}
+
+/** The items' values of a rejected form, to show them again: strings and lists of strings only. */
+export function formItems (raw: unknown): Record<string, string | string[]> | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const values: Record<string, string | string[]> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === 'string') values[key] = value
+    else if (Array.isArray(value)) values[key] = value.filter((v): v is string => typeof v === 'string')
+  }
+  return values
 }
 
 export function thanksPage (locale: Locale): object {

@@ -8,7 +8,8 @@ import { sendProblem, toProblem, type Problem } from '../plugins/problems.js'
 import { insertResponse } from '../responses/repository.js'
 import type { Locale } from '../schemas.js'
 import { SCALES } from '../surveys/defaults.js'
-import { sendErrorPage, surveyPage, thanksPage } from './pages.js'
+import { itemsFromForm } from './items.js'
+import { formItems, sendErrorPage, surveyPage, thanksPage } from './pages.js'
 import {
   AnswerBodySchema, AnswerRecordedSchema, checkAnswer, page, pageOrProblem, seeOther, SurveyPageQuerySchema, TokenParamsSchema
 } from './schemas.js'
@@ -16,8 +17,9 @@ import { closedError, resolveTarget, type AnswerTarget } from './targets.js'
 
 const tags = ['respondent']
 
-// A comment of 2,000 characters, percent-encoded as a form, stays well under this.
-export const ANSWER_BODY_LIMIT = 64 * 1024
+// A comment and ten text items of 2,000 characters each, percent-encoded as a form (up to 9 bytes
+// a character), stay under this.
+export const ANSWER_BODY_LIMIT = 256 * 1024
 
 /**
  * The respondent's pages (SPEC §3 `/s/` rows): plain server-rendered HTML that works without
@@ -67,6 +69,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       return reply.code(400).view('pages/survey', surveyPage(target, locale, {
         score: Number.isInteger(score) ? score : undefined,
         comment: typeof body.comment === 'string' ? body.comment : undefined,
+        items: formItems(body.items),
         invalid: (problem.errors ?? []).map(e => e.path)
       }))
     }
@@ -103,6 +106,12 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/s/:token', {
     config: { errorPage },
     bodyLimit: ANSWER_BODY_LIMIT,
+    // Before the schema: a form's `items.<key>` fields become the `items` object JSON sends.
+    preValidation: async (request) => {
+      if (!isJson(request) && typeof request.body === 'object' && request.body !== null) {
+        itemsFromForm(request.body as Record<string, unknown>)
+      }
+    },
     schema: {
       tags,
       summary: 'Submit an answer',
@@ -126,7 +135,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const target = targetOf(request)
     if (target.closedReason !== null) throw closedError(target.closedReason)
-    const answer = checkAnswer(request.body, SCALES[target.survey.metric])
+    const answer = checkAnswer(request.body, target.survey, isJson(request) ? 'json' : 'form')
     const locale = localeOf(request, target)
     const now = clock.now()
     const limits = target.submitLimits
