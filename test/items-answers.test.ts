@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { api, build } from './helpers/build.js'
+import { purge } from '../src/retention/service.js'
+import { api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, linkToken, rows, submitJson, type App } from './helpers/puls.js'
 
 // Answers with items: JSON and form posts, every bad value a 400 naming the item with nothing
@@ -181,4 +182,25 @@ t.test('a survey with answers: items are added and retired; an answered item kee
   t.equal(retired.statusCode, 400)
   t.ok(paths(retired).includes('body.items.channel'))
   t.equal((await submitJson(app, later, { score: 4, items: { agent: 'b', speed: 3 } })).statusCode, 201)
+})
+
+t.test('text items follow the comment: dropped after comment_retain_days, the score and other items stay', async t => {
+  const clock = testClock('2026-01-01T10:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, { items: ITEMS.map(i => ({ ...i, required: false })), comment_retain_days: 10 })
+  const answer = async (items: object) => {
+    const res = await submitJson(app, await linkToken(app, survey.id), { score: 4, comment: 'c', items })
+    t.equal(res.statusCode, 201, res.body)
+  }
+  await answer({ fcr: 'yes', idea: 'Old idea' })
+  await answer({ fcr: 'no', agent: 2, idea: 'Another' })
+  await answer({ idea: 'Only text' })
+  clock.advanceDays(20)
+  await answer({ fcr: 'yes', idea: 'New idea' })
+  t.match(await purge(app.store.db, clock.now(), { retainDays: undefined, commentRetainDays: undefined }), { comments: 3 })
+  const kept = rows<{ day: string, comment: string | null, items: string | null }>(app, 'SELECT day, comment, items FROM responses')
+  const sorted = (list: object[]) => list.map(x => JSON.stringify(x)).sort()
+  t.same(sorted(kept.filter(r => r.day === '2026-01-21').map(r => [r.comment, r.items])), sorted([['c', '{"fcr":"yes","idea":"New idea"}']]))
+  t.same(sorted(kept.filter(r => r.day === '2026-01-01').map(r => [r.comment, r.items])),
+    sorted([[null, '{"fcr":"yes"}'], [null, '{"fcr":"no","agent":2}'], [null, null]]), 'an answer left with no items holds NULL')
 })
