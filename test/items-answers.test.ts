@@ -204,3 +204,18 @@ t.test('text items follow the comment: dropped after comment_retain_days, the sc
   t.same(sorted(kept.filter(r => r.day === '2026-01-01').map(r => [r.comment, r.items])),
     sorted([[null, '{"fcr":"yes"}'], [null, '{"fcr":"no","agent":2}'], [null, null]]), 'an answer left with no items holds NULL')
 })
+
+t.test('a collector (QR) link takes items too, as JSON and as a form, each answer its own row', async t => {
+  const app = await build(t)
+  const survey = await createSurvey(app, { kind: 'self_service' })
+  const res = await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Kiosk' } })
+  t.equal(res.statusCode, 201, res.body)
+  const url: string = res.json().url
+  const token = url.slice(url.lastIndexOf('/s/') + 3)
+  t.equal((await submitJson(app, token, { score: 5, items: { found: 'yes' } })).statusCode, 201)
+  t.equal((await submitFields(app, token, [['score', '2'], ['items.found', 'no']])).statusCode, 303)
+  const bad = await submitJson(app, token, { score: 5, items: { found: 'perhaps' } })
+  t.equal(bad.statusCode, 400)
+  t.ok(paths(bad).includes('body.items.found'))
+  t.same(itemsOf(app).map(i => i.found).sort(), ['no', 'yes'])
+})
