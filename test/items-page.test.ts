@@ -10,8 +10,10 @@ import { createSurvey, linkToken, type App } from './helpers/puls.js'
 const open = (app: App, token: string, locale = 'en', query = '') =>
   app.inject({ url: `/s/${token}${query}`, headers: { 'accept-language': locale } })
 
+type Attributes = Record<string, string>
+
 interface Page {
-  fieldsets: Array<{ id: string | undefined, legend: string, inputs: Array<Record<string, string>>, textareas: Array<Record<string, string>> }>
+  fieldsets: Array<{ id: string | undefined, legend: string, inputs: Attributes[], textareas: Attributes[] }>
   labels: Map<string, string>
   style: string
   scripts: number
@@ -19,7 +21,8 @@ interface Page {
 
 function read (html: string): Page {
   const doc = parseDocument(html, { decodeEntities: true })
-  const all = (name: string, root: Element[] = doc.children as Element[]): Element[] => DomUtils.findAll(el => el.name === name, root)
+  const all = (name: string, root: Element[] = doc.children as Element[]): Element[] =>
+    DomUtils.findAll(el => el.name === name, root)
   const text = (el: Element): string => DomUtils.textContent(el).replace(/\s+/g, ' ').trim()
   return {
     fieldsets: all('fieldset').map(f => ({
@@ -35,14 +38,26 @@ function read (html: string): Page {
 }
 
 const LEGENDS = {
-  en: ['How satisfied are you with the help you received?', 'Was your issue solved the first time you contacted us?', 'What went wrong?'],
-  de: ['Wie zufrieden sind Sie mit der Unterstützung, die Sie erhalten haben?', 'Wurde Ihr Anliegen gleich beim ersten Kontakt gelöst?', 'Was lief nicht gut?'],
-  nb: ['Hvor fornøyd er du med hjelpen du fikk?', 'Ble saken din løst første gang du kontaktet oss?', 'Hva gikk galt?']
+  en: [
+    'How satisfied are you with the help you received?',
+    'Was your issue solved the first time you contacted us?',
+    'What went wrong?'
+  ],
+  de: [
+    'Wie zufrieden sind Sie mit der Unterstützung, die Sie erhalten haben?',
+    'Wurde Ihr Anliegen gleich beim ersten Kontakt gelöst?',
+    'Was lief nicht gut?'
+  ],
+  nb: [
+    'Hvor fornøyd er du med hjelpen du fikk?',
+    'Ble saken din løst første gang du kontaktet oss?',
+    'Hva gikk galt?'
+  ]
 }
 const YES_NO = { en: ['Yes', 'No'], de: ['Ja', 'Nein'], nb: ['Ja', 'Nei'] }
 const REASONS = { en: 'Waiting time', de: 'Wartezeit', nb: 'Ventetid' }
 
-t.test('a post-case survey with its default items, in three locales: one fieldset and legend each, no script', async t => {
+t.test('a post-case survey\'s default items in three locales: a fieldset and legend each, no script', async t => {
   const app = await build(t)
   const survey = await createSurvey(app)
   const token = await linkToken(app, survey.id)
@@ -54,14 +69,16 @@ t.test('a post-case survey with its default items, in three locales: one fieldse
     t.equal(page.scripts, 0, 'works without JavaScript')
     t.same(page.fieldsets.map(f => f.legend), LEGENDS[locale], `${locale}: the score, then the items in order`)
     const [, fcr, reasons] = page.fieldsets
-    t.same(fcr!.inputs.map(i => [i.type, i.name, i.value]), [['radio', 'items.fcr', 'yes'], ['radio', 'items.fcr', 'no']])
+    t.same(fcr!.inputs.map(i => [i.type, i.name, i.value]),
+      [['radio', 'items.fcr', 'yes'], ['radio', 'items.fcr', 'no']])
     t.same(fcr!.inputs.map(i => page.labels.get(i.id!)), YES_NO[locale], 'each answer has its label')
     t.same(reasons!.inputs.map(i => i.value), ['waiting', 'repeat', 'not_solved', 'unfriendly', 'other'])
     t.ok(reasons!.inputs.every(i => i.type === 'checkbox' && i.name === 'items.reasons'))
     t.equal(page.labels.get('item-reasons-waiting'), REASONS[locale])
     t.ok(reasons!.inputs.concat(fcr!.inputs).every(i => !('required' in i)), 'optional items are not required')
     // Reasons are asked after a low score only: CSS hides them until a score of 1–3 is chosen.
-    t.match(page.style, 'form:not(:has(#score-1:checked, #score-2:checked, #score-3:checked)) #item-reasons { display: none; }')
+    t.match(page.style,
+      'form:not(:has(#score-1:checked, #score-2:checked, #score-3:checked)) #item-reasons { display: none; }')
     t.equal(reasons!.id, 'item-reasons')
     t.notMatch(page.style, /#item-fcr/, 'FCR is asked for every score')
   }
@@ -76,27 +93,44 @@ t.test('each item type on the page: rating, choice, multi-choice, text; required
   const survey = await createSurvey(app, {
     kind: 'relationship',
     items: [
-      { key: 'agent', type: 'rating', required: true, question: { en: 'How competent was the agent?', de: 'Wie kompetent?', nb: 'Hvor kompetent?' } },
-      { key: 'channel', type: 'choice', question: { en: 'How did you reach us?' }, options: [{ key: 'phone', label: { en: 'Phone' } }, { key: 'mail', label: { en: 'E-mail' } }] },
+      {
+        key: 'agent',
+        type: 'rating',
+        required: true,
+        question: { en: 'How competent was the agent?', de: 'Wie kompetent?', nb: 'Hvor kompetent?' }
+      },
+      {
+        key: 'channel',
+        type: 'choice',
+        question: { en: 'How did you reach us?' },
+        options: [{ key: 'phone', label: { en: 'Phone' } }, { key: 'mail', label: { en: 'E-mail' } }]
+      },
       { key: 'old', type: 'yes_no', question: { en: 'Retired?' }, retired: true },
-      { key: 'why', type: 'text', required: true, show_if: { scores: [0, 1, 2, 9] }, question: { en: 'Why that score?' } },
+      {
+        key: 'why', type: 'text', required: true, show_if: { scores: [0, 1, 2, 9] }, question: { en: 'Why that score?' }
+      },
       { key: 'idea', type: 'text', required: true, question: { en: 'One idea?' } }
     ]
   })
   const token = await linkToken(app, survey.id)
   const page = read((await open(app, token, 'nb')).body)
-  t.same(page.fieldsets.map(f => f.id), [undefined, 'item-agent', 'item-channel', 'item-why', 'item-idea'], 'retired items are not asked')
+  t.same(page.fieldsets.map(f => f.id), [undefined, 'item-agent', 'item-channel', 'item-why', 'item-idea'],
+    'retired items are not asked')
   const [score, agent, channel, why, idea] = page.fieldsets
   t.equal(score!.inputs.length, 11, 'NPS 0–10')
   t.equal(agent!.legend, 'Hvor kompetent? (påkrevd)')
-  t.same(agent!.inputs.map(i => [i.type, i.name, i.value, 'required' in i]), ['1', '2', '3', '4', '5'].map(v => ['radio', 'items.agent', v, true]))
+  t.same(agent!.inputs.map(i => [i.type, i.name, i.value, 'required' in i]),
+    ['1', '2', '3', '4', '5'].map(v => ['radio', 'items.agent', v, true]))
   t.match(read((await open(app, token, 'nb')).body).style, /#item-why/)
   t.same(channel!.inputs.map(i => page.labels.get(i.id!)), ['Phone', 'E-mail'])
   t.equal(why!.legend, 'Why that score? (påkrevd)')
-  t.same(why!.textareas.map(a => [a.name, a['aria-labelledby'], 'required' in a]), [['items.why', 'item-why-legend', false]],
+  t.same(why!.textareas.map(a => [a.name, a['aria-labelledby'], 'required' in a]),
+    [['items.why', 'item-why-legend', false]],
     'a required item that may be hidden is not required in HTML, so a hidden one never blocks the form')
   t.same(idea!.textareas.map(a => [a.name, a.maxlength, 'required' in a]), [['items.idea', '2000', true]])
-  t.match(page.style, 'form:not(:has(#score-0:checked, #score-1:checked, #score-2:checked, #score-9:checked)) #item-why { display: none; }')
+  t.match(page.style,
+    'form:not(:has(#score-0:checked, #score-1:checked, #score-2:checked, #score-9:checked)) ' +
+    '#item-why { display: none; }')
 })
 
 t.test('a survey without items shows the score and the comment only', async t => {
