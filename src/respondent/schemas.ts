@@ -26,11 +26,13 @@ const CommentSchema = z.string().transform(s => s.replace(/\r\n?/g, '\n').trim()
 export const AnswerBodySchema = z.object({
   score: z.union([z.number(), z.string().trim().regex(/^-?\d{1,3}$/, 'must be a whole number').transform(Number)])
     .meta({ description: 'On the survey\'s scale: NPS 0–10, CSAT 1–5, CES 1–7. A form field (string) or a JSON number' }),
-  comment: CommentSchema.optional().meta({ description: `Optional, at most ${MAX_COMMENT} characters; stored as plain text` }),
+  comment: CommentSchema.optional()
+    .meta({ description: `Optional, at most ${MAX_COMMENT} characters; stored as plain text` }),
   items: z.record(z.string().max(64), z.union([z.string(), z.number(), z.array(z.string()).max(20), z.null()]))
     .optional()
     .meta({
-      description: 'Answers to the survey\'s items by key: yes_no `"yes"` or `"no"`, rating 1–5, choice an option key, ' +
+      description: 'Answers to the survey\'s items by key: yes_no `"yes"` or `"no"`, rating 1–5, ' +
+        'choice an option key, ' +
         'multi_choice a list of option keys, text a string (as the comment). ' +
         'null, "" or [] leave an item unanswered. ' +
         'A form sends `items.<key>` fields instead (a multi_choice one per ticked option)'

@@ -54,7 +54,8 @@ export function surveyIdsOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind
 
 /** The keys of the survey's items that stored answers hold: those items may no longer change meaning. */
 export function answeredItemKeys (db: DbOrTx, surveyId: string): Set<string> {
-  const rows = db.all<{ key: string }>(sql`SELECT DISTINCT j.key AS key FROM ${responses}, json_each(${responses.items}) AS j
+  const rows = db.all<{ key: string }>(sql`SELECT DISTINCT j.key AS key
+    FROM ${responses}, json_each(${responses.items}) AS j
     WHERE ${responses.surveyId} = ${surveyId} AND ${responses.items} IS NOT NULL`)
   return new Set(rows.map(r => r.key))
 }
