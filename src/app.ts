@@ -3,15 +3,18 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Clock } from './clock.js'
 import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import invitationMailPlugin from './invitations/mail-plugin.js'
+import { endSurveyInvitations } from './invitations/repository.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
-import configPlugin, { type Clock } from './plugins/config.js'
+import configPlugin from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -68,6 +71,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(viewsPlugin)
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
+  await fastify.register(invitationMailPlugin)
   await fastify.register(formbody)
   await fastify.register(jobsPlugin)
 
@@ -77,7 +81,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     v1.addHook('onRequest', v1.authenticate)
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
-    await v1.register(surveyRoutes)
+    // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
+    await v1.register(surveyRoutes, { closed: endSurveyInvitations })
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
