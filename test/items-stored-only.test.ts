@@ -11,7 +11,9 @@ t.test('released results, the CSV export and the report show scores and comments
   const app = await build(t, { clock })
   const items = [
     { key: 'fcr', type: 'yes_no' },
-    { key: 'reasons', type: 'multi_choice', show_if: { score_at_most: 3 }, options: [{ key: 'waiting' }, { key: 'other' }] },
+    {
+      key: 'reasons', type: 'multi_choice', show_if: { score_at_most: 3 }, options: [{ key: 'waiting' }, { key: 'other' }]
+    },
     { key: 'idea', type: 'text', question: { en: 'One idea?' } }
   ]
   const survey = await createSurvey(app, { items })
