@@ -12,7 +12,10 @@ t.test('released results, the CSV export and the report show scores and comments
   const items = [
     { key: 'fcr', type: 'yes_no' },
     {
-      key: 'reasons', type: 'multi_choice', show_if: { score_at_most: 3 }, options: [{ key: 'waiting' }, { key: 'other' }]
+      key: 'reasons',
+      type: 'multi_choice',
+      show_if: { score_at_most: 3 },
+      options: [{ key: 'waiting' }, { key: 'other' }]
     },
     { key: 'idea', type: 'text', question: { en: 'One idea?' } }
   ]
