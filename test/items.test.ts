@@ -129,6 +129,10 @@ t.test('bad item definitions are a 400 naming the field, and create nothing', as
   const nps = await create(app,
     { kind: 'relationship', items: [{ key: 'why', type: 'text', question: q, show_if: { scores: [0, 9, 10] } }] })
   t.equal(nps.statusCode, 201, nps.body)
+  t.same(nps.json().items[0].show_if, { scores: [0, 9, 10] })
+  const unordered = await create(app,
+    { items: [{ key: 'why', type: 'text', question: q, show_if: { scores: [3, 1, 2] } }] })
+  t.same(unordered.json().items[0].show_if, { scores: [1, 2, 3] }, 'a set of scores is kept in order')
   const ces = await create(app,
     { metric: 'ces', items: [{ key: 'why', type: 'text', question: q, show_if: { score_at_least: 6 } }] })
   t.equal(ces.statusCode, 201, ces.body)

@@ -105,6 +105,12 @@ export interface StoredItem {
   retired: boolean
 }
 
+// A set of scores is kept in order, so that the same set always reads (and compares) the same.
+function storedShowIf (rule: ItemInput['show_if']): ShowIf | null {
+  if (rule === undefined || rule === null) return null
+  return 'scores' in rule ? { scores: [...rule.scores].sort((a, b) => a - b) } : rule
+}
+
 export function toStoredItem (input: ItemInput): StoredItem {
   return {
     key: input.key,
@@ -112,7 +118,7 @@ export function toStoredItem (input: ItemInput): StoredItem {
     question: input.question ?? {},
     required: input.required,
     ...(input.options === undefined ? {} : { options: input.options.map(o => ({ key: o.key, label: o.label ?? {} })) }),
-    show_if: input.show_if ?? null,
+    show_if: storedShowIf(input.show_if),
     retired: input.retired
   }
 }
