@@ -118,7 +118,7 @@ process.on('message', (message: BenchRequest) => {
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()
-    decideAhead(server.store.db, new Date()).then(
+    decideAhead(server.store.db, server.decidedMonths, new Date()).then(
       r => { send({ type: 'decided', seconds: Number(process.hrtime.bigint() - started) / 1e9, ...r }) },
       err => { console.error(err); process.exit(1) })
   }

@@ -49,7 +49,10 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
     },
     // Decides complete months for questions about attributes before they are asked (docs/results.md).
     {
-      name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead
+      name: 'decide-ahead',
+      everyMs: DECIDE_AHEAD_EVERY_MS,
+      firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS,
+      run: (db, now) => decideAhead(db, fastify.decidedMonths, now)
     }
   ]
 }
@@ -117,4 +120,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'invitation-mail'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'invitation-mail', 'decided-months'] })
