@@ -46,7 +46,9 @@ export function openDatabase (file: string): DbHandle {
   const db = drizzle({ client: sqlite, schema })
   return {
     db,
-    close: () => { if (sqlite.open) sqlite.close() },
+    close: () => {
+      if (sqlite.open) sqlite.close()
+    },
     transaction: fn => db.transaction(fn, { behavior: 'immediate' }),
     writes: groupCommit<DbOrTx>(sqlite, db),
     ready: () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
@@ -58,7 +60,9 @@ export function runMigrations (database: DbHandle): void {
 }
 
 function committedMigrations (): number {
-  const journal = JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
+  const journal = JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as {
+    entries: unknown[]
+  }
   return journal.entries.length
 }
 
