@@ -1,7 +1,9 @@
 import { GoneError } from '../errors.js'
+import { coarsenToDay } from '../responses/coarsen.js'
 import type { AnswerTarget, ClosedReason, TargetResolver } from '../respondent/targets.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
+import { answerAsClient, recordClient } from './clients.js'
 import { claimHourlySlot } from './limits.js'
 import * as repo from './repository.js'
 import type { CollectorRow } from './tables.js'
@@ -29,7 +31,7 @@ export const collectorTarget: TargetResolver = (db, tokenHash) => {
     multiUse: true,
     closedReason: collectorReason(collector, survey),
     submitLimits: { cooldownSeconds: collector.cooldownSeconds },
-    consume: (tx, at) => {
+    consume: (tx, at, answer) => {
       // Read again inside the IMMEDIATE transaction: closing races an answer, and the cap counts
       // only answers that are stored (a 429 rolls its own count back with the transaction).
       const current = repo.findCollector(tx, collector.id)!
@@ -37,6 +39,9 @@ export const collectorTarget: TargetResolver = (db, tokenHash) => {
       if (reason === 'closed') throw new GoneError('survey_closed', 'this survey has closed')
       if (reason === 'retired') throw new GoneError('collector_closed', 'this collector no longer takes answers')
       claimHourlySlot(tx, current, at)
+      // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
+      const client = current.release === 'answers' ? answerAsClient() : answer.client
+      recordClient(tx, { surveyId: current.surveyId, client, day: coarsenToDay(at), commented: answer.commented })
       return current.attributes
     }
   }

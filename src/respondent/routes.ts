@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { clientKey } from '../collectors/clients.js'
 import { checkCooldown, clientAnswerLimiter, startCooldown } from '../collectors/limits.js'
 import { collectorUrl } from '../collectors/service.js'
 import { negotiateLocale } from '../i18n/negotiate.js'
@@ -134,10 +135,12 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       await clientAnswers(request)
       checkCooldown(request, now)
     }
+    // Only collectors count answers by client (docs/anonymity.md); an invitation is one person.
+    const source = { client: limits === undefined ? '' : clientKey(fastify.secret, request.ip), commented: answer.comment !== null }
     // Group commit: answers that arrive together share one transaction and one fsync; this one is
     // acknowledged only after that COMMIT returned.
     await store.writes.run(tx => {
-      const attributes = target.consume(tx, now)
+      const attributes = target.consume(tx, now, source)
       insertResponse(tx, { surveyId: target.survey.id, ...answer, locale, channel: target.channel, attributes, answeredAt: now })
     })
     // Counted only once committed, so the metric never shows an answer that was rolled back.
