@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { normalizeIP } from '@fastify/rate-limit'
-import { and, eq, lt, sql } from 'drizzle-orm'
+import { and, between, eq, lt, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import { collectorClientDays, collectorClients } from './tables.js'
@@ -19,43 +19,55 @@ export function answerAsClient (): string {
   return randomBytes(16).toString('base64url')
 }
 
-// One more write per collector answer (two with a comment), in the answer's transaction: an
-// INSERT OR IGNORE into a small WITHOUT ROWID table holding only clients of open blocks.
+// Two more writes per collector answer (three with a comment), in the answer's transaction: an
+// INSERT OR IGNORE into a small WITHOUT ROWID table that holds only clients of what is still open.
 const record = preparedPerHandle(db => db.insert(collectorClients).values({
   surveyId: sql.placeholder('surveyId'),
   kind: sql.placeholder('kind'),
+  combo: sql.placeholder('combo'),
   client: sql.placeholder('client'),
   day: sql.placeholder('day')
 }).onConflictDoNothing().prepare())
 
-/** Records that `client` answered (and commented, if it did) on `day`, unless already seen. */
-export function recordClient (tx: DbOrTx, a: { surveyId: string, client: string, day: string, commented: boolean }): void {
-  const q = record(tx)
-  q.run({ surveyId: a.surveyId, kind: 'answer', client: a.client, day: a.day })
-  if (a.commented) q.run({ surveyId: a.surveyId, kind: 'comment', client: a.client, day: a.day })
+export interface ClientAnswer {
+  surveyId: string
+  client: string
+  /** The answer's attributes as the rollup spells them (src/results/rollup.ts comboOf). */
+  combo: string
+  day: string
+  commented: boolean
 }
 
-export interface ClientDay { clients: number, commenters: number }
+/** Records that `client` answered (and commented, if it did) on `day`, unless already seen. */
+export function recordClient (tx: DbOrTx, a: ClientAnswer): void {
+  const q = record(tx)
+  q.run({ surveyId: a.surveyId, kind: 'answer', combo: '', client: a.client, day: a.day })
+  q.run({ surveyId: a.surveyId, kind: 'cell', combo: a.combo, client: a.client, day: a.day })
+  if (a.commented) q.run({ surveyId: a.surveyId, kind: 'comment', combo: '', client: a.client, day: a.day })
+}
 
-/** Distinct collector clients (and commenters) first seen per day: kept rows plus erased counts. */
-export function clientsPerDay (db: DbOrTx, surveyId: string): Map<string, ClientDay> {
-  const out = new Map<string, ClientDay>()
-  const at = (day: string): ClientDay => {
-    let d = out.get(day)
-    if (d === undefined) out.set(day, d = { clients: 0, commenters: 0 })
-    return d
+export type ClientKind = 'answer' | 'cell' | 'comment'
+
+/**
+ * Distinct collector clients first seen per day (kind answer or comment), or per day and
+ * combination (`${day} ${combo}`, kind cell): kept rows plus the counts of erased ones.
+ */
+export function clientsPerDay (db: DbOrTx, surveyId: string, kind: ClientKind, days?: { from: string, to: string }): Map<string, number> {
+  const out = new Map<string, number>()
+  const keyOf = (day: string, combo: string): string => kind === 'cell' ? `${day} ${combo}` : day
+  const add = (day: string, combo: string, n: number): void => {
+    const key = keyOf(day, combo)
+    out.set(key, (out.get(key) ?? 0) + n)
   }
-  for (const r of db.select().from(collectorClientDays).where(eq(collectorClientDays.surveyId, surveyId)).all()) {
-    const d = at(r.day)
-    d.clients += r.clients
-    d.commenters += r.commenters
-  }
-  const live = db.select({ kind: collectorClients.kind, day: collectorClients.day, n: sql<number>`count(*)` }).from(collectorClients)
-    .where(eq(collectorClients.surveyId, surveyId)).groupBy(collectorClients.kind, collectorClients.day).all()
-  for (const r of live) {
-    if (r.kind === 'answer') at(r.day).clients += r.n
-    else at(r.day).commenters += r.n
-  }
+  const d = collectorClientDays
+  const c = collectorClients
+  const erased = db.select().from(d)
+    .where(and(eq(d.surveyId, surveyId), eq(d.kind, kind), days === undefined ? undefined : between(d.day, days.from, days.to))).all()
+  for (const r of erased) add(r.day, r.combo, r.clients)
+  const live = db.select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` }).from(c)
+    .where(and(eq(c.surveyId, surveyId), eq(c.kind, kind), days === undefined ? undefined : between(c.day, days.from, days.to)))
+    .groupBy(c.combo, c.day).all()
+  for (const r of live) add(r.day, r.combo, r.n)
   return out
 }
 
@@ -65,28 +77,25 @@ export function surveysWithClients (db: DbOrTx): string[] {
 }
 
 /**
- * Erases the client keys of days before `answersFrom` (kind answer) and `commentsFrom` (kind
- * comment): the first days of the open release blocks. Their counts move to collector_client_days,
- * so the blocks already cut stay as they were. A client erased here counts anew in a later block.
+ * Erases the client keys of each kind of days before the given day: the first day of what is
+ * still open (the open block of answers, of comments; the first month not complete, for cells).
+ * Their counts move to collector_client_days, so what was decided stays as it was. A client
+ * erased here counts anew in a later block or month.
  */
-export function eraseClientsBefore (tx: DbOrTx, surveyId: string, answersFrom: string, commentsFrom: string): number {
+export function eraseClientsBefore (tx: DbOrTx, surveyId: string, before: Record<ClientKind, string>): number {
   let erased = 0
-  for (const [kind, before] of [['answer', answersFrom], ['comment', commentsFrom]] as const) {
-    const where = and(eq(collectorClients.surveyId, surveyId), eq(collectorClients.kind, kind), lt(collectorClients.day, before))
-    const days = tx.select({ day: collectorClients.day, n: sql<number>`count(*)` }).from(collectorClients).where(where)
-      .groupBy(collectorClients.day).all()
-    for (const { day, n } of days) {
-      const row = { surveyId, day, clients: kind === 'answer' ? n : 0, commenters: kind === 'comment' ? n : 0 }
-      tx.insert(collectorClientDays).values(row).onConflictDoUpdate({
-        target: [collectorClientDays.surveyId, collectorClientDays.day],
-        set: {
-          clients: sql`${collectorClientDays.clients} + excluded.clients`,
-          commenters: sql`${collectorClientDays.commenters} + excluded.commenters`
-        }
+  for (const kind of ['answer', 'cell', 'comment'] as const) {
+    const c = collectorClients
+    const where = and(eq(c.surveyId, surveyId), eq(c.kind, kind), lt(c.day, before[kind]))
+    const counted = tx.select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` }).from(c).where(where).groupBy(c.combo, c.day).all()
+    for (const { day, combo, n } of counted) {
+      tx.insert(collectorClientDays).values({ surveyId, kind, combo, day, clients: n }).onConflictDoUpdate({
+        target: [collectorClientDays.surveyId, collectorClientDays.kind, collectorClientDays.day, collectorClientDays.combo],
+        set: { clients: sql`${collectorClientDays.clients} + excluded.clients` }
       }).run()
       erased += n
     }
-    tx.delete(collectorClients).where(where).run()
+    tx.delete(c).where(where).run()
   }
   return erased
 }

@@ -21,9 +21,11 @@ const cooldownSeconds = z.number().int().min(0).max(3600)
   .meta({ description: `Seconds one browser waits between two answers, by a signed cookie holding only an expiry; 0 for kiosks shared by many people (default ${DEFAULT_COOLDOWN_SECONDS})` })
 
 const release = z.enum(['clients', 'answers'])
-  .meta({ description: 'How its answers count toward the minimum group size before results release them: `clients` (default) once ' +
+  .meta({
+    description: 'How its answers count toward the minimum group size before results release them: `clients` (default) once ' +
     'per client address, so one address cannot release another person\'s answer by adding its own; `answers` each answer alone, for a ' +
-    'kiosk or an office behind one address, open to padding by whoever stands at it (docs/anonymity.md)' })
+    'kiosk or an office behind one address, open to padding by whoever stands at it (docs/anonymity.md)'
+  })
 
 export const CreateCollectorSchema = z.strictObject({
   label,

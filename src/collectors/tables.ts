@@ -59,31 +59,35 @@ export type NewCollectorRow = typeof collectors.$inferInsert
  * (docs/anonymity.md, "Readers who can also answer"): a collector answer counts toward a release
  * block's minimum once per client, so one address adding answers cannot release another person's.
  * `client` is an HMAC of the address under the server secret (IPv6 by its /64), never the address;
- * `day` is the first day the client answered since its rows were last erased; `kind` is `answer`,
- * or `comment` for the first day it left a comment. Rows are erased (and their counts folded into
- * `collector_client_days`) once the blocks of their day are released, so the database holds these
- * keys only for days whose blocks are still open. WITHOUT ROWID (custom migration): a rowid would
- * record the order in which clients first came.
+ * `day` is the first day the client answered since its rows were last erased. `kind` is `answer`
+ * (with `combo` '': the whole survey, for release blocks), `cell` (with `combo` the answer's
+ * attributes as in response_combos, for the cells of questions about attributes) or `comment`
+ * (the first day it left a comment). Rows are erased (their counts folded into
+ * `collector_client_days`) once the blocks (or, for cells, the release month) of their day are
+ * released, so the database holds these keys only for what is still open. WITHOUT ROWID (custom
+ * migration): a rowid would record the order in which clients first came.
  */
 export const collectorClients = sqliteTable('collector_clients', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
-  kind: text('kind', { enum: ['answer', 'comment'] }).notNull(),
+  kind: text('kind', { enum: ['answer', 'cell', 'comment'] }).notNull(),
+  combo: text('combo').notNull(),
   client: text('client').notNull(),
   day: text('day').notNull()
 }, t => [
-  primaryKey({ columns: [t.surveyId, t.kind, t.client] })
+  primaryKey({ columns: [t.surveyId, t.kind, t.combo, t.client] })
 ])
 
 /**
- * The distinct collector clients first seen per survey and day, of rows erased from
- * `collector_clients`: counts only, so release blocks cut over those days stay as they were.
- * WITHOUT ROWID.
+ * The distinct collector clients first seen per survey, kind, combination ('' for the whole survey)
+ * and day, of rows erased from `collector_clients`: counts only, so blocks and cells decided over
+ * those days stay as they were. WITHOUT ROWID.
  */
 export const collectorClientDays = sqliteTable('collector_client_days', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
+  kind: text('kind', { enum: ['answer', 'cell', 'comment'] }).notNull(),
+  combo: text('combo').notNull(),
   day: text('day').notNull(),
-  clients: integer('clients').notNull(),
-  commenters: integer('commenters').notNull()
+  clients: integer('clients').notNull()
 }, t => [
-  primaryKey({ columns: [t.surveyId, t.day] })
+  primaryKey({ columns: [t.surveyId, t.kind, t.day, t.combo] })
 ])

@@ -1,5 +1,6 @@
 import { GoneError } from '../errors.js'
 import { coarsenToDay } from '../responses/coarsen.js'
+import { comboOf } from '../results/rollup.js'
 import type { AnswerTarget, ClosedReason, TargetResolver } from '../respondent/targets.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
@@ -41,7 +42,7 @@ export const collectorTarget: TargetResolver = (db, tokenHash) => {
       claimHourlySlot(tx, current, at)
       // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
       const client = current.release === 'answers' ? answerAsClient() : answer.client
-      recordClient(tx, { surveyId: current.surveyId, client, day: coarsenToDay(at), commented: answer.commented })
+      recordClient(tx, { surveyId: current.surveyId, client, combo: comboOf(current.attributes), day: coarsenToDay(at), commented: answer.commented })
       return current.attributes
     }
   }

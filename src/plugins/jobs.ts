@@ -4,6 +4,7 @@ import { Counter, Gauge } from 'prom-client'
 import type { Db } from '../db/client.js'
 import { sweep } from '../invitations/service.js'
 import { decideAhead } from '../results/decide-ahead.js'
+import { forgetReleasedClients } from '../results/forget-clients.js'
 import { purge } from '../retention/service.js'
 
 /**
@@ -43,7 +44,10 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
     // Queues the one reminder of invitations whose reminder_after_days has come.
     { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) },
     // Decides complete months for questions about attributes before they are asked (issue #6).
-    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead }
+    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead },
+    // Erases the keys of collector clients whose blocks are released (docs/anonymity.md): with the
+    // sweep, which erases addresses, and on its cadence.
+    { name: 'forget-clients', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: forgetReleasedClients }
   ]
 }
 

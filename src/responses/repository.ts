@@ -47,5 +47,5 @@ export function insertResponse (db: DbOrTx, r: NewResponse): void {
     channel: r.channel,
     attributes: r.attributes
   })
-  countResponse(db, { surveyId: r.surveyId, day, score: r.score, channel: r.channel, attributes: r.attributes })
+  countResponse(db, { surveyId: r.surveyId, day, score: r.score, channel: r.channel, attributes: r.attributes, commented: r.comment !== null && r.comment !== '' })
 }

@@ -39,8 +39,8 @@ export interface MonthCells {
 
 /** One month of the rollup, whatever attributes a question involves. */
 interface MonthRollup {
-  /** Answers per day and combination (its JSON). */
-  days: Array<[day: string, combo: string, n: number]>
+  /** Answers per day and combination (its JSON), and the people they come from. */
+  days: Array<[day: string, combo: string, n: number, people: number]>
   /** Distribution and invited answers per combination (its JSON). */
   scores: Map<string, Counts>
 }
@@ -93,7 +93,10 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
   const valuesOf = (combo: string): Array<string | null> => projections[projectionOf(combo)]!
   const blocks = month.blocks.length
   const cube = new Map<number, CubeRow>()
-  for (const [day, combo, n] of rollup.days) {
+  // Cells are decided on people, not answers: invitation answers plus distinct collector clients,
+  // so answers one client adds cannot make another person's cell large enough to show
+  // (docs/anonymity.md, padding). A cell shows its answers.
+  for (const [day, combo, , n] of rollup.days) {
     const block = blockOf(month.blocks, day)
     const key = projectionOf(combo) * blocks + block
     const row = cube.get(key)
@@ -120,10 +123,11 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
       let c = cells.get(id)
       if (c === undefined) {
         const withBlock = [...cell, undefined]
-        cells.set(id, c = { n: lattice.n(withBlock), reason: lattice.reason(withBlock), counts: { dist: emptyDistribution(scale), invited: 0 } })
+        cells.set(id, c = { n: 0, reason: lattice.reason(withBlock), counts: { dist: emptyDistribution(scale), invited: 0 } })
       }
       counts.dist.forEach((x, i) => { c.counts.dist[i]! += x })
       c.counts.invited += counts.invited
+      c.n += counts.dist.reduce((a, b) => a + b, 0)
     }
   }
   return { cells, combos }

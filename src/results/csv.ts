@@ -83,7 +83,7 @@ export function exportCsv (db: DbOrTx, surveyId: string, query: { from?: string 
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
     yield `\uFEFF${header}`
     if (empty) return
-    const commentBlocks = blocksWithin(releaseBlocks(repo.answeredDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
+    const commentBlocks = blocksWithin(releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
     for (const cell of timeCells) {
       const day = dayLabel(cell.from, cell.to)
       // The month's rest: the rows whose cell the month does not show.

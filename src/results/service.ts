@@ -13,6 +13,8 @@ import { loadQuestion, type QuestionData } from './question.js'
 import * as repo from './repository.js'
 import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
 
+const PENDING_ORDER = ['today', 'answers', 'invited', 'people'] as const
+
 export interface ResultsOptions {
   from?: string | undefined
   to?: string | undefined
@@ -36,6 +38,7 @@ export interface Released {
   blocks: Block[]
   period: repo.Period | null
   pending: number
+  waiting: Release['waiting']
 }
 
 /** The survey's release blocks that a requested period touches (see periods.ts). */
@@ -46,7 +49,7 @@ export function released (db: DbOrTx, survey: SurveyRow, today: string, from?: s
 function releasedOf (release: Release, from?: string, to?: string): Released {
   const range = blocksInPeriod(release.blocks, from, to)
   const blocks = range === null ? [] : release.blocks.slice(range[0], range[1] + 1)
-  return { blocks, period: spanOf(blocks), pending: release.pending }
+  return { blocks, period: spanOf(blocks), pending: release.pending, waiting: release.waiting }
 }
 
 /** A day counts in the bucket its release block starts in, so that buckets hold whole blocks. */
@@ -128,6 +131,7 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
   let a: Assembled
   let period: repo.Period | null
   let pending = release.pending
+  const reasons: SurveyResults['pending_reasons'] = [...release.waiting]
   if (filters.length === 0 && groupBy === undefined) {
     const rel = releasedOf(release, query.from, query.to)
     period = rel.period
@@ -151,7 +155,9 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
     const months = monthsInPeriod(complete, query.from, query.to)
     const blocks = months.flatMap(m => m.blocks)
     period = spanOf(blocks)
-    pending += release.blocks.reduce((acc, b) => acc + b.n, 0) - complete.reduce((acc, m) => acc + m.n, 0)
+    const incomplete = release.blocks.reduce((acc, b) => acc + b.n, 0) - complete.reduce((acc, m) => acc + m.n, 0)
+    pending += incomplete
+    if (incomplete > 0) reasons.push('month')
     const monthOf = (day: string): string => (blocks[blockOf(blocks, day)]?.from ?? day).slice(0, 7)
     const delivered = new Map<string, number>()
     if (withRate && period !== null) {
@@ -165,6 +171,7 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
     period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: pending,
+    pending_reasons: reasons,
     ...present(survey.metric, scale, a, withRate),
     definition: definition(survey),
     ...(query.interval === undefined ? {} : { interval: query.interval }),
@@ -228,6 +235,7 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
     period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: parts.reduce((acc, p) => acc + p.rel.pending, 0),
+    pending_reasons: PENDING_ORDER.filter(r => parts.some(p => p.rel.waiting.includes(r))),
     ...present(query.metric, scale, a, true),
     definition: definition({ metric: query.metric, minGroupSize: min, minCommentGroupSize: Math.max(...list.map(s => s.minCommentGroupSize)) }),
     ...(query.interval === undefined ? {} : { interval: query.interval })

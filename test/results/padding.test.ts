@@ -4,6 +4,7 @@ import { DomUtils, parseDocument } from 'htmlparser2'
 import t from 'tap'
 import { api, build, testClock } from '../helpers/build.js'
 import { createSurvey, submitJson, type App } from '../helpers/puls.js'
+import { type Answer, seedAnswers } from '../helpers/seed.js'
 import { parseCsv } from './csv-parse.js'
 
 // Plays the padding (n−1) attacker of docs/anonymity.md: a reader who can also answer. It adds
@@ -171,10 +172,7 @@ async function collector (app: App, surveyId: string, payload: object): Promise<
   return (res.json().url as string).split('/s/')[1]!
 }
 
-// Fails on the release rule that counts every answer alike: marked todo until the defense lands.
-const BEFORE_DEFENSE = { todo: 'the release rule still counts padded answers' }
-
-t.test('with an API key: a collector of its own with cooldown 0 does not release one invited person\'s answer', BEFORE_DEFENSE, async t => {
+t.test('with an API key: a collector of its own with cooldown 0 does not release one invited person\'s answer', async t => {
   const clock = testClock('2026-03-10T09:00:00Z')
   const app = await build(t, { clock })
   const survey = await createSurvey(app, { name: 'IT desk after a case', kind: 'post_case', team: 'it' })
@@ -199,7 +197,7 @@ t.test('with an API key: a collector of its own with cooldown 0 does not release
   t.same(a.leaks, [], `the attacker learns nothing about the person (${a.shown} distributions and comment lists read; ${a.notes.join('; ')})`)
 })
 
-t.test('with only a share link: nine answers through the poster\'s public URL do not release the one before them', BEFORE_DEFENSE, async t => {
+t.test('with only a share link: nine answers through the poster\'s public URL do not release the one before them', async t => {
   const clock = testClock('2026-03-10T09:00:00Z')
   const app = await build(t, { clock })
   const survey = await createSurvey(app, { name: 'Canteen', kind: 'self_service', team: 'facilities' })
@@ -229,4 +227,32 @@ t.test('with only a share link: nine answers through the poster\'s public URL do
   const day2 = await read('day 2')
   t.match(day2, /5: 9 answers/, 'five people answered: the block is released')
   t.same(a.leaks, [], `released among five people, the attacker learns no fewer than four others' answers (${a.notes.join('; ')})`)
+})
+
+t.test('in a busy survey: a collector with one person\'s attributes does not make that person\'s group large enough to show', async t => {
+  const clock = testClock('2026-03-10T09:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, { name: 'IT desk after a case', kind: 'post_case', team: 'it' })
+  const a = new Attacker(app, 1)
+  // A month of invited answers for agents a and b, and the one person who had agent ola.
+  const busy: Answer[] = []
+  for (let d = 2; d <= 10; d++) {
+    for (const [i, agent] of ['a', 'a', 'b', 'b', 'a'].entries()) {
+      busy.push({ day: `2026-03-${String(d).padStart(2, '0')}`, score: 1 + ((d + i) % 5), attributes: { team: 'it', agent, category: i % 2 === 0 ? 'printer' : 'network' } })
+    }
+  }
+  const ola = { team: 'it', agent: 'ola', category: 'printer' }
+  busy.push({ day: '2026-03-10', score: 2, comment: PERSON_COMMENT, attributes: ola })
+  seedAnswers(app, survey.id, busy)
+  // People at the lobby poster, each from their own address, so the day's block is released.
+  const lobby = await collector(app, survey.id, { attributes: { team: 'it', place: 'lobby' } })
+  for (let i = 0; i < 5; i++) t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${30 + i}` })).statusCode, 201)
+
+  const token = await collector(app, survey.id, { attributes: ola, cooldown_seconds: 0 })
+  for (let i = 0; i < 9; i++) await a.answer(token, '2026-03-10', 5, ola)
+
+  clock.set('2026-04-02T09:00:00Z')
+  const read = await readWithKey(a, survey.id, ola, 'next month')
+  t.ok(read.responses > 50, 'the month is released')
+  t.same(a.leaks, [], `the attacker learns nothing about the person (${a.shown} distributions and comment lists read)`)
 })
