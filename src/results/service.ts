@@ -22,13 +22,16 @@ export interface ResultsOptions {
   group_by?: string | undefined
 }
 
-const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only; a period ' +
+const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only, per ' +
+  'channel: answers to invitations none or at least min_group_size, answers through collectors none or from at least ' +
+  'min_group_size different clients (docs/anonymity.md). A period ' +
   'widens to whole blocks. Questions about attributes (filters, group_by) count complete months only (a block counts in the month ' +
   'it starts in) and widen the period to whole months. A total, group or bucket with fewer than min_group_size answers shows only ' +
   'its count. Each month is decided on its own: where a cell is suppressed, the next-smallest cells beside it (in every grouping of ' +
   'the question\'s attributes and the month\'s blocks) are too, until at least two hold at least min_group_size answers together; a ' +
   'filter whose complement is small is suppressed that way. Nothing inside a suppressed cell is shown. A cell over several months ' +
-  'shows only when it shows in each of them (else reason "period"). Comments need min_comment_group_size.'
+  'shows only when it shows in each of them (else reason "period"). Cells are decided on people: answers to invitations plus ' +
+  'distinct collector clients. Comments are released in blocks of min_comment_group_size comments, per channel as answers.'
 
 const spanOf = (blocks: readonly Block[]): repo.Period | null =>
   blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }

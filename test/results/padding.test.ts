@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { DomUtils, parseDocument } from 'htmlparser2'
 import t from 'tap'
+import { forgetReleasedClients } from '../../src/results/forget-clients.js'
 import { api, build, testClock } from '../helpers/build.js'
-import { createSurvey, submitJson, type App } from '../helpers/puls.js'
+import { createSurvey, rows, submitJson, type App } from '../helpers/puls.js'
 import { type Answer, seedAnswers } from '../helpers/seed.js'
 import { parseCsv } from './csv-parse.js'
 
@@ -255,4 +256,57 @@ t.test('in a busy survey: a collector with one person\'s attributes does not mak
   const read = await readWithKey(a, survey.id, ola, 'next month')
   t.ok(read.responses > 50, 'the month is released')
   t.same(a.leaks, [], `the attacker learns nothing about the person (${a.shown} distributions and comment lists read)`)
+})
+
+t.test('client keys are kept only while their answers wait, and erasing them changes nothing a reader sees', async t => {
+  const clock = testClock('2026-03-10T09:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, { name: 'Canteen', kind: 'self_service', team: 'facilities' })
+  const poster = await collector(app, survey.id, { attributes: { place: 'canteen' } })
+  for (let i = 0; i < 5; i++) t.equal((await submitJson(app, poster, { score: 4 }, { remoteAddress: `198.51.100.${i + 1}` })).statusCode, 201)
+  // IPv6 clients count by their /64: two addresses of one network are one person.
+  for (const from of ['2001:db8:1:1::1', '2001:db8:1:1::2']) t.equal((await submitJson(app, poster, { score: 2 }, { remoteAddress: from })).statusCode, 201)
+  const keys = (): Array<{ kind: string, client: string, day: string }> => rows(app, 'SELECT kind, client, day FROM collector_clients')
+  t.equal(keys().filter(k => k.kind === 'answer').length, 6, 'six people: five IPv4 addresses and one IPv6 /64')
+  t.notMatch(JSON.stringify(keys()), /198\.51\.100|2001:db8/, 'keyed hashes, never the address')
+
+  clock.advanceDays(1)
+  // A new answer today: its key stays until its own block is released.
+  t.equal((await submitJson(app, poster, { score: 5 }, { remoteAddress: '198.51.100.9' })).statusCode, 201)
+  const before = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
+  t.match(before, { responses: 7, pending_responses: 1, pending_reasons: ['today'] }, 'six people: released')
+  t.same(await forgetReleasedClients(app.store.db, clock.now()), { erased: 6 }, 'the released day\'s keys for blocks go')
+  t.same(keys().filter(k => k.kind === 'answer').map(k => k.day), ['2026-03-11'], 'only today\'s client is still held for blocks')
+  t.equal(keys().filter(k => k.kind === 'cell' && k.day === '2026-03-10').length, 6, 'keys for cells wait until the month is complete')
+  t.same(rows(app, 'SELECT kind, day, clients FROM collector_client_days'), [{ kind: 'answer', day: '2026-03-10', clients: 6 }], 'their count stays')
+  const after = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
+  t.same(after, before, 'results read the same')
+
+  for (let i = 0; i < 4; i++) t.equal((await submitJson(app, poster, { score: 3 }, { remoteAddress: `203.0.113.${i + 1}` })).statusCode, 201)
+  clock.set('2026-04-02T09:00:00Z')
+  const month = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=place` })).json()
+  t.match(month, { responses: 12, groups: [{ value: 'canteen', responses: 12, suppressed: false }] }, 'March is complete')
+  t.same(await forgetReleasedClients(app.store.db, clock.now()), { erased: 16 }, 'then every key of March goes')
+  t.same(keys(), [], 'no key is held')
+  t.same((await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=place` })).json(), month, 'and results read the same')
+})
+
+t.test('a collector set to count answers releases one address\'s answers: open to padding, by choice', async t => {
+  const clock = testClock('2026-03-10T09:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, { name: 'Kiosk', kind: 'self_service', team: 'facilities' })
+  const byClient = await collector(app, survey.id, { label: 'Poster', cooldown_seconds: 0 })
+  for (let i = 0; i < 5; i++) await submitJson(app, byClient, { score: 3 }, { remoteAddress: '198.51.100.7' })
+  clock.advanceDays(1)
+  t.match((await api(app, { url: `/v1/surveys/${survey.id}/results` })).json(), { responses: 0, pending_responses: 5, pending_reasons: ['people'] },
+    'five answers from one address are one person')
+  const kiosk = await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Kiosk', cooldown_seconds: 0, release: 'answers' } })
+  t.equal(kiosk.json().release, 'answers')
+  const bad = await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Kiosk', release: 'people' } })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.body, /release/, 'a bad setting is refused, naming the field')
+  for (let i = 0; i < 5; i++) await submitJson(app, (kiosk.json().url as string).split('/s/')[1]!, { score: 5 }, { remoteAddress: '198.51.100.7' })
+  clock.advanceDays(1)
+  t.match((await api(app, { url: `/v1/surveys/${survey.id}/results` })).json(), { responses: 10, pending_responses: 0 },
+    'the kiosk counts each answer as a person, and with them the poster\'s one person is released')
 })
