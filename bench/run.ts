@@ -317,7 +317,7 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
   for (const q of askedFor) {
     // The first request after seeding (and after deciding ahead, unless BENCH_DECIDE_AHEAD=0):
     // questions about attributes decide each complete month once and keep the decision
-    // (src/results/attributes.ts), so without deciding ahead it can cost more than the next ones.
+    // (src/results/engine/attributes.ts), so without deciding ahead it can cost more than the next ones.
     // Questions on the same attributes share those decisions, so this is "first" in this order.
     const started = performance.now()
     const firstReply = await fetch(base + q.path, { headers: auth })

@@ -7,8 +7,8 @@ import { loadConfig } from '../src/config.js'
 import { recordClient } from '../src/collectors/clients.js'
 import { coarsenToDay } from '../src/responses/coarsen.js'
 import { insertResponse } from '../src/responses/repository.js'
-import { decideAhead } from '../src/results/decide-ahead.js'
-import { comboOf } from '../src/results/rollup.js'
+import { decideAhead } from '../src/results/engine/decide-ahead.js'
+import { comboOf } from '../src/results/engine/cell-key.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
 // is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's

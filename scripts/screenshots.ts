@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import { chromium, type BrowserContextOptions } from 'playwright-core'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browser.js'
+import { CHROMIUM_ARGS, ensureChromium } from '../test/helpers/browser.js'
 
 // `npm run screenshots`: the README's pictures in docs/, taken from the real service in Debian's
 // Chromium: the survey page and thank-you page on a phone, the poster at A4, the report on a desk.
@@ -61,7 +61,7 @@ now = new Date(today)
 const link = (await api('POST', `/v1/surveys/${survey.id}/invitations`, { channel: 'link', case_ref: 'INC-4711' })).url
 const collector = await api('POST', `/v1/surveys/${survey.id}/collectors`, { label: 'Oslo HQ, floor 3, IT walk-up desk', attributes: { location: 'Oslo HQ', floor: '3' } })
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+const browser = await chromium.launch({ executablePath: await ensureChromium(), headless: true, args: CHROMIUM_ARGS })
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-GB' }
 try {
   const admin = await browser.newContext({ extraHTTPHeaders: auth, viewport: { width: 794, height: 1123 }, deviceScaleFactor: 1 })

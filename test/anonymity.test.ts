@@ -6,6 +6,7 @@ import t from 'tap'
 import { sweep } from '../src/invitations/service.js'
 import { api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, invite, rows, submitForm, submitJson, type App } from './helpers/puls.js'
+import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
 
 // SPEC §2: one test per invariant this part of Puls must keep (1, 2, 3, 6, 7). Each fails if
 // the invariant breaks: they read the database and the log as an outsider would.
@@ -124,7 +125,7 @@ t.test('invariant 3: addresses are erased once an invitation is answered, expire
   await app.close()
   const file = app.config.databaseFile
   t.notOk(existsSync(`${file}-wal`) && readFileSync(`${file}-wal`).length > 0, 'the WAL was checkpointed into the file on close')
-  const dump = execFileSync('sqlite3', [file, '.dump'], { encoding: 'utf8' })
+  const dump = execFileSync(await ensureSystemPackage(TEST_PACKAGES.sqlite3), [file, '.dump'], { encoding: 'utf8' })
   t.match(dump, /INSERT INTO (")?invitations/, 'the dump holds the invitations')
   const raw = readFileSync(file).toString('latin1')
   for (const name of ['answered', 'expired-by-sweep', 'expired-on-open', 'cancelled', 'closed', 'closed-link']) {

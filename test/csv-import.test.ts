@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import { runCli } from '../src/cli.js'
 import { API_KEY, api, build } from './helpers/build.js'
 import { count, createSurvey, rows, type App } from './helpers/puls.js'
+import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
 
 // `npm run puls -- invite --survey <id> <file.csv>`, run in-process against the database of a
 // running app (as an operator runs it beside the service), then read back over HTTP and SQL.
@@ -202,7 +203,7 @@ t.test('on a terminal the command draws a progress bar', async t => {
   const file = csvFile(t, 'people.csv', 'email,locale\nnobody,nb\n' + Array.from({ length: 300 }, (_, i) => `p${i}@example.com,nb`).join('\n'))
   // script(1) runs the real CLI process on a pseudo-terminal, as an operator's shell would.
   const command = `${process.execPath} --import tsx src/cli.ts invite --survey ${surveyId} ${file}`
-  const result = spawnSync('script', ['-qfec', command, '/dev/null'], {
+  const result = spawnSync(await ensureSystemPackage(TEST_PACKAGES.script), ['-qfec', command, '/dev/null'], {
     env: { PATH: process.env.PATH, PULS_DATA_DIR: app.dataDir, LOG_LEVEL: 'silent' },
     encoding: 'utf8',
     timeout: 60_000

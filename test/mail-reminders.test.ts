@@ -6,6 +6,7 @@ import { api, build, testClock } from './helpers/build.js'
 import { links } from './helpers/html.js'
 import { count, createSurvey, invite, rows, submitForm, type App } from './helpers/puls.js'
 import { rawHeader, startSmtp, type ReceivedMail, type SmtpOptions } from './helpers/smtp.js'
+import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
 
 // Reminders driven by the test clock, the unsubscribe path, and what the database still holds
 // once invitations end.
@@ -219,7 +220,7 @@ t.test('once invitations end, the database holds none of their addresses or mail
 
   await app.close()
   const file = app.config.databaseFile
-  const dump = execFileSync('sqlite3', [file, '.dump'], { encoding: 'utf8' })
+  const dump = execFileSync(await ensureSystemPackage(TEST_PACKAGES.sqlite3), [file, '.dump'], { encoding: 'utf8' })
   t.match(dump, /INSERT INTO (")?outbox/, 'the dump holds the outbox')
   const raw = readFileSync(file).toString('latin1')
   t.notMatch(dump, /mail-erasure-probe/, '.dump holds no address')

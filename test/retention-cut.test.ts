@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { releaseBlocks } from '../src/results/periods.js'
+import { releaseBlocks } from '../src/results/engine/periods.js'
 import { retentionCut } from '../src/retention/cut.js'
 
-// retentionCut against the results' own release walk (src/results/periods.ts), for random surveys.
+// retentionCut against the results' own release walk (src/results/engine/periods.ts), for random surveys.
 
 // Every third day, so that 60 days run over several months.
 const day = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 3 * 86_400_000).toISOString().slice(0, 10)
@@ -27,7 +27,7 @@ const survey = fc.record({
  * Whether deleting the days before `cut` leaves every walk's remaining blocks as they were and
  * cuts no released block in two (its rest would be released again later with other days: a
  * partial overlap, which is what blocks exist to prevent), and leaves every release month of
- * min_group_size's walk whole or gone (src/results/months.ts: questions about attributes).
+ * min_group_size's walk whole or gone (src/results/engine/months.ts: questions about attributes).
  */
 function keepsBlocks (days: ReadonlyArray<readonly [string, number]>, mins: number[], cut: string, today: string): boolean {
   const kept = days.filter(([d]) => d >= cut)

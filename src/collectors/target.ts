@@ -1,6 +1,6 @@
 import { GoneError } from '../errors.js'
 import { coarsenToDay } from '../responses/coarsen.js'
-import { comboOf } from '../results/rollup.js'
+import { comboOf } from '../results/engine/cell-key.js'
 import type { AnswerTarget, ClosedReason, TargetResolver } from '../respondent/targets.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'

@@ -3,8 +3,8 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import type { Db } from '../db/client.js'
 import { sweep } from '../invitations/service.js'
-import { decideAhead } from '../results/decide-ahead.js'
-import { forgetReleasedClients } from '../results/forget-clients.js'
+import { decideAhead } from '../results/engine/decide-ahead.js'
+import { forgetReleasedClients } from '../results/engine/forget-clients.js'
 import { purge } from '../retention/service.js'
 
 /**

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { ProblemSchema } from '../schemas.js'
-import { reportHeaders } from './page.js'
-import { reportContext } from './report.js'
+import { reportHeaders } from './outputs/page.js'
+import { reportContext } from './outputs/report.js'
 import { TokenParamsSchema } from './schemas.js'
-import { openShareLink } from './share-links.js'
+import { openShareLink } from './outputs/share-links.js'
 
 const UNAVAILABLE: Record<string, { en: string, de: string, nb: string }> = {
   not_found: {

@@ -2,15 +2,15 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
-import { exportCsv } from './csv.js'
-import { reportHeaders } from './page.js'
-import { reportContext } from './report.js'
+import { exportCsv } from './outputs/csv.js'
+import { reportHeaders } from './outputs/page.js'
+import { reportContext } from './outputs/report.js'
 import {
   CreateShareLinkSchema, ExportQuerySchema, filtersOf, ReportQuerySchema, ResultsQuerySchema, ShareLinkListSchema,
   ShareLinkSchema, SurveyResultsSchema, TeamResultsQuerySchema, TeamResultsSchema
 } from './schemas.js'
 import * as results from './service.js'
-import * as links from './share-links.js'
+import * as links from './outputs/share-links.js'
 
 const tags = ['results']
 const html = { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } }

@@ -4,13 +4,13 @@ import { coarsenToDay } from '../responses/coarsen.js'
 import { SCALES, type Metric, type Scale } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
-import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './cells.js'
-import { DEFINITIONS, emptyDistribution } from './metrics.js'
-import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, type Release, releaseBlocks } from './periods.js'
-import { attributeResults } from './attributes.js'
-import { monthsInPeriod, releaseMonths } from './months.js'
-import { loadQuestion, type QuestionData } from './question.js'
-import * as repo from './repository.js'
+import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
+import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
+import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, type Release, releaseBlocks } from './engine/periods.js'
+import { attributeResults } from './engine/attributes.js'
+import { monthsInPeriod, releaseMonths } from './engine/months.js'
+import { loadQuestion, type QuestionData } from './engine/question.js'
+import * as repo from './storage/repository.js'
 import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
 
 const PENDING_ORDER = ['today', 'answers', 'invited', 'people'] as const
@@ -153,7 +153,7 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
       delivered: period === null ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, period), bucketOf)
     })
   } else {
-    // Questions about attributes: complete release months only (months.ts, attributes.ts).
+    // Questions about attributes: complete release months only (engine/months.ts, engine/attributes.ts).
     const complete = releaseMonths(release, today)
     const months = monthsInPeriod(complete, query.from, query.to)
     const blocks = months.flatMap(m => m.blocks)

@@ -1,10 +1,10 @@
-import { addDay, type DayCount, lacking, openBlock } from '../results/periods.js'
+import { addDay, type DayCount, lacking, openBlock } from '../results/engine/periods.js'
 
 /**
  * Where retention may cut a survey's answers: the latest day `cut` ≤ `cutoff` such that deleting
  * every answer of a day before `cut` leaves the release blocks of the answers that stay exactly
  * as they were, for every minimum the results cut blocks with (min_group_size for scores,
- * min_comment_group_size for comments; src/results/periods.ts).
+ * min_comment_group_size for comments; src/results/engine/periods.ts).
  *
  * Why: results release answers in blocks walked from the survey's first answered day, and rely on
  * past blocks never changing (SPEC §2.5 over time: two results differ by whole blocks). Deleting
@@ -14,7 +14,7 @@ import { addDay, type DayCount, lacking, openBlock } from '../results/periods.js
  * block (in every walk) is old enough as a whole. Answers of the open block after the last
  * closed one were never released and may go at any day.
  *
- * Questions about attributes count whole release months (src/results/months.ts: a block belongs
+ * Questions about attributes count whole release months (src/results/engine/months.ts: a block belongs
  * to the month it starts in) and a complete month must never change, since the difference of two
  * readings of one month cell would be a few answers of one agent. So the cut is also where a
  * month starts in the walk of `mins[0]` (min_group_size): a purge deletes whole months.

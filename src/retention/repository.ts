@@ -4,7 +4,8 @@ import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
 import { outbox } from '../mail/tables.js'
 import { responses } from '../responses/tables.js'
-import { responseCombos, responseComboScores, responseCounts } from '../results/tables.js'
+import { comboSql } from '../results/engine/cell-key.js'
+import { responseCombos, responseComboScores, responseCounts } from '../results/storage/tables.js'
 import { surveys } from '../surveys/tables.js'
 
 // Queries only; what may go when is decided in service.ts.
@@ -60,7 +61,7 @@ export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string):
   db.run(sql`INSERT INTO response_combo_scores (survey_id, month, combo, score, n, invited)
     SELECT survey_id, ${month}, combo, score, count(*), sum(channel <> 'collector') FROM (
       SELECT r.survey_id, r.score, r.channel,
-        (SELECT json_group_object(key, value) FROM (SELECT key, value FROM json_each(r.attributes) ORDER BY key)) AS combo
+        ${comboSql(sql`r.attributes`)} AS combo
       FROM responses r WHERE r.survey_id = ${surveyId} AND r.day BETWEEN ${`${month}-01`} AND ${`${month}-31`}
     ) GROUP BY survey_id, combo, score`)
   return deleted

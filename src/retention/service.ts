@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { truncateWal, type Db, type DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
-import { answeredDays, commentedDays } from '../results/repository.js'
+import { answeredDays, commentedDays } from '../results/storage/repository.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { retentionCut } from './cut.js'

@@ -1,18 +1,37 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import { ensureSystemPackage, TEST_PACKAGES } from './system-package.js'
 
-// Debian's chromium (.ci/apt-packages): playwright-core never downloads a browser of its own.
-export const CHROMIUM = '/usr/bin/chromium'
+// Debian's chromium: playwright-core never downloads a browser of its own. Found where it is, or
+// installed once (see system-package.ts). The poster's one-A4-page check depends on font metrics,
+// so the font is named too instead of left to whatever a machine has.
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+
+/** The Chromium binary (CHROMIUM_PATH, chromium or chromium-browser), installed first if missing. */
+export async function ensureChromium (t?: { setTimeout: (ms: number) => void }): Promise<string> {
+  const executable = await ensureSystemPackage(TEST_PACKAGES.chromium, t)
+  await ensureSystemPackage(TEST_PACKAGES.font, t)
+  return executable
+}
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
-interface Tap { teardown: (fn: () => unknown) => void }
+interface Tap { teardown: (fn: () => unknown) => void, setTimeout: (ms: number) => void, fail: (message: string, extra: object) => void }
 
-/** A headless Chromium, closed when the test ends. */
+/**
+ * A headless Chromium, closed when the test ends. Without one the test file fails at once, with
+ * the line that says how to install it as its one failure.
+ */
 export async function launch (t: Tap): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 })
+  let executablePath: string
+  try {
+    executablePath = await ensureChromium(t)
+  } catch (err) {
+    t.fail((err as Error).message, { diagnostic: false })
+    process.exit(1)
+  }
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 })
   t.teardown(() => browser.close())
   return browser
 }

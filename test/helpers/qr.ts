@@ -1,25 +1,29 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { Resvg } from '@resvg/resvg-js'
+import jsQRModule from 'jsqr'
+import { PNG } from 'pngjs'
 
-// Independent decoders from Debian (.ci/apt-packages): zbarimg (zbar-tools) reads QR codes from
-// images, rsvg-convert (librsvg2-bin) renders an SVG to PNG the way a browser or printer would.
+// Independent readers, in-process so `npm test` needs no system package: pngjs decodes the PNG the
+// app serves, jsQR finds and reads the QR code in its pixels as a phone camera app would, and resvg
+// renders an SVG the way a browser or printer would. None of them shares code with the `qrcode`
+// package that draws the codes.
 
-/** Every QR code zbarimg finds in the PNG, as raw text. Throws when it finds none. */
-export function decodePng (png: Buffer): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'puls-qr-'))
-  try {
-    const file = join(dir, 'code.png')
-    writeFileSync(file, png)
-    const out = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 })
-    return out.split('\n').filter(line => line !== '')
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+// jsqr is CommonJS whose types declare an ES default export; at run time the module is the function.
+const jsQR = jsQRModule.default
+
+/** The text of the QR code jsQR finds in the PNG. Throws when it finds none. */
+export function decodePng (png: Buffer): string {
+  const image = PNG.sync.read(png)
+  const pixels = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length)
+  const code = jsQR(pixels, image.width, image.height, { inversionAttempts: 'dontInvert' })
+  if (code === null) throw new Error(`no QR code found in the ${image.width}×${image.height} PNG`)
+  return code.data
 }
 
-/** Renders an SVG document to a PNG `width` pixels wide with librsvg. */
+/**
+ * Renders an SVG document to a PNG `width` pixels wide on white, with resvg. System fonts stay
+ * unloaded: the codes are paths only, so the picture must not depend on what a machine has.
+ */
 export function svgToPng (svg: string, width = 600): Buffer {
-  return execFileSync('rsvg-convert', ['--width', String(width), '--background-color', 'white', '--format', 'png'], { input: svg, stdio: ['pipe', 'pipe', 'ignore'], timeout: 20_000 })
+  const resvg = new Resvg(svg, { fitTo: { mode: 'width', value: width }, background: 'white', font: { loadSystemFonts: false } })
+  return resvg.render().asPng()
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { invitations } from '../../src/invitations/tables.js'
 import { recordClient } from '../../src/collectors/clients.js'
 import { insertResponse } from '../../src/responses/repository.js'
-import { comboOf } from '../../src/results/rollup.js'
+import { comboOf } from '../../src/results/engine/cell-key.js'
 import { api } from './build.js'
 
 // Test data for results. Answers go through insertResponse, the one write path for answers, until

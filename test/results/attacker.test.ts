@@ -59,7 +59,7 @@ type Days = { from: string, to: string } | null
 
 t.test('no small set of answers can be derived from everything the results API shows, over every period', async t => {
   // Shown months whose last block runs over the month's end: their scores need the corrections of
-  // src/results/attributes.ts (readMonth), checked below against the answers.
+  // src/results/engine/attributes.ts (readMonth), checked below against the answers.
   let overMonthEnd = 0
   for (const seed of [7, 2026]) {
     const clock = testClock(`${TODAY}T10:00:00Z`)

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { type CellKey, type CubeRow, type Lattice, suppressLattice } from '../../src/results/lattice.js'
-import { complementary, type SuppressionReason } from '../../src/results/suppression.js'
+import { type CellKey, type CubeRow, type Lattice, suppressLattice } from '../../src/results/engine/lattice.js'
+import { complementary, type SuppressionReason } from '../../src/results/engine/suppression.js'
 
 // lattice.ts was rewritten on typed arrays for speed (issue #6). Its decisions must not change by a
 // single cell: anonymity rests on them, and a complete month must read the same after an upgrade.

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { ces, csat, nps, npsAdjustedWald, npsMarginOfError, shareAdjustedWald, shareMarginOfError } from '../../src/results/metrics.js'
+import { ces, csat, nps, npsAdjustedWald, npsMarginOfError, shareAdjustedWald, shareMarginOfError } from '../../src/results/engine/metrics.js'
 
 // SPEC §4, against cases worked out by hand, then properties over any distribution.
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { loggerOptions } from '../../src/logger.js'
-import { shareLinks } from '../../src/results/tables.js'
+import { shareLinks } from '../../src/results/storage/tables.js'
 import { api, build, testClock } from '../helpers/build.js'
 import { type Answer, answers, createSurvey, seedAnswers } from '../helpers/seed.js'
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { csvField, csvLine } from '../../src/results/export.js'
-import { type CellKey, suppressLattice } from '../../src/results/lattice.js'
-import { blocksInPeriod, bucketStart, releaseBlocks } from '../../src/results/periods.js'
-import { complementary } from '../../src/results/suppression.js'
+import { csvField, csvLine } from '../../src/results/outputs/export.js'
+import { type CellKey, suppressLattice } from '../../src/results/engine/lattice.js'
+import { blocksInPeriod, bucketStart, releaseBlocks } from '../../src/results/engine/periods.js'
+import { complementary } from '../../src/results/engine/suppression.js'
 
 // SPEC §2.4–2.5 as pure functions, property-tested.
 

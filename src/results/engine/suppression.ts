@@ -6,7 +6,7 @@ export type SuppressionReason =
   | 'below_min_group_size'
   /** Suppressed too, so that the suppressed cells cannot be derived from the total. */
   | 'complementary'
-  /** Over several months, at least one of which does not show this cell (src/results/attributes.ts). */
+  /** Over several months, at least one of which does not show this cell (src/results/engine/attributes.ts). */
   | 'period'
 
 export interface PartitionCell {

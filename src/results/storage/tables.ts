@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-import { surveys } from '../surveys/tables.js'
+import { surveys } from '../../surveys/tables.js'
 
 /**
  * Answers counted per survey, day and score, kept in the transaction that stores each answer, so
@@ -31,7 +31,7 @@ export const responseCounts = sqliteTable('response_counts', {
 
 /**
  * Answers counted per survey, day and combination of attributes, for questions about attributes
- * (src/results/attributes.ts): the lattice of a month reads its days (one range of the key) to
+ * (src/results/engine/attributes.ts): the lattice of a month reads its days (one range of the key) to
  * decide suppression over attributes × release blocks. `combo` is the answer's attributes as JSON
  * with sorted keys (`{}` without any); readers parse it, so two spellings of the same attributes
  * (rows written by SQL in another key order) add up correctly. WITHOUT ROWID (migration 0009), for
@@ -55,7 +55,7 @@ export const responseCombos = sqliteTable('response_combos', {
  * Answers counted per survey, calendar month (`YYYY-MM` of the day), combination of attributes and
  * score: the distributions of questions about attributes, a few rows per combination and month
  * instead of one per day. A release month that starts or ends inside a calendar month (a block
- * across a month's end) is corrected from those few days' answers (attributes.ts). WITHOUT ROWID.
+ * across a month's end) is corrected from those few days' answers (engine/attributes.ts). WITHOUT ROWID.
  */
 export const responseComboScores = sqliteTable('response_combo_scores', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),

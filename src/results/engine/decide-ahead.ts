@@ -1,11 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { DbOrTx } from '../db/client.js'
-import { coarsenToDay } from '../responses/coarsen.js'
-import { SCALES } from '../surveys/defaults.js'
+import type { DbOrTx } from '../../db/client.js'
+import { coarsenToDay } from '../../responses/coarsen.js'
+import { SCALES } from '../../surveys/defaults.js'
 import { KEPT_DECISIONS, monthCells, monthDecided } from './attributes.js'
 import { releaseMonths } from './months.js'
 import { releaseBlocks } from './periods.js'
-import * as repo from './repository.js'
+import * as repo from '../storage/repository.js'
 
 // Deciding complete months ahead of the questions (issue #6). A complete month never changes, so
 // its lattice can be decided before anyone asks: after start-up (the kept decisions are in memory

@@ -1,3 +1,4 @@
+import type { CellKey } from './cell-key.js'
 import { complementary, type SuppressionReason } from './suppression.js'
 
 // Consistent suppression over every cell a question's attributes can form (SPEC §2.5). A question
@@ -17,8 +18,7 @@ import { complementary, type SuppressionReason } from './suppression.js'
 // Public cells (no attribute fixed) are never suppressed; a grouping of a public cell that cannot
 // be protected has a single child, which is the public cell itself.
 
-/** Per key: a value, null for answers without the attribute, or undefined for "any". */
-export type CellKey = ReadonlyArray<string | null | undefined>
+export type { CellKey } from './cell-key.js'
 
 export interface CubeRow {
   /** One value per key (null: the answer lacks that attribute). */

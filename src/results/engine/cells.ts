@@ -1,4 +1,4 @@
-import type { Metric, Scale } from '../surveys/defaults.js'
+import type { Metric, Scale } from '../../surveys/defaults.js'
 import { type CellKey, suppressLattice } from './lattice.js'
 import { computeMetric, type Distribution, emptyDistribution } from './metrics.js'
 import { type Block, bucketEnd, bucketStarts, type Interval } from './periods.js'

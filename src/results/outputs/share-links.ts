@@ -1,10 +1,10 @@
-import type { DbOrTx } from '../db/client.js'
-import { GoneError, NotFoundError } from '../errors.js'
-import { hashToken, newId, newSecret } from '../ids.js'
-import { getSurveyRow } from '../surveys/service.js'
-import * as repo from './repository.js'
-import type { CreateShareLink, ShareLink } from './schemas.js'
-import type { ShareLinkOptions, ShareLinkRow } from './tables.js'
+import type { DbOrTx } from '../../db/client.js'
+import { GoneError, NotFoundError } from '../../errors.js'
+import { hashToken, newId, newSecret } from '../../ids.js'
+import { getSurveyRow } from '../../surveys/service.js'
+import * as repo from '../storage/repository.js'
+import type { CreateShareLink, ShareLink } from '../schemas.js'
+import type { ShareLinkOptions, ShareLinkRow } from '../storage/tables.js'
 
 // Read-only links to a survey's report: /r/<token>. Like API keys, only a hash of the token is
 // kept, so the database alone cannot open a report link.

@@ -1,11 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { eraseClientsBefore, surveysWithClients } from '../collectors/clients.js'
-import type { Db } from '../db/client.js'
-import { coarsenToDay } from '../responses/coarsen.js'
-import { findSurvey } from '../surveys/repository.js'
+import { eraseClientsBefore, surveysWithClients } from '../../collectors/clients.js'
+import type { Db } from '../../db/client.js'
+import { coarsenToDay } from '../../responses/coarsen.js'
+import { findSurvey } from '../../surveys/repository.js'
 import { releaseMonths } from './months.js'
 import { releaseBlocks } from './periods.js'
-import * as repo from './repository.js'
+import * as repo from '../storage/repository.js'
 
 // The keys of collector clients are kept only while what they count is still open
 // (docs/anonymity.md, "Readers who can also answer"): once the blocks of a day are released, its

@@ -1,8 +1,9 @@
-import type { DbOrTx } from '../db/client.js'
-import type { Scale } from '../surveys/defaults.js'
+import type { DbOrTx } from '../../db/client.js'
+import type { Scale } from '../../surveys/defaults.js'
+import { cellKey } from './cell-key.js'
 import type { CubeRow } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
-import * as repo from './repository.js'
+import * as repo from '../storage/repository.js'
 
 // Loads what one whole-survey question needs, for one period of whole release blocks, from the
 // rollup of all answers (response_counts): answers per release block (and bucket, for a series),
@@ -42,7 +43,7 @@ export function loadQuestion (db: DbOrTx, q: Question, scale: Scale): QuestionDa
   for (const [day, n] of repo.answeredDays(db, q.surveyId)) {
     if (day < q.period.from || day > q.period.to) continue
     const values = q.bucketOf === undefined ? [q.blockOf(day)] : [q.blockOf(day), bucket(day)]
-    const id = values.join('\u0000')
+    const id = cellKey(values)
     const row = cube.get(id)
     if (row === undefined) cube.set(id, { values, n })
     else row.n += n

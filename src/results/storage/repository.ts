@@ -1,11 +1,11 @@
 import { and, asc, between, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
-import { clientsPerDay } from '../collectors/clients.js'
-import type { DbOrTx } from '../db/client.js'
-import { deliveredCounts, invitations } from '../invitations/tables.js'
-import { responses } from '../responses/tables.js'
-import { surveys, type SurveyRow } from '../surveys/tables.js'
-import type { DayCount } from './periods.js'
-import { comboOf } from './rollup.js'
+import { clientsPerDay } from '../../collectors/clients.js'
+import type { DbOrTx } from '../../db/client.js'
+import { deliveredCounts, invitations } from '../../invitations/tables.js'
+import { responses } from '../../responses/tables.js'
+import { surveys, type SurveyRow } from '../../surveys/tables.js'
+import { comboOf, parseCombo } from '../engine/cell-key.js'
+import type { DayCount } from '../engine/periods.js'
 import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
 
 // Every query results need. Whole-survey questions read response_counts (per day and score),
@@ -69,7 +69,7 @@ export function comboDays (db: DbOrTx, surveyId: string, from: string, to: strin
     .where(and(eq(c.surveyId, surveyId), between(c.day, from, to))).values() as Array<[string, string, number, number]>
   for (const row of rows) {
     const [day, combo, n, invited] = row
-    if (n > invited) row[3] = invited + (clients.get(`${day} ${comboOf(JSON.parse(combo) as Record<string, string>)}`) ?? 0)
+    if (n > invited) row[3] = invited + (clients.get(`${day} ${comboOf(parseCombo(combo))}`) ?? 0)
   }
   return rows
 }
@@ -97,7 +97,7 @@ export function answerScores (db: DbOrTx, surveyId: string, period: Period): Com
 function comboTotals (db: DbOrTx, surveyId: string): Array<{ attributes: Record<string, string>, n: number }> {
   return db.select({ combo: responseCombos.combo, n: sql<number>`sum(${responseCombos.n})` }).from(responseCombos)
     .where(eq(responseCombos.surveyId, surveyId)).groupBy(responseCombos.combo).all()
-    .map(r => ({ attributes: JSON.parse(r.combo) as Record<string, string>, n: r.n }))
+    .map(r => ({ attributes: parseCombo(r.combo), n: r.n }))
 }
 
 /**

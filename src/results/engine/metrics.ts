@@ -1,4 +1,4 @@
-import type { Metric, Scale } from '../surveys/defaults.js'
+import type { Metric, Scale } from '../../surveys/defaults.js'
 
 // SPEC §4 as pure functions. A distribution counts answers per scale point, index 0 being the
 // scale's minimum (0 for NPS, 1 for CSAT and CES). Numbers come back unrounded; rounding is

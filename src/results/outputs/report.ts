@@ -1,15 +1,15 @@
-import type { DbOrTx } from '../db/client.js'
-import { coarsenToDay } from '../responses/coarsen.js'
-import type { Locale } from '../schemas.js'
-import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
-import { getSurveyRow } from '../surveys/service.js'
+import type { DbOrTx } from '../../db/client.js'
+import { coarsenToDay } from '../../responses/coarsen.js'
+import type { Locale } from '../../schemas.js'
+import { DEFAULT_QUESTIONS, withDefaults } from '../../surveys/defaults.js'
+import { getSurveyRow } from '../../surveys/service.js'
 import { barChart, groupChart, lineChart, type Range } from './charts.js'
-import { blocksWithin, bucketStart, type Interval, nextBucket, releaseBlocks } from './periods.js'
+import { blocksWithin, bucketStart, type Interval, nextBucket, releaseBlocks } from '../engine/periods.js'
 import { count, fill, REPORT_TEXT } from './report-text.js'
-import * as repo from './repository.js'
-import type { SurveyResults } from './schemas.js'
-import type { ShareLinkOptions } from './tables.js'
-import { released, surveyResults } from './service.js'
+import * as repo from '../storage/repository.js'
+import type { SurveyResults } from '../schemas.js'
+import type { ShareLinkOptions } from '../storage/tables.js'
+import { released, surveyResults } from '../service.js'
 
 const MAX_COMMENTS = 200
 const RANGES: Record<'nps' | 'csat' | 'ces', { range: Range, ticks: number[] }> = {
@@ -59,7 +59,7 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
   const interval: Interval = options.interval ?? (spanDays <= 120 ? 'week' : 'month')
   const groupBy = options.group_by ?? repo.mostCommonAttribute(db, survey.id)
   // The headline and the series are whole-survey numbers (release blocks, any interval); the
-  // breakdown is a question about an attribute, answered on complete months (attributes.ts).
+  // breakdown is a question about an attribute, answered on complete months (engine/attributes.ts).
   const r = surveyResults(db, survey.id, { from: options.from, to: options.to, interval }, now)
   const byGroup = groupBy === undefined ? undefined : breakdown(db, survey.id, { ...options, group_by: groupBy }, now)
   const metric = survey.metric

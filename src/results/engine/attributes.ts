@@ -1,12 +1,13 @@
-import type { DbOrTx } from '../db/client.js'
-import type { Scale } from '../surveys/defaults.js'
-import type { SurveyRow } from '../surveys/tables.js'
+import type { DbOrTx } from '../../db/client.js'
+import type { Scale } from '../../surveys/defaults.js'
+import type { SurveyRow } from '../../surveys/tables.js'
 import type { Assembled, Bucket, Cell, Group } from './cells.js'
-import { type CellKey, type CubeRow, suppressLattice } from './lattice.js'
+import { type CellKey, cellKey, parseCombo } from './cell-key.js'
+import { type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
 import { blockOf, bucketEnd, bucketStarts, nextBucket } from './periods.js'
-import * as repo from './repository.js'
+import * as repo from '../storage/repository.js'
 import type { SuppressionReason } from './suppression.js'
 
 // Questions about attributes (filters and/or group_by), on the grid of complete release months
@@ -20,12 +21,6 @@ import type { SuppressionReason } from './suppression.js'
 // Why no "all months" parent cell: the total over all months grows as months complete, so two
 // readings of it differ by one month's cell; shown both times, that difference would be a cell
 // the month's own lattice may have suppressed.
-
-/** Per key: a value, null for answers without the attribute, undefined for "any". */
-type Values = ReadonlyArray<string | null | undefined>
-
-// NUL separates, SOH is "without", STX is "any": attribute values are printable text.
-export const idOf = (values: Values): string => values.map(v => v === undefined ? '\u0002' : v === null ? '\u0001' : v).join('\u0000')
 
 interface Counts { dist: number[], invited: number }
 
@@ -81,9 +76,9 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
   const projectionOf = (combo: string): number => {
     let p = projected.get(combo)
     if (p === undefined) {
-      const attributes = JSON.parse(combo) as Record<string, string>
+      const attributes = parseCombo(combo)
       const values = keys.map(k => attributes[k] ?? null)
-      const id = idOf(values)
+      const id = cellKey(values)
       p = numbered.get(id)
       if (p === undefined) numbered.set(id, p = projections.push(values) - 1)
       projected.set(combo, p)
@@ -106,7 +101,7 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
   const combos: MonthCells['combos'] = new Map()
   for (const [combo, counts] of rollup.scores) {
     const values = valuesOf(combo)
-    const id = idOf(values)
+    const id = cellKey(values)
     let c = combos.get(id)
     if (c === undefined) combos.set(id, c = { values, counts: { dist: emptyDistribution(scale), invited: 0 } })
     const into = c.counts
@@ -119,7 +114,7 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
   for (const { values, counts } of combos.values()) {
     for (let mask = 0; mask < 1 << keys.length; mask++) {
       const cell: CellKey = values.map((v, k) => (mask & (1 << k)) === 0 ? undefined : v)
-      const id = idOf(cell)
+      const id = cellKey(cell)
       let c = cells.get(id)
       if (c === undefined) {
         const withBlock = [...cell, undefined]
@@ -189,17 +184,17 @@ export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
   const keys = [...asked.keys()].sort()
   const min = q.survey.minGroupSize
   const data = q.months.map(m => ({ month: m, cells: monthCells(db, q.survey.id, keys, m, min, q.scale) }))
-  const filterValues: Values = keys.map(k => asked.get(k))
-  const matches = (cell: Values, values: ReadonlyArray<string | null>): boolean => cell.every((v, k) => v === undefined || values[k] === v)
+  const filterValues: CellKey = keys.map(k => asked.get(k))
+  const matches = (cell: CellKey, values: ReadonlyArray<string | null>): boolean => cell.every((v, k) => v === undefined || values[k] === v)
 
   /** One cell over the given months: counts, and whether it may show (see the top of this file). */
-  const over = (cell: Values, months: typeof data): Cell & { invited: number } => {
+  const over = (cell: CellKey, months: typeof data): Cell & { invited: number } => {
     const dist = emptyDistribution(q.scale)
     let invited = 0
     let n = 0
     const reasons: Array<SuppressionReason | null> = []
     for (const { cells } of months) {
-      const c = cells.cells.get(idOf(cell))
+      const c = cells.cells.get(cellKey(cell))
       if (c === undefined || c.n === 0) continue
       n += c.n
       reasons.push(c.reason)

@@ -1,14 +1,15 @@
-import type { DbOrTx } from '../db/client.js'
-import { coarsenToDay } from '../responses/coarsen.js'
-import { SCALES } from '../surveys/defaults.js'
-import { getSurveyRow } from '../surveys/service.js'
-import type { SurveyRow } from '../surveys/tables.js'
-import { idOf, type MonthCells, monthCells } from './attributes.js'
+import type { DbOrTx } from '../../db/client.js'
+import { coarsenToDay } from '../../responses/coarsen.js'
+import { SCALES } from '../../surveys/defaults.js'
+import { getSurveyRow } from '../../surveys/service.js'
+import type { SurveyRow } from '../../surveys/tables.js'
+import { type MonthCells, monthCells } from '../engine/attributes.js'
+import { cellKey } from '../engine/cell-key.js'
 import { csvLine, dayLabel, OTHER } from './export.js'
-import { monthsInPeriod, type ReleaseMonth, releaseMonths } from './months.js'
-import { blockOf, blocksWithin, releaseBlocks } from './periods.js'
-import * as repo from './repository.js'
-import { released } from './service.js'
+import { monthsInPeriod, type ReleaseMonth, releaseMonths } from '../engine/months.js'
+import { blockOf, blocksWithin, releaseBlocks } from '../engine/periods.js'
+import * as repo from '../storage/repository.js'
+import { released } from '../service.js'
 
 const PAGE = 2000
 
@@ -23,7 +24,7 @@ interface TimeCell { from: string, to: string, n: number, cells?: MonthCells }
 
 /**
  * Which attributes get a column: the export shows a row's values only where the month's lattice
- * over those attributes shows its cell (attributes.ts), so with too many attributes (a case number)
+ * over those attributes shows its cell (engine/attributes.ts), so with too many attributes (a case number)
  * almost every row would be (other). Attributes are dropped, the one with the most values first,
  * until at least half the rows show their values; with none left, there are no columns.
  */
@@ -41,7 +42,7 @@ function chooseColumns (db: DbOrTx, survey: SurveyRow, keys: readonly string[], 
     for (const m of months) {
       const cells = monthCells(db, survey.id, columns, m, survey.minGroupSize, scale)
       for (const { values, counts } of cells.combos.values()) {
-        if (cells.cells.get(idOf(values))?.reason === null) shown += counts.dist.reduce((a, b) => a + b, 0)
+        if (cells.cells.get(cellKey(values))?.reason === null) shown += counts.dist.reduce((a, b) => a + b, 0)
       }
     }
     if (shown * 2 >= total) return columns
@@ -90,7 +91,7 @@ export function exportCsv (db: DbOrTx, surveyId: string, query: { from?: string 
       let rest = cell.n
       if (cell.cells !== undefined) {
         for (const { values, counts } of cell.cells.combos.values()) {
-          if (cell.cells.cells.get(idOf(values))?.reason === null) rest -= counts.dist.reduce((a, b) => a + b, 0)
+          if (cell.cells.cells.get(cellKey(values))?.reason === null) rest -= counts.dist.reduce((a, b) => a + b, 0)
         }
       }
       let after: { score: number, id: string } | null = null
@@ -100,7 +101,7 @@ export function exportCsv (db: DbOrTx, surveyId: string, query: { from?: string 
         let out = ''
         for (const row of rows) {
           const values = columns.map(k => row.attributes[k] ?? null)
-          const shown = cell.cells?.cells.get(idOf(values))
+          const shown = cell.cells?.cells.get(cellKey(values))
           const visible = cell.cells === undefined || shown?.reason === null
           const classSize = cell.cells === undefined ? cell.n : visible ? shown!.n : rest
           const commentShown = row.comment !== null && classSize >= survey.minCommentGroupSize && blockOf(commentBlocks, row.day) >= 0

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
-import type { DbOrTx } from '../db/client.js'
-import { preparedPerHandle } from '../db/prepared.js'
+import type { DbOrTx } from '../../db/client.js'
+import { preparedPerHandle } from '../../db/prepared.js'
+import { comboOf } from '../engine/cell-key.js'
 import { responseCombos, responseComboScores, responseCounts } from './tables.js'
 
 export interface CountedAnswer {
@@ -57,11 +58,6 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
   }).prepare()
   return { counts, combos, scores }
 })
-
-/** The attributes as JSON with sorted keys: one spelling per combination. */
-export function comboOf (attributes: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)))
-}
 
 /**
  * Adds one answer to the rollups: its day and score (whole-survey results); its day and

@@ -1,4 +1,4 @@
-import type { Locale } from '../schemas.js'
+import type { Locale } from '../../schemas.js'
 
 // The report's own words per locale; survey texts come from the survey.
 const en = {
