@@ -6,6 +6,7 @@ import { forgetReleasedClients } from '../../src/results/engine/forget-clients.j
 import { api, build, testClock } from '../helpers/build.js'
 import { createSurvey, rows, submitJson, type App } from '../helpers/puls.js'
 import { type Answer, seedAnswers } from '../helpers/seed.js'
+import { OTHER } from '../../src/results/outputs/export.js'
 import { parseCsv } from './csv-parse.js'
 
 // Plays the padding (n−1) attacker of docs/anonymity.md: a reader who can also answer. It adds
@@ -154,7 +155,8 @@ function readReport (a: Attacker, what: string, html: string): string {
 
 /** The export: rows per time cell (a day or an interval of days), each with its score and comment. */
 function readCsv (a: Attacker, what: string, body: string): void {
-  const rows = parseCsv(body.replace(/^\uFEFF/, '')).slice(1)
+  const [header = [], ...rows] = parseCsv(body.replace(/^\uFEFF/, ''))
+  const columns = header.slice(3)
   const cells = new Map<string, string[][]>()
   for (const row of rows) cells.set(row[2]!, [...(cells.get(row[2]!) ?? []), row])
   for (const [label, cell] of cells) {
@@ -163,6 +165,22 @@ function readCsv (a: Attacker, what: string, body: string): void {
     const dist = new Array<number>(Math.max(...scores) - a.scaleMin + 1).fill(0)
     for (const s of scores) dist[s - a.scaleMin]!++
     a.distribution(`${what} ${label}`, { from, to }, {}, dist)
+    // Each class of rows (the same attribute values, or the month's "(other)" rest) whose comments
+    // show: the answers in it besides the attacker's must reach the comment minimum.
+    const mine = a.mine.filter(m => m.day >= from && m.day <= to)
+    const classes = new Map<string, string[][]>()
+    for (const row of cell) classes.set(row.slice(3).join('\u0000'), [...(classes.get(row.slice(3).join('\u0000')) ?? []), row])
+    let ownShown = 0
+    const own = (values: string[]): number => mine.filter(m => columns.every((c, i) => (m.attributes[c] ?? '') === values[i])).length
+    for (const [key, rowsOf] of classes) if (!key.includes(OTHER)) ownShown += own(rowsOf[0]!.slice(3))
+    for (const [key, rowsOf] of classes) {
+      const comments = rowsOf.map(r => r[1]!).filter(c => c !== '' && !a.mine.some(m => m.comment === c))
+      if (comments.length === 0) continue
+      const others = rowsOf.length - (key.includes(OTHER) ? mine.length - ownShown : own(rowsOf[0]!.slice(3)))
+      if (others < MIN_COMMENTS - a.commentedFrom.size) {
+        a.leaks.push(`${what} ${label} class ${key.replaceAll('\u0000', ',')}: comments shown among ${others} other answers: ${JSON.stringify(comments)}`)
+      }
+    }
   }
   a.comments(`${what} comments`, rows.map(r => r[1]!).filter(c => c !== ''))
 }
@@ -309,4 +327,31 @@ t.test('a collector set to count answers releases one address\'s answers: open t
   clock.advanceDays(1)
   t.match((await api(app, { url: `/v1/surveys/${survey.id}/results` })).json(), { responses: 10, pending_responses: 0 },
     'the kiosk counts each answer as a person, and with them the poster\'s one person is released')
+})
+
+t.test('in the CSV: answers added to a group do not make its comments show among too few people', async t => {
+  const clock = testClock('2026-03-10T09:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, { name: 'IT desk after a case', kind: 'post_case', team: 'it' })
+  const a = new Attacker(app, 1)
+  // Invited answers with comments: agents a and b, and seven people (the person among them) of ola.
+  const busy: Answer[] = []
+  for (let d = 2; d <= 10; d++) {
+    for (const [i, agent] of ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b'].entries()) {
+      busy.push({ day: `2026-03-${String(d).padStart(2, '0')}`, score: 1 + ((d + i) % 5), comment: `about ${agent} ${d}-${i}`, attributes: { agent } })
+    }
+  }
+  for (let i = 0; i < 7; i++) busy.push({ day: '2026-03-10', score: 2 + (i % 3), comment: i === 0 ? PERSON_COMMENT : `ola ${i}`, attributes: { agent: 'ola' } })
+  seedAnswers(app, survey.id, busy)
+  const lobby = await collector(app, survey.id, { attributes: { agent: 'lobby' } })
+  for (let i = 0; i < 5; i++) t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${40 + i}` })).statusCode, 201)
+  const token = await collector(app, survey.id, { attributes: { agent: 'ola' }, cooldown_seconds: 0 })
+  for (let i = 0; i < 9; i++) await a.answer(token, '2026-03-10', 5, { agent: 'ola' })
+
+  clock.set('2026-04-02T09:00:00Z')
+  const csv = (await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })).body
+  t.match(csv, /^\uFEFFscore,comment,day,agent\r\n/, 'the export has the agent column')
+  t.match(csv, /about a 2-0/, 'comments of large groups show')
+  readCsv(a, 'CSV', csv)
+  t.same(a.leaks, [], 'no comment shows in a group of fewer than ten people besides the attacker')
 })

@@ -27,7 +27,7 @@ interface Counts { dist: number[], invited: number }
 /** One complete month, for one set of attributes: what its lattice decided, and its counts. */
 export interface MonthCells {
   /** Per cell (every value or "any" per attribute): answers, suppression reason, and its counts (summed once here, not per question). */
-  cells: Map<string, { n: number, reason: SuppressionReason | null, counts: Counts }>
+  cells: Map<string, { n: number, people: number, reason: SuppressionReason | null, counts: Counts }>
   /** Per combination of the attributes' values (no "any"): distribution and invited answers. */
   combos: Map<string, { values: Array<string | null>, counts: Counts }>
 }
@@ -118,7 +118,7 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
       let c = cells.get(id)
       if (c === undefined) {
         const withBlock = [...cell, undefined]
-        cells.set(id, c = { n: 0, reason: lattice.reason(withBlock), counts: { dist: emptyDistribution(scale), invited: 0 } })
+        cells.set(id, c = { n: 0, people: lattice.n(withBlock), reason: lattice.reason(withBlock), counts: { dist: emptyDistribution(scale), invited: 0 } })
       }
       counts.dist.forEach((x, i) => { c.counts.dist[i]! += x })
       c.counts.invited += counts.invited
