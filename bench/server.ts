@@ -5,8 +5,8 @@ import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { recordClient } from '../src/collectors/clients.js'
+import { recordAnswer } from '../src/respondent/answer.js'
 import { coarsenToDay } from '../src/responses/coarsen.js'
-import { insertResponse } from '../src/responses/repository.js'
 import { decideAhead } from '../src/results/engine/decide-ahead.js'
 import { comboOf } from '../src/results/engine/cell-key.js'
 
@@ -50,7 +50,7 @@ const DAYS = 365
 const CATEGORIES = ['hardware', 'software', 'network', 'access', 'email', 'printing', 'phone', 'other']
 
 /**
- * Answers `from`…`to` (deterministic by index) through insertResponse, the one write path for
+ * Answers `from`…`to` (deterministic by index) through recordAnswer, the one write path for
  * answers, in transactions of 50,000: spread over the last year up to yesterday, NPS skewed high.
  */
 function seed (surveyId: string, from: number, to: number): void {
@@ -69,7 +69,7 @@ function seed (surveyId: string, from: number, to: number): void {
           attributes: { team: `team-${i % 3}`, agent: `agent-${String(i % 40).padStart(2, '0')}`, category: CATEGORIES[(i >> 3) % 8]! },
           answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000)
         }
-        insertResponse(tx, answer)
+        recordAnswer(tx, answer)
         // A collector answer comes from a client of its own, as the answer route records it.
         if (answer.channel === 'collector') {
           recordClient(tx, { surveyId, client: `bench-${i}`, combo: comboOf(answer.attributes), day: coarsenToDay(answer.answeredAt), commented: answer.comment !== null })
@@ -126,7 +126,7 @@ process.on('message', (message: BenchRequest) => {
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()
-    decideAhead(server.store.db, new Date()).then(
+    decideAhead(server.store.db, server.decidedMonths, new Date()).then(
       r => { send({ type: 'decided', seconds: Number(process.hrtime.bigint() - started) / 1e9, ...r }) },
       err => { console.error(err); process.exit(1) })
   }

@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import formbody from '@fastify/formbody'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import type { FastifyHttpOptions, FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Clock } from './clock.js'
 import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import invitationMailPlugin from './invitations/mail-plugin.js'
+import { endSurveyInvitations } from './invitations/repository.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
-import configPlugin, { type Clock } from './plugins/config.js'
+import configPlugin from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -24,6 +28,7 @@ import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
 import unsubscribeRoutes from './respondent/unsubscribe.js'
+import decidedMonthsPlugin from './results/plugin.js'
 import publicReportRoutes from './results/public-routes.js'
 import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
@@ -34,7 +39,7 @@ export interface AppOptions {
 }
 
 /** Options for the Fastify constructor, shared by the server, the tests and the CLI. */
-export function serverOptions (config: Config, overrides: FastifyServerOptions = {}): FastifyServerOptions {
+export function serverOptions (config: Config, overrides: FastifyServerOptions = {}): FastifyHttpOptions<Server> {
   const { logger, ...rest } = overrides
   return {
     // Logger options given here (a test's level and stream) keep the redacting serializers.
@@ -43,6 +48,13 @@ export function serverOptions (config: Config, overrides: FastifyServerOptions =
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    // A client sending a byte now and then must not hold a connection open for good. Node checks
+    // the deadline every connectionsCheckingInterval, so that follows the timeout when it is short.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, config.requestTimeoutMs / 4)),
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs)
+    },
     frameworkErrors,
     ...rest
   }
@@ -68,7 +80,9 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(viewsPlugin)
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
+  await fastify.register(invitationMailPlugin)
   await fastify.register(formbody)
+  await fastify.register(decidedMonthsPlugin)
   await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)
@@ -77,7 +91,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     v1.addHook('onRequest', v1.authenticate)
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
-    await v1.register(surveyRoutes)
+    // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
+    await v1.register(surveyRoutes, { closed: endSurveyInvitations })
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)

@@ -14,20 +14,38 @@ export const LOCALES = ['en', 'de', 'nb'] as const
 export const LocaleSchema = z.enum(LOCALES)
 export type Locale = z.infer<typeof LocaleSchema>
 
+// C0 and C1 control characters, and the bidi overrides and isolates that make text read in another
+// order than it is stored. None belongs in a name, a value or a case_ref: they break mail headers,
+// logs and CSV cells, and U+0002 stands for "any value" inside the results engine (docs/anonymity.md).
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+/** Text without control characters or bidi overrides (attribute values, case_ref, filters). */
+export function plainText (schema: z.ZodString = z.string()): z.ZodString {
+  return schema.refine(s => !UNSAFE_CHARACTERS.test(s), 'must not hold control characters or bidi overrides')
+}
+
+/** Names every plain object already has (`constructor`, `toString`, `__proto__`, …): never an attribute name. */
+export const PROTOTYPE_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype)
+export const PROTOTYPE_NAME_MESSAGE =
+  'must not be a name every JavaScript object already has (constructor, toString, …)'
+
 export const FieldErrorSchema = z.object({
   path: z.string().meta({ description: 'Where the bad value is, e.g. `body.name` or `query.limit`' }),
   message: z.string()
 })
 
-export const ProblemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  code: z.string().meta({ description: 'Stable machine-readable error code' }),
-  request_id: z.string().optional(),
-  errors: z.array(FieldErrorSchema).optional()
-}).meta({ id: 'Problem', description: 'RFC 9457 problem details' })
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().meta({ description: 'Stable machine-readable error code' }),
+    request_id: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional()
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' })
 
 /** The error statuses every authenticated route can answer. */
 export const authProblems = {
@@ -47,7 +65,7 @@ export function encodeCursor (createdAt: Date, id: string): string {
   return Buffer.from(JSON.stringify([createdAt.getTime(), id])).toString('base64url')
 }
 
-export function decodeCursor (cursor: string): { createdAt: Date, id: string } | undefined {
+export function decodeCursor (cursor: string): { createdAt: Date; id: string } | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
     if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {

@@ -26,11 +26,15 @@ function fsyncPath (path: string): void {
  * into place only once complete and on disk, so a failed backup never leaves a partial file under
  * the target's name, and `overwrite` replaces an older backup in one step.
  */
-export async function backupDatabase (source: string, target: string, opts: { overwrite: boolean }): Promise<BackupResult> {
+export async function backupDatabase (
+  source: string,
+  target: string,
+  opts: { overwrite: boolean }
+): Promise<BackupResult> {
   const file = resolve(target)
-  if (file === resolve(source)) throw new ConflictError('backup_is_database', 'the backup file cannot be the database itself')
+  if (file === resolve(source)) { throw new ConflictError('backup_is_database', 'the backup file cannot be the database itself') }
   if (!existsSync(dirname(file))) throw new NotFoundError('folder', dirname(file))
-  if (existsSync(file) && !opts.overwrite) throw new ConflictError('backup_exists', `${file} exists; pass --force to replace it`)
+  if (existsSync(file) && !opts.overwrite) { throw new ConflictError('backup_exists', `${file} exists; pass --force to replace it`) }
   if (!existsSync(source)) throw new NotFoundError('database', source)
 
   const sqlite = new Database(source, { fileMustExist: true })
@@ -41,6 +45,8 @@ export async function backupDatabase (source: string, target: string, opts: { ov
     // page in one step. A write by another connection between steps restarts SQLite's copy, so
     // small steps could restart forever under steady load; one step cannot. Its read transaction
     // blocks no writer in WAL mode, though it does block this process's event loop while it runs.
+    // Created 0600 before SQLite writes into it: a copy of the database is as private as the database.
+    closeSync(openSync(partial, 'w', 0o600))
     const { totalPages } = await sqlite.backup(partial, { progress: () => 0x7fffffff })
     fsyncPath(partial)
     renameSync(partial, file)

@@ -9,9 +9,9 @@ import { CaseClosedSchema, CaseReopenedResultSchema, CaseReopenedSchema } from '
 
 const tags = ['events']
 
-// Hooks for the ticketing system (SPEC §1 flow 1). Retries are expected: both are idempotent.
+// Hooks for the ticketing system (docs/api.md). Retries are expected: both are idempotent.
 const routes: FastifyPluginAsyncZod = async (fastify) => {
-  const { store, secret, config, clock, outbox } = fastify
+  const { store, secret, config, clock, invitationMail } = fastify
 
   fastify.post('/events/case-closed', {
     schema: {
@@ -33,7 +33,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
         if (survey === undefined) {
           throw new AppError(404, 'no_active_survey', 'Not Found', `team ${team} has no active post_case survey; create one with POST /v1/surveys`)
         }
-        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, {
+        const context = { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }
+        const result = invite(tx, context, survey, {
           channel: 'email',
           email,
           locale,

@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { AttributesSchema, CaseRefSchema, EmailSchema, InvitationSchema } from '../invitations/schemas.js'
+import { AttributesSchema, AttributeValueSchema, CaseRefSchema, EmailSchema, InvitationSchema } from '../invitations/schemas.js'
 import { LocaleSchema } from '../schemas.js'
 
-const attribute = z.string().trim().min(1).max(200)
+const attribute = AttributeValueSchema
 
 export const CaseClosedSchema = z.strictObject({
   case_ref: CaseRefSchema,

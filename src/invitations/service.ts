@@ -18,10 +18,10 @@ export interface InviteContext {
   publicUrl: string
   now: Date
   /**
-   * Queues the e-mail invitations' mail in the same transaction (the outbox's `queueInvitations`):
-   * a token's plain text exists only now, so each mail is rendered now.
+   * Queues the e-mail invitations' mail in the same transaction (`InvitationMail.queue`,
+   * ./mail-plugin.ts): a token's plain text exists only now, so each mail is rendered now.
    */
-  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
+  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow; token: string }>) => void
 }
 
 export function toInvitation (row: InvitationRow): Invitation {
@@ -36,6 +36,12 @@ export function toInvitation (row: InvitationRow): Invitation {
     expires_at: row.expiresAt.toISOString(),
     delivered_on: row.deliveredOn
   }
+}
+
+/** The first invitation, as a `duplicate` answer shows it: without its status (docs/anonymity.md). */
+function duplicateOf (row: InvitationRow): InvitationResult {
+  const { status: _answeredOrNot, ...invitation } = toInvitation(row)
+  return { status: 'duplicate', invitation }
 }
 
 export function surveyUrl (publicUrl: string, token: string): string {
@@ -69,16 +75,21 @@ class Earlier {
   }
 
   /**
-   * Whether this recipient may be asked now (SPEC §1, §2.3), judged by the keyed hash only: not
+   * Whether this recipient may be asked now (docs/anonymity.md), judged by the keyed hash only: not
    * if opted out; for relationship surveys, once per person and survey (the earlier invitation
    * is answered as the duplicate); otherwise not twice within the survey's throttle_days.
    */
-  judge (survey: SurveyRow, hash: string, now: Date, exceptId: string | undefined): 'ok' | 'opted_out' | 'throttled' | InvitationRow {
+  judge (
+    survey: SurveyRow,
+    hash: string,
+    now: Date,
+    exceptId: string | undefined
+  ): 'ok' | 'opted_out' | 'throttled' | InvitationRow {
     if (this.optedOut.has(hash)) return 'opted_out'
     const earlier = (this.byRecipient.get(hash) ?? []).filter(r => r.id !== exceptId)
     if (survey.kind === 'relationship') return earlier[0] ?? 'ok'
     const since = now.getTime() - survey.throttleDays * DAY_MS
-    if (survey.throttleDays > 0 && earlier.some(r => r.tokenHash !== null && r.createdAt.getTime() >= since)) return 'throttled'
+    if (survey.throttleDays > 0 && earlier.some(r => r.tokenHash !== null && r.createdAt.getTime() >= since)) { return 'throttled' }
     return 'ok'
   }
 
@@ -86,7 +97,10 @@ class Earlier {
   remember (row: InvitationRow, previous: InvitationRow | undefined): void {
     if (row.caseRef !== null) this.byCaseRef.set(row.caseRef, row)
     if (previous?.recipientHash != null) {
-      this.byRecipient.set(previous.recipientHash, this.byRecipient.get(previous.recipientHash)!.filter(r => r.id !== previous.id))
+      this.byRecipient.set(
+        previous.recipientHash,
+        this.byRecipient.get(previous.recipientHash)!.filter(r => r.id !== previous.id)
+      )
     }
     this.addToRecipient(row)
   }
@@ -105,18 +119,28 @@ class Earlier {
  * except that a cancelled one (its case was reopened) is armed again when the case closes
  * again: still one invitation per case.
  */
-export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, inputs: InvitationInput[]): InvitationResult[] {
+export function inviteMany (
+  tx: Tx,
+  ctx: InviteContext,
+  survey: SurveyRow,
+  inputs: InvitationInput[]
+): InvitationResult[] {
   const { now } = ctx
-  const hashes = inputs.map(i => i.email === undefined ? null : recipientHash(ctx.secret, i.email))
-  const earlier = new Earlier(tx, survey.id, inputs.flatMap(i => i.case_ref ?? []), hashes.filter(h => h !== null))
+  const hashes = inputs.map(i => (i.email === undefined ? null : recipientHash(ctx.secret, i.email)))
+  const earlier = new Earlier(
+    tx,
+    survey.id,
+    inputs.flatMap(i => i.case_ref ?? []),
+    hashes.filter(h => h !== null)
+  )
   const fresh: InvitationRow[] = []
-  const mails: Array<{ invitation: InvitationRow, token: string }> = []
+  const mails: Array<{ invitation: InvitationRow; token: string }> = []
   const results = inputs.map((input, i): InvitationResult => {
     const existing = earlier.caseRef(input.case_ref)
-    if (existing !== undefined && existing.status !== 'cancelled') return { status: 'duplicate', invitation: toInvitation(existing) }
+    if (existing !== undefined && existing.status !== 'cancelled') return duplicateOf(existing)
     const hash = hashes[i]!
     const verdict = hash === null ? 'ok' : earlier.judge(survey, hash, now, existing?.id)
-    if (typeof verdict === 'object') return { status: 'duplicate', invitation: toInvitation(verdict) }
+    if (typeof verdict === 'object') return duplicateOf(verdict)
 
     const isLink = input.channel === 'link'
     const token = verdict === 'ok' ? newToken() : undefined
@@ -131,14 +155,20 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
       expiresAt: new Date(now.getTime() + survey.linkTtlDays * DAY_MS),
       // A re-armed case starts afresh: a new link, and a reminder of its own later.
       reminderTokenHash: null,
+      // Never deliverable without a token: no address, no attributes; kept so a retry answers the same.
       ...(token === undefined
-        // Never deliverable: no token, no address, no attributes; kept so a retry answers the same.
-        ? { status: verdict as 'opted_out' | 'throttled', tokenHash: null, email: null, attributes: null, deliveredOn: null }
+        ? {
+            status: verdict as 'opted_out' | 'throttled',
+            tokenHash: null,
+            email: null,
+            attributes: null,
+            deliveredOn: null
+          }
         : {
             status: isLink ? 'sent' : 'queued',
             tokenHash: token.hash,
             // A link is handed out by the caller, so Puls never needs its recipient's address.
-            email: isLink ? null : input.email ?? null,
+            email: isLink ? null : (input.email ?? null),
             attributes: input.attributes ?? {},
             deliveredOn: isLink ? coarsenToDay(now) : null
           })
@@ -167,10 +197,13 @@ export function invite (tx: Tx, ctx: InviteContext, survey: SurveyRow, input: In
 export function summarise (results: InvitationResult[]): BatchResult {
   const counts = Object.fromEntries(OUTCOMES.map(o => [o, 0])) as Record<Outcome, number>
   for (const r of results) counts[r.status]++
-  return { counts, items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) })) }
+  return {
+    counts,
+    items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) }))
+  }
 }
 
-/** Opts this person out of all survey mail (SPEC §3, unsubscribe), by the keyed hash of their address. */
+/** Opts this person out of all survey mail (docs/mail.md), by the keyed hash of their address. */
 export function optOut (tx: Tx, recipientHash: string, now: Date): void {
   repo.addOptOut(tx, recipientHash, coarsenToDay(now))
   repo.endForOptOut(tx, recipientHash)
@@ -186,7 +219,7 @@ export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undef
  * invitations whose links expired, erasing their addresses, forgets old idempotency keys, and
  * empties the write-ahead log, which still holds what was erased since the last sweep.
  */
-export function sweep (db: Db, now: Date): { expired: number, idempotencyKeys: number } {
+export function sweep (db: Db, now: Date): { expired: number; idempotencyKeys: number } {
   const result = {
     expired: repo.expireDue(db, now),
     idempotencyKeys: repo.deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))

@@ -53,15 +53,23 @@ function message (mail: OutgoingMail, domain: string): SendMailOptions {
  * Unset: each mail becomes an .eml file in the mail folder, so a fresh machine works without a
  * mail server; the log names the file and the mail's id, never the address.
  */
-export function createMailTransport (config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailDir'>, log: FastifyBaseLogger): MailTransport {
+export function createMailTransport (
+  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailDir'>,
+  log: FastifyBaseLogger
+): MailTransport {
   const domain = senderDomain(config.mailFrom)
   const defaults = { from: config.mailFrom }
 
   if (config.smtpUrl !== undefined) {
-    const smtp = nodemailer.createTransport({ url: config.smtpUrl, pool: true, maxConnections: 5, maxMessages: 1000, ...SMTP_TIMEOUTS }, defaults)
+    const smtp = nodemailer.createTransport(
+      { url: config.smtpUrl, pool: true, maxConnections: 5, maxMessages: 1000, ...SMTP_TIMEOUTS },
+      defaults
+    )
     return {
       kind: 'smtp',
-      send: async mail => { await smtp.sendMail(message(mail, domain)) },
+      send: async mail => {
+        await smtp.sendMail(message(mail, domain))
+      },
       close: opts => smtp.close(opts)
     }
   }
@@ -72,10 +80,11 @@ export function createMailTransport (config: Pick<Config, 'smtpUrl' | 'mailFrom'
     send: async mail => {
       mail.signal?.throwIfAborted()
       const info = await files.sendMail(message(mail, domain))
-      mkdirSync(config.mailDir, { recursive: true })
+      // Mail holds addresses and survey links: readable by the service's user only.
+      mkdirSync(config.mailDir, { recursive: true, mode: 0o700 })
       const file = join(config.mailDir, `${mail.id}.eml`)
       // Written aside and renamed, so a reader never sees half a message.
-      writeFileSync(`${file}.tmp`, info.message as Buffer)
+      writeFileSync(`${file}.tmp`, info.message as Buffer, { mode: 0o600 })
       renameSync(`${file}.tmp`, file)
       // The mail's id, not its Message-ID: `<id@domain>` reads like an address to a log scanner.
       log.info({ file, mail: mail.id }, 'mail written to file (SMTP_URL is not set)')

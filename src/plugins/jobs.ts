@@ -31,7 +31,7 @@ const DECIDE_AHEAD_FIRST_AFTER_MS = 1_000
 export function maintenanceJobs (fastify: FastifyInstance): Job[] {
   const { config } = fastify
   return [
-    // Ends expired invitations and erases their addresses (SPEC §2.3) even when nobody opens them.
+    // Ends expired invitations and erases their addresses (docs/anonymity.md) even when nobody opens them.
     { name: 'sweep', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: sweep },
     {
       name: 'retention',
@@ -42,12 +42,27 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       run: async (db, now) => ({ ...await purge(db, now, config.retention) })
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
-    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) },
-    // Decides complete months for questions about attributes before they are asked (issue #6).
-    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead },
-    // Erases the keys of collector clients whose blocks are released (docs/anonymity.md): with the
-    // sweep, which erases addresses, and on its cadence.
-    { name: 'forget-clients', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: forgetReleasedClients }
+    {
+      name: 'reminders',
+      everyMs: REMINDERS_EVERY_MS,
+      firstAfterMs: REMINDERS_EVERY_MS,
+      run: () => ({ queued: fastify.invitationMail.remind() })
+    },
+    // Decides complete months for questions about attributes before they are asked (docs/results.md).
+    {
+      name: 'decide-ahead',
+      everyMs: DECIDE_AHEAD_EVERY_MS,
+      firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS,
+      run: (db, now) => decideAhead(db, fastify.decidedMonths, now)
+    },
+    // Erases the keys of collector clients whose blocks are released (docs/anonymity.md), on the
+    // sweep's interval: it erases addresses too.
+    {
+      name: 'forget-clients',
+      everyMs: config.sweepIntervalMs,
+      firstAfterMs: config.sweepIntervalMs,
+      run: forgetReleasedClients
+    }
   ]
 }
 
@@ -114,4 +129,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'invitation-mail', 'decided-months'] })

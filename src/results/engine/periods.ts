@@ -69,7 +69,7 @@ export function addDay (open: Open, [, n, invited, clients]: DayCount): void {
  * walking from the first day, a block closes at the end of the first day on which it holds what
  * `lacking` asks. Only days before `today` count, since today's answers are still arriving.
  * Past days never change, so past blocks never change either, and any two results over whole
- * blocks differ by whole blocks: by at least `min` answers, never by a few (docs/results.md).
+ * blocks differ by whole blocks: by at least `min` answers, never by a few (docs/anonymity.md, over time).
  */
 export function releaseBlocks (days: readonly DayCount[], min: number, today: string): Release {
   const blocks: Block[] = []

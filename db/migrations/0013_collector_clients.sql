@@ -32,11 +32,10 @@ UPDATE `response_counts` SET
 	"comments" = (SELECT count(*) FROM `responses` r WHERE r."survey_id" = `response_counts`."survey_id" AND r."day" = `response_counts`."day"
 		AND r."score" = `response_counts`."score" AND r."comment" IS NOT NULL AND r."comment" <> ''),
 	"invited_comments" = (SELECT count(*) FROM `responses` r WHERE r."survey_id" = `response_counts`."survey_id" AND r."day" = `response_counts`."day"
-		AND r."score" = `response_counts`."score" AND r."comment" IS NOT NULL AND r."comment" <> '' AND r."channel" <> 'collector')
-WHERE "attribute" = '' AND "value" = '';--> statement-breakpoint
+		AND r."score" = `response_counts`."score" AND r."comment" IS NOT NULL AND r."comment" <> '' AND r."channel" <> 'collector');--> statement-breakpoint
 INSERT INTO `collector_client_days` ("survey_id", "kind", "combo", "day", "clients")
 SELECT "survey_id", 'answer', '', "day", sum("n" - "invited") FROM `response_counts`
-WHERE "attribute" = '' AND "value" = '' GROUP BY "survey_id", "day" HAVING sum("n" - "invited") > 0;--> statement-breakpoint
+GROUP BY "survey_id", "day" HAVING sum("n" - "invited") > 0;--> statement-breakpoint
 INSERT INTO `collector_client_days` ("survey_id", "kind", "combo", "day", "clients")
 SELECT "survey_id", 'comment', '', "day", count(*) FROM `responses`
 WHERE "channel" = 'collector' AND "comment" IS NOT NULL AND "comment" <> '' GROUP BY "survey_id", "day";--> statement-breakpoint
