@@ -75,6 +75,12 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     'INSERT INTO response_counts_new SELECT survey_id, \'\', \'\', day, score, n, invited FROM response_counts_current',
     'DROP TABLE response_counts_current',
     'ALTER TABLE response_counts_new RENAME TO response_counts',
+    // 0013 (collector clients) undone as well: it is applied again after 0012.
+    'DROP TABLE collector_clients',
+    'DROP TABLE collector_client_days',
+    'ALTER TABLE response_combos DROP COLUMN invited',
+    'ALTER TABLE collectors DROP COLUMN release',
+    'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)',
     'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)'
   ]) first.store.db.run(sql.raw(statement))
   const columns = (app: typeof first): unknown[] =>
@@ -83,7 +89,8 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   await first.close()
 
   const second = await build(t, { clock, dataDir: first.dataDir })
-  t.same(columns(second), ['survey_id', 'day', 'score', 'n', 'invited'], 'attribute and value are gone')
+  // 0013 adds the comment counts after them.
+  t.same(columns(second), ['survey_id', 'day', 'score', 'n', 'invited', 'comments', 'invited_comments'], 'attribute and value are gone')
   t.match(rows<{ sql: string }>(second, 'SELECT sql FROM sqlite_master WHERE name = \'response_counts\'')[0]!.sql,
     /WITHOUT ROWID\s*$/, 'still WITHOUT ROWID')
   t.same(rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'), counts)
