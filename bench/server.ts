@@ -72,7 +72,8 @@ function seed (surveyId: string, from: number, to: number): void {
         recordAnswer(tx, answer)
         // A collector answer comes from a client of its own, as the answer route records it.
         if (answer.channel === 'collector') {
-          recordClient(tx, { surveyId, client: `bench-${i}`, combo: comboOf(answer.attributes), day: coarsenToDay(answer.answeredAt), commented: answer.comment !== null })
+          const day = coarsenToDay(answer.answeredAt)
+          recordClient(tx, { surveyId, client: `bench-${i}`, combo: comboOf(answer.attributes), day, commented: answer.comment !== null })
         }
       }
     })

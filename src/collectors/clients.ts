@@ -52,7 +52,9 @@ export type ClientKind = 'answer' | 'cell' | 'comment'
  * Distinct collector clients first seen per day (kind answer or comment), or per day and
  * combination (`${day} ${combo}`, kind cell): kept rows plus the counts of erased ones.
  */
-export function clientsPerDay (db: DbOrTx, surveyId: string, kind: ClientKind, days?: { from: string, to: string }): Map<string, number> {
+export function clientsPerDay (
+  db: DbOrTx, surveyId: string, kind: ClientKind, days?: { from: string, to: string }
+): Map<string, number> {
   const out = new Map<string, number>()
   const keyOf = (day: string, combo: string): string => kind === 'cell' ? `${day} ${combo}` : day
   const add = (day: string, combo: string, n: number): void => {
@@ -62,10 +64,13 @@ export function clientsPerDay (db: DbOrTx, surveyId: string, kind: ClientKind, d
   const d = collectorClientDays
   const c = collectorClients
   const erased = db.select().from(d)
-    .where(and(eq(d.surveyId, surveyId), eq(d.kind, kind), days === undefined ? undefined : between(d.day, days.from, days.to))).all()
+    .where(and(eq(d.surveyId, surveyId), eq(d.kind, kind), days === undefined ? undefined : between(d.day, days.from, days.to)))
+    .all()
   for (const r of erased) add(r.day, r.combo, r.clients)
   const live = db.select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` }).from(c)
-    .where(and(eq(c.surveyId, surveyId), eq(c.kind, kind), days === undefined ? undefined : between(c.day, days.from, days.to)))
+    .where(and(
+      eq(c.surveyId, surveyId), eq(c.kind, kind), days === undefined ? undefined : between(c.day, days.from, days.to)
+    ))
     .groupBy(c.combo, c.day).all()
   for (const r of live) add(r.day, r.combo, r.n)
   return out
@@ -87,10 +92,13 @@ export function eraseClientsBefore (tx: DbOrTx, surveyId: string, before: Record
   for (const kind of ['answer', 'cell', 'comment'] as const) {
     const c = collectorClients
     const where = and(eq(c.surveyId, surveyId), eq(c.kind, kind), lt(c.day, before[kind]))
-    const counted = tx.select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` }).from(c).where(where).groupBy(c.combo, c.day).all()
+    const counted = tx.select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` }).from(c).where(where)
+      .groupBy(c.combo, c.day).all()
     for (const { day, combo, n } of counted) {
       tx.insert(collectorClientDays).values({ surveyId, kind, combo, day, clients: n }).onConflictDoUpdate({
-        target: [collectorClientDays.surveyId, collectorClientDays.kind, collectorClientDays.day, collectorClientDays.combo],
+        target: [
+          collectorClientDays.surveyId, collectorClientDays.kind, collectorClientDays.day, collectorClientDays.combo
+        ],
         set: { clients: sql`${collectorClientDays.clients} + excluded.clients` }
       }).run()
       erased += n

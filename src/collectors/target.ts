@@ -51,6 +51,7 @@ export function claimCollectorAnswer (
   // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
   const client = current.release === 'answers' ? answerAsClient() : source.client
   const day = coarsenToDay(at)
-  recordClient(tx, { surveyId: current.surveyId, client, combo: comboOf(current.attributes), day, commented: source.commented })
+  const combo = comboOf(current.attributes)
+  recordClient(tx, { surveyId: current.surveyId, client, combo, day, commented: source.commented })
   return { attributes: current.attributes }
 }

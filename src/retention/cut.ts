@@ -24,7 +24,9 @@ import { addDay, type DayCount, lacking, openBlock } from '../results/engine/per
  * after the first are of comments when `comments` (their days in the same form) is given, as
  * results cut comment blocks. Pure.
  */
-export function retentionCut (days: readonly DayCount[], mins: readonly number[], cutoff: string, today: string, comments?: readonly DayCount[]): string {
+export function retentionCut (
+  days: readonly DayCount[], mins: readonly number[], cutoff: string, today: string, comments?: readonly DayCount[]
+): string {
   const answered = days.filter(([day, n]) => n > 0 && day < today)
   const commentsOf = new Map((comments ?? []).map(d => [d[0], d]))
   // valid[k]: deleting answered[0..k-1] keeps every walk's remaining blocks.

@@ -95,7 +95,8 @@ export function exportCsv (
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
     yield `\uFEFF${header}`
     if (empty) return
-    const commentBlocks = blocksWithin(releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
+    const comments = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const commentBlocks = blocksWithin(comments.blocks, period.from, period.to)
     for (const cell of timeCells) {
       const day = dayLabel(cell.from, cell.to)
       // The people of the month's rest (the rows whose cell the month does not show): comments

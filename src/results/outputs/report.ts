@@ -101,7 +101,8 @@ export function reportContext (
   let commentsAllowed = !r.suppressed && period !== null && r.responses >= survey.minCommentGroupSize
   if (commentsAllowed) {
     // Comments are released in their own blocks of comments that lie wholly inside the period.
-    const blocks = blocksWithin(releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period!.from, period!.to)
+    const commentRelease = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const blocks = blocksWithin(commentRelease.blocks, period!.from, period!.to)
     commentsAllowed = blocks.length > 0
     if (blocks.length > 0) {
       const commentPeriod = { from: blocks[0]!.from, to: blocks.at(-1)!.to }

@@ -33,7 +33,8 @@ export function answeredDays (db: DbOrTx, surveyId: string): DayCount[] {
  */
 export function commentedDays (db: DbOrTx, surveyId: string): DayCount[] {
   const clients = clientsPerDay(db, surveyId, 'comment')
-  return db.select({ day: rc.day, n: sql<number>`sum(${rc.comments})`, invited: sql<number>`sum(${rc.invitedComments})` }).from(rc)
+  const sums = { day: rc.day, n: sql<number>`sum(${rc.comments})`, invited: sql<number>`sum(${rc.invitedComments})` }
+  return db.select(sums).from(rc)
     .where(eq(rc.surveyId, surveyId))
     .groupBy(rc.day).orderBy(rc.day).all()
     .map(r => [r.day, r.n, r.invited, clients.get(r.day) ?? 0])
