@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
-t.test('defaults follow SPEC §5', async t => {
+t.test('defaults follow README, Configuration', async t => {
   const config = loadConfig({})
   t.equal(config.port, 3000)
   t.equal(config.host, '127.0.0.1')

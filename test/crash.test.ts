@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { startServer, within } from './helpers/server-process.js'
 
-// Crash safety (SPEC §6: an acknowledged response is never lost, also when the process is killed
+// Crash safety (docs/operating.md: an acknowledged response is never lost, also when the process is killed
 // right after the acknowledgement). The real server process takes answers from many clients at
 // once and is killed with SIGKILL at a random moment — no shutdown code runs. Restarted on the
 // same database, every answer that got its success reply is there, and no link took two.

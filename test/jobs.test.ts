@@ -54,7 +54,7 @@ t.test('the service sweeps on its own: expired invitations end and lose their ad
       { status: 'expired', email: null },
       { status: 'expired', email: null }
     ],
-    'nobody opened the links, yet the addresses are gone (SPEC §2.3)'
+    'nobody opened the links, yet the addresses are gone (docs/anonymity.md, promise 3)'
   )
   t.equal(await jobRuns(app, 'sweep', 'failed'), 0)
   const lastSuccess = sampleValue(

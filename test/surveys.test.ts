@@ -17,7 +17,7 @@ async function count (app: App): Promise<number> {
   return n
 }
 
-t.test('each kind gets its own defaults (SPEC §1)', async t => {
+t.test('each kind gets its own defaults (docs/api.md)', async t => {
   const app = await build(t)
   const expected = {
     post_case: {

@@ -25,7 +25,7 @@ export function isOpen (status: SQLiteColumn): SQL {
   return sql`${status} in (${sql.raw(OPEN_STATUSES.map(s => `'${s}'`).join(', '))})`
 }
 
-// An invitation knows whom to ask, never what they answered (SPEC §2). `email` and `attributes`
+// An invitation knows whom to ask, never what they answered (docs/anonymity.md). `email` and `attributes`
 // are erased (set to null) once it ends: answered, expired, cancelled or its survey closed.
 export const invitations = sqliteTable(
   'invitations',
@@ -74,7 +74,7 @@ export const invitations = sqliteTable(
 export type InvitationRow = typeof invitations.$inferSelect
 export type NewInvitationRow = typeof invitations.$inferInsert
 
-// Whoever opted out of survey mail, known only by the keyed hash of the address (SPEC §2.3):
+// Whoever opted out of survey mail, known only by the keyed hash of the address (docs/anonymity.md, promise 3):
 // the table cannot be read back into a list of people.
 export const optOuts = sqliteTable('opt_outs', {
   recipientHash: text('recipient_hash').primaryKey(),
@@ -99,7 +99,7 @@ export const idempotencyKeys = sqliteTable(
 )
 
 // Invitations delivered per survey and day, of invitations that retention has purged: the
-// response rate's denominator (SPEC §4) outlives the rows it counts, for as long as the answers
+// response rate's denominator (docs/results.md) outlives the rows it counts, for as long as the answers
 // of that day are kept. Counts only; nothing here refers to a person or an invitation.
 export const deliveredCounts = sqliteTable(
   'delivered_counts',

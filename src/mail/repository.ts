@@ -14,7 +14,7 @@ export interface QueuedMail {
   headers: Record<string, string>
 }
 
-/** A row that reached a final state keeps no address and no message (SPEC §2.3). */
+/** A row that reached a final state keeps no address and no message (docs/anonymity.md, promise 3). */
 const ERASED = {
   recipient: null,
   subject: null,

@@ -3,7 +3,7 @@ import t from 'tap'
 import { api, build, testClock } from '../helpers/build.js'
 import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
 
-// SPEC §2.5: a cell gets one decision, whichever question shows it. `agent=a&category=hw` is the
+// docs/anonymity.md, promise 5: a cell gets one decision, whichever question shows it. `agent=a&category=hw` is the
 // filter of one question, a group of `group_by=category&agent=a` and a group of
 // `group_by=agent&category=hw`; if one of them showed it while another suppressed it, the one that
 // showed it would undo the protection the other relied on. Random data sets, searched by fast-check.

@@ -3,7 +3,7 @@ import t from 'tap'
 import { type CellKey, type CubeRow, type Lattice, suppressLattice } from '../../src/results/engine/lattice.js'
 import { complementary, type SuppressionReason } from '../../src/results/engine/suppression.js'
 
-// lattice.ts was rewritten on typed arrays for speed (issue #6). Its decisions must not change by a
+// lattice.ts was rewritten on typed arrays for speed. Its decisions must not change by a
 // single cell: anonymity rests on them, and a complete month must read the same after an upgrade.
 // `reference` below is the implementation as it was before (commit 2272d1f), kept only here; the
 // property compares every cell's count and reason on random cubes: few and many keys, values and
@@ -202,7 +202,8 @@ t.test('the typed-array lattice decides every cell as the previous implementatio
           compared++
           if (after.n(cell) !== before.n(cell) || after.reason(cell) !== before.reason(cell)) {
             throw new Error(
-              `cell ${JSON.stringify(cell)}: ${after.n(cell)} ${after.reason(cell)} ≠ ${before.n(cell)} ${before.reason(cell)}`
+              `cell ${JSON.stringify(cell)}: ${after.n(cell)} ${after.reason(cell)} ` +
+                `≠ ${before.n(cell)} ${before.reason(cell)}`
             )
           }
         }

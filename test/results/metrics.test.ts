@@ -10,7 +10,7 @@ import {
   shareMarginOfError
 } from '../../src/results/engine/metrics.js'
 
-// SPEC §4, against cases worked out by hand, then properties over any distribution.
+// The numbers of docs/results.md, against cases worked out by hand, then properties over any distribution.
 
 const close = (t: Tap, actual: number, expected: number, what: string): void => {
   t.ok(Math.abs(actual - expected) < 0.01, `${what}: ${actual} ≈ ${expected}`)

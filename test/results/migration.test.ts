@@ -54,6 +54,12 @@ const migration0006 = readFileSync(
   new URL('../../db/migrations/0006_response_counts_without_rowid.sql', import.meta.url), 'utf8'
 ).split('--> statement-breakpoint')[0]!
 
+/** When a migration was generated: drizzle records it as the migration's `created_at`. */
+function migrationTime (prefix: string): number {
+  const journal = JSON.parse(readFileSync(new URL('../../db/migrations/meta/_journal.json', import.meta.url), 'utf8'))
+  return (journal.entries as Array<{ tag: string, when: number }>).find(e => e.tag.startsWith(prefix))!.when
+}
+
 t.test('a database from before migration 0012 migrates, its results unchanged', async t => {
   const clock = testClock('2026-04-20T10:00:00Z')
   const first = await build(t, { clock })
@@ -75,13 +81,14 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     'INSERT INTO response_counts_new SELECT survey_id, \'\', \'\', day, score, n, invited FROM response_counts_current',
     'DROP TABLE response_counts_current',
     'ALTER TABLE response_counts_new RENAME TO response_counts',
-    // 0013 (collector clients) undone as well: it is applied again after 0012.
-    'DROP TABLE collector_clients',
+    // Later migrations are undone too: drizzle applies only those newer than the newest applied.
+    'ALTER TABLE responses DROP COLUMN items', // 0013
+    'ALTER TABLE surveys DROP COLUMN items',
+    'DROP TABLE collector_clients', // 0014
     'DROP TABLE collector_client_days',
     'ALTER TABLE response_combos DROP COLUMN invited',
     'ALTER TABLE collectors DROP COLUMN release',
-    'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)',
-    'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)'
+    `DELETE FROM __drizzle_migrations WHERE created_at >= ${migrationTime('0012_')}`
   ]) first.store.db.run(sql.raw(statement))
   const columns = (app: typeof first): unknown[] =>
     rows(app, 'SELECT name FROM pragma_table_info(\'response_counts\') ORDER BY cid').map(r => r.name)

@@ -4,7 +4,7 @@ import { api, build, testClock } from '../helpers/build.js'
 import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
 import { Span } from './span.js'
 
-// SPEC §2.5 in sparse data, searched by fast-check: random small data sets (a few answers on a
+// docs/anonymity.md, promise 5 in sparse data, searched by fast-check: random small data sets (a few answers on a
 // few days of two months, agents and categories missing or rare), every question about them over
 // the whole period (totals, groupings, filters, pairs of filters, series), and linear algebra over
 // everything shown. Sparse data is where a lattice of groupings alone fell short: two shown groups
@@ -66,7 +66,9 @@ t.test('in random sparse data, nothing below the minimum can be derived from wha
         else span.add(vector(slice, days))
       }
       const filters: Slice[] = [{}]
-      for (const agent of ['a', 'b', 'c']) { filters.push({ agent }, ...['hw', 'sw'].map(category => ({ agent, category }))) }
+      for (const agent of ['a', 'b', 'c']) {
+        filters.push({ agent }, ...['hw', 'sw'].map(category => ({ agent, category })))
+      }
       filters.push({ category: 'hw' }, { category: 'sw' })
       for (const filter of filters) {
         for (const groupBy of [undefined, 'agent', 'category']) {

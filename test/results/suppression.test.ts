@@ -5,7 +5,7 @@ import { type CellKey, suppressLattice } from '../../src/results/engine/lattice.
 import { blocksInPeriod, bucketStart, releaseBlocks } from '../../src/results/engine/periods.js'
 import { complementary } from '../../src/results/engine/suppression.js'
 
-// SPEC §2.4–2.5 as pure functions, property-tested.
+// docs/anonymity.md, promises 4–5 as pure functions, property-tested.
 
 const MIN = 5
 
@@ -124,7 +124,7 @@ function allCells (keys: number): CellKey[] {
 }
 
 t.test(
-  'the lattice: the same decision for a cell in every grouping, and the rules of SPEC §2.4–2.5 in each',
+  'the lattice: one decision for a cell in every grouping, and promises 4–5 of docs/anonymity.md in each',
   async t => {
     fc.assert(
       fc.property(cubeOf(2), rows => {
