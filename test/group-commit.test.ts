@@ -138,7 +138,7 @@ t.test('an answer through a link withdrawn while it waited for its transaction d
   const second = url.slice(url.lastIndexOf('/s/') + 3)
   t.not(second, first, 'armed anew with a new link')
 
-  await t.rejects(app.store.writes.run(tx => target.consume(tx, new Date())), { status: 410, code: 'invitation_cancelled' },
+  await t.rejects(app.store.writes.run(tx => target.consume(tx, new Date(), { client: '', commented: false })), { status: 410, code: 'invitation_cancelled' },
     'the old link cannot claim the invitation armed anew')
   t.equal(await stillOpen(app, second), 200, 'the new link still opens its form')
   t.equal((await submitJson(app, second, { score: 4 })).statusCode, 201, 'and takes its answer')

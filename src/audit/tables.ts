@@ -2,7 +2,7 @@ import { index, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /**
  * Who read which results, and who changed who may read (docs/access.md, "Audit trail").
- * Append-only: a trigger refuses updates (migration 0014), and rows go only when they are older
+ * Append-only: a trigger refuses updates (migration 0015), and rows go only when they are older
  * than AUDIT_RETAIN_DAYS. Times are kept to the hour, and the table is WITHOUT ROWID with a
  * random id, so nothing records the order of events within an hour. Never an answer, a
  * respondent, an address or a token.

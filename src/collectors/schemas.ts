@@ -22,12 +22,20 @@ const maxAnswersPerHour = z.number().int().min(1).max(10_000)
 const cooldownSeconds = z.number().int().min(0).max(3600)
   .meta({ description: `Seconds one browser waits between two answers, by a signed cookie holding only an expiry; 0 for kiosks shared by many people (default ${DEFAULT_COOLDOWN_SECONDS})` })
 
+const release = z.enum(['clients', 'answers'])
+  .meta({
+    description: 'How its answers count toward the minimum group size before results release them: `clients` (default) once ' +
+    'per client address, so one address cannot release another person\'s answer by adding its own; `answers` each answer alone, for a ' +
+    'kiosk or an office behind one address, open to padding by whoever stands at it (docs/anonymity.md)'
+  })
+
 export const CreateCollectorSchema = z.strictObject({
   label,
   locale: LocaleSchema.optional().meta({ description: 'Language of the poster and the page\'s fallback; default: the survey\'s default_locale' }),
   attributes: AttributesSchema.default({}),
   max_answers_per_hour: maxAnswersPerHour.default(DEFAULT_MAX_ANSWERS_PER_HOUR),
-  cooldown_seconds: cooldownSeconds.default(DEFAULT_COOLDOWN_SECONDS)
+  cooldown_seconds: cooldownSeconds.default(DEFAULT_COOLDOWN_SECONDS),
+  release: release.default('clients')
 })
 export type CreateCollector = z.infer<typeof CreateCollectorSchema>
 
@@ -37,6 +45,7 @@ export const UpdateCollectorSchema = z.strictObject({
   locale: LocaleSchema.optional(),
   max_answers_per_hour: maxAnswersPerHour.optional(),
   cooldown_seconds: cooldownSeconds.optional(),
+  release: release.optional(),
   status: z.literal('closed').optional().meta({ description: '`closed` ends the collector for good: its URL answers 410' })
 }).refine(v => Object.keys(v).length > 0, { message: 'at least one field to change is required' })
 export type UpdateCollector = z.infer<typeof UpdateCollectorSchema>
@@ -51,6 +60,7 @@ export const CollectorSchema = z.object({
   url: z.string().meta({ description: 'The public survey URL the QR code and poster carry: `PUBLIC_URL/s/<collector token>`' }),
   max_answers_per_hour: z.number().int(),
   cooldown_seconds: z.number().int(),
+  release: z.enum(['clients', 'answers']),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
   closed_at: z.iso.datetime().nullable()

@@ -32,6 +32,7 @@ export function toCollector (row: CollectorRow, publicUrl: string): Collector {
     url: collectorUrl(publicUrl, row.token),
     max_answers_per_hour: row.maxAnswersPerHour,
     cooldown_seconds: row.cooldownSeconds,
+    release: row.release,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     closed_at: row.closedAt?.toISOString() ?? null
@@ -56,6 +57,7 @@ export function createCollector (db: DbOrTx, surveyId: string, input: CreateColl
     status: 'active',
     maxAnswersPerHour: input.max_answers_per_hour,
     cooldownSeconds: input.cooldown_seconds,
+    release: input.release,
     createdAt: now,
     updatedAt: now,
     closedAt: null
@@ -100,6 +102,7 @@ export function updateCollector (db: DbOrTx, id: string, input: UpdateCollector,
     locale: input.locale ?? current.locale,
     maxAnswersPerHour: input.max_answers_per_hour ?? current.maxAnswersPerHour,
     cooldownSeconds: input.cooldown_seconds ?? current.cooldownSeconds,
+    release: input.release ?? current.release,
     status: input.status ?? current.status,
     updatedAt: now,
     closedAt: input.status === 'closed' ? now : null

@@ -25,6 +25,12 @@ export const collectors = sqliteTable('collectors', {
   maxAnswersPerHour: integer('max_answers_per_hour').notNull(),
   /** Seconds one browser waits between two answers (0 for shared kiosk browsers). */
   cooldownSeconds: integer('cooldown_seconds').notNull(),
+  /**
+   * How its answers count toward a release block's minimum (docs/anonymity.md, padding): by the
+   * distinct client addresses that answered (`clients`), or each answer alone (`answers`: a kiosk,
+   * an office behind one NAT address; open to padding by whoever stands at it).
+   */
+  release: text('release', { enum: ['clients', 'answers'] }).notNull().default('clients'),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   closedAt: integer('closed_at', { mode: 'timestamp_ms' })
@@ -47,3 +53,41 @@ export const collectorHourCounts = sqliteTable('collector_hour_counts', {
 
 export type CollectorRow = typeof collectors.$inferSelect
 export type NewCollectorRow = typeof collectors.$inferInsert
+
+/**
+ * The clients that answered through collectors, while their answers wait for release
+ * (docs/anonymity.md, "Readers who can also answer"): a collector answer counts toward a release
+ * block's minimum once per client, so one address adding answers cannot release another person's.
+ * `client` is an HMAC of the address under the server secret (IPv6 by its /64), never the address;
+ * `day` is the first day the client answered since its rows were last erased. `kind` is `answer`
+ * (with `combo` '': the whole survey, for release blocks), `cell` (with `combo` the answer's
+ * attributes as in response_combos, for the cells of questions about attributes) or `comment`
+ * (the first day it left a comment). Rows are erased (their counts folded into
+ * `collector_client_days`) once the blocks (or, for cells, the release month) of their day are
+ * released, so the database holds these keys only for what is still open. WITHOUT ROWID (custom
+ * migration): a rowid would record the order in which clients first came.
+ */
+export const collectorClients = sqliteTable('collector_clients', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  kind: text('kind', { enum: ['answer', 'cell', 'comment'] }).notNull(),
+  combo: text('combo').notNull(),
+  client: text('client').notNull(),
+  day: text('day').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.kind, t.combo, t.client] })
+])
+
+/**
+ * The distinct collector clients first seen per survey, kind, combination ('' for the whole survey)
+ * and day, of rows erased from `collector_clients`: counts only, so blocks and cells decided over
+ * those days stay as they were. WITHOUT ROWID.
+ */
+export const collectorClientDays = sqliteTable('collector_client_days', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  kind: text('kind', { enum: ['answer', 'cell', 'comment'] }).notNull(),
+  combo: text('combo').notNull(),
+  day: text('day').notNull(),
+  clients: integer('clients').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.kind, t.day, t.combo] })
+])

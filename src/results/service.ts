@@ -16,6 +16,8 @@ import { loadQuestion, type QuestionData } from './engine/question.js'
 import * as repo from './storage/repository.js'
 import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
 
+const PENDING_ORDER = ['today', 'answers', 'invited', 'people'] as const
+
 export interface ResultsOptions {
   from?: string | undefined
   to?: string | undefined
@@ -23,13 +25,16 @@ export interface ResultsOptions {
   group_by?: string | undefined
 }
 
-const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only; a period ' +
+const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only, per ' +
+  'channel: answers to invitations none or at least min_group_size, answers through collectors none or from at least ' +
+  'min_group_size different clients (docs/anonymity.md). A period ' +
   'widens to whole blocks. Questions about attributes (filters, group_by) count complete months only (a block counts in the month ' +
   'it starts in) and widen the period to whole months. A total, group or bucket with fewer than min_group_size answers shows only ' +
   'its count. Each month is decided on its own: where a cell is suppressed, the next-smallest cells beside it (in every grouping of ' +
   'the question\'s attributes and the month\'s blocks) are too, until at least two hold at least min_group_size answers together; a ' +
   'filter whose complement is small is suppressed that way. Nothing inside a suppressed cell is shown. A cell over several months ' +
-  'shows only when it shows in each of them (else reason "period"). Comments need min_comment_group_size.'
+  'shows only when it shows in each of them (else reason "period"). Cells are decided on people: answers to invitations plus ' +
+  'distinct collector clients. Comments are released in blocks of min_comment_group_size comments, per channel as answers.'
 
 const spanOf = (blocks: readonly Block[]): repo.Period | null =>
   blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }
@@ -39,6 +44,7 @@ export interface Released {
   blocks: Block[]
   period: repo.Period | null
   pending: number
+  waiting: Release['waiting']
 }
 
 /** The survey's release blocks that a requested period touches (see periods.ts). */
@@ -51,7 +57,7 @@ export function released (
 function releasedOf (release: Release, from?: string, to?: string): Released {
   const range = blocksInPeriod(release.blocks, from, to)
   const blocks = range === null ? [] : release.blocks.slice(range[0], range[1] + 1)
-  return { blocks, period: spanOf(blocks), pending: release.pending }
+  return { blocks, period: spanOf(blocks), pending: release.pending, waiting: release.waiting }
 }
 
 /** A day counts in the bucket its release block starts in, so that buckets hold whole blocks. */
@@ -136,6 +142,7 @@ export function surveyResults (
   let a: Assembled
   let period: repo.Period | null
   let pending = release.pending
+  const reasons: SurveyResults['pending_reasons'] = [...release.waiting]
   if (filters.length === 0 && groupBy === undefined) {
     const rel = releasedOf(release, query.from, query.to)
     period = rel.period
@@ -161,7 +168,9 @@ export function surveyResults (
     const months = monthsInPeriod(complete, query.from, query.to)
     const blocks = months.flatMap(m => m.blocks)
     period = spanOf(blocks)
-    pending += release.blocks.reduce((acc, b) => acc + b.n, 0) - complete.reduce((acc, m) => acc + m.n, 0)
+    const incomplete = release.blocks.reduce((acc, b) => acc + b.n, 0) - complete.reduce((acc, m) => acc + m.n, 0)
+    pending += incomplete
+    if (incomplete > 0) reasons.push('month')
     const monthOf = (day: string): string => (blocks[blockOf(blocks, day)]?.from ?? day).slice(0, 7)
     const delivered = new Map<string, number>()
     if (withRate && period !== null) {
@@ -178,6 +187,7 @@ export function surveyResults (
     period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: pending,
+    pending_reasons: reasons,
     ...present(survey.metric, scale, a, withRate),
     definition: definition(survey),
     ...(query.interval === undefined ? {} : { interval: query.interval }),
@@ -241,6 +251,7 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
     period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: parts.reduce((acc, p) => acc + p.rel.pending, 0),
+    pending_reasons: PENDING_ORDER.filter(r => parts.some(p => p.rel.waiting.includes(r))),
     ...present(query.metric, scale, a, true),
     definition: definition({ metric: query.metric, minGroupSize: min, minCommentGroupSize: Math.max(...list.map(s => s.minCommentGroupSize)) }),
     ...(query.interval === undefined ? {} : { interval: query.interval })

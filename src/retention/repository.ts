@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm'
+import { collectorClientDays, collectorClients } from '../collectors/tables.js'
 import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
 import { outbox } from '../mail/tables.js'
@@ -51,6 +52,9 @@ export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string):
   db.delete(responseCounts).where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day))).run()
   db.delete(responseCombos).where(and(eq(responseCombos.surveyId, surveyId), lt(responseCombos.day, day))).run()
   db.delete(deliveredCounts).where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day))).run()
+  const clientDays = collectorClientDays
+  db.delete(clientDays).where(and(eq(clientDays.surveyId, surveyId), lt(clientDays.day, day))).run()
+  db.delete(collectorClients).where(and(eq(collectorClients.surveyId, surveyId), lt(collectorClients.day, day))).run()
   const deleted = db.delete(responses).where(and(eq(responses.surveyId, surveyId), lt(responses.day, day))).run().changes
   const month = day.slice(0, 7)
   db.delete(responseComboScores).where(and(eq(responseComboScores.surveyId, surveyId), lte(responseComboScores.month, month))).run()

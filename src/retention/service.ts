@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { truncateWal, type Db, type DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
-import { answeredDays } from '../results/storage/repository.js'
+import { answeredDays, commentedDays } from '../results/storage/repository.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { retentionCut } from './cut.js'
@@ -55,7 +55,8 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
   const retainDays = survey.retainDays ?? defaults.retainDays
   if (retainDays !== undefined) {
     // In whole release blocks, so that results of the answers that stay never change (cut.ts).
-    const cut = retentionCut(answeredDays(tx, survey.id), [survey.minGroupSize, survey.minCommentGroupSize], keptFrom(now, retainDays), coarsenToDay(now))
+    const mins = [survey.minGroupSize, survey.minCommentGroupSize]
+    const cut = retentionCut(answeredDays(tx, survey.id), mins, keptFrom(now, retainDays), coarsenToDay(now), commentedDays(tx, survey.id))
     result.responses = repo.deleteAnswersBefore(tx, survey.id, cut)
   }
   const commentDays = survey.commentRetainDays ?? defaults.commentRetainDays

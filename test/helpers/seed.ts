@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { invitations } from '../../src/invitations/tables.js'
+import { recordClient } from '../../src/collectors/clients.js'
 import { recordAnswer } from '../../src/respondent/answer.js'
+import { comboOf } from '../../src/results/engine/cell-key.js'
 import { api } from './build.js'
 
 // Test data for results. Answers go through recordAnswer, the storage step of the answer path
@@ -15,6 +17,11 @@ export interface Answer {
   comment?: string | null
   attributes?: Record<string, string>
   channel?: 'email' | 'link' | 'collector'
+  /**
+   * For collector answers: the client (a keyed address) it came from, as release rules count
+   * them (docs/anonymity.md, padding). Default: a client of its own, one person per answer.
+   */
+  client?: string
 }
 
 export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
@@ -29,6 +36,10 @@ export function seedAnswers (app: FastifyInstance, surveyId: string, answers: re
         attributes: a.attributes ?? {},
         answeredAt: new Date(`${a.day}T12:00:00Z`)
       })
+      if (a.channel === 'collector') {
+        const client = a.client ?? randomBytes(16).toString('base64url')
+        recordClient(tx, { surveyId, client, combo: comboOf(a.attributes ?? {}), day: a.day, commented: (a.comment ?? '') !== '' })
+      }
     }
   })
 }

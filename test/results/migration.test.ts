@@ -84,7 +84,11 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     // Later migrations are undone too: drizzle applies only those newer than the newest applied.
     'ALTER TABLE responses DROP COLUMN items', // 0013
     'ALTER TABLE surveys DROP COLUMN items',
-    'DROP TABLE audit_events', // 0014
+    'DROP TABLE collector_clients', // 0014
+    'DROP TABLE collector_client_days',
+    'ALTER TABLE response_combos DROP COLUMN invited',
+    'ALTER TABLE collectors DROP COLUMN release',
+    'DROP TABLE audit_events', // 0015
     'ALTER TABLE api_keys DROP COLUMN teams',
     'ALTER TABLE api_keys DROP COLUMN role',
     `DELETE FROM __drizzle_migrations WHERE created_at >= ${migrationTime('0012_')}`
@@ -95,7 +99,8 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   await first.close()
 
   const second = await build(t, { clock, dataDir: first.dataDir })
-  t.same(columns(second), ['survey_id', 'day', 'score', 'n', 'invited'], 'attribute and value are gone')
+  // 0013 adds the comment counts after them.
+  t.same(columns(second), ['survey_id', 'day', 'score', 'n', 'invited', 'comments', 'invited_comments'], 'attribute and value are gone')
   t.match(rows<{ sql: string }>(second, 'SELECT sql FROM sqlite_master WHERE name = \'response_counts\'')[0]!.sql,
     /WITHOUT ROWID\s*$/, 'still WITHOUT ROWID')
   t.same(rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'), counts)

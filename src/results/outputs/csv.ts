@@ -95,14 +95,18 @@ export function exportCsv (
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
     yield `\uFEFF${header}`
     if (empty) return
-    const commentBlocks = blocksWithin(releaseBlocks(repo.answeredDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
+    const comments = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const commentBlocks = blocksWithin(comments.blocks, period.from, period.to)
     for (const cell of timeCells) {
       const day = dayLabel(cell.from, cell.to)
-      // The month's rest: the rows whose cell the month does not show.
-      let rest = cell.n
+      // The people of the month's rest (the rows whose cell the month does not show): comments
+      // need that many people in their class, not answers (docs/anonymity.md).
+      let restPeople = cell.n
       if (cell.cells !== undefined) {
-        for (const { values, counts } of cell.cells.combos.values()) {
-          if (cell.cells.cells.get(cellKey(values))?.reason === null) rest -= counts.dist.reduce((a, b) => a + b, 0)
+        restPeople = cell.cells.cells.get(cellKey(columns.map(() => undefined)))?.people ?? 0
+        for (const { values } of cell.cells.combos.values()) {
+          const shown = cell.cells.cells.get(cellKey(values))
+          if (shown?.reason === null) restPeople -= shown.people
         }
       }
       let after: { score: number, id: string } | null = null
@@ -115,7 +119,8 @@ export function exportCsv (
           const values = columns.map(k => Object.hasOwn(row.attributes, k) ? row.attributes[k]! : null)
           const shown = cell.cells?.cells.get(cellKey(values))
           const visible = cell.cells === undefined || shown?.reason === null
-          const classSize = cell.cells === undefined ? cell.n : visible ? shown!.n : rest
+          // Whole-survey blocks: their comments are released in blocks of people anyway.
+          const classSize = cell.cells === undefined ? cell.n : visible ? shown!.people : restPeople
           const commentShown = row.comment !== null && classSize >= survey.minCommentGroupSize && blockOf(commentBlocks, row.day) >= 0
           out += csvLine([row.score, commentShown ? row.comment : null, day, ...values.map(v => visible ? v ?? '' : OTHER)])
         }
