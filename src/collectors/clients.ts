@@ -11,7 +11,9 @@ import { collectorClientDays, collectorClients } from './tables.js'
 
 /** The keyed hash of a client's address (IPv6 folded to its /64): never the address itself. */
 export function clientKey (secret: Buffer, ip: string): string {
-  return createHmac('sha256', secret).update(`collector-client:${normalizeIP(ip)}`, 'utf8').digest('base64url')
+  return createHmac('sha256', secret)
+    .update(`collector-client:${normalizeIP(ip)}`, 'utf8')
+    .digest('base64url')
 }
 
 /** A client of its own for every answer: collectors set to `release: "answers"` count answers. */
@@ -21,13 +23,19 @@ export function answerAsClient (): string {
 
 // Two more writes per collector answer (three with a comment), in the answer's transaction: an
 // INSERT OR IGNORE into a small WITHOUT ROWID table that holds only clients of what is still open.
-const record = preparedPerHandle(db => db.insert(collectorClients).values({
-  surveyId: sql.placeholder('surveyId'),
-  kind: sql.placeholder('kind'),
-  combo: sql.placeholder('combo'),
-  client: sql.placeholder('client'),
-  day: sql.placeholder('day')
-}).onConflictDoNothing().prepare())
+const record = preparedPerHandle(db =>
+  db
+    .insert(collectorClients)
+    .values({
+      surveyId: sql.placeholder('surveyId'),
+      kind: sql.placeholder('kind'),
+      combo: sql.placeholder('combo'),
+      client: sql.placeholder('client'),
+      day: sql.placeholder('day')
+    })
+    .onConflictDoNothing()
+    .prepare()
+)
 
 export interface ClientAnswer {
   surveyId: string
@@ -53,32 +61,54 @@ export type ClientKind = 'answer' | 'cell' | 'comment'
  * combination (`${day} ${combo}`, kind cell): kept rows plus the counts of erased ones.
  */
 export function clientsPerDay (
-  db: DbOrTx, surveyId: string, kind: ClientKind, days?: { from: string, to: string }
+  db: DbOrTx,
+  surveyId: string,
+  kind: ClientKind,
+  days?: { from: string; to: string }
 ): Map<string, number> {
   const out = new Map<string, number>()
-  const keyOf = (day: string, combo: string): string => kind === 'cell' ? `${day} ${combo}` : day
+  const keyOf = (day: string, combo: string): string => (kind === 'cell' ? `${day} ${combo}` : day)
   const add = (day: string, combo: string, n: number): void => {
     const key = keyOf(day, combo)
     out.set(key, (out.get(key) ?? 0) + n)
   }
   const d = collectorClientDays
   const c = collectorClients
-  const erased = db.select().from(d)
-    .where(and(eq(d.surveyId, surveyId), eq(d.kind, kind), days === undefined ? undefined : between(d.day, days.from, days.to)))
+  const erased = db
+    .select()
+    .from(d)
+    .where(
+      and(
+        eq(d.surveyId, surveyId),
+        eq(d.kind, kind),
+        days === undefined ? undefined : between(d.day, days.from, days.to)
+      )
+    )
     .all()
   for (const r of erased) add(r.day, r.combo, r.clients)
-  const live = db.select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` }).from(c)
-    .where(and(
-      eq(c.surveyId, surveyId), eq(c.kind, kind), days === undefined ? undefined : between(c.day, days.from, days.to)
-    ))
-    .groupBy(c.combo, c.day).all()
+  const live = db
+    .select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` })
+    .from(c)
+    .where(
+      and(
+        eq(c.surveyId, surveyId),
+        eq(c.kind, kind),
+        days === undefined ? undefined : between(c.day, days.from, days.to)
+      )
+    )
+    .groupBy(c.combo, c.day)
+    .all()
   for (const r of live) add(r.day, r.combo, r.n)
   return out
 }
 
 /** Surveys holding client keys. */
 export function surveysWithClients (db: DbOrTx): string[] {
-  return db.selectDistinct({ id: collectorClients.surveyId }).from(collectorClients).all().map(r => r.id)
+  return db
+    .selectDistinct({ id: collectorClients.surveyId })
+    .from(collectorClients)
+    .all()
+    .map(r => r.id)
 }
 
 /**
@@ -92,15 +122,25 @@ export function eraseClientsBefore (tx: DbOrTx, surveyId: string, before: Record
   for (const kind of ['answer', 'cell', 'comment'] as const) {
     const c = collectorClients
     const where = and(eq(c.surveyId, surveyId), eq(c.kind, kind), lt(c.day, before[kind]))
-    const counted = tx.select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` }).from(c).where(where)
-      .groupBy(c.combo, c.day).all()
+    const counted = tx
+      .select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` })
+      .from(c)
+      .where(where)
+      .groupBy(c.combo, c.day)
+      .all()
     for (const { day, combo, n } of counted) {
-      tx.insert(collectorClientDays).values({ surveyId, kind, combo, day, clients: n }).onConflictDoUpdate({
-        target: [
-          collectorClientDays.surveyId, collectorClientDays.kind, collectorClientDays.day, collectorClientDays.combo
-        ],
-        set: { clients: sql`${collectorClientDays.clients} + excluded.clients` }
-      }).run()
+      tx.insert(collectorClientDays)
+        .values({ surveyId, kind, combo, day, clients: n })
+        .onConflictDoUpdate({
+          target: [
+            collectorClientDays.surveyId,
+            collectorClientDays.kind,
+            collectorClientDays.day,
+            collectorClientDays.combo
+          ],
+          set: { clients: sql`${collectorClientDays.clients} + excluded.clients` }
+        })
+        .run()
       erased += n
     }
     tx.delete(c).where(where).run()

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { surveys } from '../surveys/tables.js'
 
-// A collector is a multi-use anonymous link for a place or a service point (SPEC §1 flow 3): the
+// A collector is a multi-use anonymous link for a place or a service point (docs/collectors.md): the
 // URL on a poster or kiosk. Everyone who answers through it is anonymous to it; it knows only
 // its place (label, attributes) and how many answers it may take per hour.
 export const collectors = sqliteTable('collectors', {
@@ -40,7 +40,7 @@ export const collectors = sqliteTable('collectors', {
 
 // Answers per collector in the current clock hour, for the hourly cap. Only the current hour's
 // row is kept (older ones are deleted as soon as the hour turns), so the table never becomes a
-// record of when answers came in: a response itself keeps only its day (SPEC §2.2).
+// record of when answers came in: a response itself keeps only its day (docs/anonymity.md, promise 2).
 export const collectorHourCounts = sqliteTable('collector_hour_counts', {
   collectorId: text('collector_id').notNull().references(() => collectors.id),
   /** Hours since the Unix epoch (UTC). */

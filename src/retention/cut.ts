@@ -7,7 +7,7 @@ import { addDay, type DayCount, lacking, openBlock } from '../results/engine/per
  * min_comment_group_size for comments; src/results/engine/periods.ts).
  *
  * Why: results release answers in blocks walked from the survey's first answered day, and rely on
- * past blocks never changing (SPEC §2.5 over time: two results differ by whole blocks). Deleting
+ * past blocks never changing (docs/results.md, release blocks: two results differ by whole blocks). Deleting
  * the first days at an arbitrary day would restart the walk there and regroup every later day; a
  * result saved before the purge minus one taken after could then isolate fewer answers than the
  * minimum. So answers go in whole blocks: an answer older than the retention waits until its

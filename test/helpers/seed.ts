@@ -38,14 +38,25 @@ export function seedAnswers (app: FastifyInstance, surveyId: string, answers: re
       })
       if (a.channel === 'collector') {
         const client = a.client ?? randomBytes(16).toString('base64url')
-        recordClient(tx, { surveyId, client, combo: comboOf(a.attributes ?? {}), day: a.day, commented: (a.comment ?? '') !== '' })
+        recordClient(tx, {
+          surveyId,
+          client,
+          combo: comboOf(a.attributes ?? {}),
+          day: a.day,
+          commented: (a.comment ?? '') !== ''
+        })
       }
     }
   })
 }
 
 /** `count` answers of each score on one day with the same attributes. */
-export function answers (day: string, scores: readonly number[], attributes: Record<string, string> = {}, extra: Partial<Answer> = {}): Answer[] {
+export function answers (
+  day: string,
+  scores: readonly number[],
+  attributes: Record<string, string> = {},
+  extra: Partial<Answer> = {}
+): Answer[] {
   return scores.map(score => ({ score, day, attributes, ...extra }))
 }
 
@@ -55,23 +66,32 @@ export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: R
     for (const [day, count] of Object.entries(perDay)) {
       for (let i = 0; i < count; i++) {
         const at = new Date(`${day}T08:00:00Z`)
-        tx.insert(invitations).values({
-          id: `inv_${randomBytes(12).toString('base64url')}`,
-          surveyId,
-          channel: 'email',
-          status: 'sent',
-          tokenHash: randomBytes(32).toString('hex'),
-          createdAt: at,
-          expiresAt: new Date(at.getTime() + 7 * 86_400_000),
-          deliveredOn: day
-        }).run()
+        tx.insert(invitations)
+          .values({
+            id: `inv_${randomBytes(12).toString('base64url')}`,
+            surveyId,
+            channel: 'email',
+            status: 'sent',
+            tokenHash: randomBytes(32).toString('hex'),
+            createdAt: at,
+            expiresAt: new Date(at.getTime() + 7 * 86_400_000),
+            deliveredOn: day
+          })
+          .run()
       }
     }
   })
 }
 
-export async function createSurvey (app: FastifyInstance, payload: Record<string, unknown> = {}): Promise<{ id: string, [k: string]: unknown }> {
-  const res = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Survey', kind: 'relationship', team: 'it', ...payload } })
+export async function createSurvey (
+  app: FastifyInstance,
+  payload: Record<string, unknown> = {}
+): Promise<{ id: string; [k: string]: unknown }> {
+  const res = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: { name: 'Survey', kind: 'relationship', team: 'it', ...payload }
+  })
   if (res.statusCode !== 201) throw new Error(`creating a survey failed: ${res.body}`)
   return res.json()
 }
