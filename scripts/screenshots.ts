@@ -6,6 +6,7 @@ import { chromium, type BrowserContextOptions } from 'playwright-core'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { CHROMIUM_ARGS, ensureChromium } from '../test/helpers/browser.js'
+import { CLIENT_ID, CLIENT_SECRET, signInAtProvider, startProvider } from '../test/helpers/oidc.js'
 
 // `npm run screenshots`: the README's pictures in docs/, taken from the real service in Debian's
 // Chromium: the survey page and thank-you page on a phone, the poster at A4, the report on a desk.
@@ -19,12 +20,22 @@ const dataDir = mkdtempSync(join(tmpdir(), 'puls-shots-'))
 const DAY = 86_400_000
 const today = new Date()
 let now = new Date(today)
+const closers: Array<() => unknown> = []
+// A real OpenID Connect provider on 127.0.0.1 for the console's picture (test/helpers/oidc.ts).
+const { issuer } = await startProvider({ teardown: fn => closers.push(fn) }, 'https://puls.example.com/console/callback', {
+  'kari.lead': ['puls-team-it']
+})
 const config = loadConfig({
   PULS_DATA_DIR: dataDir,
   PULS_API_KEY: KEY,
   LOG_LEVEL: 'silent',
   RATE_LIMIT_MAX: '0',
-  PUBLIC_URL: 'https://puls.example.com'
+  PUBLIC_URL: 'https://puls.example.com',
+  OIDC_ISSUER: issuer,
+  OIDC_CLIENT_ID: CLIENT_ID,
+  OIDC_CLIENT_SECRET: CLIENT_SECRET,
+  OIDC_SCOPE: 'openid groups',
+  OIDC_TEAM_PREFIX: 'puls-team-'
 })
 const server = Fastify(serverOptions(config))
 await server.register(app, { config, clock: { now: () => new Date(now) } })
@@ -115,6 +126,20 @@ try {
   const report = await desk.newPage()
   await report.goto(`${base}/v1/surveys/${survey.id}/report?group_by=agent`)
   await report.screenshot({ path: join(docs, 'report.png'), fullPage: true })
+
+  // The console's survey page, as a team lead signed in through the provider sees it.
+  const start = await server.inject({ url: '/console/login' })
+  const flow = (start.cookies as Array<{ name: string, value: string }>).map(c => `${c.name}=${c.value}`).join('; ')
+  const callback = await signInAtProvider(start.headers.location as string, 'kari.lead')
+  const signedIn = await server.inject({ url: `${callback.pathname}${callback.search}`, headers: { cookie: flow } })
+  const session = (signedIn.cookies as Array<{ name: string, value: string }>).find(c => c.name === 'puls_session')
+  if (session === undefined) throw new Error(`console sign-in: ${signedIn.statusCode} ${signedIn.body.slice(0, 200)}`)
+  const lead = await browser.newContext({ viewport: { width: 1024, height: 900 }, deviceScaleFactor: 1 })
+  // The cookie is Secure (PUBLIC_URL is https); given here without it for the plain-http socket.
+  await lead.addCookies([{ name: 'puls_session', value: session.value, url: `${base}/console` }])
+  const consolePage = await lead.newPage()
+  await consolePage.goto(`${base}/console/surveys/${survey.id}`)
+  await consolePage.screenshot({ path: join(docs, 'console.png'), fullPage: true })
   // Last: this answer is today's, so it would show in the report as one not released yet.
   const phone = await browser.newContext(PHONE)
   const page = await phone.newPage()
@@ -127,11 +152,12 @@ try {
   await page.screenshot({ path: join(docs, 'thank-you.png') })
 
   console.log(
-    'docs/survey-page.png, docs/thank-you.png, docs/poster.png, docs/report.png ' +
+    'docs/survey-page.png, docs/thank-you.png, docs/poster.png, docs/report.png, docs/console.png ' +
       `(${answered} answers to ${n} invitations behind the report)`
   )
 } finally {
   await browser.close()
   await server.close()
+  for (const close of closers) await close()
   rmSync(dataDir, { recursive: true, force: true })
 }

@@ -14,6 +14,8 @@ import { endSurveyInvitations } from './invitations/repository.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
+import auditRoutes from './audit/routes.js'
+import consoleRoutes from './console/routes.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
@@ -74,9 +76,10 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Before any route: both act through hooks that must see every route.
   await fastify.register(securityPlugin)
   await fastify.register(rateLimitPlugin)
+  // Before any route: its onRoute hook collects (and demands) every route's access rule.
+  await fastify.register(authPlugin)
   await fastify.register(swaggerPlugin)
   await fastify.register(metricsPlugin)
-  await fastify.register(authPlugin)
   await fastify.register(viewsPlugin)
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
@@ -87,17 +90,18 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 
   await fastify.register(healthRoutes)
   await fastify.register(publicReportRoutes)
+  // Who may call each route is declared on the route (config.access) and checked by the auth plugin.
   await fastify.register(async (v1) => {
-    v1.addHook('onRequest', v1.authenticate)
-    // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
-    v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
     // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
     await v1.register(surveyRoutes, { closed: endSurveyInvitations })
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
     await v1.register(resultRoutes)
+    await v1.register(auditRoutes)
   }, { prefix: '/v1' })
+  // The console for people, only with sign-in configured (docs/access.md).
+  if (opts.config.oidc !== undefined) await fastify.register(consoleRoutes, { oidc: opts.config.oidc })
   await fastify.register(respondentRoutes)
   await fastify.register(unsubscribeRoutes)
 }

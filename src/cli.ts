@@ -6,11 +6,14 @@ import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
+import { AuditListQuerySchema } from './audit/schemas.js'
+import { listAudit, purgeAudit, recordAudit } from './audit/service.js'
+import { ROLES, type Role } from './auth/access.js'
 import { createApiKey, revokeApiKey } from './auth/keys.js'
 import { listApiKeys } from './auth/repository.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { backupDatabase } from './db/backup.js'
-import { openDatabase, runMigrations } from './db/client.js'
+import { type Db, openDatabase, runMigrations } from './db/client.js'
 import { AppError } from './errors.js'
 import { sweep } from './invitations/service.js'
 import { purge } from './retention/service.js'
@@ -19,8 +22,10 @@ import { writeOpenApi } from './openapi.js'
 
 const USAGE = `Usage: npm run puls -- <command>
 
-  keys create --name <name>   create an API key (printed once; only its hash is stored)
-  keys list                   list API keys (never the keys themselves)
+  keys create [--name <name>] [--role admin|integration|reader] [--teams <team,team>]
+                              create an API key (printed once; only its hash is stored); the role
+                              defaults to admin, a reader key names the teams it may read
+  keys list                   list API keys with role and teams (never the keys themselves)
   keys revoke <id>            revoke an API key
   migrate                     apply database migrations (the service also does this at start)
   backup <file> [--force]     copy the database to <file> while the service runs (--force replaces <file>)
@@ -29,6 +34,9 @@ const USAGE = `Usage: npm run puls -- <command>
   invite --survey <id> <file.csv>
                               invite everyone in a CSV file (columns: email, locale, then attributes)
                               to a relationship survey; a re-run invites nobody twice
+  audit [--survey <id>] [--team <team>] [--actor <id>] [--action <action>] [--from <day>] [--to <day>] [--limit <n>]
+                              print the audit trail, newest first: who read which results, made or
+                              revoked links and keys, signed in (kept AUDIT_RETAIN_DAYS)
   openapi [--check]           write openapi/openapi.json, or check that it is current
 
 Reads the same environment as the service (DATABASE_URL, PULS_DATA_DIR, …).`
@@ -58,9 +66,17 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      role: { type: 'string' },
+      teams: { type: 'string' },
       check: { type: 'boolean' },
       force: { type: 'boolean' },
       survey: { type: 'string' },
+      actor: { type: 'string' },
+      action: { type: 'string' },
+      team: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -93,25 +109,42 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
       // The sweep first: invitations that expired unopened end now, and may go in the same run.
       const { expired } = sweep(store.db, now)
       const { responses, comments, invitations } = await purge(store.db, now, config.retention)
-      io.out(`retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now)`)
+      const audit = purgeAudit(store.db, now, config.auditRetainDays).audit_events
+      io.out(`retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now), ${audit} audit events deleted`)
+    } else if (command === 'audit') {
+      return printAudit(store.db, values, io)
     } else if (command === 'keys' && sub === 'create') {
-      const name = values.name?.trim()
-      if (name === undefined || name === '') {
-        io.err('keys create needs --name <name>')
+      const role = values.role ?? 'admin'
+      if (!isRole(role)) {
+        io.err(`keys create --role must be one of ${ROLES.join(', ')}`)
         return 2
       }
-      const key = createApiKey(store.db, name, now)
-      io.out(`created API key ${key.id} (${key.name})`)
+      const teams = values.teams === undefined ? null : values.teams.split(',').map(t => t.trim()).filter(t => t !== '')
+      const name = values.name?.trim() ?? `${role}${teams === null ? '' : ` ${teams.join(',')}`}`
+      if (name === '') {
+        io.err('keys create --name must not be empty')
+        return 2
+      }
+      const key = store.transaction(tx => {
+        const made = createApiKey(tx, { name, role, teams }, now)
+        recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.create', target: made.id }, now)
+        return made
+      })
+      io.out(`created API key ${key.id} (${key.name}, ${describeKey(key)})`)
       io.out('store it now; it is not shown again:')
       io.out(key.key)
     } else if (command === 'keys' && sub === 'list') {
       const keys = listApiKeys(store.db)
       if (keys.length === 0) io.out('no API keys')
       for (const k of keys) {
-        io.out(`${k.id}\t${k.name}\tcreated ${k.createdAt.toISOString()}\t${k.revokedAt === null ? 'active' : `revoked ${k.revokedAt.toISOString()}`}`)
+        const state = k.revokedAt === null ? 'active' : `revoked ${k.revokedAt.toISOString()}`
+        io.out(`${k.id}\t${k.name}\t${describeKey(k)}\tcreated ${k.createdAt.toISOString()}\t${state}`)
       }
     } else if (command === 'keys' && sub === 'revoke' && arg !== undefined) {
-      revokeApiKey(store.db, arg, now)
+      store.transaction(tx => {
+        revokeApiKey(tx, arg, now)
+        recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.revoke', target: arg }, now)
+      })
       io.out(`revoked API key ${arg}`)
     } else {
       io.err(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`)
@@ -122,6 +155,27 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
     store.close()
   }
 }
+
+function printAudit (db: Db, values: Record<string, string | boolean | undefined>, io: CliIo): number {
+  const str = (k: string): string | undefined => typeof values[k] === 'string' ? values[k] : undefined
+  const parsed = AuditListQuerySchema.safeParse({
+    survey_id: str('survey'), team: str('team'), actor: str('actor'), action: str('action'), from: str('from'), to: str('to'), limit: str('limit')
+  })
+  if (!parsed.success) {
+    io.err(parsed.error.issues.map(i => `--${i.path.join('.').replace('survey_id', 'survey')}: ${i.message}`).join('\n'))
+    return 2
+  }
+  const { items } = listAudit(db, parsed.data)
+  if (items.length === 0) io.out('no audit events')
+  for (const e of items) {
+    io.out([e.at, e.actor_kind, e.actor, e.action, e.survey_id ?? '-', e.team ?? '-', e.target ?? '-'].join('\t'))
+  }
+  return 0
+}
+
+const isRole = (role: string): role is Role => (ROLES as readonly string[]).includes(role)
+const describeKey = (k: { role: Role, teams: readonly string[] | null }): string =>
+  k.teams === null ? k.role : `${k.role} of ${k.teams.join(',')}`
 
 // A backup copies the database as it is: it neither migrates it (a backup is best taken before a
 // migration) nor holds it open longer than the copy takes.

@@ -32,7 +32,16 @@ const EnvSchema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
   RETENTION_INTERVAL_SECONDS: z.coerce.number().min(0).max(7 * 86_400).default(86_400),
   RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
-  COMMENT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional()
+  COMMENT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  AUDIT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  OIDC_SCOPE: z.string().min(1).default('openid'),
+  OIDC_TEAM_PREFIX: z.string().default(''),
+  OIDC_ADMIN_GROUP: z.string().min(1).optional(),
+  SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(480)
 })
 
 export interface Config {
@@ -66,6 +75,43 @@ export interface Config {
   retentionIntervalMs: number
   /** Retention for surveys that set none of their own; undefined: kept for good. */
   retention: { retainDays: number | undefined, commentRetainDays: number | undefined }
+  /** Days the audit trail keeps an event (docs/access.md). */
+  auditRetainDays: number
+  /** Sign-in for people and the console (docs/access.md); undefined: the console is off. */
+  oidc: OidcConfig | undefined
+}
+
+export interface OidcConfig {
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** Scopes asked for; the groups claim must come in the ID token. */
+  scope: string
+  /** The ID token claim listing a person's groups. */
+  groupsClaim: string
+  /** Groups starting with this are teams (the rest of the name); '' : every group is a team. */
+  teamPrefix: string
+  /** Members of this group sign in as admins. */
+  adminGroup: string | undefined
+  sessionTtlMs: number
+}
+
+function oidcConfig (e: z.infer<typeof EnvSchema>): OidcConfig | undefined {
+  const set = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter(v => v !== undefined).length
+  if (set === 0) return undefined
+  if (e.OIDC_ISSUER === undefined || e.OIDC_CLIENT_ID === undefined || e.OIDC_CLIENT_SECRET === undefined) {
+    throw new ConfigError(['OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three, or none (the console is then off)'])
+  }
+  return {
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID,
+    clientSecret: e.OIDC_CLIENT_SECRET,
+    scope: e.OIDC_SCOPE.split(/\s+/).includes('openid') ? e.OIDC_SCOPE : `openid ${e.OIDC_SCOPE}`,
+    groupsClaim: e.OIDC_GROUPS_CLAIM,
+    teamPrefix: e.OIDC_TEAM_PREFIX,
+    adminGroup: e.OIDC_ADMIN_GROUP,
+    sessionTtlMs: e.SESSION_TTL_MINUTES * 60_000
+  }
 }
 
 export class ConfigError extends Error {
@@ -127,6 +173,8 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
     retentionIntervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
-    retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS }
+    retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS },
+    auditRetainDays: e.AUDIT_RETAIN_DAYS,
+    oidc: oidcConfig(e)
   }
 }

@@ -69,12 +69,29 @@ t.test('keys made by the CLI work until revoked, and only their hash is stored',
   t.match(again.err.join('\n'), /not found/)
 })
 
-t.test('keys create without a name is refused', async t => {
+t.test('keys create refuses an unknown role, a reader without teams and teams on other keys, and makes nothing', async t => {
   const dir = t.testdir()
-  const res = await cli(dir, 'keys', 'create')
-  t.equal(res.code, 2)
-  t.match(res.err.join(''), /--name/)
+  const bad = [
+    ['keys', 'create', '--role', 'owner'],
+    ['keys', 'create', '--role', 'reader'],
+    ['keys', 'create', '--role', 'reader', '--teams', ' , '],
+    ['keys', 'create', '--role', 'integration', '--teams', 'it'],
+    ['keys', 'create', '--name', ' ']
+  ]
+  for (const args of bad) {
+    const res = await cli(dir, ...args)
+    t.not(res.code, 0, args.join(' '))
+    t.match(res.err.join(''), /role|team|name/, args.join(' '))
+  }
   t.match((await cli(dir, 'keys', 'list')).out.join(''), /no API keys/)
+})
+
+t.test('keys create without a name names the key after its role and teams', async t => {
+  const dir = t.testdir()
+  const res = await cli(dir, 'keys', 'create', '--role', 'reader', '--teams', 'it,hr')
+  t.equal(res.code, 0)
+  t.match(res.out[0], /created API key key_\S+ \(reader it,hr, reader of it,hr\)/)
+  t.match((await cli(dir, 'keys', 'list')).out.join(''), /\treader it,hr\treader of it,hr\tcreated .*\tactive/)
 })
 
 t.test('public routes need no key', async t => {

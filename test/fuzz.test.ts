@@ -188,6 +188,12 @@ function routes (f: Fixtures): Route[] {
     { method: 'GET', url: '/r/:token', params: { token: f.report }, errorPages: true },
     { method: 'DELETE', url: '/v1/share-links/:id', auth: true, params: { id: f.shareLinkId } },
     {
+      method: 'GET',
+      url: '/v1/audit',
+      auth: true,
+      query: { limit: '10', action: 'report.read', survey_id: f.surveyId, team: 'it', from: '2026-03-01', to: '2026-03-31' }
+    },
+    {
       method: 'POST',
       url: '/s/:token/unsubscribe',
       params: { token: f.mailed },

@@ -272,7 +272,8 @@ t.test('the service applies retention on its own timer, and the CLI on demand', 
   )
   t.equal(code, 0)
   t.same(out, [
-    'retention applied: 1 answers deleted, 0 comments dropped, 2 ended invitations deleted (0 expired just now)'
+    'retention applied: 1 answers deleted, 0 comments dropped, 2 ended invitations deleted (0 expired just now), ' +
+      '0 audit events deleted'
   ])
   t.equal(count(app, 'responses'), 0)
   t.equal(count(app, 'invitations'), 0)

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { MESSAGES } from '../i18n/messages.js'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
-import { toSurvey } from '../surveys/service.js'
 import { qrPng, qrSvg } from './qr.js'
 import {
   CollectorListQuerySchema, CollectorListSchema, CollectorSchema, CreateCollectorSchema, QrQuerySchema, UpdateCollectorSchema
 } from './schemas.js'
+import { posterContext } from './poster.js'
 import * as collectors from './service.js'
+import { rules } from '../auth/access.js'
 
 const tags = ['collectors']
 
@@ -16,6 +16,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { publicUrl } = fastify.config
 
   fastify.post('/surveys/:id/collectors', {
+    config: { access: rules.admin },
     schema: {
       tags,
       summary: 'Create a collector: a multi-use anonymous link (QR code, poster) for a place or service point',
@@ -29,6 +30,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/surveys/:id/collectors', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'List a survey\'s collectors, newest first',
@@ -39,6 +41,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => collectors.listCollectors(db, request.params.id, request.query, publicUrl))
 
   fastify.get('/collectors/:id', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'Read a collector',
@@ -48,6 +51,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => collectors.toCollector(collectors.getCollectorRow(db, request.params.id), publicUrl))
 
   fastify.patch('/collectors/:id', {
+    config: { access: rules.admin },
     schema: {
       tags,
       summary: 'Relabel, retune or close a collector',
@@ -58,6 +62,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => collectors.updateCollector(db, request.params.id, request.body, fastify.clock.now(), publicUrl))
 
   fastify.get('/collectors/:id/qr', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'The collector\'s QR code (SVG or PNG); it decodes to the collector\'s public URL',
@@ -89,6 +94,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/collectors/:id/poster', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'A printable A4 poster (HTML) with the QR code and the question, in the collector\'s locale',
@@ -102,20 +108,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request, reply) => {
     const { collector, survey } = collectors.getOpenCollector(db, request.params.id)
-    const url = collectors.collectorUrl(publicUrl, collector.token)
-    const text = MESSAGES[collector.locale].poster
-    const question = toSurvey(survey).question[collector.locale]
-    return reply.view('pages/poster', {
-      lang: collector.locale,
-      title: `${text.heading} · ${collector.label}`,
-      text,
-      question,
-      long: question.length > 140 || collector.label.length > 100,
-      label: collector.label,
-      url,
-      // Our own SVG from the QR library, holding only paths: safe to inline unescaped.
-      qrSvg: await qrSvg(url)
-    })
+    return reply.view('pages/poster', await posterContext(collector, survey, publicUrl))
   })
 }
 

@@ -6,6 +6,7 @@ import { cancelCase, invite } from '../invitations/service.js'
 import { authProblems, ProblemSchema } from '../schemas.js'
 import { findActiveSurveyOfTeam, surveyIdsOfTeam } from '../surveys/repository.js'
 import { CaseClosedSchema, CaseReopenedResultSchema, CaseReopenedSchema } from './schemas.js'
+import { rules } from '../auth/access.js'
 
 const tags = ['events']
 
@@ -14,6 +15,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { store, secret, config, clock, invitationMail } = fastify
 
   fastify.post('/events/case-closed', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'A case was closed: invite its requester',
@@ -49,6 +51,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.post('/events/case-reopened', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'A case was reopened: cancel its unanswered invitation',

@@ -6,10 +6,12 @@ const tags = ['health']
 
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/healthz', {
+    config: { access: 'public' },
     schema: { tags, summary: 'Liveness: the process answers', response: { 200: StatusSchema } }
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/readyz', {
+    config: { access: 'public' },
     schema: {
       tags,
       summary: 'Readiness: the database answers and every migration is applied',

@@ -6,6 +6,7 @@ import {
   BatchInputSchema, BatchResultSchema, IdempotencyHeadersSchema, InvitationInputSchema, InvitationResultSchema, MAX_BATCH
 } from './schemas.js'
 import { assertOpenSurvey, invite, inviteMany, summarise, type InviteContext } from './service.js'
+import { rules } from '../auth/access.js'
 
 const tags = ['invitations']
 const problems = { ...authProblems, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema }
@@ -20,6 +21,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     ({ secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue })
 
   fastify.post('/surveys/:id/invitations', {
+    config: { access: rules.integration },
     schema: {
       tags,
       summary: 'Invite one person',
@@ -48,6 +50,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.post('/surveys/:id/invitations/batch', {
+    config: { access: rules.integration },
     bodyLimit: BATCH_BODY_LIMIT,
     schema: {
       tags,

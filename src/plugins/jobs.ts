@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
+import { purgeAudit } from '../audit/service.js'
 import type { Db } from '../db/client.js'
 import { sweep } from '../invitations/service.js'
 import { decideAhead } from '../results/engine/decide-ahead.js'
@@ -40,6 +41,13 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       // first sweep (queued behind it, so the invitations it just ended may go), not a day later.
       firstAfterMs: Math.min(config.retentionIntervalMs, config.sweepIntervalMs || 300_000),
       run: async (db, now) => ({ ...await purge(db, now, config.retention) })
+    },
+    // The audit trail keeps AUDIT_RETAIN_DAYS (docs/access.md); checked with the answers' retention.
+    {
+      name: 'audit-retention',
+      everyMs: config.retentionIntervalMs,
+      firstAfterMs: Math.min(config.retentionIntervalMs, config.sweepIntervalMs || 300_000),
+      run: (db, now) => purgeAudit(db, now, config.auditRetainDays)
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
     {

@@ -110,6 +110,7 @@ export default fp(async (fastify) => {
   }
 
   fastify.get('/metrics', {
+    config: { access: 'own' },
     onRequest: checkToken,
     schema: {
       tags: ['operations'],

@@ -43,11 +43,14 @@ export default fp(async (fastify) => {
         title: 'Puls',
         version,
         description: 'Anonymous NPS, CSAT and CES surveys for internal service teams. ' +
-          'Admin and integration routes under /v1 need `Authorization: Bearer <api key>`; ' +
+          'Routes under /v1 need `Authorization: Bearer <api key>` of a role that may call them (admin, integration, ' +
+          'or reader of the survey\'s team: docs/access.md); ' +
           'errors are `application/problem+json` (RFC 9457).'
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key made with `npm run puls -- keys create`, or PULS_API_KEY' } }
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key made with `npm run puls -- keys create --role <role>`, or PULS_API_KEY (admin)' }
+        }
       },
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
@@ -56,7 +59,8 @@ export default fp(async (fastify) => {
         { name: 'invitations', description: 'Invite people to a survey by e-mail or by a link you hand out' },
         { name: 'events', description: 'Hooks for a ticketing system: a case closed, a case reopened' },
         { name: 'respondent', description: 'The pages people answer on (no API key; the link\'s token is the only credential)' },
-        { name: 'collectors', description: 'Multi-use anonymous links for places and kiosks: QR codes and printable posters' }
+        { name: 'collectors', description: 'Multi-use anonymous links for places and kiosks: QR codes and printable posters' },
+        { name: 'access', description: 'The audit trail: who read which results, and who changed who may read' }
       ]
     },
     transform: jsonSchemaTransform,

@@ -87,7 +87,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/s/:token', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     schema: {
       tags,
       summary: 'The survey page',
@@ -108,7 +108,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.post('/s/:token', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     bodyLimit: ANSWER_BODY_LIMIT,
     // Before the schema: a form's `items.<key>` fields become the `items` object JSON sends.
     preValidation: async (request) => {
@@ -165,7 +165,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/s/:token/thanks', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     schema: {
       tags,
       summary: 'The thank-you page after an answer',

@@ -78,7 +78,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   fastify.get('/s/:token/unsubscribe', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     schema: {
       tags,
       summary: 'Unsubscribe from survey mail: the confirmation page',
@@ -93,7 +93,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.post('/s/:token/unsubscribe', {
-    config: { errorPage },
+    config: { access: 'public', errorPage },
     schema: {
       tags,
       summary: 'Unsubscribe from survey mail',

@@ -5,6 +5,7 @@ import { reportHeaders } from './outputs/page.js'
 import { reportContext } from './outputs/report.js'
 import { TokenParamsSchema } from './schemas.js'
 import { openShareLink } from './outputs/share-links.js'
+import { recordAudit } from '../audit/service.js'
 
 const UNAVAILABLE: Record<string, { en: string, de: string, nb: string }> = {
   not_found: {
@@ -39,6 +40,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       }
     },
     config: {
+      access: 'public',
       errorPage: (reply, problem) => {
         const text = UNAVAILABLE[problem.code]
         if (text === undefined || problem.status >= 500) {
@@ -51,6 +53,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     const now = fastify.clock.now()
     const link = openShareLink(fastify.store.db, request.params.token, now)
     const context = reportContext(fastify.store.db, fastify.decidedMonths, link.surveyId, link.options, now)
+    recordAudit(fastify.store.db, { actor: link.id, actorKind: 'share_link', action: 'report.read', surveyId: link.surveyId }, now)
     return reportHeaders(reply).view('pages/report', context)
   })
 }

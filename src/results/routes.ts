@@ -11,6 +11,7 @@ import {
 } from './schemas.js'
 import * as results from './service.js'
 import * as links from './outputs/share-links.js'
+import { reader, scopes } from '../auth/access.js'
 
 const tags = ['results']
 const html = { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } }
@@ -20,6 +21,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { db } = fastify.store
 
   fastify.get('/surveys/:id/results', {
+    config: { access: reader(scopes.survey, 'results.read') },
     schema: {
       tags,
       summary: 'Aggregated, suppressed results of one survey',
@@ -34,6 +36,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   ))
 
   fastify.get('/results', {
+    config: { access: reader(scopes.teamQuery, 'results.read') },
     schema: {
       tags,
       summary: 'One team\'s results across its surveys with one metric',
@@ -43,6 +46,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => results.teamResults(db, request.query, fastify.clock.now()))
 
   fastify.get('/surveys/:id/responses.csv', {
+    config: { access: reader(scopes.survey, 'csv.read') },
     schema: {
       tags,
       summary: 'Export the released answers as CSV',
@@ -63,6 +67,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/surveys/:id/report', {
+    config: { access: reader(scopes.survey, 'report.read') },
     schema: {
       tags,
       summary: 'The survey\'s report as a self-contained HTML page',
@@ -75,6 +80,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())))
 
   fastify.post('/surveys/:id/share-links', {
+    config: { access: reader(scopes.survey, 'share_link.create') },
     schema: {
       tags,
       summary: 'Make an expiring, revocable read-only link to the report',
@@ -89,6 +95,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/surveys/:id/share-links', {
+    config: { access: reader(scopes.survey) },
     schema: {
       tags,
       summary: 'List a survey\'s report links (without their tokens)',
@@ -98,6 +105,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request) => links.listShareLinks(db, request.params.id, fastify.clock.now()))
 
   fastify.delete('/share-links/:id', {
+    config: { access: reader(scopes.shareLink, 'share_link.revoke') },
     schema: {
       tags,
       summary: 'Revoke a report link for good',

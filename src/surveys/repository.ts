@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import { responses } from '../responses/tables.js'
@@ -8,6 +8,8 @@ export interface SurveyFilter {
   kind?: SurveyRow['kind'] | undefined
   team?: string | undefined
   status?: SurveyRow['status'] | undefined
+  /** Only these teams' surveys (a reader key's); undefined: every team. */
+  teams?: readonly string[] | undefined
   after?: { createdAt: Date, id: string } | undefined
 }
 
@@ -28,6 +30,7 @@ export function listSurveys (db: DbOrTx, filter: SurveyFilter, limit: number): S
   if (filter.kind !== undefined) where.push(eq(surveys.kind, filter.kind))
   if (filter.team !== undefined) where.push(eq(surveys.team, filter.team))
   if (filter.status !== undefined) where.push(eq(surveys.status, filter.status))
+  if (filter.teams !== undefined) where.push(inArray(surveys.team, [...filter.teams]))
   if (filter.after !== undefined) {
     const { createdAt, id } = filter.after
     where.push(or(lt(surveys.createdAt, createdAt), and(eq(surveys.createdAt, createdAt), lt(surveys.id, id)))!)

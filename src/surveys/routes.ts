@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
 import { CreateSurveySchema, SurveyListQuerySchema, SurveyListSchema, SurveySchema, UpdateSurveySchema } from './schemas.js'
 import * as surveys from './service.js'
+import { rules, scopes } from '../auth/access.js'
 import type { SurveyClosed } from './service.js'
 
 const tags = ['surveys']
@@ -15,6 +16,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
   const { db } = fastify.store
 
   fastify.post('/surveys', {
+    config: { access: rules.admin },
     schema: {
       tags,
       summary: 'Create a survey',
@@ -28,15 +30,17 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
   })
 
   fastify.get('/surveys', {
+    config: { access: { roles: ['admin', 'integration', 'reader'], scope: 'filtered' } },
     schema: {
       tags,
       summary: 'List surveys, newest first',
       querystring: SurveyListQuerySchema,
       response: { 200: SurveyListSchema, ...authProblems }
     }
-  }, async (request) => surveys.listSurveys(db, request.query))
+  }, async (request) => surveys.listSurveys(db, request.query, request.principal?.teams ?? null))
 
   fastify.get('/surveys/:id', {
+    config: { access: { roles: ['admin', 'integration', 'reader'], scope: scopes.survey } },
     schema: {
       tags,
       summary: 'Read a survey',
@@ -46,6 +50,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
   }, async (request) => surveys.toSurvey(surveys.getSurveyRow(db, request.params.id)))
 
   fastify.patch('/surveys/:id', {
+    config: { access: rules.admin },
     schema: {
       tags,
       summary: 'Change or close a survey',

@@ -94,14 +94,15 @@ export function getSurveyRow (db: DbOrTx, id: string): SurveyRow {
   return row
 }
 
-export function listSurveys (db: DbOrTx, query: SurveyListQuery): { items: Survey[], next_cursor: string | null } {
+/** A page of surveys, newest first; `teams` (a reader key's) keeps to those teams' surveys. */
+export function listSurveys (db: DbOrTx, query: SurveyListQuery, teams: readonly string[] | null = null): { items: Survey[], next_cursor: string | null } {
   let after
   if (query.cursor !== undefined) {
     after = decodeCursor(query.cursor)
     if (after === undefined) throw new InvalidFieldError('query.cursor', 'is not a cursor returned by this API')
   }
   // One row more than asked tells whether another page exists without a count query.
-  const rows = repo.listSurveys(db, { kind: query.kind, team: query.team, status: query.status, after }, query.limit + 1)
+  const rows = repo.listSurveys(db, { kind: query.kind, team: query.team, status: query.status, teams: teams ?? undefined, after }, query.limit + 1)
   const page = rows.slice(0, query.limit)
   const last = page.at(-1)
   return {

@@ -88,6 +88,9 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     'DROP TABLE collector_client_days',
     'ALTER TABLE response_combos DROP COLUMN invited',
     'ALTER TABLE collectors DROP COLUMN release',
+    'DROP TABLE audit_events', // 0015
+    'ALTER TABLE api_keys DROP COLUMN teams',
+    'ALTER TABLE api_keys DROP COLUMN role',
     `DELETE FROM __drizzle_migrations WHERE created_at >= ${migrationTime('0012_')}`
   ]) first.store.db.run(sql.raw(statement))
   const columns = (app: typeof first): unknown[] =>

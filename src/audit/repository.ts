@@ -1,0 +1,40 @@
+import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client.js'
+import { auditEvents, type AuditEventRow } from './tables.js'
+
+export interface AuditFilter {
+  actor?: string | undefined
+  action?: string | undefined
+  surveyId?: string | undefined
+  team?: string | undefined
+  /** Hours, inclusive (`YYYY-MM-DDTHH`). */
+  fromHour?: string | undefined
+  toHour?: string | undefined
+  after?: { hour: string, id: string } | undefined
+}
+
+export function insertAuditEvent (db: DbOrTx, row: AuditEventRow): void {
+  db.insert(auditEvents).values(row).run()
+}
+
+/** Newest hour first; `after` continues below the given (hour, id). */
+export function listAuditEvents (db: DbOrTx, filter: AuditFilter, limit: number): AuditEventRow[] {
+  const where: SQL[] = []
+  if (filter.actor !== undefined) where.push(eq(auditEvents.actor, filter.actor))
+  if (filter.action !== undefined) where.push(eq(auditEvents.action, filter.action))
+  if (filter.surveyId !== undefined) where.push(eq(auditEvents.surveyId, filter.surveyId))
+  if (filter.team !== undefined) where.push(eq(auditEvents.team, filter.team))
+  if (filter.fromHour !== undefined) where.push(gte(auditEvents.hour, filter.fromHour))
+  if (filter.toHour !== undefined) where.push(lte(auditEvents.hour, filter.toHour))
+  if (filter.after !== undefined) {
+    const { hour, id } = filter.after
+    where.push(or(lt(auditEvents.hour, hour), and(eq(auditEvents.hour, hour), lt(auditEvents.id, id)))!)
+  }
+  return db.select().from(auditEvents).where(and(...where))
+    .orderBy(desc(auditEvents.hour), desc(auditEvents.id)).limit(limit).all()
+}
+
+/** Deletes events of hours before `hour`; answers how many went. */
+export function deleteAuditEventsBefore (db: DbOrTx, hour: string): number {
+  return db.delete(auditEvents).where(lt(auditEvents.hour, hour)).run().changes
+}
