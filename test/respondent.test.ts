@@ -34,7 +34,11 @@ t.test('the survey page: plain HTML form, labelled radio group, no script, phone
   t.match(html, '<p id="scale-hint" class="muted">1 means very dissatisfied, 5 means very satisfied.</p>')
   const radios = [
     ...html.matchAll(
-      /<label class="option" for="score-(\d+)"><input type="radio" id="score-(\d+)" name="score" value="(\d+)" required>/g
+      new RegExp(
+        '<label class="option" for="score-(\\d+)">' +
+          '<input type="radio" id="score-(\\d+)" name="score" value="(\\d+)" required>',
+        'g'
+      )
     )
   ]
   t.same(

@@ -24,7 +24,8 @@ export const AttributesSchema = z
   .refine(a => Object.keys(a).length <= 20, { message: 'at most 20 attributes' })
   .meta({
     description:
-      'Carried by every answer through this collector, e.g. {"location":"Oslo HQ","floor":"3","service_point":"IT walk-up desk"}'
+      'Carried by every answer through this collector, e.g. ' +
+      '{"location":"Oslo HQ","floor":"3","service_point":"IT walk-up desk"}'
   })
 
 const maxAnswersPerHour = z
@@ -33,7 +34,9 @@ const maxAnswersPerHour = z
   .min(1)
   .max(10_000)
   .meta({
-    description: `Answers accepted per clock hour through this collector; more answer 429 (default ${DEFAULT_MAX_ANSWERS_PER_HOUR})`
+    description:
+      'Answers accepted per clock hour through this collector; more answer 429 ' +
+      `(default ${DEFAULT_MAX_ANSWERS_PER_HOUR})`
   })
 const cooldownSeconds = z
   .number()
@@ -41,14 +44,17 @@ const cooldownSeconds = z
   .min(0)
   .max(3600)
   .meta({
-    description: `Seconds one browser waits between two answers, by a signed cookie holding only an expiry; 0 for kiosks shared by many people (default ${DEFAULT_COOLDOWN_SECONDS})`
+    description:
+      'Seconds one browser waits between two answers, by a signed cookie holding only an expiry; ' +
+      `0 for kiosks shared by many people (default ${DEFAULT_COOLDOWN_SECONDS})`
   })
 
 const release = z.enum(['clients', 'answers']).meta({
   description:
     'How its answers count toward the minimum group size before results release them: `clients` (default) once ' +
-    "per client address, so one address cannot release another person's answer by adding its own; `answers` each answer alone, for a " +
-    'kiosk or an office behind one address, open to padding by whoever stands at it (docs/anonymity.md)'
+    "per client address, so one address cannot release another person's answer by adding its own; " +
+    '`answers` each answer alone, for a kiosk or an office behind one address, ' +
+    'open to padding by whoever stands at it (docs/anonymity.md)'
 })
 
 export const CreateCollectorSchema = z.strictObject({

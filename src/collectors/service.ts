@@ -133,8 +133,12 @@ export function updateCollector (
 /** A collector whose URL still takes answers, with its survey: for the QR code and the poster. */
 export function getOpenCollector (db: DbOrTx, id: string): { collector: CollectorRow; survey: SurveyRow } {
   const collector = getCollectorRow(db, id)
-  if (collector.status === 'closed') { throw new GoneError('collector_closed', `collector ${id} is closed; its URL takes no answers`) }
+  if (collector.status === 'closed') {
+    throw new GoneError('collector_closed', `collector ${id} is closed; its URL takes no answers`)
+  }
   const survey = getSurveyRow(db, collector.surveyId)
-  if (survey.status === 'closed') { throw new GoneError('survey_closed', `survey ${survey.id} is closed; its collectors take no answers`) }
+  if (survey.status === 'closed') {
+    throw new GoneError('survey_closed', `survey ${survey.id} is closed; its collectors take no answers`)
+  }
   return { collector, survey }
 }

@@ -33,16 +33,17 @@ export interface ResultsOptions {
 }
 
 const SUPPRESSION =
-  'Answers are released in blocks of at least min_group_size answers, from days before today only, per ' +
-  'channel: answers to invitations none or at least min_group_size, answers through collectors none or from at least ' +
-  'min_group_size different clients (docs/anonymity.md). A period ' +
-  'widens to whole blocks. Questions about attributes (filters, group_by) count complete months only (a block counts in the month ' +
-  'it starts in) and widen the period to whole months. A total, group or bucket with fewer than min_group_size answers shows only ' +
-  'its count. Each month is decided on its own: where a cell is suppressed, the next-smallest cells beside it (in every grouping of ' +
-  "the question's attributes and the month's blocks) are too, until at least two hold at least min_group_size answers together; a " +
-  'filter whose complement is small is suppressed that way. Nothing inside a suppressed cell is shown. A cell over several months ' +
-  'shows only when it shows in each of them (else reason "period"). Cells are decided on people: answers to invitations plus ' +
-  'distinct collector clients. Comments are released in blocks of min_comment_group_size comments, per channel as answers.'
+  'Answers are released in blocks of at least min_group_size answers, from days before today only, per channel: ' +
+  'answers to invitations none or at least min_group_size, answers through collectors none or from at least ' +
+  'min_group_size different clients (docs/anonymity.md). A period widens to whole blocks. Questions about ' +
+  'attributes (filters, group_by) count complete months only (a block counts in the month it starts in) and widen ' +
+  'the period to whole months. A total, group or bucket with fewer than min_group_size answers shows only its ' +
+  'count. Each month is decided on its own: where a cell is suppressed, the next-smallest cells beside it (in every ' +
+  "grouping of the question's attributes and the month's blocks) are too, until at least two hold at least " +
+  'min_group_size answers together; a filter whose complement is small is suppressed that way. Nothing inside a ' +
+  'suppressed cell is shown. A cell over several months shows only when it shows in each of them (else reason ' +
+  '"period"). Cells are decided on people: answers to invitations plus distinct collector clients. Comments are ' +
+  'released in blocks of min_comment_group_size comments, per channel as answers.'
 
 const spanOf = (blocks: readonly Block[]): repo.Period | null =>
   blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }
@@ -123,7 +124,8 @@ function checkQuery (filters: Array<[string, string]>, q: ResultsOptions): void 
     // Weeks and days do not nest in months: two grids could be subtracted from each other.
     throw new InvalidFieldError(
       'query.interval',
-      'must be month (or left out) for a question about attributes (filters or group_by): they are answered per complete month (a release block counts in the month it starts in)'
+      'must be month (or left out) for a question about attributes (filters or group_by): ' +
+        'they are answered per complete month (a release block counts in the month it starts in)'
     )
   }
 }
@@ -136,7 +138,8 @@ function checkBuckets (period: repo.Period | null, interval: Interval | undefine
   ) {
     throw new InvalidFieldError(
       'query.interval',
-      `gives more than ${MAX_BUCKETS} buckets over ${period.from}–${period.to}; choose a longer interval or a shorter period`
+      `gives more than ${MAX_BUCKETS} buckets over ${period.from}–${period.to}; ` +
+        'choose a longer interval or a shorter period'
     )
   }
 }
@@ -281,7 +284,9 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
       c.invited += r.invited
       cube.set(key, (cube.get(key) ?? 0) + r.n)
     }
-    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) { delivered.set(key, (delivered.get(key) ?? 0) + n) }
+    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) {
+      delivered.set(key, (delivered.get(key) ?? 0) + n)
+    }
     covered.push(...rel.blocks)
   }
   covered.sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : 0))

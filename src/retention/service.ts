@@ -75,9 +75,9 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
 
 /**
  * Retention (README, "Retention"): per survey, deletes answers older than its retain_days (else
- * RETAIN_DAYS) in whole release blocks, drops comments older than its comment_retain_days (else COMMENT_RETAIN_DAYS), and
- * deletes ended invitations no longer needed (see invitationsExpiredBy). Each survey in its own
- * IMMEDIATE transaction, so its answers and everything counted from them change together; the
+ * RETAIN_DAYS) in whole release blocks, drops comments older than its comment_retain_days (else
+ * COMMENT_RETAIN_DAYS), and deletes ended invitations no longer needed (see invitationsExpiredBy).
+ * Each survey in its own IMMEDIATE transaction, so its answers and everything counted from them change together; the
  * event loop gets a turn between surveys. Finally empties the write-ahead log, which would still
  * hold the deleted pages.
  */

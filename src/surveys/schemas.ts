@@ -25,13 +25,15 @@ export const retention = {
     .optional()
     .meta({
       description:
-        'Answers are deleted this many days after the day they were given. null: the service default (RETAIN_DAYS; unset: kept)'
+        'Answers are deleted this many days after the day they were given. ' +
+        'null: the service default (RETAIN_DAYS; unset: kept)'
     }),
   comment_retain_days: retainDays
     .optional()
     .meta({
       description:
-        'Comments are dropped earlier, keeping the score: this many days after the answer. null: the service default (COMMENT_RETAIN_DAYS; unset: as long as the answer)'
+        'Comments are dropped earlier, keeping the score: this many days after the answer. ' +
+        'null: the service default (COMMENT_RETAIN_DAYS; unset: as long as the answer)'
     })
 }
 

@@ -80,7 +80,9 @@ class Attacker {
     const others = [...counts]
     for (const m of this.own(period, filters)) others[m.score - this.scaleMin]!--
     const n = others.reduce((a, b) => a + b, 0)
-    if (others.some(c => c < 0)) { this.leaks.push(`${what}: shows fewer answers than the attacker added (${counts.join(',')})`) } else if (n > 0 && n < MIN - this.addresses.size) {
+    if (others.some(c => c < 0)) {
+      this.leaks.push(`${what}: shows fewer answers than the attacker added (${counts.join(',')})`)
+    } else if (n > 0 && n < MIN - this.addresses.size) {
       this.leaks.push(
         `${what}: minus the attacker's own answers, the scores of ${n} other answer(s): ${others.join(',')}`
       )
@@ -137,7 +139,9 @@ async function readWithKey (
     if (total !== null) a.distribution(`${label} results ${JSON.stringify(query)}`, r.period, {}, total)
     for (const b of r.series ?? []) {
       const c = counts(b)
-      if (c !== null) { a.distribution(`${label} series ${JSON.stringify(query)} ${b.covers?.from ?? ''}`, b.covers, {}, c) }
+      if (c !== null) {
+        a.distribution(`${label} series ${JSON.stringify(query)} ${b.covers?.from ?? ''}`, b.covers, {}, c)
+      }
     }
   }
   const keys = Object.keys(attributes)
@@ -211,7 +215,9 @@ function readCsv (a: Attacker, what: string, body: string): void {
     // show: the answers in it besides the attacker's must reach the comment minimum.
     const mine = a.mine.filter(m => m.day >= from && m.day <= to)
     const classes = new Map<string, string[][]>()
-    for (const row of cell) { classes.set(row.slice(3).join('\u0000'), [...(classes.get(row.slice(3).join('\u0000')) ?? []), row]) }
+    for (const row of cell) {
+      classes.set(row.slice(3).join('\u0000'), [...(classes.get(row.slice(3).join('\u0000')) ?? []), row])
+    }
     let ownShown = 0
     const own = (values: string[]): number =>
       mine.filter(m => columns.every((c, i) => (m.attributes[c] ?? '') === values[i])).length
@@ -222,7 +228,8 @@ function readCsv (a: Attacker, what: string, body: string): void {
       const others = rowsOf.length - (key.includes(OTHER) ? mine.length - ownShown : own(rowsOf[0]!.slice(3)))
       if (others < MIN_COMMENTS - a.commentedFrom.size) {
         a.leaks.push(
-          `${what} ${label} class ${key.replaceAll('\u0000', ',')}: comments shown among ${others} other answers: ${JSON.stringify(comments)}`
+          `${what} ${label} class ${key.replaceAll('\u0000', ',')}: comments shown among ${others} other answers: ` +
+            JSON.stringify(comments)
         )
       }
     }
@@ -259,9 +266,8 @@ t.test(
     t.equal(closed.statusCode, 201)
     // The person answers the mailed link; the test plays the mailer, which knows the token it sent.
     const mailed = 'mailed-token-known-to-the-mailer-only-padding1'
-    app.store.db.run(
-      sql`UPDATE invitations SET token_hash = ${createHash('sha256').update(mailed).digest('hex')} WHERE case_ref = 'C-1'`
-    )
+    const mailedHash = createHash('sha256').update(mailed).digest('hex')
+    app.store.db.run(sql`UPDATE invitations SET token_hash = ${mailedHash} WHERE case_ref = 'C-1'`)
     t.equal(
       (await submitJson(app, mailed, { score: 2, comment: PERSON_COMMENT }, { remoteAddress: '192.0.2.10' }))
         .statusCode,
@@ -284,7 +290,8 @@ t.test(
     t.same(
       a.leaks,
       [],
-      `the attacker learns nothing about the person (${a.shown} distributions and comment lists read; ${a.notes.join('; ')})`
+      `the attacker learns nothing about the person (${a.shown} distributions and comment lists read; ` +
+        `${a.notes.join('; ')})`
     )
   }
 )
@@ -359,7 +366,9 @@ t.test(
     seedAnswers(app, survey.id, busy)
     // People at the lobby poster, each from their own address, so the day's block is released.
     const lobby = await collector(app, survey.id, { attributes: { team: 'it', place: 'lobby' } })
-    for (let i = 0; i < 5; i++) { t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${30 + i}` })).statusCode, 201) }
+    for (let i = 0; i < 5; i++) {
+      t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${30 + i}` })).statusCode, 201)
+    }
 
     const token = await collector(app, survey.id, { attributes: ola, cooldown_seconds: 0 })
     for (let i = 0; i < 9; i++) await a.answer(token, '2026-03-10', 5, ola)
@@ -382,9 +391,13 @@ t.test(
     const app = await build(t, { clock })
     const survey = await createSurvey(app, { name: 'Canteen', kind: 'self_service', team: 'facilities' })
     const poster = await collector(app, survey.id, { attributes: { place: 'canteen' } })
-    for (let i = 0; i < 5; i++) { t.equal((await submitJson(app, poster, { score: 4 }, { remoteAddress: `198.51.100.${i + 1}` })).statusCode, 201) }
+    for (let i = 0; i < 5; i++) {
+      t.equal((await submitJson(app, poster, { score: 4 }, { remoteAddress: `198.51.100.${i + 1}` })).statusCode, 201)
+    }
     // IPv6 clients count by their /64: two addresses of one network are one person.
-    for (const from of ['2001:db8:1:1::1', '2001:db8:1:1::2']) { t.equal((await submitJson(app, poster, { score: 2 }, { remoteAddress: from })).statusCode, 201) }
+    for (const from of ['2001:db8:1:1::1', '2001:db8:1:1::2']) {
+      t.equal((await submitJson(app, poster, { score: 2 }, { remoteAddress: from })).statusCode, 201)
+    }
     const keys = (): Array<{ kind: string; client: string; day: string }> =>
       rows(app, 'SELECT kind, client, day FROM collector_clients')
     t.equal(keys().filter(k => k.kind === 'answer').length, 6, 'six people: five IPv4 addresses and one IPv6 /64')
@@ -420,7 +433,9 @@ t.test(
     const after = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
     t.same(after, before, 'results read the same')
 
-    for (let i = 0; i < 4; i++) { t.equal((await submitJson(app, poster, { score: 3 }, { remoteAddress: `203.0.113.${i + 1}` })).statusCode, 201) }
+    for (let i = 0; i < 4; i++) {
+      t.equal((await submitJson(app, poster, { score: 3 }, { remoteAddress: `203.0.113.${i + 1}` })).statusCode, 201)
+    }
     clock.set('2026-04-02T09:00:00Z')
     const month = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=place` })).json()
     t.match(
@@ -506,7 +521,9 @@ t.test('in the CSV: answers added to a group do not make its comments show among
   }
   seedAnswers(app, survey.id, busy)
   const lobby = await collector(app, survey.id, { attributes: { agent: 'lobby' } })
-  for (let i = 0; i < 5; i++) { t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${40 + i}` })).statusCode, 201) }
+  for (let i = 0; i < 5; i++) {
+    t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${40 + i}` })).statusCode, 201)
+  }
   const token = await collector(app, survey.id, { attributes: { agent: 'ola' }, cooldown_seconds: 0 })
   for (let i = 0; i < 9; i++) await a.answer(token, '2026-03-10', 5, { agent: 'ola' })
 

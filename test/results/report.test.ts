@@ -61,7 +61,8 @@ t.test('the report: one self-contained page with server-drawn charts, markup in 
   t.match(html, /By agent/, 'the breakdown defaults to the attribute most answers carry')
   t.match(
     html,
-    /Complete months, the latest run of them that shows the most groups \(a group is shown where each month shows it\): Mar 2, 2026 – Mar 16, 2026/,
+    'Complete months, the latest run of them that shows the most groups ' +
+      '(a group is shown where each month shows it): Mar 2, 2026 – Mar 16, 2026',
     'the breakdown says which days it counts'
   )
 
@@ -83,7 +84,9 @@ t.test('the breakdown leaves out a small first month that would hide every group
   data.push(...answers('2026-01-30', [3, 3]))
   for (const agent of ['ann', 'bo']) {
     data.push(...answers('2026-01-30', [5, 4], { agent }))
-    for (const day of ['2026-02-03', '2026-02-10', '2026-02-17', '2026-03-03', '2026-03-10', '2026-03-17']) { data.push(...answers(day, [5, 4, 3], { agent })) }
+    for (const day of ['2026-02-03', '2026-02-10', '2026-02-17', '2026-03-03', '2026-03-10', '2026-03-17']) {
+      data.push(...answers(day, [5, 4, 3], { agent }))
+    }
   }
   seedAnswers(app, survey.id, data)
   const whole = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=agent` })).json()
@@ -112,7 +115,8 @@ t.test('the breakdown leaves out a small first month that would hide every group
   const html = (await api(app, { url: `/v1/surveys/${survey.id}/report` })).body
   t.match(
     html,
-    /Complete months, the latest run of them that shows the most groups \(a group is shown where each month shows it\): Feb 3, 2026 – Mar 17, 2026/,
+    'Complete months, the latest run of them that shows the most groups ' +
+      '(a group is shown where each month shows it): Feb 3, 2026 – Mar 17, 2026',
     'the breakdown counts February and March'
   )
   t.notMatch(html, /hidden \(\d+ answers\)/, 'no agent is hidden')

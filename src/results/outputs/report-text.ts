@@ -14,9 +14,11 @@ const en = {
     today: 'Answers of today are counted from tomorrow on.',
     answers: 'Waiting for more answers.',
     invited:
-      'Waiting for more answers to invitations: they are counted once at least {min} have come in, apart from answers through QR codes.',
+      'Waiting for more answers to invitations: they are counted once at least {min} have come in, ' +
+      'apart from answers through QR codes.',
     people:
-      'Waiting for answers from more people: answers through QR codes count once at least {min} different people have answered, however many answers each gave.',
+      'Waiting for answers from more people: answers through QR codes count once at least {min} different people ' +
+      'have answered, however many answers each gave.',
     month: 'Breakdowns count complete months only.'
   },
   responseRate: 'Response rate',
@@ -32,7 +34,8 @@ const en = {
   hidden: { one: 'hidden (1 answer)', other: 'hidden ({n} answers)' },
   answers: { one: '1 answer', other: '{n} answers' },
   breakdownMonths:
-    'Complete months, the latest run of them that shows the most groups (a group is shown where each month shows it): {from} – {to}.',
+    'Complete months, the latest run of them that shows the most groups ' +
+    '(a group is shown where each month shows it): {from} – {to}.',
   comments: 'Comments',
   commentsHidden:
     'Comments are shown once at least {min} comments have come in (through QR codes: from {min} different people).',
@@ -56,9 +59,11 @@ const de: ReportText = {
     today: 'Antworten von heute werden ab morgen gezählt.',
     answers: 'Es fehlen noch Antworten.',
     invited:
-      'Es fehlen noch Antworten auf Einladungen: sie werden gezählt, sobald mindestens {min} vorliegen, getrennt von Antworten über QR-Codes.',
+      'Es fehlen noch Antworten auf Einladungen: sie werden gezählt, sobald mindestens {min} vorliegen, ' +
+      'getrennt von Antworten über QR-Codes.',
     people:
-      'Es fehlen noch Antworten von mehr Personen: Antworten über QR-Codes zählen, sobald mindestens {min} verschiedene Personen geantwortet haben, egal wie oft jede.',
+      'Es fehlen noch Antworten von mehr Personen: Antworten über QR-Codes zählen, sobald mindestens {min} ' +
+      'verschiedene Personen geantwortet haben, egal wie oft jede.',
     month: 'Aufschlüsselungen zählen nur abgeschlossene Monate.'
   },
   responseRate: 'Rücklaufquote',
@@ -74,10 +79,12 @@ const de: ReportText = {
   hidden: { one: 'verborgen (1 Antwort)', other: 'verborgen ({n} Antworten)' },
   answers: { one: '1 Antwort', other: '{n} Antworten' },
   breakdownMonths:
-    'Abgeschlossene Monate, die letzten, in denen die meisten Gruppen gezeigt werden können (eine Gruppe wird gezeigt, wo jeder Monat sie zeigt): {from} – {to}.',
+    'Abgeschlossene Monate, die letzten, in denen die meisten Gruppen gezeigt werden können ' +
+    '(eine Gruppe wird gezeigt, wo jeder Monat sie zeigt): {from} – {to}.',
   comments: 'Kommentare',
   commentsHidden:
-    'Kommentare werden gezeigt, sobald mindestens {min} Kommentare vorliegen (über QR-Codes: von {min} verschiedenen Personen).',
+    'Kommentare werden gezeigt, sobald mindestens {min} Kommentare vorliegen ' +
+    '(über QR-Codes: von {min} verschiedenen Personen).',
   noComments: 'Keine Kommentare in diesem Zeitraum.',
   moreComments: '{shown} von {n} Kommentaren werden gezeigt.',
   definitions: 'Wie diese Zahlen entstehen',
@@ -97,9 +104,11 @@ const nb: ReportText = {
     today: 'Dagens svar telles fra i morgen.',
     answers: 'Venter på flere svar.',
     invited:
-      'Venter på flere svar på invitasjoner: de telles når minst {min} har kommet inn, atskilt fra svar via QR-koder.',
+      'Venter på flere svar på invitasjoner: de telles når minst {min} har kommet inn, ' +
+      'atskilt fra svar via QR-koder.',
     people:
-      'Venter på svar fra flere personer: svar via QR-koder telles når minst {min} forskjellige personer har svart, uansett hvor mange svar hver ga.',
+      'Venter på svar fra flere personer: svar via QR-koder telles når minst {min} forskjellige personer ' +
+      'har svart, uansett hvor mange svar hver ga.',
     month: 'Fordelinger teller bare hele måneder.'
   },
   responseRate: 'Svarprosent',
