@@ -1,27 +1,17 @@
-import { readFileSync } from 'node:fs'
-import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { api, build } from './helpers/build.js'
+import { undoMigrationsFrom } from './helpers/migrations.js'
 import { createSurvey, linkToken, rows, submitJson } from './helpers/puls.js'
 
 // Migration 0013 adds the items columns. A database from before it keeps meaning what it meant:
 // its surveys ask no items (the score and the comment, as before) and its answers hold none.
-
-function migrationTime (prefix: string): number {
-  const journal = JSON.parse(readFileSync(new URL('../db/migrations/meta/_journal.json', import.meta.url), 'utf8'))
-  return (journal.entries as Array<{ tag: string, when: number }>).find(e => e.tag.startsWith(prefix))!.when
-}
 
 t.test('a database from before items migrates: its surveys ask no items, its answers hold none', async t => {
   const first = await build(t)
   const survey = await createSurvey(first, { items: [] })
   const token = await linkToken(first, survey.id)
   t.equal((await submitJson(first, await linkToken(first, survey.id), { score: 2, comment: 'Slow' })).statusCode, 201)
-  for (const statement of [
-    'ALTER TABLE responses DROP COLUMN items',
-    'ALTER TABLE surveys DROP COLUMN items',
-    `DELETE FROM __drizzle_migrations WHERE created_at >= ${migrationTime('0013_')}`
-  ]) first.store.db.run(sql.raw(statement))
+  undoMigrationsFrom(first.store.db, '0013_')
   await first.close()
 
   const second = await build(t, { dataDir: first.dataDir })

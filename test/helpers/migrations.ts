@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs'
+import { sql } from 'drizzle-orm'
+import type { Db } from '../../src/db/client.js'
+
+// How a test takes a database back to before a migration: drizzle applies only the migrations
+// newer than the newest applied one, so undoing one means undoing every later one too. Each new
+// migration adds its undo statements here (newest last); the migration tests then keep working.
+const UNDO: Array<[prefix: string, statements: string[]]> = [
+  ['0013_', ['ALTER TABLE responses DROP COLUMN items', 'ALTER TABLE surveys DROP COLUMN items']],
+  ['0014_', [
+    'DROP TABLE collector_clients',
+    'DROP TABLE collector_client_days',
+    'ALTER TABLE response_combos DROP COLUMN invited',
+    'ALTER TABLE collectors DROP COLUMN release',
+    'ALTER TABLE response_counts DROP COLUMN comments',
+    'ALTER TABLE response_counts DROP COLUMN invited_comments'
+  ]],
+  ['0015_', ['DROP TABLE audit_events', 'ALTER TABLE api_keys DROP COLUMN teams', 'ALTER TABLE api_keys DROP COLUMN role']]
+]
+
+interface Journal { entries: Array<{ tag: string, when: number }> }
+
+function journal (): Journal {
+  return JSON.parse(readFileSync(new URL('../../db/migrations/meta/_journal.json', import.meta.url), 'utf8')) as Journal
+}
+
+/** When the migration whose tag starts with `prefix` was made (its row in __drizzle_migrations). */
+export function migrationTime (prefix: string): number {
+  return journal().entries.find(e => e.tag.startsWith(prefix))!.when
+}
+
+/**
+ * Undoes every migration from `prefix` on that has undo statements, newest first, and forgets them
+ * all. `except` skips the undo of migrations the caller takes back itself (their rows are still
+ * forgotten). Fails when a migration from `prefix` on has no undo statements here.
+ */
+export function undoMigrationsFrom (db: Db, prefix: string, except: string[] = []): void {
+  const from = migrationTime(prefix)
+  const later = journal().entries.filter(e => e.when >= from)
+  for (const entry of [...later].reverse()) {
+    const undo = UNDO.find(([p]) => entry.tag.startsWith(p))
+    if (undo === undefined && !except.some(p => entry.tag.startsWith(p))) {
+      throw new Error(`no undo statements for migration ${entry.tag} in test/helpers/migrations.ts`)
+    }
+    if (undo === undefined || except.some(p => entry.tag.startsWith(p))) continue
+    for (const statement of [...undo[1]].reverse()) {
+      // A table the caller rebuilt by hand may lack a later migration's column already.
+      const drop = /^ALTER TABLE (\w+) DROP COLUMN (\w+)$/.exec(statement)
+      if (drop !== null && db.all(sql.raw(`SELECT 1 FROM pragma_table_info('${drop[1]}') WHERE name = '${drop[2]}'`))
+        .length === 0) continue
+      db.run(sql.raw(statement))
+    }
+  }
+  db.run(sql.raw(`DELETE FROM __drizzle_migrations WHERE created_at >= ${from}`))
+}
