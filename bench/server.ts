@@ -19,17 +19,17 @@ import { comboOf } from '../src/results/engine/cell-key.js'
 export type BenchRequest =
   | { type: 'rss' }
   | { type: 'cpu' }
-  | { type: 'profile', file: string | null }
-  | { type: 'seed', surveyId: string, from: number, to: number }
+  | { type: 'profile'; file: string | null }
+  | { type: 'seed'; surveyId: string; from: number; to: number }
   | { type: 'decide' }
 
 export type BenchReply =
-  | { type: 'listening', port: number }
-  | { type: 'rss', maxRssKiB: number }
-  | { type: 'cpu', micros: number, writtenBytes: number | undefined }
+  | { type: 'listening'; port: number }
+  | { type: 'rss'; maxRssKiB: number }
+  | { type: 'cpu'; micros: number; writtenBytes: number | undefined }
   | { type: 'profiled' }
-  | { type: 'seeded', seconds: number }
-  | { type: 'decided', seconds: number, decided: number, deferred: number }
+  | { type: 'seeded'; seconds: number }
+  | { type: 'decided'; seconds: number; decided: number; deferred: number }
 
 const config = loadConfig(process.env)
 const server = Fastify(serverOptions(config))
@@ -59,28 +59,40 @@ function seed (surveyId: string, from: number, to: number): void {
   for (let start = from; start < to; start += 50_000) {
     server.store.transaction(tx => {
       for (let i = start; i < Math.min(to, start + 50_000); i++) {
-        const r = (i * 2654435761) % 4294967296 / 4294967296
+        const r = ((i * 2654435761) % 4294967296) / 4294967296
         const answer = {
           surveyId,
           score: Math.min(10, Math.floor(r * r * 4 + ((i * 7) % 11) * 0.7)),
           comment: i % 20 === 0 ? `comment ${i}` : null,
           locale: 'en' as const,
-          channel: i % 5 === 0 ? 'collector' as const : 'email' as const,
-          attributes: { team: `team-${i % 3}`, agent: `agent-${String(i % 40).padStart(2, '0')}`, category: CATEGORIES[(i >> 3) % 8]! },
+          channel: i % 5 === 0 ? ('collector' as const) : ('email' as const),
+          attributes: {
+            team: `team-${i % 3}`,
+            agent: `agent-${String(i % 40).padStart(2, '0')}`,
+            category: CATEGORIES[(i >> 3) % 8]!
+          },
           answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000)
         }
         recordAnswer(tx, answer)
         // A collector answer comes from a client of its own, as the answer route records it.
         if (answer.channel === 'collector') {
           const day = coarsenToDay(answer.answeredAt)
-          recordClient(tx, { surveyId, client: `bench-${i}`, combo: comboOf(answer.attributes), day, commented: answer.comment !== null })
+          recordClient(tx, {
+            surveyId,
+            client: `bench-${i}`,
+            combo: comboOf(answer.attributes),
+            day,
+            commented: answer.comment !== null
+          })
         }
       }
     })
   }
 }
 
-const send = (reply: BenchReply): void => { process.send?.(reply) }
+const send = (reply: BenchReply): void => {
+  process.send?.(reply)
+}
 
 // Bytes this process has sent to storage (Linux /proc/self/io `write_bytes`: the WAL's frames and
 // checkpoints into the database file; not sockets), or undefined where there is no such file.
@@ -119,7 +131,10 @@ process.on('message', (message: BenchRequest) => {
     const { user, system } = process.cpuUsage()
     send({ type: 'cpu', micros: user + system, writtenBytes: writtenBytes() })
   } else if (message.type === 'profile') {
-    profile(message.file).catch(err => { console.error(err); process.exit(1) })
+    profile(message.file).catch(err => {
+      console.error(err)
+      process.exit(1)
+    })
   } else if (message.type === 'seed') {
     const started = process.hrtime.bigint()
     seed(message.surveyId, message.from, message.to)
@@ -128,12 +143,28 @@ process.on('message', (message: BenchRequest) => {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()
     decideAhead(server.store.db, server.decidedMonths, new Date()).then(
-      r => { send({ type: 'decided', seconds: Number(process.hrtime.bigint() - started) / 1e9, ...r }) },
-      err => { console.error(err); process.exit(1) })
+      r => {
+        send({ type: 'decided', seconds: Number(process.hrtime.bigint() - started) / 1e9, ...r })
+      },
+      err => {
+        console.error(err)
+        process.exit(1)
+      }
+    )
   }
 })
 // The parent going away (a crash, Ctrl+C) ends the service too, closing the database.
-process.on('disconnect', () => { server.close().then(() => process.exit(0), () => process.exit(1)) })
-process.on('SIGTERM', () => { server.close().then(() => process.exit(0), () => process.exit(1)) })
+process.on('disconnect', () => {
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(1)
+  )
+})
+process.on('SIGTERM', () => {
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(1)
+  )
+})
 
 send({ type: 'listening', port: (server.server.address() as { port: number }).port })

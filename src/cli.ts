@@ -110,7 +110,9 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
       const { expired } = sweep(store.db, now)
       const { responses, comments, invitations } = await purge(store.db, now, config.retention)
       const audit = purgeAudit(store.db, now, config.auditRetainDays).audit_events
-      io.out(`retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now), ${audit} audit events deleted`)
+      io.out(
+        `retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now), ${audit} audit events deleted`
+      )
     } else if (command === 'audit') {
       return printAudit(store.db, values, io)
     } else if (command === 'keys' && sub === 'create') {
@@ -119,7 +121,13 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
         io.err(`keys create --role must be one of ${ROLES.join(', ')}`)
         return 2
       }
-      const teams = values.teams === undefined ? null : values.teams.split(',').map(t => t.trim()).filter(t => t !== '')
+      const teams =
+        values.teams === undefined
+          ? null
+          : values.teams
+            .split(',')
+            .map(t => t.trim())
+            .filter(t => t !== '')
       const name = values.name?.trim() ?? `${role}${teams === null ? '' : ` ${teams.join(',')}`}`
       if (name === '') {
         io.err('keys create --name must not be empty')
@@ -157,12 +165,20 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
 }
 
 function printAudit (db: Db, values: Record<string, string | boolean | undefined>, io: CliIo): number {
-  const str = (k: string): string | undefined => typeof values[k] === 'string' ? values[k] : undefined
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined)
   const parsed = AuditListQuerySchema.safeParse({
-    survey_id: str('survey'), team: str('team'), actor: str('actor'), action: str('action'), from: str('from'), to: str('to'), limit: str('limit')
+    survey_id: str('survey'),
+    team: str('team'),
+    actor: str('actor'),
+    action: str('action'),
+    from: str('from'),
+    to: str('to'),
+    limit: str('limit')
   })
   if (!parsed.success) {
-    io.err(parsed.error.issues.map(i => `--${i.path.join('.').replace('survey_id', 'survey')}: ${i.message}`).join('\n'))
+    io.err(
+      parsed.error.issues.map(i => `--${i.path.join('.').replace('survey_id', 'survey')}: ${i.message}`).join('\n')
+    )
     return 2
   }
   const { items } = listAudit(db, parsed.data)
@@ -174,7 +190,7 @@ function printAudit (db: Db, values: Record<string, string | boolean | undefined
 }
 
 const isRole = (role: string): role is Role => (ROLES as readonly string[]).includes(role)
-const describeKey = (k: { role: Role, teams: readonly string[] | null }): string =>
+const describeKey = (k: { role: Role; teams: readonly string[] | null }): string =>
   k.teams === null ? k.role : `${k.role} of ${k.teams.join(',')}`
 
 // A backup copies the database as it is: it neither migrates it (a backup is best taken before a
@@ -194,7 +210,12 @@ const PROGRESS_EVERY = 10_000
 
 // Runs inside the app (not on a bare database connection), so invitations are made exactly as the
 // API makes them: the same secret, public URL and clock, and whatever the app does with a new one.
-async function inviteFromFile (config: Config, surveyId: string | undefined, file: string | undefined, io: CliIo): Promise<number> {
+async function inviteFromFile (
+  config: Config,
+  surveyId: string | undefined,
+  file: string | undefined,
+  io: CliIo
+): Promise<number> {
   if (surveyId === undefined || file === undefined) {
     io.err('invite needs a survey and a file: npm run puls -- invite --survey <id> <file.csv>')
     return 2
@@ -211,33 +232,47 @@ async function inviteFromFile (config: Config, surveyId: string | undefined, fil
   const size = (await handle.stat()).size
   const started = performance.now()
   const fastify = Fastify(serverOptions(config, { logger: false }))
-  const bar = io.terminal === undefined
-    ? undefined
-    : new cliProgress.SingleBar({
-      stream: io.terminal,
-      format: 'inviting |{bar}| {percentage}% of the file | {rows} rows, {notes} to report | {duration_formatted}',
-      hideCursor: true
-    }, cliProgress.Presets.shades_classic)
+  const bar =
+    io.terminal === undefined
+      ? undefined
+      : new cliProgress.SingleBar(
+        {
+          stream: io.terminal,
+          format:
+              'inviting |{bar}| {percentage}% of the file | {rows} rows, {notes} to report | {duration_formatted}',
+          hideCursor: true
+        },
+        cliProgress.Presets.shades_classic
+      )
   let printed = 0
   // The bar redraws at a saved cursor position, which lines written between its frames would
   // scramble: on a terminal, messages wait until the bar is done (the bar counts them).
   const held: string[] = []
-  const note = (line: string) => { if (bar === undefined) io.err(line); else held.push(line) }
-  const stopBar = () => { bar?.stop(); for (const line of held.splice(0)) io.err(line) }
+  const note = (line: string) => {
+    if (bar === undefined) io.err(line)
+    else held.push(line)
+  }
+  const stopBar = () => {
+    bar?.stop()
+    for (const line of held.splice(0)) io.err(line)
+  }
   try {
     // The service runs the background jobs; a long import beside it need not run them twice.
     await fastify.register(app, { config: { ...config, sweepIntervalMs: 0, retentionIntervalMs: 0 } })
     await fastify.ready()
     bar?.start(size, 0, { rows: 0, notes: 0 })
     const context = {
-      secret: fastify.secret, publicUrl: config.publicUrl, now: fastify.clock.now(), mail: fastify.invitationMail.queue
+      secret: fastify.secret,
+      publicUrl: config.publicUrl,
+      now: fastify.clock.now(),
+      mail: fastify.invitationMail.queue
     }
     const result = await importInvitations(fastify.store, context, surveyId, handle.createReadStream(), {
       invalid: note,
       warning: note,
       progress: (rows, bytes) => {
         if (bar !== undefined) bar.update(bytes, { rows, notes: held.length })
-        else if (rows % PROGRESS_EVERY === 0 && rows !== printed) io.out(`… ${printed = rows} rows`)
+        else if (rows % PROGRESS_EVERY === 0 && rows !== printed) io.out(`… ${(printed = rows)} rows`)
       }
     })
     stopBar()
@@ -247,7 +282,7 @@ async function inviteFromFile (config: Config, surveyId: string | undefined, fil
     stopBar()
     if (!(err instanceof AppError)) throw err
     io.err(err.message)
-    if (err instanceof ImportError && err.partial !== undefined) printSummary(io, `stopped in ${basename(file)}`, err.partial, started)
+    if (err instanceof ImportError && err.partial !== undefined) { printSummary(io, `stopped in ${basename(file)}`, err.partial, started) }
     return 1
   } finally {
     await handle.close()
@@ -262,7 +297,8 @@ function printSummary (io: CliIo, what: string, { rows, counts }: ImportResult, 
   for (const status of IMPORT_STATUSES) io.out(`  ${status.padEnd(10)} ${String(counts[status]).padStart(8)}`)
 }
 
-const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)
 if (invokedDirectly) {
   try {
     process.exitCode = await runCli(process.argv.slice(2), process.env, {

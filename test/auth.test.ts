@@ -6,11 +6,14 @@ import { digest } from '../src/ids.js'
 import { runCli } from '../src/cli.js'
 import { API_KEY, build } from './helpers/build.js'
 
-function cli (dataDir: string, ...args: string[]): Promise<{ code: number, out: string[], err: string[] }> {
+function cli (dataDir: string, ...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = []
   const err: string[] = []
-  return runCli(args, { PULS_DATA_DIR: dataDir }, { out: l => out.push(l), err: l => err.push(l) })
-    .then(code => ({ code, out, err }))
+  return runCli(args, { PULS_DATA_DIR: dataDir }, { out: l => out.push(l), err: l => err.push(l) }).then(code => ({
+    code,
+    out,
+    err
+  }))
 }
 
 const list = (app: { inject: Function }, authorization?: string) =>
@@ -54,7 +57,9 @@ t.test('keys made by the CLI work until revoked, and only their hash is stored',
   const listed = await cli(app.dataDir, 'keys', 'list')
   t.match(listed.out.join('\n'), new RegExp(`${id}\\thelpdesk\\t.*\\tactive`))
   t.notMatch(listed.out.join('\n'), key, 'the list never shows a key')
-  const file = readFileSync(app.config.databaseFile).toString('latin1') + readFileSync(`${app.config.databaseFile}-wal`).toString('latin1')
+  const file =
+    readFileSync(app.config.databaseFile).toString('latin1') +
+    readFileSync(`${app.config.databaseFile}-wal`).toString('latin1')
   t.notOk(file.includes(key), 'the database holds no plain key')
 
   const revoked = await cli(app.dataDir, 'keys', 'revoke', id)
@@ -69,22 +74,25 @@ t.test('keys made by the CLI work until revoked, and only their hash is stored',
   t.match(again.err.join('\n'), /not found/)
 })
 
-t.test('keys create refuses an unknown role, a reader without teams and teams on other keys, and makes nothing', async t => {
-  const dir = t.testdir()
-  const bad = [
-    ['keys', 'create', '--role', 'owner'],
-    ['keys', 'create', '--role', 'reader'],
-    ['keys', 'create', '--role', 'reader', '--teams', ' , '],
-    ['keys', 'create', '--role', 'integration', '--teams', 'it'],
-    ['keys', 'create', '--name', ' ']
-  ]
-  for (const args of bad) {
-    const res = await cli(dir, ...args)
-    t.not(res.code, 0, args.join(' '))
-    t.match(res.err.join(''), /role|team|name/, args.join(' '))
+t.test(
+  'keys create refuses an unknown role, a reader without teams and teams on other keys, and makes nothing',
+  async t => {
+    const dir = t.testdir()
+    const bad = [
+      ['keys', 'create', '--role', 'owner'],
+      ['keys', 'create', '--role', 'reader'],
+      ['keys', 'create', '--role', 'reader', '--teams', ' , '],
+      ['keys', 'create', '--role', 'integration', '--teams', 'it'],
+      ['keys', 'create', '--name', ' ']
+    ]
+    for (const args of bad) {
+      const res = await cli(dir, ...args)
+      t.not(res.code, 0, args.join(' '))
+      t.match(res.err.join(''), /role|team|name/, args.join(' '))
+    }
+    t.match((await cli(dir, 'keys', 'list')).out.join(''), /no API keys/)
   }
-  t.match((await cli(dir, 'keys', 'list')).out.join(''), /no API keys/)
-})
+)
 
 t.test('keys create without a name names the key after its role and teams', async t => {
   const dir = t.testdir()
@@ -100,27 +108,43 @@ t.test('public routes need no key', async t => {
   t.equal((await app.inject({ url: '/openapi.json' })).statusCode, 200)
 })
 
-t.test('key checks compare fixed-length digests, so how much of a key a guess got right changes nothing compared', async t => {
-  // No wall-clock assertion (timing in a shared CI box proves nothing either way): the property
-  // that makes the check constant-time is that only SHA-256 digests of equal length are compared
-  // (timingSafeEqual for the bootstrap key, an index lookup of the digest for stored keys), and a
-  // guess that shares a long prefix with the key shares nothing more of its digest than chance.
-  const app = await build(t)
-  const leadingEqual = (a: Buffer, b: Buffer): number => { let i = 0; while (i < a.length && a[i] === b[i]) i++; return i }
-  await fc.assert(fc.asyncProperty(
-    fc.string({ minLength: 16, maxLength: 80 }), fc.nat(), fc.string({ minLength: 1, maxLength: 8 }),
-    async (key, cut, tail) => {
-      const guess = key.slice(0, cut % key.length) + tail
-      fc.pre(guess !== key)
-      const [keyDigest, guessed] = [digest(key), digest(guess)]
-      if (keyDigest.length !== 32 || guessed.length !== 32) throw new Error('digests of unequal length')
-      if (leadingEqual(keyDigest, guessed) >= 4) throw new Error(`the digest of ${JSON.stringify(guess)} shares its start with the key's`)
-      if (keyIdOf(app.store.db, key, keyDigest) === undefined || keyIdOf(app.store.db, guess, keyDigest) !== undefined) throw new Error('wrong answer')
-    }), { numRuns: 300, seed: 20_260_302 })
+t.test(
+  'key checks compare fixed-length digests, so how much of a key a guess got right changes nothing compared',
+  async t => {
+    // No wall-clock assertion (timing in a shared CI box proves nothing either way): the property
+    // that makes the check constant-time is that only SHA-256 digests of equal length are compared
+    // (timingSafeEqual for the bootstrap key, an index lookup of the digest for stored keys), and a
+    // guess that shares a long prefix with the key shares nothing more of its digest than chance.
+    const app = await build(t)
+    const leadingEqual = (a: Buffer, b: Buffer): number => {
+      let i = 0
+      while (i < a.length && a[i] === b[i]) i++
+      return i
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 16, maxLength: 80 }),
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 8 }),
+        async (key, cut, tail) => {
+          const guess = key.slice(0, cut % key.length) + tail
+          fc.pre(guess !== key)
+          const [keyDigest, guessed] = [digest(key), digest(guess)]
+          if (keyDigest.length !== 32 || guessed.length !== 32) throw new Error('digests of unequal length')
+          if (leadingEqual(keyDigest, guessed) >= 4) { throw new Error(`the digest of ${JSON.stringify(guess)} shares its start with the key's`) }
+          if (
+            keyIdOf(app.store.db, key, keyDigest) === undefined ||
+            keyIdOf(app.store.db, guess, keyDigest) !== undefined
+          ) { throw new Error('wrong answer') }
+        }
+      ),
+      { numRuns: 300, seed: 20_260_302 }
+    )
 
-  // Over HTTP, a near miss and a far miss are refused alike.
-  const near = await list(app, `Bearer ${API_KEY.slice(0, -1)}x`)
-  const far = await list(app, 'Bearer x')
-  t.equal(near.statusCode, 401)
-  t.same({ ...near.json(), instance: undefined }, { ...far.json(), instance: undefined }, 'the same answer')
-})
+    // Over HTTP, a near miss and a far miss are refused alike.
+    const near = await list(app, `Bearer ${API_KEY.slice(0, -1)}x`)
+    const far = await list(app, 'Bearer x')
+    t.equal(near.statusCode, 401)
+    t.same({ ...near.json(), instance: undefined }, { ...far.json(), instance: undefined }, 'the same answer')
+  }
+)

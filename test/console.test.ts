@@ -16,8 +16,11 @@ const GROUPS: Record<string, string[]> = {
 
 type App = Awaited<ReturnType<typeof build>>
 const cookiesOf = (res: LightMyRequestResponse): Record<string, string> =>
-  Object.fromEntries((res.cookies as Array<{ name: string, value: string }>).map(c => [c.name, c.value]))
-const header = (cookies: Record<string, string>) => Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; ')
+  Object.fromEntries((res.cookies as Array<{ name: string; value: string }>).map(c => [c.name, c.value]))
+const header = (cookies: Record<string, string>) =>
+  Object.entries(cookies)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ')
 
 async function setup (t: { teardown: (fn: () => unknown) => void }) {
   const { issuer } = await startProvider(t, `${PUBLIC_URL}/console/callback`, GROUPS)
@@ -39,7 +42,7 @@ async function setup (t: { teardown: (fn: () => unknown) => void }) {
 }
 
 /** The login redirect and the callback the provider sends the browser back with. */
-async function startSignIn (app: App, login: string): Promise<{ flow: Record<string, string>, callback: URL }> {
+async function startSignIn (app: App, login: string): Promise<{ flow: Record<string, string>; callback: URL }> {
   const start = await app.inject({ url: '/console/login' })
   if (start.statusCode !== 302) throw new Error(`/console/login: ${start.statusCode} ${start.body.slice(0, 200)}`)
   const flow = cookiesOf(start)
@@ -57,7 +60,7 @@ async function signIn (app: App, login: string): Promise<Record<string, string>>
   return { puls_session: cookiesOf(res).puls_session! }
 }
 
-t.test('a person signs in, sees their team\'s surveys and reports only, and signs out', async t => {
+t.test("a person signs in, sees their team's surveys and reports only, and signs out", async t => {
   const { app } = await setup(t)
   const it = await createSurvey(app, { team: 'it', name: 'IT service desk' })
   const hr = await createSurvey(app, { team: 'hr', name: 'HR onboarding' })
@@ -67,8 +70,9 @@ t.test('a person signs in, sees their team\'s surveys and reports only, and sign
   const done = await finish(app, flow, callback)
   t.equal(done.statusCode, 303)
   t.equal(done.headers.location, '/console')
-  const session = (done.cookies as Array<{ name: string, value: string, httpOnly?: boolean, sameSite?: string, path?: string }>)
-    .find(c => c.name === 'puls_session')!
+  const session = (
+    done.cookies as Array<{ name: string; value: string; httpOnly?: boolean; sameSite?: string; path?: string }>
+  ).find(c => c.name === 'puls_session')!
   t.match(session, { httpOnly: true, sameSite: 'Lax', path: '/console' })
   t.notMatch(session.value, /puls-team-it/, 'no readable group list, only a signed value')
   const cookie = { cookie: `puls_session=${session.value}` }
@@ -79,19 +83,36 @@ t.test('a person signs in, sees their team\'s surveys and reports only, and sign
   t.match(home.body, 'IT service desk')
   t.notMatch(home.body, 'HR onboarding')
   t.notMatch(home.body, '<script')
-  t.equal((await app.inject({ url: `/console/surveys/${it.id}/report?from=2026-01-01`, headers: cookie })).statusCode, 200)
-  t.equal((await app.inject({ url: `/console/surveys/${hr.id}/report`, headers: cookie })).statusCode, 404, 'another team\'s report')
-  t.equal((await app.inject({ url: `/console/surveys/${hr.id}`, headers: cookie })).statusCode, 404, 'another team\'s survey')
+  t.equal(
+    (await app.inject({ url: `/console/surveys/${it.id}/report?from=2026-01-01`, headers: cookie })).statusCode,
+    200
+  )
+  t.equal(
+    (await app.inject({ url: `/console/surveys/${hr.id}/report`, headers: cookie })).statusCode,
+    404,
+    "another team's report"
+  )
+  t.equal(
+    (await app.inject({ url: `/console/surveys/${hr.id}`, headers: cookie })).statusCode,
+    404,
+    "another team's survey"
+  )
 
-  const audit = app.store.db.all<{ actor: string, actor_kind: string, action: string, survey_id: string | null }>(
-    sql`SELECT actor, actor_kind, action, survey_id FROM audit_events ORDER BY action`)
+  const audit = app.store.db.all<{ actor: string; actor_kind: string; action: string; survey_id: string | null }>(
+    sql`SELECT actor, actor_kind, action, survey_id FROM audit_events ORDER BY action`
+  )
   t.same(audit, [
     { actor: 'ana', actor_kind: 'person', action: 'report.read', survey_id: it.id },
     { actor: 'ana', actor_kind: 'person', action: 'sign_in', survey_id: null }
   ])
 
-  const forged = await app.inject({ method: 'POST', url: '/console/logout', headers: cookie, payload: { csrf: 'guess' } })
-  t.equal(forged.statusCode, 403, 'a form without the session\'s token is refused')
+  const forged = await app.inject({
+    method: 'POST',
+    url: '/console/logout',
+    headers: cookie,
+    payload: { csrf: 'guess' }
+  })
+  t.equal(forged.statusCode, 403, "a form without the session's token is refused")
   const csrf = /name="csrf" value="([^"]+)"/.exec(home.body)![1]!
   const out = await app.inject({ method: 'POST', url: '/console/logout', headers: cookie, payload: { csrf } })
   t.equal(out.statusCode, 200)
@@ -102,14 +123,18 @@ t.test('the survey page: collectors with QR code and poster, share links made an
   const { app } = await setup(t)
   const it = await createSurvey(app, { team: 'it', name: 'IT service desk' })
   const hr = await createSurvey(app, { team: 'hr', name: 'HR onboarding' })
-  const desk = (await api(app, { method: 'POST', url: `/v1/surveys/${it.id}/collectors`, payload: { label: 'Front desk' } })).json()
-  const hrDesk = (await api(app, { method: 'POST', url: `/v1/surveys/${hr.id}/collectors`, payload: { label: 'HR desk' } })).json()
+  const desk = (
+    await api(app, { method: 'POST', url: `/v1/surveys/${it.id}/collectors`, payload: { label: 'Front desk' } })
+  ).json()
+  const hrDesk = (
+    await api(app, { method: 'POST', url: `/v1/surveys/${hr.id}/collectors`, payload: { label: 'HR desk' } })
+  ).json()
   const cookie = { cookie: header(await signIn(app, 'ana')), 'accept-language': 'nb' }
 
   const page = await app.inject({ url: `/console/surveys/${it.id}`, headers: cookie })
   t.equal(page.statusCode, 200)
   t.match(page.body, 'Front desk')
-  t.match(page.body, 'Innsamlingspunkter', 'in the browser\'s language')
+  t.match(page.body, 'Innsamlingspunkter', "in the browser's language")
   t.match(page.body, `href="/console/collectors/${desk.id}/poster"`)
   const qr = await app.inject({ url: `/console/collectors/${desk.id}/qr.svg`, headers: cookie })
   t.equal(qr.statusCode, 200)
@@ -118,12 +143,13 @@ t.test('the survey page: collectors with QR code and poster, share links made an
   t.equal((await app.inject({ url: `/console/collectors/${hrDesk.id}/poster`, headers: cookie })).statusCode, 404)
 
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!
-  const form = (url: string, fields: Record<string, string>) => app.inject({
-    method: 'POST',
-    url,
-    payload: new URLSearchParams(fields).toString(),
-    headers: { ...cookie, 'content-type': 'application/x-www-form-urlencoded' }
-  })
+  const form = (url: string, fields: Record<string, string>) =>
+    app.inject({
+      method: 'POST',
+      url,
+      payload: new URLSearchParams(fields).toString(),
+      headers: { ...cookie, 'content-type': 'application/x-www-form-urlencoded' }
+    })
   t.equal((await form(`/console/surveys/${it.id}/share-links`, { csrf: 'x', expires_in_days: '7' })).statusCode, 403)
   t.equal((await form(`/console/surveys/${hr.id}/share-links`, { csrf, expires_in_days: '7' })).statusCode, 404)
   const made = await form(`/console/surveys/${it.id}/share-links`, { csrf, expires_in_days: '7' })
@@ -136,8 +162,9 @@ t.test('the survey page: collectors with QR code and poster, share links made an
   const revoked = await form(`/console/share-links/${linkId}/revoke`, { csrf })
   t.equal(revoked.statusCode, 303)
   t.equal((await app.inject({ url: shared })).statusCode, 410, 'revoked')
-  const actions = app.store.db.all<{ action: string, actor: string, target: string | null }>(
-    sql`SELECT action, actor, target FROM audit_events WHERE action LIKE 'share_link%' ORDER BY action`)
+  const actions = app.store.db.all<{ action: string; actor: string; target: string | null }>(
+    sql`SELECT action, actor, target FROM audit_events WHERE action LIKE 'share_link%' ORDER BY action`
+  )
   t.same(actions, [
     { action: 'share_link.create', actor: 'ana', target: linkId },
     { action: 'share_link.revoke', actor: 'ana', target: linkId }
@@ -186,7 +213,7 @@ t.test('a session ends after SESSION_TTL_MINUTES; a tampered one counts as none'
   const session = await signIn(app, 'ana')
   t.equal((await app.inject({ url: '/console', headers: { cookie: header(session) } })).statusCode, 200)
   // The value's last character changed: its signature no longer matches.
-  const tampered = session.puls_session!.replace(/.$/, c => c === 'A' ? 'B' : 'A')
+  const tampered = session.puls_session!.replace(/.$/, c => (c === 'A' ? 'B' : 'A'))
   const forged = await app.inject({ url: '/console', headers: { cookie: `puls_session=${tampered}` } })
   t.equal(forged.statusCode, 302)
   clock.set('2026-03-09T10:00:01Z')

@@ -191,7 +191,14 @@ function routes (f: Fixtures): Route[] {
       method: 'GET',
       url: '/v1/audit',
       auth: true,
-      query: { limit: '10', action: 'report.read', survey_id: f.surveyId, team: 'it', from: '2026-03-01', to: '2026-03-31' }
+      query: {
+        limit: '10',
+        action: 'report.read',
+        survey_id: f.surveyId,
+        team: 'it',
+        from: '2026-03-01',
+        to: '2026-03-31'
+      }
     },
     {
       method: 'POST',

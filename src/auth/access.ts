@@ -11,7 +11,7 @@ import { findSurvey } from '../surveys/repository.js'
 // a /v1 route that has none.
 
 export const ROLES = ['admin', 'integration', 'reader'] as const
-export type Role = typeof ROLES[number]
+export type Role = (typeof ROLES)[number]
 
 /** Who a request is made by: an API key, or a signed-in person. */
 export interface Principal {
@@ -40,8 +40,10 @@ export interface Scope {
 }
 
 /** What a route records in the audit trail when it succeeds (docs/access.md, "Audit trail"). */
-export type AuditAction = Extract<AllAuditActions,
-  'results.read' | 'report.read' | 'csv.read' | 'share_link.create' | 'share_link.revoke'>
+export type AuditAction = Extract<
+  AllAuditActions,
+  'results.read' | 'report.read' | 'csv.read' | 'share_link.create' | 'share_link.revoke'
+>
 
 export interface KeyRule {
   roles: readonly Role[]
@@ -118,13 +120,18 @@ export function seesTeam (principal: Principal, team: string): boolean {
 
 /** Throws the scope's 404 (or a 403 naming the team) when the subject is outside the principal's teams. */
 export function checkTeam (
-  principal: Principal, scope: Scope, subject: Subject | undefined, request: FastifyRequest
+  principal: Principal,
+  scope: Scope,
+  subject: Subject | undefined,
+  request: FastifyRequest
 ): void {
   if (principal.teams === null) return
   if (subject !== undefined && seesTeam(principal, subject.team)) return
   if (scope.hide !== undefined) throw scope.hide(request)
   const teams = principal.teams.join(', ')
-  throw new ForbiddenError(`this API key may read the teams ${teams}; it does not name team ${subject?.team ?? '(none)'}`)
+  throw new ForbiddenError(
+    `this API key may read the teams ${teams}; it does not name team ${subject?.team ?? '(none)'}`
+  )
 }
 
 /** Results of a survey or team: admins, and readers of its team. */

@@ -21,9 +21,15 @@ export const MULTIPART_BODY_LIMIT = 16 * 1024
 
 // RFC 8058: a mail client's one-click unsubscribe POSTs `List-Unsubscribe=One-Click`, as a form
 // or as multipart/form-data. The body tells nothing the link does not, so it is only bounded.
-const OneClickBodySchema = z.object({
-  'List-Unsubscribe': z.string().max(100).optional().meta({ description: '`One-Click` when a mail client sends it (RFC 8058)' })
-}).nullish()
+const OneClickBodySchema = z
+  .object({
+    'List-Unsubscribe': z
+      .string()
+      .max(100)
+      .optional()
+      .meta({ description: '`One-Click` when a mail client sends it (RFC 8058)' })
+  })
+  .nullish()
 
 /**
  * The unsubscribe link of every survey mail (`List-Unsubscribe`): GET shows a confirmation and
@@ -31,7 +37,7 @@ const OneClickBodySchema = z.object({
  * client's one-click unsubscribe, opts the person out by the keyed hash of their address. Any
  * link a person was mailed works, also after it was answered or expired.
  */
-const routes: FastifyPluginAsyncZod = async (fastify) => {
+const routes: FastifyPluginAsyncZod = async fastify => {
   const { store, clock } = fastify
 
   // A stream parser: Fastify applies no body limit to these, so it counts the bytes itself.
@@ -64,54 +70,81 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   /** The mailed invitation behind a link, and the language to speak; 404 for anything else. */
-  function resolve (request: FastifyRequest<{ Params: { token: string } }>): { invitation: InvitationRow, locale: Locale } {
+  function resolve (request: FastifyRequest<{ Params: { token: string } }>): {
+    invitation: InvitationRow
+    locale: Locale
+  } {
     const invitation = findByTokenHash(store.db, hashToken(request.params.token))
     if (invitation?.recipientHash == null) throw new NotFoundError('survey link')
     const survey = findSurvey(store.db, invitation.surveyId)!
-    return { invitation, locale: negotiateLocale(invitation.locale, request.headers['accept-language'], survey.defaultLocale) }
+    return {
+      invitation,
+      locale: negotiateLocale(invitation.locale, request.headers['accept-language'], survey.defaultLocale)
+    }
   }
 
   function errorPage (reply: FastifyReply, problem: Problem): FastifyReply {
     const { request } = reply
-    if ((request.headers['content-type'] ?? '').includes('json') || (request.headers.accept ?? '').includes('json')) return sendProblem(reply, problem)
+    if ((request.headers['content-type'] ?? '').includes('json') || (request.headers.accept ?? '').includes('json')) { return sendProblem(reply, problem) }
     return sendErrorPage(reply, problem, negotiateLocale(null, request.headers['accept-language'], 'en'))
   }
 
-  fastify.get('/s/:token/unsubscribe', {
-    config: { access: 'public', errorPage },
-    schema: {
-      tags,
-      summary: 'Unsubscribe from survey mail: the confirmation page',
-      description: 'Asks to confirm; records nothing. In the invitation\'s language, else the browser\'s, else the survey default.',
-      params: TokenParamsSchema,
-      response: { 200: page, 404: pageOrProblem }
+  fastify.get(
+    '/s/:token/unsubscribe',
+    {
+      config: { access: 'public', errorPage },
+      schema: {
+        tags,
+        summary: 'Unsubscribe from survey mail: the confirmation page',
+        description:
+          "Asks to confirm; records nothing. In the invitation's language, else the browser's, else the survey default.",
+        params: TokenParamsSchema,
+        response: { 200: page, 404: pageOrProblem }
+      }
+    },
+    async (request, reply) => {
+      const { locale } = resolve(request)
+      const t = MESSAGES[locale].unsubscribe
+      return reply.view('pages/unsubscribe', {
+        lang: locale,
+        title: t.title,
+        heading: t.title,
+        body: t.body,
+        button: t.button
+      })
     }
-  }, async (request, reply) => {
-    const { locale } = resolve(request)
-    const t = MESSAGES[locale].unsubscribe
-    return reply.view('pages/unsubscribe', { lang: locale, title: t.title, heading: t.title, body: t.body, button: t.button })
-  })
+  )
 
-  fastify.post('/s/:token/unsubscribe', {
-    config: { access: 'public', errorPage },
-    schema: {
-      tags,
-      summary: 'Unsubscribe from survey mail',
-      description: 'Opts the person out of all survey mail, by the keyed hash of their address: mail not yet sent is ' +
-        'cancelled, no reminder follows, and later invitations answer `opted_out`. Also the target of one-click ' +
-        'unsubscribe (RFC 8058, `List-Unsubscribe-Post`). Repeating it changes nothing.',
-      consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
-      params: TokenParamsSchema,
-      body: OneClickBodySchema,
-      response: { 200: page, 404: pageOrProblem }
+  fastify.post(
+    '/s/:token/unsubscribe',
+    {
+      config: { access: 'public', errorPage },
+      schema: {
+        tags,
+        summary: 'Unsubscribe from survey mail',
+        description:
+          'Opts the person out of all survey mail, by the keyed hash of their address: mail not yet sent is ' +
+          'cancelled, no reminder follows, and later invitations answer `opted_out`. Also the target of one-click ' +
+          'unsubscribe (RFC 8058, `List-Unsubscribe-Post`). Repeating it changes nothing.',
+        consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+        params: TokenParamsSchema,
+        body: OneClickBodySchema,
+        response: { 200: page, 404: pageOrProblem }
+      }
+    },
+    async (request, reply) => {
+      const { invitation, locale } = resolve(request)
+      store.transaction(tx => optOut(tx, invitation.recipientHash!, clock.now()))
+      const t = MESSAGES[locale].unsubscribe
+      // 200, never a redirect: RFC 8058 clients do not follow one.
+      return reply.view('pages/unsubscribe', {
+        lang: locale,
+        title: t.doneTitle,
+        heading: t.doneTitle,
+        body: t.doneBody
+      })
     }
-  }, async (request, reply) => {
-    const { invitation, locale } = resolve(request)
-    store.transaction(tx => optOut(tx, invitation.recipientHash!, clock.now()))
-    const t = MESSAGES[locale].unsubscribe
-    // 200, never a redirect: RFC 8058 clients do not follow one.
-    return reply.view('pages/unsubscribe', { lang: locale, title: t.doneTitle, heading: t.doneTitle, body: t.doneBody })
-  })
+  )
 }
 
 export default routes

@@ -3,8 +3,13 @@ import { ConflictError, InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
 import { decodeCursor, encodeCursor } from '../schemas.js'
 import {
-  DEFAULT_COMMENT_PROMPT, DEFAULT_MIN_COMMENT_GROUP_SIZE, DEFAULT_MIN_GROUP_SIZE, DEFAULT_QUESTIONS,
-  KIND_DEFAULTS, SCALES, withDefaults
+  DEFAULT_COMMENT_PROMPT,
+  DEFAULT_MIN_COMMENT_GROUP_SIZE,
+  DEFAULT_MIN_GROUP_SIZE,
+  DEFAULT_QUESTIONS,
+  KIND_DEFAULTS,
+  SCALES,
+  withDefaults
 } from './defaults.js'
 import { defaultItems } from './default-items.js'
 import { checkAnsweredItems, checkItems, toItem } from './item-checks.js'
@@ -40,15 +45,26 @@ export function toSurvey (row: SurveyRow): Survey {
 }
 
 // Rules that span fields, checked on the merged result so that create and update agree.
-function checkCoherent (s: Pick<SurveyRow, 'linkTtlDays' | 'reminderAfterDays' | 'minGroupSize' | 'minCommentGroupSize' | 'retainDays' | 'commentRetainDays'>): void {
+function checkCoherent (
+  s: Pick<
+    SurveyRow,
+    'linkTtlDays' | 'reminderAfterDays' | 'minGroupSize' | 'minCommentGroupSize' | 'retainDays' | 'commentRetainDays'
+  >
+): void {
   if (s.reminderAfterDays !== null && s.reminderAfterDays >= s.linkTtlDays) {
-    throw new InvalidFieldError('body.reminder_after_days', `must be less than link_ttl_days (${s.linkTtlDays}): a reminder after the link expired cannot be answered`)
+    throw new InvalidFieldError(
+      'body.reminder_after_days',
+      `must be less than link_ttl_days (${s.linkTtlDays}): a reminder after the link expired cannot be answered`
+    )
   }
   if (s.minCommentGroupSize < s.minGroupSize) {
     throw new InvalidFieldError('body.min_comment_group_size', `must be at least min_group_size (${s.minGroupSize})`)
   }
   if (s.commentRetainDays !== null && s.retainDays !== null && s.commentRetainDays > s.retainDays) {
-    throw new InvalidFieldError('body.comment_retain_days', `must be at most retain_days (${s.retainDays}): a comment goes with its answer`)
+    throw new InvalidFieldError(
+      'body.comment_retain_days',
+      `must be at most retain_days (${s.retainDays}): a comment goes with its answer`
+    )
   }
 }
 
@@ -80,7 +96,11 @@ export function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Surve
     commentRetainDays: input.comment_retain_days ?? null
   }
   // A reminder default that no longer fits a short custom link lifetime is dropped, not an error.
-  if (input.reminder_after_days === undefined && row.reminderAfterDays !== null && row.reminderAfterDays >= row.linkTtlDays) {
+  if (
+    input.reminder_after_days === undefined &&
+    row.reminderAfterDays !== null &&
+    row.reminderAfterDays >= row.linkTtlDays
+  ) {
     row.reminderAfterDays = null
   }
   checkCoherent(row)
@@ -95,14 +115,22 @@ export function getSurveyRow (db: DbOrTx, id: string): SurveyRow {
 }
 
 /** A page of surveys, newest first; `teams` (a reader key's) keeps to those teams' surveys. */
-export function listSurveys (db: DbOrTx, query: SurveyListQuery, teams: readonly string[] | null = null): { items: Survey[], next_cursor: string | null } {
+export function listSurveys (
+  db: DbOrTx,
+  query: SurveyListQuery,
+  teams: readonly string[] | null = null
+): { items: Survey[]; next_cursor: string | null } {
   let after
   if (query.cursor !== undefined) {
     after = decodeCursor(query.cursor)
     if (after === undefined) throw new InvalidFieldError('query.cursor', 'is not a cursor returned by this API')
   }
   // One row more than asked tells whether another page exists without a count query.
-  const rows = repo.listSurveys(db, { kind: query.kind, team: query.team, status: query.status, teams: teams ?? undefined, after }, query.limit + 1)
+  const rows = repo.listSurveys(
+    db,
+    { kind: query.kind, team: query.team, status: query.status, teams: teams ?? undefined, after },
+    query.limit + 1
+  )
   const page = rows.slice(0, query.limit)
   const last = page.at(-1)
   return {
@@ -122,14 +150,20 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
   const current = getSurveyRow(db, id)
   // How long its answers are kept may still change after a survey closes; nothing else may.
   if (current.status === 'closed' && Object.keys(input).some(key => !(key in retention))) {
-    throw new ConflictError('survey_closed', `survey ${id} is closed; a closed survey cannot be changed or reopened, except for retain_days and comment_retain_days`)
+    throw new ConflictError(
+      'survey_closed',
+      `survey ${id} is closed; a closed survey cannot be changed or reopened, except for retain_days and comment_retain_days`
+    )
   }
   const next = {
     name: input.name ?? current.name,
     team: input.team ?? current.team,
     status: input.status ?? current.status,
     question: input.question === undefined ? current.question : { ...current.question, ...input.question },
-    commentPrompt: input.comment_prompt === undefined ? current.commentPrompt : { ...current.commentPrompt, ...input.comment_prompt },
+    commentPrompt:
+      input.comment_prompt === undefined
+        ? current.commentPrompt
+        : { ...current.commentPrompt, ...input.comment_prompt },
     items: input.items === undefined ? current.items : input.items.map(toStoredItem),
     defaultLocale: input.default_locale ?? current.defaultLocale,
     linkTtlDays: input.link_ttl_days ?? current.linkTtlDays,

@@ -7,18 +7,26 @@ import type { Db } from '../../src/db/client.js'
 // migration adds its undo statements here (newest last); the migration tests then keep working.
 const UNDO: Array<[prefix: string, statements: string[]]> = [
   ['0013_', ['ALTER TABLE responses DROP COLUMN items', 'ALTER TABLE surveys DROP COLUMN items']],
-  ['0014_', [
-    'DROP TABLE collector_clients',
-    'DROP TABLE collector_client_days',
-    'ALTER TABLE response_combos DROP COLUMN invited',
-    'ALTER TABLE collectors DROP COLUMN release',
-    'ALTER TABLE response_counts DROP COLUMN comments',
-    'ALTER TABLE response_counts DROP COLUMN invited_comments'
-  ]],
-  ['0015_', ['DROP TABLE audit_events', 'ALTER TABLE api_keys DROP COLUMN teams', 'ALTER TABLE api_keys DROP COLUMN role']]
+  [
+    '0014_',
+    [
+      'DROP TABLE collector_clients',
+      'DROP TABLE collector_client_days',
+      'ALTER TABLE response_combos DROP COLUMN invited',
+      'ALTER TABLE collectors DROP COLUMN release',
+      'ALTER TABLE response_counts DROP COLUMN comments',
+      'ALTER TABLE response_counts DROP COLUMN invited_comments'
+    ]
+  ],
+  [
+    '0015_',
+    ['DROP TABLE audit_events', 'ALTER TABLE api_keys DROP COLUMN teams', 'ALTER TABLE api_keys DROP COLUMN role']
+  ]
 ]
 
-interface Journal { entries: Array<{ tag: string, when: number }> }
+interface Journal {
+  entries: Array<{ tag: string; when: number }>
+}
 
 function journal (): Journal {
   return JSON.parse(readFileSync(new URL('../../db/migrations/meta/_journal.json', import.meta.url), 'utf8')) as Journal
@@ -46,8 +54,10 @@ export function undoMigrationsFrom (db: Db, prefix: string, except: string[] = [
     for (const statement of [...undo[1]].reverse()) {
       // A table the caller rebuilt by hand may lack a later migration's column already.
       const drop = /^ALTER TABLE (\w+) DROP COLUMN (\w+)$/.exec(statement)
-      if (drop !== null && db.all(sql.raw(`SELECT 1 FROM pragma_table_info('${drop[1]}') WHERE name = '${drop[2]}'`))
-        .length === 0) continue
+      if (
+        drop !== null &&
+        db.all(sql.raw(`SELECT 1 FROM pragma_table_info('${drop[1]}') WHERE name = '${drop[2]}'`)).length === 0
+      ) { continue }
       db.run(sql.raw(statement))
     }
   }

@@ -8,15 +8,29 @@ import Provider from 'oidc-provider'
 export const CLIENT_ID = 'puls'
 export const CLIENT_SECRET = 'puls-test-client-secret-0123456789'
 
-interface Tap { teardown: (fn: () => unknown) => void }
+interface Tap {
+  teardown: (fn: () => unknown) => void
+}
 
 /** Starts the provider; `groups` gives each person (login name) the groups their ID token lists. */
-export async function startProvider (t: Tap, redirectUri: string, groups: Record<string, string[]>): Promise<{ issuer: string }> {
+export async function startProvider (
+  t: Tap,
+  redirectUri: string,
+  groups: Record<string, string[]>
+): Promise<{ issuer: string }> {
   const server: Server = createServer()
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const provider = new Provider(issuer, {
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [redirectUri], response_types: ['code'], grant_types: ['authorization_code'] }],
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [redirectUri],
+        response_types: ['code'],
+        grant_types: ['authorization_code']
+      }
+    ],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, groups: groups[sub] ?? [] }) }),
     claims: { openid: ['sub'], groups: ['groups'] },
     // The groups in the ID token itself, as Keycloak's and Entra ID's group claims are.
@@ -24,14 +38,19 @@ export async function startProvider (t: Tap, redirectUri: string, groups: Record
     pkce: { required: () => true, methods: ['S256'] },
     features: { devInteractions: { enabled: true } },
     loadExistingGrant: async ctx => {
-      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! })
+      const grant = new ctx.oidc.provider.Grant({
+        clientId: ctx.oidc.client!.clientId,
+        accountId: ctx.oidc.session!.accountId!
+      })
       grant.addOIDCScope('openid groups')
       grant.addOIDCClaims(['groups'])
       await grant.save()
       return grant
     }
   })
-  provider.on('server_error', (_ctx, err) => { console.error(err) })
+  provider.on('server_error', (_ctx, err) => {
+    console.error(err)
+  })
   server.on('request', provider.callback())
   t.teardown(() => new Promise(resolve => server.close(resolve)))
   return { issuer }
@@ -48,7 +67,7 @@ export async function signInAtProvider (authorizeUrl: string, login: string): Pr
     const res = await fetch(url, {
       ...init,
       redirect: 'manual',
-      headers: { ...init.headers as Record<string, string>, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') }
+      headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') }
     })
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';')
