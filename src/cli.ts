@@ -111,7 +111,8 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
       const { responses, comments, invitations } = await purge(store.db, now, config.retention)
       const audit = purgeAudit(store.db, now, config.auditRetainDays).audit_events
       io.out(
-        `retention applied: ${responses} answers deleted, ${comments} comments dropped, ${invitations} ended invitations deleted (${expired} expired just now), ${audit} audit events deleted`
+        `retention applied: ${responses} answers deleted, ${comments} comments dropped, ` +
+          `${invitations} ended invitations deleted (${expired} expired just now), ${audit} audit events deleted`
       )
     } else if (command === 'audit') {
       return printAudit(store.db, values, io)
@@ -282,7 +283,9 @@ async function inviteFromFile (
     stopBar()
     if (!(err instanceof AppError)) throw err
     io.err(err.message)
-    if (err instanceof ImportError && err.partial !== undefined) { printSummary(io, `stopped in ${basename(file)}`, err.partial, started) }
+    if (err instanceof ImportError && err.partial !== undefined) {
+      printSummary(io, `stopped in ${basename(file)}`, err.partial, started)
+    }
     return 1
   } finally {
     await handle.close()

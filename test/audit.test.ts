@@ -47,7 +47,9 @@ t.test(
       ['POST', `/v1/surveys/${survey.id}/share-links`, {}]
     ]
     const answered = []
-    for (const [method, url, payload] of calls) { answered.push(await app.inject({ method: method as 'GET', url, payload, headers: as })) }
+    for (const [method, url, payload] of calls) {
+      answered.push(await app.inject({ method: method as 'GET', url, payload, headers: as }))
+    }
     t.same(
       answered.map(r => r.statusCode),
       [200, 200, 200, 200, 201]
@@ -112,7 +114,8 @@ t.test(
 )
 
 t.test(
-  'refused and failed reads, answering, inviting and listing record nothing, and no answer, address or token lands there',
+  'refused and failed reads, answering, inviting and listing record nothing, ' +
+    'and no answer, address or token lands there',
   async t => {
     const app = await build(t)
     const reader = createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, new Date())

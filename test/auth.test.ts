@@ -131,7 +131,9 @@ t.test(
           fc.pre(guess !== key)
           const [keyDigest, guessed] = [digest(key), digest(guess)]
           if (keyDigest.length !== 32 || guessed.length !== 32) throw new Error('digests of unequal length')
-          if (leadingEqual(keyDigest, guessed) >= 4) { throw new Error(`the digest of ${JSON.stringify(guess)} shares its start with the key's`) }
+          if (leadingEqual(keyDigest, guessed) >= 4) {
+            throw new Error(`the digest of ${JSON.stringify(guess)} shares its start with the key's`)
+          }
           if (
             keyIdOf(app.store.db, key, keyDigest) === undefined ||
             keyIdOf(app.store.db, guess, keyDigest) !== undefined

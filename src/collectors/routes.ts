@@ -113,7 +113,9 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       // The code never changes for a collector, but it stops working when the collector closes.
       reply.header('cache-control', 'private, max-age=300')
       // The schema can only describe the bytes as a string; Fastify sends a Buffer as it is.
-      if (format === 'png') { return reply.type('image/png').send((await qrPng(url, { size, margin })) as unknown as string) }
+      if (format === 'png') {
+        return reply.type('image/png').send((await qrPng(url, { size, margin })) as unknown as string)
+      }
       return reply.type('image/svg+xml; charset=utf-8').send(await qrSvg(url, { size, margin }))
     }
   )

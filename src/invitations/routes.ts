@@ -38,8 +38,10 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         summary: 'Invite one person',
         description:
           'Stores an invitation (`email`: queued for the mailer; `link`: answers its URL once). ' +
-          'Safe to retry: the same `Idempotency-Key` answers the first result, the same `case_ref` answers `duplicate`. ' +
-          "Recipients who opted out, or were asked within the survey's throttle_days, are recorded as `opted_out` or `throttled` and get nothing.",
+          'Safe to retry: the same `Idempotency-Key` answers the first result, ' +
+          'the same `case_ref` answers `duplicate`. ' +
+          "Recipients who opted out, or were asked within the survey's throttle_days, " +
+          'are recorded as `opted_out` or `throttled` and get nothing.',
         params: IdParamsSchema,
         headers: IdempotencyHeadersSchema,
         body: InvitationInputSchema,
@@ -81,7 +83,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         summary: `Invite up to ${MAX_BATCH} people at once`,
         description:
           'All items in one transaction: either every item is stored, or (on any invalid item) none. ' +
-          'Each item follows the rules of the single call; the answer counts the outcomes and lists one per item, in order.',
+          'Each item follows the rules of the single call; ' +
+          'the answer counts the outcomes and lists one per item, in order.',
         params: IdParamsSchema,
         headers: IdempotencyHeadersSchema,
         body: BatchInputSchema,

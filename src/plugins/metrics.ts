@@ -147,7 +147,10 @@ export default fp(
   { name: 'metrics', dependencies: ['config', 'db', 'problems'] }
 )
 
-/** Whether HOST binds loopback only: `localhost`, 127.0.0.0/8 or ::1 (not 0.0.0.0 or ::, which bind every interface). */
+/**
+ * Whether HOST binds loopback only: `localhost`, 127.0.0.0/8 or ::1 (not 0.0.0.0 or ::, which bind every
+ * interface).
+ */
 export function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }

@@ -85,7 +85,9 @@ const routes: FastifyPluginAsyncZod = async fastify => {
 
   function errorPage (reply: FastifyReply, problem: Problem): FastifyReply {
     const { request } = reply
-    if ((request.headers['content-type'] ?? '').includes('json') || (request.headers.accept ?? '').includes('json')) { return sendProblem(reply, problem) }
+    const wantsJson = (request.headers['content-type'] ?? '').includes('json') ||
+      (request.headers.accept ?? '').includes('json')
+    if (wantsJson) return sendProblem(reply, problem)
     return sendErrorPage(reply, problem, negotiateLocale(null, request.headers['accept-language'], 'en'))
   }
 
@@ -97,7 +99,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         tags,
         summary: 'Unsubscribe from survey mail: the confirmation page',
         description:
-          "Asks to confirm; records nothing. In the invitation's language, else the browser's, else the survey default.",
+          'Asks to confirm; records nothing. ' +
+          "In the invitation's language, else the browser's, else the survey default.",
         params: TokenParamsSchema,
         response: { 200: page, 404: pageOrProblem }
       }

@@ -34,7 +34,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         tags: ['results'],
         summary: 'A shared report (public, read-only)',
         description:
-          'Unknown links answer 404, expired or revoked ones 410: as a page, or as problem JSON when the client asks for JSON.',
+          'Unknown links answer 404, expired or revoked ones 410: ' +
+          'as a page, or as problem JSON when the client asks for JSON.',
         params: TokenParamsSchema,
         response: {
           200: { description: 'The report page', content: { 'text/html': { schema: z.string() } } },

@@ -152,7 +152,8 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
   if (current.status === 'closed' && Object.keys(input).some(key => !(key in retention))) {
     throw new ConflictError(
       'survey_closed',
-      `survey ${id} is closed; a closed survey cannot be changed or reopened, except for retain_days and comment_retain_days`
+      `survey ${id} is closed; a closed survey cannot be changed or reopened, ` +
+        'except for retain_days and comment_retain_days'
     )
   }
   const next = {
