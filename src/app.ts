@@ -7,6 +7,7 @@ import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import hookRoutes from './hooks/routes.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
@@ -83,6 +84,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(collectorRoutes)
     await v1.register(resultRoutes)
   }, { prefix: '/v1' })
+  // Ticketing systems' webhooks: authenticated by their own signatures, not by an API key.
+  await fastify.register(hookRoutes, { prefix: '/v1' })
   await fastify.register(respondentRoutes)
   await fastify.register(unsubscribeRoutes)
 }
