@@ -28,6 +28,9 @@ import unsubscribeRoutes from './respondent/unsubscribe.js'
 import publicReportRoutes from './results/public-routes.js'
 import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
+import targetRoutes from './targets/routes.js'
+import { webhooksPlugin } from './webhooks/plugin.js'
+import webhookRoutes from './webhooks/routes.js'
 
 export interface AppOptions {
   config: Config
@@ -69,6 +72,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(viewsPlugin)
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
+  await fastify.register(webhooksPlugin)
   await fastify.register(formbody)
   await fastify.register(jobsPlugin)
 
@@ -83,6 +87,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
     await v1.register(resultRoutes)
+    await v1.register(targetRoutes)
+    await v1.register(webhookRoutes)
   }, { prefix: '/v1' })
   // Ticketing systems' webhooks: authenticated by their own signatures, not by an API key.
   await fastify.register(hookRoutes, { prefix: '/v1' })

@@ -43,7 +43,9 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
     // Queues the one reminder of invitations whose reminder_after_days has come.
     { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) },
     // Decides complete months for questions about attributes before they are asked (issue #6).
-    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead }
+    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead },
+    // Announces new release blocks and target crossings to webhook subscribers (docs/integrations.md).
+    { name: 'webhook-watch', everyMs: config.webhooks.watchIntervalMs, firstAfterMs: config.webhooks.watchIntervalMs, run: () => fastify.webhooks.watch() }
   ]
 }
 
@@ -110,4 +112,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox', 'webhooks'] })

@@ -10,6 +10,8 @@ import {
   ShareLinkSchema, SurveyResultsSchema, TeamResultsQuerySchema, TeamResultsSchema
 } from './schemas.js'
 import * as results from './service.js'
+import { surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
+import { getSurveyRow } from '../surveys/service.js'
 import * as links from './outputs/share-links.js'
 
 const tags = ['results']
@@ -29,7 +31,11 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: ResultsQuerySchema,
       response: { 200: SurveyResultsSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => results.surveyResults(db, request.params.id, request.query, fastify.clock.now(), filtersOf(request.query)))
+  }, async (request) => {
+    const now = fastify.clock.now()
+    const body = results.surveyResults(db, request.params.id, request.query, now, filtersOf(request.query))
+    return { ...body, target: surveyTargetStatus(db, getSurveyRow(db, request.params.id), now) }
+  })
 
   fastify.get('/results', {
     schema: {
@@ -38,7 +44,11 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: TeamResultsQuerySchema,
       response: { 200: TeamResultsSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => results.teamResults(db, request.query, fastify.clock.now()))
+  }, async (request) => {
+    const now = fastify.clock.now()
+    const body = results.teamResults(db, request.query, now)
+    return { ...body, target: teamTargetStatus(db, request.query.team, request.query.metric, now) }
+  })
 
   fastify.get('/surveys/:id/responses.csv', {
     schema: {

@@ -48,7 +48,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: UpdateSurveySchema,
       response: { 200: SurveySchema, ...authProblems, 404: ProblemSchema, 409: ProblemSchema }
     }
-  }, async (request) => fastify.store.transaction(tx => surveys.updateSurvey(tx, request.params.id, request.body, fastify.clock.now())))
+  }, async (request) => fastify.store.transaction(tx => {
+    const now = fastify.clock.now()
+    const survey = surveys.updateSurvey(tx, request.params.id, request.body, now)
+    // Closed by this request: subscribers hear of it once (docs/integrations.md).
+    if (survey.status === 'closed' && survey.closed_at === now.toISOString()) fastify.webhooks.surveyClosed(tx, surveys.getSurveyRow(tx, survey.id))
+    return survey
+  }))
 }
 
 export default routes

@@ -1,0 +1,56 @@
+import fp from 'fastify-plugin'
+import type { DbOrTx } from '../db/client.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import { surveyClosed, watch } from './events.js'
+import { WebhookWorker } from './worker.js'
+
+export interface Webhooks {
+  /** Queues survey.closed in the caller's transaction; sent once it commits. */
+  surveyClosed: (tx: DbOrTx, survey: SurveyRow) => void
+  /** Runs the watch job now (results.released, target crossings); also run on a timer (src/plugins/jobs.ts). */
+  watch: () => Record<string, number>
+  /** Delivers everything due now; resolves with how many attempts were made (for tests and tools). */
+  flush: () => Promise<number>
+  /** Looks at the webhook outbox now, e.g. after a test event was queued. */
+  wake: () => void
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    webhooks: Webhooks
+  }
+}
+
+/** The webhook outbox's worker (its own, apart from mail), started with the service and stopped before the database closes. */
+export const webhooksPlugin = fp(async (fastify) => {
+  const { config, store, clock } = fastify
+  const worker = new WebhookWorker({
+    store,
+    clock,
+    log: fastify.log.child({ component: 'webhooks' }),
+    options: {
+      pollMs: config.webhooks.pollMs,
+      batchSize: 20,
+      leaseMs: config.webhooks.timeoutMs + 60_000,
+      timeoutMs: config.webhooks.timeoutMs,
+      maxAttempts: config.webhooks.maxAttempts,
+      retryMinMs: config.webhooks.retryMinMs,
+      retryMaxMs: config.webhooks.retryMaxMs,
+      allowedHosts: config.webhooks.allowedHosts
+    }
+  })
+  fastify.decorate('webhooks', {
+    surveyClosed: (tx, survey) => {
+      if (surveyClosed(tx, survey, clock.now()) > 0) worker.wake()
+    },
+    watch: () => {
+      const result = watch(store.db, clock.now())
+      worker.wake()
+      return result
+    },
+    flush: () => worker.flush(),
+    wake: () => worker.wake()
+  } satisfies Webhooks)
+  fastify.addHook('onReady', async () => worker.start())
+  fastify.addHook('onClose', async () => worker.stop())
+}, { name: 'webhooks', dependencies: ['config', 'db'] })
