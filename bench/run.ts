@@ -262,7 +262,7 @@ await measure({
 
 // ---- results latency at 10k, 100k and 1M answers --------------------------------------------
 // One connection (a manager's browser, not a crowd), so the figure is latency. Answers are seeded
-// inside the service through insertResponse (answer and rollup in one transaction per 50,000), by
+// inside the service through recordAnswer (answer and rollup in one transaction per 50,000), by
 // 40 agents in 8 categories and 3 teams over the last year: posting a million would take an hour.
 
 interface ResultRow { name: string, answers: number, first: number, mean: number, p99: number, rps: number, noop: number }

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { insertResponse } from '../src/responses/repository.js'
+import { recordAnswer } from '../src/respondent/answer.js'
 import { decideAhead } from '../src/results/engine/decide-ahead.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
@@ -47,7 +47,7 @@ const DAYS = 365
 const CATEGORIES = ['hardware', 'software', 'network', 'access', 'email', 'printing', 'phone', 'other']
 
 /**
- * Answers `from`…`to` (deterministic by index) through insertResponse, the one write path for
+ * Answers `from`…`to` (deterministic by index) through recordAnswer, the one write path for
  * answers, in transactions of 50,000: spread over the last year up to yesterday, NPS skewed high.
  */
 function seed (surveyId: string, from: number, to: number): void {
@@ -57,7 +57,7 @@ function seed (surveyId: string, from: number, to: number): void {
     server.store.transaction(tx => {
       for (let i = start; i < Math.min(to, start + 50_000); i++) {
         const r = (i * 2654435761) % 4294967296 / 4294967296
-        insertResponse(tx, {
+        recordAnswer(tx, {
           surveyId,
           score: Math.min(10, Math.floor(r * r * 4 + ((i * 7) % 11) * 0.7)),
           comment: i % 20 === 0 ? `comment ${i}` : null,
@@ -118,7 +118,7 @@ process.on('message', (message: BenchRequest) => {
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()
-    decideAhead(server.store.db, new Date()).then(
+    decideAhead(server.store.db, server.decidedMonths, new Date()).then(
       r => { send({ type: 'decided', seconds: Number(process.hrtime.bigint() - started) / 1e9, ...r }) },
       err => { console.error(err); process.exit(1) })
   }

@@ -3,16 +3,19 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Clock } from './clock.js'
 import collectorRoutes from './collectors/routes.js'
 import type { Config } from './config.js'
 import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
+import invitationMailPlugin from './invitations/mail-plugin.js'
+import { endSurveyInvitations } from './invitations/repository.js'
 import hookRoutes from './hooks/routes.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import authPlugin from './plugins/auth.js'
-import configPlugin, { type Clock } from './plugins/config.js'
+import configPlugin from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
 import dbPlugin from './plugins/db.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -25,6 +28,7 @@ import swaggerPlugin from './plugins/swagger.js'
 import viewsPlugin from './plugins/views.js'
 import respondentRoutes from './respondent/routes.js'
 import unsubscribeRoutes from './respondent/unsubscribe.js'
+import decidedMonthsPlugin from './results/plugin.js'
 import publicReportRoutes from './results/public-routes.js'
 import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
@@ -72,8 +76,10 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(viewsPlugin)
   await fastify.register(mailerPlugin)
   await fastify.register(outboxPlugin)
-  await fastify.register(webhooksPlugin)
+  await fastify.register(invitationMailPlugin)
   await fastify.register(formbody)
+  await fastify.register(decidedMonthsPlugin)
+  await fastify.register(webhooksPlugin)
   await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)
@@ -82,7 +88,13 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     v1.addHook('onRequest', v1.authenticate)
     // Documents the bearer requirement on every /v1 operation in the OpenAPI document.
     v1.addHook('onRoute', route => { route.schema = { ...route.schema, security: [{ bearer: [] }] } })
-    await v1.register(surveyRoutes)
+    // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
+    await v1.register(surveyRoutes, {
+      closed: (db, id) => {
+        endSurveyInvitations(db, id)
+        fastify.webhooks.surveyClosed(db, id)
+      }
+    })
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)

@@ -175,7 +175,10 @@ async function inviteFromFile (config: Config, surveyId: string | undefined, fil
     await fastify.register(app, { config: { ...config, sweepIntervalMs: 0, retentionIntervalMs: 0 } })
     await fastify.ready()
     bar?.start(size, 0, { rows: 0, notes: 0 })
-    const result = await importInvitations(fastify.store, { secret: fastify.secret, publicUrl: config.publicUrl, now: fastify.clock.now(), mail: fastify.outbox.queueInvitations }, surveyId, handle.createReadStream(), {
+    const context = {
+      secret: fastify.secret, publicUrl: config.publicUrl, now: fastify.clock.now(), mail: fastify.invitationMail.queue
+    }
+    const result = await importInvitations(fastify.store, context, surveyId, handle.createReadStream(), {
       invalid: note,
       warning: note,
       progress: (rows, bytes) => {

@@ -9,7 +9,8 @@ import t, { type Test } from 'tap'
 import { runCli } from '../src/cli.js'
 import { projectRoot } from '../src/paths.js'
 import { responses } from '../src/db/schema.js'
-import { insertResponse, type NewResponse } from '../src/responses/repository.js'
+import { recordAnswer } from '../src/respondent/answer.js'
+import type { NewResponse } from '../src/responses/repository.js'
 import { api, build } from './helpers/build.js'
 
 type App = Awaited<ReturnType<typeof build>>
@@ -55,14 +56,14 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
   const app = await build(t)
   const surveyIds = [await createSurvey(app, 'seed')]
   // A few thousand answers first, so the copy spans hundreds of pages.
-  app.store.transaction(tx => { for (let n = 0; n < 3000; n++) insertResponse(tx, answer(surveyIds[0]!, n)) })
+  app.store.transaction(tx => { for (let n = 0; n < 3000; n++) recordAnswer(tx, answer(surveyIds[0]!, n)) })
   // Shared with the writer below, which runs between the awaits of this function.
   const load = { written: 3000, stop: false }
   const writer = (async () => {
     while (!load.stop && load.written < 20_000) {
       const n = load.written
       if (n % 20 === 0) surveyIds.push(await createSurvey(app, `survey ${n}`))
-      app.store.transaction(tx => insertResponse(tx, answer(surveyIds[0]!, n)))
+      app.store.transaction(tx => recordAnswer(tx, answer(surveyIds[0]!, n)))
       load.written++
       await nextTick()
     }
@@ -101,7 +102,7 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
   t.same(surveysMissing, [], `all ${surveysBefore.length} surveys created before the backup are in it`)
 
   // The restored service takes new answers.
-  restored.store.transaction(tx => insertResponse(tx, answer(surveysBefore[0]!, -1)))
+  restored.store.transaction(tx => recordAnswer(tx, answer(surveysBefore[0]!, -1)))
   t.ok(restored.store.db.get(sql`SELECT 1 AS ok FROM responses WHERE comment = 'answer -1'`))
 }
 

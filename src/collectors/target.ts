@@ -1,44 +1,49 @@
-import { GoneError } from '../errors.js'
-import type { AnswerTarget, ClosedReason, TargetResolver } from '../respondent/targets.js'
+import type { DbOrTx } from '../db/client.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { claimHourlySlot } from './limits.js'
 import * as repo from './repository.js'
 import type { CollectorRow } from './tables.js'
 
-function collectorReason (collector: CollectorRow, survey: SurveyRow): ClosedReason | null {
+// A collector as what an answer is given through: the respondent side (src/respondent/targets.ts)
+// turns it into the link the survey page and the submit flow see.
+
+/** Why a collector's link takes no answer: its survey closed, or the collector was closed. */
+export type CollectorClosedReason = 'closed' | 'retired'
+
+export interface CollectorLink {
+  collector: CollectorRow
+  survey: SurveyRow
+  /** null while the collector takes answers. */
+  closedReason: CollectorClosedReason | null
+}
+
+function collectorReason (collector: CollectorRow, survey: SurveyRow): CollectorClosedReason | null {
   if (survey.status === 'closed') return 'closed'
   if (collector.status === 'closed') return 'retired'
   return null
 }
 
-/**
- * A collector's URL (a QR code on a wall): the same page and submit flow as an invitation, for
- * any number of answers. Each answer carries the collector's attributes and counts against its
- * hourly cap; the page speaks the browser's language, else the collector's.
- */
-export const collectorTarget: TargetResolver = (db, tokenHash) => {
+/** The collector of a token hash with its survey, or undefined if no collector has it. */
+export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink | undefined {
   const collector = repo.findCollectorByTokenHash(db, tokenHash)
   if (collector === undefined) return undefined
   const survey = findSurvey(db, collector.surveyId)!
-  const target: AnswerTarget = {
-    survey,
-    locale: null,
-    fallbackLocale: collector.locale,
-    channel: 'collector',
-    multiUse: true,
-    closedReason: collectorReason(collector, survey),
-    submitLimits: { cooldownSeconds: collector.cooldownSeconds },
-    consume: (tx, at) => {
-      // Read again inside the IMMEDIATE transaction: closing races an answer, and the cap counts
-      // only answers that are stored (a 429 rolls its own count back with the transaction).
-      const current = repo.findCollector(tx, collector.id)!
-      const reason = collectorReason(current, findSurvey(tx, current.surveyId)!)
-      if (reason === 'closed') throw new GoneError('survey_closed', 'this survey has closed')
-      if (reason === 'retired') throw new GoneError('collector_closed', 'this collector no longer takes answers')
-      claimHourlySlot(tx, current, at)
-      return current.attributes
-    }
-  }
-  return target
+  return { collector, survey, closedReason: collectorReason(collector, survey) }
+}
+
+/**
+ * Claims one answer for a collector inside the IMMEDIATE transaction that stores it: the
+ * collector's attributes for the response, or why it takes none. Read again here, since closing
+ * races an answer; the hourly cap counts only answers that are stored (a 429 rolls its own count
+ * back with the transaction).
+ */
+export function claimCollectorAnswer (
+  tx: DbOrTx, collectorId: string, at: Date
+): { attributes: Record<string, string> } | { closedReason: CollectorClosedReason } {
+  const current = repo.findCollector(tx, collectorId)!
+  const closedReason = collectorReason(current, findSurvey(tx, current.surveyId)!)
+  if (closedReason !== null) return { closedReason }
+  claimHourlySlot(tx, current, at)
+  return { attributes: current.attributes }
 }

@@ -7,9 +7,9 @@ import { closeCase, reopenCase } from './service.js'
 
 const tags = ['events']
 
-// Hooks for the ticketing system (SPEC §1 flow 1). Retries are expected: both are idempotent.
+// Hooks for the ticketing system (docs/api.md). Retries are expected: both are idempotent.
 const routes: FastifyPluginAsyncZod = async (fastify) => {
-  const { store, secret, config, clock, outbox } = fastify
+  const { store, secret, config, clock, invitationMail } = fastify
 
   fastify.post('/events/case-closed', {
     schema: {
@@ -26,7 +26,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     const answer = store.transaction(tx => idempotent(tx, secret, request.apiKeyId, request.headers['idempotency-key'],
       `POST /v1/events/case-closed ${JSON.stringify(request.body)}`, now,
       () => {
-        const result = closeCase(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, request.body)
+        const context = { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }
+        const result = closeCase(tx, context, request.body)
         return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
       },
       body => body))

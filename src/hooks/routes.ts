@@ -30,7 +30,7 @@ const AUTH: Record<HookSystem, string> = {
  * personal data.
  */
 const routes: FastifyPluginAsyncZod = async (fastify) => {
-  const { store, secret, config, clock, outbox } = fastify
+  const { store, secret, config, clock, invitationMail } = fastify
   // The signature covers the exact bytes: the body is kept raw and parsed only once it holds.
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       }
       const now = clock.now()
       const result = store.transaction(tx =>
-        closeCase(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, parsed.data))
+        closeCase(tx, { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }, parsed.data))
       return reply.code(202).send({ action: 'invited', status: result.status })
     })
   }

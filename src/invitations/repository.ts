@@ -1,14 +1,14 @@
 import { and, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
-import { cancelUnsendableMail, cancelUnsendableMailOf } from '../mail/invitations.js'
+import { cancelUnsendableMail, cancelUnsendableMailOf } from './mail.js'
 import {
   idempotencyKeys, invitations, isOpen, optOuts,
   type InvitationRow
 } from './tables.js'
 
 // Queries only; the rules live in service.ts. Every write that ends an invitation erases its
-// address and attributes in the same statement (SPEC §2.3), and cancels (erases) its mail that
+// address and attributes in the same statement (docs/anonymity.md), and cancels (erases) its mail that
 // has not gone out yet.
 const ERASED = { email: null, attributes: null }
 

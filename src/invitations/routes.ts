@@ -5,7 +5,7 @@ import { idempotent } from './idempotency.js'
 import {
   BatchInputSchema, BatchResultSchema, IdempotencyHeadersSchema, InvitationInputSchema, InvitationResultSchema, MAX_BATCH
 } from './schemas.js'
-import { assertOpenSurvey, invite, inviteMany, summarise } from './service.js'
+import { assertOpenSurvey, invite, inviteMany, summarise, type InviteContext } from './service.js'
 
 const tags = ['invitations']
 const problems = { ...authProblems, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema }
@@ -15,7 +15,9 @@ const problems = { ...authProblems, 404: ProblemSchema, 409: ProblemSchema, 422:
 export const BATCH_BODY_LIMIT = 16 * 1024 * 1024
 
 const routes: FastifyPluginAsyncZod = async (fastify) => {
-  const { store, secret, config, clock, outbox } = fastify
+  const { store, secret, config, clock, invitationMail } = fastify
+  const context = (now: Date): InviteContext =>
+    ({ secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue })
 
   fastify.post('/surveys/:id/invitations', {
     schema: {
@@ -37,7 +39,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       () => {
         const survey = getSurveyRow(tx, id)
         assertOpenSurvey(survey)
-        const result = invite(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, request.body)
+        const result = invite(tx, context(now), survey, request.body)
         return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
       },
       ({ url: _shownOnce, ...rest }) => rest))
@@ -65,7 +67,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       () => {
         const survey = getSurveyRow(tx, id)
         assertOpenSurvey(survey)
-        return { statusCode: 200, body: summarise(inviteMany(tx, { secret, publicUrl: config.publicUrl, now, mail: outbox.queueInvitations }, survey, request.body.invitations)) }
+        return { statusCode: 200, body: summarise(inviteMany(tx, context(now), survey, request.body.invitations)) }
       },
       body => ({ ...body, items: body.items.map(({ url: _shownOnce, ...item }) => item) })))
     if (answer.replayed) reply.header('idempotent-replayed', 'true')

@@ -18,8 +18,8 @@ export interface InviteContext {
   publicUrl: string
   now: Date
   /**
-   * Queues the e-mail invitations' mail in the same transaction (the outbox's `queueInvitations`):
-   * a token's plain text exists only now, so each mail is rendered now.
+   * Queues the e-mail invitations' mail in the same transaction (`InvitationMail.queue`,
+   * ./mail-plugin.ts): a token's plain text exists only now, so each mail is rendered now.
    */
   mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
 }
@@ -69,7 +69,7 @@ class Earlier {
   }
 
   /**
-   * Whether this recipient may be asked now (SPEC §1, §2.3), judged by the keyed hash only: not
+   * Whether this recipient may be asked now (docs/anonymity.md), judged by the keyed hash only: not
    * if opted out; for relationship surveys, once per person and survey (the earlier invitation
    * is answered as the duplicate); otherwise not twice within the survey's throttle_days.
    */
@@ -170,7 +170,7 @@ export function summarise (results: InvitationResult[]): BatchResult {
   return { counts, items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) })) }
 }
 
-/** Opts this person out of all survey mail (SPEC §3, unsubscribe), by the keyed hash of their address. */
+/** Opts this person out of all survey mail (docs/mail.md), by the keyed hash of their address. */
 export function optOut (tx: Tx, recipientHash: string, now: Date): void {
   repo.addOptOut(tx, recipientHash, coarsenToDay(now))
   repo.endForOptOut(tx, recipientHash)

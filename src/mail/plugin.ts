@@ -1,28 +1,27 @@
 import fp from 'fastify-plugin'
 import type { DbOrTx, Tx } from '../db/client.js'
-import type { InvitationRow } from '../invitations/tables.js'
 import { templatesDir as builtInDir } from '../paths.js'
-import type { SurveyRow } from '../surveys/tables.js'
 import { createComposer, type Composer } from './compose.js'
-import { invitationDelivery, invitationMail } from './invitations.js'
 import { mailMetrics } from './metrics.js'
-import { queueReminders } from './reminders.js'
 import { enqueueMail, enqueueMails, type QueuedMail } from './repository.js'
 import type { OutboxRow } from './tables.js'
 import { createMailTransport, type MailTransport } from './transport.js'
-import { OutboxWorker } from './worker.js'
+import { OutboxWorker, type DeliveryHooks } from './worker.js'
 
 export interface Outbox {
   /** Renders a survey mail in its locale, with the rating links and unsubscribe headers. */
   compose: Composer
   /** Queues a rendered mail inside the caller's transaction; it is sent once that commits. */
   enqueue: (tx: DbOrTx, mail: QueuedMail) => OutboxRow
+  /** Queues many rendered mails at once (a batch of invitations) inside the caller's transaction. */
+  enqueueAll: (tx: Tx, mails: QueuedMail[]) => void
+  /**
+   * What another domain does around delivery, inside the worker's transactions (an invitation's
+   * status follows its mail). Given while the service starts, before the worker runs.
+   */
+  addDeliveryHooks: (hooks: DeliveryHooks) => void
   /** Sends everything due now; resolves with how many mails were settled (for tests and tools). */
   flush: () => Promise<number>
-  /** Queues e-mail invitations' mail in the caller's transaction (the invitations' `InviteContext.mail`). */
-  queueInvitations: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
-  /** Queues the reminders due now (also done every minute); returns how many. */
-  remind: () => number
 }
 
 declare module 'fastify' {
@@ -46,22 +45,31 @@ const WORKER = { batchSize: 50, leaseMs: 5 * 60_000, shutdownMs: 5000 }
 
 /**
  * The durable outbox and its worker, which starts with the service and stops before the database
- * closes. Due reminders are queued by `remind`, which the reminders job runs every minute
- * (src/plugins/jobs.ts), as the sweep job ends invitations past their link's expiry.
+ * closes. Generic: what mail means for an invitation (its message, reminders, its status) lives
+ * with the invitations (src/invitations/mail-plugin.ts), which use this one (docs/mail.md).
  */
 export const outboxPlugin = fp(async (fastify) => {
   const { config, store, clock } = fastify
+  const delivery: DeliveryHooks[] = []
   const worker = new OutboxWorker({
     store,
     transport: fastify.mailer,
     clock,
     log: fastify.log.child({ component: 'outbox' }),
-    hooks: invitationDelivery,
+    hooks: {
+      beforeClaim: (tx, now) => { for (const h of delivery) h.beforeClaim?.(tx, now) },
+      sent: (tx, mail, now) => { for (const h of delivery) h.sent?.(tx, mail, now) },
+      failed: (tx, mail, now) => { for (const h of delivery) h.failed?.(tx, mail, now) }
+    },
     observe: mailMetrics(fastify.metrics.registry, store.db),
     options: {
       ...WORKER,
       pollMs: config.mailWorker.pollMs,
-      retry: { minMs: config.mailWorker.retryMinMs, maxMs: config.mailWorker.retryMaxMs, maxAttempts: config.mailWorker.maxAttempts }
+      retry: {
+        minMs: config.mailWorker.retryMinMs,
+        maxMs: config.mailWorker.retryMaxMs,
+        maxAttempts: config.mailWorker.maxAttempts
+      }
     }
   })
   const compose = createComposer({
@@ -75,17 +83,16 @@ export const outboxPlugin = fp(async (fastify) => {
     worker.wake()
     return row
   }
-  const remind = (): number => queueReminders(store, { compose, enqueue }, clock.now())
   fastify.decorate('outbox', {
     compose,
     enqueue,
-    queueInvitations: (tx, survey, invitations) => {
-      if (invitations.length === 0) return
-      enqueueMails(tx, invitations.map(i => invitationMail(compose, i.invitation, survey, i.token, 'invitation')), clock.now())
+    enqueueAll: (tx, mails) => {
+      if (mails.length === 0) return
+      enqueueMails(tx, mails, clock.now())
       worker.wake()
     },
-    flush: () => worker.flush(),
-    remind
+    addDeliveryHooks: hooks => { delivery.push(hooks) },
+    flush: () => worker.flush()
   } satisfies Outbox)
 
   fastify.addHook('onReady', async () => worker.start())

@@ -1,16 +1,20 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-import { invitations } from '../invitations/tables.js'
 
 export const OUTBOX_STATES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const
 export type OutboxState = typeof OUTBOX_STATES[number]
 export const MAIL_PURPOSES = ['invitation', 'reminder'] as const
 export type MailPurpose = typeof MAIL_PURPOSES[number]
 
+// The one table of another domain the outbox refers to (outbox.invitation_id), declared here only
+// as far as that foreign key needs it: invitations build on mail, so mail does not import them
+// (docs/architecture.md). Not exported; the real table is src/invitations/tables.ts.
+const invitations = sqliteTable('invitations', { id: text('id').primaryKey() })
+
 // The durable outbox. A mail is queued in the transaction that creates its invitation and sent
 // later by the worker (src/mail/worker.ts). The message is stored rendered because the survey
 // token inside it exists in plain text only at that moment. Recipient and message are erased
 // (set to null) as soon as the row reaches a final state, so neither the address nor a usable
-// token lingers here (SPEC §2.3); what stays is the delivery record.
+// token lingers here (docs/anonymity.md); what stays is the delivery record.
 export const outbox = sqliteTable('outbox', {
   id: text('id').primaryKey(),
   invitationId: text('invitation_id').references(() => invitations.id),

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Clock } from '../clock.js'
 import type { DbHandle, Tx } from '../db/client.js'
 import { newId } from '../ids.js'
-import type { Clock } from '../plugins/config.js'
 import * as repo from './repository.js'
 import { describeFailure, isPermanent, retryDelay, type RetryPolicy } from './retry.js'
 import type { MailOutcome } from './metrics.js'

@@ -1,10 +1,6 @@
 import fp from 'fastify-plugin'
+import { systemClock, type Clock } from '../clock.js'
 import type { Config } from '../config.js'
-
-/** Time as the service sees it; tests pass their own to drive expiry, reminders and retention. */
-export interface Clock {
-  now: () => Date
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,5 +16,5 @@ export interface ConfigPluginOptions {
 
 export default fp<ConfigPluginOptions>(async (fastify, opts) => {
   fastify.decorate('config', opts.config)
-  fastify.decorate('clock', opts.clock ?? { now: () => new Date() })
+  fastify.decorate('clock', opts.clock ?? systemClock)
 }, { name: 'config' })

@@ -30,7 +30,7 @@ const DECIDE_AHEAD_FIRST_AFTER_MS = 1_000
 export function maintenanceJobs (fastify: FastifyInstance): Job[] {
   const { config } = fastify
   return [
-    // Ends expired invitations and erases their addresses (SPEC §2.3) even when nobody opens them.
+    // Ends expired invitations and erases their addresses (docs/anonymity.md) even when nobody opens them.
     { name: 'sweep', everyMs: config.sweepIntervalMs, firstAfterMs: config.sweepIntervalMs, run: sweep },
     {
       name: 'retention',
@@ -41,11 +41,26 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       run: async (db, now) => ({ ...await purge(db, now, config.retention) })
     },
     // Queues the one reminder of invitations whose reminder_after_days has come.
-    { name: 'reminders', everyMs: REMINDERS_EVERY_MS, firstAfterMs: REMINDERS_EVERY_MS, run: () => ({ queued: fastify.outbox.remind() }) },
-    // Decides complete months for questions about attributes before they are asked (issue #6).
-    { name: 'decide-ahead', everyMs: DECIDE_AHEAD_EVERY_MS, firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS, run: decideAhead },
+    {
+      name: 'reminders',
+      everyMs: REMINDERS_EVERY_MS,
+      firstAfterMs: REMINDERS_EVERY_MS,
+      run: () => ({ queued: fastify.invitationMail.remind() })
+    },
+    // Decides complete months for questions about attributes before they are asked (docs/results.md).
+    {
+      name: 'decide-ahead',
+      everyMs: DECIDE_AHEAD_EVERY_MS,
+      firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS,
+      run: (db, now) => decideAhead(db, fastify.decidedMonths, now)
+    },
     // Announces new release blocks and target crossings to webhook subscribers (docs/integrations.md).
-    { name: 'webhook-watch', everyMs: config.webhooks.watchIntervalMs, firstAfterMs: config.webhooks.watchIntervalMs, run: () => fastify.webhooks.watch() }
+    {
+      name: 'webhook-watch',
+      everyMs: config.webhooks.watchIntervalMs,
+      firstAfterMs: config.webhooks.watchIntervalMs,
+      run: () => fastify.webhooks.watch()
+    }
   ]
 }
 
@@ -112,4 +127,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'outbox', 'webhooks'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'invitation-mail', 'decided-months', 'webhooks'] })

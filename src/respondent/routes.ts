@@ -2,17 +2,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { checkCooldown, clientAnswerLimiter, startCooldown } from '../collectors/limits.js'
 import { collectorUrl } from '../collectors/service.js'
-import { negotiateLocale } from '../i18n/negotiate.js'
 import { hashToken } from '../ids.js'
 import { sendProblem, toProblem, type Problem } from '../plugins/problems.js'
-import { insertResponse } from '../responses/repository.js'
 import type { Locale } from '../schemas.js'
 import { SCALES } from '../surveys/defaults.js'
+import { submitAnswer } from './answer.js'
 import { sendErrorPage, surveyPage, thanksPage } from './pages.js'
 import {
-  AnswerBodySchema, AnswerRecordedSchema, checkAnswer, page, pageOrProblem, seeOther, SurveyPageQuerySchema, TokenParamsSchema
+  AnswerBodySchema, AnswerRecordedSchema, page, pageOrProblem, seeOther, SurveyPageQuerySchema, TokenParamsSchema
 } from './schemas.js'
-import { closedError, resolveTarget, type AnswerTarget } from './targets.js'
+import { closedError, resolveTarget, targetLocale, type AnswerTarget } from './targets.js'
 
 const tags = ['respondent']
 
@@ -20,8 +19,9 @@ const tags = ['respondent']
 export const ANSWER_BODY_LIMIT = 64 * 1024
 
 /**
- * The respondent's pages (SPEC §3 `/s/` rows): plain server-rendered HTML that works without
- * JavaScript. Opening a link never records anything (SPEC §2.7); only the form's POST does.
+ * The respondent's pages (docs/api.md): plain server-rendered HTML that works without
+ * JavaScript. Opening a link never records anything (docs/anonymity.md); only the form's POST
+ * does, through `submitAnswer` (./answer.ts).
  */
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { store, clock } = fastify
@@ -38,7 +38,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   function localeOf (request: FastifyRequest, target: AnswerTarget | undefined): Locale {
-    return negotiateLocale(target?.locale, request.headers['accept-language'], target?.fallbackLocale ?? target?.survey.defaultLocale ?? 'en')
+    return targetLocale(target, request.headers['accept-language'])
   }
 
   function isJson (request: FastifyRequest): boolean {
@@ -61,7 +61,9 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     }
     const locale = localeOf(request, target)
     if (problem.status === 400 && request.method === 'POST' && target !== undefined) {
-      if (target.closedReason !== null) return sendErrorPage(reply, toProblem(closedError(target.closedReason), request), locale)
+      if (target.closedReason !== null) {
+        return sendErrorPage(reply, toProblem(closedError(target.closedReason), request), locale)
+      }
       const body = (request.body ?? {}) as Record<string, unknown>
       const score = Number(body.score)
       return reply.code(400).view('pages/survey', surveyPage(target, locale, {
@@ -85,8 +87,9 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'The survey page',
-      description: 'Server-rendered HTML in the invitation\'s language, else the browser\'s, else the collector\'s or the survey default. ' +
-        '`?score=N` pre-selects a score and records nothing. Unknown link 404, already answered 409, expired, closed or withdrawn 410, each a friendly page.',
+      description: 'Server-rendered HTML in the invitation\'s language, else the browser\'s, ' +
+        'else the collector\'s or the survey default. `?score=N` pre-selects a score and records nothing. ' +
+        'Unknown link 404, already answered 409, expired, closed or withdrawn 410, each a friendly page.',
       params: TokenParamsSchema,
       querystring: SurveyPageQuerySchema,
       response: { 200: page, 404: pageOrProblem, 409: pageOrProblem, 410: pageOrProblem }
@@ -107,8 +110,9 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       tags,
       summary: 'Submit an answer',
       description: 'A form post answers 303 to the thank-you page (post/redirect/get); a JSON post answers 201. ' +
-        'A rejected answer (400: the form again, with the error) leaves the link usable. 404, 409 and 410 as for the page. ' +
-        'Through a collector (QR) link, 429 with Retry-After past its abuse limits: per client, per browser (cooldown cookie) or per collector and hour.',
+        'A rejected answer (400: the form again, with the error) leaves the link usable. ' +
+        '404, 409 and 410 as for the page. Through a collector (QR) link, 429 with Retry-After past ' +
+        'its abuse limits: per client, per browser (cooldown cookie) or per collector and hour.',
       consumes: ['application/x-www-form-urlencoded', 'application/json'],
       params: TokenParamsSchema,
       body: AnswerBodySchema,
@@ -124,25 +128,25 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       }
     }
   }, async (request, reply) => {
-    const target = targetOf(request)
-    if (target.closedReason !== null) throw closedError(target.closedReason)
-    const answer = checkAnswer(request.body, SCALES[target.survey.metric])
-    const locale = localeOf(request, target)
     const now = clock.now()
-    const limits = target.submitLimits
-    if (limits !== undefined) {
-      await clientAnswers(request)
-      checkCooldown(request, now)
-    }
-    // Group commit: answers that arrive together share one transaction and one fsync; this one is
-    // acknowledged only after that COMMIT returned.
-    await store.writes.run(tx => {
-      const attributes = target.consume(tx, now)
-      insertResponse(tx, { surveyId: target.survey.id, ...answer, locale, channel: target.channel, attributes, answeredAt: now })
+    const target = await submitAnswer(store, {
+      tokenHash: hashToken(request.params.token),
+      body: request.body,
+      acceptLanguage: request.headers['accept-language'],
+      now
+    }, {
+      resolved: known => resolved.set(request, known),
+      admit: async () => {
+        await clientAnswers(request)
+        checkCooldown(request, now)
+      }
     })
     // Counted only once committed, so the metric never shows an answer that was rolled back.
     fastify.metrics.answerReceived(target.survey.kind)
-    if (limits !== undefined) startCooldown(reply, collectorUrl(fastify.config.publicUrl, request.params.token), limits.cooldownSeconds, now)
+    const limits = target.submitLimits
+    if (limits !== undefined) {
+      startCooldown(reply, collectorUrl(fastify.config.publicUrl, request.params.token), limits.cooldownSeconds, now)
+    }
     if (isJson(request)) return reply.code(201).send({ status: 'recorded' as const })
     // Relative, so that it holds behind any reverse-proxy prefix: /s/<token> → /s/<token>/thanks.
     return reply.redirect(`${request.params.token}/thanks`, 303)
@@ -155,7 +159,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       summary: 'The thank-you page after an answer',
       description: 'For a link not answered yet, 303 back to the survey page.',
       params: TokenParamsSchema,
-      response: { 200: page, 303: seeOther('Not answered yet; see the survey page'), 404: pageOrProblem, 409: pageOrProblem, 410: pageOrProblem }
+      response: {
+        200: page,
+        303: seeOther('Not answered yet; see the survey page'),
+        404: pageOrProblem,
+        409: pageOrProblem,
+        410: pageOrProblem
+      }
     }
   }, async (request, reply) => {
     const target = targetOf(request)

@@ -1,13 +1,14 @@
-import { collectorTarget } from '../collectors/target.js'
+import { claimCollectorAnswer, findCollectorLink } from '../collectors/target.js'
 import type { DbOrTx } from '../db/client.js'
 import { ConflictError, GoneError, NotFoundError } from '../errors.js'
+import { negotiateLocale } from '../i18n/negotiate.js'
 import * as invitations from '../invitations/repository.js'
 import type { InvitationRow } from '../invitations/tables.js'
 import type { Locale } from '../schemas.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
 
-/** Why a target can take no answer; each is a friendly page (SPEC §3). */
+/** Why a target can take no answer; each is a friendly page (docs/api.md). */
 export type ClosedReason = 'already_answered' | 'expired' | 'closed' | 'cancelled' | 'retired'
 
 /**
@@ -43,9 +44,19 @@ export interface AnswerTarget {
 /** Finds the target of a token hash, or undefined if this kind of target does not know it. */
 export type TargetResolver = (db: DbOrTx, tokenHash: string, now: Date) => AnswerTarget | undefined
 
+/**
+ * The language of a target's pages and of its answers: the target's own, else the browser's,
+ * else the collector's or the survey's default (English while no target is known).
+ */
+export function targetLocale (target: AnswerTarget | undefined, acceptLanguage: string | undefined): Locale {
+  const fallback = target?.fallbackLocale ?? target?.survey.defaultLocale ?? 'en'
+  return negotiateLocale(target?.locale, acceptLanguage, fallback)
+}
+
 export function closedError (reason: ClosedReason): ConflictError | GoneError {
   switch (reason) {
-    case 'already_answered': return new ConflictError('already_answered', 'this link has already been used to answer')
+    case 'already_answered':
+      return new ConflictError('already_answered', 'this link has already been used to answer')
     case 'expired': return new GoneError('link_expired', 'this link has expired')
     case 'closed': return new GoneError('survey_closed', 'this survey has closed')
     case 'cancelled': return new GoneError('invitation_cancelled', 'this invitation was withdrawn')
@@ -87,9 +98,35 @@ export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
       // with a new link and erased only when the invitation ends.
       if (invitations.markAnswered(tx, row.id, tokenHash, at, row.channel === 'email')) return row.attributes ?? {}
       const current = invitations.findInvitation(tx, row.id)
-      const sameLink = current !== undefined && (current.tokenHash === tokenHash || current.reminderTokenHash === tokenHash)
+      const sameLink = current !== undefined &&
+        (current.tokenHash === tokenHash || current.reminderTokenHash === tokenHash)
       if (!sameLink) throw closedError('cancelled')
       throw closedError(invitationReason(current, findSurvey(tx, current.surveyId)!, at) ?? 'already_answered')
+    }
+  }
+}
+
+/**
+ * A collector's URL (a QR code on a wall): the same page and submit flow as an invitation, for
+ * any number of answers. Each answer carries the collector's attributes and counts against its
+ * hourly cap; the page speaks the browser's language, else the collector's.
+ */
+export const collectorTarget: TargetResolver = (db, tokenHash) => {
+  const link = findCollectorLink(db, tokenHash)
+  if (link === undefined) return undefined
+  const { collector, survey, closedReason } = link
+  return {
+    survey,
+    locale: null,
+    fallbackLocale: collector.locale,
+    channel: 'collector',
+    multiUse: true,
+    closedReason,
+    submitLimits: { cooldownSeconds: collector.cooldownSeconds },
+    consume: (tx, at) => {
+      const claim = claimCollectorAnswer(tx, collector.id, at)
+      if ('closedReason' in claim) throw closedError(claim.closedReason)
+      return claim.attributes
     }
   }
 }

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
-import { countResponse } from '../results/storage/rollup.js'
 import type { Locale } from '../schemas.js'
 import { coarsenToDay } from './coarsen.js'
 import { responses } from './tables.js'
@@ -30,12 +29,13 @@ const insert = preparedPerHandle(db => db.insert(responses).values({
 }).prepare())
 
 /**
- * Stores one anonymous answer. Only what SPEC §2.1–2.2 allows reaches the row: a random id (no
- * prefix, no time component), the day, and the attributes; never the invitation or token it came
- * through. Callers run it inside the transaction that marks the token used; the results rollup
- * is counted in that same transaction.
+ * Stores one anonymous answer and answers the day it keeps. Only what docs/anonymity.md allows
+ * reaches the row: a random id (no prefix, no time component), the day, and the attributes;
+ * never the invitation or token it came through. Its one caller, `recordAnswer`
+ * (src/respondent/answer.ts), runs it in the transaction that claims the link and counts the
+ * answer in the results rollups.
  */
-export function insertResponse (db: DbOrTx, r: NewResponse): void {
+export function insertResponse (db: DbOrTx, r: NewResponse): string {
   const day = coarsenToDay(r.answeredAt)
   insert(db).run({
     id: randomBytes(16).toString('base64url'),
@@ -47,5 +47,5 @@ export function insertResponse (db: DbOrTx, r: NewResponse): void {
     channel: r.channel,
     attributes: r.attributes
   })
-  countResponse(db, { surveyId: r.surveyId, day, score: r.score, channel: r.channel, attributes: r.attributes })
+  return day
 }

@@ -24,7 +24,7 @@ const UNAVAILABLE: Record<string, { en: string, de: string, nb: string }> = {
   }
 }
 
-/** GET /r/:token: the shared report, read-only and without an API key (SPEC §3). */
+/** GET /r/:token: the shared report, read-only and without an API key (docs/api.md). */
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.get('/r/:token', {
     schema: {
@@ -50,7 +50,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (request, reply) => {
     const now = fastify.clock.now()
     const link = openShareLink(fastify.store.db, request.params.token, now)
-    return reportHeaders(reply).view('pages/report', reportContext(fastify.store.db, link.surveyId, link.options, now))
+    const context = reportContext(fastify.store.db, fastify.decidedMonths, link.surveyId, link.options, now)
+    return reportHeaders(reply).view('pages/report', context)
   })
 }
 

@@ -17,7 +17,7 @@ import * as links from './outputs/share-links.js'
 const tags = ['results']
 const html = { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } }
 
-/** Results, export, report and share links under /v1 (SPEC §3 results rows). */
+/** Results, export, report and share links under /v1 (docs/api.md). */
 const routes: FastifyPluginAsyncZod = async (fastify) => {
   const { db } = fastify.store
 
@@ -33,8 +33,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request) => {
     const now = fastify.clock.now()
-    const body = results.surveyResults(db, request.params.id, request.query, now, filtersOf(request.query))
-    return { ...body, target: surveyTargetStatus(db, getSurveyRow(db, request.params.id), now) }
+    const body = results.surveyResults(db, fastify.decidedMonths, request.params.id, request.query, now, filtersOf(request.query))
+    return { ...body, target: surveyTargetStatus(db, fastify.decidedMonths, getSurveyRow(db, request.params.id), now) }
   })
 
   fastify.get('/results', {
@@ -62,7 +62,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       response: { 200: { description: 'CSV (RFC 4180, UTF-8 with BOM)', content: { 'text/csv': { schema: z.string() } } }, ...authProblems, 404: ProblemSchema }
     }
   }, async (request, reply) => {
-    const file = exportCsv(db, request.params.id, request.query, fastify.clock.now())
+    const file = exportCsv(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
     return reply.type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${file.filename}"`)
       .header('cache-control', 'private, no-store')
@@ -79,7 +79,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: ReportQuerySchema,
       response: { 200: html, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request, reply) => reportHeaders(reply).view('pages/report', reportContext(db, request.params.id, request.query, fastify.clock.now())))
+  }, async (request, reply) => reportHeaders(reply).view('pages/report',
+    reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())))
 
   fastify.post('/surveys/:id/share-links', {
     schema: {

@@ -6,8 +6,11 @@ import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
 import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
-import { type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, type Release, releaseBlocks } from './engine/periods.js'
+import {
+  type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, type Release, releaseBlocks
+} from './engine/periods.js'
 import { attributeResults } from './engine/attributes.js'
+import type { DecidedMonths } from './engine/decided-months.js'
 import { monthsInPeriod, releaseMonths } from './engine/months.js'
 import { loadQuestion, type QuestionData } from './engine/question.js'
 import * as repo from './storage/repository.js'
@@ -39,7 +42,9 @@ export interface Released {
 }
 
 /** The survey's release blocks that a requested period touches (see periods.ts). */
-export function released (db: DbOrTx, survey: SurveyRow, today: string, from?: string, to?: string, min = survey.minGroupSize): Released {
+export function released (
+  db: DbOrTx, survey: SurveyRow, today: string, from?: string, to?: string, min = survey.minGroupSize
+): Released {
   return releasedOf(releaseBlocks(repo.answeredDays(db, survey.id), min, today), from, to)
 }
 
@@ -116,8 +121,11 @@ function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean)
   }
 }
 
-/** GET /v1/surveys/:id/results (SPEC §3): the suppressed aggregates of one survey. */
-export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptions, now: Date, filters: Array<[string, string]> = []): SurveyResults {
+/** GET /v1/surveys/:id/results (docs/api.md): the suppressed aggregates of one survey. */
+export function surveyResults (
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: ResultsOptions, now: Date,
+  filters: Array<[string, string]> = []
+): SurveyResults {
   const survey = getSurveyRow(db, surveyId)
   checkQuery(filters, query)
   const scale = SCALES[survey.metric]
@@ -135,7 +143,9 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
     const bucketOf = bucketer(rel.blocks, query.interval)
     const data: QuestionData = period === null
       ? { keys: [], cube: [], main: new Map() }
-      : loadQuestion(db, { surveyId: survey.id, period, bucketOf, blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day }, scale)
+      : loadQuestion(db, {
+        surveyId: survey.id, period, bucketOf, blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day
+      }, scale)
     a = assemble({
       scale,
       min: survey.minGroupSize,
@@ -155,9 +165,12 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
     const monthOf = (day: string): string => (blocks[blockOf(blocks, day)]?.from ?? day).slice(0, 7)
     const delivered = new Map<string, number>()
     if (withRate && period !== null) {
-      for (const [day, n] of repo.deliveredByDay(db, survey.id, period)) delivered.set(monthOf(day), (delivered.get(monthOf(day)) ?? 0) + n)
+      for (const [day, n] of repo.deliveredByDay(db, survey.id, period)) {
+        delivered.set(monthOf(day), (delivered.get(monthOf(day)) ?? 0) + n)
+      }
     }
-    a = attributeResults(db, { survey, scale, months, filters, groupBy, series: query.interval === 'month', delivered })
+    const series = query.interval === 'month'
+    a = attributeResults(db, kept, { survey, scale, months, filters, groupBy, series, delivered })
   }
   return {
     survey: { id: survey.id, name: survey.name, kind: survey.kind, team: survey.team, metric: survey.metric },
@@ -173,7 +186,7 @@ export function surveyResults (db: DbOrTx, surveyId: string, query: ResultsOptio
 }
 
 /**
- * GET /v1/results (SPEC §3): one team's metric over all its surveys with that metric. Each survey
+ * GET /v1/results (docs/api.md): one team's metric over all its surveys with that metric. Each survey
  * is released in its own blocks, placed in buckets by its own blocks; the sum is suppressed with
  * the largest minimum among the surveys.
  */

@@ -2,10 +2,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
 import { CreateSurveySchema, SurveyListQuerySchema, SurveyListSchema, SurveySchema, UpdateSurveySchema } from './schemas.js'
 import * as surveys from './service.js'
+import type { SurveyClosed } from './service.js'
 
 const tags = ['surveys']
 
-const routes: FastifyPluginAsyncZod = async (fastify) => {
+export interface SurveyRoutesOptions {
+  /** Run in the transaction that closes a survey: its invitations end (src/app.ts gives it). */
+  closed: SurveyClosed
+}
+
+const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts) => {
   const { db } = fastify.store
 
   fastify.post('/surveys', {
@@ -43,18 +49,14 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Change or close a survey',
-      description: 'Closing ends the survey\'s open invitations and erases every invitation\'s address and attributes, in the same transaction.',
+      description: 'Closing ends the survey\'s open invitations and erases every invitation\'s address ' +
+        'and attributes, in the same transaction.',
       params: IdParamsSchema,
       body: UpdateSurveySchema,
       response: { 200: SurveySchema, ...authProblems, 404: ProblemSchema, 409: ProblemSchema }
     }
-  }, async (request) => fastify.store.transaction(tx => {
-    const now = fastify.clock.now()
-    const survey = surveys.updateSurvey(tx, request.params.id, request.body, now)
-    // Closed by this request: subscribers hear of it once (docs/integrations.md).
-    if (survey.status === 'closed' && survey.closed_at === now.toISOString()) fastify.webhooks.surveyClosed(tx, surveys.getSurveyRow(tx, survey.id))
-    return survey
-  }))
+  }, async (request) => fastify.store.transaction(tx =>
+    surveys.updateSurvey(tx, request.params.id, request.body, fastify.clock.now(), opts.closed)))
 }
 
 export default routes

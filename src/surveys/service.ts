@@ -1,7 +1,6 @@
 import type { DbOrTx } from '../db/client.js'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
-import { endSurveyInvitations } from '../invitations/repository.js'
 import { decodeCursor, encodeCursor } from '../schemas.js'
 import {
   DEFAULT_COMMENT_PROMPT, DEFAULT_MIN_COMMENT_GROUP_SIZE, DEFAULT_MIN_GROUP_SIZE, DEFAULT_QUESTIONS,
@@ -103,7 +102,14 @@ export function listSurveys (db: DbOrTx, query: SurveyListQuery): { items: Surve
   }
 }
 
-export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: Date): Survey {
+/**
+ * What the rest of the service does in the transaction that closes a survey: its invitations end
+ * and every address and attribute of theirs is erased (docs/anonymity.md). Given by the app
+ * (src/app.ts), since invitations build on surveys and not the other way round.
+ */
+export type SurveyClosed = (tx: DbOrTx, surveyId: string) => void
+
+export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: Date, closed: SurveyClosed): Survey {
   const current = getSurveyRow(db, id)
   // How long its answers are kept may still change after a survey closes; nothing else may.
   if (current.status === 'closed' && Object.keys(input).some(key => !(key in retention))) {
@@ -128,8 +134,8 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
   }
   checkCoherent(next)
   const updated = repo.updateSurvey(db, id, next)!
-  // SPEC §2.3: addresses go when the survey closes. Callers run this in one transaction, so a
-  // survey is never closed with addresses left behind.
-  if (updated.status === 'closed' && current.status !== 'closed') endSurveyInvitations(db, id)
+  // Addresses go when the survey closes (docs/anonymity.md). Callers run this in one transaction,
+  // so a survey is never closed with addresses left behind.
+  if (updated.status === 'closed' && current.status !== 'closed') closed(db, id)
   return toSurvey(updated)
 }

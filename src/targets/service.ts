@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/client.js'
 import { InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
 import { coarsenToDay } from '../responses/coarsen.js'
+import type { DecidedMonths } from '../results/engine/decided-months.js'
 import { released, surveyResults, teamResults } from '../results/service.js'
 import * as resultsRepo from '../results/storage/repository.js'
 import type { Metric } from '../surveys/defaults.js'
@@ -82,12 +83,12 @@ function status (value: number, period: { from: string, to: string } | null, blo
 }
 
 /** A survey's target judged on its latest release block; null without a target. */
-export function surveyTargetStatus (db: DbOrTx, survey: SurveyRow, now: Date): TargetStatus | null {
+export function surveyTargetStatus (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): TargetStatus | null {
   const target = findTarget(db, surveyScope(survey.id))
   if (target === undefined) return null
   const last = released(db, survey, coarsenToDay(now)).blocks.at(-1)
   if (last === undefined) return status(target.value, null, null)
-  const r = surveyResults(db, survey.id, { from: last.from, to: last.to }, now) as Record<string, unknown>
+  const r = surveyResults(db, months, survey.id, { from: last.from, to: last.to }, now) as Record<string, unknown>
   return status(target.value, r.period as { from: string, to: string } | null, r[survey.metric] as MetricBlock)
 }
 

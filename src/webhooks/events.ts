@@ -1,5 +1,6 @@
 import type { Db, DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
+import type { DecidedMonths } from '../results/engine/decided-months.js'
 import { released, surveyResults } from '../results/service.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
 import { surveyScope, surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
@@ -31,9 +32,9 @@ function aggregate (survey: SurveyRow, r: Presented, target: TargetStatus | null
 }
 
 /** survey.closed, in the transaction that closes the survey: its released results over its whole life. */
-export function surveyClosed (db: DbOrTx, survey: SurveyRow, now: Date): number {
-  const r = surveyResults(db, survey.id, {}, now) as unknown as Presented
-  const data = aggregate(survey, r, surveyTargetStatus(db, survey, now))
+export function surveyClosed (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): number {
+  const r = surveyResults(db, months, survey.id, {}, now) as unknown as Presented
+  const data = aggregate(survey, r, surveyTargetStatus(db, months, survey, now))
   return emit(db, { type: 'survey.closed', day: coarsenToDay(now), data }, { surveyId: survey.id, team: survey.team }, now)
 }
 
@@ -62,7 +63,7 @@ function settle (db: DbOrTx, key: string, status: TargetStatus, send: (type: 'ta
  * The watch job: announces each survey's newest release block once (results.released) and the
  * crossings of survey and team targets. Runs every WEBHOOK_WATCH_INTERVAL_SECONDS.
  */
-export function watch (db: Db, now: Date): { released: number, targets: number } {
+export function watch (db: Db, months: DecidedMonths, now: Date): { released: number, targets: number } {
   const day = coarsenToDay(now)
   let announced = 0
   let crossed = 0
@@ -70,9 +71,9 @@ export function watch (db: Db, now: Date): { released: number, targets: number }
     db.transaction(tx => {
       const key = surveyScope(survey.id)
       const last = released(tx, survey, day).blocks.at(-1)
-      const target = surveyTargetStatus(tx, survey, now)
+      const target = surveyTargetStatus(tx, months, survey, now)
       if (last !== undefined && last.to !== repo.getWatch(tx, key)?.lastBlockTo) {
-        const r = surveyResults(tx, survey.id, { from: last.from, to: last.to }, now) as unknown as Presented
+        const r = surveyResults(tx, months, survey.id, { from: last.from, to: last.to }, now) as unknown as Presented
         const data = aggregate(survey, r, target)
         if (data.score != null) announced += emit(tx, { type: 'results.released', day, data }, { surveyId: survey.id, team: survey.team }, now) > 0 ? 1 : 0
         repo.setWatch(tx, key, { lastBlockTo: last.to })

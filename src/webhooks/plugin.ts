@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin'
 import type { DbOrTx } from '../db/client.js'
-import type { SurveyRow } from '../surveys/tables.js'
+import { getSurveyRow } from '../surveys/service.js'
 import { surveyClosed, watch } from './events.js'
 import { WebhookWorker } from './worker.js'
 
 export interface Webhooks {
   /** Queues survey.closed in the caller's transaction; sent once it commits. */
-  surveyClosed: (tx: DbOrTx, survey: SurveyRow) => void
+  surveyClosed: (tx: DbOrTx, surveyId: string) => void
   /** Runs the watch job now (results.released, target crossings); also run on a timer (src/plugins/jobs.ts). */
   watch: () => Record<string, number>
   /** Delivers everything due now; resolves with how many attempts were made (for tests and tools). */
@@ -40,11 +40,11 @@ export const webhooksPlugin = fp(async (fastify) => {
     }
   })
   fastify.decorate('webhooks', {
-    surveyClosed: (tx, survey) => {
-      if (surveyClosed(tx, survey, clock.now()) > 0) worker.wake()
+    surveyClosed: (tx, surveyId) => {
+      if (surveyClosed(tx, fastify.decidedMonths, getSurveyRow(tx, surveyId), clock.now()) > 0) worker.wake()
     },
     watch: () => {
-      const result = watch(store.db, clock.now())
+      const result = watch(store.db, fastify.decidedMonths, clock.now())
       worker.wake()
       return result
     },
@@ -53,4 +53,4 @@ export const webhooksPlugin = fp(async (fastify) => {
   } satisfies Webhooks)
   fastify.addHook('onReady', async () => worker.start())
   fastify.addHook('onClose', async () => worker.stop())
-}, { name: 'webhooks', dependencies: ['config', 'db'] })
+}, { name: 'webhooks', dependencies: ['config', 'db', 'decided-months'] })

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { DbHandle } from '../db/client.js'
 import { newId } from '../ids.js'
-import type { Clock } from '../plugins/config.js'
+import type { Clock } from '../clock.js'
 import * as repo from './repository.js'
 import { send } from './sender.js'
 import { signedHeaders } from './sign.js'

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type InjectOpti
 import app, { serverOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
-import type { Clock } from '../../src/plugins/config.js'
+import type { Clock } from '../../src/clock.js'
 
 export const API_KEY = 'test-bootstrap-key-0123456789'
 

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { invitations } from '../../src/invitations/tables.js'
-import { insertResponse } from '../../src/responses/repository.js'
+import { recordAnswer } from '../../src/respondent/answer.js'
 import { api } from './build.js'
 
-// Test data for results. Answers go through insertResponse, the one write path for answers, until
-// the survey page (issue 3) can be driven over HTTP instead; keep every seeding call here.
+// Test data for results. Answers go through recordAnswer, the storage step of the answer path
+// (src/respondent/answer.ts), so that they are counted as a posted answer is; keep every seeding
+// call here.
 
 export interface Answer {
   score: number
@@ -19,7 +20,7 @@ export interface Answer {
 export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
   app.store.transaction(tx => {
     for (const a of answers) {
-      insertResponse(tx, {
+      recordAnswer(tx, {
         surveyId,
         score: a.score,
         comment: a.comment ?? null,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { build, testClock } from '../helpers/build.js'
+import { api, build, testClock } from '../helpers/build.js'
 import { rows } from '../helpers/puls.js'
 import { createSurvey, seedAnswers } from '../helpers/seed.js'
 
@@ -45,4 +45,51 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
   app.store.db.run(sql`DELETE FROM response_combo_scores`)
   for (const statement of backfill) app.store.db.run(sql.raw(statement))
   t.same(read(), kept, 'the same counts per day and attributes, and per month, attributes and score')
+})
+
+// Migration 0012 drops response_counts' `attribute` and `value` (always '' since 0009). A database
+// as it was before, taken back to 0011's table, must migrate with every count kept and the table
+// still WITHOUT ROWID.
+const migration0006 = readFileSync(
+  new URL('../../db/migrations/0006_response_counts_without_rowid.sql', import.meta.url), 'utf8'
+).split('--> statement-breakpoint')[0]!
+
+t.test('a database from before migration 0012 migrates, its results unchanged', async t => {
+  const clock = testClock('2026-04-20T10:00:00Z')
+  const first = await build(t, { clock })
+  const survey = await createSurvey(first, { min_group_size: 3 })
+  seedAnswers(first, survey.id, Array.from({ length: 90 }, (_, i) => ({
+    score: i % 11,
+    day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
+    channel: i % 4 === 0 ? 'collector' as const : 'email' as const
+  })))
+  const ask = async (app: typeof first): Promise<unknown> =>
+    (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=day` })).json()
+  const before = await ask(first)
+  const counts = rows(first, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score')
+  t.ok(counts.length > 20, 'rows to migrate')
+  // Back to the table 0006 made (the one every database has from 0006 to 0011), 0012 not applied.
+  for (const statement of [
+    'ALTER TABLE response_counts RENAME TO response_counts_current',
+    migration0006,
+    'INSERT INTO response_counts_new SELECT survey_id, \'\', \'\', day, score, n, invited FROM response_counts_current',
+    'DROP TABLE response_counts_current',
+    'ALTER TABLE response_counts_new RENAME TO response_counts',
+    'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)'
+  ]) first.store.db.run(sql.raw(statement))
+  const columns = (app: typeof first): unknown[] =>
+    rows(app, 'SELECT name FROM pragma_table_info(\'response_counts\') ORDER BY cid').map(r => r.name)
+  t.same(columns(first), ['survey_id', 'attribute', 'value', 'day', 'score', 'n', 'invited'], 'the table of 0006')
+  await first.close()
+
+  const second = await build(t, { clock, dataDir: first.dataDir })
+  t.same(columns(second), ['survey_id', 'day', 'score', 'n', 'invited'], 'attribute and value are gone')
+  t.match(rows<{ sql: string }>(second, 'SELECT sql FROM sqlite_master WHERE name = \'response_counts\'')[0]!.sql,
+    /WITHOUT ROWID\s*$/, 'still WITHOUT ROWID')
+  t.same(rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'), counts)
+  t.same(await ask(second), before, 'the same results')
+  // Answers stored the usual way (seedAnswers goes through the rollup) are counted in the new table.
+  seedAnswers(second, survey.id, [{ score: 7, day: '2026-03-01' }, { score: 7, day: '2026-04-19' }])
+  const had = counts.find(r => r.day === '2026-03-01' && r.score === 7)?.n ?? 0
+  t.same(rows(second, 'SELECT n FROM response_counts WHERE day = \'2026-03-01\' AND score = 7'), [{ n: Number(had) + 1 }])
 })

@@ -3,6 +3,7 @@ import type { Scale } from '../../surveys/defaults.js'
 import type { SurveyRow } from '../../surveys/tables.js'
 import type { Assembled, Bucket, Cell, Group } from './cells.js'
 import { type CellKey, cellKey, parseCombo } from './cell-key.js'
+import type { DecidedMonths } from './decided-months.js'
 import { type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
@@ -26,14 +27,17 @@ interface Counts { dist: number[], invited: number }
 
 /** One complete month, for one set of attributes: what its lattice decided, and its counts. */
 export interface MonthCells {
-  /** Per cell (every value or "any" per attribute): answers, suppression reason, and its counts (summed once here, not per question). */
+  /**
+   * Per cell (every value or "any" per attribute): answers, suppression reason, and its counts
+   * (summed once here, not per question).
+   */
   cells: Map<string, { n: number, reason: SuppressionReason | null, counts: Counts }>
   /** Per combination of the attributes' values (no "any"): distribution and invited answers. */
   combos: Map<string, { values: Array<string | null>, counts: Counts }>
 }
 
 /** One month of the rollup, whatever attributes a question involves. */
-interface MonthRollup {
+export interface MonthRollup {
   /** Answers per day and combination (its JSON). */
   days: Array<[day: string, combo: string, n: number]>
   /** Distribution and invited answers per combination (its JSON). */
@@ -65,9 +69,12 @@ function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, scale: Sc
   return { days: repo.comboDays(db, surveyId, month.from, month.to), scores }
 }
 
-const previousDay = (day: string): string => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+const previousDay = (day: string): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
 
-function computeMonth (rollup: MonthRollup, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+function computeMonth (
+  rollup: MonthRollup, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale
+): MonthCells {
   // Each combination (JSON) projected on the question's attributes, numbered: a month has tens of
   // thousands of (day, combination) rows at a million answers, so the cube is keyed by numbers.
   const projections: Array<Array<string | null>> = []
@@ -115,7 +122,8 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
       let c = cells.get(id)
       if (c === undefined) {
         const withBlock = [...cell, undefined]
-        cells.set(id, c = { n: lattice.n(withBlock), reason: lattice.reason(withBlock), counts: { dist: emptyDistribution(scale), invited: 0 } })
+        const counts = { dist: emptyDistribution(scale), invited: 0 }
+        cells.set(id, c = { n: lattice.n(withBlock), reason: lattice.reason(withBlock), counts })
       }
       counts.dist.forEach((x, i) => { c.counts.dist[i]! += x })
       c.counts.invited += counts.invited
@@ -124,40 +132,25 @@ function computeMonth (rollup: MonthRollup, keys: readonly string[], month: Rele
   return { cells, combos }
 }
 
-// A complete month never changes (months.ts), so what is read and decided for it is kept: its
-// rollup per survey, and its decisions per survey, minimum and attributes. The month's days and
-// answer count are part of the key, which guards against answers added to past days by other
-// means than answering (imports, tests); a retention purge removes whole months, which are then
-// never asked for again. Bounded, oldest first out.
-const CACHE_SIZE = 2000
-const rollups = new Map<string, MonthRollup>()
-const decided = new Map<string, MonthCells>()
+const monthKey = (surveyId: string, month: ReleaseMonth, scale: Scale): unknown[] =>
+  [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
 
-function remember<T> (cache: Map<string, T>, key: string, make: () => T): T {
-  let hit = cache.get(key)
-  if (hit === undefined) {
-    hit = make()
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!)
-    cache.set(key, hit)
-  }
-  return hit
-}
-
-const monthKey = (surveyId: string, month: ReleaseMonth, scale: Scale): unknown[] => [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
-
-export function monthCells (db: DbOrTx, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): MonthCells {
+/** A complete month's cells over these attributes, decided once and then kept (decided-months.ts). */
+export function monthCells (
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number,
+  scale: Scale
+): MonthCells {
   const key = monthKey(surveyId, month, scale)
-  const rollup = (): MonthRollup => remember(rollups, JSON.stringify(key), () => readMonth(db, surveyId, month, scale))
-  return remember(decided, JSON.stringify([...key, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
+  const rollup = (): MonthRollup => kept.rollup(JSON.stringify(key), () => readMonth(db, surveyId, month, scale))
+  return kept.cells(JSON.stringify([...key, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
 }
 
 /** Whether a month's decision for these attributes is kept already (monthCells would not compute). */
-export function monthDecided (surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale): boolean {
-  return decided.has(JSON.stringify([...monthKey(surveyId, month, scale), min, keys]))
+export function monthDecided (
+  kept: DecidedMonths, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number, scale: Scale
+): boolean {
+  return kept.decidedAlready(JSON.stringify([...monthKey(surveyId, month, scale), min, keys]))
 }
-
-/** How many month decisions are kept at most: deciding ahead stays well below, not to push out what it made. */
-export const KEPT_DECISIONS = CACHE_SIZE
 
 export interface AttributeQuestion {
   survey: Pick<SurveyRow, 'id' | 'minGroupSize'>
@@ -172,16 +165,19 @@ export interface AttributeQuestion {
 }
 
 /** The cells a reader sees for a question about attributes, with every suppression rule applied. */
-export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
+export function attributeResults (db: DbOrTx, kept: DecidedMonths, q: AttributeQuestion): Assembled {
   // One lattice per set of attributes, in name order, whichever of them a question filters on or
   // groups by: `agent=a&group_by=category` and `category=hw&group_by=agent` then read the same
   // decisions (the lattice breaks ties in key order), so a cell they share is decided once.
-  const asked = new Map<string, string | undefined>([...q.filters, ...(q.groupBy === undefined ? [] : [[q.groupBy, undefined] as const])])
+  const asked = new Map<string, string | undefined>([
+    ...q.filters, ...(q.groupBy === undefined ? [] : [[q.groupBy, undefined] as const])
+  ])
   const keys = [...asked.keys()].sort()
   const min = q.survey.minGroupSize
-  const data = q.months.map(m => ({ month: m, cells: monthCells(db, q.survey.id, keys, m, min, q.scale) }))
+  const data = q.months.map(m => ({ month: m, cells: monthCells(db, kept, q.survey.id, keys, m, min, q.scale) }))
   const filterValues: CellKey = keys.map(k => asked.get(k))
-  const matches = (cell: CellKey, values: ReadonlyArray<string | null>): boolean => cell.every((v, k) => v === undefined || values[k] === v)
+  const matches = (cell: CellKey, values: ReadonlyArray<string | null>): boolean =>
+    cell.every((v, k) => v === undefined || values[k] === v)
 
   /** One cell over the given months: counts, and whether it may show (see the top of this file). */
   const over = (cell: CellKey, months: typeof data): Cell & { invited: number } => {
@@ -208,18 +204,28 @@ export function attributeResults (db: DbOrTx, q: AttributeQuestion): Assembled {
   if (q.series) {
     const first = q.months[0]
     const last = q.months.at(-1)
-    const starts = first === undefined || last === undefined ? [] : bucketStarts(`${first.month}-01`, `${last.month}-01`, 'month', Number.MAX_SAFE_INTEGER)!
+    const starts = first === undefined || last === undefined
+      ? []
+      : bucketStarts(`${first.month}-01`, `${last.month}-01`, 'month', Number.MAX_SAFE_INTEGER)!
     out.series = starts.map((start): Bucket => {
       const month = data.filter(d => d.month.month === start.slice(0, 7))
       const cell = over(filterValues, month)
       const m = month[0]?.month
-      return { ...cell, start, end: bucketEnd(start, 'month'), covers: m === undefined ? null : { from: m.from, to: m.to }, delivered: q.delivered.get(start.slice(0, 7)) ?? 0 }
+      return {
+        ...cell,
+        start,
+        end: bucketEnd(start, 'month'),
+        covers: m === undefined ? null : { from: m.from, to: m.to },
+        delivered: q.delivered.get(start.slice(0, 7)) ?? 0
+      }
     })
   }
   if (q.groupBy !== undefined) {
     const g = keys.indexOf(q.groupBy)
     const values = new Set<string | null>()
-    for (const { cells } of data) for (const { values: v } of cells.combos.values()) if (matches(filterValues, v)) values.add(v[g]!)
+    for (const { cells } of data) {
+      for (const { values: v } of cells.combos.values()) if (matches(filterValues, v)) values.add(v[g]!)
+    }
     const sorted = [...values].sort((a, b) => a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0)
     out.groups = sorted.map((value): Group => {
       const { n, dist, reason } = over(filterValues.map((v, k) => k === g ? value : v), data)

@@ -94,7 +94,9 @@ export function assemble (input: AssembleInput): Assembled {
     }
     const first = input.blocks[0]
     const last = input.blocks.at(-1)
-    const starts = first === undefined || last === undefined ? [] : bucketStarts(first.from, last.to, interval, MAX_BUCKETS) ?? []
+    const starts = first === undefined || last === undefined
+      ? []
+      : bucketStarts(first.from, last.to, interval, MAX_BUCKETS) ?? []
     out.series = starts.map(start => {
       const c = data.main.get(start)
       const dist = c?.dist ?? emptyDistribution(scale)
@@ -120,17 +122,35 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits))
 export function presentMetric (metric: Metric, dist: Distribution): Record<string, unknown> | null {
   const m = computeMetric(metric, dist)
   if (m === null) return null
-  const interval = (i: { low: number, high: number }): { low: number, high: number } => ({ low: round(i.low, 1), high: round(i.high, 1) })
+  const interval = (i: { low: number, high: number }): { low: number, high: number } =>
+    ({ low: round(i.low, 1), high: round(i.high, 1) })
   if (m.metric === 'nps') {
     const v = m.value
-    return { ...v, score: round(v.score, 1), margin_of_error: round(v.margin_of_error, 1), adjusted_wald: interval(v.adjusted_wald) }
+    return {
+      ...v,
+      score: round(v.score, 1),
+      margin_of_error: round(v.margin_of_error, 1),
+      adjusted_wald: interval(v.adjusted_wald)
+    }
   }
   if (m.metric === 'csat') {
     const v = m.value
-    return { ...v, score: round(v.score, 1), mean: round(v.mean, 2), margin_of_error: round(v.margin_of_error, 1), adjusted_wald: interval(v.adjusted_wald) }
+    return {
+      ...v,
+      score: round(v.score, 1),
+      mean: round(v.mean, 2),
+      margin_of_error: round(v.margin_of_error, 1),
+      adjusted_wald: interval(v.adjusted_wald)
+    }
   }
   const v = m.value
-  return { ...v, score: round(v.score, 2), mean: round(v.mean, 2), easy_percent: round(v.easy_percent, 1), margin_of_error: round(v.margin_of_error, 2) }
+  return {
+    ...v,
+    score: round(v.score, 2),
+    mean: round(v.mean, 2),
+    easy_percent: round(v.easy_percent, 1),
+    margin_of_error: round(v.margin_of_error, 2)
+  }
 }
 
 /** What a reader sees of a cell: its count always, its scores only when not suppressed. */
@@ -145,6 +165,8 @@ export function presentCell (metric: Metric, scale: Scale, cell: Cell): Record<s
   }
 }
 
-export function responseRate (invited: number, delivered: number): { responses: number, delivered: number, percent: number | null } {
+export function responseRate (
+  invited: number, delivered: number
+): { responses: number, delivered: number, percent: number | null } {
   return { responses: invited, delivered, percent: delivered === 0 ? null : round(100 * invited / delivered, 1) }
 }

@@ -2,12 +2,13 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { DbOrTx } from '../../db/client.js'
 import { coarsenToDay } from '../../responses/coarsen.js'
 import { SCALES } from '../../surveys/defaults.js'
-import { KEPT_DECISIONS, monthCells, monthDecided } from './attributes.js'
+import { monthCells, monthDecided } from './attributes.js'
+import { type DecidedMonths, KEPT_DECISIONS } from './decided-months.js'
 import { releaseMonths } from './months.js'
 import { releaseBlocks } from './periods.js'
 import * as repo from '../storage/repository.js'
 
-// Deciding complete months ahead of the questions (issue #6). A complete month never changes, so
+// Deciding complete months ahead of the questions (BENCHMARKS.md). A complete month never changes, so
 // its lattice can be decided before anyone asks: after start-up (the kept decisions are in memory
 // and a restart loses them) and whenever a month completes, the maintenance job decides each
 // complete month for the attribute sets questions most likely ask, and the first question on
@@ -42,10 +43,13 @@ export function questionKeyLists (attributes: readonly string[], size: number): 
 /**
  * Decides every complete month of every survey with attributes, newest month first, for the key
  * lists of its AHEAD_ATTRIBUTES most carried attributes, skipping what is kept already, at most
- * AHEAD_BUDGET decisions (the rest, `deferred`, the next run makes). Yields to the event loop after each decision (one month's lattice for
- * one key list: tens of milliseconds at a million answers), so requests wait at most that long.
+ * AHEAD_BUDGET decisions (the rest, `deferred`, the next run makes). Yields to the event loop
+ * after each decision (one month's lattice for one key list: tens of milliseconds at a million
+ * answers), so requests wait at most that long. `kept` is the app's (src/results/plugin.ts).
  */
-export async function decideAhead (db: DbOrTx, now: Date): Promise<{ decided: number, deferred: number }> {
+export async function decideAhead (
+  db: DbOrTx, kept: DecidedMonths, now: Date
+): Promise<{ decided: number, deferred: number }> {
   const today = coarsenToDay(now)
   let decided = 0
   let deferred = 0
@@ -58,12 +62,12 @@ export async function decideAhead (db: DbOrTx, now: Date): Promise<{ decided: nu
     await nextTurn()
     for (const month of complete) {
       for (const keys of lists) {
-        if (monthDecided(survey.id, keys, month, min, scale)) continue
+        if (monthDecided(kept, survey.id, keys, month, min, scale)) continue
         if (decided >= AHEAD_BUDGET) {
           deferred++
           continue
         }
-        monthCells(db, survey.id, keys, month, min, scale)
+        monthCells(db, kept, survey.id, keys, month, min, scale)
         decided++
         await nextTurn()
       }

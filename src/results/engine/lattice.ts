@@ -1,7 +1,7 @@
 import type { CellKey } from './cell-key.js'
-import { complementary, type SuppressionReason } from './suppression.js'
+import { complementary, type PartitionCell, type SuppressionReason } from './suppression.js'
 
-// Consistent suppression over every cell a question's attributes can form (SPEC §2.5). A question
+// Consistent suppression over every cell a question's attributes can form (docs/anonymity.md). A question
 // about keys K (its filters' attributes, its grouping, its time buckets) can be answered cell by
 // cell by other questions: `agent=a&category=hw` is also a group of `group_by=agent&category=hw`
 // and of `group_by=category&agent=a`. So the decision for each cell is made once, over the whole
@@ -36,6 +36,39 @@ export interface Lattice {
  * reader sees them anyway, e.g. whole-survey blocks) and never suppressed.
  */
 export function suppressLattice (keys: number, cube: readonly CubeRow[], min: number, attributes?: number): Lattice {
+  const index = indexCells(keys, cube)
+  const state = new Uint8Array(index.ids.length)
+  // Every cell is a sum of cube rows: when none is below the minimum, nothing is suppressed.
+  if (index.smallest < min) settle(index, linkGroupings(index), state, min, attributes)
+  return {
+    n: cell => index.counts[index.numberOf(cell)] ?? 0,
+    // A cell no answer falls in is empty: nothing to show.
+    reason: cell => {
+      const i = index.numberOf(cell)
+      return i < 0 ? 'below_min_group_size' : state[i] === 0 ? null : REASONS[state[i]! - 1]!
+    }
+  }
+}
+
+/** Every cell that holds answers, numbered, with its count (the first half of suppressLattice). */
+interface CellIndex {
+  keys: number
+  /** Per key, how far apart its values are in a cell's id (mixed radix, 0 per key is "any"). */
+  stride: number[]
+  /** A cell's id → its number. */
+  number: Map<number, number>
+  /** Per cell number: its id, and its answers. */
+  ids: number[]
+  counts: number[]
+  /** The smallest count of a cube row: every cell holds at least one row. */
+  smallest: number
+  /** The value of key `k` in a cell's id (0: any). */
+  digit: (id: number, k: number) => number
+  /** A cell's number, or -1 when no answer falls in it. */
+  numberOf: (cell: CellKey) => number
+}
+
+function indexCells (keys: number, cube: readonly CubeRow[]): CellIndex {
   // Values are numbered per key from 1 (0 is "any"); a cell is a number in mixed radix.
   const codes = Array.from({ length: keys }, () => new Map<string | null, number>())
   for (const row of cube) {
@@ -60,11 +93,11 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
   }
 
   // Cells are numbered in the order they are first met (cube rows in order, each with its cells
-  // from "any" up): that order breaks ties below, so it is part of every decision and must stay.
-  // A month at a million answers has some hundred thousand cells, so everything per cell lives
-  // in typed arrays indexed by that number (issue #6: objects per cell made the first question
-  // about attributes cost hundreds of milliseconds).
-  const index = new Map<number, number>()
+  // from "any" up): that order breaks ties in settle(), so it is part of every decision and must
+  // stay. A month at a million answers has some hundred thousand cells, so everything per cell
+  // lives in typed arrays indexed by that number (objects per cell made the first question about
+  // attributes cost hundreds of milliseconds; BENCHMARKS.md).
+  const number = new Map<number, number>()
   const ids: number[] = []
   const counts: number[] = []
   let smallest = Infinity
@@ -76,9 +109,9 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
     for (let mask = 0; mask < 1 << keys; mask++) {
       let id = 0
       for (let k = 0; k < keys; k++) if ((mask & (1 << k)) !== 0) id += digits[k]!
-      const i = index.get(id)
+      const i = number.get(id)
       if (i === undefined) {
-        index.set(id, ids.length)
+        number.set(id, ids.length)
         ids.push(id)
         counts.push(row.n)
       } else {
@@ -86,28 +119,24 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
       }
     }
   }
-  const cells = ids.length
-  // Per cell: 0 shown, else 1 + the index of its reason in REASONS.
-  const state = new Uint8Array(cells)
-  const result: Lattice = {
-    n: cell => counts[index.get(encode(cell) ?? -1) ?? -1] ?? 0,
-    // A cell no answer falls in is empty: nothing to show.
-    reason: cell => {
-      const i = index.get(encode(cell) ?? -1)
-      return i === undefined ? 'below_min_group_size' : state[i] === 0 ? null : REASONS[state[i]! - 1]!
-    }
-  }
-  // Every cell is a sum of cube rows: when none is below the minimum, nothing is suppressed.
-  if (smallest >= min) return result
+  const numberOf = (cell: CellKey): number => number.get(encode(cell) ?? -1) ?? -1
+  return { keys, stride, number, ids, counts, smallest, digit, numberOf }
+}
 
-  // Public: no attribute fixed, i.e. the id is below the first non-attribute key's stride… in
-  // mixed radix with attributes first, that is `id % stride[attributes] === 0`.
-  const isPublic = (id: number): boolean => attributes !== undefined && (attributes >= keys ? id === 0 : id % stride[attributes]! === 0)
-  const count = Int32Array.from(counts)
-  const fixed = Uint8Array.from(ids, id => isPublic(id) ? 1 : 0)
-  // A cell's parent along key k (the same cell with key k "any"), or -1 when k is "any" already.
-  // The grouping of parent p along key k is number p * keys + k; its children are the cells with p
-  // as their parent along k, in cell order; a cell heads its groupings in the order they were met.
+/** Who is inside whom: per cell its parents, and per grouping its children, in cell order. */
+interface Groupings {
+  /** A cell's parent along key k (the same cell with key k "any") at i * keys + k, or -1. */
+  parent: Int32Array
+  /** Grouping g (parent p along key k, g = p * keys + k): its children from childStart[g]. */
+  childStart: Int32Array
+  children: Int32Array
+  /** Cell i heads the groupings heads[headStart[i]…headStart[i + 1]), in the order met. */
+  headStart: Int32Array
+  heads: Int32Array
+}
+
+function linkGroupings ({ keys, stride, number, ids, digit }: CellIndex): Groupings {
+  const cells = ids.length
   const parent = new Int32Array(cells * keys).fill(-1)
   const childCount = new Int32Array(cells * keys + 1)
   const met: number[] = []
@@ -116,7 +145,7 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
     for (let k = 0; k < keys; k++) {
       const d = digit(id, k)
       if (d === 0) continue
-      const p = index.get(id - d * stride[k]!)!
+      const p = number.get(id - d * stride[k]!)!
       parent[i * keys + k] = p
       const g = p * keys + k
       if (childCount[g] === 0) met.push(g)
@@ -139,6 +168,26 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
   const heads = new Int32Array(met.length)
   const headFill = headStart.slice(0, cells)
   for (const g of met) heads[headFill[Math.floor(g / keys)]!++] = g
+  return { parent, childStart, children, headStart, heads }
+}
+
+/**
+ * Decides every cell (the second half of suppressLattice): writes into `state`, per cell, 0 for
+ * shown, else 1 + the index of its reason in REASONS. Cells below `min` first, then complementary
+ * suppression grouping by grouping until nothing changes.
+ */
+function settle (
+  index: CellIndex, groupings: Groupings, state: Uint8Array, min: number, attributes?: number
+): void {
+  const { keys, stride, ids, counts } = index
+  const { parent, childStart, children, headStart, heads } = groupings
+  const cells = ids.length
+  // Public: no attribute fixed, i.e. the id is below the first non-attribute key's stride… in
+  // mixed radix with attributes first, that is `id % stride[attributes] === 0`.
+  const isPublic = (id: number): boolean =>
+    attributes !== undefined && (attributes >= keys ? id === 0 : id % stride[attributes]! === 0)
+  const count = Int32Array.from(counts)
+  const fixed = Uint8Array.from(ids, id => isPublic(id) ? 1 : 0)
 
   // Suppressing a cell suppresses everything inside it, may force its parent (when they hold the
   // same answers), and calls for complementary suppression in every grouping it is part of. Each
@@ -161,7 +210,7 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
     pendingCell.push(i)
     pendingReason.push(reason)
   }
-  const settle = (): void => {
+  const apply = (): void => {
     for (let next = 0; next < pendingCell.length; next++) {
       const i = pendingCell[next]!
       if (state[i] !== 0) continue
@@ -194,24 +243,28 @@ export function suppressLattice (keys: number, cube: readonly CubeRow[], min: nu
   const reasonOf = (i: number): SuppressionReason | null => state[i] === 0 ? null : REASONS[state[i]! - 1]!
 
   for (let i = 0; i < cells; i++) if (count[i]! < min) suppress(i, BELOW_MIN)
-  settle()
+  apply()
   while (dirtyNext < dirty.length) {
     const g = dirty[dirtyNext++]!
     waiting[g] = 0
     const p = Math.floor(g / keys)
     if (state[p] !== 0) continue
     const group = Array.from(children.subarray(childStart[g]!, childStart[g + 1]!))
-    let outcome = complementary(group.map(c => ({ n: count[c]!, reason: reasonOf(c), fixed: state[c] === 0 && (fixed[c] === 1 || sameAsShownParent(c)) })), min)
+    const partition = (pinned: (c: number) => boolean): PartitionCell[] =>
+      group.map(c => ({ n: count[c]!, reason: reasonOf(c), fixed: pinned(c) }))
+    let outcome = complementary(partition(c => state[c] === 0 && (fixed[c] === 1 || sameAsShownParent(c))), min)
     if (outcome.suppressTotal && fixed[p] === 1) {
       // A public cell cannot be suppressed: then the siblings that are the same answers as another
-      // shown cell are suppressed after all, and that other cell with them (in settle()).
-      outcome = complementary(group.map(c => ({ n: count[c]!, reason: reasonOf(c), fixed: fixed[c] === 1 })), min)
+      // shown cell are suppressed after all, and that other cell with them (in apply()).
+      outcome = complementary(partition(c => fixed[c] === 1), min)
     }
-    group.forEach((c, j) => { const r = outcome.reasons[j]; if (r !== null && r !== undefined && state[c] === 0) suppress(c, REASONS.indexOf(r) + 1) })
+    group.forEach((c, j) => {
+      const r = outcome.reasons[j]
+      if (r !== null && r !== undefined && state[c] === 0) suppress(c, REASONS.indexOf(r) + 1)
+    })
     if (outcome.suppressTotal) suppress(p, COMPLEMENTARY)
-    settle()
+    apply()
   }
-  return result
 }
 
 const REASONS: readonly SuppressionReason[] = ['below_min_group_size', 'complementary', 'period']

@@ -1,6 +1,6 @@
 import type { Metric, Scale } from '../../surveys/defaults.js'
 
-// SPEC §4 as pure functions. A distribution counts answers per scale point, index 0 being the
+// The metrics of docs/results.md as pure functions. A distribution counts answers per scale point, index 0 being the
 // scale's minimum (0 for NPS, 1 for CSAT and CES). Numbers come back unrounded; rounding is
 // presentation (see `present`).
 
@@ -47,7 +47,10 @@ export interface Ces {
 export const total = (dist: Distribution): number => dist.reduce((a, b) => a + b, 0)
 const sumRange = (dist: Distribution, from: number, to: number): number => total(dist.slice(from, to + 1))
 
-/** SPEC §4: MoE = 1.96 × 100 × √(((p + d) − (p − d)²) / n), p and d the promoter and detractor shares. */
+/**
+ * docs/results.md: MoE = 1.96 × 100 × √(((p + d) − (p − d)²) / n), p and d the promoter and
+ * detractor shares.
+ */
 export function npsMarginOfError (promoters: number, detractors: number, n: number): number {
   const p = promoters / n
   const d = detractors / n
@@ -120,7 +123,10 @@ export function ces (dist: Distribution): Ces | null {
   return { score: m, mean: m, easy, easy_percent: 100 * easy / n, margin_of_error: Z95 * sd / Math.sqrt(n) }
 }
 
-export type MetricBlock = { metric: 'nps', value: Nps } | { metric: 'csat', value: Csat } | { metric: 'ces', value: Ces }
+export type MetricBlock =
+  | { metric: 'nps', value: Nps }
+  | { metric: 'csat', value: Csat }
+  | { metric: 'ces', value: Ces }
 
 export function computeMetric (metric: Metric, dist: Distribution): MetricBlock | null {
   if (metric === 'nps') { const value = nps(dist); return value && { metric, value } }
@@ -130,10 +136,13 @@ export function computeMetric (metric: Metric, dist: Distribution): MetricBlock 
 }
 
 export const DEFINITIONS: Record<Metric, string> = {
-  nps: 'NPS on 0–10: promoters 9–10, passives 7–8, detractors 0–6; score = 100 × (promoters − detractors) / responses, from −100 to 100. ' +
-    'margin_of_error: 95 % Wald, 1.96 × 100 × √(((p + d) − (p − d)²) / n); adjusted_wald: the same after adding 3 to n and ¾ to promoters and detractors.',
+  nps: 'NPS on 0–10: promoters 9–10, passives 7–8, detractors 0–6; ' +
+    'score = 100 × (promoters − detractors) / responses, from −100 to 100. ' +
+    'margin_of_error: 95 % Wald, 1.96 × 100 × √(((p + d) − (p − d)²) / n); ' +
+    'adjusted_wald: the same after adding 3 to n and ¾ to promoters and detractors.',
   csat: 'CSAT on 1–5: score = the share of 4s and 5s in percent (top-2-box), mean beside it. ' +
-    'margin_of_error: 95 % Wald of the share, 1.96 × 100 × √(p(1 − p) / n); adjusted_wald: Agresti–Coull, adding two satisfied and two other answers.',
+    'margin_of_error: 95 % Wald of the share, 1.96 × 100 × √(p(1 − p) / n); ' +
+    'adjusted_wald: Agresti–Coull, adding two satisfied and two other answers.',
   ces: 'CES on 1–7 (7 = very easy): score = the mean; easy = answers of 5–7, easy_percent their share. ' +
     'margin_of_error: 95 % of the mean, 1.96 × sample standard deviation / √n.'
 }

@@ -42,5 +42,6 @@ export function releaseMonths (release: Pick<Release, 'blocks' | 'openFrom'>, to
 
 /** The months a requested period touches, widened to whole months. */
 export function monthsInPeriod (months: readonly ReleaseMonth[], from?: string, to?: string): ReleaseMonth[] {
-  return months.filter(m => (from === undefined || m.month >= from.slice(0, 7)) && (to === undefined || m.month <= to.slice(0, 7)))
+  return months.filter(m =>
+    (from === undefined || m.month >= from.slice(0, 7)) && (to === undefined || m.month <= to.slice(0, 7)))
 }

@@ -22,7 +22,7 @@ export interface Release {
  * walking from the first day, a block closes at the end of the first day on which it holds at
  * least `min` answers. Only days before `today` count, since today's answers are still arriving.
  * Past days never change, so past blocks never change either, and any two results over whole
- * blocks differ by whole blocks: by at least `min` answers, never by a few (SPEC §2.5 over time).
+ * blocks differ by whole blocks: by at least `min` answers, never by a few (docs/anonymity.md, over time).
  */
 export function releaseBlocks (days: ReadonlyArray<readonly [string, number]>, min: number, today: string): Release {
   const blocks: Block[] = []

@@ -1,5 +1,6 @@
-// SPEC §2.4–2.5 as pure functions. A cell is any aggregate a reader can see: a total, a group, a
-// time bucket. Its count may always show; its scores only when no rule below suppresses it.
+// The suppression rules of docs/anonymity.md as pure functions. A cell is any aggregate a reader
+// can see: a total, a group, a time bucket. Its count may always show; its scores only when no
+// rule below suppresses it.
 
 export type SuppressionReason =
   /** Fewer answers than the survey's minimum group size. */
@@ -27,7 +28,9 @@ export interface PartitionCell {
  * Returns the reasons per cell, and whether the total must be suppressed as well (when even every
  * cell together cannot meet the rule, e.g. a lone cell suppressed for a small complement).
  */
-export function complementary (cells: readonly PartitionCell[], min: number): { reasons: Array<SuppressionReason | null>, suppressTotal: boolean } {
+export function complementary (
+  cells: readonly PartitionCell[], min: number
+): { reasons: Array<SuppressionReason | null>, suppressTotal: boolean } {
   const reasons = cells.map(c => c.reason)
   let count = 0
   let sum = 0

@@ -5,6 +5,7 @@ import { getSurveyRow } from '../../surveys/service.js'
 import type { SurveyRow } from '../../surveys/tables.js'
 import { type MonthCells, monthCells } from '../engine/attributes.js'
 import { cellKey } from '../engine/cell-key.js'
+import type { DecidedMonths } from '../engine/decided-months.js'
 import { csvLine, dayLabel, OTHER } from './export.js'
 import { monthsInPeriod, type ReleaseMonth, releaseMonths } from '../engine/months.js'
 import { blockOf, blocksWithin, releaseBlocks } from '../engine/periods.js'
@@ -28,19 +29,23 @@ interface TimeCell { from: string, to: string, n: number, cells?: MonthCells }
  * almost every row would be (other). Attributes are dropped, the one with the most values first,
  * until at least half the rows show their values; with none left, there are no columns.
  */
-function chooseColumns (db: DbOrTx, survey: SurveyRow, keys: readonly string[], months: readonly ReleaseMonth[]): string[] {
+function chooseColumns (
+  db: DbOrTx, kept: DecidedMonths, survey: SurveyRow, keys: readonly string[], months: readonly ReleaseMonth[]
+): string[] {
   const scale = SCALES[survey.metric]
   const total = months.reduce((a, m) => a + m.n, 0)
   const distinct = new Map(keys.map(k => [k, new Set<string | null>()]))
   for (const m of months) {
-    for (const { values } of monthCells(db, survey.id, keys, m, survey.minGroupSize, scale).combos.values()) keys.forEach((k, i) => distinct.get(k)!.add(values[i]!))
+    for (const { values } of monthCells(db, kept, survey.id, keys, m, survey.minGroupSize, scale).combos.values()) {
+      keys.forEach((k, i) => distinct.get(k)!.add(values[i]!))
+    }
   }
   const dropOrder = [...keys].sort((a, b) => distinct.get(b)!.size - distinct.get(a)!.size || (a < b ? -1 : 1))
   for (let dropped = 0; dropped < keys.length; dropped++) {
     const columns = keys.filter(k => !dropOrder.slice(0, dropped).includes(k))
     let shown = 0
     for (const m of months) {
-      const cells = monthCells(db, survey.id, columns, m, survey.minGroupSize, scale)
+      const cells = monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
       for (const { values, counts } of cells.combos.values()) {
         if (cells.cells.get(cellKey(values))?.reason === null) shown += counts.dist.reduce((a, b) => a + b, 0)
       }
@@ -61,7 +66,10 @@ function chooseColumns (db: DbOrTx, survey: SurveyRow, keys: readonly string[], 
  * random id: never in the order answers arrived. Comments only where the row's class and the
  * comment's release block both reach min_comment_group_size.
  */
-export function exportCsv (db: DbOrTx, surveyId: string, query: { from?: string | undefined, to?: string | undefined }, now: Date): CsvExport {
+export function exportCsv (
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: { from?: string | undefined, to?: string | undefined },
+  now: Date
+): CsvExport {
   const survey = getSurveyRow(db, surveyId)
   const today = coarsenToDay(now)
   const keys = repo.attributeKeys(db, survey.id)
@@ -71,8 +79,11 @@ export function exportCsv (db: DbOrTx, surveyId: string, query: { from?: string 
     timeCells = released(db, survey, today, query.from, query.to).blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
   } else {
     const months = monthsInPeriod(releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today), query.from, query.to)
-    columns = chooseColumns(db, survey, keys, months)
-    timeCells = months.map(m => ({ from: m.from, to: m.to, n: m.n, cells: monthCells(db, survey.id, columns, m, survey.minGroupSize, SCALES[survey.metric]) }))
+    columns = chooseColumns(db, kept, survey, keys, months)
+    const scale = SCALES[survey.metric]
+    timeCells = months.map(m => ({
+      from: m.from, to: m.to, n: m.n, cells: monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
+    }))
   }
   const total = timeCells.reduce((a, c) => a + c.n, 0)
   const period = timeCells.length === 0 ? null : { from: timeCells[0]!.from, to: timeCells.at(-1)!.to }

@@ -1,7 +1,7 @@
 // The CSV export's fields as pure functions: cells that spreadsheets cannot mistake for formulas.
 // What a row may show is decided in csv.ts, on the same month cells as the results API.
 
-/** Shown instead of attribute values whose cell the month does not show (SPEC: "small groups folded"). */
+/** Shown instead of attribute values whose cell the month does not show (docs/results.md: small groups folded). */
 export const OTHER = '(other)'
 
 // OWASP's list, plus leading spaces before one of them, which some spreadsheets skip.

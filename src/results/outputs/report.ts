@@ -7,6 +7,7 @@ import { barChart, groupChart, lineChart, type Range } from './charts.js'
 import { blocksWithin, bucketStart, type Interval, nextBucket, releaseBlocks } from '../engine/periods.js'
 import { count, fill, REPORT_TEXT } from './report-text.js'
 import * as repo from '../storage/repository.js'
+import type { DecidedMonths } from '../engine/decided-months.js'
 import type { SurveyResults } from '../schemas.js'
 import type { ShareLinkOptions } from '../storage/tables.js'
 import { released, surveyResults } from '../service.js'
@@ -32,8 +33,11 @@ interface Score { score: number, margin_of_error: number, adjusted_wald?: { low:
  * is drawn. Each candidate is a question anyone could ask the results API, and the choice reads
  * only what those answers show (which groups are shown), so it reveals nothing they do not.
  */
-function breakdown (db: DbOrTx, surveyId: string, options: ShareLinkOptions & { group_by: string }, now: Date): SurveyResults {
-  const ask = (from: string | undefined): SurveyResults => surveyResults(db, surveyId, { from, to: options.to, group_by: options.group_by }, now)
+function breakdown (
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, options: ShareLinkOptions & { group_by: string }, now: Date
+): SurveyResults {
+  const ask = (from: string | undefined): SurveyResults =>
+    surveyResults(db, kept, surveyId, { from, to: options.to, group_by: options.group_by }, now)
   const shown = (r: SurveyResults): number => (r.groups ?? []).filter(g => !g.suppressed).length
   let best = ask(options.from)
   if (best.period === null || (best.groups ?? []).every(g => g.suppression_reason !== 'period')) return best
@@ -46,7 +50,9 @@ function breakdown (db: DbOrTx, surveyId: string, options: ShareLinkOptions & { 
   return best
 }
 
-export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkOptions, now: Date): Record<string, unknown> {
+export function reportContext (
+  db: DbOrTx, kept: DecidedMonths, surveyId: string, options: ShareLinkOptions, now: Date
+): Record<string, unknown> {
   const survey = getSurveyRow(db, surveyId)
   const locale: Locale = options.locale ?? survey.defaultLocale
   const t = REPORT_TEXT[locale]
@@ -60,8 +66,10 @@ export function reportContext (db: DbOrTx, surveyId: string, options: ShareLinkO
   const groupBy = options.group_by ?? repo.mostCommonAttribute(db, survey.id)
   // The headline and the series are whole-survey numbers (release blocks, any interval); the
   // breakdown is a question about an attribute, answered on complete months (engine/attributes.ts).
-  const r = surveyResults(db, survey.id, { from: options.from, to: options.to, interval }, now)
-  const byGroup = groupBy === undefined ? undefined : breakdown(db, survey.id, { ...options, group_by: groupBy }, now)
+  const r = surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval }, now)
+  const byGroup = groupBy === undefined
+    ? undefined
+    : breakdown(db, kept, survey.id, { ...options, group_by: groupBy }, now)
   const metric = survey.metric
   const scoreOf = (cell: Record<string, unknown>): Score | null => (cell[metric] as Score | null | undefined) ?? null
   const { range, ticks } = RANGES[metric]

@@ -16,21 +16,24 @@ export interface DayScoreCount { day: string, score: number, n: number, invited:
 /** Answers per day, today included, ascending: what release blocks are cut from. */
 export function answeredDays (db: DbOrTx, surveyId: string): Array<[string, number]> {
   return db.select({ day: rc.day, n: sql<number>`sum(${rc.n})` }).from(rc)
-    .where(and(eq(rc.surveyId, surveyId), eq(rc.attribute, ''), eq(rc.value, '')))
+    .where(eq(rc.surveyId, surveyId))
     .groupBy(rc.day).orderBy(rc.day).all()
     .map(r => [r.day, r.n])
 }
 
 const allAnswers = (surveyId: string, period: Period): SQL | undefined =>
-  and(eq(rc.surveyId, surveyId), eq(rc.attribute, ''), eq(rc.value, ''), between(rc.day, period.from, period.to))
+  and(eq(rc.surveyId, surveyId), between(rc.day, period.from, period.to))
 
 /** Rollup rows of all answers in the period, per day and score. */
 export function countsByDay (db: DbOrTx, surveyId: string, period: Period): DayScoreCount[] {
-  return db.select({ day: rc.day, score: rc.score, n: rc.n, invited: rc.invited }).from(rc).where(allAnswers(surveyId, period)).all()
+  return db.select({ day: rc.day, score: rc.score, n: rc.n, invited: rc.invited }).from(rc)
+    .where(allAnswers(surveyId, period)).all()
 }
 
 /** The same, added up per score over the period (a dozen rows instead of days × scores). */
-export function countsByScore (db: DbOrTx, surveyId: string, period: Period): Array<{ score: number, n: number, invited: number }> {
+export function countsByScore (
+  db: DbOrTx, surveyId: string, period: Period
+): Array<{ score: number, n: number, invited: number }> {
   return db.select({ score: rc.score, n: sql<number>`sum(${rc.n})`, invited: sql<number>`sum(${rc.invited})` }).from(rc)
     .where(allAnswers(surveyId, period)).groupBy(rc.score).all()
 }
@@ -39,10 +42,13 @@ const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
   and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
 /** Answers per day and combination of attributes, of the days from `from` to `to`: one range of the key. */
-export function comboDays (db: DbOrTx, surveyId: string, from: string, to: string): Array<[day: string, combo: string, n: number]> {
+export function comboDays (
+  db: DbOrTx, surveyId: string, from: string, to: string
+): Array<[day: string, combo: string, n: number]> {
   const c = responseCombos
   // As arrays: at a million answers a month holds thousands of rows, and arrays cost less to make than objects.
-  return db.select({ day: c.day, combo: c.combo, n: c.n }).from(c).where(and(eq(c.surveyId, surveyId), between(c.day, from, to)))
+  return db.select({ day: c.day, combo: c.combo, n: c.n }).from(c)
+    .where(and(eq(c.surveyId, surveyId), between(c.day, from, to)))
     .values() as Array<[string, string, number]>
 }
 
@@ -62,7 +68,8 @@ export function answerScores (db: DbOrTx, surveyId: string, period: Period): Com
     score: responses.score,
     n: sql<number>`count(*)`,
     invited: sql<number>`sum(${responses.channel} <> 'collector')`
-  }).from(responses).where(inSurveyPeriod(surveyId, period)).groupBy(responses.attributes, responses.score).values() as ComboScore[]
+  }).from(responses).where(inSurveyPeriod(surveyId, period))
+    .groupBy(responses.attributes, responses.score).values() as ComboScore[]
 }
 
 /** Answers per combination of attributes over the survey's whole history. */
@@ -73,7 +80,7 @@ function comboTotals (db: DbOrTx, surveyId: string): Array<{ attributes: Record<
 }
 
 /**
- * Invitations delivered per day in the period: the response-rate denominator (SPEC §4). Those
+ * Invitations delivered per day in the period: the response-rate denominator (docs/results.md). Those
  * retention deleted are counted in delivered_counts (src/retention/repository.ts).
  */
 export function deliveredByDay (db: DbOrTx, surveyId: string, period: Period): Array<[string, number]> {
@@ -98,14 +105,18 @@ export function commentsIn (db: DbOrTx, surveyId: string, period: Period, limit:
 /** The attribute names a survey's answers carry, from the rollup. */
 export function attributeKeys (db: DbOrTx, surveyId: string): string[] {
   const keys = new Set<string>()
-  for (const { attributes } of comboTotals(db, surveyId)) for (const k of Object.keys(attributes)) if (k !== '') keys.add(k)
+  for (const { attributes } of comboTotals(db, surveyId)) {
+    for (const k of Object.keys(attributes)) if (k !== '') keys.add(k)
+  }
   return [...keys].sort()
 }
 
 /** The attribute names a survey's answers carry, those most answers carry first (ties: alphabetical). */
 export function attributesByUse (db: DbOrTx, surveyId: string): string[] {
   const carried = new Map<string, number>()
-  for (const { attributes, n } of comboTotals(db, surveyId)) for (const k of Object.keys(attributes)) if (k !== '') carried.set(k, (carried.get(k) ?? 0) + n)
+  for (const { attributes, n } of comboTotals(db, surveyId)) {
+    for (const k of Object.keys(attributes)) if (k !== '') carried.set(k, (carried.get(k) ?? 0) + n)
+  }
   return [...carried].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([k]) => k)
 }
 
@@ -117,7 +128,8 @@ export function mostCommonAttribute (db: DbOrTx, surveyId: string): string | und
 /** The surveys whose answers carry attributes (one range of the rollup's key each). */
 export function surveysWithAttributes (db: DbOrTx): SurveyRow[] {
   return db.select().from(surveys)
-    .where(sql`exists (select 1 from ${responseCombos} where ${responseCombos.surveyId} = ${surveys.id} and ${responseCombos.combo} <> '{}')`).all()
+    .where(sql`exists (select 1 from ${responseCombos}
+      where ${responseCombos.surveyId} = ${surveys.id} and ${responseCombos.combo} <> '{}')`).all()
 }
 
 export function countComments (db: DbOrTx, surveyId: string, period: Period): number {
@@ -125,15 +137,24 @@ export function countComments (db: DbOrTx, surveyId: string, period: Period): nu
     .where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.comment), ne(responses.comment, ''))).get()?.n ?? 0
 }
 
-export interface ExportRow { id: string, score: number, comment: string | null, day: string, attributes: Record<string, string> }
+export interface ExportRow {
+  id: string
+  score: number
+  comment: string | null
+  day: string
+  attributes: Record<string, string>
+}
 
 /** One page of the period's answers ordered by score and random id, after the given one. */
-export function answersPage (db: DbOrTx, surveyId: string, period: Period, after: { score: number, id: string } | null, limit: number): ExportRow[] {
+export function answersPage (
+  db: DbOrTx, surveyId: string, period: Period, after: { score: number, id: string } | null, limit: number
+): ExportRow[] {
   const where = [inSurveyPeriod(surveyId, period)]
   if (after !== null) {
     where.push(or(gt(responses.score, after.score), and(eq(responses.score, after.score), gt(responses.id, after.id))))
   }
-  return db.select({ id: responses.id, score: responses.score, comment: responses.comment, day: responses.day, attributes: responses.attributes })
+  const { id, score, comment, day, attributes } = responses
+  return db.select({ id, score, comment, day, attributes })
     .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(responses.id)).limit(limit).all()
 }
 
@@ -155,7 +176,8 @@ export function findShareLink (db: DbOrTx, id: string): ShareLinkRow | undefined
 }
 
 export function listShareLinks (db: DbOrTx, surveyId: string): ShareLinkRow[] {
-  return db.select().from(shareLinks).where(eq(shareLinks.surveyId, surveyId)).orderBy(desc(shareLinks.createdAt), desc(shareLinks.id)).all()
+  return db.select().from(shareLinks).where(eq(shareLinks.surveyId, surveyId))
+    .orderBy(desc(shareLinks.createdAt), desc(shareLinks.id)).all()
 }
 
 export function revokeShareLink (db: DbOrTx, id: string, at: Date): ShareLinkRow | undefined {

@@ -17,14 +17,12 @@ export interface CountedAnswer {
 const upsertsFor = preparedPerHandle((db: DbOrTx) => {
   const counts = db.insert(responseCounts).values({
     surveyId: sql.placeholder('surveyId'),
-    attribute: '',
-    value: '',
     day: sql.placeholder('day'),
     score: sql.placeholder('score'),
     n: 1,
     invited: sql.placeholder('invited')
   }).onConflictDoUpdate({
-    target: [responseCounts.surveyId, responseCounts.attribute, responseCounts.value, responseCounts.day, responseCounts.score],
+    target: [responseCounts.surveyId, responseCounts.day, responseCounts.score],
     set: { n: sql`${responseCounts.n} + 1`, invited: sql`${responseCounts.invited} + excluded.invited` }
   }).prepare()
   const combos = db.insert(responseCombos).values({
@@ -44,7 +42,9 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
     n: 1,
     invited: sql.placeholder('invited')
   }).onConflictDoUpdate({
-    target: [responseComboScores.surveyId, responseComboScores.month, responseComboScores.combo, responseComboScores.score],
+    target: [
+      responseComboScores.surveyId, responseComboScores.month, responseComboScores.combo, responseComboScores.score
+    ],
     set: { n: sql`${responseComboScores.n} + 1`, invited: sql`${responseComboScores.invited} + excluded.invited` }
   }).prepare()
   return { counts, combos, scores }

@@ -4,22 +4,19 @@ import { surveys } from '../../surveys/tables.js'
 /**
  * Answers counted per survey, day and score, kept in the transaction that stores each answer, so
  * whole-survey results over a million answers read a few thousand rows instead of all of them.
- * Only rows with `attribute` '' and `value` '' are written (every answer); per-attribute rows were
- * dropped by migration 0009 when questions about attributes moved to `response_combos`. Rebuilt
- * WITHOUT ROWID by a custom migration: a rowid would record in which order (day, score)
- * combinations first arrived, an order the responses table never keeps.
+ * WITHOUT ROWID (migrations 0006 and 0012, by hand: drizzle cannot declare it): a rowid would
+ * record in which order (day, score) combinations first arrived, an order the responses table
+ * never keeps (docs/anonymity.md).
  */
 export const responseCounts = sqliteTable('response_counts', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
-  attribute: text('attribute').notNull(),
-  value: text('value').notNull(),
   day: text('day').notNull(),
   score: integer('score').notNull(),
   n: integer('n').notNull(),
   /** Of `n`, the answers that came through an invitation (email or link): the response-rate numerator. */
   invited: integer('invited').notNull()
 }, t => [
-  primaryKey({ columns: [t.surveyId, t.attribute, t.value, t.day, t.score] })
+  primaryKey({ columns: [t.surveyId, t.day, t.score] })
 ])
 
 /**

@@ -1,12 +1,12 @@
 import { and, eq, gt, isNotNull, isNull, notExists, sql } from 'drizzle-orm'
 import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
-import { newToken } from '../invitations/secrets.js'
-import { invitations, isOpen, optOuts, type InvitationRow } from '../invitations/tables.js'
+import type { Composer } from '../mail/compose.js'
+import type { QueuedMail } from '../mail/repository.js'
+import type { OutboxRow } from '../mail/tables.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
-import type { Composer } from './compose.js'
-import { invitationMail } from './invitations.js'
-import type { QueuedMail } from './repository.js'
-import type { OutboxRow } from './tables.js'
+import { invitationMail } from './mail.js'
+import { newToken } from './secrets.js'
+import { invitations, isOpen, optOuts, type InvitationRow } from './tables.js'
 
 const DAY_MS = 86_400_000
 
@@ -20,7 +20,9 @@ export interface ReminderDeps {
  * cancelled, failed or expired; never reminded; still holding the address; of an active survey
  * with a reminder, created at least `reminder_after_days` ago; to someone who has not opted out.
  */
-function dueForReminder (db: DbOrTx, now: Date, limit: number): Array<{ invitation: InvitationRow, survey: SurveyRow }> {
+function dueForReminder (
+  db: DbOrTx, now: Date, limit: number
+): Array<{ invitation: InvitationRow, survey: SurveyRow }> {
   return db.select({ invitation: invitations, survey: surveys }).from(invitations)
     .innerJoin(surveys, eq(surveys.id, invitations.surveyId))
     .where(and(

@@ -1,20 +1,23 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
-import { invitations, optOuts, type InvitationRow } from '../invitations/tables.js'
+import type { Composer } from '../mail/compose.js'
+import type { QueuedMail } from '../mail/repository.js'
+import { outbox, type MailPurpose } from '../mail/tables.js'
+import type { DeliveryHooks } from '../mail/worker.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
 import type { SurveyRow } from '../surveys/tables.js'
-import type { Composer } from './compose.js'
-import type { QueuedMail } from './repository.js'
-import { outbox, type MailPurpose } from './tables.js'
-import type { DeliveryHooks } from './worker.js'
+import { invitations, optOuts, type InvitationRow } from './tables.js'
 
 // What mail means for an invitation: its message, how its status follows the mail, and which
-// queued mail may no longer go out.
+// queued mail may no longer go out. Invitations build on mail's generic outbox, never the other
+// way round (docs/architecture.md, docs/mail.md).
 
 /** An invitation's mail (or its reminder), in the invitation's locale, else the survey's. */
-export function invitationMail (compose: Composer, invitation: InvitationRow, survey: SurveyRow, token: string, purpose: MailPurpose): QueuedMail {
+export function invitationMail (
+  compose: Composer, invitation: InvitationRow, survey: SurveyRow, token: string, purpose: MailPurpose
+): QueuedMail {
   if (invitation.email === null) throw new Error(`invitation ${invitation.id} has no address to send to`)
   const locale = invitation.locale ?? survey.defaultLocale
   const message = compose({
@@ -31,7 +34,7 @@ export function invitationMail (compose: Composer, invitation: InvitationRow, su
 }
 
 /**
- * An invitation's status follows its mail (SPEC §3: queued, sent, failed). `delivered_on`, the
+ * An invitation's status follows its mail (docs/mail.md: queued, sent, failed). `delivered_on`, the
  * response-rate denominator, is the UTC day the server took the mail. A mail given up ends the
  * need for the address: no reminder follows a mail that never arrived.
  */
@@ -65,7 +68,8 @@ export function cancelUnsendableMail (db: DbOrTx, opts: { now?: Date, invitation
 }
 
 // The same for one invitation (it was just answered), prepared once per handle: every answer runs it.
-const cancelOneQuery = preparedPerHandle(db => cancelQuery(db, sql`0`, eq(outbox.invitationId, sql.placeholder('id'))).prepare())
+const cancelOneQuery = preparedPerHandle(db =>
+  cancelQuery(db, sql`0`, eq(outbox.invitationId, sql.placeholder('id'))).prepare())
 
 export function cancelUnsendableMailOf (db: DbOrTx, invitationId: string): number {
   return cancelOneQuery(db).run({ id: invitationId }).changes

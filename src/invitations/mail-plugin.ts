@@ -1,0 +1,36 @@
+import fp from 'fastify-plugin'
+import type { Tx } from '../db/client.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import { invitationDelivery, invitationMail } from './mail.js'
+import { queueReminders } from './reminders.js'
+import type { InvitationRow } from './tables.js'
+
+export interface InvitationMail {
+  /** Queues e-mail invitations' mail in the caller's transaction (`InviteContext.mail`). */
+  queue: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
+  /** Queues the reminders due now (also done every minute); returns how many. */
+  remind: () => number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    invitationMail: InvitationMail
+  }
+}
+
+/**
+ * Invitations' mail through the generic outbox (docs/mail.md): their messages and reminders, and
+ * their status following delivery. Due reminders are queued by `remind`, which the reminders job
+ * runs every minute (src/plugins/jobs.ts), as the sweep job ends invitations past their expiry.
+ */
+export default fp(async (fastify) => {
+  const { outbox, store, clock } = fastify
+  outbox.addDeliveryHooks(invitationDelivery)
+  fastify.decorate('invitationMail', {
+    queue: (tx, survey, invitations) => {
+      const mails = invitations.map(i => invitationMail(outbox.compose, i.invitation, survey, i.token, 'invitation'))
+      outbox.enqueueAll(tx, mails)
+    },
+    remind: () => queueReminders(store, { compose: outbox.compose, enqueue: outbox.enqueue }, clock.now())
+  } satisfies InvitationMail)
+}, { name: 'invitation-mail', dependencies: ['config', 'db', 'outbox'] })

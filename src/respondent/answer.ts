@@ -1,0 +1,66 @@
+import type { DbHandle, DbOrTx } from '../db/client.js'
+import { insertResponse, type NewResponse } from '../responses/repository.js'
+import { countResponse } from '../results/storage/rollup.js'
+import { SCALES } from '../surveys/defaults.js'
+import { checkAnswer, type AnswerBody } from './schemas.js'
+import { closedError, resolveTarget, targetLocale, type AnswerTarget } from './targets.js'
+
+// The one write path of an answer (docs/architecture.md): the link or collector is resolved and
+// claimed, the anonymous response stored and counted in the results rollups, all in one
+// transaction, so that a response is never stored without its counts nor counted without it.
+
+/** An answer as the respondent's route parsed it. */
+export interface AnswerSubmission {
+  /** The hash of the link's token; the token itself never reaches storage (docs/anonymity.md). */
+  tokenHash: string
+  body: AnswerBody
+  /** The browser's Accept-Language, for the response's locale. */
+  acceptLanguage: string | undefined
+  now: Date
+}
+
+/** What the route does around the use case: HTTP concerns it cannot see. */
+export interface SubmitHooks {
+  /** Told the target as soon as the link is resolved, so that an error page speaks its language. */
+  resolved?: (target: AnswerTarget) => void
+  /**
+   * A multi-use link's abuse checks (per client, per browser), run once the answer is valid and
+   * before it is stored; they throw a 429 problem.
+   */
+  admit?: (limits: { cooldownSeconds: number }) => Promise<void>
+}
+
+/**
+ * The respondent answers through a link: resolves its token to an invitation or a collector,
+ * refuses a closed one (409/410) and an invalid answer (400, the link stays usable), then stores
+ * the answer in the next group commit (src/db/group-commit.ts): the target is claimed, the
+ * response stored and counted in one transaction, and the promise resolves only after that
+ * COMMIT returned. Answers the target, whose survey and limits the route reports on.
+ */
+export async function submitAnswer (
+  store: Pick<DbHandle, 'db' | 'writes'>, submission: AnswerSubmission, hooks: SubmitHooks = {}
+): Promise<AnswerTarget> {
+  const { tokenHash, now } = submission
+  const target = resolveTarget(store.db, tokenHash, now)
+  hooks.resolved?.(target)
+  if (target.closedReason !== null) throw closedError(target.closedReason)
+  const answer = checkAnswer(submission.body, SCALES[target.survey.metric])
+  const locale = targetLocale(target, submission.acceptLanguage)
+  if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
+  await store.writes.run(tx => {
+    const attributes = target.consume(tx, now)
+    const { survey, channel } = target
+    recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now })
+  })
+  return target
+}
+
+/**
+ * Stores one answer and counts it in the results rollups, in the caller's transaction: the
+ * storage step of `submitAnswer`, which test and benchmark data go through as well.
+ */
+export function recordAnswer (tx: DbOrTx, response: NewResponse): void {
+  const day = insertResponse(tx, response)
+  const { surveyId, score, channel, attributes } = response
+  countResponse(tx, { surveyId, day, score, channel, attributes })
+}
