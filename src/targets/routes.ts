@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
 import { SetTargetSchema, TargetSchema, TeamTargetParamsSchema, TARGET_RULE } from './schemas.js'
 import * as targets from './service.js'
 
 const tags = ['results']
-const deleted = { 204: z.null().meta({ description: 'Deleted' }), ...authProblems, 404: ProblemSchema }
+const deleted = { 200: TargetSchema, ...authProblems, 404: ProblemSchema }
 
 /** Targets on a survey's or a team's metric (docs/results.md, "Targets"). */
 const routes: FastifyPluginAsyncZod = async (fastify) => {
@@ -24,10 +23,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.delete('/surveys/:id/target', {
     schema: { tags, summary: 'Remove the survey\'s target', params: IdParamsSchema, response: deleted }
-  }, async (request, reply) => {
-    store.transaction(tx => targets.deleteSurveyTarget(tx, request.params.id))
-    return reply.code(204).send(null)
-  })
+  }, async (request) => store.transaction(tx => targets.deleteSurveyTarget(tx, request.params.id)))
 
   fastify.put('/teams/:team/targets/:metric', {
     schema: {
@@ -43,10 +39,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.delete('/teams/:team/targets/:metric', {
     schema: { tags, summary: 'Remove a team\'s target', params: TeamTargetParamsSchema, response: deleted }
-  }, async (request, reply) => {
-    store.transaction(tx => targets.deleteTeamTarget(tx, request.params.team, request.params.metric))
-    return reply.code(204).send(null)
-  })
+  }, async (request) => store.transaction(tx => targets.deleteTeamTarget(tx, request.params.team, request.params.metric)))
 }
 
 export default routes

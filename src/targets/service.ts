@@ -44,8 +44,10 @@ function put (db: DbOrTx, scope: string, metric: Metric, value: number, now: Dat
   return toTarget(row)
 }
 
-function remove (db: DbOrTx, scope: string, what: string): void {
-  if (db.delete(targets).where(eq(targets.scope, scope)).run().changes === 0) throw new NotFoundError(what)
+function remove (db: DbOrTx, scope: string, what: string): Target {
+  const row = db.delete(targets).where(eq(targets.scope, scope)).returning().get()
+  if (row === undefined) throw new NotFoundError(what)
+  return toTarget(row)
 }
 
 /** PUT /v1/surveys/:id/target: the survey's target on its metric. */
@@ -54,8 +56,8 @@ export function setSurveyTarget (db: DbOrTx, surveyId: string, value: number, no
   return put(db, surveyScope(survey.id), survey.metric, value, now)
 }
 
-export function deleteSurveyTarget (db: DbOrTx, surveyId: string): void {
-  remove(db, surveyScope(getSurveyRow(db, surveyId).id), `target of survey ${surveyId}`)
+export function deleteSurveyTarget (db: DbOrTx, surveyId: string): Target {
+  return remove(db, surveyScope(getSurveyRow(db, surveyId).id), `target of survey ${surveyId}`)
 }
 
 /** PUT /v1/teams/:team/targets/:metric: a team's target across its surveys with that metric. */
@@ -64,8 +66,8 @@ export function setTeamTarget (db: DbOrTx, team: string, metric: Metric, value: 
   return put(db, teamScope(team, metric), metric, value, now)
 }
 
-export function deleteTeamTarget (db: DbOrTx, team: string, metric: Metric): void {
-  remove(db, teamScope(team, metric), `target of team "${team}" for ${metric}`)
+export function deleteTeamTarget (db: DbOrTx, team: string, metric: Metric): Target {
+  return remove(db, teamScope(team, metric), `target of team "${team}" for ${metric}`)
 }
 
 /** The judgement (see TARGET_RULE): met, missed, or not distinguishable within the margin of error. */

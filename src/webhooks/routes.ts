@@ -37,13 +37,11 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Delete a subscription and its delivery history',
+      description: 'Answers the subscription as it was.',
       params: IdParamsSchema,
-      response: { 204: z.null().meta({ description: 'Deleted' }), ...authProblems, 404: ProblemSchema }
+      response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request, reply) => {
-    store.transaction(tx => webhooks.deleteWebhook(tx, request.params.id))
-    return reply.code(204).send(null)
-  })
+  }, async (request) => store.transaction(tx => webhooks.deleteWebhook(tx, request.params.id)))
 
   fastify.post('/webhooks/:id/test', {
     schema: {

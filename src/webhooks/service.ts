@@ -53,8 +53,10 @@ export function getWebhookRow (db: DbOrTx, id: string): SubscriptionRow {
   return row
 }
 
-export function deleteWebhook (db: DbOrTx, id: string): void {
-  if (!repo.deleteSubscription(db, id)) throw new NotFoundError('webhook', id)
+export function deleteWebhook (db: DbOrTx, id: string): Webhook {
+  const row = getWebhookRow(db, id)
+  repo.deleteSubscription(db, id)
+  return toWebhook(row)
 }
 
 /** Turns a disabled subscription on again, with its failure count reset. */
