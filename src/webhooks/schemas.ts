@@ -56,3 +56,38 @@ export const DeliverySchema = z.object({
 
 export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) }).meta({ id: 'WebhookDeliveryList' })
 export const DeliveryQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) })
+
+const ScoreSchema = z.object({
+  metric: z.enum(['nps', 'csat', 'ces']),
+  value: z.number(),
+  margin_of_error: z.number(),
+  band: z.enum(['needs_work', 'good', 'great', 'excellent'])
+})
+
+/** The body of a `standard` delivery (docs/integrations.md, "Event bodies"); only aggregates. */
+export const StandardEventSchema = z.object({
+  type: z.enum([...WEBHOOK_EVENTS, 'webhook.test']),
+  date: z.iso.date().meta({ description: 'The day the event was raised; no event carries a finer time' }),
+  data: z.object({
+    survey: z.object({ id: z.string(), name: z.string(), team: z.string(), metric: z.enum(['nps', 'csat', 'ces']) }).optional(),
+    team: z.string().optional().meta({ description: 'For a team target' }),
+    period: z.object({ from: z.iso.date(), to: z.iso.date() }).nullable().optional(),
+    responses: z.number().int().nullable().optional().meta({ description: 'null below the minimum group size or when suppressed' }),
+    score: ScoreSchema.nullable().optional().meta({ description: 'null when suppressed' }),
+    target: z.object({ value: z.number(), state: z.enum(['met', 'missed', 'not_distinguishable', 'unknown']) }).nullable().optional()
+  })
+}).meta({ description: 'Sent with Standard Webhooks headers: webhook-id, webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>)' })
+
+/** The OpenAPI 3.1 `webhooks` object: one entry per event a subscription can receive. */
+export function openApiWebhooks (): Record<string, unknown> {
+  const schema = z.toJSONSchema(StandardEventSchema, { target: 'draft-2020-12' })
+  delete (schema as { $schema?: string }).$schema
+  return Object.fromEntries([...WEBHOOK_EVENTS, 'webhook.test'].map(type => [type, {
+    post: {
+      tags: ['webhooks'],
+      summary: `${type} (format standard; slack and teams carry the same facts as a chat message)`,
+      requestBody: { required: true, content: { 'application/json': { schema } } },
+      responses: { 200: { description: 'Any 2xx: delivered. Anything else, or no answer within WEBHOOK_TIMEOUT_SECONDS: retried' } }
+    }
+  }]))
+}
