@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import formbody from '@fastify/formbody'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import type { FastifyHttpOptions, FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Clock } from './clock.js'
@@ -42,7 +43,7 @@ export interface AppOptions {
 }
 
 /** Options for the Fastify constructor, shared by the server, the tests and the CLI. */
-export function serverOptions (config: Config, overrides: FastifyServerOptions = {}): FastifyServerOptions {
+export function serverOptions (config: Config, overrides: FastifyServerOptions = {}): FastifyHttpOptions<Server> {
   const { logger, ...rest } = overrides
   return {
     // Logger options given here (a test's level and stream) keep the redacting serializers.
@@ -51,6 +52,13 @@ export function serverOptions (config: Config, overrides: FastifyServerOptions =
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    // A client sending a byte now and then must not hold a connection open for good. Node checks
+    // the deadline every connectionsCheckingInterval, so that follows the timeout when it is short.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, config.requestTimeoutMs / 4)),
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs)
+    },
     frameworkErrors,
     ...rest
   }

@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.stringbool().default(false),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Fractions are allowed so that tests can watch a slow client being cut off within a second.
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(120),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // Fractions are allowed so that tests can watch a timer fire without waiting minutes.
@@ -67,6 +69,8 @@ export interface Config {
   trustProxy: boolean
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | undefined
+  /** Time to receive a whole request (headers and body); a slower client gets 408 and is cut off. */
+  requestTimeoutMs: number
   /** Requests per window, per client and route, on routes that need no API key; 0: no default limit. */
   rateLimitMax: number
   rateLimitWindowMs: number
@@ -145,6 +149,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
+    requestTimeoutMs: Math.round(e.REQUEST_TIMEOUT_SECONDS * 1000),
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitWindowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,

@@ -14,6 +14,21 @@ export const LOCALES = ['en', 'de', 'nb'] as const
 export const LocaleSchema = z.enum(LOCALES)
 export type Locale = z.infer<typeof LocaleSchema>
 
+// C0 and C1 control characters, and the bidi overrides and isolates that make text read in another
+// order than it is stored. None belongs in a name, a value or a case_ref: they break mail headers,
+// logs and CSV cells, and U+0002 stands for "any value" inside the results engine (docs/anonymity.md).
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+/** Text without control characters or bidi overrides (attribute values, case_ref, filters). */
+export function plainText (schema: z.ZodString = z.string()): z.ZodString {
+  return schema.refine(s => !UNSAFE_CHARACTERS.test(s), 'must not hold control characters or bidi overrides')
+}
+
+/** Names every plain object already has (`constructor`, `toString`, `__proto__`, …): never an attribute name. */
+export const PROTOTYPE_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype)
+export const PROTOTYPE_NAME_MESSAGE = 'must not be a name every JavaScript object already has (constructor, toString, …)'
+
 export const FieldErrorSchema = z.object({
   path: z.string().meta({ description: 'Where the bad value is, e.g. `body.name` or `query.limit`' }),
   message: z.string()

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { LocaleSchema, PageQuerySchema } from '../schemas.js'
+import { AttributeValueSchema } from '../invitations/schemas.js'
+import { LocaleSchema, PageQuerySchema, PROTOTYPE_NAME_MESSAGE, PROTOTYPE_NAMES } from '../schemas.js'
 
 export const CollectorStatusSchema = z.enum(['active', 'closed'])
 
@@ -11,7 +12,8 @@ const label = z.string().trim().min(1).max(200)
 
 // Attribute keys become result filters and group_by names, so they are plain identifiers.
 const attributeKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lowercase identifier (a-z, 0-9, _; at most 40 characters)')
-export const AttributesSchema = z.record(attributeKey, z.string().trim().min(1).max(200))
+  .refine(k => !PROTOTYPE_NAMES.includes(k), PROTOTYPE_NAME_MESSAGE)
+export const AttributesSchema = z.record(attributeKey, AttributeValueSchema)
   .refine(a => Object.keys(a).length <= 20, { message: 'at most 20 attributes' })
   .meta({ description: 'Carried by every answer through this collector, e.g. {"location":"Oslo HQ","floor":"3","service_point":"IT walk-up desk"}' })
 

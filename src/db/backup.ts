@@ -41,6 +41,8 @@ export async function backupDatabase (source: string, target: string, opts: { ov
     // page in one step. A write by another connection between steps restarts SQLite's copy, so
     // small steps could restart forever under steady load; one step cannot. Its read transaction
     // blocks no writer in WAL mode, though it does block this process's event loop while it runs.
+    // Created 0600 before SQLite writes into it: a copy of the database is as private as the database.
+    closeSync(openSync(partial, 'w', 0o600))
     const { totalPages } = await sqlite.backup(partial, { progress: () => 0x7fffffff })
     fsyncPath(partial)
     renameSync(partial, file)

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { sql } from 'drizzle-orm'
@@ -29,7 +29,12 @@ export interface DbHandle {
 }
 
 export function openDatabase (file: string): DbHandle {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  if (file !== ':memory:') {
+    // Addresses and answers: readable by the service's user only. SQLite gives the WAL and shared
+    // memory files the database file's mode, so creating it 0600 covers them (docs/operating.md).
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    closeSync(openSync(file, 'a', 0o600))
+  }
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
   // FULL: an acknowledged answer survives a power cut, not only a process crash.

@@ -1,17 +1,21 @@
 import { z } from 'zod'
-import { LocaleSchema } from '../schemas.js'
+import { LocaleSchema, plainText, PROTOTYPE_NAME_MESSAGE, PROTOTYPE_NAMES } from '../schemas.js'
 import { INVITATION_STATUSES } from './tables.js'
 
 export const MAX_BATCH = 10_000
 export const MAX_ATTRIBUTES = 20
 
 export const AttributeKeySchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'must be 1–40 letters, digits, _ or -, starting with a letter')
-export const AttributesSchema = z.record(AttributeKeySchema, z.string().trim().min(1).max(200))
+  .refine(k => !PROTOTYPE_NAMES.includes(k), PROTOTYPE_NAME_MESSAGE)
+/** An attribute's value: what results group by, so no control characters or bidi overrides. */
+export const AttributeValueSchema = plainText(z.string().trim().min(1).max(200))
+export const AttributesSchema = z.record(AttributeKeySchema, AttributeValueSchema)
   .refine(a => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`)
   .meta({ description: 'What the answer may be grouped by (team, agent, category, location, …): up to 20 keys, values up to 200 characters. Kept on the response, so keep them coarse enough not to single anyone out.' })
 
 export const EmailSchema = z.email('must be an e-mail address').max(254)
-export const CaseRefSchema = z.string().trim().min(1).max(200)
+// It reaches the mail's subject and text: no CR/LF, NUL or bidi overrides (docs/mail.md).
+export const CaseRefSchema = plainText(z.string().trim().min(1).max(200))
 
 export const InvitationInputSchema = z.strictObject({
   channel: z.enum(['email', 'link']).default('email')
@@ -45,7 +49,9 @@ export const InvitationSchema = z.object({
   id: z.string(),
   survey_id: z.string(),
   channel: z.enum(['email', 'link']),
-  status: z.enum(INVITATION_STATUSES).meta({ description: 'Where the invitation is now' }),
+  // A duplicate would otherwise tell any key holder whether a named person answered (docs/anonymity.md).
+  status: z.enum(INVITATION_STATUSES).optional()
+    .meta({ description: 'Where the invitation is now; absent in a `duplicate` answer, which never says whether the first was answered' }),
   locale: LocaleSchema.nullable(),
   case_ref: z.string().nullable(),
   created_at: z.iso.datetime(),

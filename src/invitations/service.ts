@@ -38,6 +38,12 @@ export function toInvitation (row: InvitationRow): Invitation {
   }
 }
 
+/** The first invitation, as a `duplicate` answer shows it: without its status (docs/anonymity.md). */
+function duplicateOf (row: InvitationRow): InvitationResult {
+  const { status: _answeredOrNot, ...invitation } = toInvitation(row)
+  return { status: 'duplicate', invitation }
+}
+
 export function surveyUrl (publicUrl: string, token: string): string {
   return `${publicUrl}/s/${token}`
 }
@@ -113,10 +119,10 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
   const mails: Array<{ invitation: InvitationRow, token: string }> = []
   const results = inputs.map((input, i): InvitationResult => {
     const existing = earlier.caseRef(input.case_ref)
-    if (existing !== undefined && existing.status !== 'cancelled') return { status: 'duplicate', invitation: toInvitation(existing) }
+    if (existing !== undefined && existing.status !== 'cancelled') return duplicateOf(existing)
     const hash = hashes[i]!
     const verdict = hash === null ? 'ok' : earlier.judge(survey, hash, now, existing?.id)
-    if (typeof verdict === 'object') return { status: 'duplicate', invitation: toInvitation(verdict) }
+    if (typeof verdict === 'object') return duplicateOf(verdict)
 
     const isLink = input.channel === 'link'
     const token = verdict === 'ok' ? newToken() : undefined

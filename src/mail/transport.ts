@@ -72,10 +72,11 @@ export function createMailTransport (config: Pick<Config, 'smtpUrl' | 'mailFrom'
     send: async mail => {
       mail.signal?.throwIfAborted()
       const info = await files.sendMail(message(mail, domain))
-      mkdirSync(config.mailDir, { recursive: true })
+      // Mail holds addresses and survey links: readable by the service's user only.
+      mkdirSync(config.mailDir, { recursive: true, mode: 0o700 })
       const file = join(config.mailDir, `${mail.id}.eml`)
       // Written aside and renamed, so a reader never sees half a message.
-      writeFileSync(`${file}.tmp`, info.message as Buffer)
+      writeFileSync(`${file}.tmp`, info.message as Buffer, { mode: 0o600 })
       renameSync(`${file}.tmp`, file)
       // The mail's id, not its Message-ID: `<id@domain>` reads like an address to a log scanner.
       log.info({ file, mail: mail.id }, 'mail written to file (SMTP_URL is not set)')

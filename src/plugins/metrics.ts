@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import { z } from 'zod'
-import { UnauthorizedError } from '../errors.js'
+import { AppError, UnauthorizedError } from '../errors.js'
 import { digest } from '../ids.js'
 import { ProblemSchema } from '../schemas.js'
 import { SURVEY_KINDS, type SurveyKind } from '../surveys/defaults.js'
@@ -90,9 +90,17 @@ export default fp(async (fastify) => {
     duration.observe(labels, reply.elapsedTime / 1000)
   })
 
-  const token = fastify.config.metricsToken === undefined ? undefined : digest(fastify.config.metricsToken)
+  const { metricsToken, host, trustProxy } = fastify.config
+  const token = metricsToken === undefined ? undefined : digest(metricsToken)
+  // The answer counters tick with every answer, so whoever scrapes can time answers: without a
+  // token only a listener on loopback, with no proxy forwarding to it, is open (docs/anonymity.md).
+  const openWithoutToken = isLoopback(host) && !trustProxy
   async function checkToken (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (token === undefined) return
+    if (token === undefined) {
+      if (openWithoutToken) return
+      throw new AppError(403, 'metrics_token_required', 'Forbidden',
+        'set METRICS_TOKEN to scrape /metrics when the service listens beyond loopback or behind a proxy')
+    }
     reply.header('www-authenticate', 'Bearer realm="puls-metrics"')
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
     // Hashing first gives equal lengths, so the comparison takes the same time for any guess.
@@ -107,10 +115,12 @@ export default fp(async (fastify) => {
       tags: ['operations'],
       summary: 'Prometheus metrics',
       description: 'Metrics in the Prometheus text format (README, "Operating"). ' +
-        'Needs `Authorization: Bearer <METRICS_TOKEN>` when the service is configured with one.',
+        'Needs `Authorization: Bearer <METRICS_TOKEN>` when the service is configured with one; without one, ' +
+        'answers 403 unless the service listens on loopback only and TRUST_PROXY is off.',
       response: {
         200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
-        401: ProblemSchema
+        401: ProblemSchema,
+        403: ProblemSchema
       }
     }
   }, async (_request, reply) => {
@@ -118,3 +128,8 @@ export default fp(async (fastify) => {
     return reply.type(registry.contentType).send(body)
   })
 }, { name: 'metrics', dependencies: ['config', 'db', 'problems'] })
+
+/** Whether HOST binds loopback only: `localhost`, 127.0.0.0/8 or ::1 (not 0.0.0.0 or ::, which bind every interface). */
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}

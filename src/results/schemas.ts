@@ -1,15 +1,15 @@
 import { z } from 'zod'
-import { IdParamsSchema, LocaleSchema } from '../schemas.js'
+import { IdParamsSchema, LocaleSchema, plainText, PROTOTYPE_NAMES } from '../schemas.js'
 import { MetricSchema, SurveyKindSchema } from '../surveys/schemas.js'
 import { TargetStatusSchema } from '../targets/schemas.js'
 
 export const INTERVALS = ['day', 'week', 'month'] as const
 const RESERVED = new Set(['from', 'to', 'interval', 'group_by', 'locale'])
 /** Attribute names that can be filtered and grouped by: what can safely travel as a JSON path and a query key. */
-export const ATTRIBUTE_NAME = /^[A-Za-z0-9_-]{1,64}$/
+export const ATTRIBUTE_NAME = new RegExp(`^(?!(?:${PROTOTYPE_NAMES.join('|')})$)[A-Za-z0-9_-]{1,64}$`)
 
 const day = z.iso.date().meta({ description: 'A UTC day, YYYY-MM-DD' })
-const attributeName = z.string().regex(ATTRIBUTE_NAME, 'must be 1–64 letters, digits, _ or -')
+const attributeName = z.string().regex(ATTRIBUTE_NAME, 'must be 1–64 letters, digits, _ or -, and not a name like constructor')
 export const IntervalSchema = z.enum(INTERVALS)
 
 const periodShape = {
@@ -24,7 +24,7 @@ export const ResultsQuerySchema = z.object({
   ...periodShape,
   interval: IntervalSchema.optional().meta({ description: 'Adds a `series` with one bucket per day, ISO week or month; only month with filters or group_by' }),
   group_by: attributeName.optional().meta({ description: 'Adds `groups`, one per value of this attribute (null: answers without it)' })
-}).catchall(z.string().min(1).max(200).meta({ description: 'Any other key filters by that attribute, e.g. `category=hardware`' }))
+}).catchall(plainText(z.string().min(1).max(200)).meta({ description: 'Any other key filters by that attribute, e.g. `category=hardware`' }))
   .refine(fromNotAfterTo, fromToIssue)
   .meta({ description: 'Any query key other than from, to, interval and group_by filters by that attribute (e.g. `?category=hardware`).' })
 export type ResultsQuery = z.infer<typeof ResultsQuerySchema>

@@ -46,6 +46,11 @@ export const TEST_PACKAGES = {
     binary: 'script',
     debianPackage: 'bsdutils',
     why: 'a test runs the CLI on a pseudo-terminal with script(1)'
+  },
+  postgresql: {
+    binary: '/usr/lib/postgresql/*/bin/postgres',
+    debianPackage: 'postgresql',
+    why: 'the PostgreSQL tests start a throwaway cluster with its server binaries'
   }
 } satisfies Record<string, SystemPackage>
 

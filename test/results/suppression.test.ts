@@ -117,7 +117,8 @@ t.test('release blocks', async t => {
 t.test('CSV fields cannot start a formula', async t => {
   const cases: Array<[string, string]> = [
     ['=HYPERLINK("http://x","y")', '"\'=HYPERLINK(""http://x"",""y"")"'],
-    ['+1+2', "'+1+2"], ['-2+3', "'-2+3"], ['@SUM(A1)', "'@SUM(A1)"], ['\t=1', "'\t=1"], ['\r=1', '"\'\r=1"'],
+    ['+1+2', "'+1+2"], ['-2+3', "'-2+3"], ['@SUM(A1)', "'@SUM(A1)"], ['\t=1', '"\'\t\'=1"'], ['\r=1', '"\'\r\'=1"'],
+    ['ok;=2+3', '"ok;\'=2+3"'], ['a;b', '"a;b"'],
     ['  =1', "'  =1"], ['fine, with a comma', '"fine, with a comma"'], ['plain', 'plain'], ['', '']
   ]
   for (const [input, expected] of cases) t.equal(csvField(input), expected, JSON.stringify(input))
@@ -127,7 +128,7 @@ t.test('CSV fields cannot start a formula', async t => {
   fc.assert(fc.property(fc.string({ unit: 'binary' }), s => {
     const field = csvField(s)
     const body = field.startsWith('"') ? field.slice(1, -1).replaceAll('""', '"') : field
-    // The field reads back as the text, behind a ' where the text could start a formula.
-    return (body === s || body === `'${s}`) && !/^(\s*[=+\-@]|[\t\r])/.test(body)
+    // The field reads back as the text, with a ' where a cell split on any common separator could start a formula.
+    return body.replaceAll("'", '') === s.replaceAll("'", '') && body.split(/[",;\t\r\n]/).every(c => !/^\s*[=+\-@]/.test(c))
   }))
 })

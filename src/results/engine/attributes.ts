@@ -84,7 +84,8 @@ function computeMonth (
     let p = projected.get(combo)
     if (p === undefined) {
       const attributes = parseCombo(combo)
-      const values = keys.map(k => attributes[k] ?? null)
+      // Own keys only: an answer without `constructor` must not carry Object's.
+      const values = keys.map(k => Object.hasOwn(attributes, k) ? attributes[k]! : null)
       const id = cellKey(values)
       p = numbered.get(id)
       if (p === undefined) numbered.set(id, p = projections.push(values) - 1)

@@ -111,7 +111,8 @@ export function exportCsv (
         if (rows.length === 0) break
         let out = ''
         for (const row of rows) {
-          const values = columns.map(k => row.attributes[k] ?? null)
+          // Own keys only: a row without `constructor` must not show Object's (docs/anonymity.md).
+          const values = columns.map(k => Object.hasOwn(row.attributes, k) ? row.attributes[k]! : null)
           const shown = cell.cells?.cells.get(cellKey(values))
           const visible = cell.cells === undefined || shown?.reason === null
           const classSize = cell.cells === undefined ? cell.n : visible ? shown!.n : rest

@@ -89,7 +89,7 @@ export const REPORT_TEXT: Record<Locale, ReportText> = { en, de, nb }
 export interface Plural { one: string, other: string }
 
 export function fill (text: string, values: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? `{${k}}`))
+  return text.replace(/\{(\w+)\}/g, (_, k: string) => String(Object.hasOwn(values, k) ? values[k] : `{${k}}`))
 }
 
 /** `text` for the count `n` (also given to it as {n} unless `values` says otherwise). */
