@@ -155,7 +155,12 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
     retentionIntervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
     retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS },
-    hookSecrets: { zammad: e.HOOK_ZAMMAD_SECRET, glpi: e.HOOK_GLPI_SECRET, znuny: e.HOOK_ZNUNY_SECRET, jira: e.HOOK_JIRA_SECRET },
+    hookSecrets: {
+      zammad: e.HOOK_ZAMMAD_SECRET,
+      glpi: e.HOOK_GLPI_SECRET,
+      znuny: e.HOOK_ZNUNY_SECRET,
+      jira: e.HOOK_JIRA_SECRET
+    },
     webhooks: {
       allowedHosts: e.WEBHOOK_ALLOWED_HOSTS?.split(',').map(h => h.trim().toLowerCase()).filter(h => h !== ''),
       pollMs: e.WEBHOOK_POLL_MS,

@@ -1,15 +1,18 @@
 import { z } from 'zod'
-import { AttributesSchema, AttributeValueSchema, CaseRefSchema, EmailSchema, InvitationSchema } from '../invitations/schemas.js'
+import {
+  AttributesSchema, AttributeValueSchema, CaseRefSchema, EmailSchema, InvitationSchema
+} from '../invitations/schemas.js'
 import { localeOfTag } from '../i18n/negotiate.js'
 
 const attribute = AttributeValueSchema
 
-/** A BCP-47 tag (`de-DE`, or `nb_NO` as some systems write it) as en, de or nb; other languages: the survey's default. */
+/** A BCP-47 tag (`de-DE`, or `nb_NO` as some systems write it) as en, de or nb; others: the survey's default. */
 export const CaseLocaleSchema = z.string().trim().max(35)
   .regex(/^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/, 'must be a BCP-47 language tag such as de or de-DE')
   .transform(tag => localeOfTag(tag))
   .meta({
-    description: 'BCP-47 tag; `de-DE` counts as de, `no`/`nn`/`nb-NO` as nb; a language Puls does not have uses the survey\'s default'
+    description: 'BCP-47 tag; `de-DE` counts as de, `no`/`nn`/`nb-NO` as nb; ' +
+      'a language Puls does not have uses the survey\'s default'
   })
 
 export const CaseClosedSchema = z.strictObject({

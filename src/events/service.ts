@@ -13,14 +13,20 @@ export function closeCase (tx: Tx, ctx: InviteContext, event: CaseClosed): Invit
   const { case_ref: caseRef, email, team, agent, category, locale, attributes } = event
   const survey = findActiveSurveyOfTeam(tx, team, 'post_case')
   if (survey === undefined) {
-    throw new AppError(404, 'no_active_survey', 'Not Found', `team ${team} has no active post_case survey; create one with POST /v1/surveys`)
+    throw new AppError(404, 'no_active_survey', 'Not Found',
+      `team ${team} has no active post_case survey; create one with POST /v1/surveys`)
   }
   return invite(tx, ctx, survey, {
     channel: 'email',
     email,
     locale,
     case_ref: caseRef,
-    attributes: { ...attributes, team, ...(agent === undefined ? {} : { agent }), ...(category === undefined ? {} : { category }) }
+    attributes: {
+      ...attributes,
+      team,
+      ...(agent === undefined ? {} : { agent }),
+      ...(category === undefined ? {} : { category })
+    }
   })
 }
 

@@ -11,7 +11,8 @@ import { VERIFY, type HookSystem } from './verify.js'
 const SYSTEMS = ['zammad', 'glpi', 'znuny', 'jira'] as const satisfies readonly HookSystem[]
 
 const HookResultSchema = z.object({
-  action: z.enum(['invited', 'cancelled', 'ignored']).meta({ description: 'invited: case-closed; cancelled: case-reopened; ignored: any other state' }),
+  action: z.enum(['invited', 'cancelled', 'ignored'])
+    .meta({ description: 'invited: case-closed; cancelled: case-reopened; ignored: any other state' }),
   status: OutcomeSchema.optional().meta({ description: 'The invitation\'s outcome, as case-closed answers it' }),
   cancelled: z.number().int().optional().meta({ description: 'Unanswered invitations cancelled' })
 }).meta({ id: 'HookResult' })
@@ -41,16 +42,21 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
         tags: ['events'],
         summary: `${system[0]!.toUpperCase()}${system.slice(1)}'s own webhook: case closed or reopened`,
         description: `Takes the system's own payload (docs/integrations.md), authenticated by ${AUTH[system]}. ` +
-          'A closed or solved state invites as `POST /v1/events/case-closed`, a reopened one cancels as `case-reopened`, ' +
-          'any other state is accepted and changes nothing. 404 while HOOK_' + system.toUpperCase() + '_SECRET is unset.',
+          'A closed or solved state invites as `POST /v1/events/case-closed`, a reopened one cancels as ' +
+          '`case-reopened`, any other state is accepted and changes nothing. ' +
+          `404 while HOOK_${system.toUpperCase()}_SECRET is unset.`,
         security: [],
-        response: { 202: HookResultSchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema }
+        response: {
+          202: HookResultSchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 422: ProblemSchema
+        }
       }
     }, async (request, reply) => {
       const key = config.hookSecrets[system]
       if (key === undefined) throw new NotFoundError(`hook ${system} (HOOK_${system.toUpperCase()}_SECRET is not set)`)
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      if (!VERIFY[system](key, body, request.headers)) throw new UnauthorizedError(`the ${system} signature does not match`)
+      if (!VERIFY[system](key, body, request.headers)) {
+        throw new UnauthorizedError(`the ${system} signature does not match`)
+      }
       let payload: unknown
       try {
         payload = JSON.parse(body.toString('utf8'))
@@ -64,15 +70,18 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       const hook = READ[system](payload as Record<string, unknown>)
       if (hook.action === 'ignore') return reply.code(202).send({ action: 'ignored' })
       if (hook.action === 'reopen') {
-        if (hook.caseRef === '') throw new AppError(422, 'unusable_payload', 'Unprocessable Content', 'the payload names no ticket')
+        if (hook.caseRef === '') {
+          throw new AppError(422, 'unusable_payload', 'Unprocessable Content', 'the payload names no ticket')
+        }
         const cancelled = store.transaction(tx => reopenCase(tx, hook.caseRef, hook.team))
         return reply.code(202).send({ action: 'cancelled', cancelled: cancelled.length })
       }
       const parsed = CaseClosedSchema.safeParse(hook.event)
       if (!parsed.success) {
         const errors = parsed.error.issues.map(i => ({ path: ['payload', ...i.path].join('.'), message: i.message }))
+        const missing = errors.map(e => `${e.path} ${e.message}`).join('; ')
         throw new AppError(422, 'unusable_payload', 'Unprocessable Content',
-          `the ${system} payload lacks what an invitation needs: ${errors.map(e => `${e.path} ${e.message}`).join('; ')}`, errors)
+          `the ${system} payload lacks what an invitation needs: ${missing}`, errors)
       }
       const now = clock.now()
       const result = store.transaction(tx =>

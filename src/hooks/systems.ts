@@ -31,7 +31,9 @@ function closing (fields: Record<string, string | undefined>): HookCase {
   return { action: 'close', event: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) }
 }
 
-function caseOf (state: string | undefined, closed: boolean, reopened: boolean, close: () => HookCase, reopen: () => HookCase): HookCase {
+function caseOf (
+  state: string | undefined, closed: boolean, reopened: boolean, close: () => HookCase, reopen: () => HookCase
+): HookCase {
   if (closed) return close()
   if (reopened) return reopen()
   return { action: 'ignore', state: state ?? 'unknown' }

@@ -24,7 +24,7 @@ function zammad (secret: string, body: Buffer, headers: IncomingHttpHeaders): bo
   return same(given.trim().toLowerCase(), `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`)
 }
 
-/** GLPI: `X-GLPI-signature: <hex HMAC-SHA256 of body followed by the timestamp>`, `X-GLPI-timestamp: <unix seconds>`. */
+/** GLPI: `X-GLPI-signature: <hex HMAC-SHA256 of the body followed by X-GLPI-timestamp>` (Unix seconds). */
 function glpi (secret: string, body: Buffer, headers: IncomingHttpHeaders): boolean {
   const given = header(headers, 'x-glpi-signature')
   const timestamp = header(headers, 'x-glpi-timestamp')

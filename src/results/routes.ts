@@ -33,7 +33,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request) => {
     const now = fastify.clock.now()
-    const body = results.surveyResults(db, fastify.decidedMonths, request.params.id, request.query, now, filtersOf(request.query))
+    const { id } = request.params
+    const body = results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filtersOf(request.query))
     return { ...body, target: surveyTargetStatus(db, fastify.decidedMonths, getSurveyRow(db, request.params.id), now) }
   })
 

@@ -19,7 +19,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: SetTargetSchema,
       response: { 200: TargetSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx => targets.setSurveyTarget(tx, request.params.id, request.body.value, clock.now())))
+  }, async (request) => store.transaction(tx =>
+    targets.setSurveyTarget(tx, request.params.id, request.body.value, clock.now())))
 
   fastify.delete('/surveys/:id/target', {
     schema: { tags, summary: 'Remove the survey\'s target', params: IdParamsSchema, response: deleted }
@@ -39,7 +40,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
 
   fastify.delete('/teams/:team/targets/:metric', {
     schema: { tags, summary: 'Remove a team\'s target', params: TeamTargetParamsSchema, response: deleted }
-  }, async (request) => store.transaction(tx => targets.deleteTeamTarget(tx, request.params.team, request.params.metric)))
+  }, async (request) => store.transaction(tx =>
+    targets.deleteTeamTarget(tx, request.params.team, request.params.metric)))
 }
 
 export default routes

@@ -38,7 +38,9 @@ export function findTarget (db: DbOrTx, scope: string): TargetRow | undefined {
 
 function put (db: DbOrTx, scope: string, metric: Metric, value: number, now: Date): Target {
   const [min, max] = RANGE[metric]
-  if (value < min || value > max) throw new InvalidFieldError('body.value', `must be between ${min} and ${max} for ${metric}`)
+  if (value < min || value > max) {
+    throw new InvalidFieldError('body.value', `must be between ${min} and ${max} for ${metric}`)
+  }
   const row = db.insert(targets).values({ id: newId('tgt'), scope, metric, value, updatedAt: now })
     .onConflictDoUpdate({ target: targets.scope, set: { metric, value, updatedAt: now } }).returning().get()
   return toTarget(row)
@@ -62,7 +64,9 @@ export function deleteSurveyTarget (db: DbOrTx, surveyId: string): Target {
 
 /** PUT /v1/teams/:team/targets/:metric: a team's target across its surveys with that metric. */
 export function setTeamTarget (db: DbOrTx, team: string, metric: Metric, value: number, now: Date): Target {
-  if (resultsRepo.surveysOf(db, team, metric).length === 0) throw new NotFoundError(`surveys of team "${team}" with metric ${metric}`)
+  if (resultsRepo.surveysOf(db, team, metric).length === 0) {
+    throw new NotFoundError(`surveys of team "${team}" with metric ${metric}`)
+  }
   return put(db, teamScope(team, metric), metric, value, now)
 }
 
@@ -81,11 +85,14 @@ type MetricBlock = { score: number, margin_of_error: number } | null | undefined
 
 function status (value: number, period: { from: string, to: string } | null, block: MetricBlock): TargetStatus {
   if (block == null) return { value, state: 'unknown', period, score: null, margin_of_error: null, rule: TARGET_RULE }
-  return { value, state: judge(block.score, block.margin_of_error, value), period, score: block.score, margin_of_error: block.margin_of_error, rule: TARGET_RULE }
+  const { score, margin_of_error: moe } = block
+  return { value, state: judge(score, moe, value), period, score, margin_of_error: moe, rule: TARGET_RULE }
 }
 
 /** A survey's target judged on its latest release block; null without a target. */
-export function surveyTargetStatus (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): TargetStatus | null {
+export function surveyTargetStatus (
+  db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date
+): TargetStatus | null {
   const target = findTarget(db, surveyScope(survey.id))
   if (target === undefined) return null
   const last = released(db, survey, coarsenToDay(now)).blocks.at(-1)
@@ -102,5 +109,6 @@ export function teamTargetStatus (db: DbOrTx, team: string, metric: Metric, now:
   const series = teamResults(db, { team, metric, interval: 'month', from }, now).series ?? []
   const last = series.filter(b => b.responses > 0).at(-1)
   if (last === undefined) return status(target.value, null, null)
-  return status(target.value, last.covers ?? { from: last.start, to: last.end }, (last as Record<string, unknown>)[metric] as MetricBlock)
+  const block = (last as Record<string, unknown>)[metric] as MetricBlock
+  return status(target.value, last.covers ?? { from: last.start, to: last.end }, block)
 }

@@ -56,7 +56,8 @@ export function refusal (raw: string, allowed: string[] | undefined): string | u
   const host = url.hostname
   if (!isAllowedHost(host, allowed)) return `host ${host} is not in WEBHOOK_ALLOWED_HOSTS`
   if (METADATA_NAMES.test(host)) return 'is a cloud metadata service'
-  if (isIP(host.replace(/^\[|\]$/g, '')) !== 0 && isForbiddenAddress(host)) return 'is a link-local or cloud metadata address'
+  const literal = isIP(host.replace(/^\[|\]$/g, '')) !== 0
+  if (literal && isForbiddenAddress(host)) return 'is a link-local or cloud metadata address'
   return undefined
 }
 
@@ -66,7 +67,8 @@ export const guardedLookup: LookupFunction = (hostname, options, callback) => {
     if (err !== null) { callback(err, '', 0); return }
     const bad = addresses.find(a => isForbiddenAddress(a.address))
     if (bad !== undefined) {
-      const error = Object.assign(new Error(`${hostname} resolves to a link-local or metadata address`), { code: 'EFORBIDDEN' })
+      const message = `${hostname} resolves to a link-local or metadata address`
+      const error = Object.assign(new Error(message), { code: 'EFORBIDDEN' })
       callback(error, '', 0)
       return
     }

@@ -14,7 +14,15 @@ import { emit } from './service.js'
 // The aggregate events (docs/integrations.md, "Events"). Every number comes from the results
 // service as the API shows it: released blocks only, and nothing of a suppressed cell.
 
-type Presented = Record<string, unknown> & { responses: number, suppressed: boolean, period: { from: string, to: string } | null }
+type Presented = Record<string, unknown> & {
+  responses: number
+  suppressed: boolean
+  period: { from: string, to: string } | null
+}
+
+function scoreOf (metric: Metric, value: number | null, moe: number | null): EventData['score'] {
+  return value === null ? null : { metric, value, margin_of_error: moe ?? 0, band: bandOf(metric, value) }
+}
 
 /** What an event may say about a survey's results over a period: nothing below the minimum group size. */
 function aggregate (survey: SurveyRow, r: Presented, target: TargetStatus | null): EventData {
@@ -25,7 +33,7 @@ function aggregate (survey: SurveyRow, r: Presented, target: TargetStatus | null
     period: r.period,
     responses: shown ? r.responses : null,
     score: shown && block != null
-      ? { metric: survey.metric, value: block.score, margin_of_error: block.margin_of_error, band: bandOf(survey.metric, block.score) }
+      ? scoreOf(survey.metric, block.score, block.margin_of_error)
       : null,
     target: target === null ? null : { value: target.value, state: target.state }
   }
@@ -35,7 +43,8 @@ function aggregate (survey: SurveyRow, r: Presented, target: TargetStatus | null
 export function surveyClosed (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): number {
   const r = surveyResults(db, months, survey.id, {}, now) as unknown as Presented
   const data = aggregate(survey, r, surveyTargetStatus(db, months, survey, now))
-  return emit(db, { type: 'survey.closed', day: coarsenToDay(now), data }, { surveyId: survey.id, team: survey.team }, now)
+  const event = { type: 'survey.closed' as const, day: coarsenToDay(now), data }
+  return emit(db, event, { surveyId: survey.id, team: survey.team }, now)
 }
 
 /**
@@ -43,13 +52,15 @@ export function surveyClosed (db: DbOrTx, months: DecidedMonths, survey: SurveyR
  * unknown, recovered when it becomes met after missed; "not distinguishable" changes nothing, so
  * a score hovering at the target within its margin of error does not flap.
  */
-function crossing (previous: 'met' | 'missed' | null | undefined, now: TargetStatus['state']): 'target.missed' | 'target.recovered' | null {
+type Crossing = 'target.missed' | 'target.recovered'
+
+function crossing (previous: 'met' | 'missed' | null | undefined, now: TargetStatus['state']): Crossing | null {
   if (now === 'missed' && previous !== 'missed') return 'target.missed'
   if (now === 'met' && previous === 'missed') return 'target.recovered'
   return null
 }
 
-function settle (db: DbOrTx, key: string, status: TargetStatus, send: (type: 'target.missed' | 'target.recovered') => void): number {
+function settle (db: DbOrTx, key: string, status: TargetStatus, send: (type: Crossing) => void): number {
   if (status.state !== 'met' && status.state !== 'missed') return 0
   const previous = repo.getWatch(db, key)?.targetState
   const type = crossing(previous, status.state)
@@ -75,13 +86,18 @@ export function watch (db: Db, months: DecidedMonths, now: Date): { released: nu
       if (last !== undefined && last.to !== repo.getWatch(tx, key)?.lastBlockTo) {
         const r = surveyResults(tx, months, survey.id, { from: last.from, to: last.to }, now) as unknown as Presented
         const data = aggregate(survey, r, target)
-        if (data.score != null) announced += emit(tx, { type: 'results.released', day, data }, { surveyId: survey.id, team: survey.team }, now) > 0 ? 1 : 0
+        if (data.score != null) {
+          const scope = { surveyId: survey.id, team: survey.team }
+          const sent = emit(tx, { type: 'results.released', day, data }, scope, now)
+          if (sent > 0) announced++
+        }
         repo.setWatch(tx, key, { lastBlockTo: last.to })
       }
       if (target !== null) {
         crossed += settle(tx, key, target, type => {
           const r = { responses: 0, suppressed: true, period: target.period, [survey.metric]: null } as Presented
-          const data = { ...aggregate(survey, r, target), score: target.score === null ? null : { metric: survey.metric, value: target.score, margin_of_error: target.margin_of_error!, band: bandOf(survey.metric, target.score) } }
+          const score = scoreOf(survey.metric, target.score, target.margin_of_error)
+          const data = { ...aggregate(survey, r, target), score }
           emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
         })
       }
@@ -94,8 +110,9 @@ export function watch (db: Db, months: DecidedMonths, now: Date): { released: nu
       const status = teamTargetStatus(tx, name, metric, now)
       if (status === null) return
       crossed += settle(tx, row.scope, status, type => {
-        const score = status.score === null ? null : { metric, value: status.score, margin_of_error: status.margin_of_error!, band: bandOf(metric, status.score) }
-        emit(tx, { type, day, data: { team: name, period: status.period, score, target: { value: status.value, state: status.state } } }, { team: name }, now)
+        const score = scoreOf(metric, status.score, status.margin_of_error)
+        const target = { value: status.value, state: status.state }
+        emit(tx, { type, day, data: { team: name, period: status.period, score, target } }, { team: name }, now)
       })
     }, { behavior: 'immediate' })
   }

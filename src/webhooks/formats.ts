@@ -117,10 +117,13 @@ function facts (e: PulsEvent, locale: Locale): Array<[string, string]> {
   if (d.score != null) {
     const { metric, value, margin_of_error: moe, band } = d.score
     const unit = metric === 'csat' ? ' %' : ''
-    out.push([t.score, `${metric.toUpperCase()} ${number(locale, value, DIGITS[metric])}${unit} ± ${number(locale, moe, DIGITS[metric])} (${t[band]})`])
+    const shown = `${number(locale, value, DIGITS[metric])}${unit} ± ${number(locale, moe, DIGITS[metric])}`
+    out.push([t.score, `${metric.toUpperCase()} ${shown} (${t[band]})`])
   }
   if (d.target !== undefined) {
-    out.push([t.target, d.target === null ? t.none : `≥ ${number(locale, d.target.value, DIGITS[d.score?.metric ?? 'nps'])}: ${t[d.target.state]}`])
+    const digits = DIGITS[d.score?.metric ?? d.survey?.metric ?? 'nps']
+    const target = d.target === null ? t.none : `≥ ${number(locale, d.target.value, digits)}: ${t[d.target.state]}`
+    out.push([t.target, target])
   }
   if (d.period != null) out.push([t.period, `${d.period.from} – ${d.period.to}`])
   if (d.responses != null) out.push([t.responses, String(d.responses)])
@@ -137,7 +140,8 @@ function slack (e: PulsEvent, locale: Locale, reportUrl: string | null): unknown
       : { type: 'section', fields: lines.map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` })) }
   ]
   if (reportUrl !== null) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: T[locale].report }, url: reportUrl }] })
+    const button = { type: 'button', text: { type: 'plain_text', text: T[locale].report }, url: reportUrl }
+    blocks.push({ type: 'actions', elements: [button] })
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Puls · ${e.day}` }] })
   // `text` is the notification's fallback where blocks are not shown.
@@ -161,7 +165,8 @@ function teams (e: PulsEvent, locale: Locale, reportUrl: string | null): unknown
     ...(reportUrl === null ? {} : { actions: [{ type: 'Action.OpenUrl', title: T[locale].report, url: reportUrl }] })
   }
   // A Teams Workflows ("When a Teams webhook request is received") message with one card.
-  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] }
+  const attachment = { contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }
+  return { type: 'message', attachments: [attachment] }
 }
 
 /** The body of one delivery, in the subscription's format and locale. */

@@ -21,7 +21,10 @@ declare module 'fastify' {
   }
 }
 
-/** The webhook outbox's worker (its own, apart from mail), started with the service and stopped before the database closes. */
+/**
+ * The webhook outbox's worker (its own, apart from mail), started with the service and stopped
+ * before the database closes.
+ */
 export const webhooksPlugin = fp(async (fastify) => {
   const { config, store, clock } = fastify
   const worker = new WebhookWorker({

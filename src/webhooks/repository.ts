@@ -15,7 +15,8 @@ export function findSubscription (db: DbOrTx, id: string): SubscriptionRow | und
 }
 
 export function listSubscriptions (db: DbOrTx): SubscriptionRow[] {
-  return db.select().from(webhookSubscriptions).orderBy(desc(webhookSubscriptions.createdAt), desc(webhookSubscriptions.id)).all()
+  return db.select().from(webhookSubscriptions)
+    .orderBy(desc(webhookSubscriptions.createdAt), desc(webhookSubscriptions.id)).all()
 }
 
 export function activeSubscriptions (db: DbOrTx): SubscriptionRow[] {
@@ -34,7 +35,8 @@ export function enqueue (db: DbOrTx, subscriptionId: string, event: string, body
 
 /** Claims due deliveries of active subscriptions for one worker, in one statement (as the mail outbox does). */
 export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Date, limit: number): DeliveryRow[] {
-  const active = db.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions).where(eq(webhookSubscriptions.status, 'active'))
+  const active = db.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions)
+    .where(eq(webhookSubscriptions.status, 'active'))
   const due = db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(and(
     inArray(webhookDeliveries.subscriptionId, active),
     or(
@@ -52,12 +54,14 @@ export function recordAttempt (db: DbOrTx, attempt: Omit<AttemptRow, 'id'>): voi
 }
 
 export function markDelivered (db: DbOrTx, id: string, now: Date): void {
-  db.update(webhookDeliveries).set({ state: 'delivered', deliveredAt: now, leaseId: null, leaseUntil: null, lastError: null })
+  db.update(webhookDeliveries)
+    .set({ state: 'delivered', deliveredAt: now, leaseId: null, leaseUntil: null, lastError: null })
     .where(eq(webhookDeliveries.id, id)).run()
 }
 
 export function markRetry (db: DbOrTx, id: string, leaseId: string, next: Date, error: string): void {
-  db.update(webhookDeliveries).set({ state: 'pending', nextAttemptAt: next, leaseId: null, leaseUntil: null, lastError: error })
+  db.update(webhookDeliveries)
+    .set({ state: 'pending', nextAttemptAt: next, leaseId: null, leaseUntil: null, lastError: error })
     .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.leaseId, leaseId))).run()
 }
 
@@ -68,7 +72,12 @@ export function markFailed (db: DbOrTx, id: string, error: string): void {
 
 export function releaseLeases (db: DbOrTx, leaseId: string): number {
   return db.update(webhookDeliveries)
-    .set({ state: 'pending', leaseId: null, leaseUntil: null, attempts: sql`max(${webhookDeliveries.attempts} - 1, 0)` })
+    .set({
+      state: 'pending',
+      leaseId: null,
+      leaseUntil: null,
+      attempts: sql`max(${webhookDeliveries.attempts} - 1, 0)`
+    })
     .where(and(eq(webhookDeliveries.leaseId, leaseId), eq(webhookDeliveries.state, 'sending'))).run().changes
 }
 
@@ -78,13 +87,15 @@ export function setFailures (db: DbOrTx, id: string, failures: number): void {
 
 /** Disables a subscription and cancels what it still had queued. */
 export function disable (db: DbOrTx, id: string, reason: string): void {
-  db.update(webhookSubscriptions).set({ status: 'disabled', disabledReason: reason }).where(eq(webhookSubscriptions.id, id)).run()
+  db.update(webhookSubscriptions).set({ status: 'disabled', disabledReason: reason })
+    .where(eq(webhookSubscriptions.id, id)).run()
   db.update(webhookDeliveries).set({ state: 'cancelled', leaseId: null, leaseUntil: null })
     .where(and(eq(webhookDeliveries.subscriptionId, id), eq(webhookDeliveries.state, 'pending'))).run()
 }
 
 export function enable (db: DbOrTx, id: string): void {
-  db.update(webhookSubscriptions).set({ status: 'active', disabledReason: null, failures: 0 }).where(eq(webhookSubscriptions.id, id)).run()
+  db.update(webhookSubscriptions).set({ status: 'active', disabledReason: null, failures: 0 })
+    .where(eq(webhookSubscriptions.id, id)).run()
 }
 
 export function deliveriesOf (db: DbOrTx, subscriptionId: string, limit: number): DeliveryRow[] {
@@ -94,13 +105,16 @@ export function deliveriesOf (db: DbOrTx, subscriptionId: string, limit: number)
 
 export function attemptsOf (db: DbOrTx, deliveryIds: string[]): AttemptRow[] {
   if (deliveryIds.length === 0) return []
-  return db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveryIds)).orderBy(asc(webhookAttempts.at)).all()
+  return db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveryIds))
+    .orderBy(asc(webhookAttempts.at)).all()
 }
 
 export function getWatch (db: DbOrTx, key: string): typeof webhookWatch.$inferSelect | undefined {
   return db.select().from(webhookWatch).where(eq(webhookWatch.key, key)).get()
 }
 
-export function setWatch (db: DbOrTx, key: string, values: { lastBlockTo?: string | null, targetState?: 'met' | 'missed' | null }): void {
+type Watched = { lastBlockTo?: string | null, targetState?: 'met' | 'missed' | null }
+
+export function setWatch (db: DbOrTx, key: string, values: Watched): void {
   db.insert(webhookWatch).values({ key, ...values }).onConflictDoUpdate({ target: webhookWatch.key, set: values }).run()
 }

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
-import { CreateWebhookSchema, DeliveryListSchema, DeliveryQuerySchema, WebhookListSchema, WebhookSchema } from './schemas.js'
+import {
+  CreateWebhookSchema, DeliveryListSchema, DeliveryQuerySchema, WebhookListSchema, WebhookSchema
+} from './schemas.js'
 import * as webhooks from './service.js'
 
 const tags = ['webhooks']
@@ -15,8 +17,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Subscribe a URL to aggregate events',
-      description: 'Events: results.released, target.missed, target.recovered, survey.closed; formats standard (signed JSON, ' +
-        'Standard Webhooks), slack, teams. The answer carries the signing secret (whsec_…) this once.',
+      description: 'Events: results.released, target.missed, target.recovered, survey.closed; formats standard ' +
+        '(signed JSON, Standard Webhooks), slack, teams. The answer carries the signing secret (whsec_…) this once.',
       body: CreateWebhookSchema,
       response: { 201: WebhookSchema, ...authProblems }
     }
@@ -26,11 +28,20 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   })
 
   fastify.get('/webhooks', {
-    schema: { tags, summary: 'List subscriptions (without their secrets)', response: { 200: WebhookListSchema, ...authProblems } }
+    schema: {
+      tags,
+      summary: 'List subscriptions (without their secrets)',
+      response: { 200: WebhookListSchema, ...authProblems }
+    }
   }, async () => ({ items: webhooks.listWebhookRows(db).map(webhooks.toWebhook) }))
 
   fastify.get('/webhooks/:id', {
-    schema: { tags, summary: 'Read a subscription', params: IdParamsSchema, response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema } }
+    schema: {
+      tags,
+      summary: 'Read a subscription',
+      params: IdParamsSchema,
+      response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema }
+    }
   }, async (request) => webhooks.toWebhook(webhooks.getWebhookRow(db, request.params.id)))
 
   fastify.delete('/webhooks/:id', {
@@ -47,7 +58,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags,
       summary: 'Send a signed webhook.test event to this subscription',
-      description: 'Queued and delivered like any event; see GET /v1/webhooks/{id}/deliveries for what the server answered.',
+      description: 'Queued and delivered like any event; GET /v1/webhooks/{id}/deliveries shows the answers.',
       params: IdParamsSchema,
       response: { 202: z.object({ delivery_id: z.string() }), ...authProblems, 404: ProblemSchema }
     }

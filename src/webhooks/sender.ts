@@ -17,7 +17,11 @@ const MAX_ERROR = 300
  * network), reads at most a little of the answer, and resolves once the server answered or the
  * timeout ran out. Never rejects.
  */
-export function send (url: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number, allowedHosts: string[] | undefined }): Promise<SendResult> {
+export interface SendOptions { timeoutMs: number, allowedHosts: string[] | undefined }
+
+export function send (
+  url: string, body: string, headers: Record<string, string>, opts: SendOptions
+): Promise<SendResult> {
   const started = performance.now()
   const done = (status: number | null, error: string | null): SendResult =>
     ({ status, error: error?.slice(0, MAX_ERROR) ?? null, durationMs: Math.round(performance.now() - started) })
@@ -25,14 +29,21 @@ export function send (url: string, body: string, headers: Record<string, string>
   if (refused !== undefined) return Promise.resolve(done(null, `target refused: ${refused}`))
   const target = new URL(url)
   const literal = target.hostname.replace(/^\[|\]$/g, '')
-  if (isIP(literal) !== 0 && isForbiddenAddress(literal)) return Promise.resolve(done(null, 'target refused: forbidden address'))
+  if (isIP(literal) !== 0 && isForbiddenAddress(literal)) {
+    return Promise.resolve(done(null, 'target refused: forbidden address'))
+  }
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise(resolve => {
     const req = request(target, {
       method: 'POST',
       lookup: guardedLookup,
       timeout: opts.timeoutMs,
-      headers: { 'content-type': 'application/json', 'user-agent': 'Puls-Webhooks/1', ...headers, 'content-length': Buffer.byteLength(body) }
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Puls-Webhooks/1',
+        ...headers,
+        'content-length': Buffer.byteLength(body)
+      }
     }, res => {
       const status = res.statusCode ?? 0
       res.resume()

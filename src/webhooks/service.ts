@@ -26,7 +26,9 @@ export function toWebhook (row: SubscriptionRow): Webhook {
 }
 
 /** POST /v1/webhooks: a subscription, with its signing secret answered this once. */
-export function createWebhook (db: DbOrTx, input: CreateWebhook, allowedHosts: string[] | undefined, now: Date): Webhook {
+export function createWebhook (
+  db: DbOrTx, input: CreateWebhook, allowedHosts: string[] | undefined, now: Date
+): Webhook {
   const refused = refusal(input.url, allowedHosts)
   if (refused !== undefined) throw new InvalidFieldError('body.url', refused)
   const row = repo.insertSubscription(db, {
@@ -71,7 +73,8 @@ export interface EventScope { surveyId?: string, team: string }
 
 function covers (s: SubscriptionRow, scope: EventScope): boolean {
   if (s.surveyIds === null && s.teams === null) return true
-  return (scope.surveyId !== undefined && (s.surveyIds ?? []).includes(scope.surveyId)) || (s.teams ?? []).includes(scope.team)
+  const bySurvey = scope.surveyId !== undefined && (s.surveyIds ?? []).includes(scope.surveyId)
+  return bySurvey || (s.teams ?? []).includes(scope.team)
 }
 
 /** Queues an event for every active subscription that wants it, in the caller's transaction. Returns how many. */
@@ -85,7 +88,8 @@ export function emit (db: DbOrTx, event: PulsEvent & { type: WebhookEvent }, sco
 export function testWebhook (db: DbOrTx, id: string, now: Date): DeliveryRow {
   const s = getWebhookRow(db, id)
   const day = now.toISOString().slice(0, 10)
-  return repo.enqueue(db, s.id, 'webhook.test', render({ type: 'webhook.test', day, data: {} }, s.format, s.locale, s.reportUrl), now)
+  const body = render({ type: 'webhook.test', day, data: {} }, s.format, s.locale, s.reportUrl)
+  return repo.enqueue(db, s.id, 'webhook.test', body, now)
 }
 
 /** GET /v1/webhooks/:id/deliveries: the latest deliveries with every attempt. */

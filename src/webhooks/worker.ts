@@ -20,7 +20,9 @@ export interface WebhookWorkerOptions {
 }
 
 /** Exponential backoff: min, 2·min, 4·min, … capped at max; null once the attempts are used up. */
-export function webhookRetryDelay (o: Pick<WebhookWorkerOptions, 'maxAttempts' | 'retryMinMs' | 'retryMaxMs'>, attempts: number): number | null {
+type RetryOptions = Pick<WebhookWorkerOptions, 'maxAttempts' | 'retryMinMs' | 'retryMaxMs'>
+
+export function webhookRetryDelay (o: RetryOptions, attempts: number): number | null {
   if (attempts >= o.maxAttempts) return null
   return Math.min(o.retryMaxMs, o.retryMinMs * 2 ** Math.max(0, attempts - 1))
 }
@@ -38,7 +40,9 @@ export class WebhookWorker {
   private chain: Promise<unknown> = Promise.resolve()
   private stopping = false
 
-  constructor (private readonly deps: { store: DbHandle, clock: Clock, log: FastifyBaseLogger, options: WebhookWorkerOptions }) {}
+  constructor (
+    private readonly deps: { store: DbHandle, clock: Clock, log: FastifyBaseLogger, options: WebhookWorkerOptions }
+  ) {}
 
   start (): void { this.schedule(0) }
 
@@ -74,7 +78,8 @@ export class WebhookWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const rows = store.transaction(tx => repo.claimDue(tx, now, this.leaseId, new Date(now.getTime() + options.leaseMs), options.batchSize))
+      const leaseUntil = new Date(now.getTime() + options.leaseMs)
+      const rows = store.transaction(tx => repo.claimDue(tx, now, this.leaseId, leaseUntil, options.batchSize))
       if (rows.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       attempts += rows.length
@@ -87,11 +92,13 @@ export class WebhookWorker {
     const subscription = repo.findSubscription(store.db, row.subscriptionId)
     if (subscription === undefined) return
     const at = clock.now()
-    const result = await send(subscription.url, row.body, signedHeaders(subscription.secret, row.id, at, row.body), options)
+    const headers = signedHeaders(subscription.secret, row.id, at, row.body)
+    const result = await send(subscription.url, row.body, headers, options)
     const now = clock.now()
     const ok = result.status !== null && result.status >= 200 && result.status < 300
     store.transaction(tx => {
-      repo.recordAttempt(tx, { deliveryId: row.id, at, status: result.status, error: result.error, durationMs: result.durationMs })
+      const { status, error: failure, durationMs } = result
+      repo.recordAttempt(tx, { deliveryId: row.id, at, status, error: failure, durationMs })
       if (ok) {
         repo.markDelivered(tx, row.id, now)
         repo.setFailures(tx, subscription.id, 0)
@@ -107,10 +114,14 @@ export class WebhookWorker {
       }
       repo.markFailed(tx, row.id, error)
       const since = row.createdAt.toISOString().slice(0, 10)
-      repo.disable(tx, subscription.id, `disabled on ${now.toISOString().slice(0, 10)}: ${row.attempts} attempts to deliver ` +
-        `${row.id} (${row.event}) failed since ${since}, ${failures} in a row; the last: ${error}. POST /v1/webhooks/${subscription.id}/enable after fixing it`)
+      repo.disable(tx, subscription.id, `disabled on ${now.toISOString().slice(0, 10)}: ${row.attempts} attempts to ` +
+        `deliver ${row.id} (${row.event}) failed since ${since}, ${failures} in a row; the last: ${error}. ` +
+        `POST /v1/webhooks/${subscription.id}/enable after fixing it`)
     })
     if (ok) log.info({ webhook: subscription.id, delivery: row.id, event: row.event }, 'webhook delivered')
-    else log.warn({ webhook: subscription.id, delivery: row.id, event: row.event, attempts: row.attempts, error: result.error }, 'webhook not delivered')
+    else {
+      const { id: delivery, event, attempts } = row
+      log.warn({ webhook: subscription.id, delivery, event, attempts, error: result.error }, 'webhook not delivered')
+    }
   }
 }
