@@ -199,3 +199,15 @@ t.test('team targets: set, validated, shown in team results, announced when miss
   t.equal((await api(app, { method: 'DELETE', url: '/v1/teams/it/targets/csat' })).statusCode, 200)
   t.equal((await api(app, { url: '/v1/results?team=it&metric=csat' })).json().target, null)
 })
+
+t.test('the report shows the target and whether the latest released period meets it, in its locale', async t => {
+  const clock = testClock('2026-03-03T09:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', team: 'it', name: 'IT desk' })
+  seedAnswers(app, survey.id, answers('2026-03-02', [5, 5, 5, 5, 5, 4, 4, 4, 4, 4]))
+  const page = async (locale: string) => (await api(app, { url: `/v1/surveys/${survey.id}/report?locale=${locale}` })).body
+  t.notMatch(await page('en'), /data-target/, 'no target, no line')
+  await api(app, { method: 'PUT', url: `/v1/surveys/${survey.id}/target`, payload: { value: 80 } })
+  t.match(await page('en'), /<p data-target>Target ≥ 80: met \(latest released period Mar 2, 2026 – Mar 2, 2026\)<\/p>/)
+  t.match(await page('de'), /<p data-target>Ziel ≥ 80: erreicht/)
+})

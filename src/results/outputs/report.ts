@@ -11,6 +11,8 @@ import type { DecidedMonths } from '../engine/decided-months.js'
 import type { SurveyResults } from '../schemas.js'
 import type { ShareLinkOptions } from '../storage/tables.js'
 import { released, surveyResults } from '../service.js'
+import { surveyTargetStatus } from '../../targets/service.js'
+import { targetLine } from '../../targets/text.js'
 
 const MAX_COMMENTS = 200
 const RANGES: Record<'nps' | 'csat' | 'ces', { range: Range, ticks: number[] }> = {
@@ -75,6 +77,8 @@ export function reportContext (
   const { range, ticks } = RANGES[metric]
   const headline = scoreOf(r)
   const metricName = metric.toUpperCase()
+  // Judged on the survey's latest release block, whatever period the report shows.
+  const target = surveyTargetStatus(db, kept, survey, now)
 
   const series = (r.series ?? []).map(b => {
     const s = scoreOf(b)
@@ -118,6 +122,7 @@ export function reportContext (
     responses: number.format(r.responses),
     pending: r.pending_responses > 0 ? count(t.pending, r.pending_responses, { min: survey.minGroupSize }) : null,
     suppressed: r.suppressed ? fill(t.suppressed, { min: survey.minGroupSize }) : null,
+    target: target === null ? null : targetLine(target, locale, n => number.format(n), day),
     headline: headline === null
       ? null
       : {
