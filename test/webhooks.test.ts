@@ -3,7 +3,7 @@ import { api, build, testClock } from './helpers/build.js'
 import { count } from './helpers/puls.js'
 import { startReceiver, verifyStandardWebhook, type Receiver } from './helpers/receiver.js'
 import { webhookRetryDelay } from '../src/webhooks/worker.js'
-import { isForbiddenAddress } from '../src/webhooks/address.js'
+import { guardedLookup, isForbiddenAddress } from '../src/webhooks/address.js'
 
 // Outbound events: subscriptions, signed delivery from the webhook outbox to a real HTTP
 // receiver on 127.0.0.1, retries and the disable rule, and what an event may carry.
@@ -129,4 +129,22 @@ t.test('a subscription whose delivery fails every attempt is disabled with the r
   t.equal(rx.received.length, 3, 'a disabled subscription is not sent to')
   const enabled = await api(app, { method: 'POST', url: `/v1/webhooks/${hook.id}/enable` })
   t.match(enabled.json(), { status: 'active', disabled_reason: null, failures: 0 })
+})
+
+t.test('names are resolved again when sending: every address must be allowed', async t => {
+  const lookup = (host: string) => new Promise<{ err: NodeJS.ErrnoException | null, address: unknown }>(resolve => {
+    guardedLookup(host, { all: true }, (err, address) => resolve({ err, address }))
+  })
+  const forbidden = await lookup('169.254.169.254')
+  t.match(forbidden.err, { code: 'EFORBIDDEN' }, 'a name resolving to a metadata address is refused at connect time')
+  const fine = await lookup('localhost')
+  t.equal(fine.err, null)
+
+  const clock = testClock('2026-03-02T09:00:00Z')
+  const app = await build(t, { clock, env: FAST })
+  const rx = await receiver(t)
+  const hook = await subscribe(app, { url: rx.url.replace('127.0.0.1', 'localhost'), events: ['survey.closed'] })
+  await api(app, { method: 'POST', url: `/v1/webhooks/${hook.id}/test` })
+  await app.webhooks.flush()
+  t.equal(rx.received.length, 1, 'delivered through the checked lookup')
 })
