@@ -19,7 +19,11 @@ const env = { PATH: process.env.PATH, PULS_DATA_DIR: dataDir, LOG_LEVEL: 'silent
 try {
   const store = openDatabase(loadConfig(env).databaseFile)
   runMigrations(store)
-  const survey = createSurvey(store.db, { name: 'bench', kind: 'relationship', team: 'hr', default_locale: 'en' }, new Date())
+  const survey = createSurvey(
+    store.db,
+    { name: 'bench', kind: 'relationship', team: 'hr', default_locale: 'en' },
+    new Date()
+  )
   store.close()
 
   const file = join(dataDir, 'people.csv')
@@ -33,15 +37,35 @@ try {
   }
   out.end()
   await once(out, 'finish')
-  console.log(`${ROWS} rows, ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB: node dist/cli.js invite --survey ${survey.id} people.csv`)
+  console.log(
+    `${ROWS} rows, ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB: node dist/cli.js invite --survey ${survey.id} people.csv`
+  )
 
-  const run = spawnSync('/usr/bin/time', ['-f', 'GNU time: max RSS %M KiB, %e s', process.execPath, 'dist/cli.js', 'invite', '--survey', survey.id, file], {
-    cwd: projectRoot, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024
-  })
+  const run = spawnSync(
+    '/usr/bin/time',
+    ['-f', 'GNU time: max RSS %M KiB, %e s', process.execPath, 'dist/cli.js', 'invite', '--survey', survey.id, file],
+    {
+      cwd: projectRoot,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024
+    }
+  )
   const skipped = run.stderr.split('\n').filter(l => l.startsWith('line ')).length
-  console.log(run.stdout.split('\n').filter(l => !l.startsWith('…')).join('\n').trimEnd())
+  console.log(
+    run.stdout
+      .split('\n')
+      .filter(l => !l.startsWith('…'))
+      .join('\n')
+      .trimEnd()
+  )
   console.log(`(${skipped} invalid rows reported on stderr)`)
-  console.log(run.stderr.split('\n').filter(l => l.startsWith('GNU time')).join('\n'))
+  console.log(
+    run.stderr
+      .split('\n')
+      .filter(l => l.startsWith('GNU time'))
+      .join('\n')
+  )
   if (run.status !== 0) throw new Error(`invite exited ${run.status}: ${run.stderr.slice(-2000)}`)
 } finally {
   rmSync(dataDir, { recursive: true, force: true })

@@ -49,9 +49,23 @@ export async function mailBench (opts: { mails?: number } = {}): Promise<BenchRo
 
     // Baseline: the same message through a bare pool (same connection settings as the service).
     const sample = fastify.outbox.compose({ ...SAMPLE, token: 'bench-token' })
-    const pool = nodemailer.createTransport({ url: smtp.url, pool: true, maxConnections: 5, maxMessages: 1000 }, { from: config.mailFrom })
-    const bare = await timed(() => Promise.all(Array.from({ length: mails }, (_, i) =>
-      pool.sendMail({ to: `bare${i}@example.com`, subject: sample.subject, text: sample.text, html: sample.html, headers: sample.headers }))))
+    const pool = nodemailer.createTransport(
+      { url: smtp.url, pool: true, maxConnections: 5, maxMessages: 1000 },
+      { from: config.mailFrom }
+    )
+    const bare = await timed(() =>
+      Promise.all(
+        Array.from({ length: mails }, (_, i) =>
+          pool.sendMail({
+            to: `bare${i}@example.com`,
+            subject: sample.subject,
+            text: sample.text,
+            html: sample.html,
+            headers: sample.headers
+          })
+        )
+      )
+    )
     pool.close()
     await smtp.waitFor(mails, 60_000)
 
@@ -59,7 +73,12 @@ export async function mailBench (opts: { mails?: number } = {}): Promise<BenchRo
       fastify.store.transaction(tx => {
         for (let i = 0; i < mails; i++) {
           const mail = fastify.outbox.compose({ ...SAMPLE, token: `token-${i}` })
-          fastify.outbox.enqueue(tx, { invitationId: null, purpose: 'invitation', recipient: `p${i}@example.com`, ...mail })
+          fastify.outbox.enqueue(tx, {
+            invitationId: null,
+            purpose: 'invitation',
+            recipient: `p${i}@example.com`,
+            ...mail
+          })
         }
       })
     })
@@ -86,7 +105,9 @@ export function formatRows (rows: BenchRow[]): string {
   return [
     '| mail | mails | time | mails/s | / pool alone |',
     '|---|---:|---:|---:|---:|',
-    ...rows.map(r => `| ${r.name} | ${r.ops} | ${r.seconds.toFixed(2)} s | ${r.perSecond.toFixed(0)} | ${r.ratio.toFixed(2)}× |`)
+    ...rows.map(
+      r => `| ${r.name} | ${r.ops} | ${r.seconds.toFixed(2)} s | ${r.perSecond.toFixed(0)} | ${r.ratio.toFixed(2)}× |`
+    )
   ].join('\n')
 }
 

@@ -51,8 +51,13 @@ const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
 })
 const replies: BenchReply[] = []
 const waiting: Array<() => void> = []
-child.on('message', (reply: BenchReply) => { replies.push(reply); for (const w of waiting.splice(0)) w() })
-child.on('exit', code => { if (code !== 0 && code !== null) console.error(`the service exited with ${code}`) })
+child.on('message', (reply: BenchReply) => {
+  replies.push(reply)
+  for (const w of waiting.splice(0)) w()
+})
+child.on('exit', code => {
+  if (code !== 0 && code !== null) console.error(`the service exited with ${code}`)
+})
 
 async function reply<T extends BenchReply['type']> (type: T): Promise<Extract<BenchReply, { type: T }>> {
   for (;;) {
@@ -73,7 +78,11 @@ const auth = { authorization: `Bearer ${KEY}` }
 const startupRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
 
 async function api (method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(base + path, { method, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body)
+  })
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${(await res.text()).slice(0, 300)}`)
   return res.json()
 }
@@ -85,7 +94,9 @@ async function linkTokens (surveyId: string, n: number): Promise<string[]> {
   const tokens: string[] = []
   while (tokens.length < n) {
     const size = Math.min(10_000, n - tokens.length)
-    const { items } = await api('POST', `/v1/surveys/${surveyId}/invitations/batch`, { invitations: Array.from({ length: size }, () => ({ channel: 'link' })) })
+    const { items } = await api('POST', `/v1/surveys/${surveyId}/invitations/batch`, {
+      invitations: Array.from({ length: size }, () => ({ channel: 'link' }))
+    })
     tokens.push(...items.map((i: { url: string }) => tokenOf(i.url)))
   }
   return tokens
@@ -93,7 +104,13 @@ async function linkTokens (surveyId: string, n: number): Promise<string[]> {
 
 // ---- measuring -----------------------------------------------------------------------------
 
-interface Round { rps: number, mean: number, p99: number, cpu: number, written: number | undefined }
+interface Round {
+  rps: number
+  mean: number
+  p99: number
+  cpu: number
+  written: number | undefined
+}
 
 interface Scenario {
   name: string
@@ -108,12 +125,17 @@ interface Scenario {
    * for requests that use up an input (a token, made beforehand) and for slow ones (a fixed
    * time would cut off the requests still running when it ends).
    */
-  counted?: { warmup: number, min: number }
+  counted?: { warmup: number; min: number }
   /** autocannon options for one round; `amount` is set for counted scenarios. */
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
 
-async function round (s: Scenario, seconds: number, amount: number | undefined, options: Partial<autocannon.Options>): Promise<Round> {
+async function round (
+  s: Scenario,
+  seconds: number,
+  amount: number | undefined,
+  options: Partial<autocannon.Options>
+): Promise<Round> {
   const before = await ask({ type: 'cpu' }, 'cpu')
   const r = await autocannon({
     url: base,
@@ -127,7 +149,9 @@ async function round (s: Scenario, seconds: number, amount: number | undefined, 
   const statuses = Object.entries(r.statusCodeStats ?? {}).map(([code, { count }]) => `${code}×${count ?? 0}`)
   const wrong = Object.keys(r.statusCodeStats ?? {}).filter(code => Number(code) !== s.status)
   if (wrong.length > 0 || r.errors > 0 || r.timeouts > 0) {
-    throw new Error(`${s.name}: expected only ${s.status}, got ${statuses.join(' ')}, ${r.errors} errors, ${r.timeouts} timeouts`)
+    throw new Error(
+      `${s.name}: expected only ${s.status}, got ${statuses.join(' ')}, ${r.errors} errors, ${r.timeouts} timeouts`
+    )
   }
   // A closed loop: each connection sends its next request when the last one is answered, so the
   // mean latency is connections / rate, to the microsecond (autocannon's own is whole ms).
@@ -139,33 +163,51 @@ async function round (s: Scenario, seconds: number, amount: number | undefined, 
   const cpu = (after.micros - before.micros) / requests
   // Bytes the service sent to the disk a request (WAL frames, checkpoints): what a durable commit
   // writes and waits for, and, unlike the time it takes, the same on any machine.
-  const written = after.writtenBytes === undefined || before.writtenBytes === undefined ? undefined : (after.writtenBytes - before.writtenBytes) / requests
-  return { rps, mean: (s.connections ?? CONNECTIONS) * 1000 / rps, p99: r.latency.p99, cpu, written }
+  const written =
+    after.writtenBytes === undefined || before.writtenBytes === undefined
+      ? undefined
+      : (after.writtenBytes - before.writtenBytes) / requests
+  return { rps, mean: ((s.connections ?? CONNECTIONS) * 1000) / rps, p99: r.latency.p99, cpu, written }
 }
 
 /** Bytes as KiB to one decimal, or a dash where the service could not read its I/O counters. */
-const kib = (bytes: number | undefined): string => bytes === undefined ? '–' : `${(bytes / 1024).toFixed(1)} KiB`
+const kib = (bytes: number | undefined): string => (bytes === undefined ? '–' : `${(bytes / 1024).toFixed(1)} KiB`)
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-interface Row { name: string, unit: string, connections: number, perSecond: number, rps: number, mean: number, p99: number, cpu: number, written: number | undefined, perCommit?: number }
+interface Row {
+  name: string
+  unit: string
+  connections: number
+  perSecond: number
+  rps: number
+  mean: number
+  p99: number
+  cpu: number
+  written: number | undefined
+  perCommit?: number
+}
 const rows: Row[] = []
 
 /** The service's group-commit histogram (GET /metrics): transactions, and the writes in them. */
-async function groupCommits (): Promise<{ commits: number, units: number }> {
+async function groupCommits (): Promise<{ commits: number; units: number }> {
   const text = await (await fetch(base + '/metrics')).text()
   const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
   return { commits: value('puls_group_commit_units_count'), units: value('puls_group_commit_units_sum') }
 }
 
-async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, quiet?: boolean } = {}): Promise<Row | undefined> {
+async function measure (
+  s: Scenario,
+  opts: { rounds?: number; seconds?: number; quiet?: boolean } = {}
+): Promise<Row | undefined> {
   if (rows.length > 0 && opts.quiet !== true && !wanted(s.name)) return undefined
   const seconds = opts.seconds ?? SECONDS
   const before = await groupCommits()
-  const amountFor = (rps: number): number | undefined => s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
+  const amountFor = (rps: number): number | undefined =>
+    s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
   const warm = await round(s, 1, s.counted?.warmup, await s.options(s.counted?.warmup))
   const rounds: Round[] = []
   let rps = warm.rps
@@ -175,7 +217,15 @@ async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, 
     // The profile covers the round itself, not the making of its inputs (tokens).
     if (CPU_PROF !== undefined) await ask({ type: 'profile', file: null }, 'profiled')
     const r = await round(s, seconds, amount, options)
-    if (CPU_PROF !== undefined) await ask({ type: 'profile', file: join(CPU_PROF, `${rows.length}-${s.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${i}.cpuprofile`) }, 'profiled')
+    if (CPU_PROF !== undefined) {
+      await ask(
+        {
+          type: 'profile',
+          file: join(CPU_PROF, `${rows.length}-${s.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${i}.cpuprofile`)
+        },
+        'profiled'
+      )
+    }
     rounds.push(r)
     rps = r.rps
   }
@@ -197,25 +247,44 @@ async function measure (s: Scenario, opts: { rounds?: number, seconds?: number, 
   if (after.commits > before.commits) row.perCommit = (after.units - before.units) / (after.commits - before.commits)
   if (opts.quiet !== true) rows.push(row)
   const grouped = row.perCommit === undefined ? '' : `, ${row.perCommit.toFixed(1)} per commit`
-  console.error(`  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request, ${kib(row.written)} written a request (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`)
+  console.error(
+    `  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request, ${kib(row.written)} written a request (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`
+  )
   return row
 }
 
 // ---- the scenarios ---------------------------------------------------------------------------
 
 const relationship = await api('POST', '/v1/surveys', { name: 'bench relationship', kind: 'relationship', team: 'it' })
-const postCase = await api('POST', '/v1/surveys', { name: 'bench post-case', kind: 'post_case', team: 'it', metric: 'csat' })
+const postCase = await api('POST', '/v1/surveys', {
+  name: 'bench post-case',
+  kind: 'post_case',
+  team: 'it',
+  metric: 'csat'
+})
 const form = { 'content-type': 'application/x-www-form-urlencoded' }
 
 console.error(`Puls bench: ${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up, medians of the rounds`)
 
 await measure({ name: 'GET /bench/noop (no-op baseline)', status: 200, options: () => ({ url: base + '/bench/noop' }) })
-await measure({ name: 'GET /bench/noop-auth (no-op with the API key check)', status: 200, options: () => ({ url: base + '/bench/noop-auth', headers: auth }) })
+await measure({
+  name: 'GET /bench/noop-auth (no-op with the API key check)',
+  status: 200,
+  options: () => ({ url: base + '/bench/noop-auth', headers: auth })
+})
 
-await measure({ name: 'POST /bench/commit (no-op with one durable commit)', status: 201, options: () => ({ url: base + '/bench/commit', method: 'POST' }) })
+await measure({
+  name: 'POST /bench/commit (no-op with one durable commit)',
+  status: 201,
+  options: () => ({ url: base + '/bench/commit', method: 'POST' })
+})
 
 const [pageToken] = await linkTokens(relationship.id, 1)
-await measure({ name: 'GET /s/:token?score=7 (survey page)', status: 200, options: () => ({ url: `${base}/s/${pageToken}?score=7` }) })
+await measure({
+  name: 'GET /s/:token?score=7 (survey page)',
+  status: 200,
+  options: () => ({ url: `${base}/s/${pageToken}?score=7` })
+})
 
 await measure({
   name: 'POST /s/:token (answer through a mailed or handed-out link, form, 303)',
@@ -227,11 +296,17 @@ await measure({
     const tokens = await linkTokens(relationship.id, amount! + 2 * CONNECTIONS)
     let next = 0
     return {
-      requests: [{
-        method: 'POST',
-        headers: form,
-        setupRequest: req => ({ ...req, path: `/s/${tokens[next]}`, body: `score=${next++ % 11}&comment=Quick+and+friendly` })
-      }]
+      requests: [
+        {
+          method: 'POST',
+          headers: form,
+          setupRequest: req => ({
+            ...req,
+            path: `/s/${tokens[next]}`,
+            body: `score=${next++ % 11}&comment=Quick+and+friendly`
+          })
+        }
+      ]
     }
   }
 })
@@ -244,18 +319,32 @@ await measure({
   options: async amount => {
     // Fresh collectors each round, with no cooldown and the highest hourly cap (10,000), each
     // answer from its own client address: every abuse check runs and none refuses.
-    const collectors = await Promise.all(Array.from({ length: Math.ceil((amount! + 2 * CONNECTIONS) / 9000) }, () =>
-      api('POST', `/v1/surveys/${relationship.id}/collectors`, { label: 'bench', cooldown_seconds: 0, max_answers_per_hour: 10_000 })))
+    const collectors = await Promise.all(
+      Array.from({ length: Math.ceil((amount! + 2 * CONNECTIONS) / 9000) }, () =>
+        api('POST', `/v1/surveys/${relationship.id}/collectors`, {
+          label: 'bench',
+          cooldown_seconds: 0,
+          max_answers_per_hour: 10_000
+        })
+      )
+    )
     const tokens = collectors.map(c => tokenOf(c.url))
     let next = 0
     return {
-      requests: [{
-        method: 'POST',
-        setupRequest: req => {
-          const i = next++
-          return { ...req, path: `/s/${tokens[i % tokens.length]}`, headers: { ...form, 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }, body: `score=${i % 11}` }
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: req => {
+            const i = next++
+            return {
+              ...req,
+              path: `/s/${tokens[i % tokens.length]}`,
+              headers: { ...form, 'x-forwarded-for': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+              body: `score=${i % 11}`
+            }
+          }
         }
-      }]
+      ]
     }
   }
 })
@@ -265,27 +354,59 @@ await measure({
 // inside the service through recordAnswer (answer and rollup in one transaction per 50,000), by
 // 40 agents in 8 categories and 3 teams over the last year: posting a million would take an hour.
 
-interface ResultRow { name: string, answers: number, first: number, mean: number, p99: number, rps: number, noop: number }
+interface ResultRow {
+  name: string
+  answers: number
+  first: number
+  mean: number
+  p99: number
+  rps: number
+  noop: number
+}
 const resultRows: ResultRow[] = []
-/** BENCH_DECIDE_AHEAD=0: ask the first questions cold, as before the decide-ahead job (issue #6). */
+/** BENCH_DECIDE_AHEAD=0: ask the first questions cold, as before the decide-ahead job. */
 const DECIDE_AHEAD = process.env.BENCH_DECIDE_AHEAD !== '0'
-interface DecideRow { answers: number, seconds: number, decided: number, deferred: number, requests: number, median: number, max: number }
+interface DecideRow {
+  answers: number
+  seconds: number
+  decided: number
+  deferred: number
+  requests: number
+  median: number
+  max: number
+}
 const decideRows: DecideRow[] = []
-const resultsSurvey = await api('POST', '/v1/surveys', { name: 'bench results', kind: 'relationship', team: 'results', metric: 'nps' })
+const resultsSurvey = await api('POST', '/v1/surveys', {
+  name: 'bench results',
+  kind: 'relationship',
+  team: 'results',
+  metric: 'nps'
+})
 // A second, small survey of the same team and metric, so that team results add two up.
-const smallSurvey = await api('POST', '/v1/surveys', { name: 'bench results, small', kind: 'post_case', team: 'results', metric: 'nps' })
+const smallSurvey = await api('POST', '/v1/surveys', {
+  name: 'bench results, small',
+  kind: 'post_case',
+  team: 'results',
+  metric: 'nps'
+})
 await ask({ type: 'seed', surveyId: smallSurvey.id, from: 0, to: 5_000 }, 'seeded')
 const NOOP_AUTH = '/bench/noop-auth'
-const QUESTIONS: Array<{ name: string, path: string }> = [
+const QUESTIONS: Array<{ name: string; path: string }> = [
   { name: 'no-op (with the API key check)', path: NOOP_AUTH },
   { name: 'whole survey', path: `/v1/surveys/${resultsSurvey.id}/results` },
   { name: 'weekly series', path: `/v1/surveys/${resultsSurvey.id}/results?interval=week` },
   { name: 'group_by agent', path: `/v1/surveys/${resultsSurvey.id}/results?group_by=agent` },
   { name: 'filter agent', path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07` },
-  { name: 'filter agent, monthly series', path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07&interval=month` },
+  {
+    name: 'filter agent, monthly series',
+    path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07&interval=month`
+  },
   { name: 'two filters', path: `/v1/surveys/${resultsSurvey.id}/results?agent=agent-07&category=network` },
   { name: 'filter + group_by', path: `/v1/surveys/${resultsSurvey.id}/results?category=network&group_by=agent` },
-  { name: 'two filters + group_by', path: `/v1/surveys/${resultsSurvey.id}/results?category=network&team=team-1&group_by=agent` },
+  {
+    name: 'two filters + group_by',
+    path: `/v1/surveys/${resultsSurvey.id}/results?category=network&team=team-1&group_by=agent`
+  },
   { name: 'team results across surveys', path: '/v1/results?team=results&metric=nps' }
 ]
 // BENCH_ONLY=results runs them all; BENCH_ONLY=<a question's name> runs that one (and the no-op).
@@ -293,7 +414,9 @@ const askedFor = QUESTIONS.filter(q => q.path === NOOP_AUTH || wanted('results')
 let seeded = 0
 for (const size of askedFor.length > 1 ? SIZES : []) {
   const { seconds } = await ask({ type: 'seed', surveyId: resultsSurvey.id, from: seeded, to: size }, 'seeded')
-  console.error(`seeded ${size.toLocaleString('en')} answers (${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`)
+  console.error(
+    `seeded ${size.toLocaleString('en')} answers (${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`
+  )
   seeded = size
   if (DECIDE_AHEAD) {
     // Seeding changed every month: what the decide-ahead job does after start-up and when a month
@@ -301,7 +424,14 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
     // request costs while the job runs (it yields after each month's decision).
     const decided = ask({ type: 'decide' }, 'decided')
     const progress = { done: false }
-    decided.then(() => { progress.done = true }, () => { progress.done = true })
+    decided.then(
+      () => {
+        progress.done = true
+      },
+      () => {
+        progress.done = true
+      }
+    )
     const during: number[] = []
     while (!progress.done) {
       const started = performance.now()
@@ -311,7 +441,15 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
     }
     const d = await decided
     during.sort((a, b) => a - b)
-    decideRows.push({ answers: size, seconds: d.seconds, decided: d.decided, deferred: d.deferred, requests: during.length, median: during[Math.floor(during.length / 2)] ?? 0, max: during.at(-1) ?? 0 })
+    decideRows.push({
+      answers: size,
+      seconds: d.seconds,
+      decided: d.decided,
+      deferred: d.deferred,
+      requests: during.length,
+      median: during[Math.floor(during.length / 2)] ?? 0,
+      max: during.at(-1) ?? 0
+    })
   }
   let noop = 0
   for (const q of askedFor) {
@@ -326,8 +464,16 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
     // Counted rounds: a slow question at 1M takes a while, and one cut off by a fixed time would keep
     // the service busy into the next row. The no-op needs a longer warm-up to reach its pace.
     const counted = { warmup: q.path === NOOP_AUTH ? 2000 : 2, min: 1 }
-    const r = await measure({ name: `${q.name} at ${size.toLocaleString('en')}`, status: 200, connections: 1, counted, options: () => ({ url: base + q.path, headers: auth, timeout: 120 }) },
-      { rounds: RESULT_ROUNDS, seconds: RESULT_SECONDS, quiet: true })
+    const r = await measure(
+      {
+        name: `${q.name} at ${size.toLocaleString('en')}`,
+        status: 200,
+        connections: 1,
+        counted,
+        options: () => ({ url: base + q.path, headers: auth, timeout: 120 })
+      },
+      { rounds: RESULT_ROUNDS, seconds: RESULT_SECONDS, quiet: true }
+    )
     if (r === undefined) continue
     if (noop === 0) noop = r.mean
     resultRows.push({ name: q.name, answers: size, first, mean: r.mean, p99: r.p99, rps: r.rps, noop })
@@ -341,14 +487,24 @@ await measure({
   unit: 'invitations',
   status: 201,
   options: () => ({
-    requests: [{
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      setupRequest: req => {
-        const i = invitationNo++
-        return { ...req, path: `/v1/surveys/${postCase.id}/invitations`, body: JSON.stringify({ email: `p${i}@example.com`, case_ref: `INC-${i}`, attributes: { agent: `a${i % 40}`, category: 'vpn' } }) }
+    requests: [
+      {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        setupRequest: req => {
+          const i = invitationNo++
+          return {
+            ...req,
+            path: `/v1/surveys/${postCase.id}/invitations`,
+            body: JSON.stringify({
+              email: `p${i}@example.com`,
+              case_ref: `INC-${i}`,
+              attributes: { agent: `a${i % 40}`, category: 'vpn' }
+            })
+          }
+        }
       }
-    }]
+    ]
   })
 })
 
@@ -361,15 +517,24 @@ await measure({
   connections: 2,
   counted: { warmup: 4, min: 4 },
   options: () => ({
-    requests: [{
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      setupRequest: req => {
-        const b = batchNo++
-        const invitations = Array.from({ length: BATCH }, (_, i) => ({ email: `b${b}-${i}@example.com`, attributes: { site: `s${i % 7}` } }))
-        return { ...req, path: `/v1/surveys/${relationship.id}/invitations/batch`, body: JSON.stringify({ invitations }) }
+    requests: [
+      {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        setupRequest: req => {
+          const b = batchNo++
+          const invitations = Array.from({ length: BATCH }, (_, i) => ({
+            email: `b${b}-${i}@example.com`,
+            attributes: { site: `s${i % 7}` }
+          }))
+          return {
+            ...req,
+            path: `/v1/surveys/${relationship.id}/invitations/batch`,
+            body: JSON.stringify({ invitations })
+          }
+        }
       }
-    }]
+    ]
   })
 })
 
@@ -383,43 +548,65 @@ rmSync(dataDir, { recursive: true, force: true })
 // ---- the table -------------------------------------------------------------------------------
 
 const noop = rows[0]!
-const ms = (x: number): string => x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(0)} ms`
+const ms = (x: number): string => (x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(0)} ms`)
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`
 // autocannon's percentiles are whole milliseconds.
-const p99 = (x: number): string => x < 1 ? '< 1 ms' : `${x.toFixed(0)} ms`
+const p99 = (x: number): string => (x < 1 ? '< 1 ms' : `${x.toFixed(0)} ms`)
 const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown'
-console.log(`\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
-console.log(`${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`)
-console.log('| scenario | connections | per second | × no-op | mean latency | p99 latency | service CPU a request | written to disk a request |')
+console.log(
+  `\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
+)
+console.log(
+  `${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`
+)
+console.log(
+  '| scenario | connections | per second | × no-op | mean latency | p99 latency | service CPU a request | written to disk a request |'
+)
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${(r.perSecond / noop.rps * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} | ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`)
+  console.log(
+    `| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${((r.perSecond / noop.rps) * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} | ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`
+  )
 }
 
 const grouped = rows.filter(r => r.perCommit !== undefined)
 if (grouped.length > 0) {
-  console.log(`\nGroup commit (puls_group_commit_units at GET /metrics): ${grouped.map(r => `${r.name.replace(/^.*\((.*)\)$/, '$1')}: ${r.perCommit!.toFixed(1)} answers per transaction`).join('; ')}`)
+  console.log(
+    `\nGroup commit (puls_group_commit_units at GET /metrics): ${grouped.map(r => `${r.name.replace(/^.*\((.*)\)$/, '$1')}: ${r.perCommit!.toFixed(1)} answers per transaction`).join('; ')}`
+  )
 }
 
-console.log(`\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; × no-op is the latency's multiple of the no-op route's at the same size\n`)
+console.log(
+  `\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; × no-op is the latency's multiple of the no-op route's at the same size\n`
+)
 console.log('| question | answers | first request | mean latency | p99 latency | requests/s | × no-op latency |')
 console.log('|---|---:|---:|---:|---:|---:|---:|')
 for (const r of resultRows) {
-  console.log(`| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.first)} | ${ms(r.mean)} | ${p99(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`)
+  console.log(
+    `| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.first)} | ${ms(r.mean)} | ${p99(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`
+  )
 }
 
 if (decideRows.length > 0) {
-  console.log('\nDeciding complete months ahead after seeding (the decide-ahead job), and the whole-survey question asked meanwhile\n')
-  console.log('| answers | decide-ahead took | month decisions | deferred | requests meanwhile | their median | their slowest |')
+  console.log(
+    '\nDeciding complete months ahead after seeding (the decide-ahead job), and the whole-survey question asked meanwhile\n'
+  )
+  console.log(
+    '| answers | decide-ahead took | month decisions | deferred | requests meanwhile | their median | their slowest |'
+  )
   console.log('|---:|---:|---:|---:|---:|---:|---:|')
   for (const d of decideRows) {
-    console.log(`| ${d.answers.toLocaleString('en')} | ${d.seconds.toFixed(1)} s | ${d.decided} | ${d.deferred} | ${d.requests} | ${ms(d.median)} | ${ms(d.max)} |`)
+    console.log(
+      `| ${d.answers.toLocaleString('en')} | ${d.seconds.toFixed(1)} s | ${d.decided} | ${d.deferred} | ${d.requests} | ${ms(d.median)} | ${ms(d.max)} |`
+    )
   }
 }
 
-console.log(`\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ${mib(startupRssKiB)} after start-up, ` +
-  `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ${mib(peakRssKiB)} at the end. ` +
-  `Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`)
+console.log(
+  `\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ${mib(startupRssKiB)} after start-up, ` +
+    `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ${mib(peakRssKiB)} at the end. ` +
+    `Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`
+)
 
 // Mail: throughput to an SMTP server on 127.0.0.1, against nodemailer's pool alone (bench/mail.ts).
 const mails = Number(process.env.BENCH_MAILS ?? 2000)

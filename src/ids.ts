@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 
 /**
  * A random identifier: `prefix_` and 128 bits from the CSPRNG in base64url. Never sequential or
- * time-ordered, so an id says nothing about when its row was made (SPEC §2.1).
+ * time-ordered, so an id says nothing about when its row was made (docs/anonymity.md, promise 1).
  */
 export function newId (prefix: string): string {
   return `${prefix}_${randomBytes(16).toString('base64url')}`

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { Config } from './config.js'
 
-// SPEC §2.6: tokens and e-mail addresses never reach a log. Bodies and headers are never logged;
+// docs/anonymity.md, promise 6: tokens and e-mail addresses never reach a log. Bodies and headers are never logged;
 // what remains is the URL. Respondent (/s/) and report (/r/) URLs carry a token in the path.
 const TOKEN_ROUTE = /^\/(s|r)\//
 // Doubled slashes, dot segments, upper case and a percent-encoded prefix match no route, but a

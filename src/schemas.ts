@@ -27,22 +27,25 @@ export function plainText (schema: z.ZodString = z.string()): z.ZodString {
 
 /** Names every plain object already has (`constructor`, `toString`, `__proto__`, …): never an attribute name. */
 export const PROTOTYPE_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype)
-export const PROTOTYPE_NAME_MESSAGE = 'must not be a name every JavaScript object already has (constructor, toString, …)'
+export const PROTOTYPE_NAME_MESSAGE =
+  'must not be a name every JavaScript object already has (constructor, toString, …)'
 
 export const FieldErrorSchema = z.object({
   path: z.string().meta({ description: 'Where the bad value is, e.g. `body.name` or `query.limit`' }),
   message: z.string()
 })
 
-export const ProblemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  code: z.string().meta({ description: 'Stable machine-readable error code' }),
-  request_id: z.string().optional(),
-  errors: z.array(FieldErrorSchema).optional()
-}).meta({ id: 'Problem', description: 'RFC 9457 problem details' })
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().meta({ description: 'Stable machine-readable error code' }),
+    request_id: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional()
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' })
 
 /** The error statuses every authenticated route can answer. */
 export const authProblems = {
@@ -62,7 +65,7 @@ export function encodeCursor (createdAt: Date, id: string): string {
   return Buffer.from(JSON.stringify([createdAt.getTime(), id])).toString('base64url')
 }
 
-export function decodeCursor (cursor: string): { createdAt: Date, id: string } | undefined {
+export function decodeCursor (cursor: string): { createdAt: Date; id: string } | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
     if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {

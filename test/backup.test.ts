@@ -23,7 +23,7 @@ function tempDir (t: Test): string {
   return dir
 }
 
-function cli (env: Record<string, string>, ...args: string[]): Promise<{ code: number, out: string[], err: string[] }> {
+function cli (env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = []
   const err: string[] = []
   return runCli(args, env, { out: l => out.push(l), err: l => err.push(l) }).then(code => ({ code, out, err }))
@@ -41,7 +41,11 @@ const answer = (surveyId: string, n: number): NewResponse => ({
 })
 
 async function createSurvey (app: App, name: string): Promise<string> {
-  const res = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name, kind: 'relationship', team: 'hr' } })
+  const res = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: { name, kind: 'relationship', team: 'hr' }
+  })
   if (res.statusCode !== 201) throw new Error(res.body)
   return res.json().id
 }
@@ -56,7 +60,9 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
   const app = await build(t)
   const surveyIds = [await createSurvey(app, 'seed')]
   // A few thousand answers first, so the copy spans hundreds of pages.
-  app.store.transaction(tx => { for (let n = 0; n < 3000; n++) recordAnswer(tx, answer(surveyIds[0]!, n)) })
+  app.store.transaction(tx => {
+    for (let n = 0; n < 3000; n++) recordAnswer(tx, answer(surveyIds[0]!, n))
+  })
   // Shared with the writer below, which runs between the awaits of this function.
   const load = { written: 3000, stop: false }
   const writer = (async () => {
@@ -90,8 +96,14 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
   t.same(restored.store.db.get(sql`PRAGMA integrity_check`), { integrity_check: 'ok' })
   t.equal((await restored.inject({ url: '/readyz' })).statusCode, 200)
 
-  const comments = new Set(restored.store.db.select({ comment: responses.comment }).from(responses)
-    .where(isNotNull(responses.comment)).all().map(r => r.comment))
+  const comments = new Set(
+    restored.store.db
+      .select({ comment: responses.comment })
+      .from(responses)
+      .where(isNotNull(responses.comment))
+      .all()
+      .map(r => r.comment)
+  )
   const missing = Array.from({ length: answersBefore }, (_, n) => `answer ${n}`).filter(c => !comments.has(c))
   t.same(missing, [], `all ${answersBefore} answers committed before the backup are in it`)
   t.ok(comments.size <= load.written, 'and nothing that was never written')
@@ -118,11 +130,15 @@ t.test('a backup taken under load restores every answer committed before it star
 // not only between its steps.
 t.test('the backup command as its own process, beside a writing service', async t => {
   await backupUnderLoad(t, async (app, file) => {
-    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cli.ts'), 'backup', file], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH, PULS_DATA_DIR: app.dataDir },
-      timeout: 60_000
-    })
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', join(projectRoot, 'src', 'cli.ts'), 'backup', file],
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, PULS_DATA_DIR: app.dataDir },
+        timeout: 60_000
+      }
+    )
     t.match(stdout, /^backed up /)
   })
 })

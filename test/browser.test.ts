@@ -25,7 +25,9 @@ t.test('a views page renders on a phone with its nonce-styled layout, and axe fi
   t.same(await axe(page), [], 'no serious or critical accessibility violation')
 
   // The check can fail: an image without alternative text is a critical violation.
-  await page.goto(`${base}/test/page?injected=${encodeURIComponent('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">')}`)
+  await page.goto(
+    `${base}/test/page?injected=${encodeURIComponent('<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">')}`
+  )
   t.match(await axe(page), [{ id: 'image-alt', impact: 'critical' }], 'axe reports what is wrong')
 })
 
@@ -33,14 +35,26 @@ t.test('markup slipped past escaping can neither script nor style the page', asy
   const page = await (await phone(browser)).newPage()
   const errors = pageErrors(page)
 
-  const injected = '<script>window.pwned = true</script><style>body { background: rgb(255, 0, 0) }</style>' +
+  const injected =
+    '<script>window.pwned = true</script><style>body { background: rgb(255, 0, 0) }</style>' +
     '<img src="x" onerror="window.pwned = true"><p style="color: rgb(255, 0, 0)" id="styled">x</p>'
   await page.goto(`${base}/test/page?injected=${encodeURIComponent(injected)}`)
   t.equal(await page.evaluate('document.querySelectorAll("script").length'), 1, 'the script is in the page')
   t.equal(await page.evaluate('window.pwned'), undefined, 'but neither it nor an event handler ran')
-  t.equal(await page.evaluate('getComputedStyle(document.body).backgroundColor'), 'rgb(246, 247, 249)', 'the injected <style> was not applied')
-  t.not(await page.evaluate('getComputedStyle(document.getElementById("styled")).color'), 'rgb(255, 0, 0)', 'nor the style attribute')
-  t.ok(errors.some(e => /Content Security Policy/.test(e)), 'the browser reports the CSP blocks')
+  t.equal(
+    await page.evaluate('getComputedStyle(document.body).backgroundColor'),
+    'rgb(246, 247, 249)',
+    'the injected <style> was not applied'
+  )
+  t.not(
+    await page.evaluate('getComputedStyle(document.getElementById("styled")).color'),
+    'rgb(255, 0, 0)',
+    'nor the style attribute'
+  )
+  t.ok(
+    errors.some(e => /Content Security Policy/.test(e)),
+    'the browser reports the CSP blocks'
+  )
 })
 
 t.test('the API docs render under their own policy', async t => {
@@ -52,6 +66,14 @@ t.test('the API docs render under their own policy', async t => {
   await page.waitForSelector('.swagger-ui .info .title', { timeout: 30_000 })
   t.match(await page.textContent('.swagger-ui .info .title'), /Puls/)
   t.ok(await page.getByText('/v1/surveys/{id}').first().isVisible(), 'operations are listed')
-  t.not(await page.evaluate('getComputedStyle(document.querySelector(".swagger-ui .info .title")).fontSize'), '16px', 'its stylesheet applied')
-  t.same(errors.filter(e => /Content Security Policy/.test(e)), [], 'nothing blocked by the docs policy')
+  t.not(
+    await page.evaluate('getComputedStyle(document.querySelector(".swagger-ui .info .title")).fontSize'),
+    '16px',
+    'its stylesheet applied'
+  )
+  t.same(
+    errors.filter(e => /Content Security Policy/.test(e)),
+    [],
+    'nothing blocked by the docs policy'
+  )
 })

@@ -11,9 +11,21 @@ const QUESTIONS = {
   nb: 'Hvor fornøyd er du med IT-skranken?'
 }
 
-async function collector (app: App, body: object = {}): Promise<{ id: string, url: string, survey_id: string }> {
-  const s = (await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Walk-up desk', kind: 'self_service', team: 'it', question: QUESTIONS } })).json()
-  return (await api(app, { method: 'POST', url: `/v1/surveys/${s.id}/collectors`, payload: { label: 'Oslo HQ, floor 3 <IT desk>', ...body } })).json()
+async function collector (app: App, body: object = {}): Promise<{ id: string; url: string; survey_id: string }> {
+  const s = (
+    await api(app, {
+      method: 'POST',
+      url: '/v1/surveys',
+      payload: { name: 'Walk-up desk', kind: 'self_service', team: 'it', question: QUESTIONS }
+    })
+  ).json()
+  return (
+    await api(app, {
+      method: 'POST',
+      url: `/v1/surveys/${s.id}/collectors`,
+      payload: { label: 'Oslo HQ, floor 3 <IT desk>', ...body }
+    })
+  ).json()
 }
 
 t.test('the PNG decodes to exactly the collector URL', async t => {
@@ -48,15 +60,24 @@ t.test('the SVG is well-formed and, rendered by resvg, decodes to the URL', asyn
   t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="300" height="300" viewBox="0 0 \d+ \d+"/)
   t.match(svg, /<\/svg>\s*$/)
   t.equal(decodePng(svgToPng(svg)), c.url)
-  t.equal((await api(app, { url: `/v1/collectors/${c.id}/qr` })).headers['content-type'], 'image/svg+xml; charset=utf-8', 'SVG by default')
+  t.equal(
+    (await api(app, { url: `/v1/collectors/${c.id}/qr` })).headers['content-type'],
+    'image/svg+xml; charset=utf-8',
+    'SVG by default'
+  )
 })
 
 t.test('bad QR options are 400 problems naming the field', async t => {
   const app = await build(t)
   const c = await collector(app)
   const cases: Array<[string, string]> = [
-    ['format=gif', 'query.format'], ['size=64', 'query.size'], ['size=4096', 'query.size'], ['size=big', 'query.size'],
-    ['margin=-1', 'query.margin'], ['margin=17', 'query.margin'], ['size=200.5', 'query.size']
+    ['format=gif', 'query.format'],
+    ['size=64', 'query.size'],
+    ['size=4096', 'query.size'],
+    ['size=big', 'query.size'],
+    ['margin=-1', 'query.margin'],
+    ['margin=17', 'query.margin'],
+    ['size=200.5', 'query.size']
   ]
   for (const [query, path] of cases) {
     const res = await api(app, { url: `/v1/collectors/${c.id}/qr?${query}` })

@@ -5,7 +5,11 @@ const PUBLIC_URL = 'https://puls.example.com'
 type App = Awaited<ReturnType<typeof build>>
 
 async function survey (app: App, extra: object = {}): Promise<{ id: string }> {
-  const res = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Walk-up desk', kind: 'self_service', team: 'it', default_locale: 'nb', ...extra } })
+  const res = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: { name: 'Walk-up desk', kind: 'self_service', team: 'it', default_locale: 'nb', ...extra }
+  })
   return res.json()
 }
 
@@ -40,10 +44,16 @@ t.test('create a collector: its URL, defaults and attributes', async t => {
     created_at: clock.now().toISOString(),
     closed_at: null
   })
-  t.match(c.url, /^https:\/\/puls\.example\.com\/s\/[A-Za-z0-9_-]{22}$/, 'a public URL under /s/ with an unguessable token')
+  t.match(
+    c.url,
+    /^https:\/\/puls\.example\.com\/s\/[A-Za-z0-9_-]{22}$/,
+    'a public URL under /s/ with an unguessable token'
+  )
   t.same((await api(app, { url: `/v1/collectors/${c.id}` })).json(), c, 'read back as created')
 
-  const kiosk = (await create(app, s.id, { label: 'Canteen kiosk', locale: 'de', max_answers_per_hour: 500, cooldown_seconds: 0 })).json()
+  const kiosk = (
+    await create(app, s.id, { label: 'Canteen kiosk', locale: 'de', max_answers_per_hour: 500, cooldown_seconds: 0 })
+  ).json()
   t.match(kiosk, { locale: 'de', attributes: {}, max_answers_per_hour: 500, cooldown_seconds: 0 })
   t.not(kiosk.url, c.url, 'each collector has its own URL')
 })
@@ -59,7 +69,10 @@ t.test('bad input is a 400 naming the field, and stores nothing', async t => {
     [{ label: 'Desk', attributes: { Floor: '3' } }, ['body.attributes.Floor']],
     [{ label: 'Desk', attributes: { floor: 3 } }, ['body.attributes.floor']],
     [{ label: 'Desk', attributes: { floor: '' } }, ['body.attributes.floor']],
-    [{ label: 'Desk', attributes: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`a${i}`, 'v'])) }, ['body.attributes']],
+    [
+      { label: 'Desk', attributes: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`a${i}`, 'v'])) },
+      ['body.attributes']
+    ],
     [{ label: 'Desk', max_answers_per_hour: 0 }, ['body.max_answers_per_hour']],
     [{ label: 'Desk', max_answers_per_hour: 1.5 }, ['body.max_answers_per_hour']],
     [{ label: 'Desk', cooldown_seconds: -1 }, ['body.cooldown_seconds']],
@@ -70,7 +83,11 @@ t.test('bad input is a 400 naming the field, and stores nothing', async t => {
     const res = await create(app, s.id, payload)
     t.equal(res.statusCode, 400, JSON.stringify(payload))
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.same(res.json().errors.map((e: { path: string }) => e.path), paths, JSON.stringify(payload))
+    t.same(
+      res.json().errors.map((e: { path: string }) => e.path),
+      paths,
+      JSON.stringify(payload)
+    )
   }
   t.equal(await count(app, s.id), 0, 'nothing was stored')
   const missing = await create(app, 'srv_nope', { label: 'Desk' })
@@ -107,10 +124,16 @@ t.test('list per survey: newest first, filter by status, cursor pages', async t 
   let cursor: string | null = null
   let pages = 0
   do {
-    const res = await api(app, { url: `/v1/surveys/${a.id}/collectors?limit=3${cursor === null ? '' : `&cursor=${cursor}`}` })
+    const res = await api(app, {
+      url: `/v1/surveys/${a.id}/collectors?limit=3${cursor === null ? '' : `&cursor=${cursor}`}`
+    })
     t.equal(res.statusCode, 200)
-    const page: { items: Array<{ id: string, survey_id: string, created_at: string }>, next_cursor: string | null } = res.json()
-    t.ok(page.items.every(c => c.survey_id === a.id), 'only this survey\'s collectors')
+    const page: { items: Array<{ id: string; survey_id: string; created_at: string }>; next_cursor: string | null } =
+      res.json()
+    t.ok(
+      page.items.every(c => c.survey_id === a.id),
+      "only this survey's collectors"
+    )
     seen.push(...page.items.map(c => c.id))
     times.push(...page.items.map(c => c.created_at))
     cursor = page.next_cursor
@@ -124,7 +147,10 @@ t.test('list per survey: newest first, filter by status, cursor pages', async t 
   const active = (await api(app, { url: `/v1/surveys/${a.id}/collectors?status=active` })).json()
   t.equal(active.items.length, 6)
   const closed = (await api(app, { url: `/v1/surveys/${a.id}/collectors?status=closed` })).json()
-  t.same(closed.items.map((c: { id: string }) => c.id), [made[0]])
+  t.same(
+    closed.items.map((c: { id: string }) => c.id),
+    [made[0]]
+  )
 
   t.equal((await api(app, { url: '/v1/surveys/srv_nope/collectors' })).statusCode, 404)
   const bad = await api(app, { url: `/v1/surveys/${a.id}/collectors?cursor=nope` })
@@ -138,16 +164,36 @@ t.test('relabel, retune and close; closing is final', async t => {
   const s = await survey(app)
   const c = (await create(app, s.id, { label: 'Floor 3', attributes: { floor: '3' } })).json()
   clock.advanceDays(1)
-  const changed = await api(app, { method: 'PATCH', url: `/v1/collectors/${c.id}`, payload: { label: 'Floor 3, east wing', locale: 'en', max_answers_per_hour: 20, cooldown_seconds: 0 } })
+  const changed = await api(app, {
+    method: 'PATCH',
+    url: `/v1/collectors/${c.id}`,
+    payload: { label: 'Floor 3, east wing', locale: 'en', max_answers_per_hour: 20, cooldown_seconds: 0 }
+  })
   t.equal(changed.statusCode, 200)
-  t.match(changed.json(), { label: 'Floor 3, east wing', locale: 'en', max_answers_per_hour: 20, cooldown_seconds: 0, url: c.url, updated_at: clock.now().toISOString() })
+  t.match(changed.json(), {
+    label: 'Floor 3, east wing',
+    locale: 'en',
+    max_answers_per_hour: 20,
+    cooldown_seconds: 0,
+    url: c.url,
+    updated_at: clock.now().toISOString()
+  })
 
-  for (const [payload, path] of [[{}, 'body'], [{ attributes: { floor: '4' } }, 'body.attributes'], [{ status: 'active' }, 'body.status'], [{ label: '' }, 'body.label']] as const) {
+  for (const [payload, path] of [
+    [{}, 'body'],
+    [{ attributes: { floor: '4' } }, 'body.attributes'],
+    [{ status: 'active' }, 'body.status'],
+    [{ label: '' }, 'body.label']
+  ] as const) {
     const res = await api(app, { method: 'PATCH', url: `/v1/collectors/${c.id}`, payload })
     t.equal(res.statusCode, 400, JSON.stringify(payload))
     t.equal(res.json().errors[0].path, path, JSON.stringify(payload))
   }
-  t.equal((await api(app, { url: `/v1/collectors/${c.id}` })).json().label, 'Floor 3, east wing', 'a refused change changes nothing')
+  t.equal(
+    (await api(app, { url: `/v1/collectors/${c.id}` })).json().label,
+    'Floor 3, east wing',
+    'a refused change changes nothing'
+  )
 
   const closed = await api(app, { method: 'PATCH', url: `/v1/collectors/${c.id}`, payload: { status: 'closed' } })
   t.equal(closed.statusCode, 200)
@@ -155,11 +201,14 @@ t.test('relabel, retune and close; closing is final', async t => {
   const again = await api(app, { method: 'PATCH', url: `/v1/collectors/${c.id}`, payload: { label: 'x' } })
   t.equal(again.statusCode, 409)
   t.match(again.json(), { code: 'collector_closed' })
-  t.equal((await api(app, { method: 'PATCH', url: '/v1/collectors/col_nope', payload: { label: 'x' } })).statusCode, 404)
+  t.equal(
+    (await api(app, { method: 'PATCH', url: '/v1/collectors/col_nope', payload: { label: 'x' } })).statusCode,
+    404
+  )
   t.equal((await api(app, { url: '/v1/collectors/col_nope' })).statusCode, 404)
 })
 
-t.test('a closed survey\'s collectors can only be closed', async t => {
+t.test("a closed survey's collectors can only be closed", async t => {
   const app = await build(t)
   const s = await survey(app)
   const c = (await create(app, s.id, { label: 'Floor 3' })).json()
@@ -175,7 +224,12 @@ t.test('collector routes need an API key', async t => {
   const app = await build(t)
   const s = await survey(app)
   const c = (await create(app, s.id, { label: 'Floor 3' })).json()
-  for (const url of [`/v1/collectors/${c.id}`, `/v1/collectors/${c.id}/qr`, `/v1/collectors/${c.id}/poster`, `/v1/surveys/${s.id}/collectors`]) {
+  for (const url of [
+    `/v1/collectors/${c.id}`,
+    `/v1/collectors/${c.id}/qr`,
+    `/v1/collectors/${c.id}/poster`,
+    `/v1/surveys/${s.id}/collectors`
+  ]) {
     const res = await app.inject({ url })
     t.equal(res.statusCode, 401, url)
   }

@@ -13,10 +13,19 @@ const SUBMITS = 20
 async function startServer (t: { teardown: (fn: () => unknown) => void }, dataDir: string): Promise<string> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', PULS_DATA_DIR: dataDir, PULS_API_KEY: API_KEY, LOG_LEVEL: 'info' },
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PULS_DATA_DIR: dataDir,
+      PULS_API_KEY: API_KEY,
+      LOG_LEVEL: 'info'
+    },
     stdio: ['ignore', 'pipe', 'inherit']
   })
-  t.teardown(() => { child.kill('SIGTERM') })
+  t.teardown(() => {
+    child.kill('SIGTERM')
+  })
   const lines = createInterface({ input: child.stdout! })
   return await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000)
@@ -31,26 +40,38 @@ async function startServer (t: { teardown: (fn: () => unknown) => void }, dataDi
   })
 }
 
-t.test(`${SUBMITS} concurrent submits of one token over ${PROCESSES + 1} processes: exactly one is accepted`, async t => {
-  const dataDir = t.testdir()
-  const app = await build(t, { dataDir })
-  const survey = await createSurvey(app)
-  const token = await linkToken(app, survey.id, { attributes: { site: 'oslo' } })
-  const bases = [await app.listen({ port: 0, host: '127.0.0.1' }), ...await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, dataDir)))]
+t.test(
+  `${SUBMITS} concurrent submits of one token over ${PROCESSES + 1} processes: exactly one is accepted`,
+  async t => {
+    const dataDir = t.testdir()
+    const app = await build(t, { dataDir })
+    const survey = await createSurvey(app)
+    const token = await linkToken(app, survey.id, { attributes: { site: 'oslo' } })
+    const bases = [
+      await app.listen({ port: 0, host: '127.0.0.1' }),
+      ...(await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, dataDir))))
+    ]
 
-  const results = await Promise.all(Array.from({ length: SUBMITS }, (_, i) =>
-    fetch(`${bases[i % bases.length]}/s/${token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ score: 1 + (i % 5), comment: `attempt ${i}` }),
-      signal: AbortSignal.timeout(30_000)
-    }).then(async r => ({ status: r.status, body: await r.json() as { code?: string } }))))
+    const results = await Promise.all(
+      Array.from({ length: SUBMITS }, (_, i) =>
+        fetch(`${bases[i % bases.length]}/s/${token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ score: 1 + (i % 5), comment: `attempt ${i}` }),
+          signal: AbortSignal.timeout(30_000)
+        }).then(async r => ({ status: r.status, body: (await r.json()) as { code?: string } }))
+      )
+    )
 
-  const statuses = results.map(r => r.status)
-  t.equal(statuses.filter(s => s === 201).length, 1, `one accepted: ${statuses.join(' ')}`)
-  t.equal(statuses.filter(s => s === 409).length, SUBMITS - 1, 'every other one: already answered')
-  t.ok(results.filter(r => r.status === 409).every(r => r.body.code === 'already_answered'))
-  t.equal(count(app, 'responses'), 1, 'one response stored')
-  t.same(rows(app, 'SELECT status, attributes FROM invitations'), [{ status: 'answered', attributes: null }])
-  t.same(rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)), [{ site: 'oslo' }])
-})
+    const statuses = results.map(r => r.status)
+    t.equal(statuses.filter(s => s === 201).length, 1, `one accepted: ${statuses.join(' ')}`)
+    t.equal(statuses.filter(s => s === 409).length, SUBMITS - 1, 'every other one: already answered')
+    t.ok(results.filter(r => r.status === 409).every(r => r.body.code === 'already_answered'))
+    t.equal(count(app, 'responses'), 1, 'one response stored')
+    t.same(rows(app, 'SELECT status, attributes FROM invitations'), [{ status: 'answered', attributes: null }])
+    t.same(
+      rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)),
+      [{ site: 'oslo' }]
+    )
+  }
+)

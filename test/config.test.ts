@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 
-t.test('defaults follow SPEC §5', async t => {
+t.test('defaults follow README, Configuration', async t => {
   const config = loadConfig({})
   t.equal(config.port, 3000)
   t.equal(config.host, '127.0.0.1')
@@ -27,7 +27,9 @@ t.test('DATABASE_URL takes a file: URL or a path, and refuses postgres for now',
 })
 
 t.test('every bad variable is named in one error', async t => {
-  const err = t.throws(() => loadConfig({ PORT: 'eighty', SMTP_URL: 'http://mail', PULS_SECRET: 'short', LOG_LEVEL: 'loud' })) as ConfigError
+  const err = t.throws(() =>
+    loadConfig({ PORT: 'eighty', SMTP_URL: 'http://mail', PULS_SECRET: 'short', LOG_LEVEL: 'loud' })
+  ) as ConfigError
   t.type(err, ConfigError)
   const named = err.problems.map(p => p.split(':')[0]).sort()
   t.same(named, ['LOG_LEVEL', 'PORT', 'PULS_SECRET', 'SMTP_URL'])

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { startServer, within } from './helpers/server-process.js'
 
-// Crash safety (SPEC §6: an acknowledged response is never lost, also when the process is killed
+// Crash safety (docs/operating.md: an acknowledged response is never lost, also when the process is killed
 // right after the acknowledgement). The real server process takes answers from many clients at
 // once and is killed with SIGKILL at a random moment — no shutdown code runs. Restarted on the
 // same database, every answer that got its success reply is there, and no link took two.
@@ -18,7 +18,10 @@ t.comment(`crash seed ${SEED} (replay with CRASH_SEED=${SEED})`)
 
 // The moment of the kill, from the seed: after the k-th acknowledgement, plus a few event-loop
 // turns so that it also lands between an answer's commit and its reply reaching us.
-const [killAfter, extraTurns, jsonShare] = fc.sample(fc.tuple(fc.integer({ min: 20, max: LINKS - 100 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 100 })), { seed: SEED, numRuns: 1 })[0]!
+const [killAfter, extraTurns, jsonShare] = fc.sample(
+  fc.tuple(fc.integer({ min: 20, max: LINKS - 100 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 100 })),
+  { seed: SEED, numRuns: 1 }
+)[0]!
 
 type Outcome = 'acknowledged' | 'lost-in-flight' | 'not-sent'
 
@@ -27,12 +30,22 @@ t.test('SIGKILL under load loses no acknowledged answer and lets no link answer 
   const env = { PULS_API_KEY: KEY, RATE_LIMIT_MAX: '0' }
   const server = await startServer(t, { dataDir, env })
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
-  const survey = await (await fetch(`${server.base}/v1/surveys`, { method: 'POST', headers, body: JSON.stringify({ name: 'Crash', kind: 'relationship', team: 'it' }) })).json() as { id: string }
+  const survey = (await (
+    await fetch(`${server.base}/v1/surveys`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Crash', kind: 'relationship', team: 'it' })
+    })
+  ).json()) as { id: string }
   const batch = await fetch(`${server.base}/v1/surveys/${survey.id}/invitations/batch`, {
-    method: 'POST', headers, body: JSON.stringify({ invitations: Array.from({ length: LINKS }, () => ({ channel: 'link' })) })
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ invitations: Array.from({ length: LINKS }, () => ({ channel: 'link' })) })
   })
   t.equal(batch.status, 200)
-  const tokens = ((await batch.json()) as { items: Array<{ url: string }> }).items.map(i => i.url.slice(i.url.lastIndexOf('/s/') + 3))
+  const tokens = ((await batch.json()) as { items: Array<{ url: string }> }).items.map(i =>
+    i.url.slice(i.url.lastIndexOf('/s/') + 3)
+  )
 
   const outcome = new Map<string, Outcome>(tokens.map(token => [token, 'not-sent']))
   let acknowledged = 0
@@ -72,14 +85,21 @@ t.test('SIGKILL under load loses no acknowledged answer and lets no link answer 
       outcome.set(token, 'acknowledged')
       if (++acknowledged === killAfter) {
         let turns = extraTurns
-        const later = (): void => { if (turns-- <= 0) kill(); else setImmediate(later) }
+        const later = (): void => {
+          if (turns-- <= 0) kill()
+          else setImmediate(later)
+        }
         later()
       }
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, client))
   kill()
-  t.same(await within(server.exited, 10_000, { code: null, signal: 'still running' }), { code: null, signal: 'SIGKILL' }, 'killed')
+  t.same(
+    await within(server.exited, 10_000, { code: null, signal: 'still running' }),
+    { code: null, signal: 'SIGKILL' },
+    'killed'
+  )
 
   const acked = tokens.filter(token => outcome.get(token) === 'acknowledged')
   const inFlight = tokens.filter(token => outcome.get(token) === 'lost-in-flight')
@@ -93,20 +113,40 @@ t.test('SIGKILL under load loses no acknowledged answer and lets no link answer 
   const stored = (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n
   t.ok(stored >= acked.length, `every acknowledged answer is stored (${stored} stored, ${acked.length} acknowledged)`)
   t.ok(stored <= acked.length + inFlight.length, 'and nothing that was never sent')
-  const answered = (db.prepare("SELECT count(*) AS n FROM invitations WHERE status = 'answered'").get() as { n: number }).n
+  const answered = (
+    db.prepare("SELECT count(*) AS n FROM invitations WHERE status = 'answered'").get() as { n: number }
+  ).n
   t.equal(answered, stored, 'each stored answer used up exactly one link, in the same transaction')
 
   // Every acknowledged link refuses a second answer; an in-flight one either was recorded (409)
   // or was not (and takes its one answer now).
   const again409 = await Promise.all(acked.map((token, i) => submit(again.base, token, i)))
-  t.ok(again409.every(s => s === 409), 'every acknowledged link answers 409 Conflict')
+  t.ok(
+    again409.every(s => s === 409),
+    'every acknowledged link answers 409 Conflict'
+  )
   const retried = await Promise.all(inFlight.map((token, i) => submit(again.base, token, i)))
-  t.ok(retried.every(s => s === 409 || s === 303 || s === 201), 'an in-flight link answers either 409 or takes its answer now')
+  t.ok(
+    retried.every(s => s === 409 || s === 303 || s === 201),
+    'an in-flight link answers either 409 or takes its answer now'
+  )
   const recordedInFlight = retried.filter(s => s === 409).length
   const after = (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n
-  t.equal(stored, acked.length + recordedInFlight, 'stored = acknowledged + the in-flight answers the links say were recorded')
-  t.equal(after, acked.length + inFlight.length, 'after the retries, one answer per link that was ever sent, none twice')
+  t.equal(
+    stored,
+    acked.length + recordedInFlight,
+    'stored = acknowledged + the in-flight answers the links say were recorded'
+  )
+  t.equal(
+    after,
+    acked.length + inFlight.length,
+    'after the retries, one answer per link that was ever sent, none twice'
+  )
 
   again.child.kill('SIGTERM')
-  t.same(await within(again.exited, 15_000, { code: null, signal: 'still running' }), { code: 0, signal: null }, 'the restarted service stops cleanly')
+  t.same(
+    await within(again.exited, 15_000, { code: null, signal: 'still running' }),
+    { code: 0, signal: null },
+    'the restarted service stops cleanly'
+  )
 })

@@ -9,35 +9,59 @@ const locale = fc.constantFrom(...LOCALES)
 const range = fc.record({
   tag: fc.constantFrom('en', 'de', 'nb', 'no', 'nn', 'fr', 'sv', 'da', '*', 'EN', 'De', 'x-klingon', ''),
   region: fc.option(fc.constantFrom('US', 'GB', 'CH', 'AT', 'NO', '419'), { nil: undefined }),
-  q: fc.option(fc.oneof(fc.integer({ min: 0, max: 1000 }).map(n => (n / 1000).toString()), fc.constantFrom('abc', '2', '-1', '')), { nil: undefined })
+  q: fc.option(
+    fc.oneof(
+      fc.integer({ min: 0, max: 1000 }).map(n => (n / 1000).toString()),
+      fc.constantFrom('abc', '2', '-1', '')
+    ),
+    { nil: undefined }
+  )
 })
-const header = fc.array(range, { maxLength: 8 }).map(rs => rs.map(r => `${r.tag}${r.region === undefined ? '' : `-${r.region}`}${r.q === undefined ? '' : `;q=${r.q}`}`).join(', '))
+const header = fc
+  .array(range, { maxLength: 8 })
+  .map(rs =>
+    rs
+      .map(r => `${r.tag}${r.region === undefined ? '' : `-${r.region}`}${r.q === undefined ? '' : `;q=${r.q}`}`)
+      .join(', ')
+  )
 
 t.test('the invitation locale always wins', async t => {
-  fc.assert(fc.property(locale, fc.option(header, { nil: undefined }), locale, (own, accept, fallback) =>
-    negotiateLocale(own, accept, fallback) === own))
+  fc.assert(
+    fc.property(
+      locale,
+      fc.option(header, { nil: undefined }),
+      locale,
+      (own, accept, fallback) => negotiateLocale(own, accept, fallback) === own
+    )
+  )
 })
 
 t.test('without one, the result is the best Accept-Language match we have, else the survey default', async t => {
-  fc.assert(fc.property(fc.option(header, { nil: undefined }), locale, (accept, fallback) => {
-    const result = negotiateLocale(null, accept, fallback)
-    const accepted = acceptedLocales(accept)
-    if (accepted.length === 0) return result === fallback
-    return result === accepted[0] && LOCALES.includes(result)
-  }))
+  fc.assert(
+    fc.property(fc.option(header, { nil: undefined }), locale, (accept, fallback) => {
+      const result = negotiateLocale(null, accept, fallback)
+      const accepted = acceptedLocales(accept)
+      if (accepted.length === 0) return result === fallback
+      return result === accepted[0] && LOCALES.includes(result)
+    })
+  )
 })
 
 t.test('accepted locales: only ours, no repeats, never one with q=0, sorted by q', async t => {
-  fc.assert(fc.property(header, h => {
-    const accepted = acceptedLocales(h)
-    return new Set(accepted).size === accepted.length && accepted.every(l => LOCALES.includes(l))
-  }))
-  fc.assert(fc.property(locale, fc.integer({ min: 1, max: 999 }), fc.integer({ min: 1, max: 999 }), (l, qa, qb) => {
-    const other: Locale = l === 'en' ? 'de' : 'en'
-    const h = `${other};q=0.${String(qa).padStart(3, '0')}, ${l};q=0.${String(qb).padStart(3, '0')}`
-    const first = acceptedLocales(h)[0]
-    return qb > qa ? first === l : first === other
-  }))
+  fc.assert(
+    fc.property(header, h => {
+      const accepted = acceptedLocales(h)
+      return new Set(accepted).size === accepted.length && accepted.every(l => LOCALES.includes(l))
+    })
+  )
+  fc.assert(
+    fc.property(locale, fc.integer({ min: 1, max: 999 }), fc.integer({ min: 1, max: 999 }), (l, qa, qb) => {
+      const other: Locale = l === 'en' ? 'de' : 'en'
+      const h = `${other};q=0.${String(qa).padStart(3, '0')}, ${l};q=0.${String(qb).padStart(3, '0')}`
+      const first = acceptedLocales(h)[0]
+      return qb > qa ? first === l : first === other
+    })
+  )
 })
 
 t.test('examples a browser sends', async t => {

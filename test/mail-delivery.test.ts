@@ -10,20 +10,28 @@ import { rawHeader, startSmtp, type ReceivedMail } from './helpers/smtp.js'
 
 const PUBLIC = 'https://puls.example.com'
 
-async function setup (t: Tap, opts: { refuse?: number, rejectRecipient?: RegExp } = {}) {
+async function setup (t: Tap, opts: { refuse?: number; rejectRecipient?: RegExp } = {}) {
   const smtp = await startSmtp(t, opts)
   const clock = testClock('2026-03-02T09:00:00Z')
-  const app = await build(t, { clock, env: { SMTP_URL: smtp.url, PUBLIC_URL: PUBLIC, MAIL_FROM: 'IT desk <it@puls.example.com>' } })
+  const app = await build(t, {
+    clock,
+    env: { SMTP_URL: smtp.url, PUBLIC_URL: PUBLIC, MAIL_FROM: 'IT desk <it@puls.example.com>' }
+  })
   return { smtp, clock, app }
 }
-interface Tap { teardown: (fn: () => unknown) => void }
+interface Tap {
+  teardown: (fn: () => unknown) => void
+}
 
 /** The path of a link in a mail, to open it against the app. */
 const path = (url: string): string => url.slice(PUBLIC.length)
 const ratingLinks = (mail: ReceivedMail) => links(mail.parsed.html as string).filter(l => l.href.includes('?score='))
 const tokenOf = (mail: ReceivedMail): string => /\/s\/([^/?>]+)/.exec(rawHeader(mail, 'List-Unsubscribe')!)![1]!
-const invitationRow = (app: App, id: string) => rows<{ status: string, email: string | null, delivered_on: string | null, reminder_token_hash: string | null }>(
-  app, `SELECT status, email, delivered_on, reminder_token_hash FROM invitations WHERE id = '${id}'`)[0]!
+const invitationRow = (app: App, id: string) =>
+  rows<{ status: string; email: string | null; delivered_on: string | null; reminder_token_hash: string | null }>(
+    app,
+    `SELECT status, email, delivered_on, reminder_token_hash FROM invitations WHERE id = '${id}'`
+  )[0]!
 
 /** The score the survey page shows selected, if any. */
 function selectedScore (html: string): string | undefined {
@@ -47,15 +55,27 @@ t.test('an invitation arrives once, in its language, with both parts; its status
   t.match(rawHeader(mail!, 'Content-Type'), /^multipart\/alternative/, 'a text part and an HTML part')
   t.match(mail!.parsed.text, 'Saken din INC-7 er lukket.')
   t.match(mail!.parsed.html, '<html lang="nb">')
-  t.match(mail!.parsed.html, 'Hvor fornøyd er du med hjelpen du fikk?', 'the survey question in the invitation\'s language')
+  t.match(
+    mail!.parsed.html,
+    'Hvor fornøyd er du med hjelpen du fikk?',
+    "the survey question in the invitation's language"
+  )
   t.match(rawHeader(mail!, 'List-Unsubscribe'), new RegExp(`^<${PUBLIC}/s/[A-Za-z0-9_-]{43}/unsubscribe>$`))
   t.equal(rawHeader(mail!, 'List-Unsubscribe-Post'), 'List-Unsubscribe=One-Click')
   t.equal(rawHeader(mail!, 'Auto-Submitted'), 'auto-generated')
-  t.match(invitationRow(app, id), { status: 'sent', delivered_on: '2026-03-02', email: 'kari@example.com' }, 'kept for the reminder')
+  t.match(
+    invitationRow(app, id),
+    { status: 'sent', delivered_on: '2026-03-02', email: 'kari@example.com' },
+    'kept for the reminder'
+  )
 
   t.equal(await app.outbox.flush(), 0)
   t.equal(smtp.received.length, 1)
-  t.same(rows(app, `SELECT recipient, html FROM outbox WHERE invitation_id = '${id}'`), [{ recipient: null, html: null }], 'the sent mail keeps no address or link')
+  t.same(
+    rows(app, `SELECT recipient, html FROM outbox WHERE invitation_id = '${id}'`),
+    [{ recipient: null, html: null }],
+    'the sent mail keeps no address or link'
+  )
 })
 
 t.test('each rating link opens the survey with its score selected and records nothing; the form records', async t => {
@@ -66,7 +86,10 @@ t.test('each rating link opens the survey with its score selected and records no
   const [mail] = await smtp.waitFor(1)
 
   const buttons = ratingLinks(mail!)
-  t.same(buttons.map(b => b.text), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'])
+  t.same(
+    buttons.map(b => b.text),
+    ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']
+  )
   for (const button of buttons) {
     const page = await app.inject({ url: path(button.href) })
     t.equal(page.statusCode, 200, `${button.text} opens the page`)
@@ -81,7 +104,7 @@ t.test('each rating link opens the survey with its score selected and records no
   t.same(rows(app, 'SELECT email, status FROM invitations'), [{ email: null, status: 'answered' }])
 })
 
-t.test('the invitation\'s locale, else the survey\'s default, for every language', async t => {
+t.test("the invitation's locale, else the survey's default, for every language", async t => {
   const { smtp, app } = await setup(t)
   const survey = await createSurvey(app, { kind: 'post_case', default_locale: 'de' })
   await invite(app, survey.id, { email: 'a@example.com', locale: 'en', case_ref: 'A-1' })
@@ -92,7 +115,11 @@ t.test('the invitation\'s locale, else the survey\'s default, for every language
   const byRecipient = Object.fromEntries(smtp.received.map(m => [m.envelope.to[0], m]))
   t.equal(byRecipient['a@example.com']!.parsed.subject, 'How did we do with case A-1?')
   t.equal(byRecipient['b@example.com']!.parsed.subject, 'Hvordan gikk det med sak B-1?')
-  t.equal(byRecipient['c@example.com']!.parsed.subject, 'Wie zufrieden waren Sie mit Vorgang C-1?', 'no locale: the survey default')
+  t.equal(
+    byRecipient['c@example.com']!.parsed.subject,
+    'Wie zufrieden waren Sie mit Vorgang C-1?',
+    'no locale: the survey default'
+  )
   t.match(byRecipient['c@example.com']!.parsed.html, '<html lang="de">')
   const page = await app.inject({ url: path(ratingLinks(byRecipient['c@example.com']!)[0]!.href) })
   t.match(page.body, '<html lang="de">', 'the page it opens speaks the same language')
@@ -107,13 +134,22 @@ t.test('retries never send a second mail: the same case, the same Idempotency-Ke
   t.equal((await invite(app, survey.id, payload)).json().status, 'duplicate')
   const event = { case_ref: 'INC-10', email: 'liv@example.com', team: 'it' }
   for (let i = 0; i < 3; i++) await api(app, { method: 'POST', url: '/v1/events/case-closed', payload: event })
-  const batch = { invitations: [{ email: 'x@example.com', case_ref: 'B-1' }, { email: 'y@example.com', case_ref: 'B-2' }] }
-  for (let i = 0; i < 2; i++) await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations/batch`, payload: batch })
+  const batch = {
+    invitations: [
+      { email: 'x@example.com', case_ref: 'B-1' },
+      { email: 'y@example.com', case_ref: 'B-2' }
+    ]
+  }
+  for (let i = 0; i < 2; i++) { await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations/batch`, payload: batch }) }
 
   await app.outbox.flush()
   await smtp.waitFor(4)
   await app.outbox.flush()
-  t.same(smtp.received.map(m => m.envelope.to[0]).sort(), ['liv@example.com', 'per@example.com', 'x@example.com', 'y@example.com'], 'one mail each')
+  t.same(
+    smtp.received.map(m => m.envelope.to[0]).sort(),
+    ['liv@example.com', 'per@example.com', 'x@example.com', 'y@example.com'],
+    'one mail each'
+  )
   t.equal(count(app, 'outbox'), 4)
 })
 
@@ -143,12 +179,20 @@ t.test('no address or mailed token reaches the log through the mail flows, at tr
   const logs = captureLogs()
   const smtp = await startSmtp(t, { refuse: 1, rejectRecipient: /^gone\./ })
   const clock = testClock('2026-03-02T09:00:00Z')
-  const app = await build(t, { clock, logger: logs.logger, env: { SMTP_URL: smtp.url, PUBLIC_URL: PUBLIC, MAIL_FROM: 'IT desk <it@puls.example.com>' } })
+  const app = await build(t, {
+    clock,
+    logger: logs.logger,
+    env: { SMTP_URL: smtp.url, PUBLIC_URL: PUBLIC, MAIL_FROM: 'IT desk <it@puls.example.com>' }
+  })
   const survey = await createSurvey(app, { reminder_after_days: 1, team: 'it' })
   const addresses = ['first.leak-probe@example.com', 'gone.leak-probe@example.com', 'event.leak-probe@example.com']
   await invite(app, survey.id, { email: addresses[0], case_ref: 'L-1' })
   await invite(app, survey.id, { email: addresses[1], case_ref: 'L-2' })
-  await api(app, { method: 'POST', url: '/v1/events/case-closed', payload: { case_ref: 'L-3', email: addresses[2], team: 'it' } })
+  await api(app, {
+    method: 'POST',
+    url: '/v1/events/case-closed',
+    payload: { case_ref: 'L-3', email: addresses[2], team: 'it' }
+  })
   await app.outbox.flush()
   clock.set('2026-03-02T09:01:00Z')
   await app.outbox.flush()
@@ -158,10 +202,20 @@ t.test('no address or mailed token reaches the log through the mail flows, at tr
   await smtp.waitFor(4)
   const tokens = smtp.received.map(tokenOf)
   await app.inject({ url: `/s/${tokens[0]}?score=3` })
-  await app.inject({ method: 'POST', url: `/s/${tokens[1]}/unsubscribe`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  await app.inject({
+    method: 'POST',
+    url: `/s/${tokens[1]}/unsubscribe`,
+    payload: 'List-Unsubscribe=One-Click',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }
+  })
   await submitForm(app, tokens[0]!, { score: '3' })
 
   const messages = logs.lines.map(l => (JSON.parse(l) as { msg: string }).msg)
-  t.ok(messages.includes('mail sent') && messages.includes('mail not sent; will retry') && messages.includes('mail given up'), 'the mail flows were logged')
+  t.ok(
+    messages.includes('mail sent') &&
+      messages.includes('mail not sent; will retry') &&
+      messages.includes('mail given up'),
+    'the mail flows were logged'
+  )
   t.same(leaks(logs.lines, [...addresses, ...tokens]), [], 'no line holds an address or a token')
 })

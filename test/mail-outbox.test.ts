@@ -24,7 +24,9 @@ function queue (app: App, to: string, token = `tok-${to}`): string {
     expiresAt: new Date('2026-03-09T09:00:00Z'),
     caseRef: 'INC-1'
   })
-  return app.store.transaction(tx => app.outbox.enqueue(tx, { invitationId: null, purpose: 'invitation', recipient: to, ...mail })).id
+  return app.store.transaction(tx =>
+    app.outbox.enqueue(tx, { invitationId: null, purpose: 'invitation', recipient: to, ...mail })
+  ).id
 }
 
 t.test('a queued mail goes out over SMTP once, and its address and body are erased after', async t => {
@@ -40,10 +42,25 @@ t.test('a queued mail goes out over SMTP once, and its address and body are eras
   t.equal(mail!.parsed.messageId, `<${id}@puls.example>`, 'Message-ID follows the outbox row')
   t.equal(rawHeader(mail!, 'List-Unsubscribe'), '<http://localhost:3000/s/secret-token-1/unsubscribe>')
   t.match(mail!.parsed.text, 'http://localhost:3000/s/secret-token-1?score=5')
-  t.same(links(mail!.parsed.html as string).map(l => l.href).slice(0, 5), [1, 2, 3, 4, 5].map(n => `http://localhost:3000/s/secret-token-1?score=${n}`))
+  t.same(
+    links(mail!.parsed.html as string)
+      .map(l => l.href)
+      .slice(0, 5),
+    [1, 2, 3, 4, 5].map(n => `http://localhost:3000/s/secret-token-1?score=${n}`)
+  )
 
   const row = findMail(app.store.db, id)!
-  t.match(row, { state: 'sent', attempts: 1, recipient: null, subject: null, text: null, html: null, headers: null, leaseId: null, lastError: null })
+  t.match(row, {
+    state: 'sent',
+    attempts: 1,
+    recipient: null,
+    subject: null,
+    text: null,
+    html: null,
+    headers: null,
+    leaseId: null,
+    lastError: null
+  })
   t.same(row.sentAt, clock.now())
   t.equal(await app.outbox.flush(), 0, 'nothing left to send')
   t.equal(smtp.received.length, 1)
@@ -57,7 +74,12 @@ t.test('a server that refuses the first attempts: retried with growing delays, a
 
   await app.outbox.flush()
   t.equal(smtp.refused, 1)
-  t.match(findMail(app.store.db, id), { state: 'pending', attempts: 1, lastError: /451 Try again later/, recipient: 'bo@example.com' })
+  t.match(findMail(app.store.db, id), {
+    state: 'pending',
+    attempts: 1,
+    lastError: /451 Try again later/,
+    recipient: 'bo@example.com'
+  })
   t.same(findMail(app.store.db, id)!.nextAttemptAt, new Date('2026-03-02T09:01:00Z'), 'first retry after a minute')
 
   t.equal(await app.outbox.flush(), 0, 'not due yet')
@@ -77,7 +99,10 @@ t.test('a server that refuses the first attempts: retried with growing delays, a
 t.test('after the last attempt a mail is given up; a recipient refused for good is not retried', async t => {
   const smtp = await startSmtp(t, { refuse: 100, rejectRecipient: /^nobody@/ })
   const clock = testClock()
-  const app = await build(t, { clock, env: { SMTP_URL: smtp.url, MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_MIN_SECONDS: '10', MAIL_RETRY_MAX_SECONDS: '15' } })
+  const app = await build(t, {
+    clock,
+    env: { SMTP_URL: smtp.url, MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_MIN_SECONDS: '10', MAIL_RETRY_MAX_SECONDS: '15' }
+  })
   const refused = queue(app, 'cy@example.com')
   const unknown = queue(app, 'nobody@example.com')
 
@@ -96,7 +121,13 @@ t.test('after the last attempt a mail is given up; a recipient refused for good 
     await app.outbox.flush()
   }
   t.same(delays, [10_000, 15_000], 'doubling, capped at the maximum')
-  t.match(findMail(app.store.db, refused), { state: 'failed', attempts: 3, recipient: null, text: null, lastError: /451/ })
+  t.match(findMail(app.store.db, refused), {
+    state: 'failed',
+    attempts: 3,
+    recipient: null,
+    text: null,
+    lastError: /451/
+  })
   t.equal(smtp.received.length, 0)
 })
 
@@ -118,7 +149,10 @@ t.test('a restart with mail queued: each mail arrives exactly once, sent by the 
   await smtp.waitFor(5)
   await second.outbox.flush()
   t.equal(smtp.received.length, 5)
-  t.same(smtp.received.map(m => m.envelope.to[0]).sort(), ['a', 'b', 'c', 'd', 'e'].map(n => `${n}@example.com`))
+  t.same(
+    smtp.received.map(m => m.envelope.to[0]).sort(),
+    ['a', 'b', 'c', 'd', 'e'].map(n => `${n}@example.com`)
+  )
   t.same(new Set(smtp.received.map(m => m.parsed.messageId)).size, 5, 'no message twice')
   t.ok(ids.every(id => findMail(second.store.db, id)?.state === 'sent'))
 })
@@ -130,7 +164,10 @@ t.test('mail claimed by a process that crashed is sent once its lease runs out',
   const first = await build(t, { clock, env: { SMTP_URL: smtp.url }, dataDir })
   const id = queue(first, 'dee@example.com')
   // What a worker leaves behind when it dies between claiming and finishing.
-  first.store.db.update(outbox).set({ state: 'sending', leaseId: 'lease_dead', leaseUntil: new Date('2026-03-02T09:05:00Z'), attempts: 1 }).run()
+  first.store.db
+    .update(outbox)
+    .set({ state: 'sending', leaseId: 'lease_dead', leaseUntil: new Date('2026-03-02T09:05:00Z'), attempts: 1 })
+    .run()
   await first.close()
 
   const second = await build(t, { clock, env: { SMTP_URL: smtp.url }, dataDir })
@@ -144,7 +181,12 @@ t.test('mail claimed by a process that crashed is sent once its lease runs out',
 
 t.test('without SMTP_URL each mail becomes an .eml file, logged without its address', async t => {
   const lines: string[] = []
-  const stream = new Writable({ write (chunk, _enc, done) { lines.push(String(chunk)); done() } })
+  const stream = new Writable({
+    write (chunk, _enc, done) {
+      lines.push(String(chunk))
+      done()
+    }
+  })
   const app = await build(t, { logger: { level: 'info', stream } })
   const id = queue(app, 'eve@example.com', 'file-token')
   await app.outbox.flush()
@@ -156,7 +198,9 @@ t.test('without SMTP_URL each mail becomes an .eml file, logged without its addr
   t.match(parsed.text, 'http://localhost:3000/s/file-token?score=3')
   t.equal(findMail(app.store.db, id)?.state, 'sent')
 
-  const written = lines.map(l => JSON.parse(l) as { msg: string, file?: string, mail?: string }).find(l => l.msg.startsWith('mail written'))
+  const written = lines
+    .map(l => JSON.parse(l) as { msg: string; file?: string; mail?: string })
+    .find(l => l.msg.startsWith('mail written'))
   t.match(written, { file: join(dir, `${id}.eml`), mail: id })
   t.equal(parsed.messageId, `<${id}@localhost>`, 'the file is the mail: its Message-ID follows the row')
   t.notMatch(lines.join(''), 'eve@example.com', 'the address is never logged')

@@ -12,7 +12,9 @@ import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
 // once invitations end.
 
 const PUBLIC = 'https://puls.example.com'
-interface Tap { teardown: (fn: () => unknown) => void }
+interface Tap {
+  teardown: (fn: () => unknown) => void
+}
 
 async function setup (t: Tap & { testdir: () => string }, smtpOptions: SmtpOptions = {}) {
   const smtp = await startSmtp(t, smtpOptions)
@@ -25,7 +27,8 @@ async function setup (t: Tap & { testdir: () => string }, smtpOptions: SmtpOptio
 const path = (url: string): string => url.slice(PUBLIC.length)
 const unsubscribeUrl = (mail: ReceivedMail): string => /^<(.+)>$/.exec(rawHeader(mail, 'List-Unsubscribe')!)![1]!
 const tokenOf = (mail: ReceivedMail): string => /\/s\/([^/?]+)\/unsubscribe$/.exec(unsubscribeUrl(mail))![1]!
-const to = (smtp: { received: ReceivedMail[] }, address: string): ReceivedMail[] => smtp.received.filter(m => m.envelope.to[0] === address)
+const to = (smtp: { received: ReceivedMail[] }, address: string): ReceivedMail[] =>
+  smtp.received.filter(m => m.envelope.to[0] === address)
 
 async function mailTo (app: App, surveyId: string, email: string, extra: object = {}): Promise<string> {
   const res = await invite(app, surveyId, { email, ...extra })
@@ -33,46 +36,71 @@ async function mailTo (app: App, surveyId: string, email: string, extra: object 
   return res.json().invitation.id
 }
 
-t.test('one reminder after reminder_after_days, only to those who have not answered, opted out or been cancelled', async t => {
-  const { smtp, clock, app } = await setup(t, { rejectRecipient: /^fails@/ })
-  const survey = await createSurvey(app, { kind: 'post_case', team: 'it', reminder_after_days: 3, link_ttl_days: 7 })
-  for (const [who, ref] of [['answers', 'A'], ['opts-out', 'B'], ['reopened', 'C'], ['silent', 'D'], ['fails', 'E']] as const) {
-    await mailTo(app, survey.id, `${who}@example.com`, { case_ref: ref, locale: who === 'silent' ? 'de' : 'en' })
+t.test(
+  'one reminder after reminder_after_days, only to those who have not answered, opted out or been cancelled',
+  async t => {
+    const { smtp, clock, app } = await setup(t, { rejectRecipient: /^fails@/ })
+    const survey = await createSurvey(app, { kind: 'post_case', team: 'it', reminder_after_days: 3, link_ttl_days: 7 })
+    for (const [who, ref] of [
+      ['answers', 'A'],
+      ['opts-out', 'B'],
+      ['reopened', 'C'],
+      ['silent', 'D'],
+      ['fails', 'E']
+    ] as const) {
+      await mailTo(app, survey.id, `${who}@example.com`, { case_ref: ref, locale: who === 'silent' ? 'de' : 'en' })
+    }
+    await app.outbox.flush()
+    await smtp.waitFor(4)
+    t.same(
+      rows(app, "SELECT status FROM invitations WHERE case_ref = 'E'"),
+      [{ status: 'failed' }],
+      "E's mail was refused for good"
+    )
+
+    t.equal((await submitForm(app, tokenOf(to(smtp, 'answers@example.com')[0]!), { score: '4' })).statusCode, 303)
+    t.equal(
+      (await app.inject({ method: 'POST', url: path(unsubscribeUrl(to(smtp, 'opts-out@example.com')[0]!)) }))
+        .statusCode,
+      200
+    )
+    await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'C' } })
+
+    clock.set('2026-03-05T08:59:00Z')
+    t.equal(app.invitationMail.remind(), 0, 'not before three days')
+    clock.set('2026-03-05T09:00:00Z')
+    t.equal(app.invitationMail.remind(), 1, 'one reminder is due')
+    t.equal(app.invitationMail.remind(), 0, 'queued once')
+    await app.outbox.flush()
+    await smtp.waitFor(5)
+
+    const [first, reminder] = to(smtp, 'silent@example.com')
+    t.equal(
+      reminder!.parsed.subject,
+      'Erinnerung: Wie zufrieden waren Sie mit Vorgang D?',
+      "in the invitation's language"
+    )
+    t.match(reminder!.parsed.text, 'Dies ist die einzige Erinnerung.')
+    t.not(tokenOf(reminder!), tokenOf(first!), 'a token of its own')
+    for (const button of links(reminder!.parsed.html as string).filter(l => l.href.includes('?score='))) {
+      t.equal(
+        (await app.inject({ url: path(button.href) })).statusCode,
+        200,
+        `reminder link ${button.text} opens the survey`
+      )
+    }
+    t.equal(count(app, 'responses'), 1, "opening the reminder's links records nothing")
+
+    clock.set('2026-03-07T09:00:00Z')
+    t.equal(app.invitationMail.remind(), 0, 'never a second reminder')
+    t.equal(smtp.received.length, 5, 'four invitations delivered and one reminder')
+
+    // Either link answers, once for both.
+    t.equal((await submitForm(app, tokenOf(reminder!), { score: '2' })).statusCode, 303)
+    t.equal((await submitForm(app, tokenOf(first!), { score: '5' })).statusCode, 409, 'the first link is used up too')
+    t.equal(count(app, 'responses'), 2)
   }
-  await app.outbox.flush()
-  await smtp.waitFor(4)
-  t.same(rows(app, "SELECT status FROM invitations WHERE case_ref = 'E'"), [{ status: 'failed' }], 'E\'s mail was refused for good')
-
-  t.equal((await submitForm(app, tokenOf(to(smtp, 'answers@example.com')[0]!), { score: '4' })).statusCode, 303)
-  t.equal((await app.inject({ method: 'POST', url: path(unsubscribeUrl(to(smtp, 'opts-out@example.com')[0]!)) })).statusCode, 200)
-  await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'C' } })
-
-  clock.set('2026-03-05T08:59:00Z')
-  t.equal(app.invitationMail.remind(), 0, 'not before three days')
-  clock.set('2026-03-05T09:00:00Z')
-  t.equal(app.invitationMail.remind(), 1, 'one reminder is due')
-  t.equal(app.invitationMail.remind(), 0, 'queued once')
-  await app.outbox.flush()
-  await smtp.waitFor(5)
-
-  const [first, reminder] = to(smtp, 'silent@example.com')
-  t.equal(reminder!.parsed.subject, 'Erinnerung: Wie zufrieden waren Sie mit Vorgang D?', 'in the invitation\'s language')
-  t.match(reminder!.parsed.text, 'Dies ist die einzige Erinnerung.')
-  t.not(tokenOf(reminder!), tokenOf(first!), 'a token of its own')
-  for (const button of links(reminder!.parsed.html as string).filter(l => l.href.includes('?score='))) {
-    t.equal((await app.inject({ url: path(button.href) })).statusCode, 200, `reminder link ${button.text} opens the survey`)
-  }
-  t.equal(count(app, 'responses'), 1, 'opening the reminder\'s links records nothing')
-
-  clock.set('2026-03-07T09:00:00Z')
-  t.equal(app.invitationMail.remind(), 0, 'never a second reminder')
-  t.equal(smtp.received.length, 5, 'four invitations delivered and one reminder')
-
-  // Either link answers, once for both.
-  t.equal((await submitForm(app, tokenOf(reminder!), { score: '2' })).statusCode, 303)
-  t.equal((await submitForm(app, tokenOf(first!), { score: '5' })).statusCode, 409, 'the first link is used up too')
-  t.equal(count(app, 'responses'), 2)
-})
+)
 
 t.test('no reminder after the link expired, for surveys without one, or from a closed survey', async t => {
   const { app, clock } = await setup(t)
@@ -99,10 +127,18 @@ t.test('a reminder still waiting in the outbox when the person answers is cancel
   clock.set('2026-03-05T09:00:00Z')
   t.equal(app.invitationMail.remind(), 1)
   await app.outbox.flush()
-  t.same(rows(app, "SELECT state, attempts FROM outbox WHERE purpose = 'reminder'"), [{ state: 'pending', attempts: 1 }], 'refused, waiting for a retry')
+  t.same(
+    rows(app, "SELECT state, attempts FROM outbox WHERE purpose = 'reminder'"),
+    [{ state: 'pending', attempts: 1 }],
+    'refused, waiting for a retry'
+  )
 
   t.equal((await submitForm(app, tokenOf(mail!), { score: '3' })).statusCode, 303)
-  t.same(rows(app, "SELECT state, recipient, html FROM outbox WHERE purpose = 'reminder'"), [{ state: 'cancelled', recipient: null, html: null }], 'cancelled and erased with the answer')
+  t.same(
+    rows(app, "SELECT state, recipient, html FROM outbox WHERE purpose = 'reminder'"),
+    [{ state: 'cancelled', recipient: null, html: null }],
+    'cancelled and erased with the answer'
+  )
   smtp.refuseNext(0)
   clock.advanceDays(1)
   t.equal(await app.outbox.flush(), 0)
@@ -118,7 +154,10 @@ t.test('unsubscribe: a confirmation that records nothing, then an opt-out that s
   const [mail] = await smtp.waitFor(1)
   const url = path(unsubscribeUrl(mail!))
   t.equal(url, `/s/${tokenOf(mail!)}/unsubscribe`)
-  t.ok(links(mail!.parsed.html as string).some(l => l.href === `${PUBLIC}${url}`), 'the HTML part links to it')
+  t.ok(
+    links(mail!.parsed.html as string).some(l => l.href === `${PUBLIC}${url}`),
+    'the HTML part links to it'
+  )
   t.match(mail!.parsed.text, `${PUBLIC}${url}`, 'and so does the text part')
 
   const confirm = await app.inject({ url })
@@ -129,7 +168,12 @@ t.test('unsubscribe: a confirmation that records nothing, then an opt-out that s
   t.equal(confirm.headers['cache-control'], 'no-store')
   t.equal(count(app, 'opt_outs'), 0, 'opening the link records nothing')
 
-  const done = await app.inject({ method: 'POST', url, payload: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  const done = await app.inject({
+    method: 'POST',
+    url,
+    payload: '',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }
+  })
   t.equal(done.statusCode, 200)
   t.match(done.body, 'Du er meldt av')
   t.equal(count(app, 'opt_outs'), 1)
@@ -139,7 +183,11 @@ t.test('unsubscribe: a confirmation that records nothing, then an opt-out that s
   t.equal(again.json().status, 'opted_out', 'a later invitation to the same person sends nothing')
   await app.outbox.flush()
   t.equal(smtp.received.length, 1)
-  t.equal((await submitForm(app, tokenOf(mail!), { score: '8' })).statusCode, 303, 'the link already mailed still answers')
+  t.equal(
+    (await submitForm(app, tokenOf(mail!), { score: '8' })).statusCode,
+    303,
+    'the link already mailed still answers'
+  )
 })
 
 t.test('one-click unsubscribe from a mail client (RFC 8058), as a form or multipart, repeated', async t => {
@@ -153,7 +201,12 @@ t.test('one-click unsubscribe from a mail client (RFC 8058), as a form or multip
   const multipartUrl = path(unsubscribeUrl(to(smtp, 'b@example.com')[0]!))
 
   for (let i = 0; i < 2; i++) {
-    const form = await app.inject({ method: 'POST', url: formUrl, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const form = await app.inject({
+      method: 'POST',
+      url: formUrl,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }
+    })
     t.equal(form.statusCode, 200, 'no redirect: one-click clients do not follow one')
   }
   const boundary = '----puls'
@@ -169,7 +222,12 @@ t.test('one-click unsubscribe from a mail client (RFC 8058), as a form or multip
   const unknown = await app.inject({ method: 'POST', url: '/s/not-a-token/unsubscribe' })
   t.equal(unknown.statusCode, 404)
   t.match(unknown.body, 'Link not found')
-  t.equal((await app.inject({ url: '/s/not-a-token/unsubscribe', headers: { accept: 'application/json' } })).headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.equal(
+    (await app.inject({ url: '/s/not-a-token/unsubscribe', headers: { accept: 'application/json' } })).headers[
+      'content-type'
+    ],
+    'application/problem+json; charset=utf-8'
+  )
 })
 
 t.test('opting out while mail waits in the outbox cancels it', async t => {
@@ -182,11 +240,21 @@ t.test('opting out while mail waits in the outbox cancels it', async t => {
   smtp.refuseNext(100)
   const waiting = await mailTo(app, second.id, 'sam@example.com')
   await app.outbox.flush()
-  t.same(rows(app, `SELECT state FROM outbox WHERE invitation_id = '${waiting}'`), [{ state: 'pending' }], 'refused once, waiting')
+  t.same(
+    rows(app, `SELECT state FROM outbox WHERE invitation_id = '${waiting}'`),
+    [{ state: 'pending' }],
+    'refused once, waiting'
+  )
 
   t.equal((await app.inject({ method: 'POST', url: path(unsubscribeUrl(mail!)) })).statusCode, 200)
-  t.same(rows(app, `SELECT status, email FROM invitations WHERE id = '${waiting}'`), [{ status: 'opted_out', email: null }])
-  t.same(rows(app, `SELECT state, recipient, html FROM outbox WHERE invitation_id = '${waiting}'`), [{ state: 'cancelled', recipient: null, html: null }], 'nothing left to send, nothing kept')
+  t.same(rows(app, `SELECT status, email FROM invitations WHERE id = '${waiting}'`), [
+    { status: 'opted_out', email: null }
+  ])
+  t.same(
+    rows(app, `SELECT state, recipient, html FROM outbox WHERE invitation_id = '${waiting}'`),
+    [{ state: 'cancelled', recipient: null, html: null }],
+    'nothing left to send, nothing kept'
+  )
   smtp.refuseNext(0)
   t.equal(await app.outbox.flush(), 0)
   t.equal(smtp.received.length, 1)
@@ -224,7 +292,7 @@ t.test('once invitations end, the database holds none of their addresses or mail
   t.match(dump, /INSERT INTO (")?outbox/, 'the dump holds the outbox')
   const raw = readFileSync(file).toString('latin1')
   t.notMatch(dump, /mail-erasure-probe/, '.dump holds no address')
-  t.notMatch(raw, /mail-erasure-probe/, 'nor do the file\'s bytes')
+  t.notMatch(raw, /mail-erasure-probe/, "nor do the file's bytes")
   for (const token of tokens) {
     t.notMatch(dump, token, 'no mailed token')
     t.notMatch(raw, token)

@@ -15,7 +15,9 @@ import { startSmtp } from './helpers/smtp.js'
 const log = Fastify({ logger: false }).log
 const clock = testClock()
 
-interface Tap { teardown: (fn: () => unknown) => void }
+interface Tap {
+  teardown: (fn: () => unknown) => void
+}
 
 function store (t: Tap, file: string): DbHandle {
   const s = openDatabase(file)
@@ -37,9 +39,23 @@ function worker (t: Tap, db: DbHandle, smtpUrl: string, options: Partial<WorkerO
 }
 
 function queue (db: DbHandle, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => enqueueMail(db.db, {
-    invitationId: null, purpose: 'invitation', recipient: `p${i}@example.com`, subject: `mail ${i}`, text: 'hello', html: '<p>hello</p>', headers: {}
-  }, clock.now()).id)
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      enqueueMail(
+        db.db,
+        {
+          invitationId: null,
+          purpose: 'invitation',
+          recipient: `p${i}@example.com`,
+          subject: `mail ${i}`,
+          text: 'hello',
+          html: '<p>hello</p>',
+          headers: {}
+        },
+        clock.now()
+      ).id
+  )
 }
 
 t.test('two workers on one database never send the same mail', async t => {
@@ -79,7 +95,11 @@ t.test('shutdown aborts a stalled send and hands the mail back; the next start s
   t.equal(findMail(db.db, id!)?.state, 'sending')
   await first.stop()
   t.equal(await cutShort, 1, 'the claimed row counts as settled')
-  t.match(findMail(db.db, id!), { state: 'pending', attempts: 0, leaseId: null, recipient: 'p0@example.com' }, 'released, the cut-short attempt not counted')
+  t.match(
+    findMail(db.db, id!),
+    { state: 'pending', attempts: 0, leaseId: null, recipient: 'p0@example.com' },
+    'released, the cut-short attempt not counted'
+  )
   t.equal(await first.flush(), 0, 'a stopped worker claims nothing')
 
   const smtp = await startSmtp(t)
@@ -92,9 +112,17 @@ t.test('the service finishes in-flight mail before its database closes', async t
   const smtp = await startSmtp(t, { delayMs: 300 })
   const dataDir = t.testdir()
   const app = await build(t, { dataDir, env: { SMTP_URL: smtp.url } })
-  const id = app.store.transaction(tx => app.outbox.enqueue(tx, {
-    invitationId: null, purpose: 'invitation', recipient: 'q@example.com', subject: 's', text: 't', html: '<p>h</p>', headers: {}
-  })).id
+  const id = app.store.transaction(tx =>
+    app.outbox.enqueue(tx, {
+      invitationId: null,
+      purpose: 'invitation',
+      recipient: 'q@example.com',
+      subject: 's',
+      text: 't',
+      html: '<p>h</p>',
+      headers: {}
+    })
+  ).id
   await smtp.waitFor(0)
   await new Promise(resolve => setTimeout(resolve, 100))
   await app.close()

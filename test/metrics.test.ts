@@ -6,7 +6,7 @@ import { createSurvey, linkToken, submitJson } from './helpers/puls.js'
 
 type App = Awaited<ReturnType<typeof build>>
 
-async function scrape (app: App, headers: Record<string, string> = {}): Promise<{ text: string, samples: Sample[] }> {
+async function scrape (app: App, headers: Record<string, string> = {}): Promise<{ text: string; samples: Sample[] }> {
   const res = await app.inject({ url: '/metrics', headers })
   if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}: ${res.body}`)
   return { text: res.body, samples: parseMetrics(res.body) }
@@ -20,7 +20,11 @@ t.test('requests are counted and timed per method, route pattern and status', as
   for (let i = 0; i < 3; i++) await app.inject({ url: '/healthz' })
   await app.inject({ url: '/v1/surveys' })
   await app.inject({ url: '/v1/surveys', headers: { authorization: 'Bearer wrong-key-0123456789' } })
-  const created = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'IT desk', kind: 'post_case', team: 'it' } })
+  const created = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: { name: 'IT desk', kind: 'post_case', team: 'it' }
+  })
   t.equal(created.statusCode, 201)
   await api(app, { url: `/v1/surveys/${created.json().id}` })
   await api(app, { url: '/v1/surveys/srv_doesnotexist0000000000' })
@@ -53,8 +57,16 @@ t.test('requests are counted and timed per method, route pattern and status', as
 t.test('process metrics and answers per survey kind are exposed', async t => {
   const app = await build(t)
   let { samples } = await scrape(app)
-  for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
-    t.ok(samples.some(s => s.name === name), name)
+  for (const name of [
+    'process_cpu_user_seconds_total',
+    'process_resident_memory_bytes',
+    'nodejs_heap_size_used_bytes',
+    'nodejs_eventloop_lag_seconds'
+  ]) {
+    t.ok(
+      samples.some(s => s.name === name),
+      name
+    )
   }
   for (const kind of ['post_case', 'self_service', 'relationship']) {
     t.equal(sampleValue(samples, 'puls_answers_total', { kind }), 0, `${kind} shows before its first answer`)
@@ -62,10 +74,18 @@ t.test('process metrics and answers per survey kind are exposed', async t => {
   // Real answers through the survey page; a refused one is not counted.
   const relationship = await createSurvey(app, { kind: 'relationship' })
   const postCase = await createSurvey(app, { kind: 'post_case' })
-  for (const [surveyId, score] of [[relationship.id, '9'], [relationship.id, '3'], [postCase.id, '5']] as const) {
+  for (const [surveyId, score] of [
+    [relationship.id, '9'],
+    [relationship.id, '3'],
+    [postCase.id, '5']
+  ] as const) {
     t.equal((await submitJson(app, await linkToken(app, surveyId), { score: Number(score) })).statusCode, 201)
   }
-  t.equal((await submitJson(app, await linkToken(app, postCase.id), { score: 9 })).statusCode, 400, 'off the CSAT scale')
+  t.equal(
+    (await submitJson(app, await linkToken(app, postCase.id), { score: 9 })).statusCode,
+    400,
+    'off the CSAT scale'
+  )
   ;({ samples } = await scrape(app))
   t.equal(sampleValue(samples, 'puls_answers_total', { kind: 'relationship' }), 2)
   t.equal(sampleValue(samples, 'puls_answers_total', { kind: 'post_case' }), 1)
@@ -100,8 +120,10 @@ t.test('no label ever carries a raw path, a token or an address', async t => {
     t.notOk(route?.includes('/nope'), 'an unmatched path is not echoed')
   }
   t.ok(routes.has('unmatched'))
-  t.ok(sampleValue(samples, 'puls_http_requests_total', { method: 'other', route: 'unmatched', status_code: '404' }) === 1,
-    'an unusual method is folded into "other"')
+  t.ok(
+    sampleValue(samples, 'puls_http_requests_total', { method: 'other', route: 'unmatched', status_code: '404' }) === 1,
+    'an unusual method is folded into "other"'
+  )
 })
 
 t.test('METRICS_TOKEN protects /metrics with a bearer token', async t => {
@@ -115,7 +137,13 @@ t.test('METRICS_TOKEN protects /metrics with a bearer token', async t => {
   t.match(missing.json(), { status: 401, code: 'unauthorized', detail: /METRICS_TOKEN/ })
   t.notMatch(missing.body, /puls_http_requests_total/)
 
-  for (const header of [`Bearer ${secret}x`, `Bearer ${secret.slice(0, -1)}`, `Basic ${secret}`, 'Bearer', 'Bearer test-bootstrap-key-0123456789']) {
+  for (const header of [
+    `Bearer ${secret}x`,
+    `Bearer ${secret.slice(0, -1)}`,
+    `Basic ${secret}`,
+    'Bearer',
+    'Bearer test-bootstrap-key-0123456789'
+  ]) {
     const res = await app.inject({ url: '/metrics', headers: { authorization: header } })
     t.equal(res.statusCode, 401, `refused: ${header.slice(0, 12)}…`)
     t.notOk(res.body.includes(secret), 'the token is not echoed')
@@ -124,10 +152,18 @@ t.test('METRICS_TOKEN protects /metrics with a bearer token', async t => {
 
   const { samples } = await scrape(app, { authorization: `Bearer ${secret}` })
   t.equal(requests(samples, 'GET', '/metrics', 401), 7, 'refused scrapes are counted too')
-  t.equal((await app.inject({ url: '/metrics', headers: { authorization: `bearer ${secret}` } })).statusCode, 200, 'the scheme is case-insensitive')
+  t.equal(
+    (await app.inject({ url: '/metrics', headers: { authorization: `bearer ${secret}` } })).statusCode,
+    200,
+    'the scheme is case-insensitive'
+  )
 
   const open = await build(t)
-  t.equal((await open.inject({ url: '/metrics' })).statusCode, 200, 'without METRICS_TOKEN, /metrics is open on loopback (HOST defaults to 127.0.0.1)')
+  t.equal(
+    (await open.inject({ url: '/metrics' })).statusCode,
+    200,
+    'without METRICS_TOKEN, /metrics is open on loopback (HOST defaults to 127.0.0.1)'
+  )
 })
 
 t.test('METRICS_TOKEN must be long enough to resist guessing', async t => {

@@ -7,13 +7,29 @@ import { type Answer, createSurvey, seedAnswers } from './helpers/seed.js'
 // of any common locale is quoted, and a formula start after any separator inside a field is
 // neutralised as at its start.
 
-const HOSTILE = ['ok;=2+3', 'a\t@SUM(A1:A9)', 'b;+1+1', 'c; -2+3', 'd\n=HYPERLINK("http://evil.example")', 'e,=1', 'f;g']
+const HOSTILE = [
+  'ok;=2+3',
+  'a\t@SUM(A1:A9)',
+  'b;+1+1',
+  'c; -2+3',
+  'd\n=HYPERLINK("http://evil.example")',
+  'e,=1',
+  'f;g'
+]
 
 t.test('responses.csv: separators of every common locale are quoted, formulas neutralised after them', async t => {
   const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
-  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: 5, min_comment_group_size: 5 })
+  const survey = await createSurvey(app, {
+    kind: 'post_case',
+    metric: 'csat',
+    min_group_size: 5,
+    min_comment_group_size: 5
+  })
   const data: Answer[] = Array.from({ length: 14 }, (_, i): Answer => ({
-    score: 1 + (i % 5), day: '2026-03-02', attributes: { desk: 'x;=cmd' }, comment: HOSTILE[i % HOSTILE.length]!
+    score: 1 + (i % 5),
+    day: '2026-03-02',
+    attributes: { desk: 'x;=cmd' },
+    comment: HOSTILE[i % HOSTILE.length]!
   }))
   seedAnswers(app, survey.id, data)
   const res = await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })
@@ -28,17 +44,32 @@ t.test('responses.csv: separators of every common locale are quoted, formulas ne
   }
 })
 
-t.test('answers stored before names like constructor were refused: no 500, no function source in the export', async t => {
-  const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
-  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: 3 })
-  seedAnswers(app, survey.id, [
-    ...Array.from({ length: 6 }, (_, i): Answer => ({ score: 1 + (i % 5), day: '2026-03-02', attributes: { constructor: 'x', desk: 'a' } })),
-    ...Array.from({ length: 6 }, (_, i): Answer => ({ score: 1 + (i % 5), day: '2026-03-03', attributes: { desk: 'a' } }))
-  ])
-  for (const url of [`/v1/surveys/${survey.id}/responses.csv`, `/v1/surveys/${survey.id}/results?desk=a`,
-    `/v1/surveys/${survey.id}/results?group_by=desk`, `/v1/surveys/${survey.id}/report`]) {
-    const res = await api(app, { url })
-    t.equal(res.statusCode, 200, url)
-    t.notMatch(res.body, /function Object|native code/, url)
+t.test(
+  'answers stored before names like constructor were refused: no 500, no function source in the export',
+  async t => {
+    const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
+    const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: 3 })
+    seedAnswers(app, survey.id, [
+      ...Array.from({ length: 6 }, (_, i): Answer => ({
+        score: 1 + (i % 5),
+        day: '2026-03-02',
+        attributes: { constructor: 'x', desk: 'a' }
+      })),
+      ...Array.from({ length: 6 }, (_, i): Answer => ({
+        score: 1 + (i % 5),
+        day: '2026-03-03',
+        attributes: { desk: 'a' }
+      }))
+    ])
+    for (const url of [
+      `/v1/surveys/${survey.id}/responses.csv`,
+      `/v1/surveys/${survey.id}/results?desk=a`,
+      `/v1/surveys/${survey.id}/results?group_by=desk`,
+      `/v1/surveys/${survey.id}/report`
+    ]) {
+      const res = await api(app, { url })
+      t.equal(res.statusCode, 200, url)
+      t.notMatch(res.body, /function Object|native code/, url)
+    }
   }
-})
+)

@@ -21,7 +21,11 @@ async function collector (app: App, surveyId: string, attributes: object) {
 }
 
 function caseClosed (app: App, payload: object) {
-  return api(app, { method: 'POST', url: '/v1/events/case-closed', payload: { case_ref: 'INC-1', email: 'kari@example.com', team: 'it', ...payload } })
+  return api(app, {
+    method: 'POST',
+    url: '/v1/events/case-closed',
+    payload: { case_ref: 'INC-1', email: 'kari@example.com', team: 'it', ...payload }
+  })
 }
 
 t.test('attribute values with control or bidi-override characters are refused, naming the field', async t => {
@@ -102,7 +106,10 @@ t.test('a CSV import skips rows whose attributes hold control characters, and re
     const out: string[] = []
     const err: string[] = []
     const env = { PULS_DATA_DIR: app.dataDir, PULS_API_KEY: API_KEY, LOG_LEVEL: 'silent' }
-    const code = await runCli(['invite', '--survey', survey.id, file], env, { out: l => out.push(l), err: l => err.push(l) })
+    const code = await runCli(['invite', '--survey', survey.id, file], env, {
+      out: l => out.push(l),
+      err: l => err.push(l)
+    })
     return { code, text: [...out, ...err].join('\n') }
   }
   const controls = await run('email,team\nanna@example.com,"hr\u0002"\nbo@example.com,"\u202ehr"\n')

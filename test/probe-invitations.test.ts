@@ -18,7 +18,11 @@ t.test('a duplicate invitation does not say whether the first one was answered',
   t.notOk('status' in again.json().invitation, 'no status of the first invitation')
   t.notMatch(again.body, /answered/)
 
-  const event = await api(app, { method: 'POST', url: '/v1/events/case-closed', payload: { case_ref: 'INC-1', email: 'kari@example.com', team: 'it' } })
+  const event = await api(app, {
+    method: 'POST',
+    url: '/v1/events/case-closed',
+    payload: { case_ref: 'INC-1', email: 'kari@example.com', team: 'it' }
+  })
   t.equal(event.json().status, 'duplicate')
   t.notMatch(event.body, /answered/, 'nor through the case-closed event')
 })

@@ -28,14 +28,22 @@ t.test('a 5xx hides its cause behind the request id, which the log keeps', async
 
 t.test('oversized bodies are refused with 413', async t => {
   const app = await build(t)
-  const res = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'x'.repeat(2 * 1024 * 1024), kind: 'post_case', team: 'it' } })
+  const res = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: { name: 'x'.repeat(2 * 1024 * 1024), kind: 'post_case', team: 'it' }
+  })
   t.equal(res.statusCode, 413)
   t.match(res.headers['content-type'], /^application\/problem\+json/)
 })
 
 t.test('URLs the router cannot read are problems too, and are not echoed', async t => {
   const app = await build(t)
-  for (const [url, status] of [['/v1/surveys/%E0%A4%A', 400], ['/s/secret-token-abc%', 400], [`/v1/surveys/${'x'.repeat(200)}`, 414]] as const) {
+  for (const [url, status] of [
+    ['/v1/surveys/%E0%A4%A', 400],
+    ['/s/secret-token-abc%', 400],
+    [`/v1/surveys/${'x'.repeat(200)}`, 414]
+  ] as const) {
     const res = await api(app, { url })
     t.equal(res.statusCode, status, url.slice(0, 30))
     t.match(res.headers['content-type'], /^application\/problem\+json/)

@@ -11,12 +11,23 @@ const ADDRESS = 'kari.nordmann@example.com'
 
 t.test('keys, secrets and addresses stay out of logs and answers', async t => {
   const lines: string[] = []
-  const app = await build(t, { env: { PULS_SECRET: SECRET }, logger: { level: 'trace', stream: { write: (l: string) => lines.push(l) } } })
+  const app = await build(t, {
+    env: { PULS_SECRET: SECRET },
+    logger: { level: 'trace', stream: { write: (l: string) => lines.push(l) } }
+  })
   const stored = createApiKey(app.store.db, 'helpdesk', new Date()).key
   const nearMiss = `${stored.slice(0, -1)}${stored.endsWith('A') ? 'B' : 'A'}`
   const answers: LightMyRequestResponse[] = []
-  const send = async (key: string | undefined, opts: { method?: 'GET' | 'POST' | 'PATCH', url?: string, payload?: object } = {}) => {
-    const res = await app.inject({ method: opts.method ?? 'GET', url: opts.url ?? '/v1/surveys', payload: opts.payload, headers: key === undefined ? {} : { authorization: `Bearer ${key}` } })
+  const send = async (
+    key: string | undefined,
+    opts: { method?: 'GET' | 'POST' | 'PATCH'; url?: string; payload?: object } = {}
+  ) => {
+    const res = await app.inject({
+      method: opts.method ?? 'GET',
+      url: opts.url ?? '/v1/surveys',
+      payload: opts.payload,
+      headers: key === undefined ? {} : { authorization: `Bearer ${key}` }
+    })
     answers.push(res)
     return res
   }
@@ -38,18 +49,37 @@ t.test('keys, secrets and addresses stay out of logs and answers', async t => {
     const res = await send(stored, { method: 'POST', url: '/v1/surveys', payload })
     t.equal(res.statusCode, 400, 'a bad body carrying an address is refused')
   }
-  t.equal((await send(stored, { method: 'PATCH', url: '/v1/surveys/srv_unknown', payload: { name: ADDRESS } })).statusCode, 404)
-  t.equal((await send(stored, { url: `/v1/surveys?team=${encodeURIComponent(ADDRESS)}&limit=${ADDRESS}` })).statusCode, 400, 'a query is not logged either')
+  t.equal(
+    (await send(stored, { method: 'PATCH', url: '/v1/surveys/srv_unknown', payload: { name: ADDRESS } })).statusCode,
+    404
+  )
+  t.equal(
+    (await send(stored, { url: `/v1/surveys?team=${encodeURIComponent(ADDRESS)}&limit=${ADDRESS}` })).statusCode,
+    400,
+    'a query is not logged either'
+  )
 
   app.store.close()
   t.equal((await send(stored)).statusCode, 500, 'a server error, logged with its cause')
 
   const log = lines.join('')
-  t.ok(log.includes('"statusCode":500') && log.includes('database connection is not open'), 'the log was captured, errors included')
+  t.ok(
+    log.includes('"statusCode":500') && log.includes('database connection is not open'),
+    'the log was captured, errors included'
+  )
   const hmacSecret = app.secret.toString('utf8')
-  for (const [what, value] of [['bootstrap key', API_KEY], ['stored key', stored], ['near-miss key', nearMiss], ['HMAC secret', hmacSecret], ['e-mail address', ADDRESS]] as const) {
+  for (const [what, value] of [
+    ['bootstrap key', API_KEY],
+    ['stored key', stored],
+    ['near-miss key', nearMiss],
+    ['HMAC secret', hmacSecret],
+    ['e-mail address', ADDRESS]
+  ] as const) {
     t.notOk(log.includes(value), `no log line holds the ${what}`)
-    t.notOk(answers.some(a => a.body.includes(value) || JSON.stringify(a.headers).includes(value)), `no answer holds the ${what}`)
+    t.notOk(
+      answers.some(a => a.body.includes(value) || JSON.stringify(a.headers).includes(value)),
+      `no answer holds the ${what}`
+    )
   }
   t.notOk(log.includes('uthorization'), 'request headers are not logged')
 })

@@ -10,7 +10,16 @@ type App = Awaited<ReturnType<typeof build>>
 
 /** What the pages need: a survey, links in every state, a mailed link, a collector. */
 interface Fixtures {
-  surveyId: string, open: string, used: string, expired: string, mailed: string, collector: string, collectorId: string, busyCollector: string, report: string, revokedReport: string
+  surveyId: string
+  open: string
+  used: string
+  expired: string
+  mailed: string
+  collector: string
+  collectorId: string
+  busyCollector: string
+  report: string
+  revokedReport: string
 }
 
 async function fixtures (app: App, clock: ReturnType<typeof testClock>): Promise<Fixtures> {
@@ -24,12 +33,25 @@ async function fixtures (app: App, clock: ReturnType<typeof testClock>): Promise
   if (invited.statusCode !== 201) throw new Error(invited.body)
   await app.outbox.flush()
   const mailDir = join(app.dataDir, 'mail')
-  const mailed = /\/s\/([A-Za-z0-9_-]{43})\/unsubscribe/.exec(readdirSync(mailDir).map(f => readFileSync(join(mailDir, f), 'utf8')).join('\n'))![1]!
-  const collector = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Floor 3' } })).json()
-  const busy = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Floor 4', max_answers_per_hour: 1, cooldown_seconds: 0 } })).json()
+  const mailed = /\/s\/([A-Za-z0-9_-]{43})\/unsubscribe/.exec(
+    readdirSync(mailDir)
+      .map(f => readFileSync(join(mailDir, f), 'utf8'))
+      .join('\n')
+  )![1]!
+  const collector = (
+    await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/collectors`, payload: { label: 'Floor 3' } })
+  ).json()
+  const busy = (
+    await api(app, {
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/collectors`,
+      payload: { label: 'Floor 4', max_answers_per_hour: 1, cooldown_seconds: 0 }
+    })
+  ).json()
   const busyCollector = busy.url.slice(busy.url.lastIndexOf('/s/') + 3)
   await submitForm(app, busyCollector, { score: '3' })
-  const share = async (): Promise<{ id: string, url: string }> => (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/share-links`, payload: {} })).json()
+  const share = async (): Promise<{ id: string; url: string }> =>
+    (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/share-links`, payload: {} })).json()
   const report = await share()
   const revoked = await share()
   await api(app, { method: 'DELETE', url: `/v1/share-links/${revoked.id}` })
@@ -48,33 +70,91 @@ async function fixtures (app: App, clock: ReturnType<typeof testClock>): Promise
   }
 }
 
-const form = (payload: string): Partial<InjectOptions> => ({ method: 'POST', payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+const form = (payload: string): Partial<InjectOptions> => ({
+  method: 'POST',
+  payload,
+  headers: { 'content-type': 'application/x-www-form-urlencoded' }
+})
 
 // Every HTML page Puls serves, one line each, with the status it answers. `policy` says which CSP
 // it must carry: `page` for our own pages (strict, nonce-only styles, no scripts), `docs` for
 // swagger-ui at /docs only.
-const PAGES: Array<{ name: string, request: (f: Fixtures) => InjectOptions, status: number, policy: 'page' | 'docs' }> = [
-  { name: 'a page rendered by the views plugin', request: () => ({ url: '/test/page' }), status: 200, policy: 'page' },
-  { name: 'the API docs', request: () => ({ url: '/docs/' }), status: 200, policy: 'docs' },
-  { name: 'the survey page', request: f => ({ url: `/s/${f.open}?score=4` }), status: 200, policy: 'page' },
-  { name: 'the survey page through a collector', request: f => ({ url: `/s/${f.collector}` }), status: 200, policy: 'page' },
-  { name: 'the survey page again, with the error (400)', request: f => ({ url: `/s/${f.open}`, ...form('score=99&comment=hi') }), status: 400, policy: 'page' },
-  { name: 'the thank-you page', request: f => ({ url: `/s/${f.used}/thanks` }), status: 200, policy: 'page' },
-  { name: 'an unknown link (404)', request: () => ({ url: `/s/${'x'.repeat(43)}` }), status: 404, policy: 'page' },
-  { name: 'an answered link (409)', request: f => ({ url: `/s/${f.used}` }), status: 409, policy: 'page' },
-  { name: 'an expired link (410)', request: f => ({ url: `/s/${f.expired}` }), status: 410, policy: 'page' },
-  { name: 'a busy collector (429)', request: f => ({ url: `/s/${f.busyCollector}`, ...form('score=3') }), status: 429, policy: 'page' },
-  { name: 'the unsubscribe confirmation', request: f => ({ url: `/s/${f.mailed}/unsubscribe` }), status: 200, policy: 'page' },
-  { name: 'the unsubscribe done page', request: f => ({ url: `/s/${f.mailed}/unsubscribe`, ...form('') }), status: 200, policy: 'page' },
-  { name: 'the poster', request: f => ({ url: `/v1/collectors/${f.collectorId}/poster`, headers: { authorization: `Bearer ${API_KEY}` } }), status: 200, policy: 'page' },
-  { name: 'the report', request: f => ({ url: `/v1/surveys/${f.surveyId}/report`, headers: { authorization: `Bearer ${API_KEY}` } }), status: 200, policy: 'page' },
-  { name: 'the shared report', request: f => ({ url: `/r/${f.report}` }), status: 200, policy: 'page' },
-  { name: 'a revoked report link (410)', request: f => ({ url: `/r/${f.revokedReport}` }), status: 410, policy: 'page' },
-  { name: 'an unknown report link (404)', request: () => ({ url: `/r/${'x'.repeat(43)}` }), status: 404, policy: 'page' }
-]
+const PAGES: Array<{ name: string; request: (f: Fixtures) => InjectOptions; status: number; policy: 'page' | 'docs' }> =
+  [
+    {
+      name: 'a page rendered by the views plugin',
+      request: () => ({ url: '/test/page' }),
+      status: 200,
+      policy: 'page'
+    },
+    { name: 'the API docs', request: () => ({ url: '/docs/' }), status: 200, policy: 'docs' },
+    { name: 'the survey page', request: f => ({ url: `/s/${f.open}?score=4` }), status: 200, policy: 'page' },
+    {
+      name: 'the survey page through a collector',
+      request: f => ({ url: `/s/${f.collector}` }),
+      status: 200,
+      policy: 'page'
+    },
+    {
+      name: 'the survey page again, with the error (400)',
+      request: f => ({ url: `/s/${f.open}`, ...form('score=99&comment=hi') }),
+      status: 400,
+      policy: 'page'
+    },
+    { name: 'the thank-you page', request: f => ({ url: `/s/${f.used}/thanks` }), status: 200, policy: 'page' },
+    { name: 'an unknown link (404)', request: () => ({ url: `/s/${'x'.repeat(43)}` }), status: 404, policy: 'page' },
+    { name: 'an answered link (409)', request: f => ({ url: `/s/${f.used}` }), status: 409, policy: 'page' },
+    { name: 'an expired link (410)', request: f => ({ url: `/s/${f.expired}` }), status: 410, policy: 'page' },
+    {
+      name: 'a busy collector (429)',
+      request: f => ({ url: `/s/${f.busyCollector}`, ...form('score=3') }),
+      status: 429,
+      policy: 'page'
+    },
+    {
+      name: 'the unsubscribe confirmation',
+      request: f => ({ url: `/s/${f.mailed}/unsubscribe` }),
+      status: 200,
+      policy: 'page'
+    },
+    {
+      name: 'the unsubscribe done page',
+      request: f => ({ url: `/s/${f.mailed}/unsubscribe`, ...form('') }),
+      status: 200,
+      policy: 'page'
+    },
+    {
+      name: 'the poster',
+      request: f => ({
+        url: `/v1/collectors/${f.collectorId}/poster`,
+        headers: { authorization: `Bearer ${API_KEY}` }
+      }),
+      status: 200,
+      policy: 'page'
+    },
+    {
+      name: 'the report',
+      request: f => ({ url: `/v1/surveys/${f.surveyId}/report`, headers: { authorization: `Bearer ${API_KEY}` } }),
+      status: 200,
+      policy: 'page'
+    },
+    { name: 'the shared report', request: f => ({ url: `/r/${f.report}` }), status: 200, policy: 'page' },
+    {
+      name: 'a revoked report link (410)',
+      request: f => ({ url: `/r/${f.revokedReport}` }),
+      status: 410,
+      policy: 'page'
+    },
+    {
+      name: 'an unknown report link (404)',
+      request: () => ({ url: `/r/${'x'.repeat(43)}` }),
+      status: 404,
+      policy: 'page'
+    }
+  ]
 
 // JSON answers of every kind: success, problem, unauthenticated, unknown route.
-const JSON_ROUTES: Array<{ name: string, url: string, auth?: boolean, status: number }> = [
+const JSON_ROUTES: Array<{ name: string; url: string; auth?: boolean; status: number }> = [
   { name: 'liveness', url: '/healthz', status: 200 },
   { name: 'readiness', url: '/readyz', status: 200 },
   { name: 'the OpenAPI document', url: '/openapi.json', status: 200 },
@@ -85,7 +165,13 @@ const JSON_ROUTES: Array<{ name: string, url: string, auth?: boolean, status: nu
 ]
 
 function directives (header: string | undefined): Map<string, string[]> {
-  return new Map((header ?? '').split(';').map(d => d.trim().split(/\s+/)).filter(d => d[0] !== '').map(([name, ...values]) => [name!, values]))
+  return new Map(
+    (header ?? '')
+      .split(';')
+      .map(d => d.trim().split(/\s+/))
+      .filter(d => d[0] !== '')
+      .map(([name, ...values]) => [name!, values])
+  )
 }
 
 /** Headers every answer carries, HTML or not. */
@@ -117,7 +203,10 @@ t.test('every HTML page carries the security headers and its Content-Security-Po
     t.same(csp.get('form-action'), ["'self'"], `${page.name}: form-action 'self'`)
     t.same(csp.get('img-src'), ["'self'", 'data:'], `${page.name}: img-src 'self' data:`)
     const all = [...csp.values()].flat()
-    t.notOk(all.some(v => /unsafe|\*|https?:/.test(v)), `${page.name}: no unsafe-*, wildcard or remote source`)
+    t.notOk(
+      all.some(v => /unsafe|\*|https?:/.test(v)),
+      `${page.name}: no unsafe-*, wildcard or remote source`
+    )
 
     if (page.policy === 'page') {
       // Scripts: only a per-request nonce no template uses, so no script runs at all.
@@ -128,11 +217,19 @@ t.test('every HTML page carries the security headers and its Content-Security-Po
       const styleNonce = /^'nonce-(.+)'$/.exec(csp.get('style-src')![0]!)![1]
       const styles = [...res.body.matchAll(/<style([^>]*)>/g)].map(m => m[1])
       t.ok(styles.length > 0, `${page.name} has its stylesheet`)
-      for (const attrs of styles) t.equal(attrs, ` nonce="${styleNonce}"`, `${page.name}: every <style> carries this response's nonce`)
+      for (const attrs of styles) { t.equal(attrs, ` nonce="${styleNonce}"`, `${page.name}: every <style> carries this response's nonce`) }
       t.notMatch(res.body, /<script/i, `${page.name}: no script element`)
-      t.notMatch(res.body, /\sstyle=|\son[a-z]+=/i, `${page.name}: no inline style or event attribute (the CSP would block it)`)
+      t.notMatch(
+        res.body,
+        /\sstyle=|\son[a-z]+=/i,
+        `${page.name}: no inline style or event attribute (the CSP would block it)`
+      )
       const again = await app.inject(request)
-      t.not(again.headers['content-security-policy'], res.headers['content-security-policy'], `${page.name}: a fresh nonce per response`)
+      t.not(
+        again.headers['content-security-policy'],
+        res.headers['content-security-policy'],
+        `${page.name}: a fresh nonce per response`
+      )
     } else {
       t.same(csp.get('script-src'), ["'self'"], `${page.name}: scripts from Puls only`)
       t.same(csp.get('style-src'), ["'self'"], `${page.name}: styles from Puls only`)
@@ -143,7 +240,9 @@ t.test('every HTML page carries the security headers and its Content-Security-Po
 
 t.test('the looser docs policy stays on /docs', async t => {
   const app = await build(t)
-  const docs = directives((await app.inject({ url: '/docs/static/swagger-ui.css' })).headers['content-security-policy'] as string)
+  const docs = directives(
+    (await app.inject({ url: '/docs/static/swagger-ui.css' })).headers['content-security-policy'] as string
+  )
   t.same(docs.get('script-src'), ["'self'"], 'docs assets carry the docs policy')
   for (const url of ['/openapi.json', '/healthz', '/nope', '/docsx']) {
     const csp = directives((await app.inject({ url })).headers['content-security-policy'] as string)
@@ -155,7 +254,10 @@ t.test('the looser docs policy stays on /docs', async t => {
 t.test('JSON answers carry the basic security headers', async t => {
   const app = await build(t)
   for (const route of JSON_ROUTES) {
-    const res = await app.inject({ url: route.url, headers: route.auth === true ? { authorization: `Bearer ${API_KEY}` } : {} })
+    const res = await app.inject({
+      url: route.url,
+      headers: route.auth === true ? { authorization: `Bearer ${API_KEY}` } : {}
+    })
     t.equal(res.statusCode, route.status, `${route.name}: status`)
     t.match(res.headers['content-type'], /^application\/(problem\+)?json/, `${route.name}: JSON`)
     basicHeaders(t, res.headers, route.name)

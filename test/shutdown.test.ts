@@ -16,7 +16,10 @@ const KEY = 'shutdown-test-key-0123456789'
 function refused (port: number): Promise<boolean> {
   return new Promise(resolve => {
     const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => { socket.destroy(); resolve(false) })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'))
   })
 }
@@ -24,7 +27,9 @@ function refused (port: number): Promise<boolean> {
 function readAll (socket: Socket): Promise<string> {
   return new Promise(resolve => {
     let data = ''
-    socket.on('data', chunk => { data += chunk.toString('utf8') })
+    socket.on('data', chunk => {
+      data += chunk.toString('utf8')
+    })
     socket.on('close', () => resolve(data))
   })
 }
@@ -35,14 +40,20 @@ t.test('SIGTERM stops accepting, finishes the request in flight, closes the data
   const { child, port, base, lines, waitForLine, exited } = server
   t.equal((await fetch(`${base}/healthz`)).status, 200, 'it answers')
   const survey = (body: object) => JSON.stringify({ name: 'Before shutdown', kind: 'post_case', team: 'it', ...body })
-  const first = await fetch(`${base}/v1/surveys`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: survey({}) })
+  const first = await fetch(`${base}/v1/surveys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: survey({})
+  })
   t.equal(first.status, 201)
 
   // A request whose body is still arriving when the signal comes.
   const body = survey({ name: 'In flight during shutdown' })
   const socket = connect(port, '127.0.0.1')
   const answer = readAll(socket)
-  socket.write(`POST /v1/surveys HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`)
+  socket.write(
+    `POST /v1/surveys HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`
+  )
   socket.write(body.slice(0, 10))
   await waitForLine(l => l.msg === 'incoming request' && l.req?.method === 'POST', 2)
   const file = join(dataDir, 'puls.db')
@@ -66,7 +77,10 @@ t.test('SIGTERM stops accepting, finishes the request in flight, closes the data
   t.same(exit, { code: 0, signal: null }, 'exits 0 within the grace period')
   t.equal(server.stderr(), '', 'nothing on stderr')
 
-  t.ok(!existsSync(`${file}-wal`) || statSync(`${file}-wal`).size === 0, 'the WAL was checkpointed into the database on close')
+  t.ok(
+    !existsSync(`${file}-wal`) || statSync(`${file}-wal`).size === 0,
+    'the WAL was checkpointed into the database on close'
+  )
   const db = new Database(file, { readonly: true })
   t.teardown(() => db.close())
   t.equal(db.pragma('integrity_check', { simple: true }), 'ok')
@@ -78,12 +92,25 @@ t.test('SIGTERM stops accepting, finishes the request in flight, closes the data
 /** A survey and one e-mail invitation through the API; its mail goes out at once. */
 async function inviteByMail (base: string): Promise<void> {
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
-  const survey = await (await fetch(`${base}/v1/surveys`, { method: 'POST', headers, body: JSON.stringify({ name: 'Mail at shutdown', kind: 'post_case', team: 'it' }) })).json() as { id: string }
-  const res = await fetch(`${base}/v1/surveys/${survey.id}/invitations`, { method: 'POST', headers, body: JSON.stringify({ email: 'kari@example.com', case_ref: 'INC-1' }) })
+  const survey = (await (
+    await fetch(`${base}/v1/surveys`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Mail at shutdown', kind: 'post_case', team: 'it' })
+    })
+  ).json()) as { id: string }
+  const res = await fetch(`${base}/v1/surveys/${survey.id}/invitations`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email: 'kari@example.com', case_ref: 'INC-1' })
+  })
   if (res.status !== 201) throw new Error(`invitation: ${res.status} ${await res.text()}`)
 }
 
-function outboxRows (t: Test, dataDir: string): Array<{ state: string, attempts: number, lease_id: string | null, recipient: string | null }> {
+function outboxRows (
+  t: Test,
+  dataDir: string
+): Array<{ state: string; attempts: number; lease_id: string | null; recipient: string | null }> {
   const db = new Database(join(dataDir, 'puls.db'), { readonly: true })
   try {
     t.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'the database is intact')
@@ -93,48 +120,70 @@ function outboxRows (t: Test, dataDir: string): Array<{ state: string, attempts:
   }
 }
 
-t.test('SIGTERM while a mail is stuck at a stalled SMTP server: it is handed back to the outbox, the database closes, the next start sends it', async t => {
-  const dataDir = t.testdir()
-  const stalled = await startSmtp(t, { stall: true })
-  const server = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: stalled.url } })
-  await inviteByMail(server.base)
-  for (let i = 0; i < 200 && stalled.held === 0; i++) await sleep(50)
-  t.equal(stalled.held, 1, 'the mail is at the SMTP server, which does not answer')
+t.test(
+  'SIGTERM while a mail is stuck at a stalled SMTP server: it is handed back to the outbox, the database closes, the next start sends it',
+  async t => {
+    const dataDir = t.testdir()
+    const stalled = await startSmtp(t, { stall: true })
+    const server = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: stalled.url } })
+    await inviteByMail(server.base)
+    for (let i = 0; i < 200 && stalled.held === 0; i++) await sleep(50)
+    t.equal(stalled.held, 1, 'the mail is at the SMTP server, which does not answer')
 
-  server.child.kill('SIGTERM')
-  await server.waitForLine(l => l.msg === 'mail still sending at shutdown; aborting and requeueing it')
-  const exit = await within(server.exited, 15_000, { code: null, signal: 'still running after 15 s' })
-  t.same(exit, { code: 0, signal: null }, 'exits 0 within the grace period, not held up by the mail')
-  t.equal(server.stderr(), '', 'nothing on stderr')
-  t.ok(!existsSync(join(dataDir, 'puls.db-wal')) || statSync(join(dataDir, 'puls.db-wal')).size === 0, 'the database was closed and its WAL checkpointed')
-  t.same(outboxRows(t, dataDir), [{ state: 'pending', attempts: 0, lease_id: null, recipient: 'kari@example.com' }],
-    'the mail is back in the queue, its cut-short attempt not counted')
-  await stalled.close()
+    server.child.kill('SIGTERM')
+    await server.waitForLine(l => l.msg === 'mail still sending at shutdown; aborting and requeueing it')
+    const exit = await within(server.exited, 15_000, { code: null, signal: 'still running after 15 s' })
+    t.same(exit, { code: 0, signal: null }, 'exits 0 within the grace period, not held up by the mail')
+    t.equal(server.stderr(), '', 'nothing on stderr')
+    t.ok(
+      !existsSync(join(dataDir, 'puls.db-wal')) || statSync(join(dataDir, 'puls.db-wal')).size === 0,
+      'the database was closed and its WAL checkpointed'
+    )
+    t.same(
+      outboxRows(t, dataDir),
+      [{ state: 'pending', attempts: 0, lease_id: null, recipient: 'kari@example.com' }],
+      'the mail is back in the queue, its cut-short attempt not counted'
+    )
+    await stalled.close()
 
-  const smtp = await startSmtp(t)
-  const again = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: smtp.url } })
-  const [mail] = await smtp.waitFor(1, 20_000)
-  t.same(mail!.envelope.to, ['kari@example.com'], 'the next start sends it')
-  again.child.kill('SIGTERM')
-  t.same(await within(again.exited, 15_000, { code: null, signal: 'still running after 15 s' }), { code: 0, signal: null })
-  t.equal(smtp.received.length, 1, 'once')
-  t.match(outboxRows(t, dataDir), [{ state: 'sent', recipient: null }], 'recorded sent, the address erased')
-})
+    const smtp = await startSmtp(t)
+    const again = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: smtp.url } })
+    const [mail] = await smtp.waitFor(1, 20_000)
+    t.same(mail!.envelope.to, ['kari@example.com'], 'the next start sends it')
+    again.child.kill('SIGTERM')
+    t.same(await within(again.exited, 15_000, { code: null, signal: 'still running after 15 s' }), {
+      code: 0,
+      signal: null
+    })
+    t.equal(smtp.received.length, 1, 'once')
+    t.match(outboxRows(t, dataDir), [{ state: 'sent', recipient: null }], 'recorded sent, the address erased')
+  }
+)
 
-t.test('SIGTERM while a slow SMTP server is still answering: the send finishes and is recorded before the database closes', async t => {
-  const dataDir = t.testdir()
-  // Slow, but inside the 5 s the worker gives sends in flight at shutdown.
-  const slow = await startSmtp(t, { delayMs: 1500 })
-  const server = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: slow.url } })
-  await inviteByMail(server.base)
-  await server.waitForLine(l => l.msg === 'incoming request' && l.req?.method === 'POST', 2)
-  await sleep(500)
-  t.equal(slow.received.length, 0, 'the server has not answered yet')
+t.test(
+  'SIGTERM while a slow SMTP server is still answering: the send finishes and is recorded before the database closes',
+  async t => {
+    const dataDir = t.testdir()
+    // Slow, but inside the 5 s the worker gives sends in flight at shutdown.
+    const slow = await startSmtp(t, { delayMs: 1500 })
+    const server = await startServer(t, { dataDir, env: { PULS_API_KEY: KEY, SMTP_URL: slow.url } })
+    await inviteByMail(server.base)
+    await server.waitForLine(l => l.msg === 'incoming request' && l.req?.method === 'POST', 2)
+    await sleep(500)
+    t.equal(slow.received.length, 0, 'the server has not answered yet')
 
-  server.child.kill('SIGTERM')
-  const exit = await within(server.exited, 15_000, { code: null, signal: 'still running after 15 s' })
-  t.same(exit, { code: 0, signal: null }, 'exits 0 once the send is done')
-  t.equal(slow.received.length, 1, 'the mail arrived')
-  t.notOk(server.lines.some(l => l.includes('aborting')), 'nothing was aborted')
-  t.match(outboxRows(t, dataDir), [{ state: 'sent', recipient: null }], 'and was recorded sent before the database closed')
-})
+    server.child.kill('SIGTERM')
+    const exit = await within(server.exited, 15_000, { code: null, signal: 'still running after 15 s' })
+    t.same(exit, { code: 0, signal: null }, 'exits 0 once the send is done')
+    t.equal(slow.received.length, 1, 'the mail arrived')
+    t.notOk(
+      server.lines.some(l => l.includes('aborting')),
+      'nothing was aborted'
+    )
+    t.match(
+      outboxRows(t, dataDir),
+      [{ state: 'sent', recipient: null }],
+      'and was recorded sent before the database closed'
+    )
+  }
+)

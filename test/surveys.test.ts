@@ -8,25 +8,51 @@ async function count (app: App): Promise<number> {
   let n = 0
   let cursor: string | null = null
   do {
-    const page: { items: unknown[], next_cursor: string | null } = (await api(app, { url: `/v1/surveys?limit=100${cursor === null ? '' : `&cursor=${cursor}`}` })).json()
+    const page: { items: unknown[]; next_cursor: string | null } = (
+      await api(app, { url: `/v1/surveys?limit=100${cursor === null ? '' : `&cursor=${cursor}`}` })
+    ).json()
     n += page.items.length
     cursor = page.next_cursor
   } while (cursor !== null)
   return n
 }
 
-t.test('each kind gets its own defaults (SPEC §1)', async t => {
+t.test('each kind gets its own defaults (docs/api.md)', async t => {
   const app = await build(t)
   const expected = {
-    post_case: { metric: 'csat', link_ttl_days: 7, throttle_days: 14, reminder_after_days: 3, scale: { min: 1, max: 5 } },
+    post_case: {
+      metric: 'csat',
+      link_ttl_days: 7,
+      throttle_days: 14,
+      reminder_after_days: 3,
+      scale: { min: 1, max: 5 }
+    },
     self_service: { metric: 'csat', link_ttl_days: 30, throttle_days: 0, reminder_after_days: null },
-    relationship: { metric: 'nps', link_ttl_days: 21, throttle_days: 0, reminder_after_days: 7, scale: { min: 0, max: 10 } }
+    relationship: {
+      metric: 'nps',
+      link_ttl_days: 21,
+      throttle_days: 0,
+      reminder_after_days: 7,
+      scale: { min: 0, max: 10 }
+    }
   }
   for (const [kind, defaults] of Object.entries(expected)) {
     const res = await create(app, { name: `${kind} survey`, kind, team: 'it' })
     t.equal(res.statusCode, 201, kind)
     const survey = res.json()
-    t.match(survey, { kind, status: 'active', default_locale: 'en', min_group_size: 5, min_comment_group_size: 10, closed_at: null, ...defaults }, kind)
+    t.match(
+      survey,
+      {
+        kind,
+        status: 'active',
+        default_locale: 'en',
+        min_group_size: 5,
+        min_comment_group_size: 10,
+        closed_at: null,
+        ...defaults
+      },
+      kind
+    )
     t.equal(res.headers.location, `/v1/surveys/${survey.id}`)
     t.match(survey.id, /^srv_[A-Za-z0-9_-]{22}$/)
   }
@@ -66,7 +92,14 @@ t.test('explicit settings override the kind defaults', async t => {
     min_group_size: 8
   })
   t.equal(res.statusCode, 201)
-  t.match(res.json(), { metric: 'ces', link_ttl_days: 10, throttle_days: 30, reminder_after_days: null, min_group_size: 8, min_comment_group_size: 10 })
+  t.match(res.json(), {
+    metric: 'ces',
+    link_ttl_days: 10,
+    throttle_days: 30,
+    reminder_after_days: null,
+    min_group_size: 8,
+    min_comment_group_size: 10
+  })
   const big = (await create(app, { name: 'Big groups', kind: 'post_case', team: 'hr', min_group_size: 12 })).json()
   t.equal(big.min_comment_group_size, 12, 'comments never need fewer answers than scores')
   const short = (await create(app, { name: 'Short links', kind: 'post_case', team: 'hr', link_ttl_days: 2 })).json()
@@ -86,8 +119,14 @@ t.test('bad input is a 400 problem naming each field, and creates nothing', asyn
     [{ name: 'x', kind: 'post_case', team: 'it', question: { fr: 'Bonjour?' } }, ['body.question.fr']],
     [{ name: 'x', kind: 'post_case', team: 'it', question: { en: 42 } }, ['body.question.en']],
     [{ name: 'x', kind: 'post_case', team: 'it', colour: 'red' }, ['body.colour']],
-    [{ name: 'x', kind: 'post_case', team: 'it', link_ttl_days: 5, reminder_after_days: 5 }, ['body.reminder_after_days']],
-    [{ name: 'x', kind: 'post_case', team: 'it', min_group_size: 10, min_comment_group_size: 5 }, ['body.min_comment_group_size']]
+    [
+      { name: 'x', kind: 'post_case', team: 'it', link_ttl_days: 5, reminder_after_days: 5 },
+      ['body.reminder_after_days']
+    ],
+    [
+      { name: 'x', kind: 'post_case', team: 'it', min_group_size: 10, min_comment_group_size: 5 },
+      ['body.min_comment_group_size']
+    ]
   ]
   for (const [payload, paths] of cases) {
     const res = await create(app, payload)
@@ -103,11 +142,21 @@ t.test('bad input is a 400 problem naming each field, and creates nothing', asyn
 
 t.test('malformed JSON and wrong content types are 4xx problems', async t => {
   const app = await build(t)
-  const bad = await api(app, { method: 'POST', url: '/v1/surveys', payload: '{"name": ', headers: { 'content-type': 'application/json' } })
+  const bad = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: '{"name": ',
+    headers: { 'content-type': 'application/json' }
+  })
   t.equal(bad.statusCode, 400)
   t.match(bad.headers['content-type'], /^application\/problem\+json/)
   t.match(bad.json(), { status: 400, detail: /JSON/ })
-  const xml = await api(app, { method: 'POST', url: '/v1/surveys', payload: '<survey/>', headers: { 'content-type': 'application/xml' } })
+  const xml = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: '<survey/>',
+    headers: { 'content-type': 'application/xml' }
+  })
   t.equal(xml.statusCode, 415)
   t.match(xml.headers['content-type'], /^application\/problem\+json/)
   t.equal(await count(app), 0)
@@ -142,7 +191,8 @@ t.test('list: filters and cursor pagination visit every survey once', async t =>
   do {
     const res = await api(app, { url: `/v1/surveys?team=it&limit=4${cursor === null ? '' : `&cursor=${cursor}`}` })
     t.equal(res.statusCode, 200)
-    const page: { items: Array<{ id: string, team: string, created_at: string }>, next_cursor: string | null } = res.json()
+    const page: { items: Array<{ id: string; team: string; created_at: string }>; next_cursor: string | null } =
+      res.json()
     t.ok(page.items.length <= 4)
     t.ok(page.items.every(s => s.team === 'it'))
     seen.push(...page.items.map(s => s.id))
@@ -160,13 +210,19 @@ t.test('list: filters and cursor pagination visit every survey once', async t =>
 
   const relationship = (await api(app, { url: '/v1/surveys?kind=relationship&team=hr&limit=100' })).json()
   t.ok(relationship.items.length > 0)
-  t.ok(relationship.items.every((s: { kind: string, team: string }) => s.kind === 'relationship' && s.team === 'hr'))
+  t.ok(relationship.items.every((s: { kind: string; team: string }) => s.kind === 'relationship' && s.team === 'hr'))
 })
 
 t.test('list: bad query values are named', async t => {
   const app = await build(t)
-  const cases: Array<[string, string]> = [['limit=0', 'query.limit'], ['limit=101', 'query.limit'], ['limit=ten', 'query.limit'],
-    ['kind=weekly', 'query.kind'], ['status=open', 'query.status'], ['cursor=not-a-cursor', 'query.cursor']]
+  const cases: Array<[string, string]> = [
+    ['limit=0', 'query.limit'],
+    ['limit=101', 'query.limit'],
+    ['limit=ten', 'query.limit'],
+    ['kind=weekly', 'query.kind'],
+    ['status=open', 'query.status'],
+    ['cursor=not-a-cursor', 'query.cursor']
+  ]
   for (const [query, path] of cases) {
     const res = await api(app, { url: `/v1/surveys?${query}` })
     t.equal(res.statusCode, 400, query)
@@ -179,9 +235,17 @@ t.test('change and close a survey', async t => {
   const app = await build(t, { clock })
   const survey = (await create(app, { name: 'IT desk', kind: 'post_case', team: 'it' })).json()
   clock.advanceDays(1)
-  const changed = await api(app, { method: 'PATCH', url: `/v1/surveys/${survey.id}`, payload: { name: 'IT service desk', question: { nb: 'Hvor fornøyd var du med IT?' } } })
+  const changed = await api(app, {
+    method: 'PATCH',
+    url: `/v1/surveys/${survey.id}`,
+    payload: { name: 'IT service desk', question: { nb: 'Hvor fornøyd var du med IT?' } }
+  })
   t.equal(changed.statusCode, 200)
-  t.match(changed.json(), { name: 'IT service desk', question: { nb: 'Hvor fornøyd var du med IT?', en: survey.question.en }, status: 'active' })
+  t.match(changed.json(), {
+    name: 'IT service desk',
+    question: { nb: 'Hvor fornøyd var du med IT?', en: survey.question.en },
+    status: 'active'
+  })
   t.not(changed.json().updated_at, survey.updated_at)
 
   const noop = await api(app, { method: 'PATCH', url: `/v1/surveys/${survey.id}`, payload: {} })
@@ -192,7 +256,11 @@ t.test('change and close a survey', async t => {
   const incoherent = await api(app, { method: 'PATCH', url: `/v1/surveys/${survey.id}`, payload: { link_ttl_days: 2 } })
   t.equal(incoherent.statusCode, 400, 'a link lifetime shorter than the reminder delay')
   t.equal(incoherent.json().errors[0].path, 'body.reminder_after_days')
-  t.equal((await api(app, { url: `/v1/surveys/${survey.id}` })).json().link_ttl_days, 7, 'a refused change changes nothing')
+  t.equal(
+    (await api(app, { url: `/v1/surveys/${survey.id}` })).json().link_ttl_days,
+    7,
+    'a refused change changes nothing'
+  )
 
   const closed = await api(app, { method: 'PATCH', url: `/v1/surveys/${survey.id}`, payload: { status: 'closed' } })
   t.equal(closed.statusCode, 200)

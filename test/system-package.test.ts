@@ -9,8 +9,15 @@ import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
 // tests find (or install, or name) themselves, so a newcomer's `npm test` needs nothing else.
 
 t.test('.ci/apt-packages lists exactly the packages the tests ensure', async t => {
-  const listed = readFileSync(new URL('../.ci/apt-packages', import.meta.url), 'utf8').split(/\s+/).filter(p => p !== '')
-  t.same(listed.sort(), Object.values(TEST_PACKAGES).map(p => p.debianPackage).sort())
+  const listed = readFileSync(new URL('../.ci/apt-packages', import.meta.url), 'utf8')
+    .split(/\s+/)
+    .filter(p => p !== '')
+  t.same(
+    listed.sort(),
+    Object.values(TEST_PACKAGES)
+      .map(p => p.debianPackage)
+      .sort()
+  )
 })
 
 t.test('a package is found on PATH, or by a pattern with the highest version first', async t => {
@@ -21,16 +28,27 @@ t.test('a package is found on PATH, or by a pattern with the highest version fir
     writeFileSync(join(dir, version, 'bin', 'postgres'), '')
   }
   const pkg = { debianPackage: 'postgresql', why: 'a test of this helper' }
-  t.equal(await ensureSystemPackage({ ...pkg, binary: join(dir, '*', 'bin', 'postgres') }), join(dir, '17', 'bin', 'postgres'))
-  t.equal(await ensureSystemPackage({ ...pkg, binary: ['no-such-command-here', 'node'] }), spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim())
+  t.equal(
+    await ensureSystemPackage({ ...pkg, binary: join(dir, '*', 'bin', 'postgres') }),
+    join(dir, '17', 'bin', 'postgres')
+  )
+  t.equal(
+    await ensureSystemPackage({ ...pkg, binary: ['no-such-command-here', 'node'] }),
+    spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim()
+  )
 })
 
 t.test('an environment override that names no file fails with one line saying what to do', async t => {
   process.env.PULS_TEST_NO_SUCH_BINARY = '/nonexistent/chromium'
-  t.teardown(() => { delete process.env.PULS_TEST_NO_SUCH_BINARY })
-  await t.rejects(ensureSystemPackage({ binary: 'node', env: 'PULS_TEST_NO_SUCH_BINARY', debianPackage: 'chromium', why: 'x' }), {
-    message: 'PULS_TEST_NO_SUCH_BINARY=/nonexistent/chromium is not a file; unset it or point it at chromium\'s binary'
+  t.teardown(() => {
+    delete process.env.PULS_TEST_NO_SUCH_BINARY
   })
+  await t.rejects(
+    ensureSystemPackage({ binary: 'node', env: 'PULS_TEST_NO_SUCH_BINARY', debianPackage: 'chromium', why: 'x' }),
+    {
+      message: "PULS_TEST_NO_SUCH_BINARY=/nonexistent/chromium is not a file; unset it or point it at chromium's binary"
+    }
+  )
 })
 
 t.test('a missing package that cannot be installed fails with one line naming the apt-get command', async t => {
@@ -49,6 +67,7 @@ await ensureSystemPackage({ binary: 'puls-no-such-tool', debianPackage: 'puls-no
     ...(asRoot ? { uid: 65534, gid: 65534 } : {})
   })
   t.not(run.status, 0)
-  const line = 'puls-no-such-package is missing (a test of the helper): run `apt-get install puls-no-such-package` as root'
+  const line =
+    'puls-no-such-package is missing (a test of the helper): run `apt-get install puls-no-such-package` as root'
   t.match(run.stderr, line)
 })

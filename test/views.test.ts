@@ -6,7 +6,10 @@ import { build } from './helpers/build.js'
 t.test('a brand folder overrides single templates and falls back to the built-in ones', async t => {
   const brand = t.testdir({ partials: { 'styles.hbs': 'body { background: #fee; }' } })
   mkdirSync(join(brand, 'pages'), { recursive: true })
-  writeFileSync(join(brand, 'pages', 'brand-probe.hbs'), '{{#> layout lang="nb" title=title}}<p>{{body}}</p>{{/layout}}')
+  writeFileSync(
+    join(brand, 'pages', 'brand-probe.hbs'),
+    '{{#> layout lang="nb" title=title}}<p>{{body}}</p>{{/layout}}'
+  )
   const app = await build(t, { env: { PULS_TEMPLATES_DIR: brand } })
   const html = app.render('pages/brand-probe', { title: 'Hei', body: '<script>alert(1)</script>' })
   t.match(html, '<html lang="nb">', 'built-in layout partial used')

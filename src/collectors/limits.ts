@@ -27,7 +27,11 @@ export function claimHourlySlot (tx: DbOrTx, collector: CollectorRow, now: Date)
   const hour = hourOf(now)
   repo.pruneHourCounts(tx, hour)
   if (repo.incrementHourCount(tx, collector.id, hour) > collector.maxAnswersPerHour) {
-    throw new TooManyRequestsError('collector_busy', `this collector takes at most ${collector.maxAnswersPerHour} answers an hour`, secondsToNextHour(now))
+    throw new TooManyRequestsError(
+      'collector_busy',
+      `this collector takes at most ${collector.maxAnswersPerHour} answers an hour`,
+      secondsToNextHour(now)
+    )
   }
 }
 
@@ -48,7 +52,11 @@ export function clientAnswerLimiter (fastify: FastifyInstance): (request: Fastif
     const result = await check(request)
     // `isAllowed` is true only for allow-listed clients; the others are counted and may exceed.
     if (!result.isAllowed && result.isExceeded) {
-      throw new TooManyRequestsError('rate_limited', `too many answers from this network; try again in ${result.ttlInSeconds} s`, result.ttlInSeconds)
+      throw new TooManyRequestsError(
+        'rate_limited',
+        `too many answers from this network; try again in ${result.ttlInSeconds} s`,
+        result.ttlInSeconds
+      )
     }
   }
 }

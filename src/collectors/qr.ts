@@ -16,10 +16,20 @@ export interface QrOptions {
 }
 
 export async function qrPng (text: string, opts: QrOptions): Promise<Buffer> {
-  return await QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: ERROR_CORRECTION, width: opts.size, margin: opts.margin })
+  return await QRCode.toBuffer(text, {
+    type: 'png',
+    errorCorrectionLevel: ERROR_CORRECTION,
+    width: opts.size,
+    margin: opts.margin
+  })
 }
 
 /** An SVG document; without `size` it has only a viewBox, so CSS sizes it (the poster). */
 export async function qrSvg (text: string, opts: Partial<QrOptions> = {}): Promise<string> {
-  return await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: ERROR_CORRECTION, margin: opts.margin ?? 4, ...(opts.size === undefined ? {} : { width: opts.size }) })
+  return await QRCode.toString(text, {
+    type: 'svg',
+    errorCorrectionLevel: ERROR_CORRECTION,
+    margin: opts.margin ?? 4,
+    ...(opts.size === undefined ? {} : { width: opts.size })
+  })
 }

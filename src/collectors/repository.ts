@@ -6,7 +6,7 @@ import { collectorHourCounts, collectors, type CollectorRow, type NewCollectorRo
 export interface CollectorFilter {
   surveyId: string
   status?: CollectorRow['status'] | undefined
-  after?: { createdAt: Date, id: string } | undefined
+  after?: { createdAt: Date; id: string } | undefined
 }
 
 export function insertCollector (db: DbOrTx, row: NewCollectorRow): CollectorRow {
@@ -14,13 +14,37 @@ export function insertCollector (db: DbOrTx, row: NewCollectorRow): CollectorRow
 }
 
 // The answer path's queries (a QR link opened, then answered), prepared once per handle.
-const byId = preparedPerHandle(db => db.select().from(collectors).where(eq(collectors.id, sql.placeholder('id'))).prepare())
-const byTokenHash = preparedPerHandle(db => db.select().from(collectors).where(eq(collectors.tokenHash, sql.placeholder('hash'))).prepare())
-const pruneBefore = preparedPerHandle(db => db.delete(collectorHourCounts).where(lt(collectorHourCounts.hour, sql.placeholder('hour'))).prepare())
-const increment = preparedPerHandle(db => db.insert(collectorHourCounts)
-  .values({ collectorId: sql.placeholder('collectorId'), hour: sql.placeholder('hour'), count: 1 })
-  .onConflictDoUpdate({ target: [collectorHourCounts.collectorId, collectorHourCounts.hour], set: { count: sql`${collectorHourCounts.count} + 1` } })
-  .returning({ count: collectorHourCounts.count }).prepare())
+const byId = preparedPerHandle(db =>
+  db
+    .select()
+    .from(collectors)
+    .where(eq(collectors.id, sql.placeholder('id')))
+    .prepare()
+)
+const byTokenHash = preparedPerHandle(db =>
+  db
+    .select()
+    .from(collectors)
+    .where(eq(collectors.tokenHash, sql.placeholder('hash')))
+    .prepare()
+)
+const pruneBefore = preparedPerHandle(db =>
+  db
+    .delete(collectorHourCounts)
+    .where(lt(collectorHourCounts.hour, sql.placeholder('hour')))
+    .prepare()
+)
+const increment = preparedPerHandle(db =>
+  db
+    .insert(collectorHourCounts)
+    .values({ collectorId: sql.placeholder('collectorId'), hour: sql.placeholder('hour'), count: 1 })
+    .onConflictDoUpdate({
+      target: [collectorHourCounts.collectorId, collectorHourCounts.hour],
+      set: { count: sql`${collectorHourCounts.count} + 1` }
+    })
+    .returning({ count: collectorHourCounts.count })
+    .prepare()
+)
 
 export function findCollector (db: DbOrTx, id: string): CollectorRow | undefined {
   return byId(db).get({ id })
@@ -36,10 +60,17 @@ export function listCollectors (db: DbOrTx, filter: CollectorFilter, limit: numb
   if (filter.status !== undefined) where.push(eq(collectors.status, filter.status))
   if (filter.after !== undefined) {
     const { createdAt, id } = filter.after
-    where.push(or(lt(collectors.createdAt, createdAt), and(eq(collectors.createdAt, createdAt), lt(collectors.id, id)))!)
+    where.push(
+      or(lt(collectors.createdAt, createdAt), and(eq(collectors.createdAt, createdAt), lt(collectors.id, id)))!
+    )
   }
-  return db.select().from(collectors).where(and(...where))
-    .orderBy(desc(collectors.createdAt), desc(collectors.id)).limit(limit).all()
+  return db
+    .select()
+    .from(collectors)
+    .where(and(...where))
+    .orderBy(desc(collectors.createdAt), desc(collectors.id))
+    .limit(limit)
+    .all()
 }
 
 export function updateCollector (db: DbOrTx, id: string, changes: Partial<NewCollectorRow>): CollectorRow | undefined {

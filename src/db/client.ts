@@ -41,12 +41,14 @@ export function openDatabase (file: string): DbHandle {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
-  // Erased addresses are overwritten on disk, not just unlinked from the b-tree (SPEC §2.3).
+  // Erased addresses are overwritten on disk, not just unlinked from the b-tree (docs/anonymity.md, promise 3).
   sqlite.pragma('secure_delete = ON')
   const db = drizzle({ client: sqlite, schema })
   return {
     db,
-    close: () => { if (sqlite.open) sqlite.close() },
+    close: () => {
+      if (sqlite.open) sqlite.close()
+    },
     transaction: fn => db.transaction(fn, { behavior: 'immediate' }),
     writes: groupCommit<DbOrTx>(sqlite, db),
     ready: () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
@@ -58,7 +60,9 @@ export function runMigrations (database: DbHandle): void {
 }
 
 function committedMigrations (): number {
-  const journal = JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
+  const journal = JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as {
+    entries: unknown[]
+  }
   return journal.entries.length
 }
 
@@ -74,7 +78,7 @@ function appliedMigrations (sqlite: Database.Database): number {
 /**
  * Copies the write-ahead log into the database file and empties it. Until then the -wal file
  * beside the database still holds old versions of changed pages, erased addresses included
- * (SPEC §2.3). Best effort: a reader in another process may hold it back until the next call.
+ * (docs/anonymity.md, promise 3). Best effort: a reader in another process may hold it back until the next call.
  */
 export function truncateWal (db: Db): void {
   db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`)

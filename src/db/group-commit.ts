@@ -67,7 +67,7 @@ export function groupCommit<H> (sqlite: Database.Database, handle: H, maxUnits =
   }
 
   function runBatch (batch: Array<Pending<H>>): void {
-    const results: Array<{ ok: true, value: unknown } | { ok: false, err: unknown }> = []
+    const results: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = []
     try {
       begin.run()
       for (const unit of batch) {
@@ -104,11 +104,17 @@ export function groupCommit<H> (sqlite: Database.Database, handle: H, maxUnits =
   }
 
   const api: GroupCommit<H> = {
-    run: <T>(run: Unit<H, T>) => new Promise<T>((resolve, reject) => {
-      queue.push({ run, resolve: resolve as (value: unknown) => void, reject })
-      schedule()
-    }),
-    flush: () => queue.length === 0 && !scheduled ? Promise.resolve() : new Promise(resolve => { drained.push(resolve) })
+    run: <T>(run: Unit<H, T>) =>
+      new Promise<T>((resolve, reject) => {
+        queue.push({ run, resolve: resolve as (value: unknown) => void, reject })
+        schedule()
+      }),
+    flush: () =>
+      queue.length === 0 && !scheduled
+        ? Promise.resolve()
+        : new Promise(resolve => {
+          drained.push(resolve)
+        })
   }
   return api
 }

@@ -5,14 +5,21 @@ import { AppError } from '../errors.js'
 import { LOCALES, type Locale } from '../schemas.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
-import { AttributeKeySchema, InvitationInputSchema, MAX_ATTRIBUTES, OUTCOMES, type InvitationInput, type Outcome } from './schemas.js'
+import {
+  AttributeKeySchema,
+  InvitationInputSchema,
+  MAX_ATTRIBUTES,
+  OUTCOMES,
+  type InvitationInput,
+  type Outcome
+} from './schemas.js'
 import { assertOpenSurvey, inviteMany, summarise, type InviteContext } from './service.js'
 
 /** Rows per transaction: a crash loses at most one chunk's work, and memory stays flat. */
 export const CHUNK_ROWS = 500
 
 export const IMPORT_STATUSES = [...OUTCOMES, 'invalid'] as const
-export type ImportCounts = Record<typeof IMPORT_STATUSES[number], number>
+export type ImportCounts = Record<(typeof IMPORT_STATUSES)[number], number>
 
 export interface ImportHooks {
   /** A skipped row, as `line N: <field>: <message>`. */
@@ -30,7 +37,10 @@ export interface ImportResult {
 
 /** The file or survey cannot be imported at all (as opposed to one bad row, which is skipped). */
 export class ImportError extends AppError {
-  constructor (detail: string, readonly partial?: ImportResult) {
+  constructor (
+    detail: string,
+    readonly partial?: ImportResult
+  ) {
     super(422, 'import_refused', 'Unprocessable Content', detail)
   }
 }
@@ -57,12 +67,14 @@ function readHeader (fields: string[]): Header {
     else if (key === 'locale') header.locale = index
     else {
       const valid = AttributeKeySchema.safeParse(name)
-      if (!valid.success) throw new ImportError(`header row: column "${name}": an attribute name ${valid.error.issues[0]!.message}`)
+      if (!valid.success) { throw new ImportError(`header row: column "${name}": an attribute name ${valid.error.issues[0]!.message}`) }
       header.attributes.push([name, index])
     }
   })
   if (header.email === undefined) {
-    throw new ImportError(`header row: no "email" column (found ${fields.map(f => `"${f}"`).join(', ')}); the first row must name the columns: email, locale, then attributes`)
+    throw new ImportError(
+      `header row: no "email" column (found ${fields.map(f => `"${f}"`).join(', ')}); the first row must name the columns: email, locale, then attributes`
+    )
   }
   if (header.attributes.length > MAX_ATTRIBUTES) {
     throw new ImportError(`header row: ${header.attributes.length} attribute columns; at most ${MAX_ATTRIBUTES}`)
@@ -73,10 +85,10 @@ function readHeader (fields: string[]): Header {
 /** The locale a cell names (`de`, `DE`, `de-CH`, `nb_NO`), or undefined if it names none of ours. */
 function localeOf (cell: string): Locale | undefined {
   const primary = cell.trim().toLowerCase().split(/[-_]/)[0]
-  return (LOCALES as readonly string[]).includes(primary ?? '') ? primary as Locale : undefined
+  return (LOCALES as readonly string[]).includes(primary ?? '') ? (primary as Locale) : undefined
 }
 
-type RowOutcome = { input: InvitationInput, warning?: string } | { errors: string[] }
+type RowOutcome = { input: InvitationInput; warning?: string } | { errors: string[] }
 
 /** One data row, judged by the same zod rules as `POST /v1/surveys/:id/invitations`. */
 function readRow (header: Header, fields: string[]): RowOutcome {
@@ -87,17 +99,29 @@ function readRow (header: Header, fields: string[]): RowOutcome {
   const localeCell = header.locale === undefined ? '' : fields[header.locale]!.trim()
   const locale = localeOf(localeCell)
   // A blank cell is an attribute this person does not have, not an empty value.
-  const attributes = Object.fromEntries(header.attributes.flatMap(([name, i]) => fields[i]!.trim() === '' ? [] : [[name, fields[i]!]]))
-  const parsed = InvitationInputSchema.safeParse({ channel: 'email', email: email === '' ? undefined : email, locale, attributes })
+  const attributes = Object.fromEntries(
+    header.attributes.flatMap(([name, i]) => (fields[i]!.trim() === '' ? [] : [[name, fields[i]!]]))
+  )
+  const parsed = InvitationInputSchema.safeParse({
+    channel: 'email',
+    email: email === '' ? undefined : email,
+    locale,
+    attributes
+  })
   if (!parsed.success) {
     // Named by column: `team`, not `attributes.team`.
-    return { errors: parsed.error.issues.map(i => `${String(i.path[0] === 'attributes' ? i.path[1] ?? 'attributes' : i.path[0] ?? 'row')}: ${i.message}`) }
+    return {
+      errors: parsed.error.issues.map(
+        i => `${String(i.path[0] === 'attributes' ? (i.path[1] ?? 'attributes') : (i.path[0] ?? 'row'))}: ${i.message}`
+      )
+    }
   }
   // The cell is echoed only when it looks like a language tag: a shifted column could hold an address.
   const shown = /^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/.test(localeCell) ? `"${localeCell}" ` : ''
-  const warning = localeCell !== '' && locale === undefined
-    ? `locale: ${shown}is not one of ${LOCALES.join(', ')}; the survey's default language is used`
-    : undefined
+  const warning =
+    localeCell !== '' && locale === undefined
+      ? `locale: ${shown}is not one of ${LOCALES.join(', ')}; the survey's default language is used`
+      : undefined
   return warning === undefined ? { input: parsed.data } : { input: parsed.data, warning }
 }
 
@@ -106,8 +130,10 @@ export function importTarget (store: DbHandle, surveyId: string): SurveyRow {
   const survey = getSurveyRow(store.db, surveyId)
   assertOpenSurvey(survey)
   if (survey.kind !== 'relationship') {
-    throw new ImportError(`survey ${survey.id} is a ${survey.kind} survey; a file of invitations is for relationship surveys, ` +
-      'which ask each person once (post_case surveys invite per case through the API or the case-closed hook)')
+    throw new ImportError(
+      `survey ${survey.id} is a ${survey.kind} survey; a file of invitations is for relationship surveys, ` +
+        'which ask each person once (post_case surveys invite per case through the API or the case-closed hook)'
+    )
   }
   return survey
 }
@@ -122,7 +148,11 @@ export function importTarget (store: DbHandle, surveyId: string): SurveyRow {
  * stops at that line (chunks before it stay invited, so fixing the file and re-running is safe).
  */
 export async function importInvitations (
-  store: DbHandle, ctx: InviteContext, surveyId: string, input: Readable, hooks: ImportHooks
+  store: DbHandle,
+  ctx: InviteContext,
+  surveyId: string,
+  input: Readable,
+  hooks: ImportHooks
 ): Promise<ImportResult> {
   importTarget(store, surveyId)
   const counts = Object.fromEntries(IMPORT_STATUSES.map(s => [s, 0])) as ImportCounts
@@ -148,7 +178,7 @@ export async function importInvitations (
   // Where the last whole record ended: a broken one (an unclosed quote) starts after it.
   let lastLine = 0
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[], info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       // info.lines is where the record ends; a quoted field may span lines, so count back to its start.
       const line = info.lines - record.reduce((n, field) => n + (field.match(/\n/g)?.length ?? 0), 0)
       lastLine = info.lines
@@ -170,14 +200,17 @@ export async function importInvitations (
     }
   } catch (err) {
     if (err instanceof AppError) throw err
-    const { code, message } = err as { code?: unknown, message: string }
+    const { code, message } = err as { code?: unknown; message: string }
     if (typeof code !== 'string' || !code.startsWith('CSV_')) throw err
     // Every row before the broken one is invited, as the summary then says.
     flush()
-    throw new ImportError(`the file is not valid CSV after line ${lastLine}: ${message}; the rows before it were imported`, { rows, counts })
+    throw new ImportError(
+      `the file is not valid CSV after line ${lastLine}: ${message}; the rows before it were imported`,
+      { rows, counts }
+    )
   }
   flush()
-  if (header === undefined) throw new ImportError('the file is empty; the first row must name the columns: email, locale, then attributes')
+  if (header === undefined) { throw new ImportError('the file is empty; the first row must name the columns: email, locale, then attributes') }
   hooks.progress(rows, parser.info.bytes)
   return { rows, counts }
 }

@@ -6,7 +6,10 @@ import { keyedDigest } from './secrets.js'
 /** How long a key is remembered; a retry after that is a new request. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
-export interface Answer<T> { statusCode: number, body: T }
+export interface Answer<T> {
+  statusCode: number
+  body: T
+}
 
 /**
  * Runs `run` once per `Idempotency-Key` and API key (`scope`): a retry of the same request answers
@@ -17,8 +20,14 @@ export interface Answer<T> { statusCode: number, body: T }
  * `forReplay` removes what must be shown only once (a link's URL) from the stored copy.
  */
 export function idempotent<T> (
-  tx: Tx, secret: Buffer, scope: string, key: string | undefined, request: string, now: Date,
-  run: () => Answer<T>, forReplay: (body: T) => T
+  tx: Tx,
+  secret: Buffer,
+  scope: string,
+  key: string | undefined,
+  request: string,
+  now: Date,
+  run: () => Answer<T>,
+  forReplay: (body: T) => T
 ): Answer<T> & { replayed: boolean } {
   if (key === undefined) return { ...run(), replayed: false }
   const keyHash = keyedDigest(secret, 'idempotency-key', `${scope}\n${key}`)
@@ -26,13 +35,23 @@ export function idempotent<T> (
   const stored = repo.findIdempotencyKey(tx, keyHash, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   if (stored !== undefined) {
     if (stored.fingerprint !== fingerprint) {
-      throw new AppError(422, 'idempotency_key_reused', 'Unprocessable Content',
+      throw new AppError(
+        422,
+        'idempotency_key_reused',
+        'Unprocessable Content',
         'this Idempotency-Key was used for a different request in the last 24 hours; use a new key for a new request',
-        [{ path: 'headers.idempotency-key', message: 'was used for a different request' }])
+        [{ path: 'headers.idempotency-key', message: 'was used for a different request' }]
+      )
     }
     return { statusCode: stored.statusCode, body: stored.body as T, replayed: true }
   }
   const answer = run()
-  repo.saveIdempotencyKey(tx, { keyHash, fingerprint, statusCode: answer.statusCode, body: forReplay(answer.body), createdAt: now })
+  repo.saveIdempotencyKey(tx, {
+    keyHash,
+    fingerprint,
+    statusCode: answer.statusCode,
+    body: forReplay(answer.body),
+    createdAt: now
+  })
   return { ...answer, replayed: false }
 }

@@ -2,10 +2,7 @@ import { and, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import { cancelUnsendableMail, cancelUnsendableMailOf } from './mail.js'
-import {
-  idempotencyKeys, invitations, isOpen, optOuts,
-  type InvitationRow
-} from './tables.js'
+import { idempotencyKeys, invitations, isOpen, optOuts, type InvitationRow } from './tables.js'
 
 // Queries only; the rules live in service.ts. Every write that ends an invitation erases its
 // address and attributes in the same statement (docs/anonymity.md), and cancels (erases) its mail that
@@ -26,22 +23,54 @@ export function insertInvitations (db: DbOrTx, rows: InvitationRow[]): void {
 
 /** Re-arms a cancelled invitation (its case was reopened and closed again) with new values. */
 export function replaceInvitation (db: DbOrTx, row: InvitationRow): void {
-  db.update(invitations).set(row).where(and(eq(invitations.id, row.id), eq(invitations.status, 'cancelled'))).run()
+  db.update(invitations)
+    .set(row)
+    .where(and(eq(invitations.id, row.id), eq(invitations.status, 'cancelled')))
+    .run()
 }
 
 // The answer path's queries (a link opened, then answered), prepared once per handle.
-const byId = preparedPerHandle(db => db.select().from(invitations).where(eq(invitations.id, sql.placeholder('id'))).prepare())
+const byId = preparedPerHandle(db =>
+  db
+    .select()
+    .from(invitations)
+    .where(eq(invitations.id, sql.placeholder('id')))
+    .prepare()
+)
 // Two single-index lookups, not one `token_hash = ? OR reminder_token_hash = ?`: SQLite runs an
 // OR over two indexes as a union of rowids (a temporary b-tree), which costs more than both
 // lookups, and almost every link opened is a first token.
-const byTokenHash = preparedPerHandle(db => db.select().from(invitations).where(eq(invitations.tokenHash, sql.placeholder('hash'))).prepare())
-const byReminderTokenHash = preparedPerHandle(db => db.select().from(invitations).where(eq(invitations.reminderTokenHash, sql.placeholder('hash'))).prepare())
-const answer = preparedPerHandle(db => db.update(invitations).set({ status: 'answered', ...ERASED })
-  .where(and(
-    eq(invitations.id, sql.placeholder('id')),
-    or(eq(invitations.tokenHash, sql.placeholder('hash')), eq(invitations.reminderTokenHash, sql.placeholder('hash'))),
-    isOpen(invitations.status), gt(invitations.expiresAt, sql.placeholder('now'))))
-  .prepare())
+const byTokenHash = preparedPerHandle(db =>
+  db
+    .select()
+    .from(invitations)
+    .where(eq(invitations.tokenHash, sql.placeholder('hash')))
+    .prepare()
+)
+const byReminderTokenHash = preparedPerHandle(db =>
+  db
+    .select()
+    .from(invitations)
+    .where(eq(invitations.reminderTokenHash, sql.placeholder('hash')))
+    .prepare()
+)
+const answer = preparedPerHandle(db =>
+  db
+    .update(invitations)
+    .set({ status: 'answered', ...ERASED })
+    .where(
+      and(
+        eq(invitations.id, sql.placeholder('id')),
+        or(
+          eq(invitations.tokenHash, sql.placeholder('hash')),
+          eq(invitations.reminderTokenHash, sql.placeholder('hash'))
+        ),
+        isOpen(invitations.status),
+        gt(invitations.expiresAt, sql.placeholder('now'))
+      )
+    )
+    .prepare()
+)
 
 export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
   return byId(db).get({ id })
@@ -53,20 +82,36 @@ export function findByTokenHash (db: DbOrTx, tokenHash: string): InvitationRow |
 }
 
 export function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): InvitationRow[] {
-  return chunks(caseRefs).flatMap(chunk => db.select().from(invitations)
-    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.caseRef, chunk))).all())
+  return chunks(caseRefs).flatMap(chunk =>
+    db
+      .select()
+      .from(invitations)
+      .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.caseRef, chunk)))
+      .all()
+  )
 }
 
 /** Every invitation of this survey to these recipients, oldest first. */
 export function findByRecipients (db: DbOrTx, surveyId: string, hashes: string[]): InvitationRow[] {
-  return chunks(hashes).flatMap(chunk => db.select().from(invitations)
-    .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.recipientHash, chunk)))
-    .orderBy(invitations.createdAt, invitations.id).all())
+  return chunks(hashes).flatMap(chunk =>
+    db
+      .select()
+      .from(invitations)
+      .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.recipientHash, chunk)))
+      .orderBy(invitations.createdAt, invitations.id)
+      .all()
+  )
 }
 
 export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
-  return chunks(hashes).flatMap(chunk => db.select({ hash: optOuts.recipientHash }).from(optOuts)
-    .where(inArray(optOuts.recipientHash, chunk)).all().map(r => r.hash))
+  return chunks(hashes).flatMap(chunk =>
+    db
+      .select({ hash: optOuts.recipientHash })
+      .from(optOuts)
+      .where(inArray(optOuts.recipientHash, chunk))
+      .all()
+      .map(r => r.hash)
+  )
 }
 
 /**
@@ -85,8 +130,16 @@ export function markAnswered (db: DbOrTx, id: string, tokenHash: string, now: Da
 
 /** Ends every open invitation whose link has expired by `now`; returns how many. */
 export function expireDue (db: DbOrTx, now: Date, id?: string): number {
-  const expired = db.update(invitations).set({ status: 'expired', ...ERASED })
-    .where(and(isOpen(invitations.status), lte(invitations.expiresAt, now), id === undefined ? undefined : eq(invitations.id, id)))
+  const expired = db
+    .update(invitations)
+    .set({ status: 'expired', ...ERASED })
+    .where(
+      and(
+        isOpen(invitations.status),
+        lte(invitations.expiresAt, now),
+        id === undefined ? undefined : eq(invitations.id, id)
+      )
+    )
     .run().changes
   if (expired > 0) cancelUnsendableMail(db, { now })
   return expired
@@ -94,20 +147,28 @@ export function expireDue (db: DbOrTx, now: Date, id?: string): number {
 
 /** Cancels the open invitations of a case (it was reopened); returns them. */
 export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
-  const cancelled = db.update(invitations).set({ status: 'cancelled', ...ERASED })
-    .where(and(
-      eq(invitations.caseRef, caseRef), isOpen(invitations.status),
-      surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
-    ))
-    .returning().all()
+  const cancelled = db
+    .update(invitations)
+    .set({ status: 'cancelled', ...ERASED })
+    .where(
+      and(
+        eq(invitations.caseRef, caseRef),
+        isOpen(invitations.status),
+        surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
+      )
+    )
+    .returning()
+    .all()
   cancelUnsendableMail(db, { invitationIds: cancelled.map(r => r.id) })
   return cancelled
 }
 
 /** A survey closed: its open invitations end and every address and attribute set of it goes. */
 export function endSurveyInvitations (db: DbOrTx, surveyId: string): void {
-  db.update(invitations).set({ status: 'expired' })
-    .where(and(eq(invitations.surveyId, surveyId), isOpen(invitations.status))).run()
+  db.update(invitations)
+    .set({ status: 'expired' })
+    .where(and(eq(invitations.surveyId, surveyId), isOpen(invitations.status)))
+    .run()
   db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId)).run()
   cancelUnsendableMail(db)
 }
@@ -123,20 +184,33 @@ export function addOptOut (db: DbOrTx, recipientHash: string, day: string): void
  * still waiting in the outbox.
  */
 export function endForOptOut (db: DbOrTx, recipientHash: string): void {
-  db.update(invitations).set({ status: 'opted_out', ...ERASED })
-    .where(and(eq(invitations.recipientHash, recipientHash), eq(invitations.status, 'queued'))).run()
+  db.update(invitations)
+    .set({ status: 'opted_out', ...ERASED })
+    .where(and(eq(invitations.recipientHash, recipientHash), eq(invitations.status, 'queued')))
+    .run()
   db.update(invitations).set({ email: null }).where(eq(invitations.recipientHash, recipientHash)).run()
   cancelUnsendableMail(db)
 }
 
-export function findIdempotencyKey (db: DbOrTx, keyHash: string, notBefore: Date): typeof idempotencyKeys.$inferSelect | undefined {
-  return db.select().from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.keyHash, keyHash), gte(idempotencyKeys.createdAt, notBefore))).get()
+export function findIdempotencyKey (
+  db: DbOrTx,
+  keyHash: string,
+  notBefore: Date
+): typeof idempotencyKeys.$inferSelect | undefined {
+  return db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.keyHash, keyHash), gte(idempotencyKeys.createdAt, notBefore)))
+    .get()
 }
 
 export function saveIdempotencyKey (db: DbOrTx, row: typeof idempotencyKeys.$inferInsert): void {
-  db.insert(idempotencyKeys).values(row)
-    .onConflictDoUpdate({ target: idempotencyKeys.keyHash, set: { fingerprint: row.fingerprint, statusCode: row.statusCode, body: row.body, createdAt: row.createdAt } })
+  db.insert(idempotencyKeys)
+    .values(row)
+    .onConflictDoUpdate({
+      target: idempotencyKeys.keyHash,
+      set: { fingerprint: row.fingerprint, statusCode: row.statusCode, body: row.body, createdAt: row.createdAt }
+    })
     .run()
 }
 

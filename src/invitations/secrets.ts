@@ -16,7 +16,7 @@ export function normaliseAddress (email: string): string {
 }
 
 /**
- * Who an invitation went to, as throttling and opt-out need it and nothing more (SPEC §2.3):
+ * Who an invitation went to, as throttling and opt-out need it and nothing more (docs/anonymity.md, promise 3):
  * HMAC-SHA256 under PULS_SECRET, so the address cannot be recovered or confirmed by hashing a
  * guess without the secret.
  */

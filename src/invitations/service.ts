@@ -21,7 +21,7 @@ export interface InviteContext {
    * Queues the e-mail invitations' mail in the same transaction (`InvitationMail.queue`,
    * ./mail-plugin.ts): a token's plain text exists only now, so each mail is rendered now.
    */
-  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
+  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow; token: string }>) => void
 }
 
 export function toInvitation (row: InvitationRow): Invitation {
@@ -79,12 +79,17 @@ class Earlier {
    * if opted out; for relationship surveys, once per person and survey (the earlier invitation
    * is answered as the duplicate); otherwise not twice within the survey's throttle_days.
    */
-  judge (survey: SurveyRow, hash: string, now: Date, exceptId: string | undefined): 'ok' | 'opted_out' | 'throttled' | InvitationRow {
+  judge (
+    survey: SurveyRow,
+    hash: string,
+    now: Date,
+    exceptId: string | undefined
+  ): 'ok' | 'opted_out' | 'throttled' | InvitationRow {
     if (this.optedOut.has(hash)) return 'opted_out'
     const earlier = (this.byRecipient.get(hash) ?? []).filter(r => r.id !== exceptId)
     if (survey.kind === 'relationship') return earlier[0] ?? 'ok'
     const since = now.getTime() - survey.throttleDays * DAY_MS
-    if (survey.throttleDays > 0 && earlier.some(r => r.tokenHash !== null && r.createdAt.getTime() >= since)) return 'throttled'
+    if (survey.throttleDays > 0 && earlier.some(r => r.tokenHash !== null && r.createdAt.getTime() >= since)) { return 'throttled' }
     return 'ok'
   }
 
@@ -92,7 +97,10 @@ class Earlier {
   remember (row: InvitationRow, previous: InvitationRow | undefined): void {
     if (row.caseRef !== null) this.byCaseRef.set(row.caseRef, row)
     if (previous?.recipientHash != null) {
-      this.byRecipient.set(previous.recipientHash, this.byRecipient.get(previous.recipientHash)!.filter(r => r.id !== previous.id))
+      this.byRecipient.set(
+        previous.recipientHash,
+        this.byRecipient.get(previous.recipientHash)!.filter(r => r.id !== previous.id)
+      )
     }
     this.addToRecipient(row)
   }
@@ -111,12 +119,22 @@ class Earlier {
  * except that a cancelled one (its case was reopened) is armed again when the case closes
  * again: still one invitation per case.
  */
-export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, inputs: InvitationInput[]): InvitationResult[] {
+export function inviteMany (
+  tx: Tx,
+  ctx: InviteContext,
+  survey: SurveyRow,
+  inputs: InvitationInput[]
+): InvitationResult[] {
   const { now } = ctx
-  const hashes = inputs.map(i => i.email === undefined ? null : recipientHash(ctx.secret, i.email))
-  const earlier = new Earlier(tx, survey.id, inputs.flatMap(i => i.case_ref ?? []), hashes.filter(h => h !== null))
+  const hashes = inputs.map(i => (i.email === undefined ? null : recipientHash(ctx.secret, i.email)))
+  const earlier = new Earlier(
+    tx,
+    survey.id,
+    inputs.flatMap(i => i.case_ref ?? []),
+    hashes.filter(h => h !== null)
+  )
   const fresh: InvitationRow[] = []
-  const mails: Array<{ invitation: InvitationRow, token: string }> = []
+  const mails: Array<{ invitation: InvitationRow; token: string }> = []
   const results = inputs.map((input, i): InvitationResult => {
     const existing = earlier.caseRef(input.case_ref)
     if (existing !== undefined && existing.status !== 'cancelled') return duplicateOf(existing)
@@ -137,14 +155,20 @@ export function inviteMany (tx: Tx, ctx: InviteContext, survey: SurveyRow, input
       expiresAt: new Date(now.getTime() + survey.linkTtlDays * DAY_MS),
       // A re-armed case starts afresh: a new link, and a reminder of its own later.
       reminderTokenHash: null,
+      // Never deliverable without a token: no address, no attributes; kept so a retry answers the same.
       ...(token === undefined
-        // Never deliverable: no token, no address, no attributes; kept so a retry answers the same.
-        ? { status: verdict as 'opted_out' | 'throttled', tokenHash: null, email: null, attributes: null, deliveredOn: null }
+        ? {
+            status: verdict as 'opted_out' | 'throttled',
+            tokenHash: null,
+            email: null,
+            attributes: null,
+            deliveredOn: null
+          }
         : {
             status: isLink ? 'sent' : 'queued',
             tokenHash: token.hash,
             // A link is handed out by the caller, so Puls never needs its recipient's address.
-            email: isLink ? null : input.email ?? null,
+            email: isLink ? null : (input.email ?? null),
             attributes: input.attributes ?? {},
             deliveredOn: isLink ? coarsenToDay(now) : null
           })
@@ -173,7 +197,10 @@ export function invite (tx: Tx, ctx: InviteContext, survey: SurveyRow, input: In
 export function summarise (results: InvitationResult[]): BatchResult {
   const counts = Object.fromEntries(OUTCOMES.map(o => [o, 0])) as Record<Outcome, number>
   for (const r of results) counts[r.status]++
-  return { counts, items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) })) }
+  return {
+    counts,
+    items: results.map(r => ({ id: r.invitation.id, status: r.status, ...(r.url === undefined ? {} : { url: r.url }) }))
+  }
 }
 
 /** Opts this person out of all survey mail (docs/mail.md), by the keyed hash of their address. */
@@ -192,7 +219,7 @@ export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undef
  * invitations whose links expired, erasing their addresses, forgets old idempotency keys, and
  * empties the write-ahead log, which still holds what was erased since the last sweep.
  */
-export function sweep (db: Db, now: Date): { expired: number, idempotencyKeys: number } {
+export function sweep (db: Db, now: Date): { expired: number; idempotencyKeys: number } {
   const result = {
     expired: repo.expireDue(db, now),
     idempotencyKeys: repo.deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))

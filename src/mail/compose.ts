@@ -28,7 +28,10 @@ export interface RenderedMail {
   headers: Record<string, string>
 }
 
-interface PurposeStrings { subject: string, intro: string }
+interface PurposeStrings {
+  subject: string
+  intro: string
+}
 interface MailStrings extends Record<SurveyKind, Record<MailPurpose, PurposeStrings>> {
   hint: string
   score_title: string
@@ -43,8 +46,14 @@ type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 
 /** Brand strings over built-in ones, key by key, so a brand file holds only what it changes. */
 function merge (base: Json, over: Json): Json {
-  if (typeof base !== 'object' || base === null || Array.isArray(base) ||
-      typeof over !== 'object' || over === null || Array.isArray(over)) return over
+  if (
+    typeof base !== 'object' ||
+    base === null ||
+    Array.isArray(base) ||
+    typeof over !== 'object' ||
+    over === null ||
+    Array.isArray(over)
+  ) { return over }
   const out: Record<string, Json> = { ...base }
   for (const [k, v] of Object.entries(over)) out[k] = k in base ? merge(base[k] as Json, v) : v
   return out
@@ -91,9 +100,15 @@ export function createComposer (opts: ComposerOptions): Composer {
     return fn(context)
   }
   const templateFor = (kind: SurveyKind, part: 'html' | 'text'): string =>
-    opts.dirs.some(d => existsSync(join(d, 'mail', `${kind}.${part}.hbs`))) ? `mail/${kind}.${part}` : `mail/survey.${part}`
-  const templates = Object.fromEntries(SURVEY_KINDS.map(k => [k, { html: templateFor(k, 'html'), text: templateFor(k, 'text') }])) as Record<SurveyKind, { html: string, text: string }>
-  const dates = Object.fromEntries(LOCALES.map(l => [l, new Intl.DateTimeFormat(l, { dateStyle: 'long', timeZone: 'UTC' })])) as Record<Locale, Intl.DateTimeFormat>
+    opts.dirs.some(d => existsSync(join(d, 'mail', `${kind}.${part}.hbs`)))
+      ? `mail/${kind}.${part}`
+      : `mail/survey.${part}`
+  const templates = Object.fromEntries(
+    SURVEY_KINDS.map(k => [k, { html: templateFor(k, 'html'), text: templateFor(k, 'text') }])
+  ) as Record<SurveyKind, { html: string; text: string }>
+  const dates = Object.fromEntries(
+    LOCALES.map(l => [l, new Intl.DateTimeFormat(l, { dateStyle: 'long', timeZone: 'UTC' })])
+  ) as Record<Locale, Intl.DateTimeFormat>
 
   return input => {
     const s = strings[input.locale]

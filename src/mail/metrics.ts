@@ -16,17 +16,23 @@ export function mailMetrics (registry: Registry, db: DbOrTx): (outcome: MailOutc
     labelNames: ['outcome', 'purpose'] as const,
     registers: [registry]
   })
-  for (const purpose of MAIL_PURPOSES) for (const outcome of ['sent', 'retry', 'failed'] as const) outcomes.inc({ outcome, purpose }, 0)
-  registry.registerMetric(new Gauge({
-    name: 'puls_outbox_mails',
-    help: 'Mails in the outbox not yet settled: pending (due now or later) and sending',
-    labelNames: ['state'] as const,
-    registers: [],
-    collect () {
-      const counts = db.select({ state: outbox.state, n: sql<number>`count(*)` }).from(outbox)
-        .where(inArray(outbox.state, ['pending', 'sending'])).groupBy(outbox.state).all()
-      for (const state of ['pending', 'sending'] as const) this.set({ state }, counts.find(c => c.state === state)?.n ?? 0)
-    }
-  }))
+  for (const purpose of MAIL_PURPOSES) { for (const outcome of ['sent', 'retry', 'failed'] as const) outcomes.inc({ outcome, purpose }, 0) }
+  registry.registerMetric(
+    new Gauge({
+      name: 'puls_outbox_mails',
+      help: 'Mails in the outbox not yet settled: pending (due now or later) and sending',
+      labelNames: ['state'] as const,
+      registers: [],
+      collect () {
+        const counts = db
+          .select({ state: outbox.state, n: sql<number>`count(*)` })
+          .from(outbox)
+          .where(inArray(outbox.state, ['pending', 'sending']))
+          .groupBy(outbox.state)
+          .all()
+        for (const state of ['pending', 'sending'] as const) { this.set({ state }, counts.find(c => c.state === state)?.n ?? 0) }
+      }
+    })
+  )
   return (outcome, purpose) => outcomes.inc({ outcome, purpose })
 }

@@ -14,8 +14,16 @@ export interface QueuedMail {
   headers: Record<string, string>
 }
 
-/** A row that reached a final state keeps no address and no message (SPEC §2.3). */
-const ERASED = { recipient: null, subject: null, text: null, html: null, headers: null, leaseUntil: null, leaseId: null }
+/** A row that reached a final state keeps no address and no message (docs/anonymity.md, promise 3). */
+const ERASED = {
+  recipient: null,
+  subject: null,
+  text: null,
+  html: null,
+  headers: null,
+  leaseUntil: null,
+  leaseId: null
+}
 
 function newRow (mail: QueuedMail, now: Date): NewOutboxRow {
   return { id: newId('mail'), ...mail, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }
@@ -31,7 +39,9 @@ const CHUNK = 500
 /** Many mails at once (a batch of invitations): multi-row inserts, several times faster than one by one. */
 export function enqueueMails (db: DbOrTx, mails: QueuedMail[], now: Date): void {
   for (let i = 0; i < mails.length; i += CHUNK) {
-    db.insert(outbox).values(mails.slice(i, i + CHUNK).map(m => newRow(m, now))).run()
+    db.insert(outbox)
+      .values(mails.slice(i, i + CHUNK).map(m => newRow(m, now)))
+      .run()
   }
 }
 
@@ -41,14 +51,23 @@ export function enqueueMails (db: DbOrTx, mails: QueuedMail[], now: Date): void 
  * same row. (On Postgres this becomes SELECT … FOR UPDATE SKIP LOCKED.)
  */
 export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Date, limit: number): OutboxRow[] {
-  const due = db.select({ id: outbox.id }).from(outbox).where(or(
-    and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
-    and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now))
-  )).orderBy(asc(outbox.nextAttemptAt)).limit(limit)
-  return db.update(outbox)
+  const due = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      or(
+        and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
+        and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now))
+      )
+    )
+    .orderBy(asc(outbox.nextAttemptAt))
+    .limit(limit)
+  return db
+    .update(outbox)
     .set({ state: 'sending', leaseId, leaseUntil, attempts: sql`${outbox.attempts} + 1` })
     .where(inArray(outbox.id, due))
-    .returning().all()
+    .returning()
+    .all()
 }
 
 /**
@@ -56,25 +75,34 @@ export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Da
  * happened. Returns false when it was already recorded as sent.
  */
 export function markSent (db: DbOrTx, id: string, now: Date): boolean {
-  const done = db.update(outbox).set({ ...ERASED, state: 'sent', sentAt: now, lastError: null })
-    .where(and(eq(outbox.id, id), ne(outbox.state, 'sent'))).returning({ id: outbox.id }).all()
+  const done = db
+    .update(outbox)
+    .set({ ...ERASED, state: 'sent', sentAt: now, lastError: null })
+    .where(and(eq(outbox.id, id), ne(outbox.state, 'sent')))
+    .returning({ id: outbox.id })
+    .all()
   return done.length > 0
 }
 
 /** A failed attempt, to be tried again at `next`; only by the worker that still holds the row. */
 export function markRetry (db: DbOrTx, id: string, leaseId: string, next: Date, error: string): boolean {
-  const done = db.update(outbox)
+  const done = db
+    .update(outbox)
     .set({ state: 'pending', nextAttemptAt: next, leaseUntil: null, leaseId: null, lastError: error })
     .where(and(eq(outbox.id, id), eq(outbox.leaseId, leaseId), eq(outbox.state, 'sending')))
-    .returning({ id: outbox.id }).all()
+    .returning({ id: outbox.id })
+    .all()
   return done.length > 0
 }
 
 /** Given up: the last error is kept, the address and message are not. */
 export function markFailed (db: DbOrTx, id: string, leaseId: string, error: string): boolean {
-  const done = db.update(outbox).set({ ...ERASED, state: 'failed', lastError: error })
+  const done = db
+    .update(outbox)
+    .set({ ...ERASED, state: 'failed', lastError: error })
     .where(and(eq(outbox.id, id), eq(outbox.leaseId, leaseId), eq(outbox.state, 'sending')))
-    .returning({ id: outbox.id }).all()
+    .returning({ id: outbox.id })
+    .all()
   return done.length > 0
 }
 
@@ -83,17 +111,26 @@ export function markFailed (db: DbOrTx, id: string, leaseId: string, error: stri
  * attempt is not counted: a restart is no fault of the mail's.
  */
 export function releaseLeases (db: DbOrTx, leaseId: string, ids?: string[]): number {
-  const mine = and(eq(outbox.leaseId, leaseId), eq(outbox.state, 'sending'), ids === undefined ? undefined : inArray(outbox.id, ids))
-  return db.update(outbox)
+  const mine = and(
+    eq(outbox.leaseId, leaseId),
+    eq(outbox.state, 'sending'),
+    ids === undefined ? undefined : inArray(outbox.id, ids)
+  )
+  return db
+    .update(outbox)
     .set({ state: 'pending', leaseUntil: null, leaseId: null, attempts: sql`max(${outbox.attempts} - 1, 0)` })
-    .where(mine).run().changes
+    .where(mine)
+    .run().changes
 }
 
 /** Cancels mail not yet handed to a server, e.g. after an opt-out; erases it at once. */
 export function cancelPending (db: DbOrTx, invitationIds: string[]): number {
   if (invitationIds.length === 0) return 0
-  return db.update(outbox).set({ ...ERASED, state: 'cancelled' })
-    .where(and(eq(outbox.state, 'pending'), inArray(outbox.invitationId, invitationIds))).run().changes
+  return db
+    .update(outbox)
+    .set({ ...ERASED, state: 'cancelled' })
+    .where(and(eq(outbox.state, 'pending'), inArray(outbox.invitationId, invitationIds)))
+    .run().changes
 }
 
 export function findMail (db: DbOrTx, id: string): OutboxRow | undefined {

@@ -27,7 +27,7 @@ const ADDRESS = /[^\s<>()[\]",;:@]+@[^\s<>()[\]",;:@]+/g
 /**
  * An error message fit to store and log: servers quote the recipient in their replies
  * ("550 5.1.1 <bob@example.com>: Recipient address rejected"), and addresses never reach a log
- * or outlive their mail (SPEC §2.3, §2.6).
+ * or outlive their mail (docs/anonymity.md, promises 3 and 6).
  */
 export function describeFailure (err: unknown): string {
   const message = err instanceof Error ? err.message : String(err)

@@ -53,15 +53,23 @@ function message (mail: OutgoingMail, domain: string): SendMailOptions {
  * Unset: each mail becomes an .eml file in the mail folder, so a fresh machine works without a
  * mail server; the log names the file and the mail's id, never the address.
  */
-export function createMailTransport (config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailDir'>, log: FastifyBaseLogger): MailTransport {
+export function createMailTransport (
+  config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'mailDir'>,
+  log: FastifyBaseLogger
+): MailTransport {
   const domain = senderDomain(config.mailFrom)
   const defaults = { from: config.mailFrom }
 
   if (config.smtpUrl !== undefined) {
-    const smtp = nodemailer.createTransport({ url: config.smtpUrl, pool: true, maxConnections: 5, maxMessages: 1000, ...SMTP_TIMEOUTS }, defaults)
+    const smtp = nodemailer.createTransport(
+      { url: config.smtpUrl, pool: true, maxConnections: 5, maxMessages: 1000, ...SMTP_TIMEOUTS },
+      defaults
+    )
     return {
       kind: 'smtp',
-      send: async mail => { await smtp.sendMail(message(mail, domain)) },
+      send: async mail => {
+        await smtp.sendMail(message(mail, domain))
+      },
       close: opts => smtp.close(opts)
     }
   }

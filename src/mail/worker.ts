@@ -93,7 +93,7 @@ export class OutboxWorker {
   async stop (): Promise<void> {
     this.stopping = true
     clearTimeout(this.timer)
-    if (!await settledWithin(this.chain, this.deps.options.shutdownMs)) {
+    if (!(await settledWithin(this.chain, this.deps.options.shutdownMs))) {
       this.deps.log.warn({ inflight: this.inflight.size }, 'mail still sending at shutdown; aborting and requeueing it')
       for (const controller of this.inflight.values()) controller.abort()
       await settledWithin(this.chain, 2000)
@@ -107,7 +107,9 @@ export class OutboxWorker {
   private schedule (delay: number): void {
     if (this.stopping) return
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => { this.run().catch(err => this.deps.log.error({ err }, 'outbox worker stopped unexpectedly')) }, delay)
+    this.timer = setTimeout(() => {
+      this.run().catch(err => this.deps.log.error({ err }, 'outbox worker stopped unexpectedly'))
+    }, delay)
     // The outbox never keeps a process alive on its own; the server's listener does.
     this.timer.unref()
   }
@@ -117,7 +119,9 @@ export class OutboxWorker {
     try {
       do {
         this.wanted = false
-        await this.flush().catch(err => this.deps.log.error({ err }, 'outbox worker failed; trying again at the next poll'))
+        await this.flush().catch(err =>
+          this.deps.log.error({ err }, 'outbox worker failed; trying again at the next poll')
+        )
       } while (this.wanted && !this.stopping)
     } finally {
       this.running = false
@@ -151,13 +155,21 @@ export class OutboxWorker {
         throw new Error('the queued message is incomplete')
       }
       await transport.send({
-        id: row.id, to: row.recipient, subject: row.subject, text: row.text, html: row.html, headers: row.headers ?? {}, signal: controller.signal
+        id: row.id,
+        to: row.recipient,
+        subject: row.subject,
+        text: row.text,
+        html: row.html,
+        headers: row.headers ?? {},
+        signal: controller.signal
       })
       // Accepted: record it before anything else can run (see the class comment).
       const now = clock.now()
-      this.record(() => store.transaction(tx => {
-        if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
-      }))
+      this.record(() =>
+        store.transaction(tx => {
+          if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
+        })
+      )
       this.deps.observe?.('sent', row.purpose)
       log.info({ mail: row.id, purpose: row.purpose, attempts: row.attempts }, 'mail sent')
     } catch (err) {
@@ -169,15 +181,20 @@ export class OutboxWorker {
       const delay = isPermanent(err) ? null : retryDelay(options.retry, row.attempts)
       const now = clock.now()
       if (delay === null) {
-        this.record(() => store.transaction(tx => {
-          if (repo.markFailed(tx, row.id, this.leaseId, error)) hooks?.failed?.(tx, row, now)
-        }))
+        this.record(() =>
+          store.transaction(tx => {
+            if (repo.markFailed(tx, row.id, this.leaseId, error)) hooks?.failed?.(tx, row, now)
+          })
+        )
         this.deps.observe?.('failed', row.purpose)
         log.error({ mail: row.id, purpose: row.purpose, attempts: row.attempts, error }, 'mail given up')
       } else {
         this.record(() => repo.markRetry(store.db, row.id, this.leaseId, new Date(now.getTime() + delay), error))
         this.deps.observe?.('retry', row.purpose)
-        log.warn({ mail: row.id, purpose: row.purpose, attempts: row.attempts, error, retryInMs: delay }, 'mail not sent; will retry')
+        log.warn(
+          { mail: row.id, purpose: row.purpose, attempts: row.attempts, error, retryInMs: delay },
+          'mail not sent; will retry'
+        )
       }
     } finally {
       this.inflight.delete(row.id)
@@ -185,7 +202,7 @@ export class OutboxWorker {
   }
 
   /** Runs a database write unless the database is gone; a failure is logged, never thrown. */
-  private record<T> (write: () => T): T | undefined {
+  private record<T>(write: () => T): T | undefined {
     if (this.closed) return undefined
     try {
       return write()
@@ -198,9 +215,17 @@ export class OutboxWorker {
 
 async function settledWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>(resolve => { timer = setTimeout(() => resolve(false), ms) })
+  const timeout = new Promise<false>(resolve => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
   try {
-    return await Promise.race([promise.then(() => true, () => true), timeout])
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true
+      ),
+      timeout
+    ])
   } finally {
     clearTimeout(timer)
   }

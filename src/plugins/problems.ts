@@ -14,7 +14,12 @@ export interface Problem {
   errors?: FieldError[]
 }
 
-const CONTEXT_NAMES: Record<string, string> = { querystring: 'query', body: 'body', params: 'params', headers: 'headers' }
+const CONTEXT_NAMES: Record<string, string> = {
+  querystring: 'query',
+  body: 'body',
+  params: 'params',
+  headers: 'headers'
+}
 
 /** `/attributes/0/team` in `body` → `body.attributes[0].team` */
 function fieldPath (context: string | undefined, instancePath: string, extraKey?: string): string {
@@ -27,12 +32,18 @@ function fieldPath (context: string | undefined, instancePath: string, extraKey?
 
 function validationErrors (error: FastifyError): FieldError[] {
   if (!hasZodFastifySchemaValidationErrors(error)) {
-    return (error.validation ?? []).map(v => ({ path: fieldPath(error.validationContext, v.instancePath), message: v.message ?? 'is invalid' }))
+    return (error.validation ?? []).map(v => ({
+      path: fieldPath(error.validationContext, v.instancePath),
+      message: v.message ?? 'is invalid'
+    }))
   }
   return error.validation.flatMap(v => {
     const keys = (v.params as { keys?: unknown }).keys
     if (v.keyword === 'unrecognized_keys' && Array.isArray(keys)) {
-      return keys.map(key => ({ path: fieldPath(error.validationContext, v.instancePath, String(key)), message: 'is not a known field' }))
+      return keys.map(key => ({
+        path: fieldPath(error.validationContext, v.instancePath, String(key)),
+        message: 'is not a known field'
+      }))
     }
     return [{ path: fieldPath(error.validationContext, v.instancePath), message: v.message ?? 'is invalid' }]
   })
@@ -57,7 +68,12 @@ export function toProblem (error: unknown, request: FastifyRequest): Problem {
   if (status >= 400 && status < 500) {
     return problem(status, (fe.code ?? 'bad_request').toLowerCase(), fe.message)
   }
-  return problem(500, 'internal_error', `An internal error occurred. Quote request id ${request.id} when reporting it.`, { request_id: request.id })
+  return problem(
+    500,
+    'internal_error',
+    `An internal error occurred. Quote request id ${request.id} when reporting it.`,
+    { request_id: request.id }
+  )
 }
 
 export function sendProblem (reply: FastifyReply, body: Problem): FastifyReply {
@@ -73,7 +89,12 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
   const status = error.statusCode ?? 500
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed')
-    sendProblem(reply, problem(500, 'internal_error', `An internal error occurred. Quote request id ${request.id} when reporting it.`, { request_id: request.id }))
+    sendProblem(
+      reply,
+      problem(500, 'internal_error', `An internal error occurred. Quote request id ${request.id} when reporting it.`, {
+        request_id: request.id
+      })
+    )
     return
   }
   const detail = status === 414 ? 'a segment of the URL path is too long' : 'the URL is not validly percent-encoded'
@@ -91,17 +112,23 @@ declare module 'fastify' {
 }
 
 /** The one error handler: every 4xx and 5xx becomes `application/problem+json` (RFC 9457). */
-export default fp(async (fastify) => {
-  fastify.setErrorHandler((error, request, reply) => {
-    const body = toProblem(error, request)
-    if (body.status >= 500) request.log.error({ err: error }, 'request failed')
-    if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfter))
-    const page = request.routeOptions.config.errorPage
-    if (page !== undefined && !(request.headers.accept ?? '').includes('json')) return page(reply, body)
-    return sendProblem(reply, body)
-  })
+export default fp(
+  async fastify => {
+    fastify.setErrorHandler((error, request, reply) => {
+      const body = toProblem(error, request)
+      if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+      if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfter))
+      const page = request.routeOptions.config.errorPage
+      if (page !== undefined && !(request.headers.accept ?? '').includes('json')) return page(reply, body)
+      return sendProblem(reply, body)
+    })
 
-  fastify.setNotFoundHandler((request, reply) => {
-    return sendProblem(reply, problem(404, 'route_not_found', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`))
-  })
-}, { name: 'problems' })
+    fastify.setNotFoundHandler((request, reply) => {
+      return sendProblem(
+        reply,
+        problem(404, 'route_not_found', `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`)
+      )
+    })
+  },
+  { name: 'problems' }
+)

@@ -31,25 +31,33 @@ export function clientKeyer (key: Buffer = randomBytes(32)): (request: Pick<Fast
  * one place; a route may set its own `config: { rateLimit: { max, timeWindow } }` or `false`.
  * Over the limit: a 429 problem with `Retry-After` (or the route's friendly error page).
  */
-export default fp(async (fastify) => {
-  const { rateLimitMax, rateLimitWindowMs } = fastify.config
+export default fp(
+  async fastify => {
+    const { rateLimitMax, rateLimitWindowMs } = fastify.config
 
-  // Added before the library's own onRoute hook, so the library sees the default we set.
-  fastify.addHook('onRoute', (route: RouteOptions) => {
-    if (!isPublicRoute(route.url)) return
-    if (route.config?.rateLimit === undefined && rateLimitMax > 0) {
-      route.config = { ...route.config, rateLimit: { max: rateLimitMax, timeWindow: rateLimitWindowMs } }
-    }
-    const response = route.schema?.response as Record<string, unknown> | undefined
-    if (route.config?.rateLimit && response !== undefined && !('429' in response)) {
-      route.schema = { ...route.schema, response: { ...response, 429: ProblemSchema } }
-    }
-  })
+    // Added before the library's own onRoute hook, so the library sees the default we set.
+    fastify.addHook('onRoute', (route: RouteOptions) => {
+      if (!isPublicRoute(route.url)) return
+      if (route.config?.rateLimit === undefined && rateLimitMax > 0) {
+        route.config = { ...route.config, rateLimit: { max: rateLimitMax, timeWindow: rateLimitWindowMs } }
+      }
+      const response = route.schema?.response as Record<string, unknown> | undefined
+      if (route.config?.rateLimit && response !== undefined && !('429' in response)) {
+        route.schema = { ...route.schema, response: { ...response, 429: ProblemSchema } }
+      }
+    })
 
-  await fastify.register(rateLimit, {
-    global: false,
-    keyGenerator: clientKeyer(),
-    errorResponseBuilder: (_request, context) =>
-      new AppError(context.statusCode, 'rate_limited', 'Too Many Requests', `too many requests; try again in ${context.after}`)
-  })
-}, { name: 'rate-limit', dependencies: ['config'] })
+    await fastify.register(rateLimit, {
+      global: false,
+      keyGenerator: clientKeyer(),
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          context.statusCode,
+          'rate_limited',
+          'Too Many Requests',
+          `too many requests; try again in ${context.after}`
+        )
+    })
+  },
+  { name: 'rate-limit', dependencies: ['config'] }
+)

@@ -4,7 +4,7 @@ import { putSettingOnce } from '../settings/repository.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The HMAC key for throttling and opt-out hashes (SPEC §2.3). */
+    /** The HMAC key for throttling and opt-out hashes (docs/anonymity.md, promise 3). */
     secret: Buffer
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The only time a response keeps: its UTC day (SPEC §2.2). Anything finer could be matched
+ * The only time a response keeps: its UTC day (docs/anonymity.md, promise 2). Anything finer could be matched
  * against mail logs or the ticketing system to find who answered.
  */
 export function coarsenToDay (at: Date): string {

@@ -13,8 +13,8 @@ export interface KindDefaults {
   reminderAfterDays: number | null
 }
 
-// SPEC §1. post_case: 7-day links, 14-day throttle, one reminder. relationship: 21-day links, one
-// reminder; its invitations are deduplicated per person and survey instead of throttled.
+// Defaults per kind (docs/api.md). post_case: 7-day links, 14-day throttle, one reminder.
+// relationship: 21-day links, one reminder; its invitations are deduplicated per person and survey instead of throttled.
 // self_service is answered through collectors and links, so it sends no reminders.
 export const KIND_DEFAULTS: Record<SurveyKind, KindDefaults> = {
   post_case: { metric: 'csat', linkTtlDays: 7, throttleDays: 14, reminderAfterDays: 3 },

@@ -17,7 +17,11 @@ export async function ensureChromium (t?: { setTimeout: (ms: number) => void }):
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
-interface Tap { teardown: (fn: () => unknown) => void, setTimeout: (ms: number) => void, fail: (message: string, extra: object) => void }
+interface Tap {
+  teardown: (fn: () => unknown) => void
+  setTimeout: (ms: number) => void
+  fail: (message: string, extra: object) => void
+}
 
 /**
  * A headless Chromium, closed when the test ends. Without one the test file fails at once, with
@@ -58,14 +62,22 @@ export function pageErrors (page: Page): string[] {
   const errors: string[] = []
   page.on('console', message => {
     if (message.type() !== 'error' || message.location().url.endsWith('/favicon.ico')) return
-    if (message.location().url === page.url() && /^Failed to load resource: the server responded with a status of \d{3}/.test(message.text())) return
+    if (
+      message.location().url === page.url() &&
+      /^Failed to load resource: the server responded with a status of \d{3}/.test(message.text())
+    ) { return }
     errors.push(message.text())
   })
   page.on('pageerror', error => errors.push(error.message))
   return errors
 }
 
-export interface AxeViolation { id: string, impact: string, help: string, nodes: string[] }
+export interface AxeViolation {
+  id: string
+  impact: string
+  help: string
+  nodes: string[]
+}
 
 /**
  * Runs axe-core on the page and returns its serious and critical violations. The source goes in
@@ -76,8 +88,14 @@ export async function axe (page: Page): Promise<AxeViolation[]> {
   await page.evaluate(axeSource)
   const violations = await page.evaluate(async () => {
     const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ['violations'] })
-    return (result.violations as Array<{ id: string, impact: string | null, help: string, nodes: Array<{ target: unknown[] }> }>)
-      .map(v => ({ id: v.id, impact: v.impact ?? 'unknown', help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }))
+    return (
+      result.violations as Array<{
+        id: string
+        impact: string | null
+        help: string
+        nodes: Array<{ target: unknown[] }>
+      }>
+    ).map(v => ({ id: v.id, impact: v.impact ?? 'unknown', help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) }))
   })
   return violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
 }

@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type InjectOptions, type LightMyRequestResponse } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type InjectOptions,
+  type LightMyRequestResponse
+} from 'fastify'
 import app, { serverOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
@@ -22,16 +27,24 @@ export interface BuildOptions {
 }
 
 /** A test clock: starts at `start` and moves only when told. */
-export function testClock (start = '2026-03-02T09:00:00Z'): Clock & { set: (iso: string) => void, advanceDays: (n: number) => void } {
+export function testClock (
+  start = '2026-03-02T09:00:00Z'
+): Clock & { set: (iso: string) => void; advanceDays: (n: number) => void } {
   let now = new Date(start)
   return {
     now: () => new Date(now),
-    set: iso => { now = new Date(iso) },
-    advanceDays: n => { now = new Date(now.getTime() + n * 86_400_000) }
+    set: iso => {
+      now = new Date(iso)
+    },
+    advanceDays: n => {
+      now = new Date(now.getTime() + n * 86_400_000)
+    }
   }
 }
 
-interface Tap { teardown: (fn: () => unknown) => void }
+interface Tap {
+  teardown: (fn: () => unknown) => void
+}
 
 /** The real app on a temporary SQLite file, closed (and the folder removed) when the test ends. */
 export async function build (t: Tap, opts: BuildOptions = {}): Promise<FastifyInstance & { dataDir: string }> {

@@ -27,7 +27,7 @@ const TOKEN_PATH = /\/+[sr]\/+(?!\[redacted\]|:token)[^/"?#\s]+/i
 
 /**
  * The lines that leak: that contain one of `secrets` (tokens, keys, addresses a test used), look
- * like an e-mail address, or show a token path unredacted. Empty when the log is clean (SPEC §2.6).
+ * like an e-mail address, or show a token path unredacted. Empty when the log is clean (docs/anonymity.md, promise 6).
  */
 export function leaks (lines: string[], secrets: string[]): string[] {
   return lines.filter(line => secrets.some(s => line.includes(s)) || EMAIL.test(line) || TOKEN_PATH.test(line))

@@ -9,7 +9,7 @@ export const probeTemplatesDir = fileURLToPath(new URL('../fixtures/templates', 
  * until the product's own pages exist. `?injected=` is rendered unescaped on purpose: it stands
  * for markup an attacker slipped past escaping, which the Content-Security-Policy must disarm.
  */
-export const probeRoutes: FastifyPluginAsync = async (fastify) => {
+export const probeRoutes: FastifyPluginAsync = async fastify => {
   fastify.get('/test/page', async (request, reply) => {
     const { injected } = request.query as { injected?: string }
     return reply.view('pages/probe', { injected })
@@ -17,6 +17,9 @@ export const probeRoutes: FastifyPluginAsync = async (fastify) => {
 }
 
 /** build() options that add the probe page, on top of `env`. */
-export function withProbePage (env: Record<string, string> = {}): { env: Record<string, string>, routes: FastifyPluginAsync } {
+export function withProbePage (env: Record<string, string> = {}): {
+  env: Record<string, string>
+  routes: FastifyPluginAsync
+} {
   return { env: { PULS_TEMPLATES_DIR: probeTemplatesDir, ...env }, routes: probeRoutes }
 }

@@ -5,13 +5,22 @@ import { api, type build } from './build.js'
 // Shortcuts for the invitation and respondent tests: every call still goes over HTTP.
 export type App = Awaited<ReturnType<typeof build>>
 
-export async function createSurvey (app: App, payload: object = {}): Promise<{ id: string, [k: string]: unknown }> {
-  const res = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'IT desk after a case', kind: 'post_case', team: 'it', ...payload } })
+export async function createSurvey (app: App, payload: object = {}): Promise<{ id: string; [k: string]: unknown }> {
+  const res = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: { name: 'IT desk after a case', kind: 'post_case', team: 'it', ...payload }
+  })
   if (res.statusCode !== 201) throw new Error(`survey not created: ${res.body}`)
   return res.json()
 }
 
-export function invite (app: App, surveyId: string, payload: object, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+export function invite (
+  app: App,
+  surveyId: string,
+  payload: object,
+  headers: Record<string, string> = {}
+): Promise<LightMyRequestResponse> {
   return api(app, { method: 'POST', url: `/v1/surveys/${surveyId}/invitations`, payload, headers })
 }
 
@@ -24,16 +33,30 @@ export async function linkToken (app: App, surveyId: string, payload: object = {
 }
 
 /** A form post, as a browser sends it. */
-export function submitForm (app: App, token: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+export function submitForm (
+  app: App,
+  token: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {}
+): Promise<LightMyRequestResponse> {
   return app.inject({
     method: 'POST',
     url: `/s/${token}`,
     payload: new URLSearchParams(fields).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml,*/*;q=0.8', ...headers }
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+      ...headers
+    }
   })
 }
 
-export function submitJson (app: App, token: string, body: unknown, opts: Partial<InjectOptions> = {}): Promise<LightMyRequestResponse> {
+export function submitJson (
+  app: App,
+  token: string,
+  body: unknown,
+  opts: Partial<InjectOptions> = {}
+): Promise<LightMyRequestResponse> {
   return app.inject({ method: 'POST', url: `/s/${token}`, payload: body as object, ...opts })
 }
 

@@ -24,6 +24,10 @@ export function decodePng (png: Buffer): string {
  * unloaded: the codes are paths only, so the picture must not depend on what a machine has.
  */
 export function svgToPng (svg: string, width = 600): Buffer {
-  const resvg = new Resvg(svg, { fitTo: { mode: 'width', value: width }, background: 'white', font: { loadSystemFonts: false } })
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'width', value: width },
+    background: 'white',
+    font: { loadSystemFonts: false }
+  })
   return resvg.render().asPng()
 }

@@ -10,9 +10,14 @@ export function rawRequest (port: number, text: string | Buffer, host = '127.0.0
     const socket = connect(port, host)
     const chunks: Buffer[] = []
     socket.on('data', chunk => chunks.push(chunk))
-    socket.on('error', err => (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve(Buffer.concat(chunks).toString()) : reject(err))
+    socket.on('error', err =>
+      (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve(Buffer.concat(chunks).toString()) : reject(err)
+    )
     const timer = setTimeout(() => socket.destroy(), waitMs)
-    socket.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(chunks).toString()) })
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(chunks).toString())
+    })
     socket.write(text)
   })
 }

@@ -9,7 +9,7 @@ import { SMTPServer } from 'smtp-server'
 export interface ReceivedMail {
   raw: string
   parsed: ParsedMail
-  envelope: { from: string, to: string[] }
+  envelope: { from: string; to: string[] }
 }
 
 export interface TestSmtp {
@@ -40,7 +40,9 @@ export interface SmtpOptions {
   stall?: boolean
 }
 
-interface Tap { teardown: (fn: () => unknown) => void }
+interface Tap {
+  teardown: (fn: () => unknown) => void
+}
 
 export async function startSmtp (t: Tap | undefined, opts: SmtpOptions = {}): Promise<TestSmtp> {
   let refuse = opts.refuse ?? 0
@@ -56,7 +58,11 @@ export async function startSmtp (t: Tap | undefined, opts: SmtpOptions = {}): Pr
     closeTimeout: 500,
     onRcptTo (address, _session, callback) {
       if (opts.rejectRecipient?.test(address.address) === true) {
-        callback(Object.assign(new Error(`<${address.address}>: Recipient address rejected: user unknown`), { responseCode: 550 }))
+        callback(
+          Object.assign(new Error(`<${address.address}>: Recipient address rejected: user unknown`), {
+            responseCode: 550
+          })
+        )
         return
       }
       callback()
@@ -89,10 +95,13 @@ export async function startSmtp (t: Tap | undefined, opts: SmtpOptions = {}): Pr
           callback()
           return
         }
-        simpleParser(raw).then(parsed => {
-          received.push({ raw, parsed, envelope })
-          callback()
-        }, err => callback(err as Error))
+        simpleParser(raw).then(
+          parsed => {
+            received.push({ raw, parsed, envelope })
+            callback()
+          },
+          err => callback(err as Error)
+        )
       }
     }
   })
@@ -116,13 +125,20 @@ export async function startSmtp (t: Tap | undefined, opts: SmtpOptions = {}): Pr
   return {
     url: `smtp://127.0.0.1:${address.port}`,
     received,
-    get refused () { return state.refused },
-    get held () { return stalled.length },
-    refuseNext (n, code = 451) { refuse = n; refuseCode = code },
+    get refused () {
+      return state.refused
+    },
+    get held () {
+      return stalled.length
+    },
+    refuseNext (n, code = 451) {
+      refuse = n
+      refuseCode = code
+    },
     async waitFor (count, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs
       while (received.length < count) {
-        if (Date.now() > until) throw new Error(`expected ${count} mails, got ${received.length} within ${timeoutMs} ms`)
+        if (Date.now() > until) { throw new Error(`expected ${count} mails, got ${received.length} within ${timeoutMs} ms`) }
         await new Promise(resolve => setTimeout(resolve, 10))
       }
       return received
@@ -134,5 +150,8 @@ export async function startSmtp (t: Tap | undefined, opts: SmtpOptions = {}): Pr
 /** A header as it was sent (unfolded), or undefined. */
 export function rawHeader (mail: ReceivedMail, name: string): string | undefined {
   const line = mail.parsed.headerLines.find(h => h.key === name.toLowerCase())?.line
-  return line?.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim()
+  return line
+    ?.slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim()
 }

@@ -3,7 +3,7 @@ import t from 'tap'
 import { type CellKey, type CubeRow, type Lattice, suppressLattice } from '../../src/results/engine/lattice.js'
 import { complementary, type SuppressionReason } from '../../src/results/engine/suppression.js'
 
-// lattice.ts was rewritten on typed arrays for speed (issue #6). Its decisions must not change by a
+// lattice.ts was rewritten on typed arrays for speed. Its decisions must not change by a
 // single cell: anonymity rests on them, and a complete month must read the same after an upgrade.
 // `reference` below is the implementation as it was before (commit 2272d1f), kept only here; the
 // property compares every cell's count and reason on random cubes: few and many keys, values and
@@ -13,7 +13,9 @@ function reference (keys: number, cube: readonly CubeRow[], min: number, attribu
   // Values are numbered per key from 1 (0 is "any"); a cell is a number in mixed radix.
   const codes = Array.from({ length: keys }, () => new Map<string | null, number>())
   for (const row of cube) {
-    row.values.forEach((v, k) => { if (!codes[k]!.has(v)) codes[k]!.set(v, codes[k]!.size + 1) })
+    row.values.forEach((v, k) => {
+      if (!codes[k]!.has(v)) codes[k]!.set(v, codes[k]!.size + 1)
+    })
   }
   const stride: number[] = []
   let size = 1
@@ -51,7 +53,7 @@ function reference (keys: number, cube: readonly CubeRow[], min: number, attribu
     // A cell no answer falls in is empty: nothing to show.
     reason: cell => {
       const id = encode(cell)
-      return id === undefined || !n.has(id) ? 'below_min_group_size' : reasons.get(id) ?? null
+      return id === undefined || !n.has(id) ? 'below_min_group_size' : (reasons.get(id) ?? null)
     }
   }
   // Every cell is a sum of cube rows: when none is below the minimum, nothing is suppressed.
@@ -59,14 +61,15 @@ function reference (keys: number, cube: readonly CubeRow[], min: number, attribu
 
   // Public: no attribute fixed, i.e. the id is below the first non-attribute key's stride… in
   // mixed radix with attributes first, that is `id % stride[attributes] === 0`.
-  const isPublic = (id: number): boolean => attributes !== undefined && (attributes >= keys ? id === 0 : id % stride[attributes]! === 0)
+  const isPublic = (id: number): boolean =>
+    attributes !== undefined && (attributes >= keys ? id === 0 : id % stride[attributes]! === 0)
   // Cells by index, with their counts, parents and the groupings they head.
   const ids = [...n.keys()]
   const index = new Map(ids.map((id, i) => [id, i]))
   const count = Int32Array.from(ids, id => n.get(id)!)
-  const fixed = Uint8Array.from(ids, id => isPublic(id) ? 1 : 0)
+  const fixed = Uint8Array.from(ids, id => (isPublic(id) ? 1 : 0))
   const parents: number[][] = ids.map(() => [])
-  const groupings: Array<{ parent: number, children: number[] }> = []
+  const groupings: Array<{ parent: number; children: number[] }> = []
   const heads: number[][] = ids.map(() => [])
   const memberOf: number[][] = ids.map(() => [])
   const byId = new Map<number, number>()
@@ -95,7 +98,9 @@ function reference (keys: number, cube: readonly CubeRow[], min: number, attribu
   const dirty = new Set<number>()
   // First in, first out: the first reason a cell is given is the one it keeps.
   let pending: Array<[number, SuppressionReason]> = []
-  const suppress = (i: number, reason: SuppressionReason): void => { pending.push([i, reason]) }
+  const suppress = (i: number, reason: SuppressionReason): void => {
+    pending.push([i, reason])
+  }
   const settle = (): void => {
     for (let next = 0; next < pending.length; next++) {
       const [i, reason] = pending[next]!
@@ -111,24 +116,40 @@ function reference (keys: number, cube: readonly CubeRow[], min: number, attribu
   // through that parent: it cannot be picked to protect others.
   const sameAsShownParent = (i: number): boolean => parents[i]!.some(p => state[p] === null && count[p] === count[i])
 
-  count.forEach((c, i) => { if (c < min) suppress(i, 'below_min_group_size') })
+  count.forEach((c, i) => {
+    if (c < min) suppress(i, 'below_min_group_size')
+  })
   settle()
   while (dirty.size > 0) {
     const g = dirty.values().next().value!
     dirty.delete(g)
     const { parent, children } = groupings[g]!
     if (state[parent] !== null) continue
-    let outcome = complementary(children.map(c => ({ n: count[c]!, reason: state[c]!, fixed: state[c] === null && (fixed[c] === 1 || sameAsShownParent(c)) })), min)
+    let outcome = complementary(
+      children.map(c => ({
+        n: count[c]!,
+        reason: state[c]!,
+        fixed: state[c] === null && (fixed[c] === 1 || sameAsShownParent(c))
+      })),
+      min
+    )
     if (outcome.suppressTotal && fixed[parent] === 1) {
       // A public cell cannot be suppressed: then the siblings that are the same answers as another
       // shown cell are suppressed after all, and that other cell with them (in settle()).
-      outcome = complementary(children.map(c => ({ n: count[c]!, reason: state[c]!, fixed: fixed[c] === 1 })), min)
+      outcome = complementary(
+        children.map(c => ({ n: count[c]!, reason: state[c]!, fixed: fixed[c] === 1 })),
+        min
+      )
     }
-    children.forEach((c, j) => { if (outcome.reasons[j] !== null && state[c] === null) suppress(c, outcome.reasons[j]!) })
+    children.forEach((c, j) => {
+      if (outcome.reasons[j] !== null && state[c] === null) suppress(c, outcome.reasons[j]!)
+    })
     if (outcome.suppressTotal) suppress(parent, 'complementary')
     settle()
   }
-  ids.forEach((id, i) => { if (state[i] !== null) reasons.set(id, state[i]!) })
+  ids.forEach((id, i) => {
+    if (state[i] !== null) reasons.set(id, state[i]!)
+  })
   return result
 }
 
@@ -143,33 +164,66 @@ function allCells (keys: number, cube: readonly CubeRow[]): CellKey[] {
 }
 
 const cubeOf = (keys: number, values: number, blocks: number, maxN: number): fc.Arbitrary<CubeRow[]> =>
-  fc.array(fc.record({
-    values: fc.tuple(...Array.from({ length: keys }, (_, k) => k === keys - 1
-      ? fc.integer({ min: 1, max: blocks }).map(String)
-      : fc.option(fc.integer({ min: 1, max: values }).map(v => `v${v}`), { freq: 6 }))),
-    n: fc.nat({ max: maxN })
-  }), { minLength: 1, maxLength: 60 })
+  fc.array(
+    fc.record({
+      values: fc.tuple(
+        ...Array.from({ length: keys }, (_, k) =>
+          k === keys - 1
+            ? fc.integer({ min: 1, max: blocks }).map(String)
+            : fc.option(
+              fc.integer({ min: 1, max: values }).map(v => `v${v}`),
+              { freq: 6 }
+            )
+        )
+      ),
+      n: fc.nat({ max: maxN })
+    }),
+    { minLength: 1, maxLength: 60 }
+  )
 
 t.test('the typed-array lattice decides every cell as the previous implementation did', async t => {
-  const params = fc.record({ keys: fc.integer({ min: 1, max: 4 }), values: fc.integer({ min: 1, max: 6 }), blocks: fc.integer({ min: 1, max: 5 }), maxN: fc.constantFrom(3, 8, 20), min: fc.integer({ min: 2, max: 10 }), publicKeys: fc.boolean() })
+  const params = fc.record({
+    keys: fc.integer({ min: 1, max: 4 }),
+    values: fc.integer({ min: 1, max: 6 }),
+    blocks: fc.integer({ min: 1, max: 5 }),
+    maxN: fc.constantFrom(3, 8, 20),
+    min: fc.integer({ min: 2, max: 10 }),
+    publicKeys: fc.boolean()
+  })
   let compared = 0
-  fc.assert(fc.property(params.chain(p => fc.tuple(fc.constant(p), cubeOf(p.keys, p.values, p.blocks, p.maxN))), ([p, cube]) => {
-    const attributes = p.publicKeys ? p.keys - 1 : undefined
-    const before = reference(p.keys, cube, p.min, attributes)
-    const after = suppressLattice(p.keys, cube, p.min, attributes)
-    for (const cell of allCells(p.keys, cube)) {
-      compared++
-      if (after.n(cell) !== before.n(cell) || after.reason(cell) !== before.reason(cell)) {
-        throw new Error(`cell ${JSON.stringify(cell)}: ${after.n(cell)} ${after.reason(cell)} ≠ ${before.n(cell)} ${before.reason(cell)}`)
+  fc.assert(
+    fc.property(
+      params.chain(p => fc.tuple(fc.constant(p), cubeOf(p.keys, p.values, p.blocks, p.maxN))),
+      ([p, cube]) => {
+        const attributes = p.publicKeys ? p.keys - 1 : undefined
+        const before = reference(p.keys, cube, p.min, attributes)
+        const after = suppressLattice(p.keys, cube, p.min, attributes)
+        for (const cell of allCells(p.keys, cube)) {
+          compared++
+          if (after.n(cell) !== before.n(cell) || after.reason(cell) !== before.reason(cell)) {
+            throw new Error(
+              `cell ${JSON.stringify(cell)}: ${after.n(cell)} ${after.reason(cell)} ≠ ${before.n(cell)} ${before.reason(cell)}`
+            )
+          }
+        }
       }
-    }
-  }), { numRuns: 1500, seed: 6 })
+    ),
+    { numRuns: 1500, seed: 6 }
+  )
   t.ok(compared > 100_000, `compared ${compared} cells`)
   // And on random runs (a new seed each time the suite runs).
-  fc.assert(fc.property(params.chain(p => fc.tuple(fc.constant(p), cubeOf(p.keys, p.values, p.blocks, p.maxN))), ([p, cube]) => {
-    const attributes = p.publicKeys ? p.keys - 1 : undefined
-    const before = reference(p.keys, cube, p.min, attributes)
-    const after = suppressLattice(p.keys, cube, p.min, attributes)
-    return allCells(p.keys, cube).every(cell => after.n(cell) === before.n(cell) && after.reason(cell) === before.reason(cell))
-  }), { numRuns: 300 })
+  fc.assert(
+    fc.property(
+      params.chain(p => fc.tuple(fc.constant(p), cubeOf(p.keys, p.values, p.blocks, p.maxN))),
+      ([p, cube]) => {
+        const attributes = p.publicKeys ? p.keys - 1 : undefined
+        const before = reference(p.keys, cube, p.min, attributes)
+        const after = suppressLattice(p.keys, cube, p.min, attributes)
+        return allCells(p.keys, cube).every(
+          cell => after.n(cell) === before.n(cell) && after.reason(cell) === before.reason(cell)
+        )
+      }
+    ),
+    { numRuns: 300 }
+  )
 })

@@ -1,8 +1,16 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { ces, csat, nps, npsAdjustedWald, npsMarginOfError, shareAdjustedWald, shareMarginOfError } from '../../src/results/engine/metrics.js'
+import {
+  ces,
+  csat,
+  nps,
+  npsAdjustedWald,
+  npsMarginOfError,
+  shareAdjustedWald,
+  shareMarginOfError
+} from '../../src/results/engine/metrics.js'
 
-// SPEC §4, against cases worked out by hand, then properties over any distribution.
+// The numbers of docs/results.md, against cases worked out by hand, then properties over any distribution.
 
 const close = (t: Tap, actual: number, expected: number, what: string): void => {
   t.ok(Math.abs(actual - expected) < 0.01, `${what}: ${actual} ≈ ${expected}`)
@@ -70,50 +78,87 @@ t.test('CES: mean and share easy, hand-computed', async t => {
   t.equal(ces(scores(1, 7, [4]))!.margin_of_error, 0, 'one answer: no spread to estimate')
 })
 
-const distribution = (points: number) => fc.array(fc.nat({ max: 60 }), { minLength: points, maxLength: points })
-  .filter(d => d.some(n => n > 0))
+const distribution = (points: number) =>
+  fc.array(fc.nat({ max: 60 }), { minLength: points, maxLength: points }).filter(d => d.some(n => n > 0))
 
 t.test('NPS properties', async t => {
-  fc.assert(fc.property(distribution(11), d => {
-    const r = nps(d)!
-    const n = d.reduce((a, b) => a + b, 0)
-    return r.score >= -100 && r.score <= 100 &&
-      r.promoters + r.passives + r.detractors === n &&
-      r.margin_of_error >= 0 && r.margin_of_error <= 196 &&
-      r.adjusted_wald.low >= -100 && r.adjusted_wald.high <= 100 && r.adjusted_wald.low <= r.adjusted_wald.high &&
-      // The adjusted interval is never degenerate, even where the Wald one is.
-      r.adjusted_wald.high - r.adjusted_wald.low > 0
-  }))
+  fc.assert(
+    fc.property(distribution(11), d => {
+      const r = nps(d)!
+      const n = d.reduce((a, b) => a + b, 0)
+      return (
+        r.score >= -100 &&
+        r.score <= 100 &&
+        r.promoters + r.passives + r.detractors === n &&
+        r.margin_of_error >= 0 &&
+        r.margin_of_error <= 196 &&
+        r.adjusted_wald.low >= -100 &&
+        r.adjusted_wald.high <= 100 &&
+        r.adjusted_wald.low <= r.adjusted_wald.high &&
+        // The adjusted interval is never degenerate, even where the Wald one is.
+        r.adjusted_wald.high - r.adjusted_wald.low > 0
+      )
+    })
+  )
   // More of the same answers never widens the Wald margin.
-  fc.assert(fc.property(distribution(11), d => nps(d.map(x => x * 4))!.margin_of_error <= nps(d)!.margin_of_error + 1e-9))
+  fc.assert(
+    fc.property(distribution(11), d => nps(d.map(x => x * 4))!.margin_of_error <= nps(d)!.margin_of_error + 1e-9)
+  )
   // A passive pulls the score towards 0.
-  fc.assert(fc.property(distribution(11), d => {
-    const more = [...d]
-    more[7]!++
-    return Math.abs(nps(more)!.score) <= Math.abs(nps(d)!.score) + 1e-9
-  }))
+  fc.assert(
+    fc.property(distribution(11), d => {
+      const more = [...d]
+      more[7]!++
+      return Math.abs(nps(more)!.score) <= Math.abs(nps(d)!.score) + 1e-9
+    })
+  )
   t.pass('properties hold')
 })
 
 t.test('CSAT and CES properties', async t => {
-  fc.assert(fc.property(distribution(5), d => {
-    const r = csat(d)!
-    return r.score >= 0 && r.score <= 100 && r.mean >= 1 && r.mean <= 5 && r.margin_of_error >= 0 &&
-      r.adjusted_wald.low >= 0 && r.adjusted_wald.high <= 100 && r.adjusted_wald.low < r.adjusted_wald.high
-  }))
-  fc.assert(fc.property(distribution(7), d => {
-    const r = ces(d)!
-    const n = d.reduce((a, b) => a + b, 0)
-    return r.mean >= 1 && r.mean <= 7 && r.easy <= n && r.easy_percent >= 0 && r.easy_percent <= 100 && r.margin_of_error >= 0
-  }))
-  fc.assert(fc.property(fc.nat({ max: 500 }), fc.nat({ max: 500 }), (x, extra) => {
-    const n = x + extra + 1
-    return shareMarginOfError(x, n) >= 0 && shareAdjustedWald(x, n).low <= 100 * x / n + shareMarginOfError(x, n) + 1e-9
-  }))
-  fc.assert(fc.property(fc.nat({ max: 200 }), fc.nat({ max: 200 }), fc.nat({ max: 200 }), (p, d, passives) => {
-    const n = p + d + passives + 1
-    const w = npsAdjustedWald(p, d, n)
-    return w.low <= w.high
-  }))
+  fc.assert(
+    fc.property(distribution(5), d => {
+      const r = csat(d)!
+      return (
+        r.score >= 0 &&
+        r.score <= 100 &&
+        r.mean >= 1 &&
+        r.mean <= 5 &&
+        r.margin_of_error >= 0 &&
+        r.adjusted_wald.low >= 0 &&
+        r.adjusted_wald.high <= 100 &&
+        r.adjusted_wald.low < r.adjusted_wald.high
+      )
+    })
+  )
+  fc.assert(
+    fc.property(distribution(7), d => {
+      const r = ces(d)!
+      const n = d.reduce((a, b) => a + b, 0)
+      return (
+        r.mean >= 1 &&
+        r.mean <= 7 &&
+        r.easy <= n &&
+        r.easy_percent >= 0 &&
+        r.easy_percent <= 100 &&
+        r.margin_of_error >= 0
+      )
+    })
+  )
+  fc.assert(
+    fc.property(fc.nat({ max: 500 }), fc.nat({ max: 500 }), (x, extra) => {
+      const n = x + extra + 1
+      return (
+        shareMarginOfError(x, n) >= 0 && shareAdjustedWald(x, n).low <= (100 * x) / n + shareMarginOfError(x, n) + 1e-9
+      )
+    })
+  )
+  fc.assert(
+    fc.property(fc.nat({ max: 200 }), fc.nat({ max: 200 }), fc.nat({ max: 200 }), (p, d, passives) => {
+      const n = p + d + passives + 1
+      const w = npsAdjustedWald(p, d, n)
+      return w.low <= w.high
+    })
+  )
   t.pass('properties hold')
 })

@@ -29,10 +29,22 @@ function toShareLink (row: ShareLinkRow, now: Date, url: string | null): ShareLi
   }
 }
 
-export function createShareLink (db: DbOrTx, surveyId: string, input: CreateShareLink, now: Date, publicUrl: string): ShareLink {
+export function createShareLink (
+  db: DbOrTx,
+  surveyId: string,
+  input: CreateShareLink,
+  now: Date,
+  publicUrl: string
+): ShareLink {
   getSurveyRow(db, surveyId)
   const token = newSecret(32)
-  const options: ShareLinkOptions = { from: input.from, to: input.to, interval: input.interval, group_by: input.group_by, locale: input.locale }
+  const options: ShareLinkOptions = {
+    from: input.from,
+    to: input.to,
+    interval: input.interval,
+    group_by: input.group_by,
+    locale: input.locale
+  }
   const row = repo.insertShareLink(db, {
     id: newId('shl'),
     surveyId,
@@ -63,6 +75,6 @@ export function openShareLink (db: DbOrTx, token: string, now: Date): ShareLinkR
   const row = repo.findShareLinkByTokenHash(db, hashToken(token))
   if (row === undefined) throw new NotFoundError('report link')
   if (row.revokedAt !== null) throw new GoneError('link_revoked', 'this report link was revoked')
-  if (row.expiresAt <= now) throw new GoneError('link_expired', `this report link expired on ${row.expiresAt.toISOString()}`)
+  if (row.expiresAt <= now) { throw new GoneError('link_expired', `this report link expired on ${row.expiresAt.toISOString()}`) }
   return row
 }
