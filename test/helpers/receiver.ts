@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net'
 // A webhook receiver on 127.0.0.1 for the tests, and Standard Webhooks verification written here
 // from the specification, independently of the service's own signing code.
 
-export interface Received { headers: IncomingHttpHeaders, body: string }
+export interface Received {
+  headers: IncomingHttpHeaders
+  body: string
+}
 /** What the receiver does with the next request: answer with a status, or never answer. */
 export type Behaviour = number | 'hang'
 
@@ -35,8 +38,14 @@ export async function startReceiver (): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
-    plan: (...b) => { queue.push(...b) },
-    close: () => new Promise(resolve => { server.closeAllConnections(); server.close(() => resolve()) })
+    plan: (...b) => {
+      queue.push(...b)
+    },
+    close: () =>
+      new Promise(resolve => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
   }
 }
 
@@ -45,7 +54,13 @@ export async function startReceiver (): Promise<Receiver> {
  * "<webhook-id>.<webhook-timestamp>.<body>"; `webhook-signature` is a space-separated list of
  * "v1,<base64 HMAC-SHA256>"; the timestamp must be within `toleranceS` of `nowS`.
  */
-export function verifyStandardWebhook (secret: string, headers: IncomingHttpHeaders, body: string, nowS: number, toleranceS = 300): boolean {
+export function verifyStandardWebhook (
+  secret: string,
+  headers: IncomingHttpHeaders,
+  body: string,
+  nowS: number,
+  toleranceS = 300
+): boolean {
   const id = headers['webhook-id']
   const timestamp = headers['webhook-timestamp']
   const signatures = headers['webhook-signature']
