@@ -1,6 +1,7 @@
 import type { DbOrTx } from '../db/client.js'
 import { InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
+import { findSurvey } from '../surveys/repository.js'
 import { refusal } from './address.js'
 import { render, type PulsEvent } from './formats.js'
 import * as repo from './repository.js'
@@ -31,6 +32,9 @@ export function createWebhook (
 ): Webhook {
   const refused = refusal(input.url, allowedHosts)
   if (refused !== undefined) throw new InvalidFieldError('body.url', refused)
+  input.survey_ids?.forEach((id, i) => {
+    if (findSurvey(db, id) === undefined) throw new InvalidFieldError(`body.survey_ids[${i}]`, `survey ${id} does not exist`)
+  })
   const row = repo.insertSubscription(db, {
     id: newId('wh'),
     url: input.url,
