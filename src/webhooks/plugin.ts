@@ -55,5 +55,6 @@ export const webhooksPlugin = fp(async (fastify) => {
     wake: () => worker.wake()
   } satisfies Webhooks)
   fastify.addHook('onReady', async () => worker.start())
-  fastify.addHook('onClose', async () => worker.stop())
+  // preClose runs before any onClose hook: the database is still open while in-flight sends are recorded.
+  fastify.addHook('preClose', async () => worker.stop())
 }, { name: 'webhooks', dependencies: ['config', 'db', 'decided-months'] })

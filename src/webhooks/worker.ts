@@ -59,7 +59,12 @@ export class WebhookWorker {
     this.stopping = true
     clearTimeout(this.timer)
     await this.chain
-    repo.releaseLeases(this.deps.store.db, this.leaseId)
+    try {
+      repo.releaseLeases(this.deps.store.db, this.leaseId)
+    } catch (err) {
+      // Held rows go out again when their lease runs out.
+      this.deps.log.error({ err }, 'could not hand unfinished webhooks back to the outbox')
+    }
   }
 
   private schedule (delay: number): void {
