@@ -50,6 +50,13 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
 // Migration 0012 drops response_counts' `attribute` and `value` (always '' since 0009). A database
 // as it was before, taken back to 0011's table, must migrate with every count kept and the table
 // still WITHOUT ROWID.
+const journal = (JSON.parse(readFileSync(new URL('../../db/migrations/meta/_journal.json', import.meta.url), 'utf8')) as
+  { entries: Array<{ tag: string, when: number }> }).entries
+// Tables made by migrations after 0012 (later migrations that only add tables, as so far).
+const laterTables = journal.filter(e => e.tag > '0012_~')
+  .flatMap(e => [...readFileSync(new URL(`../../db/migrations/${e.tag}.sql`, import.meta.url), 'utf8')
+    .matchAll(/CREATE TABLE `([^`]+)`/g)].map(m => m[1]!))
+  .reverse()
 const migration0006 = readFileSync(
   new URL('../../db/migrations/0006_response_counts_without_rowid.sql', import.meta.url), 'utf8'
 ).split('--> statement-breakpoint')[0]!
@@ -75,7 +82,10 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     'INSERT INTO response_counts_new SELECT survey_id, \'\', \'\', day, score, n, invited FROM response_counts_current',
     'DROP TABLE response_counts_current',
     'ALTER TABLE response_counts_new RENAME TO response_counts',
-    'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)'
+    // Migrations apply after the newest one recorded: 0012 and every later one are forgotten, and
+    // the tables the later ones created are dropped, so that they all run again.
+    `DELETE FROM __drizzle_migrations WHERE created_at >= ${journal.find(e => e.tag.startsWith('0012_'))!.when}`,
+    ...laterTables.map(name => `DROP TABLE \`${name}\``)
   ]) first.store.db.run(sql.raw(statement))
   const columns = (app: typeof first): unknown[] =>
     rows(app, 'SELECT name FROM pragma_table_info(\'response_counts\') ORDER BY cid').map(r => r.name)
