@@ -38,7 +38,8 @@ try {
   out.end()
   await once(out, 'finish')
   console.log(
-    `${ROWS} rows, ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB: node dist/cli.js invite --survey ${survey.id} people.csv`
+    `${ROWS} rows, ${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB: ` +
+      `node dist/cli.js invite --survey ${survey.id} people.csv`
   )
 
   const run = spawnSync(

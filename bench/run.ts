@@ -248,7 +248,9 @@ async function measure (
   if (opts.quiet !== true) rows.push(row)
   const grouped = row.perCommit === undefined ? '' : `, ${row.perCommit.toFixed(1)} per commit`
   console.error(
-    `  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request, ${kib(row.written)} written a request (rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`
+    `  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request, ` +
+      `${kib(row.written)} written a request ` +
+      `(rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`
   )
   return row
 }
@@ -415,7 +417,8 @@ let seeded = 0
 for (const size of askedFor.length > 1 ? SIZES : []) {
   const { seconds } = await ask({ type: 'seed', surveyId: resultsSurvey.id, from: seeded, to: size }, 'seeded')
   console.error(
-    `seeded ${size.toLocaleString('en')} answers (${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`
+    `seeded ${size.toLocaleString('en')} answers ` +
+      `(${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`
   )
   seeded = size
   if (DECIDE_AHEAD) {
@@ -560,36 +563,43 @@ console.log(
   `${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`
 )
 console.log(
-  '| scenario | connections | per second | × no-op | mean latency | p99 latency | service CPU a request | written to disk a request |'
+  '| scenario | connections | per second | × no-op | mean latency | p99 latency | ' +
+    'service CPU a request | written to disk a request |'
 )
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
 for (const r of rows) {
   console.log(
-    `| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} | ${((r.perSecond / noop.rps) * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} | ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`
+    `| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} ` +
+      `| ${((r.perSecond / noop.rps) * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} ` +
+      `| ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`
   )
 }
 
 const grouped = rows.filter(r => r.perCommit !== undefined)
 if (grouped.length > 0) {
-  console.log(
-    `\nGroup commit (puls_group_commit_units at GET /metrics): ${grouped.map(r => `${r.name.replace(/^.*\((.*)\)$/, '$1')}: ${r.perCommit!.toFixed(1)} answers per transaction`).join('; ')}`
+  const perTransaction = grouped.map(
+    r => `${r.name.replace(/^.*\((.*)\)$/, '$1')}: ${r.perCommit!.toFixed(1)} answers per transaction`
   )
+  console.log(`\nGroup commit (puls_group_commit_units at GET /metrics): ${perTransaction.join('; ')}`)
 }
 
 console.log(
-  `\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; × no-op is the latency's multiple of the no-op route's at the same size\n`
+  `\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; ` +
+    "× no-op is the latency's multiple of the no-op route's at the same size\n"
 )
 console.log('| question | answers | first request | mean latency | p99 latency | requests/s | × no-op latency |')
 console.log('|---|---:|---:|---:|---:|---:|---:|')
 for (const r of resultRows) {
   console.log(
-    `| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.first)} | ${ms(r.mean)} | ${p99(r.p99)} | ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`
+    `| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.first)} | ${ms(r.mean)} | ${p99(r.p99)} ` +
+      `| ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`
   )
 }
 
 if (decideRows.length > 0) {
   console.log(
-    '\nDeciding complete months ahead after seeding (the decide-ahead job), and the whole-survey question asked meanwhile\n'
+    '\nDeciding complete months ahead after seeding (the decide-ahead job), ' +
+      'and the whole-survey question asked meanwhile\n'
   )
   console.log(
     '| answers | decide-ahead took | month decisions | deferred | requests meanwhile | their median | their slowest |'
@@ -597,14 +607,17 @@ if (decideRows.length > 0) {
   console.log('|---:|---:|---:|---:|---:|---:|---:|')
   for (const d of decideRows) {
     console.log(
-      `| ${d.answers.toLocaleString('en')} | ${d.seconds.toFixed(1)} s | ${d.decided} | ${d.deferred} | ${d.requests} | ${ms(d.median)} | ${ms(d.max)} |`
+      `| ${d.answers.toLocaleString('en')} | ${d.seconds.toFixed(1)} s | ${d.decided} | ${d.deferred} ` +
+        `| ${d.requests} | ${ms(d.median)} | ${ms(d.max)} |`
     )
   }
 }
 
 console.log(
-  `\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ${mib(startupRssKiB)} after start-up, ` +
-    `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ${mib(peakRssKiB)} at the end. ` +
+  '\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ' +
+    `${mib(startupRssKiB)} after start-up, ` +
+    `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ` +
+    `${mib(peakRssKiB)} at the end. ` +
     `Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`
 )
 

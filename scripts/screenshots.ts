@@ -127,7 +127,8 @@ try {
   await page.screenshot({ path: join(docs, 'thank-you.png') })
 
   console.log(
-    `docs/survey-page.png, docs/thank-you.png, docs/poster.png, docs/report.png (${answered} answers to ${n} invitations behind the report)`
+    'docs/survey-page.png, docs/thank-you.png, docs/poster.png, docs/report.png ' +
+      `(${answered} answers to ${n} invitations behind the report)`
   )
 } finally {
   await browser.close()

@@ -11,7 +11,8 @@ import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
 // SPEC §2: one test per invariant this part of Puls must keep (1, 2, 3, 6, 7). Each fails if
 // the invariant breaks: they read the database and the log as an outsider would.
 
-const RESPONSE_COLUMNS = ['id', 'survey_id', 'score', 'comment', 'day', 'locale', 'channel', 'attributes']
+// `items`: the answers to the survey's items (by item key), nothing about who gave them.
+const RESPONSE_COLUMNS = ['id', 'survey_id', 'score', 'comment', 'day', 'locale', 'channel', 'attributes', 'items']
 
 async function answerAll (app: App, surveyId: string, n: number, headers: Record<string, string>): Promise<Array<{ token: string, id: string }>> {
   const links = []

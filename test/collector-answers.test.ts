@@ -192,7 +192,8 @@ t.test('hourly cap: past max_answers_per_hour a clear 429 page; only the current
 })
 
 t.test(
-  'per client: at most 30 collector answers a minute from one address; other addresses and invitation links are not held back',
+  'per client: at most 30 collector answers a minute from one address; ' +
+    'other addresses and invitation links are not held back',
   async t => {
     const app = await build(t)
     const c = await collector(app, { cooldown_seconds: 0, max_answers_per_hour: 1000 })

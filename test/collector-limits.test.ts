@@ -13,7 +13,9 @@ t.test('hour buckets: every instant falls in one hour, and the wait reaches the 
     const wait = secondsToNextHour(at)
     if (wait < 1 || wait > 3600) t.fail(`wait ${wait} s at ${at.toISOString()}`)
     if (hour * 3_600_000 > ms || (hour + 1) * 3_600_000 <= ms) t.fail(`${at.toISOString()} is outside hour ${hour}`)
-    if (hourOf(new Date(ms + wait * 1000)) !== hour + 1) { t.fail(`waiting ${wait} s from ${at.toISOString()} does not reach the next hour`) }
+    if (hourOf(new Date(ms + wait * 1000)) !== hour + 1) {
+      t.fail(`waiting ${wait} s from ${at.toISOString()} does not reach the next hour`)
+    }
     checked++
   }
   t.equal(checked, instants.length)

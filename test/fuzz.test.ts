@@ -302,7 +302,9 @@ function oversized (route: Route, type: string): string {
       (type === 'multipart/form-data' ? route.multipartLimit : undefined) ?? route.bodyLimit ?? DEFAULT_BODY_LIMIT
     ) + 'x'
   if (type === 'application/json') return JSON.stringify({ ...body, name: big })
-  if (type === 'multipart/form-data') { return `--x\r\nContent-Disposition: form-data; name="name"\r\n\r\n${big}\r\n--x--\r\n` }
+  if (type === 'multipart/form-data') {
+    return `--x\r\nContent-Disposition: form-data; name="name"\r\n\r\n${big}\r\n--x--\r\n`
+  }
   return `name=${big}`
 }
 

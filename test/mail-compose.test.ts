@@ -63,7 +63,9 @@ t.test('every locale: its own words, the whole scale as labelled links, the same
       `${locale}: each button says what it does`
     )
     const ends: Record<string, string> = { 1: ` (${expected[locale].low})`, 5: ` (${expected[locale].high})` }
-    for (const b of buttons) { t.match(mail.text, `\n  ${b.text}${ends[b.text] ?? ''}: ${b.href}\n`, `${locale}: text part links ${b.text}`) }
+    for (const b of buttons) {
+      t.match(mail.text, `\n  ${b.text}${ends[b.text] ?? ''}: ${b.href}\n`, `${locale}: text part links ${b.text}`)
+    }
     t.match(mail.text, 'https://puls.example.com/s/TOKEN123\n', 'the plain survey link too')
     t.match(mail.text, ': https://puls.example.com/s/TOKEN123/unsubscribe')
   }

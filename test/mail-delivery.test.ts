@@ -140,7 +140,9 @@ t.test('retries never send a second mail: the same case, the same Idempotency-Ke
       { email: 'y@example.com', case_ref: 'B-2' }
     ]
   }
-  for (let i = 0; i < 2; i++) { await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations/batch`, payload: batch }) }
+  for (let i = 0; i < 2; i++) {
+    await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations/batch`, payload: batch })
+  }
 
   await app.outbox.flush()
   await smtp.waitFor(4)

@@ -213,7 +213,9 @@ t.test('one-click unsubscribe from a mail client (RFC 8058), as a form or multip
   const multipart = await app.inject({
     method: 'POST',
     url: multipartUrl,
-    payload: `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`,
+    payload:
+      `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n` +
+      `One-Click\r\n--${boundary}--\r\n`,
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }
   })
   t.equal(multipart.statusCode, 200)

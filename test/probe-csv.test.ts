@@ -35,7 +35,11 @@ t.test('responses.csv: separators of every common locale are quoted, formulas ne
   const res = await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })
   t.equal(res.statusCode, 200)
   const body = res.body.slice(1)
-  t.match(body, /\r\n\d,"ok;'=2\+3",2026-03-02,"x;'=cmd"\r\n/, 'a field with ; is quoted, and =… after it neutralised')
+  t.match(
+    body,
+    /\r\n\d,"ok;'=2\+3",2026-03-02,"x;'=cmd"\r\n/,
+    'a field with ; is quoted, and =… after it neutralised'
+  )
   t.match(body, /"f;g"/, 'a ; alone is quoted too')
   t.match(body, /"a\t'@SUM/, 'a tab is a separator too')
   // A spreadsheet that splits on any common separator, even one that ignores quotes, starts no cell with a formula.

@@ -31,7 +31,9 @@ const routes: FastifyPluginAsyncZod = async fastify => {
 }
 
 t.test('which routes count as public is decided in one place', async t => {
-  for (const url of ['/s/:token', '/r/:token', '/docs', '/docs/static/*', '/openapi.json']) { t.ok(isPublicRoute(url), url) }
+  for (const url of ['/s/:token', '/r/:token', '/docs', '/docs/static/*', '/openapi.json']) {
+    t.ok(isPublicRoute(url), url)
+  }
   for (const url of ['/healthz', '/readyz', '/v1', '/v1/surveys', '/v1/surveys/:id']) t.notOk(isPublicRoute(url), url)
 })
 

@@ -157,7 +157,8 @@ t.test(
       t.same(
         rows(
           app,
-          `SELECT score, comment, channel, attributes FROM responses WHERE locale = '${locale}' AND channel = 'collector'`
+          'SELECT score, comment, channel, attributes FROM responses ' +
+            `WHERE locale = '${locale}' AND channel = 'collector'`
         ),
         [{ score, comment: COMMENT[locale], channel: 'collector', attributes: '{"floor":"3"}' }],
         `${locale}: recorded through the collector`

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { ANSWER_BODY_LIMIT } from '../src/respondent/routes.js'
 import { api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, invite, linkToken, rows, submitForm, submitJson, type App } from './helpers/puls.js'
 
@@ -211,7 +212,7 @@ t.test('a rejected answer shows the form again, changes nothing, and leaves the 
   const xml = await app.inject({ method: 'POST', url: `/s/${token}`, payload: '<score>3</score>', headers: { 'content-type': 'application/xml' } })
   t.equal(xml.statusCode, 415)
   t.match(xml.body, 'Mit dieser Anfrage stimmt etwas nicht', 'even that is a page in the right language')
-  const huge = await submitForm(app, token, { score: '3', comment: 'z'.repeat(70_000) })
+  const huge = await submitForm(app, token, { score: '3', comment: 'z'.repeat(ANSWER_BODY_LIMIT + 1) })
   t.equal(huge.statusCode, 413)
 
   t.equal(count(app, 'responses'), 0, 'nothing stored')

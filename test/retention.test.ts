@@ -33,7 +33,8 @@ async function answer (
 function deliveredByDay (app: App, surveyId: string): Record<string, number> {
   const live = rows<{ day: string; n: number }>(
     app,
-    `SELECT delivered_on AS day, count(*) AS n FROM invitations WHERE survey_id = '${surveyId}' AND delivered_on IS NOT NULL GROUP BY 1`
+    'SELECT delivered_on AS day, count(*) AS n FROM invitations ' +
+      `WHERE survey_id = '${surveyId}' AND delivered_on IS NOT NULL GROUP BY 1`
   )
   const purged = rows<{ day: string; n: number }>(
     app,
@@ -53,7 +54,8 @@ const answersByDay = (app: App, surveyId: string) =>
   )
 
 t.test(
-  'answers go after retain_days, comments after comment_retain_days, ended invitations after link lifetime plus throttle',
+  'answers go after retain_days, comments after comment_retain_days, ' +
+    'ended invitations after link lifetime plus throttle',
   async t => {
     const clock = testClock(dayAt(0))
     const app = await build(t, { clock })
@@ -88,7 +90,8 @@ t.test(
     t.same(
       deliveredByDay(app, survey.id),
       Object.fromEntries(Object.entries(delivered).filter(([day]) => day >= '2026-01-01')),
-      'the response-rate denominator of every day whose answers stay is unchanged; older days are gone with their answers'
+      'the response-rate denominator of every day whose answers stay is unchanged; ' +
+        'older days are gone with their answers'
     )
 
     t.same(
@@ -358,7 +361,8 @@ t.test(
 )
 
 t.test(
-  "a purge in whole months, where a block runs over a month's end: months that stay read as before, and as a fresh count",
+  "a purge in whole months, where a block runs over a month's end: " +
+    'months that stay read as before, and as a fresh count',
   async t => {
     const clock = testClock('2026-05-10T10:00:00Z')
     const app = await build(t, { clock })

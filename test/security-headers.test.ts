@@ -217,7 +217,9 @@ t.test('every HTML page carries the security headers and its Content-Security-Po
       const styleNonce = /^'nonce-(.+)'$/.exec(csp.get('style-src')![0]!)![1]
       const styles = [...res.body.matchAll(/<style([^>]*)>/g)].map(m => m[1])
       t.ok(styles.length > 0, `${page.name} has its stylesheet`)
-      for (const attrs of styles) { t.equal(attrs, ` nonce="${styleNonce}"`, `${page.name}: every <style> carries this response's nonce`) }
+      for (const attrs of styles) {
+        t.equal(attrs, ` nonce="${styleNonce}"`, `${page.name}: every <style> carries this response's nonce`)
+      }
       t.notMatch(res.body, /<script/i, `${page.name}: no script element`)
       t.notMatch(
         res.body,

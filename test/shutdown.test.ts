@@ -52,7 +52,9 @@ t.test('SIGTERM stops accepting, finishes the request in flight, closes the data
   const socket = connect(port, '127.0.0.1')
   const answer = readAll(socket)
   socket.write(
-    `POST /v1/surveys HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`
+    'POST /v1/surveys HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+      `Authorization: Bearer ${KEY}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`
   )
   socket.write(body.slice(0, 10))
   await waitForLine(l => l.msg === 'incoming request' && l.req?.method === 'POST', 2)
@@ -121,7 +123,8 @@ function outboxRows (
 }
 
 t.test(
-  'SIGTERM while a mail is stuck at a stalled SMTP server: it is handed back to the outbox, the database closes, the next start sends it',
+  'SIGTERM while a mail is stuck at a stalled SMTP server: ' +
+    'it is handed back to the outbox, the database closes, the next start sends it',
   async t => {
     const dataDir = t.testdir()
     const stalled = await startSmtp(t, { stall: true })

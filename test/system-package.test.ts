@@ -57,8 +57,10 @@ t.test('a missing package that cannot be installed fails with one line naming th
   chmodSync(dir, 0o777)
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const helper = new URL('./helpers/system-package.ts', import.meta.url).pathname
-  const script = `import { ensureSystemPackage } from ${JSON.stringify(helper)}
-await ensureSystemPackage({ binary: 'puls-no-such-tool', debianPackage: 'puls-no-such-package', why: 'a test of the helper' })`
+  const script =
+    `import { ensureSystemPackage } from ${JSON.stringify(helper)}\n` +
+    "await ensureSystemPackage({ binary: 'puls-no-such-tool', debianPackage: 'puls-no-such-package', " +
+    "why: 'a test of the helper' })"
   const asRoot = process.getuid?.() === 0
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     encoding: 'utf8',

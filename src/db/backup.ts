@@ -32,9 +32,13 @@ export async function backupDatabase (
   opts: { overwrite: boolean }
 ): Promise<BackupResult> {
   const file = resolve(target)
-  if (file === resolve(source)) { throw new ConflictError('backup_is_database', 'the backup file cannot be the database itself') }
+  if (file === resolve(source)) {
+    throw new ConflictError('backup_is_database', 'the backup file cannot be the database itself')
+  }
   if (!existsSync(dirname(file))) throw new NotFoundError('folder', dirname(file))
-  if (existsSync(file) && !opts.overwrite) { throw new ConflictError('backup_exists', `${file} exists; pass --force to replace it`) }
+  if (existsSync(file) && !opts.overwrite) {
+    throw new ConflictError('backup_exists', `${file} exists; pass --force to replace it`)
+  }
   if (!existsSync(source)) throw new NotFoundError('database', source)
 
   const sqlite = new Database(source, { fileMustExist: true })

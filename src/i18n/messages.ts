@@ -44,7 +44,8 @@ const en: RespondentMessages = {
   surveyTitle: 'Your feedback',
   submit: 'Send answer',
   anonymityNote:
-    'Your answer is anonymous: it is stored without your name, your e-mail address or the time of day, and it is only shown together with the answers of others.',
+    'Your answer is anonymous: it is stored without your name, your e-mail address or the time of day, ' +
+    'and it is only shown together with the answers of others.',
   commentLimit: max => `At most ${max} characters.`,
   scaleEnds: {
     nps: { low: 'not at all likely', high: 'extremely likely' },
@@ -63,7 +64,8 @@ const en: RespondentMessages = {
     button: 'Unsubscribe',
     doneTitle: 'You are unsubscribed',
     doneBody:
-      'You will get no more survey e-mails from us. A survey link you already have still works if you would like to answer.'
+      'You will get no more survey e-mails from us. ' +
+      'A survey link you already have still works if you would like to answer.'
   },
   errors: {
     not_found: {
@@ -94,7 +96,9 @@ const en: RespondentMessages = {
     },
     busy: {
       title: 'Many answers right now',
-      body: 'This code has received as many answers as it takes in an hour. Please try again later; thank you for your patience.'
+      body:
+        'This code has received as many answers as it takes in an hour. ' +
+        'Please try again later; thank you for your patience.'
     },
     too_many: {
       title: 'Too many requests from here',
@@ -119,7 +123,8 @@ const de: RespondentMessages = {
   surveyTitle: 'Ihre Rückmeldung',
   submit: 'Antwort senden',
   anonymityNote:
-    'Ihre Antwort ist anonym: Sie wird ohne Ihren Namen, Ihre E-Mail-Adresse und ohne Uhrzeit gespeichert und nur zusammen mit den Antworten anderer gezeigt.',
+    'Ihre Antwort ist anonym: Sie wird ohne Ihren Namen, Ihre E-Mail-Adresse und ohne Uhrzeit gespeichert ' +
+    'und nur zusammen mit den Antworten anderer gezeigt.',
   commentLimit: max => `Höchstens ${max} Zeichen.`,
   scaleEnds: {
     nps: { low: 'überhaupt nicht wahrscheinlich', high: 'äußerst wahrscheinlich' },
@@ -134,16 +139,21 @@ const de: RespondentMessages = {
   thanksBody: 'Ihre Antwort wurde gespeichert. Sie können diese Seite jetzt schließen.',
   unsubscribe: {
     title: 'Umfrage-E-Mails abbestellen',
-    body: 'Bitte bestätigen Sie, dass Sie keine Umfrage-E-Mails mehr von uns erhalten möchten, auch keine Erinnerungen.',
+    body:
+      'Bitte bestätigen Sie, dass Sie keine Umfrage-E-Mails mehr von uns erhalten möchten, ' +
+      'auch keine Erinnerungen.',
     button: 'Abbestellen',
     doneTitle: 'Sie haben abbestellt',
     doneBody:
-      'Sie erhalten keine Umfrage-E-Mails mehr von uns. Ein Umfrage-Link, den Sie schon haben, funktioniert weiterhin, falls Sie antworten möchten.'
+      'Sie erhalten keine Umfrage-E-Mails mehr von uns. ' +
+      'Ein Umfrage-Link, den Sie schon haben, funktioniert weiterhin, falls Sie antworten möchten.'
   },
   errors: {
     not_found: {
       title: 'Link nicht gefunden',
-      body: 'Dieser Umfrage-Link ist nicht bekannt. Bitte prüfen Sie, ob Sie den vollständigen Link aus Ihrer E-Mail geöffnet haben.'
+      body:
+        'Dieser Umfrage-Link ist nicht bekannt. ' +
+        'Bitte prüfen Sie, ob Sie den vollständigen Link aus Ihrer E-Mail geöffnet haben.'
     },
     already_answered: {
       title: 'Bereits beantwortet',
@@ -175,7 +185,9 @@ const de: RespondentMessages = {
     },
     busy: {
       title: 'Gerade sehr viele Antworten',
-      body: 'Über diesen Code sind so viele Antworten eingegangen, wie er pro Stunde annimmt. Bitte versuchen Sie es später noch einmal; danke für Ihre Geduld.'
+      body:
+        'Über diesen Code sind so viele Antworten eingegangen, wie er pro Stunde annimmt. ' +
+        'Bitte versuchen Sie es später noch einmal; danke für Ihre Geduld.'
     },
     too_many: {
       title: 'Zu viele Anfragen von hier',
@@ -201,7 +213,8 @@ const nb: RespondentMessages = {
   surveyTitle: 'Din tilbakemelding',
   submit: 'Send svar',
   anonymityNote:
-    'Svaret ditt er anonymt: det lagres uten navnet ditt, e-postadressen din eller klokkeslett, og vises bare sammen med svarene fra andre.',
+    'Svaret ditt er anonymt: det lagres uten navnet ditt, e-postadressen din eller klokkeslett, ' +
+    'og vises bare sammen med svarene fra andre.',
   commentLimit: max => `Maks ${max} tegn.`,
   scaleEnds: {
     nps: { low: 'svært lite sannsynlig', high: 'svært sannsynlig' },
@@ -220,7 +233,8 @@ const nb: RespondentMessages = {
     button: 'Meld meg av',
     doneTitle: 'Du er meldt av',
     doneBody:
-      'Du får ikke flere e-poster med undersøkelser fra oss. En lenke til en undersøkelse som du allerede har, virker fortsatt hvis du vil svare.'
+      'Du får ikke flere e-poster med undersøkelser fra oss. ' +
+      'En lenke til en undersøkelse som du allerede har, virker fortsatt hvis du vil svare.'
   },
   errors: {
     not_found: {
@@ -231,7 +245,10 @@ const nb: RespondentMessages = {
       title: 'Allerede besvart',
       body: 'Denne undersøkelsen er allerede besvart med denne lenken. Takk for tilbakemeldingen!'
     },
-    expired: { title: 'Lenken er utløpt', body: 'Fristen for å svare på denne undersøkelsen er ute. Takk likevel.' },
+    expired: {
+      title: 'Lenken er utløpt',
+      body: 'Fristen for å svare på denne undersøkelsen er ute. Takk likevel.'
+    },
     closed: { title: 'Undersøkelsen er avsluttet', body: 'Undersøkelsen tar ikke imot flere svar. Takk likevel.' },
     cancelled: {
       title: 'Undersøkelsen er trukket tilbake',
@@ -245,7 +262,9 @@ const nb: RespondentMessages = {
     cooldown: { title: 'Du har nettopp svart', body: 'Takk! Vent litt før du svarer igjen fra denne enheten.' },
     busy: {
       title: 'Mange svar akkurat nå',
-      body: 'Denne koden har fått så mange svar som den tar imot i timen. Prøv igjen senere; takk for tålmodigheten.'
+      body:
+        'Denne koden har fått så mange svar som den tar imot i timen. ' +
+        'Prøv igjen senere; takk for tålmodigheten.'
     },
     too_many: {
       title: 'For mange forespørsler herfra',

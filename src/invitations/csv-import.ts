@@ -67,13 +67,16 @@ function readHeader (fields: string[]): Header {
     else if (key === 'locale') header.locale = index
     else {
       const valid = AttributeKeySchema.safeParse(name)
-      if (!valid.success) { throw new ImportError(`header row: column "${name}": an attribute name ${valid.error.issues[0]!.message}`) }
+      if (!valid.success) {
+        throw new ImportError(`header row: column "${name}": an attribute name ${valid.error.issues[0]!.message}`)
+      }
       header.attributes.push([name, index])
     }
   })
   if (header.email === undefined) {
     throw new ImportError(
-      `header row: no "email" column (found ${fields.map(f => `"${f}"`).join(', ')}); the first row must name the columns: email, locale, then attributes`
+      `header row: no "email" column (found ${fields.map(f => `"${f}"`).join(', ')}); ` +
+        'the first row must name the columns: email, locale, then attributes'
     )
   }
   if (header.attributes.length > MAX_ATTRIBUTES) {
@@ -210,7 +213,9 @@ export async function importInvitations (
     )
   }
   flush()
-  if (header === undefined) { throw new ImportError('the file is empty; the first row must name the columns: email, locale, then attributes') }
+  if (header === undefined) {
+    throw new ImportError('the file is empty; the first row must name the columns: email, locale, then attributes')
+  }
   hooks.progress(rows, parser.info.bytes)
   return { rows, counts }
 }

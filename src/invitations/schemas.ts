@@ -16,7 +16,9 @@ export const AttributesSchema = z
   .refine(a => Object.keys(a).length <= MAX_ATTRIBUTES, `at most ${MAX_ATTRIBUTES} attributes`)
   .meta({
     description:
-      'What the answer may be grouped by (team, agent, category, location, …): up to 20 keys, values up to 200 characters. Kept on the response, so keep them coarse enough not to single anyone out.'
+      'What the answer may be grouped by (team, agent, category, location, …): ' +
+      'up to 20 keys, values up to 200 characters. ' +
+      'Kept on the response, so keep them coarse enough not to single anyone out.'
   })
 
 export const EmailSchema = z.email('must be an e-mail address').max(254)
@@ -100,14 +102,16 @@ const url = z
   .optional()
   .meta({
     description:
-      'The survey link of a new `link` invitation. Shown in this answer only, never again (retries included): only its hash is stored'
+      'The survey link of a new `link` invitation. ' +
+      'Shown in this answer only, never again (retries included): only its hash is stored'
   })
 
 export const InvitationResultSchema = z
   .object({
     status: OutcomeSchema.meta({
       description:
-        '`duplicate`: this case_ref (or, for relationship surveys, this person) was invited before; `invitation` is that first one'
+        '`duplicate`: this case_ref (or, for relationship surveys, this person) was invited before; ' +
+        '`invitation` is that first one'
     }),
     invitation: InvitationSchema,
     url

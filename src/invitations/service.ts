@@ -89,7 +89,9 @@ class Earlier {
     const earlier = (this.byRecipient.get(hash) ?? []).filter(r => r.id !== exceptId)
     if (survey.kind === 'relationship') return earlier[0] ?? 'ok'
     const since = now.getTime() - survey.throttleDays * DAY_MS
-    if (survey.throttleDays > 0 && earlier.some(r => r.tokenHash !== null && r.createdAt.getTime() >= since)) { return 'throttled' }
+    if (survey.throttleDays > 0 && earlier.some(r => r.tokenHash !== null && r.createdAt.getTime() >= since)) {
+      return 'throttled'
+    }
     return 'ok'
   }
 

@@ -16,7 +16,9 @@ export function mailMetrics (registry: Registry, db: DbOrTx): (outcome: MailOutc
     labelNames: ['outcome', 'purpose'] as const,
     registers: [registry]
   })
-  for (const purpose of MAIL_PURPOSES) { for (const outcome of ['sent', 'retry', 'failed'] as const) outcomes.inc({ outcome, purpose }, 0) }
+  for (const purpose of MAIL_PURPOSES) {
+    for (const outcome of ['sent', 'retry', 'failed'] as const) outcomes.inc({ outcome, purpose }, 0)
+  }
   registry.registerMetric(
     new Gauge({
       name: 'puls_outbox_mails',
@@ -30,7 +32,9 @@ export function mailMetrics (registry: Registry, db: DbOrTx): (outcome: MailOutc
           .where(inArray(outbox.state, ['pending', 'sending']))
           .groupBy(outbox.state)
           .all()
-        for (const state of ['pending', 'sending'] as const) { this.set({ state }, counts.find(c => c.state === state)?.n ?? 0) }
+        for (const state of ['pending', 'sending'] as const) {
+          this.set({ state }, counts.find(c => c.state === state)?.n ?? 0)
+        }
       }
     })
   )

@@ -1,7 +1,7 @@
 import type { DbHandle, DbOrTx } from '../db/client.js'
 import { insertResponse, type NewResponse } from '../responses/repository.js'
 import { countResponse } from '../results/storage/rollup.js'
-import { SCALES } from '../surveys/defaults.js'
+import type { AnswerSource } from './items.js'
 import { checkAnswer, type AnswerBody } from './schemas.js'
 import { closedError, resolveTarget, targetLocale, type AnswerTarget } from './targets.js'
 
@@ -14,6 +14,8 @@ export interface AnswerSubmission {
   /** The hash of the link's token; the token itself never reaches storage (docs/anonymity.md). */
   tokenHash: string
   body: AnswerBody
+  /** A form or JSON: they differ on an item hidden for the chosen score (./items.ts). */
+  source: AnswerSource
   /** The browser's Accept-Language, for the response's locale. */
   acceptLanguage: string | undefined
   now: Date
@@ -44,7 +46,7 @@ export async function submitAnswer (
   const target = resolveTarget(store.db, tokenHash, now)
   hooks.resolved?.(target)
   if (target.closedReason !== null) throw closedError(target.closedReason)
-  const answer = checkAnswer(submission.body, SCALES[target.survey.metric])
+  const answer = checkAnswer(submission.body, target.survey, submission.source)
   const locale = targetLocale(target, submission.acceptLanguage)
   if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
   await store.writes.run(tx => {

@@ -3,25 +3,32 @@ import { MESSAGES } from '../i18n/messages.js'
 import type { Problem } from '../plugins/problems.js'
 import type { Locale } from '../schemas.js'
 import { DEFAULT_COMMENT_PROMPT, DEFAULT_QUESTIONS, SCALES, withDefaults } from '../surveys/defaults.js'
+import { itemsView } from './item-view.js'
 import { MAX_COMMENT } from './schemas.js'
 import type { AnswerTarget } from './targets.js'
 
 export interface FormState {
   score?: number | undefined
   comment?: string | undefined
-  /** Paths of the fields the last submit got wrong (`body.score`, `body.comment`). */
+  /** The items' answers as sent, by key. */
+  items?: Record<string, string | string[]> | undefined
+  /** Paths of the fields the last submit got wrong (`body.score`, `body.items.<key>`, `body.comment`). */
   invalid?: string[] | undefined
 }
 
-/** What templates/pages/survey.hbs shows: the question, the scale as a radio group, a comment box. */
+/** What templates/pages/survey.hbs shows: the question, the scale as a radio group, the items, a comment box. */
 export function surveyPage (target: AnswerTarget, locale: Locale, form: FormState = {}): object {
   const { survey } = target
   const t = MESSAGES[locale]
   const scale = SCALES[survey.metric]
   const ends = t.scaleEnds[survey.metric]
   const invalid = new Set(form.invalid ?? [])
+  const prefix = 'body.items.'
+  const invalidItems = new Set([...invalid].filter(p => p.startsWith(prefix)).map(p => p.slice(prefix.length)))
+  const items = itemsView(survey, locale, { values: form.items, invalid: invalidItems })
   const errors = [
     ...(invalid.has('body.score') ? [{ field: `score-${scale.min}`, message: t.scoreMissing(scale.min, scale.max) }] : []),
+    ...items.errors,
     ...(invalid.has('body.comment') ? [{ field: 'comment', message: t.commentTooLong(MAX_COMMENT) }] : [])
   ]
   const options = []
@@ -33,6 +40,8 @@ export function surveyPage (target: AnswerTarget, locale: Locale, form: FormStat
     question: withDefaults(survey.question, DEFAULT_QUESTIONS[survey.metric])[locale],
     commentPrompt: withDefaults(survey.commentPrompt, DEFAULT_COMMENT_PROMPT)[locale],
     options,
+    items: items.items,
+    conditional: items.conditional,
     min: scale.min,
     max: scale.max,
     low: ends.low,
@@ -45,6 +54,17 @@ export function surveyPage (target: AnswerTarget, locale: Locale, form: FormStat
     scoreError: errors.find(e => e.field.startsWith('score'))?.message,
     commentError: errors.find(e => e.field === 'comment')?.message
   }
+}
+
+/** The items' values of a rejected form, to show them again: strings and lists of strings only. */
+export function formItems (raw: unknown): Record<string, string | string[]> | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const values: Record<string, string | string[]> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === 'string') values[key] = value
+    else if (Array.isArray(value)) values[key] = value.filter((v): v is string => typeof v === 'string')
+  }
+  return values
 }
 
 export function thanksPage (locale: Locale): object {

@@ -7,7 +7,8 @@ import { sendProblem, toProblem, type Problem } from '../plugins/problems.js'
 import type { Locale } from '../schemas.js'
 import { SCALES } from '../surveys/defaults.js'
 import { submitAnswer } from './answer.js'
-import { sendErrorPage, surveyPage, thanksPage } from './pages.js'
+import { itemsFromForm } from './items.js'
+import { formItems, sendErrorPage, surveyPage, thanksPage } from './pages.js'
 import {
   AnswerBodySchema, AnswerRecordedSchema, page, pageOrProblem, seeOther, SurveyPageQuerySchema, TokenParamsSchema
 } from './schemas.js'
@@ -15,8 +16,9 @@ import { closedError, resolveTarget, targetLocale, type AnswerTarget } from './t
 
 const tags = ['respondent']
 
-// A comment of 2,000 characters, percent-encoded as a form, stays well under this.
-export const ANSWER_BODY_LIMIT = 64 * 1024
+// A comment and ten text items of 2,000 characters each, percent-encoded as a form (up to 9 bytes
+// a character), stay under this.
+export const ANSWER_BODY_LIMIT = 256 * 1024
 
 /**
  * The respondent's pages (docs/api.md): plain server-rendered HTML that works without
@@ -69,6 +71,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       return reply.code(400).view('pages/survey', surveyPage(target, locale, {
         score: Number.isInteger(score) ? score : undefined,
         comment: typeof body.comment === 'string' ? body.comment : undefined,
+        items: formItems(body.items),
         invalid: (problem.errors ?? []).map(e => e.path)
       }))
     }
@@ -106,6 +109,12 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post('/s/:token', {
     config: { errorPage },
     bodyLimit: ANSWER_BODY_LIMIT,
+    // Before the schema: a form's `items.<key>` fields become the `items` object JSON sends.
+    preValidation: async (request) => {
+      if (!isJson(request) && typeof request.body === 'object' && request.body !== null) {
+        itemsFromForm(request.body as Record<string, unknown>)
+      }
+    },
     schema: {
       tags,
       summary: 'Submit an answer',
@@ -132,6 +141,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     const target = await submitAnswer(store, {
       tokenHash: hashToken(request.params.token),
       body: request.body,
+      source: isJson(request) ? 'json' : 'form',
       acceptLanguage: request.headers['accept-language'],
       now
     }, {

@@ -4,7 +4,7 @@ import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import type { Locale } from '../schemas.js'
 import { coarsenToDay } from './coarsen.js'
-import { responses } from './tables.js'
+import { responses, type ItemAnswers } from './tables.js'
 
 export interface NewResponse {
   surveyId: string
@@ -13,6 +13,8 @@ export interface NewResponse {
   locale: Locale
   channel: 'email' | 'link' | 'collector'
   attributes: Record<string, string>
+  /** The answers to the survey's items, checked (src/respondent/items.ts); null or absent: none. */
+  items?: ItemAnswers | null | undefined
   answeredAt: Date
 }
 
@@ -25,7 +27,9 @@ const insert = preparedPerHandle(db => db.insert(responses).values({
   day: sql.placeholder('day'),
   locale: sql.placeholder('locale'),
   channel: sql.placeholder('channel'),
-  attributes: sql.placeholder('attributes')
+  attributes: sql.placeholder('attributes'),
+  // Raw, not through the JSON column's encoder, which would store no items as the text 'null'.
+  items: sql`${sql.placeholder('items')}`
 }).prepare())
 
 /**
@@ -45,7 +49,8 @@ export function insertResponse (db: DbOrTx, r: NewResponse): string {
     day,
     locale: r.locale,
     channel: r.channel,
-    attributes: r.attributes
+    attributes: r.attributes,
+    items: r.items == null ? null : JSON.stringify(r.items)
   })
   return day
 }

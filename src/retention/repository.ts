@@ -64,8 +64,18 @@ export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string):
   return deleted
 }
 
-/** Drops the comments of a survey's answers of days before `day`; the scores stay. */
-export function dropCommentsBefore (db: DbOrTx, surveyId: string, day: string): number {
-  return db.update(responses).set({ comment: null })
+/**
+ * Drops the comments of a survey's answers of days before `day`, and the answers to its text items
+ * (`textKeys`), which follow the comment's rules; the scores and the other items stay.
+ */
+export function dropCommentsBefore (db: DbOrTx, surveyId: string, day: string, textKeys: string[] = []): number {
+  const dropped = db.update(responses).set({ comment: null })
     .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.comment))).run().changes
+  if (textKeys.length > 0) {
+    // Item keys are [a-z0-9_] (src/surveys/items.ts), so `$.<key>` is a plain JSON path.
+    const paths = sql.join(textKeys.map(key => sql`${`$.${key}`}`), sql`, `)
+    db.run(sql`UPDATE ${responses} SET items = nullif(json_remove(items, ${paths}), '{}')
+      WHERE survey_id = ${surveyId} AND day < ${day} AND items IS NOT NULL`)
+  }
+  return dropped
 }

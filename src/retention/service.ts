@@ -60,7 +60,8 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
   }
   const commentDays = survey.commentRetainDays ?? defaults.commentRetainDays
   if (commentDays !== undefined && (retainDays === undefined || commentDays < retainDays)) {
-    result.comments = repo.dropCommentsBefore(tx, survey.id, keptFrom(now, commentDays))
+    const textKeys = survey.items.filter(item => item.type === 'text').map(item => item.key)
+    result.comments = repo.dropCommentsBefore(tx, survey.id, keptFrom(now, commentDays), textKeys)
   }
   return result
 }

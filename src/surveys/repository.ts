@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
+import { responses } from '../responses/tables.js'
 import { surveys, type NewSurveyRow, type SurveyRow } from './tables.js'
 
 export interface SurveyFilter {
@@ -49,4 +50,12 @@ export function findActiveSurveyOfTeam (db: DbOrTx, team: string, kind: SurveyRo
 export function surveyIdsOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): string[] {
   return db.select({ id: surveys.id }).from(surveys)
     .where(and(eq(surveys.team, team), eq(surveys.kind, kind))).all().map(r => r.id)
+}
+
+/** The keys of the survey's items that stored answers hold: those items may no longer change meaning. */
+export function answeredItemKeys (db: DbOrTx, surveyId: string): Set<string> {
+  const rows = db.all<{ key: string }>(sql`SELECT DISTINCT j.key AS key
+    FROM ${responses}, json_each(${responses.items}) AS j
+    WHERE ${responses.surveyId} = ${surveyId} AND ${responses.items} IS NOT NULL`)
+  return new Set(rows.map(r => r.key))
 }

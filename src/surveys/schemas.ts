@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { LOCALES, LocaleSchema, PageQuerySchema } from '../schemas.js'
 import { METRICS, SURVEY_KINDS } from './defaults.js'
+import { ItemSchema, ItemsInputSchema } from './items.js'
 
 export const SurveyKindSchema = z.enum(SURVEY_KINDS)
 export const MetricSchema = z.enum(METRICS)
@@ -30,6 +31,11 @@ export const CreateSurveySchema = z.strictObject({
   team,
   question: LocalizedTextInputSchema.optional(),
   comment_prompt: LocalizedTextInputSchema.optional(),
+  items: ItemsInputSchema.optional()
+    .meta({
+      description: 'Left out: the kind\'s default items (post_case: fcr and reasons after a low score; relationship: ' +
+      'competence, speed, information; self_service: found). `[]`: the score and the comment only'
+    }),
   default_locale: LocaleSchema.default('en'),
   link_ttl_days: days(365).min(1).optional(),
   throttle_days: days(365).optional(),
@@ -46,6 +52,11 @@ export const UpdateSurveySchema = z.strictObject({
   status: SurveyStatusSchema.optional().meta({ description: '`closed` ends the survey for good: its links answer 410' }),
   question: LocalizedTextInputSchema.optional(),
   comment_prompt: LocalizedTextInputSchema.optional(),
+  items: ItemsInputSchema.optional()
+    .meta({
+      description: 'The whole new list. Once an item has answers it stays (retire it instead), and its type, ' +
+      'option keys and show_if stay: 409 naming `body.items.<key>`'
+    }),
   default_locale: LocaleSchema.optional(),
   link_ttl_days: days(365).min(1).optional(),
   throttle_days: days(365).optional(),
@@ -66,6 +77,7 @@ export const SurveySchema = z.object({
   scale: z.object({ min: z.number().int(), max: z.number().int() }),
   question: LocalizedTextSchema,
   comment_prompt: LocalizedTextSchema,
+  items: z.array(ItemSchema).meta({ description: 'Asked beside the score, in page order; retired ones included' }),
   default_locale: LocaleSchema,
   link_ttl_days: z.number().int(),
   throttle_days: z.number().int(),

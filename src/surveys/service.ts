@@ -6,6 +6,9 @@ import {
   DEFAULT_COMMENT_PROMPT, DEFAULT_MIN_COMMENT_GROUP_SIZE, DEFAULT_MIN_GROUP_SIZE, DEFAULT_QUESTIONS,
   KIND_DEFAULTS, SCALES, withDefaults
 } from './defaults.js'
+import { defaultItems } from './default-items.js'
+import { checkAnsweredItems, checkItems, toItem } from './item-checks.js'
+import { toStoredItem } from './items.js'
 import * as repo from './repository.js'
 import { retention, type CreateSurvey, type Survey, type SurveyListQuery, type UpdateSurvey } from './schemas.js'
 import type { SurveyRow } from './tables.js'
@@ -21,6 +24,7 @@ export function toSurvey (row: SurveyRow): Survey {
     scale: SCALES[row.metric],
     question: withDefaults(row.question, DEFAULT_QUESTIONS[row.metric]),
     comment_prompt: withDefaults(row.commentPrompt, DEFAULT_COMMENT_PROMPT),
+    items: row.items.map(item => toItem(item, row.defaultLocale)),
     default_locale: row.defaultLocale,
     link_ttl_days: row.linkTtlDays,
     throttle_days: row.throttleDays,
@@ -51,15 +55,18 @@ function checkCoherent (s: Pick<SurveyRow, 'linkTtlDays' | 'reminderAfterDays' |
 export function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Survey {
   const defaults = KIND_DEFAULTS[input.kind]
   const minGroupSize = input.min_group_size ?? DEFAULT_MIN_GROUP_SIZE
+  const metric = input.metric ?? defaults.metric
   const row = {
     id: newId('srv'),
     name: input.name,
     kind: input.kind,
-    metric: input.metric ?? defaults.metric,
+    metric,
     team: input.team,
     status: 'active' as const,
     question: input.question ?? {},
     commentPrompt: input.comment_prompt ?? {},
+    // A survey that names no items asks its kind's default ones; `items: []` asks none.
+    items: input.items === undefined ? defaultItems(input.kind, metric) : input.items.map(toStoredItem),
     defaultLocale: input.default_locale,
     linkTtlDays: input.link_ttl_days ?? defaults.linkTtlDays,
     throttleDays: input.throttle_days ?? defaults.throttleDays,
@@ -77,6 +84,7 @@ export function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Surve
     row.reminderAfterDays = null
   }
   checkCoherent(row)
+  checkItems(row.items, row.metric)
   return toSurvey(repo.insertSurvey(db, row))
 }
 
@@ -121,6 +129,7 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
     status: input.status ?? current.status,
     question: input.question === undefined ? current.question : { ...current.question, ...input.question },
     commentPrompt: input.comment_prompt === undefined ? current.commentPrompt : { ...current.commentPrompt, ...input.comment_prompt },
+    items: input.items === undefined ? current.items : input.items.map(toStoredItem),
     defaultLocale: input.default_locale ?? current.defaultLocale,
     linkTtlDays: input.link_ttl_days ?? current.linkTtlDays,
     throttleDays: input.throttle_days ?? current.throttleDays,
@@ -133,6 +142,10 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
     commentRetainDays: input.comment_retain_days === undefined ? current.commentRetainDays : input.comment_retain_days
   }
   checkCoherent(next)
+  if (input.items !== undefined) {
+    checkItems(next.items, current.metric)
+    checkAnsweredItems(current.items, next.items, repo.answeredItemKeys(db, id))
+  }
   const updated = repo.updateSurvey(db, id, next)!
   // Addresses go when the survey closes (docs/anonymity.md). Callers run this in one transaction,
   // so a survey is never closed with addresses left behind.

@@ -380,7 +380,9 @@ export async function fuzzRoute (app: FastifyInstance, route: FuzzRoute): Promis
       if (res.statusCode < 400) return
       const type = String(res.headers['content-type'] ?? '')
       const html = route.errorPages === true && type.startsWith('text/html')
-      if (!html && !type.startsWith('application/problem+json')) { throw new Error(`${where}: a ${type} error instead of problem+json`) }
+      if (!html && !type.startsWith('application/problem+json')) {
+        throw new Error(`${where}: a ${type} error instead of problem+json`)
+      }
       if (!html && request.method !== 'HEAD') {
         const body = res.json() as Record<string, unknown>
         if (

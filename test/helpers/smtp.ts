@@ -138,7 +138,9 @@ export async function startSmtp (t: Tap | undefined, opts: SmtpOptions = {}): Pr
     async waitFor (count, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs
       while (received.length < count) {
-        if (Date.now() > until) { throw new Error(`expected ${count} mails, got ${received.length} within ${timeoutMs} ms`) }
+        if (Date.now() > until) {
+          throw new Error(`expected ${count} mails, got ${received.length} within ${timeoutMs} ms`)
+        }
         await new Promise(resolve => setTimeout(resolve, 10))
       }
       return received

@@ -7,10 +7,11 @@ import { Span } from './span.js'
 // docs/anonymity.md, promises 4–5: plays the differencing attacker. It asks every question a manager could ask
 // (totals, groupings, filters, pairs of filters, filters with groupings, series by day, week and
 // month) and downloads the CSV export, over every period in a grid of from/to dates, treats every
-// shown distribution (and every class of CSV rows) as an equation over the answers it covers, and fails if any small set of answers (a single answer, a
-// suppressed cell, a group's answers over any run of days) lies in the span of *all* those
-// equations together: then its scores could be derived by adding and subtracting what was shown,
-// whichever periods, filters and groupings the shown numbers came from.
+// shown distribution (and every class of CSV rows) as an equation over the answers it covers, and
+// fails if any small set of answers (a single answer, a suppressed cell, a group's answers over any
+// run of days) lies in the span of *all* those equations together: then its scores could be derived
+// by adding and subtracting what was shown, whichever periods, filters and groupings the shown
+// numbers came from.
 
 const MIN = 5
 const TODAY = '2026-05-10'
@@ -95,7 +96,9 @@ t.test('no small set of answers can be derived from everything the results API s
             (_, score) => released.filter((a, i) => v[i] === 1 && a.score === score).length
           )
           const counts = (cell.distribution as Array<{ count: number }>).map(d => d.count)
-          if (JSON.stringify(counts) !== JSON.stringify(expected)) { problems.push(`${what} shows ${JSON.stringify(counts)}, the answers hold ${JSON.stringify(expected)}`) }
+          if (JSON.stringify(counts) !== JSON.stringify(expected)) {
+            problems.push(`${what} shows ${JSON.stringify(counts)}, the answers hold ${JSON.stringify(expected)}`)
+          }
         }
         shown++
         return
@@ -147,7 +150,9 @@ t.test('no small set of answers can be derived from everything the results API s
                 b.covers.to.slice(0, 7) !== b.start.slice(0, 7)
               ) { overMonthEnd++ }
             }
-            for (const g of body.groups ?? []) { observe(`${what} group ${g.value}`, { ...filter, [groupBy!]: g.value }, g, body.period) }
+            for (const g of body.groups ?? []) {
+              observe(`${what} group ${g.value}`, { ...filter, [groupBy!]: g.value }, g, body.period)
+            }
             if (Object.keys(filter).length > 0 || groupBy !== undefined) shownAboutAttributes += shown - before
           }
         }
@@ -171,7 +176,10 @@ t.test('no small set of answers can be derived from everything the results API s
       for (const line of lines) {
         const [first, last] = line[2]!.split('/')
         let cell = cells.get(line[2]!)
-        if (cell === undefined) { cells.set(line[2]!, (cell = { days: { from: first!, to: last ?? first! }, shown: new Map(), folded: false })) }
+        if (cell === undefined) {
+          cell = { days: { from: first!, to: last ?? first! }, shown: new Map(), folded: false }
+          cells.set(line[2]!, cell)
+        }
         const labels = line.slice(3)
         if (labels.includes('(other)')) cell.folded = true
         else {
@@ -228,7 +236,9 @@ t.test('no small set of answers can be derived from everything the results API s
     })
     for (const slice of slices) {
       for (const from of days) {
-        for (const to of days.filter(d => d >= from)) { targets.push({ what: `${JSON.stringify(slice)} ${from}..${to}`, v: vector(slice, { from, to }) }) }
+        for (const to of days.filter(d => d >= from)) {
+          targets.push({ what: `${JSON.stringify(slice)} ${from}..${to}`, v: vector(slice, { from, to }) })
+        }
       }
     }
     const derivable: string[] = []

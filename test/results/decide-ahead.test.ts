@@ -31,7 +31,10 @@ t.test('every question about up to three attributes finds its attribute set amon
   t.equal(questionKeyLists(['a', 'b', 'c', 'd'], 3).length, 14, '4 attributes: 4 single, 6 pairs, 4 triples')
 })
 
-/** The job runs on its own after start-up; its next run is ten minutes later, so after this only a test's own calls decide ahead. */
+/**
+ * The job runs on its own after start-up; its next run is ten minutes later, so after this only a
+ * test's own calls decide ahead.
+ */
 async function firstRun (app: FastifyInstance): Promise<void> {
   const runs = async (): Promise<number> =>
     sampleValue(parseMetrics((await app.inject({ url: '/metrics' })).body), 'puls_job_runs_total', {

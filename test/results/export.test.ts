@@ -83,7 +83,8 @@ t.test('the export: released answers, folded small groups, safe cells', async t 
 })
 
 t.test(
-  "the export shows a row's values only where the month shows their cell, and drops attributes that would hide most rows",
+  "the export shows a row's values only where the month shows their cell, " +
+    'and drops attributes that would hide most rows',
   async t => {
     const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
     const survey = await createSurvey(app)

@@ -202,7 +202,8 @@ t.test('the typed-array lattice decides every cell as the previous implementatio
           compared++
           if (after.n(cell) !== before.n(cell) || after.reason(cell) !== before.reason(cell)) {
             throw new Error(
-              `cell ${JSON.stringify(cell)}: ${after.n(cell)} ${after.reason(cell)} ≠ ${before.n(cell)} ${before.reason(cell)}`
+              `cell ${JSON.stringify(cell)}: ${after.n(cell)} ${after.reason(cell)} ` +
+                `≠ ${before.n(cell)} ${before.reason(cell)}`
             )
           }
         }

@@ -61,6 +61,12 @@ const migration0006 = readFileSync(
   new URL('../../db/migrations/0006_response_counts_without_rowid.sql', import.meta.url), 'utf8'
 ).split('--> statement-breakpoint')[0]!
 
+/** When a migration was generated: drizzle records it as the migration's `created_at`. */
+function migrationTime (prefix: string): number {
+  const journal = JSON.parse(readFileSync(new URL('../../db/migrations/meta/_journal.json', import.meta.url), 'utf8'))
+  return (journal.entries as Array<{ tag: string, when: number }>).find(e => e.tag.startsWith(prefix))!.when
+}
+
 t.test('a database from before migration 0012 migrates, its results unchanged', async t => {
   const clock = testClock('2026-04-20T10:00:00Z')
   const first = await build(t, { clock })
@@ -82,9 +88,11 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     'INSERT INTO response_counts_new SELECT survey_id, \'\', \'\', day, score, n, invited FROM response_counts_current',
     'DROP TABLE response_counts_current',
     'ALTER TABLE response_counts_new RENAME TO response_counts',
-    // Migrations apply after the newest one recorded: 0012 and every later one are forgotten, and
-    // the tables the later ones created are dropped, so that they all run again.
-    `DELETE FROM __drizzle_migrations WHERE created_at >= ${journal.find(e => e.tag.startsWith('0012_'))!.when}`,
+    // Later migrations are undone too: drizzle applies only those newer than the newest applied.
+    'ALTER TABLE responses DROP COLUMN items', // 0013
+    'ALTER TABLE surveys DROP COLUMN items',
+    `DELETE FROM __drizzle_migrations WHERE created_at >= ${migrationTime('0012_')}`,
+    // Tables that later migrations made are dropped, so those migrations run again.
     ...laterTables.map(name => `DROP TABLE \`${name}\``)
   ]) first.store.db.run(sql.raw(statement))
   const columns = (app: typeof first): unknown[] =>

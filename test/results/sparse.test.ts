@@ -66,7 +66,9 @@ t.test('in random sparse data, nothing below the minimum can be derived from wha
         else span.add(vector(slice, days))
       }
       const filters: Slice[] = [{}]
-      for (const agent of ['a', 'b', 'c']) { filters.push({ agent }, ...['hw', 'sw'].map(category => ({ agent, category }))) }
+      for (const agent of ['a', 'b', 'c']) {
+        filters.push({ agent }, ...['hw', 'sw'].map(category => ({ agent, category })))
+      }
       filters.push({ category: 'hw' }, { category: 'sw' })
       for (const filter of filters) {
         for (const groupBy of [undefined, 'agent', 'category']) {

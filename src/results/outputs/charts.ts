@@ -19,7 +19,8 @@ export interface Range {
 
 function svg (height: number, label: string, body: string): string {
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="${esc(label)}" class="chart">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${height}" width="100%" role="img" ` +
+    `aria-label="${esc(label)}" class="chart">` +
     `<title>${esc(label)}</title>${body}</svg>`
   )
 }
@@ -53,7 +54,8 @@ function xLabels (labels: string[], x: (i: number) => number, height: number, at
   return labels
     .map((l, i) =>
       shown.has(i)
-        ? `<text x="${fmt(x(i))}" y="${height - PAD.bottom + 16}" text-anchor="${anchor(i)}" class="tick">${esc(l)}</text>`
+        ? `<text x="${fmt(x(i))}" y="${height - PAD.bottom + 16}" text-anchor="${anchor(i)}" class="tick">` +
+          `${esc(l)}</text>`
         : ''
     )
     .join('')
@@ -100,7 +102,8 @@ export function lineChart (points: SeriesPoint[], range: Range, ticks: number[],
     .map((p, i) =>
       p.value === null
         ? ''
-        : `<circle cx="${fmt(x(i))}" cy="${fmt(y(p.value))}" r="3.5" class="dot"><title>${esc(p.title)}</title></circle>`
+        : `<circle cx="${fmt(x(i))}" cy="${fmt(y(p.value))}" r="3.5" class="dot">` +
+          `<title>${esc(p.title)}</title></circle>`
     )
     .join('')
   return svg(
@@ -136,7 +139,8 @@ export function barChart (bars: Bar[], label: string): string {
   const rects = bars
     .map(
       (b, i) =>
-        `<rect x="${fmt(x(i) - slot * 0.35)}" y="${fmt(y(b.value))}" width="${fmt(slot * 0.7)}" height="${fmt(y(0) - y(b.value))}" class="bar">` +
+        `<rect x="${fmt(x(i) - slot * 0.35)}" y="${fmt(y(b.value))}" ` +
+        `width="${fmt(slot * 0.7)}" height="${fmt(y(0) - y(b.value))}" class="bar">` +
         `<title>${esc(b.title)}</title></rect>`
     )
     .join('')
@@ -177,18 +181,26 @@ export function groupChart (rows: GroupRow[], range: Range, label: string): stri
       let bar = ''
       if (r.value !== null) {
         const from = Math.min(zero, x(r.value))
-        bar = `<rect x="${fmt(from)}" y="${fmt(cy - 8)}" width="${fmt(Math.max(1, Math.abs(x(r.value) - zero)))}" height="16" class="bar"><title>${esc(r.note)}</title></rect>`
-        if (r.moe !== null) { bar += `<line x1="${fmt(x(r.value - r.moe))}" x2="${fmt(x(r.value + r.moe))}" y1="${fmt(cy)}" y2="${fmt(cy)}" class="whisker"/>` }
+        bar =
+          `<rect x="${fmt(from)}" y="${fmt(cy - 8)}" width="${fmt(Math.max(1, Math.abs(x(r.value) - zero)))}" ` +
+          `height="16" class="bar"><title>${esc(r.note)}</title></rect>`
+        if (r.moe !== null) {
+          bar +=
+            `<line x1="${fmt(x(r.value - r.moe))}" x2="${fmt(x(r.value + r.moe))}" ` +
+            `y1="${fmt(cy)}" y2="${fmt(cy)}" class="whisker"/>`
+        }
       }
       return (
-        `<text x="${labelW}" y="${fmt(cy + 4)}" text-anchor="end" class="tick"><title>${esc(r.label)}</title>${esc(name)}</text>${bar}` +
+        `<text x="${labelW}" y="${fmt(cy + 4)}" text-anchor="end" class="tick">` +
+        `<title>${esc(r.label)}</title>${esc(name)}</text>${bar}` +
         `<text x="${plotR + 8}" y="${fmt(cy + 4)}" class="tick">${esc(r.note)}</text>`
       )
     })
     .join('')
   const axis =
     `<line x1="${fmt(zero)}" x2="${fmt(zero)}" y1="${PAD.top}" y2="${height - 24}" class="axis"/>` +
-    `<text x="${plotL}" y="${height - 6}" class="tick">${esc(range.min)}</text><text x="${plotR}" y="${height - 6}" text-anchor="end" class="tick">${esc(range.max)}</text>`
+    `<text x="${plotL}" y="${height - 6}" class="tick">${esc(range.min)}</text>` +
+    `<text x="${plotR}" y="${height - 6}" text-anchor="end" class="tick">${esc(range.max)}</text>`
   return svg(height, label, axis + body)
 }
 

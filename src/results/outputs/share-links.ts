@@ -75,6 +75,8 @@ export function openShareLink (db: DbOrTx, token: string, now: Date): ShareLinkR
   const row = repo.findShareLinkByTokenHash(db, hashToken(token))
   if (row === undefined) throw new NotFoundError('report link')
   if (row.revokedAt !== null) throw new GoneError('link_revoked', 'this report link was revoked')
-  if (row.expiresAt <= now) { throw new GoneError('link_expired', `this report link expired on ${row.expiresAt.toISOString()}`) }
+  if (row.expiresAt <= now) {
+    throw new GoneError('link_expired', `this report link expired on ${row.expiresAt.toISOString()}`)
+  }
   return row
 }
