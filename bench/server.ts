@@ -4,8 +4,11 @@ import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
 import app, { serverOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import { recordClient } from '../src/collectors/clients.js'
 import { recordAnswer } from '../src/respondent/answer.js'
+import { coarsenToDay } from '../src/responses/coarsen.js'
 import { decideAhead } from '../src/results/engine/decide-ahead.js'
+import { comboOf } from '../src/results/engine/cell-key.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
 // is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's
@@ -57,15 +60,21 @@ function seed (surveyId: string, from: number, to: number): void {
     server.store.transaction(tx => {
       for (let i = start; i < Math.min(to, start + 50_000); i++) {
         const r = (i * 2654435761) % 4294967296 / 4294967296
-        recordAnswer(tx, {
+        const answer = {
           surveyId,
           score: Math.min(10, Math.floor(r * r * 4 + ((i * 7) % 11) * 0.7)),
           comment: i % 20 === 0 ? `comment ${i}` : null,
-          locale: 'en',
-          channel: i % 5 === 0 ? 'collector' : 'email',
+          locale: 'en' as const,
+          channel: i % 5 === 0 ? 'collector' as const : 'email' as const,
           attributes: { team: `team-${i % 3}`, agent: `agent-${String(i % 40).padStart(2, '0')}`, category: CATEGORIES[(i >> 3) % 8]! },
           answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000)
-        })
+        }
+        recordAnswer(tx, answer)
+        // A collector answer comes from a client of its own, as the answer route records it.
+        if (answer.channel === 'collector') {
+          const day = coarsenToDay(answer.answeredAt)
+          recordClient(tx, { surveyId, client: `bench-${i}`, combo: comboOf(answer.attributes), day, commented: answer.comment !== null })
+        }
       }
     })
   }

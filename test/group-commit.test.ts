@@ -12,9 +12,12 @@ import { count, createSurvey, linkToken, rows, submitJson, type App } from './he
 // The transactions and their sizes show at /metrics (puls_group_commit_units), which is how these
 // tests know which answers shared one.
 
-async function commits (app: App): Promise<{ transactions: number, answers: number }> {
+async function commits (app: App): Promise<{ transactions: number; answers: number }> {
   const samples = parseMetrics((await app.inject({ url: '/metrics' })).body)
-  return { transactions: sampleValue(samples, 'puls_group_commit_units_count'), answers: sampleValue(samples, 'puls_group_commit_units_sum') }
+  return {
+    transactions: sampleValue(samples, 'puls_group_commit_units_count'),
+    answers: sampleValue(samples, 'puls_group_commit_units_sum')
+  }
 }
 
 async function tokens (app: App, surveyId: string, n: number): Promise<string[]> {
@@ -23,7 +26,8 @@ async function tokens (app: App, surveyId: string, n: number): Promise<string[]>
   return out
 }
 
-const stillOpen = async (app: App, token: string): Promise<number> => (await app.inject({ url: `/s/${token}` })).statusCode
+const stillOpen = async (app: App, token: string): Promise<number> =>
+  (await app.inject({ url: `/s/${token}` })).statusCode
 
 t.test('many concurrent answers over a real socket: each acknowledged, each stored, sharing transactions', async t => {
   const app = await build(t)
@@ -32,25 +36,37 @@ t.test('many concurrent answers over a real socket: each acknowledged, each stor
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
   const before = await commits(app)
 
-  const statuses = await Promise.all(links.map(async (token, i) => {
-    const res = await fetch(`${base}/s/${token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `score=${1 + (i % 5)}&comment=answer+${i}`,
-      redirect: 'manual'
+  const statuses = await Promise.all(
+    links.map(async (token, i) => {
+      const res = await fetch(`${base}/s/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `score=${1 + (i % 5)}&comment=answer+${i}`,
+        redirect: 'manual'
+      })
+      await res.arrayBuffer()
+      return res.status
     })
-    await res.arrayBuffer()
-    return res.status
-  }))
+  )
 
-  t.same(statuses, links.map(() => 303), 'every answer acknowledged with the thank-you redirect')
+  t.same(
+    statuses,
+    links.map(() => 303),
+    'every answer acknowledged with the thank-you redirect'
+  )
   t.equal(count(app, 'responses'), 60, 'every acknowledged answer is stored')
   t.same(rows(app, 'SELECT DISTINCT status FROM invitations'), [{ status: 'answered' }], 'every link used up')
-  t.same(rows<{ comment: string }>(app, 'SELECT comment FROM responses ORDER BY comment').map(r => r.comment),
-    links.map((_, i) => `answer ${i}`).sort(), 'each answer stored once, with its own comment')
+  t.same(
+    rows<{ comment: string }>(app, 'SELECT comment FROM responses ORDER BY comment').map(r => r.comment),
+    links.map((_, i) => `answer ${i}`).sort(),
+    'each answer stored once, with its own comment'
+  )
   const after = await commits(app)
   t.equal(after.answers - before.answers, 60, 'all went through group commit')
-  t.ok(after.transactions - before.transactions < 60, `fewer transactions than answers (${after.transactions - before.transactions} for 60)`)
+  t.ok(
+    after.transactions - before.transactions < 60,
+    `fewer transactions than answers (${after.transactions - before.transactions} for 60)`
+  )
 })
 
 t.test('concurrent answers through one link in one transaction: exactly one accepted, the rest 409', async t => {
@@ -59,7 +75,9 @@ t.test('concurrent answers through one link in one transaction: exactly one acce
   const [token] = await tokens(app, survey.id, 1)
   const before = await commits(app)
 
-  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => submitJson(app, token!, { score: 1 + (i % 5), comment: `attempt ${i}` })))
+  const results = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => submitJson(app, token!, { score: 1 + (i % 5), comment: `attempt ${i}` }))
+  )
 
   const after = await commits(app)
   t.equal(after.transactions - before.transactions, 1, 'all eight shared one transaction')
@@ -69,7 +87,11 @@ t.test('concurrent answers through one link in one transaction: exactly one acce
   t.ok(results.filter(r => r.statusCode === 409).every(r => r.json().code === 'already_answered'))
   t.equal(count(app, 'responses'), 1, 'one response stored')
   const accepted = results.findIndex(r => r.statusCode === 201)
-  t.same(rows(app, 'SELECT comment FROM responses'), [{ comment: `attempt ${accepted}` }], 'the accepted one is the one stored')
+  t.same(
+    rows(app, 'SELECT comment FROM responses'),
+    [{ comment: `attempt ${accepted}` }],
+    'the accepted one is the one stored'
+  )
 })
 
 t.test('an answer refused inside a transaction rolls back alone: the others of its transaction are kept', async t => {
@@ -78,22 +100,34 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   const links = await tokens(app, survey.id, 6)
   // A real refusal by the database, for one answer only: a trigger that aborts its insert, after
   // its link was already marked answered in the same savepoint.
-  app.store.db.run(sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON responses WHEN NEW.comment = 'refuse me'
-    BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`))
+  app.store.db.run(
+    sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON responses WHEN NEW.comment = 'refuse me'
+    BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`)
+  )
   const before = await commits(app)
 
-  const results = await Promise.all(links.map((token, i) => submitJson(app, token, { score: 4, comment: i === 2 ? 'refuse me' : `kept ${i}` })))
+  const results = await Promise.all(
+    links.map((token, i) => submitJson(app, token, { score: 4, comment: i === 2 ? 'refuse me' : `kept ${i}` }))
+  )
 
   t.equal((await commits(app)).transactions - before.transactions, 1, 'all six shared one transaction')
-  t.same(results.map(r => r.statusCode), [201, 201, 500, 201, 201, 201], 'only the refused one fails')
+  t.same(
+    results.map(r => r.statusCode),
+    [201, 201, 500, 201, 201, 201],
+    'only the refused one fails'
+  )
   t.equal(results[2]!.headers['content-type'], 'application/problem+json; charset=utf-8')
   t.equal(count(app, 'responses'), 5, 'the other five are stored')
   t.same(rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 5 }])
-  t.equal(await stillOpen(app, links[2]!), 200, 'the refused answer\'s link was not used up: its page opens')
-  t.equal(await stillOpen(app, links[0]!), 409, 'an accepted one\'s link is used')
+  t.equal(await stillOpen(app, links[2]!), 200, "the refused answer's link was not used up: its page opens")
+  t.equal(await stillOpen(app, links[0]!), 409, "an accepted one's link is used")
 
   app.store.db.run(sql.raw('DROP TRIGGER refuse_one'))
-  t.equal((await submitJson(app, links[2]!, { score: 4, comment: 'second try' })).statusCode, 201, 'and it can still be answered')
+  t.equal(
+    (await submitJson(app, links[2]!, { score: 4, comment: 'second try' })).statusCode,
+    201,
+    'and it can still be answered'
+  )
   t.equal(count(app, 'responses'), 6)
 })
 
@@ -103,48 +137,81 @@ t.test('a transaction whose COMMIT fails acknowledges none of its answers and ke
   const links = await tokens(app, survey.id, 5)
   // A real failing COMMIT: a deferred foreign key, checked only when the transaction commits,
   // broken by one answer of the batch through a trigger.
-  app.store.db.run(sql.raw('CREATE TABLE test_deferred (survey_id TEXT REFERENCES surveys(id) DEFERRABLE INITIALLY DEFERRED)'))
-  app.store.db.run(sql.raw(`CREATE TRIGGER break_commit AFTER INSERT ON responses WHEN NEW.comment = 'break the commit'
-    BEGIN INSERT INTO test_deferred VALUES ('no such survey'); END`))
+  app.store.db.run(
+    sql.raw('CREATE TABLE test_deferred (survey_id TEXT REFERENCES surveys(id) DEFERRABLE INITIALLY DEFERRED)')
+  )
+  app.store.db.run(
+    sql.raw(`CREATE TRIGGER break_commit AFTER INSERT ON responses WHEN NEW.comment = 'break the commit'
+    BEGIN INSERT INTO test_deferred VALUES ('no such survey'); END`)
+  )
   const before = await commits(app)
 
-  const results = await Promise.all(links.map((token, i) => submitJson(app, token, { score: 3, comment: i === 4 ? 'break the commit' : `fine ${i}` })))
+  const results = await Promise.all(
+    links.map((token, i) => submitJson(app, token, { score: 3, comment: i === 4 ? 'break the commit' : `fine ${i}` }))
+  )
 
   t.equal((await commits(app)).transactions - before.transactions, 1, 'all five shared one transaction')
-  t.same(results.map(r => r.statusCode), [500, 500, 500, 500, 500], 'none is acknowledged')
+  t.same(
+    results.map(r => r.statusCode),
+    [500, 500, 500, 500, 500],
+    'none is acknowledged'
+  )
   t.equal(count(app, 'responses'), 0, 'none is stored')
   t.same(rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 0 }], 'no link is used up')
   for (const token of links) t.equal(await stillOpen(app, token), 200, 'each link still opens its form')
 
   // The connection is usable again at once: the failed transaction was rolled back.
-  const retried = await Promise.all(links.slice(0, 4).map((token, i) => submitJson(app, token, { score: 3, comment: `retry ${i}` })))
-  t.same(retried.map(r => r.statusCode), [201, 201, 201, 201], 'answers after it are accepted')
+  const retried = await Promise.all(
+    links.slice(0, 4).map((token, i) => submitJson(app, token, { score: 3, comment: `retry ${i}` }))
+  )
+  t.same(
+    retried.map(r => r.statusCode),
+    [201, 201, 201, 201],
+    'answers after it are accepted'
+  )
   t.equal(count(app, 'responses'), 4)
 })
 
-t.test('an answer through a link withdrawn while it waited for its transaction does not use up the re-armed invitation', async t => {
-  const app = await build(t)
-  const survey = await createSurvey(app)
-  const first = await linkToken(app, survey.id, { case_ref: 'INC-7', attributes: { agent: 'first' } })
+t.test(
+  'an answer through a link withdrawn while it waited for its transaction does not use up the re-armed invitation',
+  async t => {
+    const app = await build(t)
+    const survey = await createSurvey(app)
+    const first = await linkToken(app, survey.id, { case_ref: 'INC-7', attributes: { agent: 'first' } })
 
-  // The submit route's two steps, with the gap between them held open: the link is resolved when
-  // the answer arrives, and claimed when its group commit runs. In that gap the case is reopened
-  // (the link is withdrawn) and closed again (the same invitation armed anew, with a new link).
-  const target = resolveTarget(app.store.db, hashToken(first), new Date())
-  t.equal(target.closedReason, null, 'the link was open when the answer arrived')
-  t.equal((await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'INC-7' } })).json().cancelled, 1)
-  const rearmed = await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, payload: { channel: 'link', case_ref: 'INC-7', attributes: { agent: 'second' } } })
-  const url: string = rearmed.json().url
-  const second = url.slice(url.lastIndexOf('/s/') + 3)
-  t.not(second, first, 'armed anew with a new link')
+    // The submit route's two steps, with the gap between them held open: the link is resolved when
+    // the answer arrives, and claimed when its group commit runs. In that gap the case is reopened
+    // (the link is withdrawn) and closed again (the same invitation armed anew, with a new link).
+    const target = resolveTarget(app.store.db, hashToken(first), new Date())
+    t.equal(target.closedReason, null, 'the link was open when the answer arrived')
+    t.equal(
+      (await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'INC-7' } })).json()
+        .cancelled,
+      1
+    )
+    const rearmed = await api(app, {
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/invitations`,
+      payload: { channel: 'link', case_ref: 'INC-7', attributes: { agent: 'second' } }
+    })
+    const url: string = rearmed.json().url
+    const second = url.slice(url.lastIndexOf('/s/') + 3)
+    t.not(second, first, 'armed anew with a new link')
 
-  await t.rejects(app.store.writes.run(tx => target.consume(tx, new Date())), { status: 410, code: 'invitation_cancelled' },
-    'the old link cannot claim the invitation armed anew')
-  t.equal(await stillOpen(app, second), 200, 'the new link still opens its form')
-  t.equal((await submitJson(app, second, { score: 4 })).statusCode, 201, 'and takes its answer')
-  t.same(rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)), [{ agent: 'second' }],
-    'with the attributes of the case as it was closed again')
-})
+    await t.rejects(
+      app.store.writes.run(tx => target.consume(tx, new Date(), { client: '', commented: false })),
+      { status: 410, code: 'invitation_cancelled' },
+      'the old link cannot claim the invitation armed anew'
+    )
+    t.equal(await stillOpen(app, second), 200, 'the new link still opens its form')
+    t.equal((await submitJson(app, second, { score: 4 })).statusCode, 201, 'and takes its answer')
+    t.same(
+      rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)),
+      [{ agent: 'second' }],
+      'with the attributes of the case as it was closed again'
+    )
+  }
+)
 
 t.test('closing the service while answers wait for their transaction: each is acknowledged and stored', async t => {
   const dataDir = t.testdir()
@@ -153,17 +220,26 @@ t.test('closing the service while answers wait for their transaction: each is ac
   const survey = await createSurvey(app)
   const links = await tokens(app, survey.id, 20)
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
-  const received = (): number => lines.filter(l => l.includes('"incoming request"') && l.includes('"POST"') && l.includes('/s/')).length
+  const received = (): number =>
+    lines.filter(l => l.includes('"incoming request"') && l.includes('"POST"') && l.includes('/s/')).length
 
   const answers = links.map(async token => {
-    const res = await fetch(`${base}/s/${token}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"score":5}' })
+    const res = await fetch(`${base}/s/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{"score":5}'
+    })
     return res.status
   })
   // Close as soon as the service has received every answer, before they are committed.
   while (received() < links.length) await new Promise(resolve => setImmediate(resolve))
   const closed = app.close()
 
-  t.same(await Promise.all(answers), links.map(() => 201), 'every answer in flight is acknowledged')
+  t.same(
+    await Promise.all(answers),
+    links.map(() => 201),
+    'every answer in flight is acknowledged'
+  )
   await closed
   const reopened = await build(t, { dataDir })
   t.equal(count(reopened, 'responses'), 20, 'and stored: each is there after a restart')

@@ -3,8 +3,13 @@ import { ANSWER_BODY_LIMIT } from '../src/respondent/routes.js'
 import { api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, invite, linkToken, rows, submitForm, submitJson, type App } from './helpers/puls.js'
 
-const responses = (app: App) => rows<{ score: number, comment: string | null, day: string, locale: string, channel: string, attributes: string }>(app, 'SELECT * FROM responses')
-const open = (app: App, token: string, headers: Record<string, string> = {}, query = '') => app.inject({ url: `/s/${token}${query}`, headers })
+const responses = (app: App) =>
+  rows<{ score: number; comment: string | null; day: string; locale: string; channel: string; attributes: string }>(
+    app,
+    'SELECT * FROM responses'
+  )
+const open = (app: App, token: string, headers: Record<string, string> = {}, query = '') =>
+  app.inject({ url: `/s/${token}${query}`, headers })
 
 t.test('the survey page: plain HTML form, labelled radio group, no script, phone-ready', async t => {
   const app = await build(t)
@@ -21,10 +26,22 @@ t.test('the survey page: plain HTML form, labelled radio group, no script, phone
   t.notMatch(html, /<script/i, 'works without JavaScript')
   t.match(html, /<form method="post"[^>]*>/, 'posts to itself')
   t.notMatch(html, /<form[^>]*action=/, 'the token is not repeated in the page')
-  t.match(html, /<fieldset aria-describedby="scale-hint">\s*<legend><h1>How did we do on &lt;your&gt; case\?<\/h1><\/legend>/, 'the question labels the group, escaped')
+  t.match(
+    html,
+    /<fieldset aria-describedby="scale-hint">\s*<legend><h1>How did we do on &lt;your&gt; case\?<\/h1><\/legend>/,
+    'the question labels the group, escaped'
+  )
   t.match(html, '<p id="scale-hint" class="muted">1 means very dissatisfied, 5 means very satisfied.</p>')
-  const radios = [...html.matchAll(/<label class="option" for="score-(\d+)"><input type="radio" id="score-(\d+)" name="score" value="(\d+)" required>/g)]
-  t.same(radios.map(m => [m[1], m[2], m[3]]), ['1', '2', '3', '4', '5'].map(v => [v, v, v]), 'one labelled radio per scale point')
+  const radios = [
+    ...html.matchAll(
+      /<label class="option" for="score-(\d+)"><input type="radio" id="score-(\d+)" name="score" value="(\d+)" required>/g
+    )
+  ]
+  t.same(
+    radios.map(m => [m[1], m[2], m[3]]),
+    ['1', '2', '3', '4', '5'].map(v => [v, v, v]),
+    'one labelled radio per scale point'
+  )
   t.notMatch(html, / checked/, 'nothing pre-selected')
   t.match(html, /<label class="block" for="comment">Anything you would like to add\? \(optional\)<\/label>/)
   t.match(html, /<textarea id="comment" name="comment" rows="4" maxlength="2000" aria-describedby="comment-limit">/)
@@ -40,7 +57,7 @@ t.test('the scale follows the metric: NPS 0–10, CES 1–7', async t => {
   t.same(values((await open(app, await linkToken(app, ces.id))).body), [1, 2, 3, 4, 5, 6, 7])
 })
 
-t.test('three locales: the invitation\'s, else Accept-Language, else the survey default', async t => {
+t.test("three locales: the invitation's, else Accept-Language, else the survey default", async t => {
   const app = await build(t)
   const survey = await createSurvey(app, { default_locale: 'de', question: { nb: 'Hvordan gikk det med saken din?' } })
   const german = await linkToken(app, survey.id, { locale: 'de' })
@@ -52,7 +69,7 @@ t.test('three locales: the invitation\'s, else Accept-Language, else the survey 
   t.match(de.body, 'Antwort senden')
   const nb = await open(app, any, { 'accept-language': 'fr-FR, nb;q=0.7, en;q=0.5' })
   t.match(nb.body, '<html lang="nb">')
-  t.match(nb.body, 'Hvordan gikk det med saken din?', 'the survey\'s own text for the locale')
+  t.match(nb.body, 'Hvordan gikk det med saken din?', "the survey's own text for the locale")
   t.match(nb.body, '1 betyr svært misfornøyd, 5 betyr svært fornøyd.')
   t.match(nb.body, 'Send svar')
   const en = await open(app, any, { 'accept-language': 'en-GB' })
@@ -67,7 +84,10 @@ t.test('three locales: the invitation\'s, else Accept-Language, else the survey 
   const thanks = await app.inject({ url: `/s/${any}/thanks`, headers: { 'accept-language': 'nb' } })
   t.match(thanks.body, '<h1>Takk!</h1>')
   t.match(thanks.body, '<html lang="nb">')
-  t.same(responses(app).map(r => r.locale), ['nb'])
+  t.same(
+    responses(app).map(r => r.locale),
+    ['nb']
+  )
 })
 
 t.test('?score=N pre-selects and records nothing, however often it is opened', async t => {
@@ -86,7 +106,7 @@ t.test('?score=N pre-selects and records nothing, however often it is opened', a
     t.equal(res.statusCode, 200, q)
     t.notMatch(res.body, / checked/, `${q} is off the scale: nothing pre-selected`)
   }
-  t.equal(count(app, 'responses'), 0, 'opening a link never records an answer (SPEC §2.7)')
+  t.equal(count(app, 'responses'), 0, 'opening a link never records an answer (docs/anonymity.md, promise 7)')
   t.same(rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }])
   t.equal((await submitForm(app, token, { score: '2' })).statusCode, 303, 'the link still takes its one answer')
 })
@@ -102,7 +122,17 @@ t.test('a form post stores the answer and redirects to the thank-you page', asyn
   const thanks = await app.inject({ url: `/s/${token}/thanks` })
   t.equal(thanks.statusCode, 200)
   t.match(thanks.body, '<h1>Thank you!</h1>')
-  t.same(responses(app), [{ ...responses(app)[0], score: 5, comment: 'Quick and friendly.\nThanks!', day: '2026-03-02', locale: 'en', channel: 'link', attributes: '{"agent":"ola","category":"vpn"}' }])
+  t.same(responses(app), [
+    {
+      ...responses(app)[0],
+      score: 5,
+      comment: 'Quick and friendly.\nThanks!',
+      day: '2026-03-02',
+      locale: 'en',
+      channel: 'link',
+      attributes: '{"agent":"ola","category":"vpn"}'
+    }
+  ])
 
   const again = await open(app, token)
   t.equal(again.statusCode, 409)
@@ -121,7 +151,11 @@ t.test('a JSON post answers 201; errors then come as problem+json', async t => {
   const res = await submitJson(app, token, { score: 0, comment: 'Never again.' })
   t.equal(res.statusCode, 201)
   t.same(res.json(), { status: 'recorded' })
-  t.same(responses(app).map(r => [r.score, r.comment]), [[0, 'Never again.']], '0 is on the NPS scale')
+  t.same(
+    responses(app).map(r => [r.score, r.comment]),
+    [[0, 'Never again.']],
+    '0 is on the NPS scale'
+  )
   const used = await submitJson(app, token, { score: 9 })
   t.equal(used.statusCode, 409)
   t.match(used.headers['content-type'], /^application\/problem\+json/)
@@ -178,7 +212,11 @@ t.test('a rejected answer shows the form again, changes nothing, and leaves the 
   t.match(missing.body, /<div class="error-summary" role="alert">/)
   t.match(missing.body, '<p id="score-error" class="error">Wählen Sie einen Wert von 1 bis 5.</p>')
   t.match(missing.body, 'aria-describedby="scale-hint score-error"')
-  t.match(missing.body, '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more</textarea>', 'the comment is kept, escaped')
+  t.match(
+    missing.body,
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more</textarea>',
+    'the comment is kept, escaped'
+  )
   t.notMatch(missing.body, '<script>')
 
   const tooLong = await submitForm(app, token, { score: '3', comment: 'x'.repeat(2001) })
@@ -202,14 +240,28 @@ t.test('a rejected answer shows the form again, changes nothing, and leaves the 
     const res = await submitJson(app, token, body)
     t.equal(res.statusCode, 400, JSON.stringify(body))
     t.match(res.headers['content-type'], /^application\/problem\+json/)
-    t.same(res.json().errors.map((e: { path: string }) => e.path), [path], JSON.stringify(body))
+    t.same(
+      res.json().errors.map((e: { path: string }) => e.path),
+      [path],
+      JSON.stringify(body)
+    )
   }
   const formOff = await submitForm(app, token, { score: '11' })
   t.equal(formOff.statusCode, 400)
   t.match(formOff.body, 'Wählen Sie einen Wert von 1 bis 5.')
-  const bad = await app.inject({ method: 'POST', url: `/s/${token}`, payload: '{"score":', headers: { 'content-type': 'application/json' } })
+  const bad = await app.inject({
+    method: 'POST',
+    url: `/s/${token}`,
+    payload: '{"score":',
+    headers: { 'content-type': 'application/json' }
+  })
   t.equal(bad.statusCode, 400)
-  const xml = await app.inject({ method: 'POST', url: `/s/${token}`, payload: '<score>3</score>', headers: { 'content-type': 'application/xml' } })
+  const xml = await app.inject({
+    method: 'POST',
+    url: `/s/${token}`,
+    payload: '<score>3</score>',
+    headers: { 'content-type': 'application/xml' }
+  })
   t.equal(xml.statusCode, 415)
   t.match(xml.body, 'Mit dieser Anfrage stimmt etwas nicht', 'even that is a page in the right language')
   const huge = await submitForm(app, token, { score: '3', comment: 'z'.repeat(ANSWER_BODY_LIMIT + 1) })
@@ -236,7 +288,9 @@ t.test('an expired invitation is ended when opened, and by the sweep', async t =
   t.same(sweep(app.store.db, clock.now()), { expired: 0, idempotencyKeys: 0 })
   clock.advanceDays(2)
   t.equal((await open(app, opened.url.split('/s/')[1])).statusCode, 410)
-  t.same(rows(app, `SELECT status, email, attributes FROM invitations WHERE id = '${opened.invitation.id}'`), [{ status: 'expired', email: null, attributes: null }])
+  t.same(rows(app, `SELECT status, email, attributes FROM invitations WHERE id = '${opened.invitation.id}'`), [
+    { status: 'expired', email: null, attributes: null }
+  ])
   t.same(sweep(app.store.db, clock.now()), { expired: 2, idempotencyKeys: 0 })
   t.same(rows(app, 'SELECT DISTINCT status, email FROM invitations'), [{ status: 'expired', email: null }])
 })

@@ -32,13 +32,20 @@ export function toCollector (row: CollectorRow, publicUrl: string): Collector {
     url: collectorUrl(publicUrl, row.token),
     max_answers_per_hour: row.maxAnswersPerHour,
     cooldown_seconds: row.cooldownSeconds,
+    release: row.release,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     closed_at: row.closedAt?.toISOString() ?? null
   }
 }
 
-export function createCollector (db: DbOrTx, surveyId: string, input: CreateCollector, now: Date, publicUrl: string): Collector {
+export function createCollector (
+  db: DbOrTx,
+  surveyId: string,
+  input: CreateCollector,
+  now: Date,
+  publicUrl: string
+): Collector {
   const survey = getSurveyRow(db, surveyId)
   if (survey.status === 'closed') {
     throw new ConflictError('survey_closed', `survey ${surveyId} is closed; a closed survey takes no new collectors`)
@@ -56,6 +63,7 @@ export function createCollector (db: DbOrTx, surveyId: string, input: CreateColl
     status: 'active',
     maxAnswersPerHour: input.max_answers_per_hour,
     cooldownSeconds: input.cooldown_seconds,
+    release: input.release,
     createdAt: now,
     updatedAt: now,
     closedAt: null
@@ -69,7 +77,12 @@ export function getCollectorRow (db: DbOrTx, id: string): CollectorRow {
   return row
 }
 
-export function listCollectors (db: DbOrTx, surveyId: string, query: CollectorListQuery, publicUrl: string): { items: Collector[], next_cursor: string | null } {
+export function listCollectors (
+  db: DbOrTx,
+  surveyId: string,
+  query: CollectorListQuery,
+  publicUrl: string
+): { items: Collector[]; next_cursor: string | null } {
   getSurveyRow(db, surveyId)
   let after
   if (query.cursor !== undefined) {
@@ -86,10 +99,19 @@ export function listCollectors (db: DbOrTx, surveyId: string, query: CollectorLi
   }
 }
 
-export function updateCollector (db: DbOrTx, id: string, input: UpdateCollector, now: Date, publicUrl: string): Collector {
+export function updateCollector (
+  db: DbOrTx,
+  id: string,
+  input: UpdateCollector,
+  now: Date,
+  publicUrl: string
+): Collector {
   const current = getCollectorRow(db, id)
   if (current.status === 'closed') {
-    throw new ConflictError('collector_closed', `collector ${id} is closed; a closed collector cannot be changed or reopened`)
+    throw new ConflictError(
+      'collector_closed',
+      `collector ${id} is closed; a closed collector cannot be changed or reopened`
+    )
   }
   const onlyClosing = Object.keys(input).every(k => k === 'status')
   if (!onlyClosing && getSurveyRow(db, current.surveyId).status === 'closed') {
@@ -100,6 +122,7 @@ export function updateCollector (db: DbOrTx, id: string, input: UpdateCollector,
     locale: input.locale ?? current.locale,
     maxAnswersPerHour: input.max_answers_per_hour ?? current.maxAnswersPerHour,
     cooldownSeconds: input.cooldown_seconds ?? current.cooldownSeconds,
+    release: input.release ?? current.release,
     status: input.status ?? current.status,
     updatedAt: now,
     closedAt: input.status === 'closed' ? now : null
@@ -108,10 +131,10 @@ export function updateCollector (db: DbOrTx, id: string, input: UpdateCollector,
 }
 
 /** A collector whose URL still takes answers, with its survey: for the QR code and the poster. */
-export function getOpenCollector (db: DbOrTx, id: string): { collector: CollectorRow, survey: SurveyRow } {
+export function getOpenCollector (db: DbOrTx, id: string): { collector: CollectorRow; survey: SurveyRow } {
   const collector = getCollectorRow(db, id)
-  if (collector.status === 'closed') throw new GoneError('collector_closed', `collector ${id} is closed; its URL takes no answers`)
+  if (collector.status === 'closed') { throw new GoneError('collector_closed', `collector ${id} is closed; its URL takes no answers`) }
   const survey = getSurveyRow(db, collector.surveyId)
-  if (survey.status === 'closed') throw new GoneError('survey_closed', `survey ${survey.id} is closed; its collectors take no answers`)
+  if (survey.status === 'closed') { throw new GoneError('survey_closed', `survey ${survey.id} is closed; its collectors take no answers`) }
   return { collector, survey }
 }

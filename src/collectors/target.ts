@@ -1,6 +1,9 @@
 import type { DbOrTx } from '../db/client.js'
+import { coarsenToDay } from '../responses/coarsen.js'
+import { comboOf } from '../results/engine/cell-key.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
+import { answerAsClient, recordClient } from './clients.js'
 import { claimHourlySlot } from './limits.js'
 import * as repo from './repository.js'
 import type { CollectorRow } from './tables.js'
@@ -39,11 +42,16 @@ export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink
  * back with the transaction).
  */
 export function claimCollectorAnswer (
-  tx: DbOrTx, collectorId: string, at: Date
+  tx: DbOrTx, collectorId: string, at: Date, source: { client: string, commented: boolean }
 ): { attributes: Record<string, string> } | { closedReason: CollectorClosedReason } {
   const current = repo.findCollector(tx, collectorId)!
   const closedReason = collectorReason(current, findSurvey(tx, current.surveyId)!)
   if (closedReason !== null) return { closedReason }
   claimHourlySlot(tx, current, at)
+  // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
+  const client = current.release === 'answers' ? answerAsClient() : source.client
+  const day = coarsenToDay(at)
+  const combo = comboOf(current.attributes)
+  recordClient(tx, { surveyId: current.surveyId, client, combo, day, commented: source.commented })
   return { attributes: current.attributes }
 }

@@ -4,6 +4,7 @@ import { Counter, Gauge } from 'prom-client'
 import type { Db } from '../db/client.js'
 import { sweep } from '../invitations/service.js'
 import { decideAhead } from '../results/engine/decide-ahead.js'
+import { forgetReleasedClients } from '../results/engine/forget-clients.js'
 import { purge } from '../retention/service.js'
 
 /**
@@ -53,6 +54,14 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       everyMs: DECIDE_AHEAD_EVERY_MS,
       firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS,
       run: (db, now) => decideAhead(db, fastify.decidedMonths, now)
+    },
+    // Erases the keys of collector clients whose blocks are released (docs/anonymity.md), on the
+    // sweep's interval: it erases addresses too.
+    {
+      name: 'forget-clients',
+      everyMs: config.sweepIntervalMs,
+      firstAfterMs: config.sweepIntervalMs,
+      run: forgetReleasedClients
     },
     // Announces new release blocks and target crossings to webhook subscribers (docs/integrations.md).
     {

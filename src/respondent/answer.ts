@@ -19,6 +19,11 @@ export interface AnswerSubmission {
   /** The browser's Accept-Language, for the response's locale. */
   acceptLanguage: string | undefined
   now: Date
+  /**
+   * The client's address under an HMAC with the server secret (src/collectors/clients.ts): collectors
+   * count their answers by client toward the release minimum (docs/anonymity.md, padding).
+   */
+  client: string
 }
 
 /** What the route does around the use case: HTTP concerns it cannot see. */
@@ -50,7 +55,7 @@ export async function submitAnswer (
   const locale = targetLocale(target, submission.acceptLanguage)
   if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
   await store.writes.run(tx => {
-    const attributes = target.consume(tx, now)
+    const attributes = target.consume(tx, now, { client: submission.client, commented: answer.comment !== null })
     const { survey, channel } = target
     recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now })
   })
@@ -64,5 +69,5 @@ export async function submitAnswer (
 export function recordAnswer (tx: DbOrTx, response: NewResponse): void {
   const day = insertResponse(tx, response)
   const { surveyId, score, channel, attributes } = response
-  countResponse(tx, { surveyId, day, score, channel, attributes })
+  countResponse(tx, { surveyId, day, score, channel, attributes, commented: (response.comment ?? '') !== '' })
 }

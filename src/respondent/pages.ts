@@ -27,7 +27,9 @@ export function surveyPage (target: AnswerTarget, locale: Locale, form: FormStat
   const invalidItems = new Set([...invalid].filter(p => p.startsWith(prefix)).map(p => p.slice(prefix.length)))
   const items = itemsView(survey, locale, { values: form.items, invalid: invalidItems })
   const errors = [
-    ...(invalid.has('body.score') ? [{ field: `score-${scale.min}`, message: t.scoreMissing(scale.min, scale.max) }] : []),
+    ...(invalid.has('body.score')
+      ? [{ field: `score-${scale.min}`, message: t.scoreMissing(scale.min, scale.max) }]
+      : []),
     ...items.errors,
     ...(invalid.has('body.comment') ? [{ field: 'comment', message: t.commentTooLong(MAX_COMMENT) }] : [])
   ]
@@ -88,5 +90,7 @@ const PROBLEM_PAGES: Record<string, keyof typeof MESSAGES.en.errors> = {
 export function sendErrorPage (reply: FastifyReply, problem: Problem, locale: Locale): FastifyReply {
   const key = PROBLEM_PAGES[problem.code] ?? (problem.status >= 500 ? 'failed' : 'bad_request')
   const text = MESSAGES[locale].errors[key]
-  return reply.code(problem.status).view('pages/respondent-error', { lang: locale, title: text.title, heading: text.title, body: text.body })
+  return reply
+    .code(problem.status)
+    .view('pages/respondent-error', { lang: locale, title: text.title, heading: text.title, body: text.body })
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { clientKey } from '../collectors/clients.js'
 import { checkCooldown, clientAnswerLimiter, startCooldown } from '../collectors/limits.js'
 import { collectorUrl } from '../collectors/service.js'
 import { hashToken } from '../ids.js'
@@ -143,7 +144,8 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: request.body,
       source: isJson(request) ? 'json' : 'form',
       acceptLanguage: request.headers['accept-language'],
-      now
+      now,
+      client: clientKey(fastify.secret, request.ip)
     }, {
       resolved: known => resolved.set(request, known),
       admit: async () => {

@@ -37,8 +37,17 @@ export interface AnswerTarget {
    * that arrived together, each in its own savepoint): claims the target for it and returns the
    * attributes the response keeps. Throws 409/410 if it can no longer take one, also when
    * another request claimed it a moment ago, or an earlier answer of the same batch did.
+   * `answer` says who answered (a keyed hash of the client address) and whether with a comment:
+   * collectors count their answers by client (docs/anonymity.md, padding).
    */
-  consume: (tx: DbOrTx, now: Date) => Record<string, string>
+  consume: (tx: DbOrTx, now: Date, answer: AnswerSource) => Record<string, string>
+}
+
+/** Who answered, as far as release rules need to know: src/collectors/clients.ts. */
+export interface AnswerSource {
+  /** The client's address under an HMAC with the server secret; never the address. */
+  client: string
+  commented: boolean
 }
 
 /** Finds the target of a token hash, or undefined if this kind of target does not know it. */
@@ -123,8 +132,8 @@ export const collectorTarget: TargetResolver = (db, tokenHash) => {
     multiUse: true,
     closedReason,
     submitLimits: { cooldownSeconds: collector.cooldownSeconds },
-    consume: (tx, at) => {
-      const claim = claimCollectorAnswer(tx, collector.id, at)
+    consume: (tx, at, source) => {
+      const claim = claimCollectorAnswer(tx, collector.id, at, source)
       if ('closedReason' in claim) throw closedError(claim.closedReason)
       return claim.attributes
     }

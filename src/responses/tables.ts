@@ -5,7 +5,7 @@ import { surveys } from '../surveys/tables.js'
 /** yes_no: 'yes' | 'no'; rating: 1–5; choice: an option key; multi_choice: option keys; text: the text. */
 export type ItemAnswers = Record<string, string | number | string[]>
 
-// SPEC §2.1–2.2: a response holds no invitation, token, address, IP or user agent, its id is
+// docs/anonymity.md, promises 1–2: a response holds no invitation, token, address, IP or user agent, its id is
 // random, and its time is only the day. The table is rebuilt WITHOUT ROWID by a custom migration
 // so that not even SQLite's hidden rowid records the order in which answers arrived. Its key is
 // (survey, day, random id): rows are stored in the order every query reads them (a survey's days),

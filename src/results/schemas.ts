@@ -113,11 +113,19 @@ const DefinitionSchema = z.object({
   suppression: z.string()
 }).meta({ id: 'ResultsDefinition' })
 
+export const PendingReasonSchema = z.enum(['today', 'answers', 'invited', 'people', 'month'])
+
 const resultsShape = {
   period: z.object({ from: z.string(), to: z.string() }).nullable()
     .meta({ description: 'The days counted: the requested period widened to whole release blocks; null when none is released' }),
   requested: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
   pending_responses: z.number().int().meta({ description: 'Answers not counted yet: today\'s, fewer than min_group_size since the last block, and, for questions about attributes, those of months not complete yet' }),
+  pending_reasons: z.array(PendingReasonSchema).meta({
+    description: 'Why answers are pending: `today` (the day is not over), `answers` (fewer than min_group_size since the last block), ' +
+      '`invited` (answers to invitations since the last block: some, but fewer than min_group_size), `people` (answers through ' +
+      'collectors since the last block come from fewer than min_group_size different clients), `month` (questions about attributes: ' +
+      'the month is not complete). See docs/anonymity.md, "Readers who can also answer"'
+  }),
   ...cellShape,
   response_rate: ResponseRateSchema.nullable().meta({ description: 'null when filtered by an attribute: invitations are not counted per attribute' }),
   definition: DefinitionSchema,

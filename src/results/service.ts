@@ -7,7 +7,14 @@ import type { SurveyRow } from '../surveys/tables.js'
 import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
 import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
 import {
-  type Block, blockOf, blocksInPeriod, bucketStart, bucketStarts, type Interval, type Release, releaseBlocks
+  type Block,
+  blockOf,
+  blocksInPeriod,
+  bucketStart,
+  bucketStarts,
+  type Interval,
+  type Release,
+  releaseBlocks
 } from './engine/periods.js'
 import { attributeResults } from './engine/attributes.js'
 import type { DecidedMonths } from './engine/decided-months.js'
@@ -16,6 +23,8 @@ import { loadQuestion, type QuestionData } from './engine/question.js'
 import * as repo from './storage/repository.js'
 import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
 
+const PENDING_ORDER = ['today', 'answers', 'invited', 'people'] as const
+
 export interface ResultsOptions {
   from?: string | undefined
   to?: string | undefined
@@ -23,13 +32,17 @@ export interface ResultsOptions {
   group_by?: string | undefined
 }
 
-const SUPPRESSION = 'Answers are released in blocks of at least min_group_size answers, from days before today only; a period ' +
+const SUPPRESSION =
+  'Answers are released in blocks of at least min_group_size answers, from days before today only, per ' +
+  'channel: answers to invitations none or at least min_group_size, answers through collectors none or from at least ' +
+  'min_group_size different clients (docs/anonymity.md). A period ' +
   'widens to whole blocks. Questions about attributes (filters, group_by) count complete months only (a block counts in the month ' +
   'it starts in) and widen the period to whole months. A total, group or bucket with fewer than min_group_size answers shows only ' +
   'its count. Each month is decided on its own: where a cell is suppressed, the next-smallest cells beside it (in every grouping of ' +
-  'the question\'s attributes and the month\'s blocks) are too, until at least two hold at least min_group_size answers together; a ' +
+  "the question's attributes and the month's blocks) are too, until at least two hold at least min_group_size answers together; a " +
   'filter whose complement is small is suppressed that way. Nothing inside a suppressed cell is shown. A cell over several months ' +
-  'shows only when it shows in each of them (else reason "period"). Comments need min_comment_group_size.'
+  'shows only when it shows in each of them (else reason "period"). Cells are decided on people: answers to invitations plus ' +
+  'distinct collector clients. Comments are released in blocks of min_comment_group_size comments, per channel as answers.'
 
 const spanOf = (blocks: readonly Block[]): repo.Period | null =>
   blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }
@@ -39,11 +52,17 @@ export interface Released {
   blocks: Block[]
   period: repo.Period | null
   pending: number
+  waiting: Release['waiting']
 }
 
 /** The survey's release blocks that a requested period touches (see periods.ts). */
 export function released (
-  db: DbOrTx, survey: SurveyRow, today: string, from?: string, to?: string, min = survey.minGroupSize
+  db: DbOrTx,
+  survey: SurveyRow,
+  today: string,
+  from?: string,
+  to?: string,
+  min = survey.minGroupSize
 ): Released {
   return releasedOf(releaseBlocks(repo.answeredDays(db, survey.id), min, today), from, to)
 }
@@ -51,7 +70,7 @@ export function released (
 function releasedOf (release: Release, from?: string, to?: string): Released {
   const range = blocksInPeriod(release.blocks, from, to)
   const blocks = range === null ? [] : release.blocks.slice(range[0], range[1] + 1)
-  return { blocks, period: spanOf(blocks), pending: release.pending }
+  return { blocks, period: spanOf(blocks), pending: release.pending, waiting: release.waiting }
 }
 
 /** A day counts in the bucket its release block starts in, so that buckets hold whole blocks. */
@@ -63,7 +82,10 @@ function bucketer (blocks: readonly Block[], interval: Interval | undefined): ((
   }
 }
 
-function deliveredPerBucket (rows: ReadonlyArray<readonly [string, number]>, bucketOf: ((day: string) => string) | undefined): Map<string, number> {
+function deliveredPerBucket (
+  rows: ReadonlyArray<readonly [string, number]>,
+  bucketOf: ((day: string) => string) | undefined
+): Map<string, number> {
   const out = new Map<string, number>()
   for (const [day, n] of rows) {
     const key = bucketOf === undefined ? '' : bucketOf(day)
@@ -72,7 +94,9 @@ function deliveredPerBucket (rows: ReadonlyArray<readonly [string, number]>, buc
   return out
 }
 
-function definition (survey: Pick<SurveyRow, 'metric' | 'minGroupSize' | 'minCommentGroupSize'>): SurveyResults['definition'] {
+function definition (
+  survey: Pick<SurveyRow, 'metric' | 'minGroupSize' | 'minCommentGroupSize'>
+): SurveyResults['definition'] {
   return {
     metric: survey.metric,
     scale: SCALES[survey.metric],
@@ -85,20 +109,35 @@ function definition (survey: Pick<SurveyRow, 'metric' | 'minGroupSize' | 'minCom
 
 function checkQuery (filters: Array<[string, string]>, q: ResultsOptions): void {
   for (const [key] of filters) {
-    if (!ATTRIBUTE_NAME.test(key)) throw new InvalidFieldError(`query.${key}`, 'is neither a parameter nor an attribute name (1–64 letters, digits, _ or -)')
+    if (!ATTRIBUTE_NAME.test(key)) {
+      throw new InvalidFieldError(
+        `query.${key}`,
+        'is neither a parameter nor an attribute name (1–64 letters, digits, _ or -)'
+      )
+    }
   }
   if (q.group_by !== undefined && filters.some(([key]) => key === q.group_by)) {
     throw new InvalidFieldError('query.group_by', 'cannot group by an attribute that is also filtered on')
   }
   if ((filters.length > 0 || q.group_by !== undefined) && (q.interval === 'day' || q.interval === 'week')) {
     // Weeks and days do not nest in months: two grids could be subtracted from each other.
-    throw new InvalidFieldError('query.interval', 'must be month (or left out) for a question about attributes (filters or group_by): they are answered per complete month (a release block counts in the month it starts in)')
+    throw new InvalidFieldError(
+      'query.interval',
+      'must be month (or left out) for a question about attributes (filters or group_by): they are answered per complete month (a release block counts in the month it starts in)'
+    )
   }
 }
 
 function checkBuckets (period: repo.Period | null, interval: Interval | undefined): void {
-  if (period !== null && interval !== undefined && bucketStarts(period.from, period.to, interval, MAX_BUCKETS) === null) {
-    throw new InvalidFieldError('query.interval', `gives more than ${MAX_BUCKETS} buckets over ${period.from}–${period.to}; choose a longer interval or a shorter period`)
+  if (
+    period !== null &&
+    interval !== undefined &&
+    bucketStarts(period.from, period.to, interval, MAX_BUCKETS) === null
+  ) {
+    throw new InvalidFieldError(
+      'query.interval',
+      `gives more than ${MAX_BUCKETS} buckets over ${period.from}–${period.to}; choose a longer interval or a shorter period`
+    )
   }
 }
 
@@ -117,13 +156,19 @@ function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean)
             response_rate: withRate ? responseRate(b.invited, b.delivered) : null
           }))
         }),
-    ...(a.groups === undefined ? {} : { groups: a.groups.map(g => ({ value: g.value, ...presentCell(metric, scale, g) })) })
+    ...(a.groups === undefined
+      ? {}
+      : { groups: a.groups.map(g => ({ value: g.value, ...presentCell(metric, scale, g) })) })
   }
 }
 
 /** GET /v1/surveys/:id/results (docs/api.md): the suppressed aggregates of one survey. */
 export function surveyResults (
-  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: ResultsOptions, now: Date,
+  db: DbOrTx,
+  kept: DecidedMonths,
+  surveyId: string,
+  query: ResultsOptions,
+  now: Date,
   filters: Array<[string, string]> = []
 ): SurveyResults {
   const survey = getSurveyRow(db, surveyId)
@@ -136,16 +181,25 @@ export function surveyResults (
   let a: Assembled
   let period: repo.Period | null
   let pending = release.pending
+  const reasons: SurveyResults['pending_reasons'] = [...release.waiting]
   if (filters.length === 0 && groupBy === undefined) {
     const rel = releasedOf(release, query.from, query.to)
     period = rel.period
     checkBuckets(period, query.interval)
     const bucketOf = bucketer(rel.blocks, query.interval)
-    const data: QuestionData = period === null
-      ? { keys: [], cube: [], main: new Map() }
-      : loadQuestion(db, {
-        surveyId: survey.id, period, bucketOf, blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day
-      }, scale)
+    const data: QuestionData =
+      period === null
+        ? { keys: [], cube: [], main: new Map() }
+        : loadQuestion(
+          db,
+          {
+            surveyId: survey.id,
+            period,
+            bucketOf,
+            blockOf: day => rel.blocks[blockOf(rel.blocks, day)]?.from ?? day
+          },
+          scale
+        )
     a = assemble({
       scale,
       min: survey.minGroupSize,
@@ -161,7 +215,9 @@ export function surveyResults (
     const months = monthsInPeriod(complete, query.from, query.to)
     const blocks = months.flatMap(m => m.blocks)
     period = spanOf(blocks)
-    pending += release.blocks.reduce((acc, b) => acc + b.n, 0) - complete.reduce((acc, m) => acc + m.n, 0)
+    const incomplete = release.blocks.reduce((acc, b) => acc + b.n, 0) - complete.reduce((acc, m) => acc + m.n, 0)
+    pending += incomplete
+    if (incomplete > 0) reasons.push('month')
     const monthOf = (day: string): string => (blocks[blockOf(blocks, day)]?.from ?? day).slice(0, 7)
     const delivered = new Map<string, number>()
     if (withRate && period !== null) {
@@ -178,6 +234,7 @@ export function surveyResults (
     period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: pending,
+    pending_reasons: reasons,
     ...present(survey.metric, scale, a, withRate),
     definition: definition(survey),
     ...(query.interval === undefined ? {} : { interval: query.interval }),
@@ -198,11 +255,18 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
   const min = Math.max(...list.map(s => s.minGroupSize))
   const parts = list.map(survey => ({ survey, rel: released(db, survey, today, query.from, query.to) }))
   const blocks = parts.flatMap(p => p.rel.blocks)
-  const period = blocks.length === 0
-    ? null
-    : { from: blocks.map(b => b.from).sort()[0]!, to: blocks.map(b => b.to).sort().at(-1)! }
+  const period =
+    blocks.length === 0
+      ? null
+      : {
+          from: blocks.map(b => b.from).sort()[0]!,
+          to: blocks
+            .map(b => b.to)
+            .sort()
+            .at(-1)!
+        }
   checkBuckets(period, query.interval)
-  const main = new Map<string, { dist: number[], invited: number }>()
+  const main = new Map<string, { dist: number[]; invited: number }>()
   const delivered = new Map<string, number>()
   const cube = new Map<string, number>()
   const covered: Block[] = []
@@ -212,21 +276,25 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
     for (const r of repo.countsByDay(db, survey.id, rel.period)) {
       const key = bucketOf(r.day)
       let c = main.get(key)
-      if (c === undefined) main.set(key, c = { dist: emptyDistribution(scale), invited: 0 })
+      if (c === undefined) main.set(key, (c = { dist: emptyDistribution(scale), invited: 0 }))
       c.dist[r.score - scale.min]! += r.n
       c.invited += r.invited
       cube.set(key, (cube.get(key) ?? 0) + r.n)
     }
-    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) delivered.set(key, (delivered.get(key) ?? 0) + n)
+    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) { delivered.set(key, (delivered.get(key) ?? 0) + n) }
     covered.push(...rel.blocks)
   }
-  covered.sort((x, y) => x.from < y.from ? -1 : x.from > y.from ? 1 : 0)
+  covered.sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : 0))
   const a = assemble({
     scale,
     min,
     // Across surveys the blocks are not one survey's, so the sum is checked against the largest
     // minimum like any cell: the block key is left as one value.
-    data: { keys: [], cube: [...cube].map(([key, n]) => ({ values: query.interval === undefined ? [''] : ['', key], n })), main },
+    data: {
+      keys: [],
+      cube: [...cube].map(([key, n]) => ({ values: query.interval === undefined ? [''] : ['', key], n })),
+      main
+    },
     wholeSurveyPublic: false,
     // Blocks of several surveys overlap; for `covers`, each counts in the bucket it starts in.
     blocks: covered,
@@ -237,12 +305,23 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
   return {
     team: query.team,
     metric: query.metric,
-    surveys: parts.map(p => ({ id: p.survey.id, name: p.survey.name, kind: p.survey.kind, status: p.survey.status, responses: p.rel.blocks.reduce((acc, b) => acc + b.n, 0) })),
+    surveys: parts.map(p => ({
+      id: p.survey.id,
+      name: p.survey.name,
+      kind: p.survey.kind,
+      status: p.survey.status,
+      responses: p.rel.blocks.reduce((acc, b) => acc + b.n, 0)
+    })),
     period,
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: parts.reduce((acc, p) => acc + p.rel.pending, 0),
+    pending_reasons: PENDING_ORDER.filter(r => parts.some(p => p.rel.waiting.includes(r))),
     ...present(query.metric, scale, a, true),
-    definition: definition({ metric: query.metric, minGroupSize: min, minCommentGroupSize: Math.max(...list.map(s => s.minCommentGroupSize)) }),
+    definition: definition({
+      metric: query.metric,
+      minGroupSize: min,
+      minCommentGroupSize: Math.max(...list.map(s => s.minCommentGroupSize))
+    }),
     ...(query.interval === undefined ? {} : { interval: query.interval })
   } as TeamResults
 }

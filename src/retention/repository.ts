@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm'
+import { collectorClientDays, collectorClients } from '../collectors/tables.js'
 import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
 import { outbox } from '../mail/tables.js'
@@ -10,15 +11,30 @@ import { surveys } from '../surveys/tables.js'
 // Queries only; what may go when is decided in service.ts.
 
 /** Statuses in which an invitation has ended: its link takes no answer any more. */
-export const ENDED_STATUSES = ['answered', 'expired', 'cancelled', 'throttled', 'opted_out'] as const satisfies readonly InvitationStatus[]
+export const ENDED_STATUSES = [
+  'answered',
+  'expired',
+  'cancelled',
+  'throttled',
+  'opted_out'
+] as const satisfies readonly InvitationStatus[]
 
 export function surveyIds (db: DbOrTx): string[] {
-  return db.select({ id: surveys.id }).from(surveys).orderBy(surveys.id).all().map(r => r.id)
+  return db
+    .select({ id: surveys.id })
+    .from(surveys)
+    .orderBy(surveys.id)
+    .all()
+    .map(r => r.id)
 }
 
 /** A survey's ended invitations whose link expired at or before `expiredBy`. */
 function endedBy (surveyId: string, expiredBy: Date): SQL {
-  return and(eq(invitations.surveyId, surveyId), inArray(invitations.status, ENDED_STATUSES), lte(invitations.expiresAt, expiredBy))!
+  return and(
+    eq(invitations.surveyId, surveyId),
+    inArray(invitations.status, ENDED_STATUSES),
+    lte(invitations.expiresAt, expiredBy)
+  )!
 }
 
 /**
@@ -28,16 +44,26 @@ function endedBy (surveyId: string, expiredBy: Date): SQL {
  */
 export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: Date): number {
   const where = endedBy(surveyId, expiredBy)
-  const delivered = db.select({ day: invitations.deliveredOn, n: sql<number>`count(*)` }).from(invitations)
-    .where(and(where, isNotNull(invitations.deliveredOn))).groupBy(invitations.deliveredOn).all()
+  const delivered = db
+    .select({ day: invitations.deliveredOn, n: sql<number>`count(*)` })
+    .from(invitations)
+    .where(and(where, isNotNull(invitations.deliveredOn)))
+    .groupBy(invitations.deliveredOn)
+    .all()
   for (const { day, n } of delivered) {
-    db.insert(deliveredCounts).values({ surveyId, day: day!, n })
-      .onConflictDoUpdate({ target: [deliveredCounts.surveyId, deliveredCounts.day], set: { n: sql`${deliveredCounts.n} + excluded.n` } })
+    db.insert(deliveredCounts)
+      .values({ surveyId, day: day!, n })
+      .onConflictDoUpdate({
+        target: [deliveredCounts.surveyId, deliveredCounts.day],
+        set: { n: sql`${deliveredCounts.n} + excluded.n` }
+      })
       .run()
   }
   // Their mail's delivery records go with them (already erased and settled: an ended invitation's
   // waiting mail is cancelled when it ends).
-  db.delete(outbox).where(inArray(outbox.invitationId, db.select({ id: invitations.id }).from(invitations).where(where))).run()
+  db.delete(outbox)
+    .where(inArray(outbox.invitationId, db.select({ id: invitations.id }).from(invitations).where(where)))
+    .run()
   return db.delete(invitations).where(where).run().changes
 }
 
@@ -48,12 +74,30 @@ export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: 
  * the delivered counts of those days.
  */
 export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string): number {
-  db.delete(responseCounts).where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day))).run()
-  db.delete(responseCombos).where(and(eq(responseCombos.surveyId, surveyId), lt(responseCombos.day, day))).run()
-  db.delete(deliveredCounts).where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day))).run()
-  const deleted = db.delete(responses).where(and(eq(responses.surveyId, surveyId), lt(responses.day, day))).run().changes
+  db.delete(responseCounts)
+    .where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day)))
+    .run()
+  db.delete(responseCombos)
+    .where(and(eq(responseCombos.surveyId, surveyId), lt(responseCombos.day, day)))
+    .run()
+  db.delete(deliveredCounts)
+    .where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day)))
+    .run()
+  const clientDays = collectorClientDays
+  db.delete(clientDays)
+    .where(and(eq(clientDays.surveyId, surveyId), lt(clientDays.day, day)))
+    .run()
+  db.delete(collectorClients)
+    .where(and(eq(collectorClients.surveyId, surveyId), lt(collectorClients.day, day)))
+    .run()
+  const deleted = db
+    .delete(responses)
+    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day)))
+    .run().changes
   const month = day.slice(0, 7)
-  db.delete(responseComboScores).where(and(eq(responseComboScores.surveyId, surveyId), lte(responseComboScores.month, month))).run()
+  db.delete(responseComboScores)
+    .where(and(eq(responseComboScores.surveyId, surveyId), lte(responseComboScores.month, month)))
+    .run()
   // The same statement as migration 0009's backfill, for one month of one survey.
   db.run(sql`INSERT INTO response_combo_scores (survey_id, month, combo, score, n, invited)
     SELECT survey_id, ${month}, combo, score, count(*), sum(channel <> 'collector') FROM (
@@ -69,11 +113,17 @@ export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string):
  * (`textKeys`), which follow the comment's rules; the scores and the other items stay.
  */
 export function dropCommentsBefore (db: DbOrTx, surveyId: string, day: string, textKeys: string[] = []): number {
-  const dropped = db.update(responses).set({ comment: null })
-    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.comment))).run().changes
+  const dropped = db
+    .update(responses)
+    .set({ comment: null })
+    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.comment)))
+    .run().changes
   if (textKeys.length > 0) {
     // Item keys are [a-z0-9_] (src/surveys/items.ts), so `$.<key>` is a plain JSON path.
-    const paths = sql.join(textKeys.map(key => sql`${`$.${key}`}`), sql`, `)
+    const paths = sql.join(
+      textKeys.map(key => sql`${`$.${key}`}`),
+      sql`, `
+    )
     db.run(sql`UPDATE ${responses} SET items = nullif(json_remove(items, ${paths}), '{}')
       WHERE survey_id = ${surveyId} AND day < ${day} AND items IS NOT NULL`)
   }

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { truncateWal, type Db, type DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
-import { answeredDays } from '../results/storage/repository.js'
+import { answeredDays, commentedDays } from '../results/storage/repository.js'
 import { findSurvey } from '../surveys/repository.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { retentionCut } from './cut.js'
@@ -31,7 +31,7 @@ export function keptFrom (now: Date, days: number): string {
 
 /**
  * Until when an ended invitation is still needed, and by what:
- * - throttling (SPEC §1) counts a person's invitations created within the survey's throttle_days,
+ * - throttling (docs/api.md) counts a person's invitations created within the survey's throttle_days,
  *   so one must stay until throttle_days after it was made; kept until its link's expiry plus
  *   throttle_days, which is later (a link lives at least a day);
  * - while its link could still be opened, it tells the respondent why the link takes no answer
@@ -55,7 +55,14 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
   const retainDays = survey.retainDays ?? defaults.retainDays
   if (retainDays !== undefined) {
     // In whole release blocks, so that results of the answers that stay never change (cut.ts).
-    const cut = retentionCut(answeredDays(tx, survey.id), [survey.minGroupSize, survey.minCommentGroupSize], keptFrom(now, retainDays), coarsenToDay(now))
+    const mins = [survey.minGroupSize, survey.minCommentGroupSize]
+    const cut = retentionCut(
+      answeredDays(tx, survey.id),
+      mins,
+      keptFrom(now, retainDays),
+      coarsenToDay(now),
+      commentedDays(tx, survey.id)
+    )
     result.responses = repo.deleteAnswersBefore(tx, survey.id, cut)
   }
   const commentDays = survey.commentRetainDays ?? defaults.commentRetainDays
@@ -77,10 +84,13 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
 export async function purge (db: Db, now: Date, defaults: RetentionDefaults): Promise<PurgeResult> {
   const total: PurgeResult = { responses: 0, comments: 0, invitations: 0 }
   for (const id of repo.surveyIds(db)) {
-    const done = db.transaction(tx => {
-      const survey = findSurvey(tx, id)
-      return survey === undefined ? undefined : purgeSurvey(tx, survey, now, defaults)
-    }, { behavior: 'immediate' })
+    const done = db.transaction(
+      tx => {
+        const survey = findSurvey(tx, id)
+        return survey === undefined ? undefined : purgeSurvey(tx, survey, now, defaults)
+      },
+      { behavior: 'immediate' }
+    )
     if (done !== undefined) for (const key of Object.keys(total) as Array<keyof PurgeResult>) total[key] += done[key]
     await nextTurn()
   }

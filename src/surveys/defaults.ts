@@ -3,8 +3,8 @@ import type { LocalizedText } from './tables.js'
 
 export const SURVEY_KINDS = ['post_case', 'self_service', 'relationship'] as const
 export const METRICS = ['nps', 'csat', 'ces'] as const
-export type SurveyKind = typeof SURVEY_KINDS[number]
-export type Metric = typeof METRICS[number]
+export type SurveyKind = (typeof SURVEY_KINDS)[number]
+export type Metric = (typeof METRICS)[number]
 
 export interface KindDefaults {
   metric: Metric
@@ -25,7 +25,10 @@ export const KIND_DEFAULTS: Record<SurveyKind, KindDefaults> = {
 export const DEFAULT_MIN_GROUP_SIZE = 5
 export const DEFAULT_MIN_COMMENT_GROUP_SIZE = 10
 
-export interface Scale { min: number, max: number }
+export interface Scale {
+  min: number
+  max: number
+}
 
 export const SCALES: Record<Metric, Scale> = {
   nps: { min: 0, max: 10 },

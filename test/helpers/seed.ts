@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { invitations } from '../../src/invitations/tables.js'
+import { recordClient } from '../../src/collectors/clients.js'
 import { recordAnswer } from '../../src/respondent/answer.js'
+import { comboOf } from '../../src/results/engine/cell-key.js'
 import { api } from './build.js'
 
 // Test data for results. Answers go through recordAnswer, the storage step of the answer path
@@ -15,6 +17,11 @@ export interface Answer {
   comment?: string | null
   attributes?: Record<string, string>
   channel?: 'email' | 'link' | 'collector'
+  /**
+   * For collector answers: the client (a keyed address) it came from, as release rules count
+   * them (docs/anonymity.md, padding). Default: a client of its own, one person per answer.
+   */
+  client?: string
 }
 
 export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
@@ -29,12 +36,27 @@ export function seedAnswers (app: FastifyInstance, surveyId: string, answers: re
         attributes: a.attributes ?? {},
         answeredAt: new Date(`${a.day}T12:00:00Z`)
       })
+      if (a.channel === 'collector') {
+        const client = a.client ?? randomBytes(16).toString('base64url')
+        recordClient(tx, {
+          surveyId,
+          client,
+          combo: comboOf(a.attributes ?? {}),
+          day: a.day,
+          commented: (a.comment ?? '') !== ''
+        })
+      }
     }
   })
 }
 
 /** `count` answers of each score on one day with the same attributes. */
-export function answers (day: string, scores: readonly number[], attributes: Record<string, string> = {}, extra: Partial<Answer> = {}): Answer[] {
+export function answers (
+  day: string,
+  scores: readonly number[],
+  attributes: Record<string, string> = {},
+  extra: Partial<Answer> = {}
+): Answer[] {
   return scores.map(score => ({ score, day, attributes, ...extra }))
 }
 
@@ -44,23 +66,32 @@ export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: R
     for (const [day, count] of Object.entries(perDay)) {
       for (let i = 0; i < count; i++) {
         const at = new Date(`${day}T08:00:00Z`)
-        tx.insert(invitations).values({
-          id: `inv_${randomBytes(12).toString('base64url')}`,
-          surveyId,
-          channel: 'email',
-          status: 'sent',
-          tokenHash: randomBytes(32).toString('hex'),
-          createdAt: at,
-          expiresAt: new Date(at.getTime() + 7 * 86_400_000),
-          deliveredOn: day
-        }).run()
+        tx.insert(invitations)
+          .values({
+            id: `inv_${randomBytes(12).toString('base64url')}`,
+            surveyId,
+            channel: 'email',
+            status: 'sent',
+            tokenHash: randomBytes(32).toString('hex'),
+            createdAt: at,
+            expiresAt: new Date(at.getTime() + 7 * 86_400_000),
+            deliveredOn: day
+          })
+          .run()
       }
     }
   })
 }
 
-export async function createSurvey (app: FastifyInstance, payload: Record<string, unknown> = {}): Promise<{ id: string, [k: string]: unknown }> {
-  const res = await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: 'Survey', kind: 'relationship', team: 'it', ...payload } })
+export async function createSurvey (
+  app: FastifyInstance,
+  payload: Record<string, unknown> = {}
+): Promise<{ id: string; [k: string]: unknown }> {
+  const res = await api(app, {
+    method: 'POST',
+    url: '/v1/surveys',
+    payload: { name: 'Survey', kind: 'relationship', team: 'it', ...payload }
+  })
   if (res.statusCode !== 201) throw new Error(`creating a survey failed: ${res.body}`)
   return res.json()
 }

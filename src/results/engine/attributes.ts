@@ -28,18 +28,18 @@ interface Counts { dist: number[], invited: number }
 /** One complete month, for one set of attributes: what its lattice decided, and its counts. */
 export interface MonthCells {
   /**
-   * Per cell (every value or "any" per attribute): answers, suppression reason, and its counts
-   * (summed once here, not per question).
+   * Per cell (every value or "any" per attribute): answers, the people they come from (what the
+   * lattice decided on), suppression reason, and its counts (summed once here, not per question).
    */
-  cells: Map<string, { n: number, reason: SuppressionReason | null, counts: Counts }>
+  cells: Map<string, { n: number, people: number, reason: SuppressionReason | null, counts: Counts }>
   /** Per combination of the attributes' values (no "any"): distribution and invited answers. */
   combos: Map<string, { values: Array<string | null>, counts: Counts }>
 }
 
 /** One month of the rollup, whatever attributes a question involves. */
 export interface MonthRollup {
-  /** Answers per day and combination (its JSON). */
-  days: Array<[day: string, combo: string, n: number]>
+  /** Answers per day and combination (its JSON), and the people they come from. */
+  days: Array<[day: string, combo: string, n: number, people: number]>
   /** Distribution and invited answers per combination (its JSON). */
   scores: Map<string, Counts>
 }
@@ -96,7 +96,10 @@ function computeMonth (
   const valuesOf = (combo: string): Array<string | null> => projections[projectionOf(combo)]!
   const blocks = month.blocks.length
   const cube = new Map<number, CubeRow>()
-  for (const [day, combo, n] of rollup.days) {
+  // Cells are decided on people, not answers: invitation answers plus distinct collector clients,
+  // so answers one client adds cannot make another person's cell large enough to show
+  // (docs/anonymity.md, padding). A cell shows its answers.
+  for (const [day, combo, , n] of rollup.days) {
     const block = blockOf(month.blocks, day)
     const key = projectionOf(combo) * blocks + block
     const row = cube.get(key)
@@ -123,11 +126,12 @@ function computeMonth (
       let c = cells.get(id)
       if (c === undefined) {
         const withBlock = [...cell, undefined]
-        const counts = { dist: emptyDistribution(scale), invited: 0 }
-        cells.set(id, c = { n: lattice.n(withBlock), reason: lattice.reason(withBlock), counts })
+        const empty = { dist: emptyDistribution(scale), invited: 0 }
+        cells.set(id, c = { n: 0, people: lattice.n(withBlock), reason: lattice.reason(withBlock), counts: empty })
       }
       counts.dist.forEach((x, i) => { c.counts.dist[i]! += x })
       c.counts.invited += counts.invited
+      c.n += counts.dist.reduce((a, b) => a + b, 0)
     }
   }
   return { cells, combos }

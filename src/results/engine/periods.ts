@@ -2,6 +2,13 @@
 
 export type Interval = 'day' | 'week' | 'month'
 
+/**
+ * One day's answers (or comments) as release blocks count them: all of them, those that came
+ * through an invitation (email or link), and the distinct clients of those that came through
+ * collectors (src/collectors/clients.ts). Without the last two, every answer counts alike.
+ */
+export type DayCount = readonly [day: string, n: number, invited?: number, clients?: number]
+
 /** Consecutive answered days that together hold at least the minimum number of answers. */
 export interface Block {
   from: string
@@ -9,40 +16,84 @@ export interface Block {
   n: number
 }
 
+/** Why the answers of the open block (or today's) are not released yet (docs/anonymity.md). */
+export type PendingReason = 'today' | 'answers' | 'invited' | 'people'
+
 export interface Release {
   blocks: Block[]
   /** Answers not released yet: today's, and those of the open block after the last one. */
   pending: number
   /** The first day of the open block (answered days before today not in a block yet), or null. */
   openFrom: string | null
+  /** What the pending answers wait for, in this order: today's end, more answers, invited, people. */
+  waiting: PendingReason[]
+}
+
+interface Open { n: number, invited: number, clients: number, counted: boolean }
+
+/**
+ * What a block still lacks before it may close, none when it may: at least `min` answers, and per
+ * channel none or enough: invitation answers at least `min`, collector answers from at least `min`
+ * distinct clients. So answers someone adds through a collector (a reader padding a small group)
+ * never release an invited person's answer, and one client's many answers count as one person
+ * (docs/anonymity.md, "Readers who can also answer (padding)").
+ */
+export function lacking (open: Open, min: number): PendingReason[] {
+  const out: PendingReason[] = []
+  if (open.n < min) out.push('answers')
+  if (!open.counted) return out
+  if (open.invited > 0 && open.invited < min) out.push('invited')
+  if (open.n > open.invited && open.clients < min) out.push('people')
+  return out
+}
+
+/** A block being walked, from its days (src/retention/cut.ts walks the same way). */
+export function openBlock (): Open {
+  return { n: 0, invited: 0, clients: 0, counted: false }
+}
+
+export function addDay (open: Open, [, n, invited, clients]: DayCount): void {
+  open.n += n
+  if (invited === undefined) {
+    // Plain counts: as if every answer came through an invitation.
+    open.invited += n
+    return
+  }
+  open.counted = true
+  open.invited += invited
+  open.clients += clients ?? 0
 }
 
 /**
  * Cuts a survey's answered days (ascending, before and including today) into release blocks:
- * walking from the first day, a block closes at the end of the first day on which it holds at
- * least `min` answers. Only days before `today` count, since today's answers are still arriving.
+ * walking from the first day, a block closes at the end of the first day on which it holds what
+ * `lacking` asks. Only days before `today` count, since today's answers are still arriving.
  * Past days never change, so past blocks never change either, and any two results over whole
  * blocks differ by whole blocks: by at least `min` answers, never by a few (docs/anonymity.md, over time).
  */
-export function releaseBlocks (days: ReadonlyArray<readonly [string, number]>, min: number, today: string): Release {
+export function releaseBlocks (days: readonly DayCount[], min: number, today: string): Release {
   const blocks: Block[] = []
-  let open: Block | null = null
+  let open: (Block & { state: Open }) | null = null
   let pending = 0
-  for (const [day, n] of days) {
+  for (const d of days) {
+    const [day, n] = d
     if (n === 0) continue
     if (day >= today) {
       pending += n
       continue
     }
-    open ??= { from: day, to: day, n: 0 }
+    open ??= { from: day, to: day, n: 0, state: openBlock() }
     open.to = day
     open.n += n
-    if (open.n >= min) {
-      blocks.push(open)
+    addDay(open.state, d)
+    if (lacking(open.state, min).length === 0) {
+      blocks.push({ from: open.from, to: open.to, n: open.n })
       open = null
     }
   }
-  return { blocks, pending: pending + (open?.n ?? 0), openFrom: open?.from ?? null }
+  const waiting: PendingReason[] = pending > 0 ? ['today'] : []
+  if (open !== null) waiting.push(...lacking(open.state, min))
+  return { blocks, pending: pending + (open?.n ?? 0), openFrom: open?.from ?? null, waiting }
 }
 
 /**

@@ -21,7 +21,12 @@ export interface CsvExport {
 }
 
 /** A time cell of the export: a release block (no attributes) or a complete release month. */
-interface TimeCell { from: string, to: string, n: number, cells?: MonthCells }
+interface TimeCell {
+  from: string
+  to: string
+  n: number
+  cells?: MonthCells
+}
 
 /**
  * Which attributes get a column: the export shows a row's values only where the month's lattice
@@ -30,7 +35,11 @@ interface TimeCell { from: string, to: string, n: number, cells?: MonthCells }
  * until at least half the rows show their values; with none left, there are no columns.
  */
 function chooseColumns (
-  db: DbOrTx, kept: DecidedMonths, survey: SurveyRow, keys: readonly string[], months: readonly ReleaseMonth[]
+  db: DbOrTx,
+  kept: DecidedMonths,
+  survey: SurveyRow,
+  keys: readonly string[],
+  months: readonly ReleaseMonth[]
 ): string[] {
   const scale = SCALES[survey.metric]
   const total = months.reduce((a, m) => a + m.n, 0)
@@ -67,7 +76,10 @@ function chooseColumns (
  * comment's release block both reach min_comment_group_size.
  */
 export function exportCsv (
-  db: DbOrTx, kept: DecidedMonths, surveyId: string, query: { from?: string | undefined, to?: string | undefined },
+  db: DbOrTx,
+  kept: DecidedMonths,
+  surveyId: string,
+  query: { from?: string | undefined; to?: string | undefined },
   now: Date
 ): CsvExport {
   const survey = getSurveyRow(db, surveyId)
@@ -78,11 +90,18 @@ export function exportCsv (
   if (keys.length === 0) {
     timeCells = released(db, survey, today, query.from, query.to).blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
   } else {
-    const months = monthsInPeriod(releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today), query.from, query.to)
+    const months = monthsInPeriod(
+      releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today),
+      query.from,
+      query.to
+    )
     columns = chooseColumns(db, kept, survey, keys, months)
     const scale = SCALES[survey.metric]
     timeCells = months.map(m => ({
-      from: m.from, to: m.to, n: m.n, cells: monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
+      from: m.from,
+      to: m.to,
+      n: m.n,
+      cells: monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
     }))
   }
   const total = timeCells.reduce((a, c) => a + c.n, 0)
@@ -95,29 +114,40 @@ export function exportCsv (
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
     yield `\uFEFF${header}`
     if (empty) return
-    const commentBlocks = blocksWithin(releaseBlocks(repo.answeredDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
+    const comments = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const commentBlocks = blocksWithin(comments.blocks, period.from, period.to)
     for (const cell of timeCells) {
       const day = dayLabel(cell.from, cell.to)
-      // The month's rest: the rows whose cell the month does not show.
-      let rest = cell.n
+      // The people of the month's rest (the rows whose cell the month does not show): comments
+      // need that many people in their class, not answers (docs/anonymity.md).
+      let restPeople = cell.n
       if (cell.cells !== undefined) {
-        for (const { values, counts } of cell.cells.combos.values()) {
-          if (cell.cells.cells.get(cellKey(values))?.reason === null) rest -= counts.dist.reduce((a, b) => a + b, 0)
+        restPeople = cell.cells.cells.get(cellKey(columns.map(() => undefined)))?.people ?? 0
+        for (const { values } of cell.cells.combos.values()) {
+          const shown = cell.cells.cells.get(cellKey(values))
+          if (shown?.reason === null) restPeople -= shown.people
         }
       }
-      let after: { score: number, id: string } | null = null
+      let after: { score: number; id: string } | null = null
       for (;;) {
         const rows = repo.answersPage(db, survey.id, cell, after, PAGE)
         if (rows.length === 0) break
         let out = ''
         for (const row of rows) {
           // Own keys only: a row without `constructor` must not show Object's (docs/anonymity.md).
-          const values = columns.map(k => Object.hasOwn(row.attributes, k) ? row.attributes[k]! : null)
+          const values = columns.map(k => (Object.hasOwn(row.attributes, k) ? row.attributes[k]! : null))
           const shown = cell.cells?.cells.get(cellKey(values))
           const visible = cell.cells === undefined || shown?.reason === null
-          const classSize = cell.cells === undefined ? cell.n : visible ? shown!.n : rest
-          const commentShown = row.comment !== null && classSize >= survey.minCommentGroupSize && blockOf(commentBlocks, row.day) >= 0
-          out += csvLine([row.score, commentShown ? row.comment : null, day, ...values.map(v => visible ? v ?? '' : OTHER)])
+          // Whole-survey blocks: their comments are released in blocks of people anyway.
+          const classSize = cell.cells === undefined ? cell.n : visible ? shown!.people : restPeople
+          const commentShown =
+            row.comment !== null && classSize >= survey.minCommentGroupSize && blockOf(commentBlocks, row.day) >= 0
+          out += csvLine([
+            row.score,
+            commentShown ? row.comment : null,
+            day,
+            ...values.map(v => (visible ? (v ?? '') : OTHER))
+          ])
         }
         yield out
         const last = rows.at(-1)!

@@ -6,7 +6,19 @@ const en = {
   period: 'Period',
   noPeriod: 'No answers released yet',
   responses: 'Responses',
-  pending: { one: '1 newer answer is counted once at least {min} have come in.', other: '{n} newer answers are counted once at least {min} have come in.' },
+  pending: {
+    one: '1 newer answer is counted once at least {min} have come in.',
+    other: '{n} newer answers are counted once at least {min} have come in.'
+  },
+  waiting: {
+    today: 'Answers of today are counted from tomorrow on.',
+    answers: 'Waiting for more answers.',
+    invited:
+      'Waiting for more answers to invitations: they are counted once at least {min} have come in, apart from answers through QR codes.',
+    people:
+      'Waiting for answers from more people: answers through QR codes count once at least {min} different people have answered, however many answers each gave.',
+    month: 'Breakdowns count complete months only.'
+  },
   responseRate: 'Response rate',
   ofDelivered: { one: '{r} of {d} delivered invitation', other: '{r} of {d} delivered invitations' },
   marginOfError: 'margin of error ±{moe} (95 %)',
@@ -19,9 +31,11 @@ const en = {
   notSet: '(not set)',
   hidden: { one: 'hidden (1 answer)', other: 'hidden ({n} answers)' },
   answers: { one: '1 answer', other: '{n} answers' },
-  breakdownMonths: 'Complete months, the latest run of them that shows the most groups (a group is shown where each month shows it): {from} – {to}.',
+  breakdownMonths:
+    'Complete months, the latest run of them that shows the most groups (a group is shown where each month shows it): {from} – {to}.',
   comments: 'Comments',
-  commentsHidden: 'Comments are shown from {min} answers on.',
+  commentsHidden:
+    'Comments are shown once at least {min} comments have come in (through QR codes: from {min} different people).',
   noComments: 'No comments in this period.',
   moreComments: 'Showing {shown} of {n} comments.',
   definitions: 'How these numbers are made',
@@ -34,7 +48,19 @@ const de: ReportText = {
   period: 'Zeitraum',
   noPeriod: 'Noch keine Antworten freigegeben',
   responses: 'Antworten',
-  pending: { one: '1 neuere Antwort wird gezählt, sobald mindestens {min} vorliegen.', other: '{n} neuere Antworten werden gezählt, sobald mindestens {min} vorliegen.' },
+  pending: {
+    one: '1 neuere Antwort wird gezählt, sobald mindestens {min} vorliegen.',
+    other: '{n} neuere Antworten werden gezählt, sobald mindestens {min} vorliegen.'
+  },
+  waiting: {
+    today: 'Antworten von heute werden ab morgen gezählt.',
+    answers: 'Es fehlen noch Antworten.',
+    invited:
+      'Es fehlen noch Antworten auf Einladungen: sie werden gezählt, sobald mindestens {min} vorliegen, getrennt von Antworten über QR-Codes.',
+    people:
+      'Es fehlen noch Antworten von mehr Personen: Antworten über QR-Codes zählen, sobald mindestens {min} verschiedene Personen geantwortet haben, egal wie oft jede.',
+    month: 'Aufschlüsselungen zählen nur abgeschlossene Monate.'
+  },
   responseRate: 'Rücklaufquote',
   ofDelivered: { one: '{r} von {d} zugestellten Einladung', other: '{r} von {d} zugestellten Einladungen' },
   marginOfError: 'Fehlerspanne ±{moe} (95 %)',
@@ -47,9 +73,11 @@ const de: ReportText = {
   notSet: '(nicht gesetzt)',
   hidden: { one: 'verborgen (1 Antwort)', other: 'verborgen ({n} Antworten)' },
   answers: { one: '1 Antwort', other: '{n} Antworten' },
-  breakdownMonths: 'Abgeschlossene Monate, die letzten, in denen die meisten Gruppen gezeigt werden können (eine Gruppe wird gezeigt, wo jeder Monat sie zeigt): {from} – {to}.',
+  breakdownMonths:
+    'Abgeschlossene Monate, die letzten, in denen die meisten Gruppen gezeigt werden können (eine Gruppe wird gezeigt, wo jeder Monat sie zeigt): {from} – {to}.',
   comments: 'Kommentare',
-  commentsHidden: 'Kommentare werden ab {min} Antworten gezeigt.',
+  commentsHidden:
+    'Kommentare werden gezeigt, sobald mindestens {min} Kommentare vorliegen (über QR-Codes: von {min} verschiedenen Personen).',
   noComments: 'Keine Kommentare in diesem Zeitraum.',
   moreComments: '{shown} von {n} Kommentaren werden gezeigt.',
   definitions: 'Wie diese Zahlen entstehen',
@@ -61,7 +89,19 @@ const nb: ReportText = {
   period: 'Periode',
   noPeriod: 'Ingen svar er frigitt ennå',
   responses: 'Svar',
-  pending: { one: '1 nyere svar telles når minst {min} har kommet inn.', other: '{n} nyere svar telles når minst {min} har kommet inn.' },
+  pending: {
+    one: '1 nyere svar telles når minst {min} har kommet inn.',
+    other: '{n} nyere svar telles når minst {min} har kommet inn.'
+  },
+  waiting: {
+    today: 'Dagens svar telles fra i morgen.',
+    answers: 'Venter på flere svar.',
+    invited:
+      'Venter på flere svar på invitasjoner: de telles når minst {min} har kommet inn, atskilt fra svar via QR-koder.',
+    people:
+      'Venter på svar fra flere personer: svar via QR-koder telles når minst {min} forskjellige personer har svart, uansett hvor mange svar hver ga.',
+    month: 'Fordelinger teller bare hele måneder.'
+  },
   responseRate: 'Svarprosent',
   ofDelivered: { one: '{r} av {d} levert invitasjon', other: '{r} av {d} leverte invitasjoner' },
   marginOfError: 'feilmargin ±{moe} (95 %)',
@@ -74,9 +114,11 @@ const nb: ReportText = {
   notSet: '(ikke satt)',
   hidden: { one: 'skjult (1 svar)', other: 'skjult ({n} svar)' },
   answers: { one: '1 svar', other: '{n} svar' },
-  breakdownMonths: 'Hele måneder, de siste der flest grupper kan vises (en gruppe vises der hver måned viser den): {from} – {to}.',
+  breakdownMonths:
+    'Hele måneder, de siste der flest grupper kan vises (en gruppe vises der hver måned viser den): {from} – {to}.',
   comments: 'Kommentarer',
-  commentsHidden: 'Kommentarer vises fra {min} svar.',
+  commentsHidden:
+    'Kommentarer vises når minst {min} kommentarer har kommet inn (via QR-koder: fra {min} forskjellige personer).',
   noComments: 'Ingen kommentarer i denne perioden.',
   moreComments: 'Viser {shown} av {n} kommentarer.',
   definitions: 'Slik lages tallene',
@@ -86,7 +128,10 @@ const nb: ReportText = {
 export const REPORT_TEXT: Record<Locale, ReportText> = { en, de, nb }
 
 /** A text whose words depend on a count: one (exactly 1) or other (0, 2, …), in all three locales. */
-export interface Plural { one: string, other: string }
+export interface Plural {
+  one: string
+  other: string
+}
 
 export function fill (text: string, values: Record<string, string | number>): string {
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(Object.hasOwn(values, k) ? values[k] : `{${k}}`))

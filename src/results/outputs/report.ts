@@ -102,10 +102,12 @@ export function reportContext (
 
   let comments: string[] = []
   let commentCount = 0
-  const commentsAllowed = !r.suppressed && period !== null && r.responses >= survey.minCommentGroupSize
+  let commentsAllowed = !r.suppressed && period !== null && r.responses >= survey.minCommentGroupSize
   if (commentsAllowed) {
-    // Comments are released in their own, larger blocks that lie wholly inside the period.
-    const blocks = blocksWithin(releaseBlocks(repo.answeredDays(db, survey.id), survey.minCommentGroupSize, today).blocks, period.from, period.to)
+    // Comments are released in their own blocks of comments that lie wholly inside the period.
+    const commentRelease = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const blocks = blocksWithin(commentRelease.blocks, period!.from, period!.to)
+    commentsAllowed = blocks.length > 0
     if (blocks.length > 0) {
       const commentPeriod = { from: blocks[0]!.from, to: blocks.at(-1)!.to }
       comments = repo.commentsIn(db, survey.id, commentPeriod, MAX_COMMENTS)
@@ -121,6 +123,8 @@ export function reportContext (
     period: period === null ? null : `${day(period.from)} – ${day(period.to)}`,
     responses: number.format(r.responses),
     pending: r.pending_responses > 0 ? count(t.pending, r.pending_responses, { min: survey.minGroupSize }) : null,
+    // Why they wait (docs/anonymity.md, "Readers who can also answer").
+    waiting: r.pending_reasons.map(reason => fill(t.waiting[reason], { min: survey.minGroupSize })),
     suppressed: r.suppressed ? fill(t.suppressed, { min: survey.minGroupSize }) : null,
     target: target === null ? null : targetLine(target, locale, n => number.format(n), day),
     headline: headline === null

@@ -1,9 +1,11 @@
 import { and, asc, between, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
+import { clientsPerDay } from '../../collectors/clients.js'
 import type { DbOrTx } from '../../db/client.js'
 import { deliveredCounts, invitations } from '../../invitations/tables.js'
 import { responses } from '../../responses/tables.js'
 import { surveys, type SurveyRow } from '../../surveys/tables.js'
-import { parseCombo } from '../engine/cell-key.js'
+import { comboOf, parseCombo } from '../engine/cell-key.js'
+import type { DayCount } from '../engine/periods.js'
 import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
 
 // Every query results need. Whole-survey questions read response_counts (per day and score),
@@ -13,12 +15,29 @@ import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, 
 export interface Period { from: string, to: string }
 export interface DayScoreCount { day: string, score: number, n: number, invited: number }
 
-/** Answers per day, today included, ascending: what release blocks are cut from. */
-export function answeredDays (db: DbOrTx, surveyId: string): Array<[string, number]> {
-  return db.select({ day: rc.day, n: sql<number>`sum(${rc.n})` }).from(rc)
+/**
+ * Answers per day, today included, ascending, with those through invitations and the distinct
+ * clients of those through collectors: what release blocks are cut from (periods.ts).
+ */
+export function answeredDays (db: DbOrTx, surveyId: string): DayCount[] {
+  const clients = clientsPerDay(db, surveyId, 'answer')
+  return db.select({ day: rc.day, n: sql<number>`sum(${rc.n})`, invited: sql<number>`sum(${rc.invited})` }).from(rc)
     .where(eq(rc.surveyId, surveyId))
     .groupBy(rc.day).orderBy(rc.day).all()
-    .map(r => [r.day, r.n])
+    .map(r => [r.day, r.n, r.invited, clients.get(r.day) ?? 0])
+}
+
+/**
+ * Comments per day in the same form: all, through invitations, and the distinct clients who
+ * commented through collectors. Comments are released in blocks cut from these (docs/anonymity.md).
+ */
+export function commentedDays (db: DbOrTx, surveyId: string): DayCount[] {
+  const clients = clientsPerDay(db, surveyId, 'comment')
+  const sums = { day: rc.day, n: sql<number>`sum(${rc.comments})`, invited: sql<number>`sum(${rc.invitedComments})` }
+  return db.select(sums).from(rc)
+    .where(eq(rc.surveyId, surveyId))
+    .groupBy(rc.day).orderBy(rc.day).all()
+    .map(r => [r.day, r.n, r.invited, clients.get(r.day) ?? 0])
 }
 
 const allAnswers = (surveyId: string, period: Period): SQL | undefined =>
@@ -41,15 +60,24 @@ export function countsByScore (
 const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
   and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
-/** Answers per day and combination of attributes, of the days from `from` to `to`: one range of the key. */
+/**
+ * Answers per day and combination of attributes, of the days from `from` to `to` (one range of the
+ * key), with the people they come from: answers through invitations plus the distinct clients of
+ * those through collectors (docs/anonymity.md, padding). Cells are decided on people.
+ */
 export function comboDays (
   db: DbOrTx, surveyId: string, from: string, to: string
-): Array<[day: string, combo: string, n: number]> {
+): Array<[day: string, combo: string, n: number, people: number]> {
   const c = responseCombos
+  const clients = clientsPerDay(db, surveyId, 'cell', { from, to })
   // As arrays: at a million answers a month holds thousands of rows, and arrays cost less to make than objects.
-  return db.select({ day: c.day, combo: c.combo, n: c.n }).from(c)
-    .where(and(eq(c.surveyId, surveyId), between(c.day, from, to)))
-    .values() as Array<[string, string, number]>
+  const rows = db.select({ day: c.day, combo: c.combo, n: c.n, invited: c.invited }).from(c)
+    .where(and(eq(c.surveyId, surveyId), between(c.day, from, to))).values() as Array<[string, string, number, number]>
+  for (const row of rows) {
+    const [day, combo, n, invited] = row
+    if (n > invited) row[3] = invited + (clients.get(`${day} ${comboOf(parseCombo(combo))}`) ?? 0)
+  }
+  return rows
 }
 
 export type ComboScore = [combo: string, score: number, n: number, invited: number]

@@ -10,6 +10,7 @@ export interface CountedAnswer {
   score: number
   channel: 'email' | 'link' | 'collector'
   attributes: Record<string, string>
+  commented: boolean
 }
 
 // Building an upsert costs far more than running it, so they are prepared once per connection or
@@ -20,19 +21,27 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
     day: sql.placeholder('day'),
     score: sql.placeholder('score'),
     n: 1,
-    invited: sql.placeholder('invited')
+    invited: sql.placeholder('invited'),
+    comments: sql.placeholder('comments'),
+    invitedComments: sql.placeholder('invitedComments')
   }).onConflictDoUpdate({
     target: [responseCounts.surveyId, responseCounts.day, responseCounts.score],
-    set: { n: sql`${responseCounts.n} + 1`, invited: sql`${responseCounts.invited} + excluded.invited` }
+    set: {
+      n: sql`${responseCounts.n} + 1`,
+      invited: sql`${responseCounts.invited} + excluded.invited`,
+      comments: sql`${responseCounts.comments} + excluded.comments`,
+      invitedComments: sql`${responseCounts.invitedComments} + excluded.invited_comments`
+    }
   }).prepare()
   const combos = db.insert(responseCombos).values({
     surveyId: sql.placeholder('surveyId'),
     day: sql.placeholder('day'),
     combo: sql.placeholder('combo'),
-    n: 1
+    n: 1,
+    invited: sql.placeholder('invited')
   }).onConflictDoUpdate({
     target: [responseCombos.surveyId, responseCombos.day, responseCombos.combo],
-    set: { n: sql`${responseCombos.n} + 1` }
+    set: { n: sql`${responseCombos.n} + 1`, invited: sql`${responseCombos.invited} + excluded.invited` }
   }).prepare()
   const scores = db.insert(responseComboScores).values({
     surveyId: sql.placeholder('surveyId'),
@@ -58,9 +67,10 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
  */
 export function countResponse (db: DbOrTx, a: CountedAnswer): void {
   const upserts = upsertsFor(db)
-  const row = { surveyId: a.surveyId, day: a.day, score: a.score, invited: a.channel === 'collector' ? 0 : 1 }
-  upserts.counts.run(row)
+  const invited = a.channel === 'collector' ? 0 : 1
+  const row = { surveyId: a.surveyId, day: a.day, score: a.score, invited }
+  upserts.counts.run({ ...row, comments: a.commented ? 1 : 0, invitedComments: a.commented ? invited : 0 })
   const combo = comboOf(a.attributes)
-  upserts.combos.run({ surveyId: a.surveyId, day: a.day, combo })
+  upserts.combos.run({ surveyId: a.surveyId, day: a.day, combo, invited })
   upserts.scores.run({ ...row, month: a.day.slice(0, 7), combo })
 }

@@ -14,7 +14,14 @@ export const responseCounts = sqliteTable('response_counts', {
   score: integer('score').notNull(),
   n: integer('n').notNull(),
   /** Of `n`, the answers that came through an invitation (email or link): the response-rate numerator. */
-  invited: integer('invited').notNull()
+  invited: integer('invited').notNull(),
+  /**
+   * Of `n`, the answers with a comment, and of those the ones through an invitation: comments are
+   * released in blocks of comments (docs/anonymity.md). Counted when the answer comes and never
+   * lowered when comment retention drops the text, so comment blocks never change.
+   */
+  comments: integer('comments').notNull().default(0),
+  invitedComments: integer('invited_comments').notNull().default(0)
 }, t => [
   primaryKey({ columns: [t.surveyId, t.day, t.score] })
 ])
@@ -31,7 +38,12 @@ export const responseCombos = sqliteTable('response_combos', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
   day: text('day').notNull(),
   combo: text('combo').notNull(),
-  n: integer('n').notNull()
+  n: integer('n').notNull(),
+  /**
+   * Of `n`, the answers through an invitation: with the distinct collector clients of the same day
+   * and combination, the people a cell holds (docs/anonymity.md, padding).
+   */
+  invited: integer('invited').notNull().default(0)
 }, t => [
   primaryKey({ columns: [t.surveyId, t.day, t.combo] })
 ])

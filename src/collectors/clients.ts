@@ -1,0 +1,149 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import { normalizeIP } from '@fastify/rate-limit'
+import { and, between, eq, lt, sql } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client.js'
+import { preparedPerHandle } from '../db/prepared.js'
+import { collectorClientDays, collectorClients } from './tables.js'
+
+// Distinct clients of collector answers, so that release blocks count collector answers by the
+// people (client addresses) who gave them, not by answers: docs/anonymity.md, "Readers who can
+// also answer (padding)".
+
+/** The keyed hash of a client's address (IPv6 folded to its /64): never the address itself. */
+export function clientKey (secret: Buffer, ip: string): string {
+  return createHmac('sha256', secret)
+    .update(`collector-client:${normalizeIP(ip)}`, 'utf8')
+    .digest('base64url')
+}
+
+/** A client of its own for every answer: collectors set to `release: "answers"` count answers. */
+export function answerAsClient (): string {
+  return randomBytes(16).toString('base64url')
+}
+
+// Two more writes per collector answer (three with a comment), in the answer's transaction: an
+// INSERT OR IGNORE into a small WITHOUT ROWID table that holds only clients of what is still open.
+const record = preparedPerHandle(db =>
+  db
+    .insert(collectorClients)
+    .values({
+      surveyId: sql.placeholder('surveyId'),
+      kind: sql.placeholder('kind'),
+      combo: sql.placeholder('combo'),
+      client: sql.placeholder('client'),
+      day: sql.placeholder('day')
+    })
+    .onConflictDoNothing()
+    .prepare()
+)
+
+export interface ClientAnswer {
+  surveyId: string
+  client: string
+  /** The answer's attributes as the rollup spells them (src/results/rollup.ts comboOf). */
+  combo: string
+  day: string
+  commented: boolean
+}
+
+/** Records that `client` answered (and commented, if it did) on `day`, unless already seen. */
+export function recordClient (tx: DbOrTx, a: ClientAnswer): void {
+  const q = record(tx)
+  q.run({ surveyId: a.surveyId, kind: 'answer', combo: '', client: a.client, day: a.day })
+  q.run({ surveyId: a.surveyId, kind: 'cell', combo: a.combo, client: a.client, day: a.day })
+  if (a.commented) q.run({ surveyId: a.surveyId, kind: 'comment', combo: '', client: a.client, day: a.day })
+}
+
+export type ClientKind = 'answer' | 'cell' | 'comment'
+
+/**
+ * Distinct collector clients first seen per day (kind answer or comment), or per day and
+ * combination (`${day} ${combo}`, kind cell): kept rows plus the counts of erased ones.
+ */
+export function clientsPerDay (
+  db: DbOrTx,
+  surveyId: string,
+  kind: ClientKind,
+  days?: { from: string; to: string }
+): Map<string, number> {
+  const out = new Map<string, number>()
+  const keyOf = (day: string, combo: string): string => (kind === 'cell' ? `${day} ${combo}` : day)
+  const add = (day: string, combo: string, n: number): void => {
+    const key = keyOf(day, combo)
+    out.set(key, (out.get(key) ?? 0) + n)
+  }
+  const d = collectorClientDays
+  const c = collectorClients
+  const erased = db
+    .select()
+    .from(d)
+    .where(
+      and(
+        eq(d.surveyId, surveyId),
+        eq(d.kind, kind),
+        days === undefined ? undefined : between(d.day, days.from, days.to)
+      )
+    )
+    .all()
+  for (const r of erased) add(r.day, r.combo, r.clients)
+  const live = db
+    .select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` })
+    .from(c)
+    .where(
+      and(
+        eq(c.surveyId, surveyId),
+        eq(c.kind, kind),
+        days === undefined ? undefined : between(c.day, days.from, days.to)
+      )
+    )
+    .groupBy(c.combo, c.day)
+    .all()
+  for (const r of live) add(r.day, r.combo, r.n)
+  return out
+}
+
+/** Surveys holding client keys. */
+export function surveysWithClients (db: DbOrTx): string[] {
+  return db
+    .selectDistinct({ id: collectorClients.surveyId })
+    .from(collectorClients)
+    .all()
+    .map(r => r.id)
+}
+
+/**
+ * Erases the client keys of each kind of days before the given day: the first day of what is
+ * still open (the open block of answers, of comments; the first month not complete, for cells).
+ * Their counts move to collector_client_days, so what was decided stays as it was. A client
+ * erased here counts anew in a later block or month.
+ */
+export function eraseClientsBefore (tx: DbOrTx, surveyId: string, before: Record<ClientKind, string>): number {
+  let erased = 0
+  for (const kind of ['answer', 'cell', 'comment'] as const) {
+    const c = collectorClients
+    const where = and(eq(c.surveyId, surveyId), eq(c.kind, kind), lt(c.day, before[kind]))
+    const counted = tx
+      .select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` })
+      .from(c)
+      .where(where)
+      .groupBy(c.combo, c.day)
+      .all()
+    for (const { day, combo, n } of counted) {
+      tx.insert(collectorClientDays)
+        .values({ surveyId, kind, combo, day, clients: n })
+        .onConflictDoUpdate({
+          target: [
+            collectorClientDays.surveyId,
+            collectorClientDays.kind,
+            collectorClientDays.day,
+            collectorClientDays.combo
+          ],
+          set: { clients: sql`${collectorClientDays.clients} + excluded.clients` }
+        })
+        .run()
+      erased += n
+    }
+    tx.delete(c).where(where).run()
+  }
+  return erased
+}
