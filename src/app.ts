@@ -11,6 +11,7 @@ import eventRoutes from './events/routes.js'
 import healthRoutes from './health/routes.js'
 import invitationMailPlugin from './invitations/mail-plugin.js'
 import { endSurveyInvitations } from './invitations/repository.js'
+import hookRoutes from './hooks/routes.js'
 import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
@@ -34,6 +35,9 @@ import decidedMonthsPlugin from './results/plugin.js'
 import publicReportRoutes from './results/public-routes.js'
 import resultRoutes from './results/routes.js'
 import surveyRoutes from './surveys/routes.js'
+import targetRoutes from './targets/routes.js'
+import { webhooksPlugin } from './webhooks/plugin.js'
+import webhookRoutes from './webhooks/routes.js'
 
 export interface AppOptions {
   config: Config
@@ -86,6 +90,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(invitationMailPlugin)
   await fastify.register(formbody)
   await fastify.register(decidedMonthsPlugin)
+  await fastify.register(webhooksPlugin)
   await fastify.register(jobsPlugin)
 
   await fastify.register(healthRoutes)
@@ -93,13 +98,22 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Who may call each route is declared on the route (config.access) and checked by the auth plugin.
   await fastify.register(async (v1) => {
     // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
-    await v1.register(surveyRoutes, { closed: endSurveyInvitations })
+    await v1.register(surveyRoutes, {
+      closed: (db, id) => {
+        endSurveyInvitations(db, id)
+        fastify.webhooks.surveyClosed(db, id)
+      }
+    })
     await v1.register(invitationRoutes)
     await v1.register(eventRoutes)
     await v1.register(collectorRoutes)
     await v1.register(resultRoutes)
     await v1.register(auditRoutes)
+    await v1.register(targetRoutes)
+    await v1.register(webhookRoutes)
   }, { prefix: '/v1' })
+  // Ticketing systems' webhooks: authenticated by their own signatures, not by an API key.
+  await fastify.register(hookRoutes, { prefix: '/v1' })
   // The console for people, only with sign-in configured (docs/access.md).
   if (opts.config.oidc !== undefined) await fastify.register(consoleRoutes, { oidc: opts.config.oidc })
   await fastify.register(respondentRoutes)

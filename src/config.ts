@@ -6,6 +6,8 @@ import { z } from 'zod'
 // process.env.
 const port = z.coerce.number().int().min(0).max(65535)
 
+const hookSecret = z.string().min(16, 'must be at least 16 characters').optional()
+
 const EnvSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -41,7 +43,19 @@ const EnvSchema = z.object({
   OIDC_SCOPE: z.string().min(1).default('openid'),
   OIDC_TEAM_PREFIX: z.string().default(''),
   OIDC_ADMIN_GROUP: z.string().min(1).optional(),
-  SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(480)
+  SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(480),
+  // Ticketing systems' own webhooks (docs/integrations.md): a hook without its secret answers 404.
+  HOOK_ZAMMAD_SECRET: hookSecret,
+  HOOK_GLPI_SECRET: hookSecret,
+  HOOK_ZNUNY_SECRET: hookSecret,
+  HOOK_JIRA_SECRET: hookSecret,
+  WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
+  WEBHOOK_RETRY_MIN_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().min(0).max(86_400).default(6 * 3600),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(60).default(10),
+  WEBHOOK_WATCH_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(600)
 })
 
 export interface Config {
@@ -79,6 +93,19 @@ export interface Config {
   auditRetainDays: number
   /** Sign-in for people and the console (docs/access.md); undefined: the console is off. */
   oidc: OidcConfig | undefined
+  /** Per ticketing system, the secret its webhook is verified with; unset: that hook answers 404. */
+  hookSecrets: Record<'zammad' | 'glpi' | 'znuny' | 'jira', string | undefined>
+  /** Outbound webhooks: allowed target hosts (undefined: any, except link-local and metadata), delivery and retries. */
+  webhooks: {
+    allowedHosts: string[] | undefined
+    pollMs: number
+    maxAttempts: number
+    retryMinMs: number
+    retryMaxMs: number
+    timeoutMs: number
+    /** How often released results and targets are compared with what was announced; 0: never. */
+    watchIntervalMs: number
+  }
 }
 
 export interface OidcConfig {
@@ -175,6 +202,21 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     retentionIntervalMs: e.RETENTION_INTERVAL_SECONDS * 1000,
     retention: { retainDays: e.RETAIN_DAYS, commentRetainDays: e.COMMENT_RETAIN_DAYS },
     auditRetainDays: e.AUDIT_RETAIN_DAYS,
-    oidc: oidcConfig(e)
+    oidc: oidcConfig(e),
+    hookSecrets: {
+      zammad: e.HOOK_ZAMMAD_SECRET,
+      glpi: e.HOOK_GLPI_SECRET,
+      znuny: e.HOOK_ZNUNY_SECRET,
+      jira: e.HOOK_JIRA_SECRET
+    },
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS?.split(',').map(h => h.trim().toLowerCase()).filter(h => h !== ''),
+      pollMs: e.WEBHOOK_POLL_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryMinMs: e.WEBHOOK_RETRY_MIN_SECONDS * 1000,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_SECONDS * 1000,
+      timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      watchIntervalMs: e.WEBHOOK_WATCH_INTERVAL_SECONDS * 1000
+    }
   }
 }

@@ -91,7 +91,7 @@ t.test('bad input on the event routes is a problem naming the field, and changes
     ['case-closed', {}, ['body.case_ref', 'body.email', 'body.team']],
     ['case-closed', { ...event, email: 'nope' }, ['body.email']],
     ['case-closed', { ...event, case_ref: 12 }, ['body.case_ref']],
-    ['case-closed', { ...event, locale: 'sv' }, ['body.locale']],
+    ['case-closed', { ...event, locale: 'sv SE' }, ['body.locale']],
     ['case-closed', { ...event, agent: '' }, ['body.agent']],
     ['case-closed', { ...event, priority: 'high' }, ['body.priority']],
     ['case-reopened', {}, ['body.case_ref']],

@@ -24,7 +24,8 @@ t.test('every /v1 route answers 401 without a valid key, and no path variant ser
   const app = await listening(t)
   const survey = await createSurvey(app)
   const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> }
-  const routes = Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/'))
+  // Ticketing systems' hooks are authenticated by their own signatures (test/hooks.test.ts).
+  const routes = Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/') && !path.startsWith('/v1/hooks/'))
   t.ok(routes.length > 10, 'the document lists the API')
   for (const [path, operations] of routes) {
     const url = path.replace(/\{[^}]+\}/g, survey.id)

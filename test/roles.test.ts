@@ -48,7 +48,23 @@ const EXPECTED: Record<string, Who[] | 'public' | 'own'> = {
   'POST /v1/surveys/{id}/share-links': READER,
   'GET /v1/surveys/{id}/share-links': READER,
   'DELETE /v1/share-links/{id}': READER,
-  'GET /v1/audit': ADMIN
+  'GET /v1/audit': ADMIN,
+  // Targets and outbound events: admins only. Ticketing hooks check their own signatures.
+  'PUT /v1/surveys/{id}/target': ADMIN,
+  'DELETE /v1/surveys/{id}/target': ADMIN,
+  'PUT /v1/teams/{team}/targets/{metric}': ADMIN,
+  'DELETE /v1/teams/{team}/targets/{metric}': ADMIN,
+  'POST /v1/webhooks': ADMIN,
+  'GET /v1/webhooks': ADMIN,
+  'GET /v1/webhooks/{id}': ADMIN,
+  'DELETE /v1/webhooks/{id}': ADMIN,
+  'POST /v1/webhooks/{id}/test': ADMIN,
+  'POST /v1/webhooks/{id}/enable': ADMIN,
+  'GET /v1/webhooks/{id}/deliveries': ADMIN,
+  'POST /v1/hooks/zammad': 'own',
+  'POST /v1/hooks/glpi': 'own',
+  'POST /v1/hooks/znuny': 'own',
+  'POST /v1/hooks/jira': 'own'
 }
 
 async function keys (app: Awaited<ReturnType<typeof build>>) {

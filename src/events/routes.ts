@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { AppError } from '../errors.js'
 import { idempotent } from '../invitations/idempotency.js'
 import { IdempotencyHeadersSchema, InvitationResultSchema } from '../invitations/schemas.js'
-import { cancelCase, invite } from '../invitations/service.js'
 import { authProblems, ProblemSchema } from '../schemas.js'
-import { findActiveSurveyOfTeam, surveyIdsOfTeam } from '../surveys/repository.js'
 import { CaseClosedSchema, CaseReopenedResultSchema, CaseReopenedSchema } from './schemas.js'
 import { rules } from '../auth/access.js'
+import { closeCase, reopenCase } from './service.js'
 
 const tags = ['events']
 
@@ -27,22 +25,11 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request, reply) => {
     const now = clock.now()
-    const { case_ref: caseRef, email, team, agent, category, locale, attributes } = request.body
     const answer = store.transaction(tx => idempotent(tx, secret, request.apiKeyId, request.headers['idempotency-key'],
       `POST /v1/events/case-closed ${JSON.stringify(request.body)}`, now,
       () => {
-        const survey = findActiveSurveyOfTeam(tx, team, 'post_case')
-        if (survey === undefined) {
-          throw new AppError(404, 'no_active_survey', 'Not Found', `team ${team} has no active post_case survey; create one with POST /v1/surveys`)
-        }
         const context = { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }
-        const result = invite(tx, context, survey, {
-          channel: 'email',
-          email,
-          locale,
-          case_ref: caseRef,
-          attributes: { ...attributes, team, ...(agent === undefined ? {} : { agent }), ...(category === undefined ? {} : { category }) }
-        })
+        const result = closeCase(tx, context, request.body)
         return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
       },
       body => body))
@@ -62,7 +49,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     }
   }, async (request) => {
     const { case_ref: caseRef, team } = request.body
-    const invitations = store.transaction(tx => cancelCase(tx, caseRef, team === undefined ? undefined : surveyIdsOfTeam(tx, team, 'post_case')))
+    const invitations = store.transaction(tx => reopenCase(tx, caseRef, team))
     return { cancelled: invitations.length, invitations }
   })
 }

@@ -40,3 +40,12 @@ export function negotiateLocale (invitationLocale: Locale | null | undefined, ac
   if (isLocale(invitationLocale)) return invitationLocale
   return acceptedLocales(acceptLanguage)[0] ?? surveyDefault
 }
+
+/**
+ * One of our locales for a BCP-47 tag as ticketing systems send them (`de-DE`, `nb_NO`, `en`),
+ * by its primary language; undefined for a language we do not have (the survey's default then).
+ */
+export function localeOfTag (tag: string | null | undefined): Locale | undefined {
+  if (typeof tag !== 'string') return undefined
+  return PRIMARY[tag.trim().toLowerCase().split(/[-_]/)[0] ?? '']
+}

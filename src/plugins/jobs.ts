@@ -70,6 +70,13 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       everyMs: config.sweepIntervalMs,
       firstAfterMs: config.sweepIntervalMs,
       run: forgetReleasedClients
+    },
+    // Announces new release blocks and target crossings to webhook subscribers (docs/integrations.md).
+    {
+      name: 'webhook-watch',
+      everyMs: config.webhooks.watchIntervalMs,
+      firstAfterMs: config.webhooks.watchIntervalMs,
+      run: () => fastify.webhooks.watch()
     }
   ]
 }
@@ -137,4 +144,4 @@ export default fp(async (fastify) => {
     for (const timer of timers.values()) clearTimeout(timer)
     await running
   })
-}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'invitation-mail', 'decided-months'] })
+}, { name: 'jobs', dependencies: ['config', 'db', 'metrics', 'invitation-mail', 'decided-months', 'webhooks'] })

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import { projectRoot } from '../paths.js'
+import { openApiWebhooks } from '../webhooks/schemas.js'
 import { DOCS_CSP } from './security.js'
 
 const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
@@ -60,11 +61,16 @@ export default fp(async (fastify) => {
         { name: 'events', description: 'Hooks for a ticketing system: a case closed, a case reopened' },
         { name: 'respondent', description: 'The pages people answer on (no API key; the link\'s token is the only credential)' },
         { name: 'collectors', description: 'Multi-use anonymous links for places and kiosks: QR codes and printable posters' },
-        { name: 'access', description: 'The audit trail: who read which results, and who changed who may read' }
+        { name: 'access', description: 'The audit trail: who read which results, and who changed who may read' },
+        { name: 'webhooks', description: 'Subscriptions to aggregate events: signed JSON, Slack, Microsoft Teams' }
       ]
     },
     transform: jsonSchemaTransform,
-    transformObject: (input) => problemsAsProblemJson(jsonSchemaTransformObject(input))
+    // The events Puls sends to subscriptions, as OpenAPI 3.1 webhooks (docs/integrations.md).
+    transformObject: (input) => {
+      const doc = problemsAsProblemJson(jsonSchemaTransformObject(input))
+      return Object.assign(doc, { webhooks: openApiWebhooks() }) as typeof doc
+    }
   })
   // swagger-ui replaces the strict page policy with its own, on /docs and /docs/* only.
   await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { layout: 'BaseLayout' } })

@@ -10,6 +10,8 @@ import {
   ShareLinkSchema, SurveyResultsSchema, TeamResultsQuerySchema, TeamResultsSchema
 } from './schemas.js'
 import * as results from './service.js'
+import { surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
+import { getSurveyRow } from '../surveys/service.js'
 import * as links from './outputs/share-links.js'
 import { reader, scopes } from '../auth/access.js'
 
@@ -31,9 +33,12 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: ResultsQuerySchema,
       response: { 200: SurveyResultsSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => results.surveyResults(
-    db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now(), filtersOf(request.query)
-  ))
+  }, async (request) => {
+    const now = fastify.clock.now()
+    const { id } = request.params
+    const body = results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filtersOf(request.query))
+    return { ...body, target: surveyTargetStatus(db, fastify.decidedMonths, getSurveyRow(db, request.params.id), now) }
+  })
 
   fastify.get('/results', {
     config: { access: reader(scopes.teamQuery, 'results.read') },
@@ -43,7 +48,11 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: TeamResultsQuerySchema,
       response: { 200: TeamResultsSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => results.teamResults(db, request.query, fastify.clock.now()))
+  }, async (request) => {
+    const now = fastify.clock.now()
+    const body = results.teamResults(db, request.query, now)
+    return { ...body, target: teamTargetStatus(db, request.query.team, request.query.metric, now) }
+  })
 
   fastify.get('/surveys/:id/responses.csv', {
     config: { access: reader(scopes.survey, 'csv.read') },

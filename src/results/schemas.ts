@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { IdParamsSchema, LocaleSchema, plainText, PROTOTYPE_NAMES } from '../schemas.js'
 import { MetricSchema, SurveyKindSchema } from '../surveys/schemas.js'
+import { TargetStatusSchema } from '../targets/schemas.js'
 
 export const INTERVALS = ['day', 'week', 'month'] as const
 const RESERVED = new Set(['from', 'to', 'interval', 'group_by', 'locale'])
@@ -137,7 +138,8 @@ export const SurveyResultsSchema = z.object({
   filters: z.record(z.string(), z.string()),
   ...resultsShape,
   group_by: z.string().optional(),
-  groups: z.array(GroupSchema).optional()
+  groups: z.array(GroupSchema).optional(),
+  target: TargetStatusSchema.nullable().optional().meta({ description: 'The survey\'s target judged on its latest release block; null without a target' })
 }).meta({ id: 'SurveyResults' })
 export type SurveyResults = z.infer<typeof SurveyResultsSchema>
 
@@ -145,7 +147,8 @@ export const TeamResultsSchema = z.object({
   team: z.string(),
   metric: MetricSchema,
   surveys: z.array(z.object({ id: z.string(), name: z.string(), kind: SurveyKindSchema, status: z.enum(['active', 'closed']), responses: z.number().int() })),
-  ...resultsShape
+  ...resultsShape,
+  target: TargetStatusSchema.nullable().optional().meta({ description: 'The team\'s target judged on its latest month; null without a target' })
 }).meta({ id: 'TeamResults' })
 export type TeamResults = z.infer<typeof TeamResultsSchema>
 

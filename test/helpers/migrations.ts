@@ -21,6 +21,16 @@ const UNDO: Array<[prefix: string, statements: string[]]> = [
   [
     '0015_',
     ['DROP TABLE audit_events', 'ALTER TABLE api_keys DROP COLUMN teams', 'ALTER TABLE api_keys DROP COLUMN role']
+  ],
+  [
+    '0016_',
+    [
+      'DROP TABLE targets',
+      'DROP TABLE webhook_subscriptions',
+      'DROP TABLE webhook_deliveries',
+      'DROP TABLE webhook_attempts',
+      'DROP TABLE webhook_watch'
+    ]
   ]
 ]
 

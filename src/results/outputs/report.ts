@@ -11,6 +11,8 @@ import type { DecidedMonths } from '../engine/decided-months.js'
 import type { SurveyResults } from '../schemas.js'
 import type { ShareLinkOptions } from '../storage/tables.js'
 import { released, surveyResults } from '../service.js'
+import { surveyTargetStatus } from '../../targets/service.js'
+import { targetLine } from '../../targets/text.js'
 
 const MAX_COMMENTS = 200
 const RANGES: Record<'nps' | 'csat' | 'ces', { range: Range, ticks: number[] }> = {
@@ -75,6 +77,8 @@ export function reportContext (
   const { range, ticks } = RANGES[metric]
   const headline = scoreOf(r)
   const metricName = metric.toUpperCase()
+  // Judged on the survey's latest release block, whatever period the report shows.
+  const target = surveyTargetStatus(db, kept, survey, now)
 
   const series = (r.series ?? []).map(b => {
     const s = scoreOf(b)
@@ -122,6 +126,7 @@ export function reportContext (
     // Why they wait (docs/anonymity.md, "Readers who can also answer").
     waiting: r.pending_reasons.map(reason => fill(t.waiting[reason], { min: survey.minGroupSize })),
     suppressed: r.suppressed ? fill(t.suppressed, { min: survey.minGroupSize }) : null,
+    target: target === null ? null : targetLine(target, locale, n => number.format(n), day),
     headline: headline === null
       ? null
       : {

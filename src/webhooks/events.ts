@@ -1,0 +1,120 @@
+import type { Db, DbOrTx } from '../db/client.js'
+import { coarsenToDay } from '../responses/coarsen.js'
+import type { DecidedMonths } from '../results/engine/decided-months.js'
+import { released, surveyResults } from '../results/service.js'
+import { surveys, type SurveyRow } from '../surveys/tables.js'
+import { surveyScope, surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
+import { targets } from '../targets/tables.js'
+import type { TargetStatus } from '../targets/schemas.js'
+import type { Metric } from '../surveys/defaults.js'
+import { bandOf, type EventData } from './formats.js'
+import * as repo from './repository.js'
+import { emit } from './service.js'
+
+// The aggregate events (docs/integrations.md, "Events"). Every number comes from the results
+// service as the API shows it: released blocks only, and nothing of a suppressed cell.
+
+type Presented = Record<string, unknown> & {
+  responses: number
+  suppressed: boolean
+  period: { from: string, to: string } | null
+}
+
+function scoreOf (metric: Metric, value: number | null, moe: number | null): EventData['score'] {
+  return value === null ? null : { metric, value, margin_of_error: moe ?? 0, band: bandOf(metric, value) }
+}
+
+/** What an event may say about a survey's results over a period: nothing below the minimum group size. */
+function aggregate (survey: SurveyRow, r: Presented, target: TargetStatus | null): EventData {
+  const shown = !r.suppressed && r.responses >= survey.minGroupSize
+  const block = r[survey.metric] as { score: number, margin_of_error: number } | null | undefined
+  return {
+    survey: { id: survey.id, name: survey.name, team: survey.team, metric: survey.metric },
+    period: r.period,
+    responses: shown ? r.responses : null,
+    score: shown && block != null
+      ? scoreOf(survey.metric, block.score, block.margin_of_error)
+      : null,
+    target: target === null ? null : { value: target.value, state: target.state }
+  }
+}
+
+/** survey.closed, in the transaction that closes the survey: its released results over its whole life. */
+export function surveyClosed (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): number {
+  const r = surveyResults(db, months, survey.id, {}, now) as unknown as Presented
+  const data = aggregate(survey, r, surveyTargetStatus(db, months, survey, now))
+  const event = { type: 'survey.closed' as const, day: coarsenToDay(now), data }
+  return emit(db, event, { surveyId: survey.id, team: survey.team }, now)
+}
+
+/**
+ * The hysteresis of a target: missed is announced when the state becomes missed from met or
+ * unknown, recovered when it becomes met after missed; "not distinguishable" changes nothing, so
+ * a score hovering at the target within its margin of error does not flap.
+ */
+type Crossing = 'target.missed' | 'target.recovered'
+
+function crossing (previous: 'met' | 'missed' | null | undefined, now: TargetStatus['state']): Crossing | null {
+  if (now === 'missed' && previous !== 'missed') return 'target.missed'
+  if (now === 'met' && previous === 'missed') return 'target.recovered'
+  return null
+}
+
+function settle (db: DbOrTx, key: string, status: TargetStatus, send: (type: Crossing) => void): number {
+  if (status.state !== 'met' && status.state !== 'missed') return 0
+  const previous = repo.getWatch(db, key)?.targetState
+  const type = crossing(previous, status.state)
+  if (previous !== status.state) repo.setWatch(db, key, { targetState: status.state })
+  if (type === null) return 0
+  send(type)
+  return 1
+}
+
+/**
+ * The watch job: announces each survey's newest release block once (results.released) and the
+ * crossings of survey and team targets. Runs every WEBHOOK_WATCH_INTERVAL_SECONDS.
+ */
+export function watch (db: Db, months: DecidedMonths, now: Date): { released: number, targets: number } {
+  const day = coarsenToDay(now)
+  let announced = 0
+  let crossed = 0
+  for (const survey of db.select().from(surveys).all()) {
+    db.transaction(tx => {
+      const key = surveyScope(survey.id)
+      const last = released(tx, survey, day).blocks.at(-1)
+      const target = surveyTargetStatus(tx, months, survey, now)
+      if (last !== undefined && last.to !== repo.getWatch(tx, key)?.lastBlockTo) {
+        const r = surveyResults(tx, months, survey.id, { from: last.from, to: last.to }, now) as unknown as Presented
+        const data = aggregate(survey, r, target)
+        if (data.score != null) {
+          const scope = { surveyId: survey.id, team: survey.team }
+          const sent = emit(tx, { type: 'results.released', day, data }, scope, now)
+          if (sent > 0) announced++
+        }
+        repo.setWatch(tx, key, { lastBlockTo: last.to })
+      }
+      if (target !== null) {
+        crossed += settle(tx, key, target, type => {
+          const r = { responses: 0, suppressed: true, period: target.period, [survey.metric]: null } as Presented
+          const score = scoreOf(survey.metric, target.score, target.margin_of_error)
+          const data = { ...aggregate(survey, r, target), score }
+          emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
+        })
+      }
+    }, { behavior: 'immediate' })
+  }
+  for (const row of db.select().from(targets).all().filter(t => t.scope.startsWith('team:'))) {
+    const [, metric, ...team] = row.scope.split(':') as [string, Metric, ...string[]]
+    const name = team.join(':')
+    db.transaction(tx => {
+      const status = teamTargetStatus(tx, name, metric, now)
+      if (status === null) return
+      crossed += settle(tx, row.scope, status, type => {
+        const score = scoreOf(metric, status.score, status.margin_of_error)
+        const target = { value: status.value, state: status.state }
+        emit(tx, { type, day, data: { team: name, period: status.period, score, target } }, { team: name }, now)
+      })
+    }, { behavior: 'immediate' })
+  }
+  return { released: announced, targets: crossed }
+}
