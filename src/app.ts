@@ -49,7 +49,10 @@ export function serverOptions (config: Config, overrides: FastifyServerOptions =
   const { logger, ...rest } = overrides
   return {
     // Logger options given here (a test's level and stream) keep the redacting serializers.
-    logger: typeof logger === 'object' && logger !== null ? { ...loggerOptions(config), ...logger } : logger ?? loggerOptions(config),
+    logger:
+      typeof logger === 'object' && logger !== null
+        ? { ...loggerOptions(config), ...logger }
+        : (logger ?? loggerOptions(config)),
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -70,7 +73,9 @@ export function serverOptions (config: Config, overrides: FastifyServerOptions =
 async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   fastify.setValidatorCompiler(validatorCompiler)
   fastify.setSerializerCompiler(serializerCompiler)
-  fastify.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
 
   await fastify.register(configPlugin, { config: opts.config, clock: opts.clock })
   await fastify.register(dbPlugin)
@@ -96,22 +101,25 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(healthRoutes)
   await fastify.register(publicReportRoutes)
   // Who may call each route is declared on the route (config.access) and checked by the auth plugin.
-  await fastify.register(async (v1) => {
-    // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
-    await v1.register(surveyRoutes, {
-      closed: (db, id) => {
-        endSurveyInvitations(db, id)
-        fastify.webhooks.surveyClosed(db, id)
-      }
-    })
-    await v1.register(invitationRoutes)
-    await v1.register(eventRoutes)
-    await v1.register(collectorRoutes)
-    await v1.register(resultRoutes)
-    await v1.register(auditRoutes)
-    await v1.register(targetRoutes)
-    await v1.register(webhookRoutes)
-  }, { prefix: '/v1' })
+  await fastify.register(
+    async v1 => {
+      // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
+      await v1.register(surveyRoutes, {
+        closed: (db, id) => {
+          endSurveyInvitations(db, id)
+          fastify.webhooks.surveyClosed(db, id)
+        }
+      })
+      await v1.register(invitationRoutes)
+      await v1.register(eventRoutes)
+      await v1.register(collectorRoutes)
+      await v1.register(resultRoutes)
+      await v1.register(auditRoutes)
+      await v1.register(targetRoutes)
+      await v1.register(webhookRoutes)
+    },
+    { prefix: '/v1' }
+  )
   // Ticketing systems' webhooks: authenticated by their own signatures, not by an API key.
   await fastify.register(hookRoutes, { prefix: '/v1' })
   // The console for people, only with sign-in configured (docs/access.md).

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 
-// Every setting Puls reads from the environment (SPEC §5). Parsed once at start-up; the rest of
+// Every setting Puls reads from the environment (README, Configuration). Parsed once at start-up; the rest of
 // the code only ever sees the typed `Config`, so tests pass plain objects instead of touching
 // process.env.
 const port = z.coerce.number().int().min(0).max(65535)
@@ -18,7 +18,12 @@ const EnvSchema = z.object({
   MAIL_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
   MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   MAIL_RETRY_MIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
-  MAIL_RETRY_MAX_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
+  MAIL_RETRY_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(3600),
   PULS_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PULS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PULS_DATA_DIR: z.string().min(1).default('./data'),
@@ -32,7 +37,11 @@ const EnvSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   // Fractions are allowed so that tests can watch a timer fire without waiting minutes.
   SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
-  RETENTION_INTERVAL_SECONDS: z.coerce.number().min(0).max(7 * 86_400).default(86_400),
+  RETENTION_INTERVAL_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(7 * 86_400)
+    .default(86_400),
   RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   COMMENT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   AUDIT_RETAIN_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
@@ -43,7 +52,12 @@ const EnvSchema = z.object({
   OIDC_SCOPE: z.string().min(1).default('openid'),
   OIDC_TEAM_PREFIX: z.string().default(''),
   OIDC_ADMIN_GROUP: z.string().min(1).optional(),
-  SESSION_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(480),
+  SESSION_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(480),
   // Ticketing systems' own webhooks (docs/integrations.md): a hook without its secret answers 404.
   HOOK_ZAMMAD_SECRET: hookSecret,
   HOOK_GLPI_SECRET: hookSecret,
@@ -53,7 +67,11 @@ const EnvSchema = z.object({
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(12),
   WEBHOOK_RETRY_MIN_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
-  WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().min(0).max(86_400).default(6 * 3600),
+  WEBHOOK_RETRY_MAX_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(6 * 3600),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(60).default(10),
   WEBHOOK_WATCH_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(600)
 })
@@ -67,7 +85,7 @@ export interface Config {
   smtpUrl: string | undefined
   mailFrom: string
   /** How the outbox worker polls for due mail and retries what a server did not take. */
-  mailWorker: { pollMs: number, maxAttempts: number, retryMinMs: number, retryMaxMs: number }
+  mailWorker: { pollMs: number; maxAttempts: number; retryMinMs: number; retryMaxMs: number }
   apiKey: string | undefined
   secret: string | undefined
   dataDir: string
@@ -88,7 +106,7 @@ export interface Config {
   /** Time between two retention runs in the service (daily); 0: the service does not purge. */
   retentionIntervalMs: number
   /** Retention for surveys that set none of their own; undefined: kept for good. */
-  retention: { retainDays: number | undefined, commentRetainDays: number | undefined }
+  retention: { retainDays: number | undefined; commentRetainDays: number | undefined }
   /** Days the audit trail keeps an event (docs/access.md). */
   auditRetainDays: number
   /** Sign-in for people and the console (docs/access.md); undefined: the console is off. */
@@ -127,7 +145,9 @@ function oidcConfig (e: z.infer<typeof EnvSchema>): OidcConfig | undefined {
   const set = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter(v => v !== undefined).length
   if (set === 0) return undefined
   if (e.OIDC_ISSUER === undefined || e.OIDC_CLIENT_ID === undefined || e.OIDC_CLIENT_SECRET === undefined) {
-    throw new ConfigError(['OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three, or none (the console is then off)'])
+    throw new ConfigError([
+      'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three, or none (the console is then off)'
+    ])
   }
   return {
     issuer: e.OIDC_ISSUER,
@@ -210,7 +230,9 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
       jira: e.HOOK_JIRA_SECRET
     },
     webhooks: {
-      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS?.split(',').map(h => h.trim().toLowerCase()).filter(h => h !== ''),
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS?.split(',')
+        .map(h => h.trim().toLowerCase())
+        .filter(h => h !== ''),
       pollMs: e.WEBHOOK_POLL_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryMinMs: e.WEBHOOK_RETRY_MIN_SECONDS * 1000,

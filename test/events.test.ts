@@ -2,11 +2,19 @@ import t from 'tap'
 import { api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, rows, submitForm, type App } from './helpers/puls.js'
 
-const closed = (app: App, payload: object, headers: Record<string, string> = {}) => api(app, { method: 'POST', url: '/v1/events/case-closed', payload, headers })
+const closed = (app: App, payload: object, headers: Record<string, string> = {}) =>
+  api(app, { method: 'POST', url: '/v1/events/case-closed', payload, headers })
 const reopened = (app: App, payload: object) => api(app, { method: 'POST', url: '/v1/events/case-reopened', payload })
-const event = { case_ref: 'INC-1001', email: 'requester@example.com', team: 'it', agent: 'ola', category: 'vpn', locale: 'de' }
+const event = {
+  case_ref: 'INC-1001',
+  email: 'requester@example.com',
+  team: 'it',
+  agent: 'ola',
+  category: 'vpn',
+  locale: 'de'
+}
 
-t.test('case-closed invites the requester to the team\'s active post_case survey, once', async t => {
+t.test("case-closed invites the requester to the team's active post_case survey, once", async t => {
   const clock = testClock()
   const app = await build(t, { clock })
   await createSurvey(app, { team: 'hr' })
@@ -17,7 +25,10 @@ t.test('case-closed invites the requester to the team\'s active post_case survey
 
   const res = await closed(app, { ...event, attributes: { site: 'oslo', agent: 'overridden' } })
   t.equal(res.statusCode, 201)
-  t.match(res.json(), { status: 'queued', invitation: { survey_id: current.id, channel: 'email', case_ref: 'INC-1001', locale: 'de' } })
+  t.match(res.json(), {
+    status: 'queued',
+    invitation: { survey_id: current.id, channel: 'email', case_ref: 'INC-1001', locale: 'de' }
+  })
   t.not(res.json().invitation.survey_id, old.id, 'the newest active one')
   const [row] = rows<{ attributes: string }>(app, 'SELECT attributes FROM invitations')
   t.same(JSON.parse(row!.attributes), { site: 'oslo', agent: 'ola', category: 'vpn', team: 'it' })
@@ -52,7 +63,13 @@ t.test('case-reopened cancels the unanswered invitation; closing again arms it a
   const survey = await createSurvey(app, { team: 'it' })
   const first = (await closed(app, event)).json()
   // Hand the link out as well, to see it stop working.
-  const link = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, payload: { channel: 'link', case_ref: 'INC-2002' } })).json()
+  const link = (
+    await api(app, {
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/invitations`,
+      payload: { channel: 'link', case_ref: 'INC-2002' }
+    })
+  ).json()
   const token = link.url.split('/s/')[1]
 
   const res = await reopened(app, { case_ref: 'INC-2002', team: 'it' })
@@ -62,23 +79,39 @@ t.test('case-reopened cancels the unanswered invitation; closing again arms it a
   t.equal(page.statusCode, 410)
   t.match(page.body, 'Undersøkelsen er trukket tilbake')
   t.same((await reopened(app, { case_ref: 'INC-2002' })).json(), { cancelled: 0, invitations: [] }, 'idempotent')
-  t.same((await reopened(app, { case_ref: 'INC-1001', team: 'hr' })).json(), { cancelled: 0, invitations: [] }, 'another team\'s surveys are left alone')
+  t.same(
+    (await reopened(app, { case_ref: 'INC-1001', team: 'hr' })).json(),
+    { cancelled: 0, invitations: [] },
+    "another team's surveys are left alone"
+  )
 
   await reopened(app, { case_ref: 'INC-1001' })
-  const [row] = rows<{ status: string, email: string | null, attributes: string | null }>(app, `SELECT status, email, attributes FROM invitations WHERE id = '${first.invitation.id}'`)
+  const [row] = rows<{ status: string; email: string | null; attributes: string | null }>(
+    app,
+    `SELECT status, email, attributes FROM invitations WHERE id = '${first.invitation.id}'`
+  )
   t.same(row, { status: 'cancelled', email: null, attributes: null }, 'a cancelled invitation keeps no address')
 
   clock.advanceDays(2)
   const again = await closed(app, event)
   t.equal(again.statusCode, 201)
-  t.match(again.json(), { status: 'queued', invitation: { id: first.invitation.id, status: 'queued', created_at: clock.now().toISOString() } })
+  t.match(again.json(), {
+    status: 'queued',
+    invitation: { id: first.invitation.id, status: 'queued', created_at: clock.now().toISOString() }
+  })
   t.equal(count(app, 'invitations'), 2, 'still one invitation per case')
 })
 
 t.test('an answered invitation stays answered when its case reopens', async t => {
   const app = await build(t)
   const survey = await createSurvey(app, { team: 'it' })
-  const link = (await api(app, { method: 'POST', url: `/v1/surveys/${survey.id}/invitations`, payload: { channel: 'link', case_ref: 'INC-3' } })).json()
+  const link = (
+    await api(app, {
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/invitations`,
+      payload: { channel: 'link', case_ref: 'INC-3' }
+    })
+  ).json()
   t.equal((await submitForm(app, link.url.split('/s/')[1], { score: '5' })).statusCode, 303)
   t.same((await reopened(app, { case_ref: 'INC-3' })).json(), { cancelled: 0, invitations: [] })
   t.equal(count(app, 'responses'), 1)
@@ -100,7 +133,13 @@ t.test('bad input on the event routes is a problem naming the field, and changes
   for (const [route, payload, paths] of cases) {
     const res = await api(app, { method: 'POST', url: `/v1/events/${route}`, payload })
     t.equal(res.statusCode, 400, `${route} ${JSON.stringify(payload)}`)
-    t.same(res.json().errors.map((e: { path: string }) => e.path).sort(), [...paths].sort())
+    t.same(
+      res
+        .json()
+        .errors.map((e: { path: string }) => e.path)
+        .sort(),
+      [...paths].sort()
+    )
   }
   t.equal((await app.inject({ method: 'POST', url: '/v1/events/case-closed', payload: event })).statusCode, 401)
   t.equal(count(app, 'invitations'), 0)

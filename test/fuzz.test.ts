@@ -206,7 +206,13 @@ function routes (f: Fixtures): Route[] {
     },
     { method: 'GET', url: '/v1/webhooks', auth: true },
     { method: 'GET', url: '/v1/webhooks/:id', auth: true, params: { id: f.webhookId } },
-    { method: 'GET', url: '/v1/webhooks/:id/deliveries', auth: true, params: { id: f.webhookId }, query: { limit: '5' } },
+    {
+      method: 'GET',
+      url: '/v1/webhooks/:id/deliveries',
+      auth: true,
+      params: { id: f.webhookId },
+      query: { limit: '5' }
+    },
     { method: 'POST', url: '/v1/webhooks/:id/enable', auth: true, params: { id: f.webhookId } },
     { method: 'POST', url: '/v1/webhooks/:id/test', auth: true, params: { id: f.webhookId } },
     { method: 'DELETE', url: '/v1/webhooks/:id', auth: true, params: { id: f.webhookId } },

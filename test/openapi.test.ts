@@ -12,16 +12,22 @@ t.test('the committed openapi/openapi.json matches the routes', async t => {
 t.test('every operation has tags, a summary and a response schema per status', async t => {
   const doc = JSON.parse(await generateOpenApi())
   t.equal(doc.openapi, '3.1.0')
-  const operations = Object.entries(doc.paths as Record<string, Record<string, any>>)
-    .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })))
+  const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op }))
+  )
   t.ok(operations.length >= 6)
   for (const { name, op } of operations) {
     t.ok(op.tags?.length > 0, `${name} has tags`)
     t.ok(typeof op.summary === 'string' && op.summary.length > 0, `${name} has a summary`)
     const statuses = Object.keys(op.responses ?? {})
-    t.ok(statuses.some(s => s.startsWith('2')), `${name} documents its success`)
+    t.ok(
+      statuses.some(s => s.startsWith('2')),
+      `${name} documents its success`
+    )
     // Redirects have no body, only a Location.
-    for (const status of statuses.filter(s => !s.startsWith('3'))) t.ok(op.responses[status].content, `${name} ${status} has a schema`)
+    for (const status of statuses.filter(s => !s.startsWith('3'))) {
+      t.ok(op.responses[status].content, `${name} ${status} has a schema`)
+    }
     if (name.includes(' /v1/hooks/')) {
       // Ticketing systems' hooks are authenticated by their own signatures (docs/integrations.md).
       t.same(op.security, [], `${name} needs no bearer key`)
@@ -51,8 +57,10 @@ t.test('error responses are documented with the content type they are sent with'
       for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
         if (!/^4/.test(status)) continue
         const types = Object.keys(response.content ?? {})
-        t.ok(types.includes('application/problem+json') && !types.includes('application/json'),
-          `${method.toUpperCase()} ${path} ${status} is documented as application/problem+json (${types.join(', ')})`)
+        t.ok(
+          types.includes('application/problem+json') && !types.includes('application/json'),
+          `${method.toUpperCase()} ${path} ${status} is documented as application/problem+json (${types.join(', ')})`
+        )
       }
     }
   }
@@ -64,7 +72,10 @@ t.test('error responses are documented with the content type they are sent with'
     await app.inject({ url: '/v1/surveys' }),
     await api(app, { method: 'POST', url: '/v1/surveys', payload: { name: '' } })
   ]
-  t.same(sent.map(r => r.statusCode), [404, 401, 400])
+  t.same(
+    sent.map(r => r.statusCode),
+    [404, 401, 400]
+  )
   for (const r of sent) t.match(r.headers['content-type'], /^application\/problem\+json/)
   t.same(Object.keys(doc.paths['/v1/surveys/{id}'].get.responses['404'].content), ['application/problem+json'])
 })

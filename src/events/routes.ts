@@ -9,49 +9,74 @@ import { closeCase, reopenCase } from './service.js'
 const tags = ['events']
 
 // Hooks for the ticketing system (docs/api.md). Retries are expected: both are idempotent.
-const routes: FastifyPluginAsyncZod = async (fastify) => {
+const routes: FastifyPluginAsyncZod = async fastify => {
   const { store, secret, config, clock, invitationMail } = fastify
 
-  fastify.post('/events/case-closed', {
-    config: { access: rules.integration },
-    schema: {
-      tags,
-      summary: 'A case was closed: invite its requester',
-      description: 'Invites by e-mail to the team\'s active `post_case` survey (the newest, if there are several). ' +
-        'Same rules and answers as `POST /v1/surveys/{id}/invitations`; 404 when the team has no active post_case survey.',
-      headers: IdempotencyHeadersSchema,
-      body: CaseClosedSchema,
-      response: { 200: InvitationResultSchema, 201: InvitationResultSchema, ...authProblems, 404: ProblemSchema, 422: ProblemSchema }
+  fastify.post(
+    '/events/case-closed',
+    {
+      config: { access: rules.integration },
+      schema: {
+        tags,
+        summary: 'A case was closed: invite its requester',
+        description:
+          "Invites by e-mail to the team's active `post_case` survey (the newest, if there are several). " +
+          'Same rules and answers as `POST /v1/surveys/{id}/invitations`; ' +
+          '404 when the team has no active post_case survey.',
+        headers: IdempotencyHeadersSchema,
+        body: CaseClosedSchema,
+        response: {
+          200: InvitationResultSchema,
+          201: InvitationResultSchema,
+          ...authProblems,
+          404: ProblemSchema,
+          422: ProblemSchema
+        }
+      }
+    },
+    async (request, reply) => {
+      const now = clock.now()
+      const answer = store.transaction(tx =>
+        idempotent(
+          tx,
+          secret,
+          request.apiKeyId,
+          request.headers['idempotency-key'],
+          `POST /v1/events/case-closed ${JSON.stringify(request.body)}`,
+          now,
+          () => {
+            const context = { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }
+            const result = closeCase(tx, context, request.body)
+            return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
+          },
+          body => body
+        )
+      )
+      if (answer.replayed) reply.header('idempotent-replayed', 'true')
+      return reply.code(answer.statusCode as 200 | 201).send(answer.body)
     }
-  }, async (request, reply) => {
-    const now = clock.now()
-    const answer = store.transaction(tx => idempotent(tx, secret, request.apiKeyId, request.headers['idempotency-key'],
-      `POST /v1/events/case-closed ${JSON.stringify(request.body)}`, now,
-      () => {
-        const context = { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }
-        const result = closeCase(tx, context, request.body)
-        return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
-      },
-      body => body))
-    if (answer.replayed) reply.header('idempotent-replayed', 'true')
-    return reply.code(answer.statusCode as 200 | 201).send(answer.body)
-  })
+  )
 
-  fastify.post('/events/case-reopened', {
-    config: { access: rules.integration },
-    schema: {
-      tags,
-      summary: 'A case was reopened: cancel its unanswered invitation',
-      description: 'Its link then answers 410 and no reminder goes out. Answered invitations stay answered. ' +
-        'If the case closes again, `case-closed` arms the same invitation anew.',
-      body: CaseReopenedSchema,
-      response: { 200: CaseReopenedResultSchema, ...authProblems }
+  fastify.post(
+    '/events/case-reopened',
+    {
+      config: { access: rules.integration },
+      schema: {
+        tags,
+        summary: 'A case was reopened: cancel its unanswered invitation',
+        description:
+          'Its link then answers 410 and no reminder goes out. Answered invitations stay answered. ' +
+          'If the case closes again, `case-closed` arms the same invitation anew.',
+        body: CaseReopenedSchema,
+        response: { 200: CaseReopenedResultSchema, ...authProblems }
+      }
+    },
+    async request => {
+      const { case_ref: caseRef, team } = request.body
+      const invitations = store.transaction(tx => reopenCase(tx, caseRef, team))
+      return { cancelled: invitations.length, invitations }
     }
-  }, async (request) => {
-    const { case_ref: caseRef, team } = request.body
-    const invitations = store.transaction(tx => reopenCase(tx, caseRef, team))
-    return { cancelled: invitations.length, invitations }
-  })
+  )
 }
 
 export default routes

@@ -6,7 +6,7 @@ import { findActiveSurveyOfTeam, surveyIdsOfTeam } from '../surveys/repository.j
 import type { CaseClosed } from './schemas.js'
 
 /**
- * A case was closed (SPEC §1 flow 1): invites its requester by e-mail to the team's active
+ * A case was closed (docs/api.md, case events): invites its requester by e-mail to the team's active
  * post_case survey. Same rules and outcomes as an invitation; the same case_ref answers the first.
  */
 export function closeCase (tx: Tx, ctx: InviteContext, event: CaseClosed): InvitationResult {

@@ -14,29 +14,36 @@ export function isLocale (value: unknown): value is Locale {
  */
 export function acceptedLocales (header: string | undefined): Locale[] {
   if (header === undefined) return []
-  const ranges: Array<{ locale: Locale, q: number, order: number }> = []
-  header.split(',').slice(0, 50).forEach((part, order) => {
-    const [tag = '', ...params] = part.trim().split(';')
-    const primary = tag.trim().toLowerCase().split('-')[0] ?? ''
-    const locale = PRIMARY[primary]
-    if (locale === undefined) return
-    let q = 1
-    for (const p of params) {
-      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)
-      if (m !== null) q = Number(m[1])
-    }
-    if (!Number.isFinite(q) || q <= 0 || q > 1) return
-    ranges.push({ locale, q, order })
-  })
+  const ranges: Array<{ locale: Locale; q: number; order: number }> = []
+  header
+    .split(',')
+    .slice(0, 50)
+    .forEach((part, order) => {
+      const [tag = '', ...params] = part.trim().split(';')
+      const primary = tag.trim().toLowerCase().split('-')[0] ?? ''
+      const locale = PRIMARY[primary]
+      if (locale === undefined) return
+      let q = 1
+      for (const p of params) {
+        const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)
+        if (m !== null) q = Number(m[1])
+      }
+      if (!Number.isFinite(q) || q <= 0 || q > 1) return
+      ranges.push({ locale, q, order })
+    })
   ranges.sort((a, b) => b.q - a.q || a.order - b.order)
   return [...new Set(ranges.map(r => r.locale))]
 }
 
 /**
- * The language of a respondent page or mail (SPEC §1): the invitation's own locale, else the
+ * The language of a respondent page or mail (docs/api.md): the invitation's own locale, else the
  * best match in `Accept-Language`, else the survey's default.
  */
-export function negotiateLocale (invitationLocale: Locale | null | undefined, acceptLanguage: string | undefined, surveyDefault: Locale): Locale {
+export function negotiateLocale (
+  invitationLocale: Locale | null | undefined,
+  acceptLanguage: string | undefined,
+  surveyDefault: Locale
+): Locale {
   if (isLocale(invitationLocale)) return invitationLocale
   return acceptedLocales(acceptLanguage)[0] ?? surveyDefault
 }

@@ -28,12 +28,17 @@ export function toWebhook (row: SubscriptionRow): Webhook {
 
 /** POST /v1/webhooks: a subscription, with its signing secret answered this once. */
 export function createWebhook (
-  db: DbOrTx, input: CreateWebhook, allowedHosts: string[] | undefined, now: Date
+  db: DbOrTx,
+  input: CreateWebhook,
+  allowedHosts: string[] | undefined,
+  now: Date
 ): Webhook {
   const refused = refusal(input.url, allowedHosts)
   if (refused !== undefined) throw new InvalidFieldError('body.url', refused)
   input.survey_ids?.forEach((id, i) => {
-    if (findSurvey(db, id) === undefined) throw new InvalidFieldError(`body.survey_ids[${i}]`, `survey ${id} does not exist`)
+    if (findSurvey(db, id) === undefined) {
+      throw new InvalidFieldError(`body.survey_ids[${i}]`, `survey ${id} does not exist`)
+    }
   })
   const row = repo.insertSubscription(db, {
     id: newId('wh'),
@@ -73,7 +78,10 @@ export function enableWebhook (db: DbOrTx, id: string): Webhook {
 }
 
 /** Where an event comes from: which subscriptions it concerns. */
-export interface EventScope { surveyId?: string, team: string }
+export interface EventScope {
+  surveyId?: string
+  team: string
+}
 
 function covers (s: SubscriptionRow, scope: EventScope): boolean {
   if (s.surveyIds === null && s.teams === null) return true
@@ -100,13 +108,17 @@ export function testWebhook (db: DbOrTx, id: string, now: Date): DeliveryRow {
 export function listDeliveries (db: DbOrTx, id: string, limit: number) {
   getWebhookRow(db, id)
   const rows = repo.deliveriesOf(db, id, limit)
-  const attempts = repo.attemptsOf(db, rows.map(r => r.id))
+  const attempts = repo.attemptsOf(
+    db,
+    rows.map(r => r.id)
+  )
   return {
     items: rows.map(r => ({
       id: r.id,
       event: r.event,
       state: r.state,
-      attempts: attempts.filter(a => a.deliveryId === r.id)
+      attempts: attempts
+        .filter(a => a.deliveryId === r.id)
         .map(a => ({ at: a.at.toISOString(), status: a.status, error: a.error, duration_ms: a.durationMs })),
       next_attempt_at: r.state === 'pending' ? r.nextAttemptAt.toISOString() : null,
       last_error: r.lastError,

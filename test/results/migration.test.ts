@@ -10,8 +10,12 @@ import { createSurvey, seedAnswers } from '../helpers/seed.js'
 // run on answers stored the usual way, must give the counts the rollup keeps (added up by parsed
 // attributes: SQLite may spell a combination with its keys in another order).
 
-const backfill = readFileSync(new URL('../../db/migrations/0009_response_combos_without_rowid.sql', import.meta.url), 'utf8')
-  .split('--> statement-breakpoint').filter(s => s.includes('INSERT INTO'))
+const backfill = readFileSync(
+  new URL('../../db/migrations/0009_response_combos_without_rowid.sql', import.meta.url),
+  'utf8'
+)
+  .split('--> statement-breakpoint')
+  .filter(s => s.includes('INSERT INTO'))
 
 t.test('the backfill of migration 0009 counts what the rollup counts', async t => {
   const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
@@ -19,10 +23,16 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
   const seeded = []
   for (let i = 0; i < 120; i++) {
     // Attributes in varying key order, some missing, one with a quote and a non-ASCII letter.
-    const attributes: Record<string, string> = i % 2 === 0 ? { team: `t${i % 3}`, agent: `a${i % 4}` } : { agent: `a${i % 4}`, team: `t${i % 3}` }
+    const attributes: Record<string, string> =
+      i % 2 === 0 ? { team: `t${i % 3}`, agent: `a${i % 4}` } : { agent: `a${i % 4}`, team: `t${i % 3}` }
     if (i % 5 === 0) attributes.site = 'Tromsø "nord"'
     if (i % 7 === 0) delete attributes.agent
-    seeded.push({ score: i % 11, day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`, attributes, channel: i % 3 === 0 ? 'collector' as const : 'email' as const })
+    seeded.push({
+      score: i % 11,
+      day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
+      attributes,
+      channel: i % 3 === 0 ? ('collector' as const) : ('email' as const)
+    })
   }
   seedAnswers(app, survey.id, seeded)
   // Rows of both tables as [key…, counts…]; the combination (its last key) spelled by its parsed entries.
@@ -30,15 +40,32 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
   const canonical = (list: Row[], keys: string[], counts: string[]): string[] => {
     const sums = new Map<string, number[]>()
     for (const r of list) {
-      const key = JSON.stringify([...keys.map(k => r[k]), Object.entries(JSON.parse(String(r.combo)) as Record<string, string>).sort()])
+      const key = JSON.stringify([
+        ...keys.map(k => r[k]),
+        Object.entries(JSON.parse(String(r.combo)) as Record<string, string>).sort()
+      ])
       const now = sums.get(key) ?? counts.map(() => 0)
-      sums.set(key, now.map((x, i) => x + Number(r[counts[i]!])))
+      sums.set(
+        key,
+        now.map((x, i) => x + Number(r[counts[i]!]))
+      )
     }
     return [...sums].map(([key, c]) => `${key} ${c.join(' ')}`).sort()
   }
   const read = () => [
-    canonical(rows<Row>(app, `SELECT day, combo, n FROM response_combos WHERE survey_id = '${survey.id}'`), ['day'], ['n']),
-    canonical(rows<Row>(app, `SELECT month, combo, score, n, invited FROM response_combo_scores WHERE survey_id = '${survey.id}'`), ['month', 'score'], ['n', 'invited'])
+    canonical(
+      rows<Row>(app, `SELECT day, combo, n FROM response_combos WHERE survey_id = '${survey.id}'`),
+      ['day'],
+      ['n']
+    ),
+    canonical(
+      rows<Row>(
+        app,
+        `SELECT month, combo, score, n, invited FROM response_combo_scores WHERE survey_id = '${survey.id}'`
+      ),
+      ['month', 'score'],
+      ['n', 'invited']
+    )
   ]
   const kept = read()
   t.equal(backfill.length, 2, 'one statement per table')
@@ -52,7 +79,8 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
 // as it was before, taken back to 0011's table, must migrate with every count kept and the table
 // still WITHOUT ROWID.
 const migration0006 = readFileSync(
-  new URL('../../db/migrations/0006_response_counts_without_rowid.sql', import.meta.url), 'utf8'
+  new URL('../../db/migrations/0006_response_counts_without_rowid.sql', import.meta.url),
+  'utf8'
 ).split('--> statement-breakpoint')[0]!
 
 /** When a migration was generated: drizzle records it as the migration's `created_at`. */
@@ -61,11 +89,15 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   const clock = testClock('2026-04-20T10:00:00Z')
   const first = await build(t, { clock })
   const survey = await createSurvey(first, { min_group_size: 3 })
-  seedAnswers(first, survey.id, Array.from({ length: 90 }, (_, i) => ({
-    score: i % 11,
-    day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
-    channel: i % 4 === 0 ? 'collector' as const : 'email' as const
-  })))
+  seedAnswers(
+    first,
+    survey.id,
+    Array.from({ length: 90 }, (_, i) => ({
+      score: i % 11,
+      day: `2026-03-${String(1 + (i % 28)).padStart(2, '0')}`,
+      channel: i % 4 === 0 ? ('collector' as const) : ('email' as const)
+    }))
+  )
   const ask = async (app: typeof first): Promise<unknown> =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=day` })).json()
   const before = await ask(first)
@@ -75,26 +107,36 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   for (const statement of [
     'ALTER TABLE response_counts RENAME TO response_counts_current',
     migration0006,
-    'INSERT INTO response_counts_new SELECT survey_id, \'\', \'\', day, score, n, invited FROM response_counts_current',
+    "INSERT INTO response_counts_new SELECT survey_id, '', '', day, score, n, invited FROM response_counts_current",
     'DROP TABLE response_counts_current',
-    'ALTER TABLE response_counts_new RENAME TO response_counts',
-  ]) first.store.db.run(sql.raw(statement))
+    'ALTER TABLE response_counts_new RENAME TO response_counts'
+  ]) { first.store.db.run(sql.raw(statement)) }
   // Later migrations are undone too: drizzle applies only those newer than the newest applied.
   undoMigrationsFrom(first.store.db, '0012_', ['0012_'])
   const columns = (app: typeof first): unknown[] =>
-    rows(app, 'SELECT name FROM pragma_table_info(\'response_counts\') ORDER BY cid').map(r => r.name)
+    rows(app, "SELECT name FROM pragma_table_info('response_counts') ORDER BY cid").map(r => r.name)
   t.same(columns(first), ['survey_id', 'attribute', 'value', 'day', 'score', 'n', 'invited'], 'the table of 0006')
   await first.close()
 
   const second = await build(t, { clock, dataDir: first.dataDir })
   // 0013 adds the comment counts after them.
-  t.same(columns(second), ['survey_id', 'day', 'score', 'n', 'invited', 'comments', 'invited_comments'], 'attribute and value are gone')
-  t.match(rows<{ sql: string }>(second, 'SELECT sql FROM sqlite_master WHERE name = \'response_counts\'')[0]!.sql,
-    /WITHOUT ROWID\s*$/, 'still WITHOUT ROWID')
+  t.same(
+    columns(second),
+    ['survey_id', 'day', 'score', 'n', 'invited', 'comments', 'invited_comments'],
+    'attribute and value are gone'
+  )
+  t.match(
+    rows<{ sql: string }>(second, "SELECT sql FROM sqlite_master WHERE name = 'response_counts'")[0]!.sql,
+    /WITHOUT ROWID\s*$/,
+    'still WITHOUT ROWID'
+  )
   t.same(rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'), counts)
   t.same(await ask(second), before, 'the same results')
   // Answers stored the usual way (seedAnswers goes through the rollup) are counted in the new table.
-  seedAnswers(second, survey.id, [{ score: 7, day: '2026-03-01' }, { score: 7, day: '2026-04-19' }])
+  seedAnswers(second, survey.id, [
+    { score: 7, day: '2026-03-01' },
+    { score: 7, day: '2026-04-19' }
+  ])
   const had = counts.find(r => r.day === '2026-03-01' && r.score === 7)?.n ?? 0
-  t.same(rows(second, 'SELECT n FROM response_counts WHERE day = \'2026-03-01\' AND score = 7'), [{ n: Number(had) + 1 }])
+  t.same(rows(second, "SELECT n FROM response_counts WHERE day = '2026-03-01' AND score = 7"), [{ n: Number(had) + 1 }])
 })

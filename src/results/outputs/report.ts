@@ -15,13 +15,17 @@ import { surveyTargetStatus } from '../../targets/service.js'
 import { targetLine } from '../../targets/text.js'
 
 const MAX_COMMENTS = 200
-const RANGES: Record<'nps' | 'csat' | 'ces', { range: Range, ticks: number[] }> = {
+const RANGES: Record<'nps' | 'csat' | 'ces', { range: Range; ticks: number[] }> = {
   nps: { range: { min: -100, max: 100 }, ticks: [-100, -50, 0, 50, 100] },
   csat: { range: { min: 0, max: 100 }, ticks: [0, 25, 50, 75, 100] },
   ces: { range: { min: 1, max: 7 }, ticks: [1, 2, 3, 4, 5, 6, 7] }
 }
 
-interface Score { score: number, margin_of_error: number, adjusted_wald?: { low: number, high: number } }
+interface Score {
+  score: number
+  margin_of_error: number
+  adjusted_wald?: { low: number; high: number }
+}
 
 /**
  * Everything the report page shows, from the same suppressed results the API gives, plus the
@@ -36,7 +40,11 @@ interface Score { score: number, margin_of_error: number, adjusted_wald?: { low:
  * only what those answers show (which groups are shown), so it reveals nothing they do not.
  */
 function breakdown (
-  db: DbOrTx, kept: DecidedMonths, surveyId: string, options: ShareLinkOptions & { group_by: string }, now: Date
+  db: DbOrTx,
+  kept: DecidedMonths,
+  surveyId: string,
+  options: ShareLinkOptions & { group_by: string },
+  now: Date
 ): SurveyResults {
   const ask = (from: string | undefined): SurveyResults =>
     surveyResults(db, kept, surveyId, { from, to: options.to, group_by: options.group_by }, now)
@@ -44,7 +52,11 @@ function breakdown (
   let best = ask(options.from)
   if (best.period === null || (best.groups ?? []).every(g => g.suppression_reason !== 'period')) return best
   const later: string[] = []
-  for (let month = nextBucket(bucketStart(best.period.from, 'month'), 'month'); month <= best.period.to; month = nextBucket(month, 'month')) later.push(month)
+  for (
+    let month = nextBucket(bucketStart(best.period.from, 'month'), 'month');
+    month <= best.period.to;
+    month = nextBucket(month, 'month')
+  ) { later.push(month) }
   for (const from of later) {
     const candidate = ask(from)
     if (shown(candidate) > shown(best)) best = candidate
@@ -53,7 +65,11 @@ function breakdown (
 }
 
 export function reportContext (
-  db: DbOrTx, kept: DecidedMonths, surveyId: string, options: ShareLinkOptions, now: Date
+  db: DbOrTx,
+  kept: DecidedMonths,
+  surveyId: string,
+  options: ShareLinkOptions,
+  now: Date
 ): Record<string, unknown> {
   const survey = getSurveyRow(db, surveyId)
   const locale: Locale = options.locale ?? survey.defaultLocale
@@ -69,9 +85,8 @@ export function reportContext (
   // The headline and the series are whole-survey numbers (release blocks, any interval); the
   // breakdown is a question about an attribute, answered on complete months (engine/attributes.ts).
   const r = surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval }, now)
-  const byGroup = groupBy === undefined
-    ? undefined
-    : breakdown(db, kept, survey.id, { ...options, group_by: groupBy }, now)
+  const byGroup =
+    groupBy === undefined ? undefined : breakdown(db, kept, survey.id, { ...options, group_by: groupBy }, now)
   const metric = survey.metric
   const scoreOf = (cell: Record<string, unknown>): Score | null => (cell[metric] as Score | null | undefined) ?? null
   const { range, ticks } = RANGES[metric]
@@ -87,7 +102,10 @@ export function reportContext (
       label,
       value: s?.score ?? null,
       moe: s?.margin_of_error ?? null,
-      title: s === null ? `${label}: ${count(t.hidden, b.responses)}` : `${label}: ${number.format(s.score)} ±${number.format(s.margin_of_error)}, ${count(t.answers, b.responses)}`
+      title:
+        s === null
+          ? `${label}: ${count(t.hidden, b.responses)}`
+          : `${label}: ${number.format(s.score)} ±${number.format(s.margin_of_error)}, ${count(t.answers, b.responses)}`
     }
   })
   const groups = (byGroup?.groups ?? []).map(g => {
@@ -119,7 +137,11 @@ export function reportContext (
     lang: locale,
     title: `${survey.name} · ${t.report}`,
     t,
-    survey: { name: survey.name, question: withDefaults(survey.question, DEFAULT_QUESTIONS[metric])[locale], metric: metricName },
+    survey: {
+      name: survey.name,
+      question: withDefaults(survey.question, DEFAULT_QUESTIONS[metric])[locale],
+      metric: metricName
+    },
     period: period === null ? null : `${day(period.from)} – ${day(period.to)}`,
     responses: number.format(r.responses),
     pending: r.pending_responses > 0 ? count(t.pending, r.pending_responses, { min: survey.minGroupSize }) : null,
@@ -127,28 +149,59 @@ export function reportContext (
     waiting: r.pending_reasons.map(reason => fill(t.waiting[reason], { min: survey.minGroupSize })),
     suppressed: r.suppressed ? fill(t.suppressed, { min: survey.minGroupSize }) : null,
     target: target === null ? null : targetLine(target, locale, n => number.format(n), day),
-    headline: headline === null
-      ? null
-      : {
-          score: number.format(headline.score),
-          moe: fill(t.marginOfError, { moe: number.format(headline.margin_of_error) }),
-          adjusted: headline.adjusted_wald === undefined ? null : fill(t.adjusted, { low: number.format(headline.adjusted_wald.low), high: number.format(headline.adjusted_wald.high) })
-        },
-    responseRate: r.response_rate?.percent == null
-      ? null
-      : { percent: `${number.format(r.response_rate.percent)} %`, detail: count(t.ofDelivered, r.response_rate.delivered, { r: r.response_rate.responses, d: r.response_rate.delivered }) },
-    seriesChart: series.some(p => p.value !== null) ? lineChart(series, range, ticks, `${metricName} · ${t.overTime}`) : null,
-    distributionChart: r.distribution === null
-      ? null
-      : barChart(r.distribution.map(d => ({ label: String(d.score), value: d.count, title: `${d.score}: ${count(t.answers, d.count)}` })), t.distribution),
-    breakdown: groupBy === undefined || groups.length === 0 || byGroup?.period == null
-      ? null
-      : {
-          heading: fill(t.breakdown, { attribute: groupBy }),
-          note: fill(t.breakdownMonths, { from: day(byGroup.period.from), to: day(byGroup.period.to) }),
-          chart: groupChart(groups, range, fill(t.breakdown, { attribute: groupBy }))
-        },
-    comments: commentsAllowed ? { list: comments, more: commentCount > comments.length ? fill(t.moreComments, { shown: comments.length, n: commentCount }) : null } : null,
+    headline:
+      headline === null
+        ? null
+        : {
+            score: number.format(headline.score),
+            moe: fill(t.marginOfError, { moe: number.format(headline.margin_of_error) }),
+            adjusted:
+              headline.adjusted_wald === undefined
+                ? null
+                : fill(t.adjusted, {
+                  low: number.format(headline.adjusted_wald.low),
+                  high: number.format(headline.adjusted_wald.high)
+                })
+          },
+    responseRate:
+      r.response_rate?.percent == null
+        ? null
+        : {
+            percent: `${number.format(r.response_rate.percent)} %`,
+            detail: count(t.ofDelivered, r.response_rate.delivered, {
+              r: r.response_rate.responses,
+              d: r.response_rate.delivered
+            })
+          },
+    seriesChart: series.some(p => p.value !== null)
+      ? lineChart(series, range, ticks, `${metricName} · ${t.overTime}`)
+      : null,
+    distributionChart:
+      r.distribution === null
+        ? null
+        : barChart(
+          r.distribution.map(d => ({
+            label: String(d.score),
+            value: d.count,
+            title: `${d.score}: ${count(t.answers, d.count)}`
+          })),
+          t.distribution
+        ),
+    breakdown:
+      groupBy === undefined || groups.length === 0 || byGroup?.period == null
+        ? null
+        : {
+            heading: fill(t.breakdown, { attribute: groupBy }),
+            note: fill(t.breakdownMonths, { from: day(byGroup.period.from), to: day(byGroup.period.to) }),
+            chart: groupChart(groups, range, fill(t.breakdown, { attribute: groupBy }))
+          },
+    comments: commentsAllowed
+      ? {
+          list: comments,
+          more:
+            commentCount > comments.length ? fill(t.moreComments, { shown: comments.length, n: commentCount }) : null
+        }
+      : null,
     commentsHidden: commentsAllowed ? null : fill(t.commentsHidden, { min: survey.minCommentGroupSize }),
     definition: r.definition.rule,
     suppressionRule: r.definition.suppression,
