@@ -1,4 +1,4 @@
--- SPEC §2.1: no identifier may order a response against invitations. drizzle cannot declare
+-- docs/anonymity.md, promise 1: no identifier may order a response against invitations. drizzle cannot declare
 -- WITHOUT ROWID, so the table is rebuilt here; its rows are then kept in random-id order only.
 CREATE TABLE `responses_new` (
 	`id` text PRIMARY KEY NOT NULL,

@@ -1,4 +1,4 @@
--- SPEC §2.1: a rowid would record the order in which (attribute value, day, score) combinations
+-- docs/anonymity.md, promise 1: a rowid would record the order in which (attribute value, day, score) combinations
 -- first arrived. drizzle cannot declare WITHOUT ROWID, so the table is rebuilt here, as 0001 did
 -- for responses; its rows are then kept in key order only.
 CREATE TABLE `response_counts_new` (

@@ -1,4 +1,4 @@
--- SPEC §2.1: a rowid would record the order in which (day, attributes) and (month, attributes,
+-- docs/anonymity.md, promise 1: a rowid would record the order in which (day, attributes) and (month, attributes,
 -- score) combinations first arrived. drizzle cannot declare WITHOUT ROWID, so the two tables 0008
 -- made are rebuilt here, as 0001 and 0006 did; their rows are then kept in key order only.
 CREATE TABLE `response_combos_new` (
