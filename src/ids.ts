@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 
 /**
  * A random identifier: `prefix_` and 128 bits from the CSPRNG in base64url. Never sequential or
@@ -24,4 +24,13 @@ export function digest (secret: string): Buffer {
 /** `digest` as hex: how token hashes are stored and looked up. */
 export function hashToken (token: string): string {
   return digest(token).toString('hex')
+}
+
+/**
+ * A keyed digest for what must be matched but never read back (recipients, idempotency keys,
+ * collector clients): HMAC-SHA256 under PULS_SECRET of `purpose:value`, hex. Without the secret a
+ * guess cannot be confirmed by hashing it.
+ */
+export function keyedDigest (secret: Buffer, purpose: string, value: string): string {
+  return createHmac('sha256', secret).update(`${purpose}:${value}`, 'utf8').digest('hex')
 }

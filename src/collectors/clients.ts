@@ -1,7 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import { normalizeIP } from '@fastify/rate-limit'
 import { and, between, eq, lt, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { keyedDigest, newSecret } from '../ids.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import { collectorClientDays, collectorClients } from './tables.js'
 
@@ -11,14 +11,12 @@ import { collectorClientDays, collectorClients } from './tables.js'
 
 /** The keyed hash of a client's address (IPv6 folded to its /64): never the address itself. */
 export function clientKey (secret: Buffer, ip: string): string {
-  return createHmac('sha256', secret)
-    .update(`collector-client:${normalizeIP(ip)}`, 'utf8')
-    .digest('base64url')
+  return keyedDigest(secret, 'collector-client', normalizeIP(ip))
 }
 
 /** A client of its own for every answer: collectors set to `release: "answers"` count answers. */
 export function answerAsClient (): string {
-  return randomBytes(16).toString('base64url')
+  return newSecret(16)
 }
 
 // Two more writes per collector answer (three with a comment), in the answer's transaction: an

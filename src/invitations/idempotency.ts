@@ -1,7 +1,7 @@
 import type { Tx } from '../db/client.js'
 import { AppError } from '../errors.js'
 import * as repo from './repository.js'
-import { keyedDigest } from './secrets.js'
+import { keyedDigest } from '../ids.js'
 
 /** How long a key is remembered; a retry after that is a new request. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000

@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto'
-import { hashToken, newSecret } from '../ids.js'
+import { hashToken, keyedDigest, newSecret } from '../ids.js'
 
 /**
  * The one secret in a survey link: 256 bits from the CSPRNG, base64url. Only its SHA-256 is
@@ -21,10 +20,5 @@ export function normaliseAddress (email: string): string {
  * guess without the secret.
  */
 export function recipientHash (secret: Buffer, email: string): string {
-  return createHmac('sha256', secret).update(`recipient:${normaliseAddress(email)}`, 'utf8').digest('hex')
-}
-
-/** A keyed digest for anything else that must be matched but not read back (idempotency keys). */
-export function keyedDigest (secret: Buffer, purpose: string, value: string): string {
-  return createHmac('sha256', secret).update(`${purpose}:${value}`, 'utf8').digest('hex')
+  return keyedDigest(secret, 'recipient', normaliseAddress(email))
 }
