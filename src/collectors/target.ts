@@ -42,14 +42,14 @@ export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink
  * back with the transaction).
  */
 export function claimCollectorAnswer (
-  tx: DbOrTx, collectorId: string, at: Date, source: { client: string, commented: boolean }
+  tx: DbOrTx, collectorId: string, at: Date, source: { client: () => string, commented: boolean }
 ): { attributes: Record<string, string> } | { closedReason: CollectorClosedReason } {
   const current = repo.findCollector(tx, collectorId)!
   const closedReason = collectorReason(current, findSurvey(tx, current.surveyId)!)
   if (closedReason !== null) return { closedReason }
   claimHourlySlot(tx, current, at)
   // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
-  const client = current.release === 'answers' ? answerAsClient() : source.client
+  const client = current.release === 'answers' ? answerAsClient() : source.client()
   const day = coarsenToDay(at)
   const combo = comboOf(current.attributes)
   recordClient(tx, { surveyId: current.surveyId, client, combo, day, commented: source.commented })

@@ -21,9 +21,10 @@ export interface AnswerSubmission {
   now: Date
   /**
    * The client's address under an HMAC with the server secret (src/collectors/clients.ts): collectors
-   * count their answers by client toward the release minimum (docs/anonymity.md, padding).
+   * count their answers by client toward the release minimum (docs/anonymity.md, padding). Asked
+   * for only where it counts.
    */
-  client: string
+  client: () => string
 }
 
 /** What the route does around the use case: HTTP concerns it cannot see. */

@@ -145,7 +145,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       source: isJson(request) ? 'json' : 'form',
       acceptLanguage: request.headers['accept-language'],
       now,
-      client: clientKey(fastify.secret, request.ip)
+      client: () => clientKey(fastify.secret, request.ip)
     }, {
       resolved: known => resolved.set(request, known),
       admit: async () => {

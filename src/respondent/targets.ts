@@ -45,8 +45,11 @@ export interface AnswerTarget {
 
 /** Who answered, as far as release rules need to know: src/collectors/clients.ts. */
 export interface AnswerSource {
-  /** The client's address under an HMAC with the server secret; never the address. */
-  client: string
+  /**
+   * The client's address under an HMAC with the server secret; never the address. A function:
+   * only collectors that count clients need it, so link answers skip the HMAC.
+   */
+  client: () => string
   commented: boolean
 }
 
