@@ -63,10 +63,11 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       config: { access: rules.integration },
       schema: {
         tags,
-        summary: 'A case was reopened: cancel its unanswered invitation',
+        summary: 'A case was reopened: withdraw its invitation',
         description:
-          'Its link then answers 410 and no reminder goes out. Answered invitations stay answered. ' +
-          'If the case closes again, `case-closed` arms the same invitation anew.',
+          'Its link then answers 410 and no reminder goes out. An answered invitation is withdrawn as well ' +
+          '(its answer stays), so the reply never says whether the requester answered. ' +
+          'If the case closes again, `case-closed` arms the same invitation anew, with a new link.',
         body: CaseReopenedSchema,
         response: { 200: CaseReopenedResultSchema, ...authProblems }
       }
