@@ -134,7 +134,7 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
         io.err('keys create --name must not be empty')
         return 2
       }
-      const key = store.transaction(tx => {
+      const key = store.legacyTransactionSync(tx => {
         const made = createApiKey(tx, { name, role, teams }, now)
         recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.create', target: made.id }, now)
         return made
@@ -150,7 +150,7 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
         io.out(`${k.id}\t${k.name}\t${describeKey(k)}\tcreated ${k.createdAt.toISOString()}\t${state}`)
       }
     } else if (command === 'keys' && sub === 'revoke' && arg !== undefined) {
-      store.transaction(tx => {
+      store.legacyTransactionSync(tx => {
         revokeApiKey(tx, arg, now)
         recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.revoke', target: arg }, now)
       })

@@ -36,7 +36,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async (request, reply) => {
       const now = clock.now()
-      const answer = store.transaction(tx =>
+      const answer = store.legacyTransactionSync(tx =>
         idempotent(
           tx,
           secret,
@@ -73,7 +73,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async request => {
       const { case_ref: caseRef, team } = request.body
-      const invitations = store.transaction(tx => reopenCase(tx, caseRef, team))
+      const invitations = store.legacyTransactionSync(tx => reopenCase(tx, caseRef, team))
       return { cancelled: invitations.length, invitations }
     }
   )

@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
       }
     },
     async request =>
-      fastify.store.transaction(tx =>
+      fastify.store.legacyTransactionSync(tx =>
         surveys.updateSurvey(tx, request.params.id, request.body, fastify.clock.now(), opts.closed)
       )
   )

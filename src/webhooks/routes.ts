@@ -57,7 +57,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       params: IdParamsSchema,
       response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx => webhooks.deleteWebhook(tx, request.params.id)))
+  }, async (request) => store.legacyTransactionSync(tx => webhooks.deleteWebhook(tx, request.params.id)))
 
   fastify.post('/webhooks/:id/test', {
     config: { access: rules.admin },
@@ -69,7 +69,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       response: { 202: z.object({ delivery_id: z.string() }), ...authProblems, 404: ProblemSchema }
     }
   }, async (request, reply) => {
-    const delivery = store.transaction(tx => webhooks.testWebhook(tx, request.params.id, clock.now()))
+    const delivery = store.legacyTransactionSync(tx => webhooks.testWebhook(tx, request.params.id, clock.now()))
     fastify.webhooks.wake()
     return reply.code(202).send({ delivery_id: delivery.id })
   })
@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       params: IdParamsSchema,
       response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx => webhooks.enableWebhook(tx, request.params.id)))
+  }, async (request) => store.legacyTransactionSync(tx => webhooks.enableWebhook(tx, request.params.id)))
 
   fastify.get('/webhooks/:id/deliveries', {
     config: { access: rules.admin },

@@ -84,7 +84,8 @@ export class WebhookWorker {
       const { store, clock, options } = this.deps
       const now = clock.now()
       const leaseUntil = new Date(now.getTime() + options.leaseMs)
-      const rows = store.transaction(tx => repo.claimDue(tx, now, this.leaseId, leaseUntil, options.batchSize))
+      const rows = store.legacyTransactionSync(tx =>
+        repo.claimDue(tx, now, this.leaseId, leaseUntil, options.batchSize))
       if (rows.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       attempts += rows.length
@@ -101,7 +102,7 @@ export class WebhookWorker {
     const result = await send(subscription.url, row.body, headers, options)
     const now = clock.now()
     const ok = result.status !== null && result.status >= 200 && result.status < 300
-    store.transaction(tx => {
+    store.legacyTransactionSync(tx => {
       const { status, error: failure, durationMs } = result
       repo.recordAttempt(tx, { deliveryId: row.id, at, status, error: failure, durationMs })
       if (ok) {
