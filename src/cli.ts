@@ -134,8 +134,8 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
         io.err('keys create --name must not be empty')
         return 2
       }
-      const key = store.legacyTransactionSync(tx => {
-        const made = createApiKey(tx, { name, role, teams }, now)
+      const key = await store.transaction(async tx => {
+        const made = await createApiKey(tx, { name, role, teams }, now)
         recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.create', target: made.id }, now)
         return made
       })
@@ -143,15 +143,15 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
       io.out('store it now; it is not shown again:')
       io.out(key.key)
     } else if (command === 'keys' && sub === 'list') {
-      const keys = listApiKeys(store.db)
+      const keys = await listApiKeys(store.db)
       if (keys.length === 0) io.out('no API keys')
       for (const k of keys) {
         const state = k.revokedAt === null ? 'active' : `revoked ${k.revokedAt.toISOString()}`
         io.out(`${k.id}\t${k.name}\t${describeKey(k)}\tcreated ${k.createdAt.toISOString()}\t${state}`)
       }
     } else if (command === 'keys' && sub === 'revoke' && arg !== undefined) {
-      store.legacyTransactionSync(tx => {
-        revokeApiKey(tx, arg, now)
+      await store.transaction(async tx => {
+        await revokeApiKey(tx, arg, now)
         recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.revoke', target: arg }, now)
       })
       io.out(`revoked API key ${arg}`)
