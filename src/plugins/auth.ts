@@ -94,7 +94,7 @@ export default fp(async (fastify) => {
     const access = request.routeOptions.config?.access
     if (access === undefined || typeof access === 'string' || access.audit === undefined) return
     if (reply.statusCode >= 300 || request.principal === undefined) return
-    recordAudit(db, {
+    await recordAudit(db, {
       actor: request.principal.id,
       actorKind: request.principal.kind,
       action: access.audit,
