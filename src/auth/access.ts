@@ -72,7 +72,7 @@ export const scopes = {
   /** `/collectors/:id…` */
   collector: {
     find: async (db, request) => {
-      const collector = findCollector(db, idParam(request))
+      const collector = await findCollector(db, idParam(request))
       const survey = collector === undefined ? undefined : findSurvey(db, collector.surveyId)
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
     },

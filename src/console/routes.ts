@@ -104,7 +104,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
       lang,
       t: CONSOLE_TEXT[lang],
       survey,
-      collectors: listCollectors(store.db, survey.id, { limit: 100 }, config.publicUrl).items,
+      collectors: (await listCollectors(store.db, survey.id, { limit: 100 }, config.publicUrl)).items,
       links: listShareLinks(store.db, survey.id, now).items.filter(l => l.status === 'active'),
       csrf: csrfToken(secret, session)
     })
@@ -130,7 +130,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   }, async (request, reply) => {
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
-    const collector = findCollector(store.db, request.params.id)
+    const collector = await findCollector(store.db, request.params.id)
     const survey = collector === undefined ? undefined : surveyOf(session, collector.surveyId)
     if (collector === undefined || survey === undefined || collector.status !== 'active') {
       return message(request, reply, 404, 'none')
