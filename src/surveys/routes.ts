@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
       }
     },
     async request =>
-      fastify.store.legacyTransactionSync(tx =>
+      await fastify.store.transaction(tx =>
         surveys.updateSurvey(tx, request.params.id, request.body, fastify.clock.now(), opts.closed)
       )
   )

@@ -144,9 +144,11 @@ export function listSurveys (
  * and every address and attribute of theirs is erased (docs/anonymity.md). Given by the app
  * (src/app.ts), since invitations build on surveys and not the other way round.
  */
-export type SurveyClosed = (tx: DbOrTx, surveyId: string) => void
+export type SurveyClosed = (tx: DbOrTx, surveyId: string) => Promise<void>
 
-export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: Date, closed: SurveyClosed): Survey {
+export async function updateSurvey (
+  db: DbOrTx, id: string, input: UpdateSurvey, now: Date, closed: SurveyClosed
+): Promise<Survey> {
   const current = getSurveyRow(db, id)
   // How long its answers are kept may still change after a survey closes; nothing else may.
   if (current.status === 'closed' && Object.keys(input).some(key => !(key in retention))) {
@@ -185,6 +187,6 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
   const updated = repo.updateSurvey(db, id, next)!
   // Addresses go when the survey closes (docs/anonymity.md). Callers run this in one transaction,
   // so a survey is never closed with addresses left behind.
-  if (updated.status === 'closed' && current.status !== 'closed') closed(db, id)
+  if (updated.status === 'closed' && current.status !== 'closed') await closed(db, id)
   return toSurvey(updated)
 }
