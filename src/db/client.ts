@@ -40,7 +40,7 @@ export interface DbHandle {
    */
   writes: GroupCommit<DbOrTx>
   /** true when the database answers and every committed migration is applied. */
-  ready: () => boolean
+  ready: () => Promise<boolean>
 }
 
 export function openDatabase (file: string): DbHandle {
@@ -84,7 +84,7 @@ export function openDatabase (file: string): DbHandle {
     }),
     legacyTransactionSync: fn => db.transaction(fn, { behavior: 'immediate' }),
     writes: groupCommit<DbOrTx>(sqlite, conn, db),
-    ready: () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
+    ready: async () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
   }
 }
 
