@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
     const lang = localeOf(request)
-    const { items } = listSurveys(store.db, { limit: 100 }, session.admin ? null : session.teams)
+    const { items } = await listSurveys(store.db, { limit: 100 }, session.admin ? null : session.teams)
     return reportHeaders(reply).view('pages/console', {
       lang, t: CONSOLE_TEXT[lang], sub: session.sub, surveys: items, csrf: csrfToken(secret, session)
     })
