@@ -36,7 +36,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async (request, reply) => {
       const now = clock.now()
-      const answer = store.transaction(tx =>
+      // closeCase is synchronous while the invitations it calls are (idempotent takes a sync callback).
+      const answer = await store.transaction(async tx =>
         idempotent(
           tx,
           secret,
@@ -74,7 +75,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async request => {
       const { case_ref: caseRef, team } = request.body
-      const invitations = store.transaction(tx => reopenCase(tx, caseRef, team))
+      const invitations = await store.transaction(tx => reopenCase(tx, caseRef, team))
       return { cancelled: invitations.length, invitations }
     }
   )
