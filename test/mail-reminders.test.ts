@@ -286,7 +286,7 @@ t.test('once invitations end, the database holds none of their addresses or mail
   await smtp.waitFor(6)
   tokens.push(tokenOf(smtp.received[5]!))
   clock.advanceDays(4)
-  t.equal(sweep(app.store.db, clock.now()).expired, 2, 'B and D expire')
+  t.equal((await sweep(app.store.db, clock.now())).expired, 2, 'B and D expire')
 
   await app.close()
   const file = app.config.databaseFile

@@ -117,7 +117,7 @@ t.test('purging never changes a throttle decision', async t => {
       clocks[i]!.set(dayAt(d))
       const app = apps[i]!
       if (i === 1) {
-        sweep(app.store.db, clocks[i]!.now())
+        await sweep(app.store.db, clocks[i]!.now())
         purged += (await purge(app.store, clocks[i]!.now(), NONE)).invitations
       }
       // kim every day, lea every fifth day, each for a new case.
@@ -151,7 +151,7 @@ t.test('a relationship survey keeps its ended invitations while it runs, so a li
   t.equal(await cli('invite', '--survey', survey.id, file), 0)
 
   clock.advanceDays(100)
-  sweep(app.store.db, clock.now())
+  await sweep(app.store.db, clock.now())
   t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 0 })
   t.equal(await cli('invite', '--survey', survey.id, file), 0)
   t.same(
@@ -290,7 +290,7 @@ t.test("an e-mailed invitation goes with its mail's delivery record", async t =>
   t.equal(count(app, 'invitations WHERE delivered_on IS NOT NULL'), 2)
 
   clock.set(dayAt(21)) // links expired on day 7; 14 days of throttle after that
-  sweep(app.store.db, clock.now())
+  await sweep(app.store.db, clock.now())
   t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 })
   t.equal(count(app, 'outbox'), 0)
   t.same(deliveredByDay(app, survey.id), { '2026-01-01': 2 }, 'still counted as delivered that day')

@@ -84,7 +84,7 @@ export function openDatabase (file: string): DbHandle {
     }),
     legacyTransactionSync: fn => db.transaction(fn, { behavior: 'immediate' }),
     writes: groupCommit<DbOrTx>(sqlite, conn, db),
-    ready: async () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
+    ready: async () => sqlite.open && await appliedMigrations(db) >= committedMigrations()
   }
 }
 
@@ -99,9 +99,9 @@ function committedMigrations (): number {
   return journal.entries.length
 }
 
-function appliedMigrations (sqlite: Database.Database): number {
+async function appliedMigrations (db: Db): Promise<number> {
   try {
-    const row = sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }
+    const row = await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM __drizzle_migrations`)
     return row.n
   } catch {
     return 0
@@ -113,6 +113,6 @@ function appliedMigrations (sqlite: Database.Database): number {
  * beside the database still holds old versions of changed pages, erased addresses included
  * (docs/anonymity.md, promise 3). Best effort: a reader in another process may hold it back until the next call.
  */
-export function truncateWal (db: Db): void {
-  db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`)
+export async function truncateWal (db: Db): Promise<void> {
+  await db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`)
 }

@@ -224,11 +224,11 @@ export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undef
  * invitations whose links expired, erasing their addresses, forgets old idempotency keys, and
  * empties the write-ahead log, which still holds what was erased since the last sweep.
  */
-export function sweep (db: Db, now: Date): { expired: number; idempotencyKeys: number } {
+export async function sweep (db: Db, now: Date): Promise<{ expired: number; idempotencyKeys: number }> {
   const result = {
     expired: repo.expireDue(db, now),
     idempotencyKeys: repo.deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   }
-  truncateWal(db)
+  await truncateWal(db)
   return result
 }

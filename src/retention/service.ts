@@ -94,6 +94,6 @@ export async function purge (store: DbHandle, now: Date, defaults: RetentionDefa
     if (done !== undefined) for (const key of Object.keys(total) as Array<keyof PurgeResult>) total[key] += done[key]
     await nextTurn()
   }
-  truncateWal(db)
+  await truncateWal(db)
   return total
 }
