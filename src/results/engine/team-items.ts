@@ -4,7 +4,7 @@ import type { SurveyRow } from '../../surveys/tables.js'
 import { monthCells } from './attributes.js'
 import type { DecidedMonths } from './decided-months.js'
 import { cellKey } from './cell-key.js'
-import type { ItemTotals } from './item-cells.js'
+import type { ItemCell, ItemTotals } from './item-cells.js'
 import type { ItemDefinition } from './item-present.js'
 import type { ReleaseMonth } from './months.js'
 import type { SuppressionReason } from './suppression.js'
@@ -32,6 +32,8 @@ export function sharedItems (surveys: readonly SurveyRow[]): ItemDefinition[] {
   }))
 }
 
+type Part = Pick<ItemCell, 'n' | 'people' | 'reason' | 'values'>
+
 export interface TeamItems {
   /** Per item: over all months, and per month (YYYY-MM). */
   total: Map<string, ItemTotals>
@@ -44,8 +46,7 @@ export function teamItemResults (
 ): TeamItems {
   const root = cellKey([])
   // Per item and month: each survey's month total of the item.
-  const perMonth = new Map<string, Map<string, Array<{ n: number, people: number, reason: SuppressionReason | null,
-    values: Map<string, number> }>>>()
+  const perMonth = new Map<string, Map<string, Part[]>>()
   for (const { survey, months } of parts) {
     for (const month of months) {
       const cells = monthCells(db, kept, survey.id, [], month, survey.minGroupSize, scale)
