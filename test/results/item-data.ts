@@ -68,4 +68,3 @@ export function valueOf (a: Answer, key: string): string | null {
 
 export const matches = (a: Answer, slice: Slice): boolean =>
   Object.entries(slice).every(([k, v]) => valueOf(a, k) === v)
-

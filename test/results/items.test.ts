@@ -146,3 +146,24 @@ t.test('item keys in filters and group_by must name a yes/no or choice item', as
     t.equal(res.json().errors?.[0]?.path, path, `${query} names ${path}`)
   }
 })
+
+t.test('padding: one address answering an item many times counts as one person who answered it', async t => {
+  const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
+  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: [ITEMS[0]!] })
+  const collector = { channel: 'collector' as const }
+  seedAnswers(app, survey.id, [
+    // The person: one answer with the item. The padder: nine from one address, all with the item.
+    { score: 2, day: '2026-03-10', items: { fcr: 'no' }, ...collector, client: 'person' },
+    ...Array.from({ length: 9 }, () =>
+      ({ score: 5, day: '2026-03-10', items: { fcr: 'yes' }, ...collector, client: 'padder' })),
+    // Three more people, who skip the item: the block has answers from five clients.
+    ...['x', 'y', 'z'].map(client => ({ score: 4, day: '2026-03-10', ...collector, client }))
+  ])
+  const body = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
+  t.match(body, { responses: 13, suppressed: false }, 'the answers are released (five people)')
+  t.match(body.items.fcr, { suppressed: true, answered: null, yes_no: null }, 'the item was answered by two people')
+  const grouped = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=item.fcr` })).json()
+  // Not even the group without the item: with the total, its count would tell how many answered.
+  t.same(grouped.groups.map((g: { responses: number | null }) => g.responses), [null, null, null],
+    'the groups by its answer show no count')
+})
