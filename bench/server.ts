@@ -53,11 +53,11 @@ const CATEGORIES = ['hardware', 'software', 'network', 'access', 'email', 'print
  * Answers `from`…`to` (deterministic by index) through recordAnswer, the one write path for
  * answers, in transactions of 50,000: spread over the last year up to yesterday, NPS skewed high.
  */
-function seed (surveyId: string, from: number, to: number): void {
+async function seed (surveyId: string, from: number, to: number): Promise<void> {
   const now = new Date()
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   for (let start = from; start < to; start += 50_000) {
-    server.store.legacyTransactionSync(tx => {
+    await server.store.transaction(async tx => {
       for (let i = start; i < Math.min(to, start + 50_000); i++) {
         const r = ((i * 2654435761) % 4294967296) / 4294967296
         const answer = {
@@ -73,11 +73,11 @@ function seed (surveyId: string, from: number, to: number): void {
           },
           answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000)
         }
-        recordAnswer(tx, answer)
+        await recordAnswer(tx, answer)
         // A collector answer comes from a client of its own, as the answer route records it.
         if (answer.channel === 'collector') {
           const day = coarsenToDay(answer.answeredAt)
-          recordClient(tx, {
+          await recordClient(tx, {
             surveyId,
             client: `bench-${i}`,
             combo: comboOf(answer.attributes),
@@ -137,8 +137,13 @@ process.on('message', (message: BenchRequest) => {
     })
   } else if (message.type === 'seed') {
     const started = process.hrtime.bigint()
-    seed(message.surveyId, message.from, message.to)
-    send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+    seed(message.surveyId, message.from, message.to).then(
+      () => send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 }),
+      err => {
+        console.error(err)
+        process.exit(1)
+      }
+    )
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()

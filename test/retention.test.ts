@@ -339,7 +339,7 @@ t.test(
     // The recount: a fresh service given only what remains (answers, and deliveries per day).
     const fresh = await build(t, { clock })
     const twin = await createSurvey(fresh, { retain_days: 30 })
-    seedAnswers(
+    await seedAnswers(
       fresh,
       twin.id,
       rows<{ score: number; day: string; comment: string | null; attributes: string; channel: 'link' }>(
@@ -383,7 +383,7 @@ t.test(
       ...day('2026-03-05', 'a', [5, 5, 5, 5, 5]),
       ...day('2026-04-02', 'b', [7, 7, 7, 7, 7])
     ]
-    seedAnswers(app, survey.id, data)
+    await seedAnswers(app, survey.id, data)
     const queries = [
       '?group_by=agent',
       '?agent=a&interval=month',
@@ -413,7 +413,7 @@ t.test(
 
     const fresh = await build(t, { clock })
     const twin = await createSurvey(fresh, { retain_days: 80, kind: 'relationship', metric: 'nps' })
-    seedAnswers(
+    await seedAnswers(
       fresh,
       twin.id,
       rows<{ score: number; day: string; attributes: string }>(

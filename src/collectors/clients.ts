@@ -45,11 +45,11 @@ export interface ClientAnswer {
 }
 
 /** Records that `client` answered (and commented, if it did) on `day`, unless already seen. */
-export function recordClient (tx: DbOrTx, a: ClientAnswer): void {
+export async function recordClient (tx: DbOrTx, a: ClientAnswer): Promise<void> {
   const q = record(tx)
-  q.run({ surveyId: a.surveyId, kind: 'answer', combo: '', client: a.client, day: a.day })
-  q.run({ surveyId: a.surveyId, kind: 'cell', combo: a.combo, client: a.client, day: a.day })
-  if (a.commented) q.run({ surveyId: a.surveyId, kind: 'comment', combo: '', client: a.client, day: a.day })
+  await q.execute({ surveyId: a.surveyId, kind: 'answer', combo: '', client: a.client, day: a.day })
+  await q.execute({ surveyId: a.surveyId, kind: 'cell', combo: a.combo, client: a.client, day: a.day })
+  if (a.commented) await q.execute({ surveyId: a.surveyId, kind: 'comment', combo: '', client: a.client, day: a.day })
 }
 
 export type ClientKind = 'answer' | 'cell' | 'comment'

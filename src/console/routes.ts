@@ -83,8 +83,8 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   })
 
   /** The survey, if the session may see it; another team's is answered as an unknown one. */
-  const surveyOf = (session: Session, id: string) => {
-    const survey = findSurvey(store.db, id)
+  const surveyOf = async (session: Session, id: string) => {
+    const survey = await findSurvey(store.db, id)
     return survey !== undefined && (session.admin || session.teams.includes(survey.team)) ? survey : undefined
   }
   const audit = async (session: Session, action: AuditAction, survey: SurveyRow, now: Date, target?: string) => {
@@ -96,7 +96,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   fastify.get('/console/surveys/:id', surveyPage, async (request, reply) => {
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
-    const survey = surveyOf(session, request.params.id)
+    const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const lang = localeOf(request)
     const now = clock.now()
@@ -116,7 +116,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   }, async (request, reply) => {
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
-    const survey = surveyOf(session, request.params.id)
+    const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const now = clock.now()
     const context = reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
@@ -131,7 +131,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
     const collector = await findCollector(store.db, request.params.id)
-    const survey = collector === undefined ? undefined : surveyOf(session, collector.surveyId)
+    const survey = collector === undefined ? undefined : await surveyOf(session, collector.surveyId)
     if (collector === undefined || survey === undefined || collector.status !== 'active') {
       return message(request, reply, 404, 'none')
     }
@@ -154,7 +154,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, now)
     if (session === undefined) return signIn(reply)
     if (!validCsrf(secret, session, request.body.csrf)) return message(request, reply, 403, 'forbidden')
-    const survey = surveyOf(session, request.params.id)
+    const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const { expires_in_days: days } = request.body
     const link = createShareLink(store.db, survey.id, { expires_in_days: days }, now, config.publicUrl)
@@ -172,7 +172,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     if (session === undefined) return signIn(reply)
     if (!validCsrf(secret, session, request.body.csrf)) return message(request, reply, 403, 'forbidden')
     const link = findShareLink(store.db, request.params.id)
-    const survey = link === undefined ? undefined : surveyOf(session, link.surveyId)
+    const survey = link === undefined ? undefined : await surveyOf(session, link.surveyId)
     if (link === undefined || survey === undefined) return message(request, reply, 404, 'none')
     revokeShareLink(store.db, link.id, now)
     await audit(session, 'share_link.revoke', survey, now, link.id)

@@ -3,7 +3,7 @@ import { parse } from 'csv-parse'
 import type { DbHandle } from '../db/client.js'
 import { AppError } from '../errors.js'
 import { LOCALES, type Locale } from '../schemas.js'
-import { getSurveyRow } from '../surveys/service.js'
+import { getSurveyRowSync } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import {
   AttributeKeySchema,
@@ -130,7 +130,7 @@ function readRow (header: Header, fields: string[]): RowOutcome {
 
 /** The survey a file may be imported into: open, and of the kind that asks each person once. */
 export function importTarget (store: DbHandle, surveyId: string): SurveyRow {
-  const survey = getSurveyRow(store.db, surveyId)
+  const survey = getSurveyRowSync(store.db, surveyId)
   assertOpenSurvey(survey)
   if (survey.kind !== 'relationship') {
     throw new ImportError(
@@ -167,7 +167,7 @@ export async function importInvitations (
     chunk = []
     const { counts: done } = store.legacyTransactionSync(tx => {
       // Read again per chunk: a survey closed during a long import stops it.
-      const survey = getSurveyRow(tx, surveyId)
+      const survey = getSurveyRowSync(tx, surveyId)
       assertOpenSurvey(survey)
       return summarise(inviteMany(tx, ctx, survey, inputs))
     })

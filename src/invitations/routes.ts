@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { authProblems, IdParamsSchema, ProblemSchema } from '../schemas.js'
-import { getSurveyRow } from '../surveys/service.js'
+import { getSurveyRowSync } from '../surveys/service.js'
 import { idempotent } from './idempotency.js'
 import {
   BatchInputSchema,
@@ -60,7 +60,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
           `POST /v1/surveys/${id}/invitations ${JSON.stringify(request.body)}`,
           now,
           () => {
-            const survey = getSurveyRow(tx, id)
+            const survey = getSurveyRowSync(tx, id)
             assertOpenSurvey(survey)
             const result = invite(tx, context(now), survey, request.body)
             return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
@@ -103,7 +103,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
           `POST /v1/surveys/${id}/invitations/batch ${JSON.stringify(request.body)}`,
           now,
           () => {
-            const survey = getSurveyRow(tx, id)
+            const survey = getSurveyRowSync(tx, id)
             assertOpenSurvey(survey)
             return { statusCode: 200, body: summarise(inviteMany(tx, context(now), survey, request.body.invitations)) }
           },

@@ -19,7 +19,7 @@ import {
 } from './schemas.js'
 import * as results from './service.js'
 import { surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
-import { getSurveyRow } from '../surveys/service.js'
+import { getSurveyRowSync } from '../surveys/service.js'
 import * as links from './outputs/share-links.js'
 import { reader, scopes } from '../auth/access.js'
 
@@ -52,7 +52,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       const body = results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filtersOf(request.query))
       return {
         ...body,
-        target: surveyTargetStatus(db, fastify.decidedMonths, getSurveyRow(db, request.params.id), now)
+        target: surveyTargetStatus(db, fastify.decidedMonths, getSurveyRowSync(db, request.params.id), now)
       }
     }
   )

@@ -2,7 +2,7 @@ import type { DbOrTx } from '../db/client.js'
 import { InvalidFieldError, NotFoundError } from '../errors.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import { SCALES, type Metric, type Scale } from '../surveys/defaults.js'
-import { getSurveyRow } from '../surveys/service.js'
+import { getSurveyRowSync } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { type Assembled, assemble, type Cell, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
 import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
@@ -192,7 +192,7 @@ export function surveyResults (
   now: Date,
   filters: Array<[string, string]> = []
 ): SurveyResults {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = getSurveyRowSync(db, surveyId)
   checkQuery(filters, query, survey)
   const itemKeys = survey.items.map(i => i.key)
   const scale = SCALES[survey.metric]

@@ -88,7 +88,7 @@ export async function purge (store: DbHandle, now: Date, defaults: RetentionDefa
   const total: PurgeResult = { responses: 0, comments: 0, invitations: 0 }
   for (const id of await repo.surveyIds(db)) {
     const done = await store.transaction(async tx => {
-      const survey = findSurvey(tx, id)
+      const survey = await findSurvey(tx, id)
       return survey === undefined ? undefined : await purgeSurvey(tx, survey, now, defaults)
     })
     if (done !== undefined) for (const key of Object.keys(total) as Array<keyof PurgeResult>) total[key] += done[key]

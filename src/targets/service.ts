@@ -63,12 +63,12 @@ async function remove (db: DbOrTx, scope: string, what: string): Promise<Target>
 
 /** PUT /v1/surveys/:id/target: the survey's target on its metric. */
 export async function setSurveyTarget (db: DbOrTx, surveyId: string, value: number, now: Date): Promise<Target> {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = await getSurveyRow(db, surveyId)
   return await put(db, surveyScope(survey.id), survey.metric, value, now)
 }
 
 export async function deleteSurveyTarget (db: DbOrTx, surveyId: string): Promise<Target> {
-  return await remove(db, surveyScope(getSurveyRow(db, surveyId).id), `target of survey ${surveyId}`)
+  return await remove(db, surveyScope((await getSurveyRow(db, surveyId)).id), `target of survey ${surveyId}`)
 }
 
 /** PUT /v1/teams/:team/targets/:metric: a team's target across its surveys with that metric. */

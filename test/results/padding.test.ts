@@ -363,7 +363,7 @@ t.test(
     }
     const ola = { team: 'it', agent: 'ola', category: 'printer' }
     busy.push({ day: '2026-03-10', score: 2, comment: PERSON_COMMENT, attributes: ola })
-    seedAnswers(app, survey.id, busy)
+    await seedAnswers(app, survey.id, busy)
     // People at the lobby poster, each from their own address, so the day's block is released.
     const lobby = await collector(app, survey.id, { attributes: { team: 'it', place: 'lobby' } })
     for (let i = 0; i < 5; i++) {
@@ -519,7 +519,7 @@ t.test('in the CSV: answers added to a group do not make its comments show among
       attributes: { agent: 'ola' }
     })
   }
-  seedAnswers(app, survey.id, busy)
+  await seedAnswers(app, survey.id, busy)
   const lobby = await collector(app, survey.id, { attributes: { agent: 'lobby' } })
   for (let i = 0; i < 5; i++) {
     t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${40 + i}` })).statusCode, 201)

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { eraseClientsBefore, surveysWithClients } from '../../collectors/clients.js'
 import type { Db } from '../../db/client.js'
 import { coarsenToDay } from '../../responses/coarsen.js'
-import { findSurvey } from '../../surveys/repository.js'
+import { findSurveySync } from '../../surveys/repository.js'
 import { releaseMonths } from './months.js'
 import { releaseBlocks } from './periods.js'
 import * as repo from '../storage/repository.js'
@@ -22,7 +22,7 @@ export async function forgetReleasedClients (db: Db, now: Date): Promise<{ erase
   let erased = 0
   for (const id of surveysWithClients(db)) {
     erased += db.transaction(tx => {
-      const survey = findSurvey(tx, id)
+      const survey = findSurveySync(tx, id)
       if (survey === undefined) return 0
       const answers = releaseBlocks(repo.answeredDays(tx, id), survey.minGroupSize, today)
       const comments = releaseBlocks(repo.commentedDays(tx, id), survey.minCommentGroupSize, today)

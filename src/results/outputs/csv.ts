@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../../db/client.js'
 import { coarsenToDay } from '../../responses/coarsen.js'
 import { SCALES } from '../../surveys/defaults.js'
-import { getSurveyRow } from '../../surveys/service.js'
+import { getSurveyRowSync } from '../../surveys/service.js'
 import type { SurveyRow } from '../../surveys/tables.js'
 import { type MonthCells, monthCells } from '../engine/attributes.js'
 import { cellKey } from '../engine/cell-key.js'
@@ -82,7 +82,7 @@ export function exportCsv (
   query: { from?: string | undefined; to?: string | undefined },
   now: Date
 ): CsvExport {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = getSurveyRowSync(db, surveyId)
   const today = coarsenToDay(now)
   const keys = repo.attributeKeys(db, survey.id)
   let timeCells: TimeCell[]

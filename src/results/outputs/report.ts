@@ -2,7 +2,7 @@ import type { DbOrTx } from '../../db/client.js'
 import { coarsenToDay } from '../../responses/coarsen.js'
 import type { Locale } from '../../schemas.js'
 import { DEFAULT_QUESTIONS, withDefaults } from '../../surveys/defaults.js'
-import { getSurveyRow } from '../../surveys/service.js'
+import { getSurveyRowSync } from '../../surveys/service.js'
 import { barChart, groupChart, lineChart, type Range } from './charts.js'
 import { blocksWithin, bucketStart, type Interval, nextBucket, releaseBlocks } from '../engine/periods.js'
 import { count, fill, REPORT_TEXT } from './report-text.js'
@@ -71,7 +71,7 @@ export function reportContext (
   options: ShareLinkOptions,
   now: Date
 ): Record<string, unknown> {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = getSurveyRowSync(db, surveyId)
   const locale: Locale = options.locale ?? survey.defaultLocale
   const t = REPORT_TEXT[locale]
   const number = new Intl.NumberFormat(locale === 'nb' ? 'nb-NO' : locale, { maximumFractionDigits: 2 })

@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../../db/client.js'
 import { GoneError, NotFoundError } from '../../errors.js'
 import { hashToken, newId, newSecret } from '../../ids.js'
-import { getSurveyRow } from '../../surveys/service.js'
+import { getSurveyRowSync } from '../../surveys/service.js'
 import * as repo from '../storage/repository.js'
 import type { CreateShareLink, ShareLink } from '../schemas.js'
 import type { ShareLinkOptions, ShareLinkRow } from '../storage/tables.js'
@@ -36,7 +36,7 @@ export function createShareLink (
   now: Date,
   publicUrl: string
 ): ShareLink {
-  getSurveyRow(db, surveyId)
+  getSurveyRowSync(db, surveyId)
   const token = newSecret(32)
   const options: ShareLinkOptions = {
     from: input.from,
@@ -58,7 +58,7 @@ export function createShareLink (
 }
 
 export function listShareLinks (db: DbOrTx, surveyId: string, now: Date): { items: ShareLink[] } {
-  getSurveyRow(db, surveyId)
+  getSurveyRowSync(db, surveyId)
   return { items: repo.listShareLinks(db, surveyId).map(row => toShareLink(row, now, null)) }
 }
 
