@@ -49,28 +49,46 @@ const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc']
 })
-const replies: BenchReply[] = []
-const waiting: Array<() => void> = []
-child.on('message', (reply: BenchReply) => {
-  replies.push(reply)
-  for (const w of waiting.splice(0)) w()
-})
-child.on('exit', code => {
-  if (code !== 0 && code !== null) console.error(`the service exited with ${code}`)
-})
-
-async function reply<T extends BenchReply['type']> (type: T): Promise<Extract<BenchReply, { type: T }>> {
-  for (;;) {
-    const i = replies.findIndex(r => r.type === type)
-    if (i >= 0) return replies.splice(i, 1)[0] as Extract<BenchReply, { type: T }>
-    await new Promise<void>(resolve => waiting.push(resolve))
+/** Talks to a bench child over the fork IPC channel: requests out, typed replies back. */
+function channel (proc: ChildProcess, name: string): {
+  reply: <T extends BenchReply['type']>(type: T) => Promise<Extract<BenchReply, { type: T }>>
+  ask: <T extends BenchReply['type']>(request: BenchRequest, type: T) => Promise<Extract<BenchReply, { type: T }>>
+} {
+  const replies: BenchReply[] = []
+  const waiting: Array<() => void> = []
+  proc.on('message', (reply: BenchReply) => {
+    replies.push(reply)
+    for (const w of waiting.splice(0)) w()
+  })
+  proc.on('exit', code => {
+    if (code !== 0 && code !== null) console.error(`${name} exited with ${code}`)
+  })
+  async function reply<T extends BenchReply['type']> (type: T): Promise<Extract<BenchReply, { type: T }>> {
+    for (;;) {
+      const i = replies.findIndex(r => r.type === type)
+      if (i >= 0) return replies.splice(i, 1)[0] as Extract<BenchReply, { type: T }>
+      await new Promise<void>(resolve => waiting.push(resolve))
+    }
+  }
+  return {
+    reply,
+    ask: (request, type) => {
+      proc.send(request)
+      return reply(type)
+    }
   }
 }
+const service = channel(child, 'the service')
+const { reply, ask } = service
 
-function ask<T extends BenchReply['type']> (request: BenchRequest, type: T): Promise<Extract<BenchReply, { type: T }>> {
-  child.send(request)
-  return reply(type)
-}
+// Bare Fastify with the same no-op route, in its own process: the floor Puls's no-op is compared to.
+const bareChild: ChildProcess = fork(new URL('./bare.ts', import.meta.url), {
+  execArgv: ['--import', 'tsx'],
+  env: { PATH: process.env.PATH },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+})
+const bare = channel(bareChild, 'the bare Fastify app')
+const bareBase = `http://127.0.0.1:${(await bare.reply('listening')).port}`
 
 const { port } = await reply('listening')
 const base = `http://127.0.0.1:${port}`
@@ -126,6 +144,8 @@ interface Scenario {
    * time would cut off the requests still running when it ends).
    */
   counted?: { warmup: number; min: number }
+  /** Measured on the bare Fastify app (bench/bare.ts) instead of the service; always run. */
+  bare?: boolean
   /** autocannon options for one round; `amount` is set for counted scenarios. */
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
@@ -136,7 +156,8 @@ async function round (
   amount: number | undefined,
   options: Partial<autocannon.Options>
 ): Promise<Round> {
-  const before = await ask({ type: 'cpu' }, 'cpu')
+  const cpuOf = s.bare === true ? bare.ask : ask
+  const before = await cpuOf({ type: 'cpu' }, 'cpu')
   const r = await autocannon({
     url: base,
     connections: s.connections ?? CONNECTIONS,
@@ -158,7 +179,7 @@ async function round (
   const rps = Math.max(r.requests.total, 1) / (r.duration || seconds)
   // The service's own CPU time (user + system, its process alone) per request: unlike the rates,
   // it hardly moves when other work shares the machine.
-  const after = await ask({ type: 'cpu' }, 'cpu')
+  const after = await cpuOf({ type: 'cpu' }, 'cpu')
   const requests = Math.max(r.requests.total, 1)
   const cpu = (after.micros - before.micros) / requests
   // Bytes the service sent to the disk a request (WAL frames, checkpoints): what a durable commit
@@ -203,7 +224,7 @@ async function measure (
   s: Scenario,
   opts: { rounds?: number; seconds?: number; quiet?: boolean } = {}
 ): Promise<Row | undefined> {
-  if (rows.length > 0 && opts.quiet !== true && !wanted(s.name)) return undefined
+  if (rows.length > 0 && opts.quiet !== true && s.bare !== true && !wanted(s.name)) return undefined
   const seconds = opts.seconds ?? SECONDS
   const before = await groupCommits()
   const amountFor = (rps: number): number | undefined =>
@@ -269,6 +290,12 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' }
 console.error(`Puls bench: ${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up, medians of the rounds`)
 
 await measure({ name: 'GET /bench/noop (no-op baseline)', status: 200, options: () => ({ url: base + '/bench/noop' }) })
+await measure({
+  name: 'GET /bench/noop on bare Fastify (no plugins, same route, own process)',
+  status: 200,
+  bare: true,
+  options: () => ({ url: bareBase + '/bench/noop' })
+})
 await measure({
   name: 'GET /bench/noop-auth (no-op with the API key check)',
   status: 200,
@@ -544,6 +571,7 @@ await measure({
 const peakRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
 const mailsSent = smtp.received.length
 child.kill('SIGTERM')
+bareChild.kill('SIGTERM')
 await new Promise(resolve => child.once('exit', resolve))
 await smtp.close()
 rmSync(dataDir, { recursive: true, force: true })
@@ -572,6 +600,16 @@ for (const r of rows) {
     `| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} ` +
       `| ${((r.perSecond / noop.rps) * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} ` +
       `| ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`
+  )
+}
+
+const bareRow = rows.find(r => r.name.includes('bare Fastify'))
+if (bareRow !== undefined) {
+  console.log(
+    '\nPuls\'s no-op against bare Fastify\'s in this run: ' +
+      `${((noop.rps / bareRow.rps) * 100).toFixed(0)} % of its rate, ` +
+      `${((bareRow.cpu / noop.cpu) * 100).toFixed(0)} % by service CPU a request ` +
+      `(${noop.cpu.toFixed(0)} µs against ${bareRow.cpu.toFixed(0)} µs)`
   )
 }
 
@@ -623,5 +661,7 @@ console.log(
 
 // Mail: throughput to an SMTP server on 127.0.0.1, against nodemailer's pool alone (bench/mail.ts).
 const mails = Number(process.env.BENCH_MAILS ?? 2000)
-console.log(`\nMail to an SMTP server on 127.0.0.1, in one process (${mails} mails)\n`)
-console.log(formatRows(await mailBench({ mails })))
+if (mails > 0) {
+  console.log(`\nMail to an SMTP server on 127.0.0.1, in one process (${mails} mails)\n`)
+  console.log(formatRows(await mailBench({ mails })))
+}
