@@ -37,7 +37,8 @@ export const DOCS_CSP = [
 /**
  * What every response carries besides its CSP: `nosniff`, no framing, `Referrer-Policy:
  * no-referrer` (so a survey link's token never leaks to another site), HSTS for deployments behind
- * HTTPS, the cross-origin isolation headers, and the legacy headers helmet sets by default (the same set, written once here).
+ * HTTPS, the cross-origin isolation headers, and the legacy headers: helmet's default set, written
+ * once here.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'cross-origin-opener-policy': 'same-origin',
