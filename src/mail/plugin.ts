@@ -59,7 +59,14 @@ export const outboxPlugin = fp(async (fastify) => {
     hooks: {
       beforeClaim: (tx, now) => { for (const h of delivery) h.beforeClaim?.(tx, now) },
       sent: (tx, mail, now) => { for (const h of delivery) h.sent?.(tx, mail, now) },
-      failed: (tx, mail, now) => { for (const h of delivery) h.failed?.(tx, mail, now) }
+      failed: (tx, mail, now) => { for (const h of delivery) h.failed?.(tx, mail, now) },
+      render: (db, mail) => {
+        for (const h of delivery) {
+          const rendered = h.render?.(db, mail)
+          if (rendered !== undefined) return rendered
+        }
+        return undefined
+      }
     },
     observe: mailMetrics(fastify.metrics.registry, store.db),
     options: {

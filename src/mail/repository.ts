@@ -3,37 +3,62 @@ import type { DbOrTx } from '../db/client.js'
 import { newId } from '../ids.js'
 import { outbox, type MailPurpose, type NewOutboxRow, type OutboxRow } from './tables.js'
 
-/** A rendered mail, as queued. */
-export interface QueuedMail {
+/** Whom a queued mail goes to, and why. */
+interface MailTarget {
   invitationId: string | null
   purpose: MailPurpose
   recipient: string
+}
+
+/** Stored rendered. */
+export interface RenderedQueuedMail extends MailTarget {
   subject: string
   text: string
   html: string
   headers: Record<string, string>
+  token?: undefined
 }
 
-/** A row that reached a final state keeps no address and no message (docs/anonymity.md, promise 3). */
+/**
+ * Stored as its link's token only, rendered when it is sent (`DeliveryHooks.render`): a few bytes
+ * written instead of the whole message, and no rendering inside the transaction that queues it.
+ */
+export interface DeferredQueuedMail extends MailTarget {
+  token: string
+}
+
+/** A mail, as queued. */
+export type QueuedMail = RenderedQueuedMail | DeferredQueuedMail
+
+/** A row that reached a final state keeps no address, token or message (docs/anonymity.md, promise 3). */
 const ERASED = {
   recipient: null,
   subject: null,
   text: null,
   html: null,
   headers: null,
+  token: null,
   leaseUntil: null,
   leaseId: null
 }
 
 function newRow (mail: QueuedMail, now: Date): NewOutboxRow {
-  return { id: newId('mail'), ...mail, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }
+  return {
+    id: newId('mail'),
+    ...mail,
+    token: mail.token ?? null,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now
+  }
 }
 
 export function enqueueMail (db: DbOrTx, mail: QueuedMail, now: Date): OutboxRow {
   return db.insert(outbox).values(newRow(mail, now)).returning().get()
 }
 
-// 16 columns × 500 rows stays far below SQLite's 32,766 bound parameters per statement.
+// 17 columns × 500 rows stays far below SQLite's 32,766 bound parameters per statement.
 const CHUNK = 500
 
 /** Many mails at once (a batch of invitations): multi-row inserts, several times faster than one by one. */

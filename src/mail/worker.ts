@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Clock } from '../clock.js'
-import type { DbHandle, Tx } from '../db/client.js'
+import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
+import type { RenderedMail } from './compose.js'
 import { newId } from '../ids.js'
 import * as repo from './repository.js'
 import { describeFailure, isPermanent, retryDelay, type RetryPolicy } from './retry.js'
@@ -28,6 +29,11 @@ export interface DeliveryHooks {
   sent?: (tx: Tx, mail: OutboxRow, now: Date) => void
   /** In the transaction that gives a mail up. */
   failed?: (tx: Tx, mail: OutboxRow, now: Date) => void
+  /**
+   * Renders a mail queued as its token (`DeferredQueuedMail`) just before it is sent; undefined
+   * when the mail is not this domain's.
+   */
+  render?: (db: DbOrTx, mail: OutboxRow & { token: string }) => RenderedMail | undefined
 }
 
 export interface WorkerDeps {
@@ -151,18 +157,9 @@ export class OutboxWorker {
     const controller = new AbortController()
     this.inflight.set(row.id, controller)
     try {
-      if (row.recipient === null || row.subject === null || row.text === null || row.html === null) {
-        throw new Error('the queued message is incomplete')
-      }
-      await transport.send({
-        id: row.id,
-        to: row.recipient,
-        subject: row.subject,
-        text: row.text,
-        html: row.html,
-        headers: row.headers ?? {},
-        signal: controller.signal
-      })
+      const message = this.messageOf(row)
+      if (row.recipient === null || message === undefined) throw new Error('the queued message is incomplete')
+      await transport.send({ id: row.id, to: row.recipient, ...message, signal: controller.signal })
       // Accepted: record it before anything else can run (see the class comment).
       const now = clock.now()
       this.record(() =>
@@ -199,6 +196,15 @@ export class OutboxWorker {
     } finally {
       this.inflight.delete(row.id)
     }
+  }
+
+  /** The row's message: as stored, or rendered now from its token. */
+  private messageOf (row: OutboxRow): RenderedMail | undefined {
+    if (row.subject !== null && row.text !== null && row.html !== null) {
+      return { subject: row.subject, text: row.text, html: row.html, headers: row.headers ?? {} }
+    }
+    if (row.token === null) return undefined
+    return this.deps.hooks?.render?.(this.deps.store.db, { ...row, token: row.token })
   }
 
   /** Runs a database write unless the database is gone; a failure is logged, never thrown. */

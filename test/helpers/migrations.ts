@@ -31,7 +31,8 @@ const UNDO: Array<[prefix: string, statements: string[]]> = [
       'DROP TABLE webhook_attempts',
       'DROP TABLE webhook_watch'
     ]
-  ]
+  ],
+  ['0017_', ['ALTER TABLE outbox DROP COLUMN token']]
 ]
 
 interface Journal {
