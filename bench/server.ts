@@ -22,6 +22,7 @@ export type BenchRequest =
   | { type: 'profile'; file: string | null }
   | { type: 'seed'; surveyId: string; from: number; to: number }
   | { type: 'decide' }
+  | { type: 'outbox' }
 
 export type BenchReply =
   | { type: 'listening'; port: number }
@@ -30,6 +31,7 @@ export type BenchReply =
   | { type: 'profiled' }
   | { type: 'seeded'; seconds: number }
   | { type: 'decided'; seconds: number; decided: number; deferred: number }
+  | { type: 'outbox'; unsettled: number }
 
 const config = loadConfig(process.env)
 const server = Fastify(serverOptions(config))
@@ -139,6 +141,13 @@ process.on('message', (message: BenchRequest) => {
     const started = process.hrtime.bigint()
     seed(message.surveyId, message.from, message.to)
     send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+  } else if (message.type === 'outbox') {
+    // Mail not yet sent (pending or being sent): the bench waits for it to reach 0 after a round
+    // of invitations, so that their sending counts in the round's CPU and bytes.
+    const row = server.store.db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')`
+    )
+    send({ type: 'outbox', unsettled: row?.n ?? 0 })
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()

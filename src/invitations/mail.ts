@@ -48,6 +48,11 @@ const withSurvey = preparedPerHandle(db =>
     .where(eq(invitations.id, sql.placeholder('id')))
     .prepare())
 
+// Every mail sent runs it, in the group commit: prepared once per handle.
+const delivered = preparedPerHandle(db =>
+  db.update(invitations).set({ status: 'sent', deliveredOn: sql`${sql.placeholder('day')}` })
+    .where(and(eq(invitations.id, sql.placeholder('id')), eq(invitations.status, 'queued'))).prepare())
+
 /**
  * An invitation's status follows its mail (docs/mail.md: queued, sent, failed). `delivered_on`, the
  * response-rate denominator, is the UTC day the server took the mail. A mail given up ends the
@@ -59,8 +64,7 @@ export function invitationDelivery (compose: Composer): DeliveryHooks {
     beforeClaim: (tx, now) => { cancelUnsendableMail(tx, { now }) },
     sent: (tx, mail, now) => {
       if (mail.purpose !== 'invitation' || mail.invitationId === null) return
-      tx.update(invitations).set({ status: 'sent', deliveredOn: coarsenToDay(now) })
-        .where(and(eq(invitations.id, mail.invitationId), eq(invitations.status, 'queued'))).run()
+      delivered(tx).run({ id: mail.invitationId, day: coarsenToDay(now) })
     },
     failed: (tx, mail) => {
       if (mail.purpose !== 'invitation' || mail.invitationId === null) return

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lte, ne, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { preparedPerHandle } from '../db/prepared.js'
 import { newId } from '../ids.js'
 import { outbox, type MailPurpose, type NewOutboxRow, type OutboxRow } from './tables.js'
 
@@ -100,14 +101,16 @@ export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Da
  * happened. Returns false when it was already recorded as sent.
  */
 export function markSent (db: DbOrTx, id: string, now: Date): boolean {
-  const done = db
-    .update(outbox)
-    .set({ ...ERASED, state: 'sent', sentAt: now, lastError: null })
-    .where(and(eq(outbox.id, id), ne(outbox.state, 'sent')))
-    .returning({ id: outbox.id })
-    .all()
-  return done.length > 0
+  return sentQuery(db).run({ id, now: now.getTime() }).changes > 0
 }
+
+// Every mail runs it: prepared once per handle (the group commit's, src/db/prepared.ts).
+const sentQuery = preparedPerHandle(db =>
+  db
+    .update(outbox)
+    .set({ ...ERASED, state: 'sent', sentAt: sql`${sql.placeholder('now')}`, lastError: null })
+    .where(and(eq(outbox.id, sql.placeholder('id')), ne(outbox.state, 'sent')))
+    .prepare())
 
 /** A failed attempt, to be tried again at `next`; only by the worker that still holds the row. */
 export function markRetry (db: DbOrTx, id: string, leaseId: string, next: Date, error: string): boolean {
