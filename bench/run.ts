@@ -34,7 +34,8 @@ const wanted = (name: string): boolean => ONLY === undefined || name.includes(ON
 const dataDir = mkdtempSync(join(tmpdir(), 'puls-bench-'))
 const smtp = await startSmtp(undefined, { parse: false })
 const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
-  execArgv: ['--import', 'tsx'],
+  // --expose-gc: the service reports its heap after a full garbage collection beside its RSS.
+  execArgv: ['--import', 'tsx', '--expose-gc'],
   env: {
     PATH: process.env.PATH,
     PULS_DATA_DIR: dataDir,
@@ -94,7 +95,7 @@ const bareBase = `http://127.0.0.1:${(await bare.reply('listening')).port}`
 const { port } = await reply('listening')
 const base = `http://127.0.0.1:${port}`
 const auth = { authorization: `Bearer ${KEY}` }
-const startupRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+const startup = await ask({ type: 'rss' }, 'rss')
 
 async function api (method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(base + path, {
@@ -513,7 +514,7 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
     resultRows.push({ name: q.name, answers: size, first, mean: r.mean, p99: r.p99, rps: r.rps, noop })
   }
 }
-const resultsRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+const afterResults = await ask({ type: 'rss' }, 'rss')
 
 /** Until the service has sent every mail queued so far: an invitation's cost includes its send. */
 async function mailSent (): Promise<void> {
@@ -580,7 +581,7 @@ await measure({
   })
 }, { rounds: Math.min(ROUNDS, 3) })
 
-const peakRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+const atEnd = await ask({ type: 'rss' }, 'rss')
 const mailsSent = smtp.received.length
 child.kill('SIGTERM')
 bareChild.kill('SIGTERM')
@@ -663,11 +664,15 @@ if (decideRows.length > 0) {
   }
 }
 
+const memory = (m: typeof startup): string =>
+  `peak RSS ${mib(m.maxRssKiB)}, RSS ${mib(m.rssKiB)}, heap after a full GC ` +
+  (m.heapAfterGcKiB === undefined ? '–' : mib(m.heapAfterGcKiB))
 console.log(
-  '\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ' +
-    `${mib(startupRssKiB)} after start-up, ` +
-    `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ` +
-    `${mib(peakRssKiB)} at the end. ` +
+  '\nMemory of the service process (read in the service: process.resourceUsage().maxRSS, ' +
+    'process.memoryUsage(), heap after global.gc()):\n' +
+    `- after start-up: ${memory(startup)}\n` +
+    `- after seeding and querying ${seeded.toLocaleString('en')} answers: ${memory(afterResults)}\n` +
+    `- at the end: ${memory(atEnd)}\n` +
     `Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`
 )
 
