@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { startSmtp } from '../test/helpers/smtp.js'
 import { formatRows, mailBench } from './mail.js'
-import type { BenchReply, BenchRequest } from './server.js'
+import { channel } from './child.js'
 
 // `npm run bench`: the real service (bench/server.ts: the app plugin in its own process, on
 // 127.0.0.1, a temporary SQLite file with WAL and synchronous=FULL, its mail going to an SMTP
@@ -51,35 +51,6 @@ const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc']
 })
-/** Talks to a bench child over the fork IPC channel: requests out, typed replies back. */
-function channel (proc: ChildProcess, name: string): {
-  reply: <T extends BenchReply['type']>(type: T) => Promise<Extract<BenchReply, { type: T }>>
-  ask: <T extends BenchReply['type']>(request: BenchRequest, type: T) => Promise<Extract<BenchReply, { type: T }>>
-} {
-  const replies: BenchReply[] = []
-  const waiting: Array<() => void> = []
-  proc.on('message', (reply: BenchReply) => {
-    replies.push(reply)
-    for (const w of waiting.splice(0)) w()
-  })
-  proc.on('exit', code => {
-    if (code !== 0 && code !== null) console.error(`${name} exited with ${code}`)
-  })
-  async function reply<T extends BenchReply['type']> (type: T): Promise<Extract<BenchReply, { type: T }>> {
-    for (;;) {
-      const i = replies.findIndex(r => r.type === type)
-      if (i >= 0) return replies.splice(i, 1)[0] as Extract<BenchReply, { type: T }>
-      await new Promise<void>(resolve => waiting.push(resolve))
-    }
-  }
-  return {
-    reply,
-    ask: (request, type) => {
-      proc.send(request)
-      return reply(type)
-    }
-  }
-}
 const service = channel(child, 'the service')
 const { reply, ask } = service
 

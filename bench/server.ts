@@ -23,6 +23,7 @@ export type BenchRequest =
   | { type: 'seed'; surveyId: string; from: number; to: number }
   | { type: 'decide' }
   | { type: 'outbox' }
+  | { type: 'counts' }
 
 export type BenchReply =
   | { type: 'listening'; port: number }
@@ -32,6 +33,7 @@ export type BenchReply =
   | { type: 'seeded'; seconds: number }
   | { type: 'decided'; seconds: number; decided: number; deferred: number }
   | { type: 'outbox'; unsettled: number }
+  | { type: 'counts'; responses: number; mails: Record<string, number>; mailedInvitations: number }
 
 const config = loadConfig(process.env)
 const server = Fastify(serverOptions(config))
@@ -157,6 +159,20 @@ process.on('message', (message: BenchRequest) => {
       sql`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')`
     )
     send({ type: 'outbox', unsettled: row?.n ?? 0 })
+  } else if (message.type === 'counts') {
+    // What the soak checks at its end: every answer stored, every mail settled.
+    const n = (query: ReturnType<typeof sql>): number => server.store.db.get<{ n: number }>(query)?.n ?? 0
+    const states = server.store.db.all<{ state: string; n: number }>(
+      sql`SELECT state, count(*) AS n FROM outbox GROUP BY state`
+    )
+    send({
+      type: 'counts',
+      responses: n(sql`SELECT count(*) AS n FROM responses`),
+      mails: Object.fromEntries(states.map(r => [r.state, r.n])),
+      mailedInvitations: n(
+        sql`SELECT count(*) AS n FROM invitations WHERE channel = 'email' AND token_hash IS NOT NULL`
+      )
+    })
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()

@@ -61,7 +61,7 @@ const delivered = preparedPerHandle(db =>
  */
 export function invitationDelivery (compose: Composer): DeliveryHooks {
   return {
-    beforeClaim: (tx, now) => { cancelUnsendableMail(tx, { now }) },
+    beforeClaim: (tx, now, ids) => { cancelUnsendableMail(tx, { now, outboxIds: ids }) },
     sent: (tx, mail, now) => {
       if (mail.purpose !== 'invitation' || mail.invitationId === null) return
       delivered(tx).run({ id: mail.invitationId, day: coarsenToDay(now) })
@@ -86,13 +86,18 @@ export function invitationDelivery (compose: Composer): DeliveryHooks {
  * `sent` any more (answered, cancelled, expired, survey closed), anything to a person who opted
  * out, and (given `now`) anything past its link's expiry. Called by every write that ends
  * invitations or records an opt-out (with `invitationIds` when it knows which, so an answer does
- * not scan the whole queue), and by the worker before each claim. Returns how many.
+ * not scan the whole queue), and by the worker before each claim, among the rows it is about to
+ * claim (`outboxIds`). Returns how many.
  */
-export function cancelUnsendableMail (db: DbOrTx, opts: { now?: Date, invitationIds?: string[] } = {}): number {
-  const { now, invitationIds } = opts
-  if (invitationIds?.length === 0) return 0
-  return cancelQuery(db, now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`,
-    invitationIds === undefined ? undefined : inArray(outbox.invitationId, invitationIds)).run().changes
+export function cancelUnsendableMail (
+  db: DbOrTx, opts: { now?: Date, invitationIds?: string[], outboxIds?: string[] } = {}
+): number {
+  const { now, invitationIds, outboxIds } = opts
+  if (invitationIds?.length === 0 || outboxIds?.length === 0) return 0
+  return cancelQuery(db, now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`, and(
+    invitationIds === undefined ? undefined : inArray(outbox.invitationId, invitationIds),
+    outboxIds === undefined ? undefined : inArray(outbox.id, outboxIds)
+  )).run().changes
 }
 
 // The same for one invitation (it was just answered), prepared once per handle: every answer runs it.

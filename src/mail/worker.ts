@@ -23,8 +23,8 @@ export interface WorkerOptions {
 
 /** What other domains do around delivery, inside the worker's transactions. */
 export interface DeliveryHooks {
-  /** Before each claim: cancel queued mail that may no longer go out. */
-  beforeClaim?: (tx: Tx, now: Date) => void
+  /** Before each claim: cancel those of the due rows `ids` that may no longer go out. */
+  beforeClaim?: (tx: Tx, now: Date, ids: string[]) => void
   /** In the transaction that records a mail as sent (a group commit's, src/db/group-commit.ts). */
   sent?: (tx: DbOrTx, mail: OutboxRow, now: Date) => void
   /** In the transaction that gives a mail up. */
@@ -142,11 +142,12 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const rows = store.transaction(tx => {
-        this.deps.hooks?.beforeClaim?.(tx, now)
-        return repo.claimDue(tx, now, this.leaseId, new Date(now.getTime() + options.leaseMs), options.batchSize)
+      const { due, rows } = store.transaction(tx => {
+        const due = repo.dueIds(tx, now, options.batchSize)
+        if (due.length > 0) this.deps.hooks?.beforeClaim?.(tx, now, due)
+        return { due, rows: repo.claim(tx, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs)) }
       })
-      if (rows.length === 0) break
+      if (due.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       settled += rows.length
     }
