@@ -142,7 +142,7 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const { due, rows } = store.transaction(tx => {
+      const { due, rows } = store.legacyTransactionSync(tx => {
         const due = repo.dueIds(tx, now, options.batchSize)
         if (due.length > 0) this.deps.hooks?.beforeClaim?.(tx, now, due)
         return { due, rows: repo.claim(tx, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs)) }
@@ -181,7 +181,7 @@ export class OutboxWorker {
       const now = clock.now()
       if (delay === null) {
         this.record(() =>
-          store.transaction(tx => {
+          store.legacyTransactionSync(tx => {
             if (repo.markFailed(tx, row.id, this.leaseId, error)) hooks?.failed?.(tx, row, now)
           })
         )
@@ -213,7 +213,7 @@ export class OutboxWorker {
   private async recordGrouped (write: (tx: DbOrTx) => void): Promise<void> {
     if (this.closed) return
     try {
-      await this.deps.store.writes.run(write)
+      await this.deps.store.writes.legacyRunSync(write)
     } catch (err) {
       this.deps.log.error({ err }, 'could not record a mail outcome; the row is retried when its lease runs out')
     }

@@ -74,7 +74,7 @@ export default fp(async (fastify) => {
     const header = request.headers.authorization
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (match === null) throw new UnauthorizedError('send an API key as `Authorization: Bearer <key>`')
-    const principal = principalOf(db, match[1]!, bootstrap)
+    const principal = await principalOf(db, match[1]!, bootstrap)
     if (principal === undefined) throw new UnauthorizedError('the API key is unknown or revoked')
     return principal
   }
@@ -90,7 +90,7 @@ export default fp(async (fastify) => {
   async function checkScope (request: FastifyRequest): Promise<void> {
     const access = request.routeOptions.config.access as Exclude<Access, string>
     if (access.scope === undefined || access.scope === 'filtered') return
-    request.subject = access.scope.find(db, request)
+    request.subject = await access.scope.find(db, request)
     checkTeam(request.principal!, access.scope, request.subject, request)
   }
 
@@ -99,7 +99,7 @@ export default fp(async (fastify) => {
     const access = request.routeOptions.config.access as Exclude<Access, string>
     if (access.audit === undefined) return
     if (reply.statusCode >= 300 || request.principal === undefined) return
-    recordAudit(db, {
+    await recordAudit(db, {
       actor: request.principal.id,
       actorKind: request.principal.kind,
       action: access.audit,
