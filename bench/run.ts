@@ -531,6 +531,8 @@ await measure({
   counted: { warmup: 1, min: 2 },
   settle: mailSent,
   options: () => ({
+    // A batch under load can take longer than autocannon's default 10 s.
+    timeout: 120,
     requests: [
       {
         method: 'POST',
