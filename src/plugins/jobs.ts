@@ -54,7 +54,7 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       name: 'reminders',
       everyMs: REMINDERS_EVERY_MS,
       firstAfterMs: REMINDERS_EVERY_MS,
-      run: () => ({ queued: fastify.invitationMail.remind() })
+      run: async () => ({ queued: await fastify.invitationMail.remind() })
     },
     // Decides complete months for questions about attributes before they are asked (docs/results.md).
     {

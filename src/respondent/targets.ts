@@ -92,11 +92,11 @@ function invitationReason (row: InvitationRow, survey: SurveyRow, now: Date): Cl
  * an expired invitation is ended and its address erased right there.
  */
 export const invitationTarget: TargetResolver = async (db, tokenHash, now) => {
-  const row = invitations.findByTokenHash(db, tokenHash)
+  const row = await invitations.findByTokenHash(db, tokenHash)
   if (row === undefined) return undefined
   const survey = (await findSurvey(db, row.surveyId))!
   const closedReason = invitationReason(row, survey, now)
-  if (closedReason === 'expired') invitations.expireDue(db, now, row.id)
+  if (closedReason === 'expired') await invitations.expireDue(db, now, row.id)
   return {
     survey,
     locale: row.locale,
@@ -108,8 +108,10 @@ export const invitationTarget: TargetResolver = async (db, tokenHash, now) => {
       // makes exactly one of many concurrent submits win, and only while the invitation still
       // has this link. While it does, its attributes are the ones read above: they are set only
       // with a new link and erased only when the invitation ends.
-      if (invitations.markAnswered(tx, row.id, tokenHash, at, row.channel === 'email')) return row.attributes ?? {}
-      const current = invitations.findInvitation(tx, row.id)
+      if (await invitations.markAnswered(tx, row.id, tokenHash, at, row.channel === 'email')) {
+        return row.attributes ?? {}
+      }
+      const current = await invitations.findInvitation(tx, row.id)
       const sameLink = current !== undefined &&
         (current.tokenHash === tokenHash || current.reminderTokenHash === tokenHash)
       if (!sameLink) throw closedError('cancelled')

@@ -74,7 +74,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     invitation: InvitationRow
     locale: Locale
   }> {
-    const invitation = findByTokenHash(store.db, hashToken(request.params.token))
+    const invitation = await findByTokenHash(store.db, hashToken(request.params.token))
     if (invitation?.recipientHash == null) throw new NotFoundError('survey link')
     const survey = (await findSurvey(store.db, invitation.surveyId))!
     return {
@@ -137,7 +137,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async (request, reply) => {
       const { invitation, locale } = await resolve(request)
-      store.legacyTransactionSync(tx => optOut(tx, invitation.recipientHash!, clock.now()))
+      await store.transaction(tx => optOut(tx, invitation.recipientHash!, clock.now()))
       const t = MESSAGES[locale].unsubscribe
       // 200, never a redirect: RFC 8058 clients do not follow one.
       return reply.view('pages/unsubscribe', {

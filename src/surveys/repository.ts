@@ -57,10 +57,13 @@ export async function updateSurvey (
 }
 
 /** The team's newest active survey of a kind: the one the ticketing hook invites to. */
-export function findActiveSurveyOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): SurveyRow | undefined {
-  return db.select().from(surveys)
+export async function findActiveSurveyOfTeam (
+  db: DbOrTx, team: string, kind: SurveyRow['kind']
+): Promise<SurveyRow | undefined> {
+  const [row] = await db.select().from(surveys)
     .where(and(eq(surveys.team, team), eq(surveys.kind, kind), eq(surveys.status, 'active')))
-    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(1).get()
+    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(1)
+  return row
 }
 
 export async function surveyIdsOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): Promise<string[]> {
