@@ -81,7 +81,7 @@ export const scopes = {
   /** `/share-links/:id` */
   shareLink: {
     find: async (db, request) => {
-      const link = findShareLink(db, idParam(request))
+      const link = await findShareLink(db, idParam(request))
       const survey = link === undefined ? undefined : await findSurvey(db, link.surveyId)
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
     },

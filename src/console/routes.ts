@@ -105,7 +105,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
       t: CONSOLE_TEXT[lang],
       survey,
       collectors: (await listCollectors(store.db, survey.id, { limit: 100 }, config.publicUrl)).items,
-      links: listShareLinks(store.db, survey.id, now).items.filter(l => l.status === 'active'),
+      links: (await listShareLinks(store.db, survey.id, now)).items.filter(l => l.status === 'active'),
       csrf: csrfToken(secret, session)
     })
   })
@@ -119,7 +119,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const now = clock.now()
-    const context = reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
+    const context = await reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
     await audit(session, 'report.read', survey, now)
     return reportHeaders(reply).view('pages/report', context)
   })
@@ -157,7 +157,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const { expires_in_days: days } = request.body
-    const link = createShareLink(store.db, survey.id, { expires_in_days: days }, now, config.publicUrl)
+    const link = await createShareLink(store.db, survey.id, { expires_in_days: days }, now, config.publicUrl)
     await audit(session, 'share_link.create', survey, now, link.id)
     const lang = localeOf(request)
     return reportHeaders(reply).view('pages/console-link', { lang, t: CONSOLE_TEXT[lang], survey, link })
@@ -171,10 +171,10 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, now)
     if (session === undefined) return signIn(reply)
     if (!validCsrf(secret, session, request.body.csrf)) return message(request, reply, 403, 'forbidden')
-    const link = findShareLink(store.db, request.params.id)
+    const link = await findShareLink(store.db, request.params.id)
     const survey = link === undefined ? undefined : await surveyOf(session, link.surveyId)
     if (link === undefined || survey === undefined) return message(request, reply, 404, 'none')
-    revokeShareLink(store.db, link.id, now)
+    await revokeShareLink(store.db, link.id, now)
     await audit(session, 'share_link.revoke', survey, now, link.id)
     return reply.redirect(`/console/surveys/${survey.id}`, 303)
   })

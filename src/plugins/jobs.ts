@@ -69,7 +69,7 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       name: 'forget-clients',
       everyMs: config.sweepIntervalMs,
       firstAfterMs: config.sweepIntervalMs,
-      run: forgetReleasedClients
+      run: async (_db, now) => await forgetReleasedClients(fastify.store, now)
     },
     // Announces new release blocks and target crossings to webhook subscribers (docs/integrations.md).
     {

@@ -19,7 +19,7 @@ import {
 } from './schemas.js'
 import * as results from './service.js'
 import { surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
-import { getSurveyRowSync } from '../surveys/service.js'
+import { getSurveyRow } from '../surveys/service.js'
 import * as links from './outputs/share-links.js'
 import { reader, scopes } from '../auth/access.js'
 
@@ -49,11 +49,10 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async request => {
       const now = fastify.clock.now()
       const { id } = request.params
-      const body = results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filtersOf(request.query))
-      return {
-        ...body,
-        target: surveyTargetStatus(db, fastify.decidedMonths, getSurveyRowSync(db, request.params.id), now)
-      }
+      const filters = filtersOf(request.query)
+      const body = await results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filters)
+      const survey = await getSurveyRow(db, request.params.id)
+      return { ...body, target: await surveyTargetStatus(db, fastify.decidedMonths, survey, now) }
     }
   )
 
@@ -70,8 +69,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async request => {
       const now = fastify.clock.now()
-      const body = results.teamResults(db, request.query, now, fastify.decidedMonths)
-      return { ...body, target: teamTargetStatus(db, request.query.team, request.query.metric, now) }
+      const body = await results.teamResults(db, request.query, now, fastify.decidedMonths)
+      return { ...body, target: await teamTargetStatus(db, request.query.team, request.query.metric, now) }
     }
   )
 
@@ -97,7 +96,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const file = exportCsv(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
+      const file = await exportCsv(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
       return (
         reply
           .type('text/csv; charset=utf-8')
@@ -125,7 +124,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async (request, reply) =>
       reportHeaders(reply).view(
         'pages/report',
-        reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
+        await reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
       )
   )
 
@@ -143,7 +142,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const link = links.createShareLink(
+      const link = await links.createShareLink(
         db,
         request.params.id,
         request.body,
@@ -165,7 +164,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         response: { 200: ShareLinkListSchema, ...authProblems, 404: ProblemSchema }
       }
     },
-    async request => links.listShareLinks(db, request.params.id, fastify.clock.now())
+    async request => await links.listShareLinks(db, request.params.id, fastify.clock.now())
   )
 
   fastify.delete(
@@ -179,7 +178,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         response: { 200: ShareLinkSchema, ...authProblems, 404: ProblemSchema }
       }
     },
-    async request => links.revokeShareLink(db, request.params.id, fastify.clock.now())
+    async request => await links.revokeShareLink(db, request.params.id, fastify.clock.now())
   )
 }
 

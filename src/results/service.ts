@@ -2,7 +2,7 @@ import type { DbOrTx } from '../db/client.js'
 import { InvalidFieldError, NotFoundError } from '../errors.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import { SCALES, type Metric, type Scale } from '../surveys/defaults.js'
-import { getSurveyRowSync } from '../surveys/service.js'
+import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { type Assembled, assemble, type Cell, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
 import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
@@ -64,15 +64,15 @@ export interface Released {
 }
 
 /** The survey's release blocks that a requested period touches (see periods.ts). */
-export function released (
+export async function released (
   db: DbOrTx,
   survey: SurveyRow,
   today: string,
   from?: string,
   to?: string,
   min = survey.minGroupSize
-): Released {
-  return releasedOf(releaseBlocks(repo.answeredDays(db, survey.id), min, today), from, to)
+): Promise<Released> {
+  return releasedOf(releaseBlocks(await repo.answeredDays(db, survey.id), min, today), from, to)
 }
 
 function releasedOf (release: Release, from?: string, to?: string): Released {
@@ -184,20 +184,20 @@ function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean,
 }
 
 /** GET /v1/surveys/:id/results (docs/api.md): the suppressed aggregates of one survey. */
-export function surveyResults (
+export async function surveyResults (
   db: DbOrTx,
   kept: DecidedMonths,
   surveyId: string,
   query: ResultsOptions,
   now: Date,
   filters: Array<[string, string]> = []
-): SurveyResults {
-  const survey = getSurveyRowSync(db, surveyId)
+): Promise<SurveyResults> {
+  const survey = await getSurveyRow(db, surveyId)
   checkQuery(filters, query, survey)
   const itemKeys = survey.items.map(i => i.key)
   const scale = SCALES[survey.metric]
   const today = coarsenToDay(now)
-  const release = releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today)
+  const release = releaseBlocks(await repo.answeredDays(db, survey.id), survey.minGroupSize, today)
   const groupBy = query.group_by
   const withRate = filters.length === 0
   let a: Assembled
@@ -213,7 +213,7 @@ export function surveyResults (
     const data: QuestionData =
       period === null
         ? { keys: [], cube: [], main: new Map() }
-        : loadQuestion(
+        : await loadQuestion(
           db,
           {
             surveyId: survey.id,
@@ -230,7 +230,9 @@ export function surveyResults (
       blocks: rel.blocks,
       bucketOfBlock: bucketOf === undefined ? undefined : b => bucketOf(b.from),
       interval: query.interval,
-      delivered: period === null ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, period), bucketOf)
+      delivered: period === null
+        ? new Map()
+        : deliveredPerBucket(await repo.deliveredByDay(db, survey.id, period), bucketOf)
     })
     // Item results count the complete release months inside the period (docs/results.md, "Items").
     const within = period
@@ -238,7 +240,7 @@ export function surveyResults (
       ? []
       : releaseMonths(release, today).filter(m => m.from >= within.from && m.to <= within.to)
     itemsPeriod = spanOf(months.flatMap(m => m.blocks))
-    const items = attributeResults(db, kept, {
+    const items = await attributeResults(db, kept, {
       survey, scale, months, filters: [], series: query.interval === 'month', delivered: new Map(), items: itemKeys
     })
     a.total.items = items.total.items
@@ -259,12 +261,13 @@ export function surveyResults (
     const monthOf = (day: string): string => (blocks[blockOf(blocks, day)]?.from ?? day).slice(0, 7)
     const delivered = new Map<string, number>()
     if (withRate && period !== null) {
-      for (const [day, n] of repo.deliveredByDay(db, survey.id, period)) {
+      for (const [day, n] of await repo.deliveredByDay(db, survey.id, period)) {
         delivered.set(monthOf(day), (delivered.get(monthOf(day)) ?? 0) + n)
       }
     }
     const series = query.interval === 'month'
-    a = attributeResults(db, kept, { survey, scale, months, filters, groupBy, series, delivered, items: itemKeys })
+    const question = { survey, scale, months, filters, groupBy, series, delivered, items: itemKeys }
+    a = await attributeResults(db, kept, question)
     itemsPeriod = period
   }
   return {
@@ -287,15 +290,16 @@ export function surveyResults (
  * is released in its own blocks, placed in buckets by its own blocks; the sum is suppressed with
  * the largest minimum among the surveys.
  */
-export function teamResults (
+export async function teamResults (
   db: DbOrTx, query: TeamResultsQuery, now: Date, kept: DecidedMonths = new DecidedMonths()
-): TeamResults {
-  const list = repo.surveysOf(db, query.team, query.metric)
+): Promise<TeamResults> {
+  const list = await repo.surveysOf(db, query.team, query.metric)
   if (list.length === 0) throw new NotFoundError(`surveys of team "${query.team}" with metric ${query.metric}`)
   const scale = SCALES[query.metric]
   const today = coarsenToDay(now)
   const min = Math.max(...list.map(s => s.minGroupSize))
-  const parts = list.map(survey => ({ survey, rel: released(db, survey, today, query.from, query.to) }))
+  const parts: Array<{ survey: SurveyRow, rel: Released }> = []
+  for (const survey of list) parts.push({ survey, rel: await released(db, survey, today, query.from, query.to) })
   const blocks = parts.flatMap(p => p.rel.blocks)
   const period =
     blocks.length === 0
@@ -317,8 +321,8 @@ export function teamResults (
     const bucketOf = bucketer(rel.blocks, query.interval) ?? (() => '')
     // Without a series, the counts per score (summed in SQL), not every day's: as the survey's own question.
     const counts = query.interval === undefined
-      ? repo.countsByScore(db, survey.id, rel.period).map(r => ({ ...r, day: '' }))
-      : repo.countsByDay(db, survey.id, rel.period)
+      ? (await repo.countsByScore(db, survey.id, rel.period)).map(r => ({ ...r, day: '' }))
+      : await repo.countsByDay(db, survey.id, rel.period)
     for (const r of counts) {
       const key = bucketOf(r.day)
       let c = main.get(key)
@@ -327,7 +331,7 @@ export function teamResults (
       c.invited += r.invited
       cube.set(key, (cube.get(key) ?? 0) + r.n)
     }
-    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) {
+    for (const [key, n] of deliveredPerBucket(await repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) {
       delivered.set(key, (delivered.get(key) ?? 0) + n)
     }
     covered.push(...rel.blocks)
@@ -352,12 +356,15 @@ export function teamResults (
   })
   // Item results of the keys the surveys share, over each survey's complete months in its period.
   const items = sharedItems(list)
-  const teamParts = parts.map(({ survey, rel }) => {
+  const teamParts = []
+  for (const { survey, rel } of parts) {
     const within = rel.period
-    const all = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today)
-    return { survey, months: within === null ? [] : all.filter(m => m.from >= within.from && m.to <= within.to) }
-  })
-  const byItem = teamItemResults(db, kept, teamParts, items, scale, min)
+    const all = releaseMonths(releaseBlocks(await repo.answeredDays(db, survey.id), survey.minGroupSize, today), today)
+    teamParts.push({
+      survey, months: within === null ? [] : all.filter(m => m.from >= within.from && m.to <= within.to)
+    })
+  }
+  const byItem = await teamItemResults(db, kept, teamParts, items, scale, min)
   const within = (cell: Cell, results: ReadonlyMap<string, ItemTotals> | undefined): Map<string, ItemTotals> =>
     new Map([...results ?? []].map(([key, r]) => [key, { ...r, reason: cell.reason ?? r.reason }]))
   a.total.items = within(a.total, byItem.total)

@@ -59,11 +59,11 @@ export async function purgeSurvey (
     // In whole release blocks, so that results of the answers that stay never change (cut.ts).
     const mins = [survey.minGroupSize, survey.minCommentGroupSize]
     const cut = retentionCut(
-      answeredDays(tx, survey.id),
+      await answeredDays(tx, survey.id),
       mins,
       keptFrom(now, retainDays),
       coarsenToDay(now),
-      commentedDays(tx, survey.id)
+      await commentedDays(tx, survey.id)
     )
     result.responses = await repo.deleteAnswersBefore(tx, survey.id, cut)
   }

@@ -409,7 +409,7 @@ t.test(
     const before = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
     t.match(before, { responses: 7, pending_responses: 1, pending_reasons: ['today'] }, 'six people: released')
     t.same(
-      await forgetReleasedClients(app.store.db, clock.now()),
+      await forgetReleasedClients(app.store, clock.now()),
       { erased: 6 },
       "the released day's keys for blocks go"
     )
@@ -443,7 +443,7 @@ t.test(
       { responses: 12, groups: [{ value: 'canteen', responses: 12, suppressed: false }] },
       'March is complete'
     )
-    t.same(await forgetReleasedClients(app.store.db, clock.now()), { erased: 16 }, 'then every key of March goes')
+    t.same(await forgetReleasedClients(app.store, clock.now()), { erased: 16 }, 'then every key of March goes')
     t.same(keys(), [], 'no key is held')
     t.same(
       (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=place` })).json(),

@@ -40,16 +40,16 @@ export interface TeamItems {
   months: Map<string, Map<string, ItemTotals>>
 }
 
-export function teamItemResults (
+export async function teamItemResults (
   db: DbOrTx, kept: DecidedMonths, parts: readonly TeamPart[], items: readonly ItemDefinition[], scale: Scale,
   min: number
-): TeamItems {
+): Promise<TeamItems> {
   const root = cellKey([])
   // Per item and month: each survey's month total of the item.
   const perMonth = new Map<string, Map<string, Part[]>>()
   for (const { survey, months } of parts) {
     for (const month of months) {
-      const cells = monthCells(db, kept, survey.id, [], month, survey.minGroupSize, scale)
+      const cells = await monthCells(db, kept, survey.id, [], month, survey.minGroupSize, scale)
       for (const item of items) {
         const own = survey.items.find(i => i.key === item.key)
         if (own === undefined || own.type !== item.type) continue

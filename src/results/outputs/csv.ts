@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../../db/client.js'
 import { coarsenToDay } from '../../responses/coarsen.js'
 import { SCALES } from '../../surveys/defaults.js'
-import { getSurveyRowSync } from '../../surveys/service.js'
+import { getSurveyRow } from '../../surveys/service.js'
 import type { SurveyRow } from '../../surveys/tables.js'
 import { type MonthCells, monthCells } from '../engine/attributes.js'
 import { cellKey } from '../engine/cell-key.js'
@@ -17,7 +17,7 @@ const PAGE = 2000
 export interface CsvExport {
   filename: string
   /** The file in chunks, read from the database as it is sent. */
-  chunks: Iterable<string>
+  chunks: AsyncIterable<string>
 }
 
 /** A time cell of the export: a release block (no attributes) or a complete release month. */
@@ -34,18 +34,19 @@ interface TimeCell {
  * almost every row would be (other). Attributes are dropped, the one with the most values first,
  * until at least half the rows show their values; with none left, there are no columns.
  */
-function chooseColumns (
+async function chooseColumns (
   db: DbOrTx,
   kept: DecidedMonths,
   survey: SurveyRow,
   keys: readonly string[],
   months: readonly ReleaseMonth[]
-): string[] {
+): Promise<string[]> {
   const scale = SCALES[survey.metric]
   const total = months.reduce((a, m) => a + m.n, 0)
   const distinct = new Map(keys.map(k => [k, new Set<string | null>()]))
   for (const m of months) {
-    for (const { values } of monthCells(db, kept, survey.id, keys, m, survey.minGroupSize, scale).combos.values()) {
+    const cells = await monthCells(db, kept, survey.id, keys, m, survey.minGroupSize, scale)
+    for (const { values } of cells.combos.values()) {
       keys.forEach((k, i) => distinct.get(k)!.add(values[i]!))
     }
   }
@@ -54,7 +55,7 @@ function chooseColumns (
     const columns = keys.filter(k => !dropOrder.slice(0, dropped).includes(k))
     let shown = 0
     for (const m of months) {
-      const cells = monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
+      const cells = await monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
       for (const { values, counts } of cells.combos.values()) {
         if (cells.cells.get(cellKey(values))?.reason === null) shown += counts.dist.reduce((a, b) => a + b, 0)
       }
@@ -75,34 +76,34 @@ function chooseColumns (
  * random id: never in the order answers arrived. Comments only where the row's class and the
  * comment's release block both reach min_comment_group_size.
  */
-export function exportCsv (
+export async function exportCsv (
   db: DbOrTx,
   kept: DecidedMonths,
   surveyId: string,
   query: { from?: string | undefined; to?: string | undefined },
   now: Date
-): CsvExport {
-  const survey = getSurveyRowSync(db, surveyId)
+): Promise<CsvExport> {
+  const survey = await getSurveyRow(db, surveyId)
   const today = coarsenToDay(now)
-  const keys = repo.attributeKeys(db, survey.id)
+  const keys = await repo.attributeKeys(db, survey.id)
   let timeCells: TimeCell[]
   let columns: string[] = []
   if (keys.length === 0) {
-    timeCells = released(db, survey, today, query.from, query.to).blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
+    const { blocks } = await released(db, survey, today, query.from, query.to)
+    timeCells = blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
   } else {
     const months = monthsInPeriod(
-      releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today),
+      releaseMonths(releaseBlocks(await repo.answeredDays(db, survey.id), survey.minGroupSize, today), today),
       query.from,
       query.to
     )
-    columns = chooseColumns(db, kept, survey, keys, months)
+    columns = await chooseColumns(db, kept, survey, keys, months)
     const scale = SCALES[survey.metric]
-    timeCells = months.map(m => ({
-      from: m.from,
-      to: m.to,
-      n: m.n,
-      cells: monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
-    }))
+    timeCells = []
+    for (const m of months) {
+      const cells = await monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
+      timeCells.push({ from: m.from, to: m.to, n: m.n, cells })
+    }
   }
   const total = timeCells.reduce((a, c) => a + c.n, 0)
   const period = timeCells.length === 0 ? null : { from: timeCells[0]!.from, to: timeCells.at(-1)!.to }
@@ -110,11 +111,11 @@ export function exportCsv (
   const empty = period === null || total < survey.minGroupSize
   const header = csvLine(['score', 'comment', 'day', ...(empty ? [] : columns)])
 
-  function * chunks (): Generator<string> {
+  async function * chunks (): AsyncGenerator<string> {
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
     yield `\uFEFF${header}`
     if (empty) return
-    const comments = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const comments = releaseBlocks(await repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
     const commentBlocks = blocksWithin(comments.blocks, period.from, period.to)
     for (const cell of timeCells) {
       const day = dayLabel(cell.from, cell.to)
@@ -130,7 +131,7 @@ export function exportCsv (
       }
       let after: { score: number; id: string } | null = null
       for (;;) {
-        const rows = repo.answersPage(db, survey.id, cell, after, PAGE)
+        const rows = await repo.answersPage(db, survey.id, cell, after, PAGE)
         if (rows.length === 0) break
         let out = ''
         for (const row of rows) {
