@@ -45,7 +45,7 @@ server.get('/bench/noop-auth', { config: { access: { roles: ['admin'] } } }, asy
 // synchronous=FULL (an fsync of the WAL) before the reply, into a table only the bench has.
 server.store.db.run(sql`CREATE TABLE bench_commits (n INTEGER NOT NULL)`)
 server.post('/bench/commit', async (_request, reply) => {
-  server.store.legacyTransactionSync(tx => tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`))
+  await server.store.transaction(async tx => { await tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`) })
   return reply.code(201).send({ ok: true })
 })
 await server.listen({ host: '127.0.0.1', port: 0 })

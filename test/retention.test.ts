@@ -347,7 +347,7 @@ t.test(
         `SELECT score, day, comment, attributes, channel FROM responses WHERE survey_id = '${survey.id}'`
       ).map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> }))
     )
-    seedDelivered(fresh, twin.id, deliveredByDay(app, survey.id))
+    await seedDelivered(fresh, twin.id, deliveredByDay(app, survey.id))
     t.same(
       after,
       await Promise.all(

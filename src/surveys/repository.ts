@@ -26,14 +26,6 @@ export async function findSurvey (db: DbOrTx, id: string): Promise<SurveyRow | u
   return row
 }
 
-/**
- * @deprecated Transitional: `findSurvey` for the results and invitations, whose queries are not yet
- * async; removed with them.
- */
-export function findSurveySync (db: DbOrTx, id: string): SurveyRow | undefined {
-  return byId(db).get({ id })
-}
-
 /** Newest first; `after` continues below the given (created_at, id). */
 export async function listSurveys (db: DbOrTx, filter: SurveyFilter, limit: number): Promise<SurveyRow[]> {
   const where: SQL[] = []

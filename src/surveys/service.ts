@@ -114,13 +114,6 @@ export async function getSurveyRow (db: DbOrTx, id: string): Promise<SurveyRow> 
   return row
 }
 
-/** @deprecated Transitional: `getSurveyRow` for the results and invitations until they are async. */
-export function getSurveyRowSync (db: DbOrTx, id: string): SurveyRow {
-  const row = repo.findSurveySync(db, id)
-  if (row === undefined) throw new NotFoundError('survey', id)
-  return row
-}
-
 /** A page of surveys, newest first; `teams` (a reader key's) keeps to those teams' surveys. */
 export async function listSurveys (
   db: DbOrTx,

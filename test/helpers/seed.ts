@@ -68,12 +68,14 @@ export function answers (
 }
 
 /** Invitations delivered on the given days: the response-rate denominator. */
-export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: Record<string, number>): void {
-  app.store.legacyTransactionSync(tx => {
+export async function seedDelivered (
+  app: FastifyInstance, surveyId: string, perDay: Record<string, number>
+): Promise<void> {
+  await app.store.transaction(async tx => {
     for (const [day, count] of Object.entries(perDay)) {
       for (let i = 0; i < count; i++) {
         const at = new Date(`${day}T08:00:00Z`)
-        tx.insert(invitations)
+        await tx.insert(invitations)
           .values({
             id: `inv_${randomBytes(12).toString('base64url')}`,
             surveyId,
@@ -84,7 +86,6 @@ export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: R
             expiresAt: new Date(at.getTime() + 7 * 86_400_000),
             deliveredOn: day
           })
-          .run()
       }
     }
   })

@@ -20,7 +20,7 @@ t.test('an NPS survey: counts, the metric block, distribution, definition and re
     ...answers('2026-03-19', [1, 2]),
     ...answers('2026-03-20', [10])
   ])
-  seedDelivered(app, survey.id, { '2026-03-01': 8, '2026-03-10': 4, '2026-03-19': 50 })
+  await seedDelivered(app, survey.id, { '2026-03-01': 8, '2026-03-10': 4, '2026-03-19': 50 })
   const res = await api(app, { url: `/v1/surveys/${survey.id}/results` })
   t.equal(res.statusCode, 200)
   const body = res.json()
@@ -177,7 +177,7 @@ t.test('series: buckets of whole release blocks, with response rate', async t =>
     ...answers('2026-03-09', [5, 6, 7]),
     ...answers('2026-03-17', [8, 8, 8, 8, 8])
   ])
-  seedDelivered(app, survey.id, { '2026-03-02': 10, '2026-03-09': 5 })
+  await seedDelivered(app, survey.id, { '2026-03-02': 10, '2026-03-09': 5 })
   const body = (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=week` })).json()
   t.equal(body.interval, 'week')
   t.same(
@@ -271,7 +271,7 @@ t.test('GET /v1/results: one team and metric across surveys', async t => {
   await createSurvey(app, { kind: 'post_case', team: 'payroll' }) // CSAT: not part of the NPS view
   await seedAnswers(app, caseSurvey.id, answers('2026-03-02', [10, 10, 10, 10, 0]))
   await seedAnswers(app, yearly.id, answers('2026-03-09', [8, 8, 8, 8, 8, 0]))
-  seedDelivered(app, yearly.id, { '2026-03-09': 11 })
+  await seedDelivered(app, yearly.id, { '2026-03-09': 11 })
   const res = await api(app, { url: '/v1/results?team=payroll&metric=nps&interval=week' })
   t.equal(res.statusCode, 200)
   const body = res.json()
