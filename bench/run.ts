@@ -25,9 +25,9 @@ const RESULT_ROUNDS = Number(process.env.BENCH_RESULT_ROUNDS ?? 3)
 const RESULT_SECONDS = Number(process.env.BENCH_RESULT_SECONDS ?? 1)
 /** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile of each round there (open it in Chrome DevTools). */
 const CPU_PROF = process.env.BENCH_CPU_PROF
-/** BENCH_ONLY=<text>: only the rows whose name holds it (and the no-op), e.g. to profile one route. */
-const ONLY = process.env.BENCH_ONLY
-const wanted = (name: string): boolean => ONLY === undefined || name.includes(ONLY)
+/** BENCH_ONLY=<text>[,<text>…]: only the rows whose name holds one of them (and the no-op), e.g. one route. */
+const ONLY = process.env.BENCH_ONLY?.split(',')
+const wanted = (name: string): boolean => ONLY === undefined || ONLY.some(text => name.includes(text))
 
 // ---- the service, in a child process --------------------------------------------------------
 

@@ -16,6 +16,7 @@ import invitationRoutes from './invitations/routes.js'
 import { loggerOptions } from './logger.js'
 import { mailerPlugin, outboxPlugin } from './mail/plugin.js'
 import auditRoutes from './audit/routes.js'
+import consoleRoutes from './console/routes.js'
 import authPlugin from './plugins/auth.js'
 import configPlugin from './plugins/config.js'
 import cookiesPlugin from './plugins/cookies.js'
@@ -124,11 +125,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Ticketing systems' webhooks: authenticated by their own signatures, not by an API key.
   await fastify.register(hookRoutes, { prefix: '/v1' })
   // The console for people, only with sign-in configured (docs/access.md).
-  // Loaded only then: the sign-in library and the console are memory a service without them never needs.
-  if (opts.config.oidc !== undefined) {
-    const { default: consoleRoutes } = await import('./console/routes.js')
-    await fastify.register(consoleRoutes, { oidc: opts.config.oidc })
-  }
+  if (opts.config.oidc !== undefined) await fastify.register(consoleRoutes, { oidc: opts.config.oidc })
   await fastify.register(respondentRoutes)
   await fastify.register(unsubscribeRoutes)
 }

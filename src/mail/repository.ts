@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, ne, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
-import { preparedPerHandle } from '../db/prepared.js'
+import { placeholdersOf, preparedPerHandle } from '../db/prepared.js'
 import { newId } from '../ids.js'
 import { outbox, type MailPurpose, type NewOutboxRow, type OutboxRow } from './tables.js'
 
@@ -26,6 +26,10 @@ export interface RenderedQueuedMail extends MailTarget {
  */
 export interface DeferredQueuedMail extends MailTarget {
   token: string
+  subject?: undefined
+  text?: undefined
+  html?: undefined
+  headers?: undefined
 }
 
 /** A mail, as queued. */
@@ -60,15 +64,50 @@ export async function enqueueMail (db: DbOrTx, mail: QueuedMail, now: Date): Pro
   return row!
 }
 
-// 17 columns × 500 rows stays far below SQLite's 32,766 bound parameters per statement.
-const CHUNK = 500
-
 /** Many mails at once (a batch of invitations): multi-row inserts, several times faster than one by one. */
 export async function enqueueMails (db: DbOrTx, mails: QueuedMail[], now: Date): Promise<void> {
-  for (let i = 0; i < mails.length; i += CHUNK) {
-    await db.insert(outbox).values(mails.slice(i, i + CHUNK).map(m => newRow(m, now)))
+  const insert = insertOne(db)
+  for (const mail of mails) {
+    await insert.execute({
+      id: newId('mail'),
+      invitationId: mail.invitationId,
+      purpose: mail.purpose,
+      state: 'pending',
+      recipient: mail.recipient,
+      subject: mail.subject ?? null,
+      text: mail.text ?? null,
+      html: mail.html ?? null,
+      headers: mail.headers === undefined ? null : JSON.stringify(mail.headers),
+      token: mail.token ?? null,
+      attempts: 0,
+      nextAttemptAt: now.getTime(),
+      createdAt: now.getTime()
+    })
   }
 }
+
+// One prepared single-row INSERT run per mail: building multi-row INSERTs in drizzle cost more than
+// SQLite running them (BENCHMARKS.md, "E-mail invitations").
+// The columns a new row sets; the lease, last error and sent time start empty.
+const OUTBOX_COLUMNS: Record<Exclude<keyof OutboxRow, 'leaseUntil' | 'leaseId' | 'lastError' | 'sentAt'>, true> = {
+  id: true,
+  invitationId: true,
+  purpose: true,
+  state: true,
+  recipient: true,
+  subject: true,
+  text: true,
+  html: true,
+  headers: true,
+  token: true,
+  attempts: true,
+  nextAttemptAt: true,
+  createdAt: true
+}
+const insertOne = preparedPerHandle(db =>
+  db.insert(outbox)
+    .values(placeholdersOf<Pick<OutboxRow, keyof typeof OUTBOX_COLUMNS>>(OUTBOX_COLUMNS))
+    .prepare())
 
 /**
  * Up to `limit` rows due now: rows whose previous claim ran out (their worker died mid-send), then
