@@ -6,7 +6,7 @@ import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import t from 'tap'
 import { runCli, type CliIo } from '../src/cli.js'
-import { inCopyOrder } from '../src/db/copy.js'
+import { copyToPostgres, inCopyOrder } from '../src/db/copy.js'
 import { API_KEY, api, build, testClock } from './helpers/build.js'
 import { createSurvey, invite, linkToken, submitJson, type App } from './helpers/puls.js'
 import { startPostgres } from './helpers/postgres.js'
@@ -172,6 +172,31 @@ t.test('copy-to moves every row of a used SQLite database into an empty PostgreS
   t.equal(again.code, 1)
   t.match(again.err.join('\n'), /^the target database already holds Puls data \(.*surveys: 2.*\); copy-to writes only/)
   t.same(await tables(pgDrizzle({ client: pool }) as never, 'pg'), after, 'the target is unchanged')
+})
+
+t.test('answers that come in during the copy stay out of it whole: one snapshot', async t => {
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '0' } })
+  const survey = await createSurvey(app)
+  const tokens = await Promise.all(Array.from({ length: 400 }, () => linkToken(app, survey.id)))
+  for (const token of tokens.splice(0, 200)) await submitJson(app, token, { score: 4 })
+  const state = { copying: true }
+  let during = 0
+  let writer: Promise<void> | undefined
+  // Writes begin once the snapshot is taken and go on while the rows are written to PostgreSQL.
+  const counts = await copyToPostgres(`${app.dataDir}/puls.db`, { url: await emptyDatabase(), poolSize: 2 }, {
+    start: () => {
+      writer = (async () => {
+        while (state.copying && tokens.length > 0) {
+          if ((await submitJson(app, tokens.pop()!, { score: 2 })).statusCode === 201) during++
+        }
+      })()
+    }
+  }).finally(async () => {
+    state.copying = false
+    await writer
+  })
+  t.ok(during > 0, `${during} answers arrived while it copied`)
+  t.equal(counts.find(c => c.table === 'responses')?.rows, 200, 'the snapshot\'s 200 responses, checked on both sides')
 })
 
 t.test('on a terminal it draws a progress bar', async t => {
