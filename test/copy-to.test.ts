@@ -199,6 +199,20 @@ t.test('answers that come in during the copy stay out of it whole: one snapshot'
   t.equal(counts.find(c => c.table === 'responses')?.rows, 200, 'the snapshot\'s 200 responses, checked on both sides')
 })
 
+t.test('with DATABASE_URL on PostgreSQL, the CLI migrates it and refuses what needs the service', async t => {
+  const url = await emptyDatabase()
+  const out: string[] = []
+  const err: string[] = []
+  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }
+  t.equal(await runCli(['migrate'], { DATABASE_URL: url }, io), 0, err.join('\n'))
+  t.same(out, ['migrations applied to the PostgreSQL database'])
+  const pool = new pg.Pool({ connectionString: url, max: 1 })
+  t.teardown(() => pool.end())
+  t.ok((await pool.query("SELECT to_regclass('public.responses') AS t")).rows[0].t, 'the tables exist')
+  t.equal(await runCli(['keys', 'list'], { DATABASE_URL: url }, io), 1)
+  t.match(err.at(-1), /^DATABASE_URL: PostgreSQL is not served yet/)
+})
+
 t.test('on a terminal it draws a progress bar', async t => {
   const app = await build(t)
   await createSurvey(app)

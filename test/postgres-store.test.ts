@@ -4,6 +4,7 @@ import t, { type Test } from 'tap'
 import { loadConfig, type PostgresConfig } from '../src/config.js'
 import { committed, migratePostgres } from '../src/db/postgres/migrate.js'
 import { createPool, openPostgres, serverProblem, type PostgresStore } from '../src/db/postgres/client.js'
+import { build } from './helpers/build.js'
 import { startPostgres } from './helpers/postgres.js'
 
 // The PostgreSQL store (docs/postgres.md) on a throwaway cluster: configuration from DATABASE_URL,
@@ -41,6 +42,15 @@ t.test('DATABASE_URL: postgres:// and postgresql://, with sslmode and a pool siz
   const store = await open(t, { ...config, url: config.url.replace(/^postgres:/, 'postgresql:'), poolSize: 3 })
   t.equal(store.pool.options.max, 3)
   t.equal(await store.ready(), true, 'connected without TLS, as sslmode=disable asks')
+})
+
+t.test('the app refuses to start on PostgreSQL until its repositories run on it', async t => {
+  const { url } = await freshDatabase()
+  await t.rejects(build(t, { env: { DATABASE_URL: url } }), { message: /PostgreSQL is not served yet/ })
+  const pool = new pg.Pool({ connectionString: url, max: 1 })
+  t.teardown(() => pool.end())
+  const tables = await pool.query("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'")
+  t.equal(Number(tables.rows[0].n), 0, 'nothing was written to it')
 })
 
 t.test('two instances starting together migrate once', async t => {
