@@ -42,6 +42,9 @@ t.test('DATABASE_URL: postgres:// and postgresql://, with sslmode and a pool siz
   const store = await open(t, { ...config, url: config.url.replace(/^postgres:/, 'postgresql:'), poolSize: 3 })
   t.equal(store.pool.options.max, 3)
   t.equal(await store.ready(), true, 'connected without TLS, as sslmode=disable asks')
+  // The test server has no TLS: asking for it must fail rather than fall back to plain text.
+  const tls = { ...config, url: config.url.replace('sslmode=disable', 'sslmode=verify-full') }
+  await t.rejects(openPostgres(tls, TEST_CLUSTER), /does not support SSL/)
 })
 
 t.test('the app refuses to start on PostgreSQL until its repositories run on it', async t => {
