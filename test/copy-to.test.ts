@@ -222,7 +222,7 @@ t.test('on a terminal it draws a progress bar', async t => {
   t.notOk(run.out.some(l => l.startsWith('copying ')), 'no plain progress lines')
 })
 
-t.test('a bad URL, a missing database file or a non-durable server: one line, nothing written', async t => {
+t.test('a bad URL, a missing database file or one of another version: one line, nothing written', async t => {
   const app = await build(t)
   const bad = await copyTo(app, 'mysql://db/puls')
   t.equal(bad.code, 2)
@@ -236,4 +236,17 @@ t.test('a bad URL, a missing database file or a non-durable server: one line, no
   })
   t.equal(code, 1)
   t.match(err[0], /^database .*nowhere\.db not found$/)
+
+  // A database of another version: its tables would not match the copy's.
+  const file = new Database(`${app.dataDir}/puls.db`)
+  file.prepare('DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)')
+    .run()
+  file.close()
+  const target = await emptyDatabase()
+  const older = await copyTo(app, target)
+  t.equal(older.code, 1)
+  t.match(older.err[0], /^the SQLite database has \d+ of this version's \d+ migrations: run `npm run puls -- migrate`/)
+  const pool = new pg.Pool({ connectionString: target, max: 1 })
+  t.teardown(() => pool.end())
+  t.equal((await pool.query("SELECT to_regclass('public.surveys') AS t")).rows[0].t, null, 'the target was not touched')
 })
