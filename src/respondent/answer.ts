@@ -55,7 +55,7 @@ export async function submitAnswer (
   const answer = checkAnswer(submission.body, target.survey, submission.source)
   const locale = targetLocale(target, submission.acceptLanguage)
   if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
-  await store.writes.run(tx => {
+  await store.writes.legacyRunSync(tx => {
     const attributes = target.consume(tx, now, { client: submission.client, commented: answer.comment !== null })
     const { survey, channel } = target
     recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now })

@@ -21,13 +21,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: SetTargetSchema,
       response: { 200: TargetSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     targets.setSurveyTarget(tx, request.params.id, request.body.value, clock.now())))
 
   fastify.delete('/surveys/:id/target', {
     config: { access: rules.admin },
     schema: { tags, summary: 'Remove the survey\'s target', params: IdParamsSchema, response: deleted }
-  }, async (request) => store.transaction(tx => targets.deleteSurveyTarget(tx, request.params.id)))
+  }, async (request) => await store.transaction(tx => targets.deleteSurveyTarget(tx, request.params.id)))
 
   fastify.put('/teams/:team/targets/:metric', {
     config: { access: rules.admin },
@@ -39,13 +39,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: SetTargetSchema,
       response: { 200: TargetSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     targets.setTeamTarget(tx, request.params.team, request.params.metric, request.body.value, clock.now())))
 
   fastify.delete('/teams/:team/targets/:metric', {
     config: { access: rules.admin },
     schema: { tags, summary: 'Remove a team\'s target', params: TeamTargetParamsSchema, response: deleted }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     targets.deleteTeamTarget(tx, request.params.team, request.params.metric)))
 }
 

@@ -25,7 +25,7 @@ export interface Answer {
 }
 
 export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
-  app.store.transaction(tx => {
+  app.store.legacyTransactionSync(tx => {
     for (const a of answers) {
       recordAnswer(tx, {
         surveyId,
@@ -62,7 +62,7 @@ export function answers (
 
 /** Invitations delivered on the given days: the response-rate denominator. */
 export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: Record<string, number>): void {
-  app.store.transaction(tx => {
+  app.store.legacyTransactionSync(tx => {
     for (const [day, count] of Object.entries(perDay)) {
       for (let i = 0; i < count; i++) {
         const at = new Date(`${day}T08:00:00Z`)
