@@ -38,6 +38,18 @@ export const responseComboScores = pgTable('response_combo_scores', {
   primaryKey({ columns: [t.surveyId, t.month, t.combo, t.score] })
 ])
 
+export const responseItemCounts = pgTable('response_item_counts', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  month: text('month').notNull(),
+  combo: text('combo').notNull(),
+  item: text('item').notNull(),
+  value: text('value').notNull(),
+  n: integer('n').notNull(),
+  invited: integer('invited').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.month, t.combo, t.item, t.value] })
+])
+
 export const shareLinks = pgTable('share_links', {
   id: text('id').primaryKey(),
   surveyId: text('survey_id').notNull().references(() => surveys.id),
