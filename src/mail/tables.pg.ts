@@ -16,6 +16,7 @@ export const outbox = pgTable('outbox', {
   text: text('text'),
   html: text('html'),
   headers: jsonb('headers').$type<Record<string, string>>(),
+  token: text('token'),
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: timestampMs('next_attempt_at').notNull(),
   leaseUntil: timestampMs('lease_until'),
