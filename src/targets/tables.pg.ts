@@ -1,0 +1,12 @@
+import { doublePrecision, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { timestampMs } from '../db/postgres/columns.js'
+
+// The PostgreSQL twin of ./tables.ts (docs/postgres.md): same tables, columns and row types.
+// SQLite's `real` is an 8-byte float: `double precision`, not PostgreSQL's 4-byte `real`.
+export const targets = pgTable('targets', {
+  id: text('id').primaryKey(),
+  scope: text('scope').notNull(),
+  metric: text('metric', { enum: ['nps', 'csat', 'ces'] }).notNull(),
+  value: doublePrecision('value').notNull(),
+  updatedAt: timestampMs('updated_at').notNull()
+}, t => [uniqueIndex('targets_scope_idx').on(t.scope)])
