@@ -109,3 +109,21 @@ t.test('with JavaScript off, a mail\'s one-click low score opens the page with t
     'SELECT score, items FROM responses WHERE items LIKE \'%chat%\'')
   t.same(row && [row.score, JSON.parse(row.items)], [2, { fcr: 'yes', reasons: ['waiting'], channel: 'chat' }])
 })
+
+t.test('a required item left out: the page again, axe-clean, its error linked to the item and read with it', async t => {
+  for (const locale of LOCALES) {
+    const context = await phone(browser, { locale: BROWSER_LOCALE[locale] })
+    const page = await context.newPage()
+    await page.goto(`http://127.0.0.1:${port}/s/${await linkToken(app, survey.id)}?score=4`)
+    // As a browser that does not check `required` would send it.
+    await page.$eval('form', form => { (form as unknown as { noValidate: boolean }).noValidate = true })
+    const [res] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+    t.equal(res?.status(), 400, `${locale}: refused`)
+    t.same(await axe(page), [], `${locale}: the page with its errors is axe-clean`)
+    t.equal(await page.getAttribute('.error-summary a', 'href'), '#item-fcr-yes', 'the summary links to the item')
+    t.equal(await page.getAttribute('#item-fcr', 'aria-describedby'), 'item-fcr-error', 'the error is read with it')
+    t.equal(await page.getAttribute('#item-fcr-yes', 'aria-invalid'), 'true')
+    t.ok(await page.isChecked('#score-4'), 'the score given is kept')
+    await context.close()
+  }
+})
