@@ -110,7 +110,7 @@ t.test('with JavaScript off, a mail\'s one-click low score opens the page with t
   t.same(row && [row.score, JSON.parse(row.items)], [2, { fcr: 'yes', reasons: ['waiting'], channel: 'chat' }])
 })
 
-t.test('a required item left out: the page again, axe-clean, its error linked to the item and read with it', async t => {
+t.test('a required item left out: the page again, axe-clean, its error linked to and read with the item', async t => {
   for (const locale of LOCALES) {
     const context = await phone(browser, { locale: BROWSER_LOCALE[locale] })
     const page = await context.newPage()
@@ -121,7 +121,8 @@ t.test('a required item left out: the page again, axe-clean, its error linked to
     t.equal(res?.status(), 400, `${locale}: refused`)
     t.same(await axe(page), [], `${locale}: the page with its errors is axe-clean`)
     t.equal(await page.getAttribute('.error-summary a', 'href'), '#item-fcr-yes', 'the summary links to the item')
-    t.equal(await page.getAttribute('#item-fcr', 'aria-describedby'), 'item-fcr-error', 'the error is read with it')
+    t.equal(await page.getAttribute('#item-fcr', 'aria-describedby'), 'item-fcr-error',
+      'the error is read with it')
     t.equal(await page.getAttribute('#item-fcr-yes', 'aria-invalid'), 'true')
     t.ok(await page.isChecked('#score-4'), 'the score given is kept')
     await context.close()
