@@ -42,7 +42,8 @@ export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink
  * back with the transaction).
  */
 export function claimCollectorAnswer (
-  tx: DbOrTx, collectorId: string, at: Date, source: { client: () => string, commented: boolean }
+  tx: DbOrTx, collectorId: string, at: Date,
+  source: { client: () => string, commented: boolean, groups?: Record<string, string> | undefined }
 ): { attributes: Record<string, string> } | { closedReason: CollectorClosedReason } {
   const current = repo.findCollector(tx, collectorId)!
   const closedReason = collectorReason(current, findSurvey(tx, current.surveyId)!)
@@ -51,7 +52,8 @@ export function claimCollectorAnswer (
   // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
   const client = current.release === 'answers' ? answerAsClient() : source.client()
   const day = coarsenToDay(at)
-  const combo = comboOf(current.attributes)
+  // The combination as the rollups spell it: attributes and item values (results/engine/item-values.ts).
+  const combo = comboOf({ ...current.attributes, ...source.groups })
   recordClient(tx, { surveyId: current.surveyId, client, combo, day, commented: source.commented })
   return { attributes: current.attributes }
 }

@@ -1,5 +1,6 @@
 import type { DbHandle, DbOrTx } from '../db/client.js'
 import { insertResponse, type NewResponse } from '../responses/repository.js'
+import { countedValues, groupValues, type ItemDefinitions } from '../results/engine/item-values.js'
 import { countResponse } from '../results/storage/rollup.js'
 import type { AnswerSource } from './items.js'
 import { checkAnswer, type AnswerBody } from './schemas.js'
@@ -55,20 +56,28 @@ export async function submitAnswer (
   const answer = checkAnswer(submission.body, target.survey, submission.source)
   const locale = targetLocale(target, submission.acceptLanguage)
   if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
+  const { survey, channel } = target
+  // Collectors count clients per combination, item values included (docs/anonymity.md, padding).
+  const groups = groupValues(survey.items, answer.items)
   await store.writes.run(tx => {
-    const attributes = target.consume(tx, now, { client: submission.client, commented: answer.comment !== null })
-    const { survey, channel } = target
-    recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now })
+    const source = { client: submission.client, commented: answer.comment !== null, groups }
+    const attributes = target.consume(tx, now, source)
+    recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now }, survey.items)
   })
   return target
 }
 
 /**
  * Stores one answer and counts it in the results rollups, in the caller's transaction: the
- * storage step of `submitAnswer`, which test and benchmark data go through as well.
+ * storage step of `submitAnswer`, which test and benchmark data go through as well. `items`: the
+ * survey's item definitions, which say how its item answers are counted (engine/item-values.ts).
  */
-export function recordAnswer (tx: DbOrTx, response: NewResponse): void {
+export function recordAnswer (tx: DbOrTx, response: NewResponse, items: ItemDefinitions = []): void {
   const day = insertResponse(tx, response)
-  const { surveyId, score, channel, attributes } = response
-  countResponse(tx, { surveyId, day, score, channel, attributes, commented: (response.comment ?? '') !== '' })
+  const { surveyId, score, channel } = response
+  const attributes = { ...response.attributes, ...groupValues(items, response.items) }
+  const counted = countedValues(items, response.items)
+  countResponse(tx, {
+    surveyId, day, score, channel, attributes, commented: (response.comment ?? '') !== '', items: counted
+  })
 }

@@ -4,8 +4,8 @@ import type { DbOrTx } from '../db/client.js'
 import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
 import { outbox } from '../mail/tables.js'
 import { responses } from '../responses/tables.js'
-import { comboSql } from '../results/engine/cell-key.js'
-import { responseCombos, responseComboScores, responseCounts } from '../results/storage/tables.js'
+import { recountMonth } from '../results/storage/rollup.js'
+import { responseCombos, responseComboScores, responseCounts, responseItemCounts } from '../results/storage/tables.js'
 import { surveys } from '../surveys/tables.js'
 
 // Queries only; what may go when is decided in service.ts.
@@ -98,13 +98,12 @@ export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string):
   db.delete(responseComboScores)
     .where(and(eq(responseComboScores.surveyId, surveyId), lte(responseComboScores.month, month)))
     .run()
-  // The same statement as migration 0009's backfill, for one month of one survey.
-  db.run(sql`INSERT INTO response_combo_scores (survey_id, month, combo, score, n, invited)
-    SELECT survey_id, ${month}, combo, score, count(*), sum(channel <> 'collector') FROM (
-      SELECT r.survey_id, r.score, r.channel,
-        ${comboSql(sql`r.attributes`)} AS combo
-      FROM responses r WHERE r.survey_id = ${surveyId} AND r.day BETWEEN ${`${month}-01`} AND ${`${month}-31`}
-    ) GROUP BY survey_id, combo, score`)
+  db.delete(responseItemCounts)
+    .where(and(eq(responseItemCounts.surveyId, surveyId), lte(responseItemCounts.month, month)))
+    .run()
+  // The month of `day` counted again from the answers that stay, item values included.
+  const items = db.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId)).get()?.items ?? []
+  recountMonth(db, surveyId, month, items)
   return deleted
 }
 

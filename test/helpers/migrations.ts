@@ -31,7 +31,8 @@ const UNDO: Array<[prefix: string, statements: string[]]> = [
       'DROP TABLE webhook_attempts',
       'DROP TABLE webhook_watch'
     ]
-  ]
+  ],
+  ['0017_', ['DROP TABLE response_item_counts']]
 ]
 
 interface Journal {

@@ -3,7 +3,11 @@ import type { FastifyInstance } from 'fastify'
 import { invitations } from '../../src/invitations/tables.js'
 import { recordClient } from '../../src/collectors/clients.js'
 import { recordAnswer } from '../../src/respondent/answer.js'
+import { eq } from 'drizzle-orm'
+import type { ItemAnswers } from '../../src/responses/tables.js'
 import { comboOf } from '../../src/results/engine/cell-key.js'
+import { groupValues } from '../../src/results/engine/item-values.js'
+import { surveys } from '../../src/surveys/tables.js'
 import { api } from './build.js'
 
 // Test data for results. Answers go through recordAnswer, the storage step of the answer path
@@ -22,10 +26,13 @@ export interface Answer {
    * them (docs/anonymity.md, padding). Default: a client of its own, one person per answer.
    */
   client?: string
+  /** Answers to the survey's items by key, as the answer path stores them. */
+  items?: ItemAnswers
 }
 
 export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
   app.store.transaction(tx => {
+    const definitions = tx.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId)).get()!.items
     for (const a of answers) {
       recordAnswer(tx, {
         surveyId,
@@ -34,14 +41,15 @@ export function seedAnswers (app: FastifyInstance, surveyId: string, answers: re
         locale: 'en',
         channel: a.channel ?? 'email',
         attributes: a.attributes ?? {},
+        items: a.items ?? null,
         answeredAt: new Date(`${a.day}T12:00:00Z`)
-      })
+      }, definitions)
       if (a.channel === 'collector') {
         const client = a.client ?? randomBytes(16).toString('base64url')
         recordClient(tx, {
           surveyId,
           client,
-          combo: comboOf(a.attributes ?? {}),
+          combo: comboOf({ ...a.attributes, ...groupValues(definitions, a.items) }),
           day: a.day,
           commented: (a.comment ?? '') !== ''
         })

@@ -5,6 +5,7 @@ import { deliveredCounts, invitations } from '../../invitations/tables.js'
 import { responses } from '../../responses/tables.js'
 import { surveys, type SurveyRow } from '../../surveys/tables.js'
 import { comboOf, parseCombo } from '../engine/cell-key.js'
+import { isItemKey } from '../engine/item-values.js'
 import type { DayCount } from '../engine/periods.js'
 import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
 
@@ -130,11 +131,11 @@ export function commentsIn (db: DbOrTx, surveyId: string, period: Period, limit:
     .map(r => r.comment!)
 }
 
-/** The attribute names a survey's answers carry, from the rollup. */
+/** The attribute names a survey's answers carry, from the rollup (item values are not attributes). */
 export function attributeKeys (db: DbOrTx, surveyId: string): string[] {
   const keys = new Set<string>()
   for (const { attributes } of comboTotals(db, surveyId)) {
-    for (const k of Object.keys(attributes)) if (k !== '') keys.add(k)
+    for (const k of Object.keys(attributes)) if (k !== '' && !isItemKey(k)) keys.add(k)
   }
   return [...keys].sort()
 }
@@ -143,7 +144,7 @@ export function attributeKeys (db: DbOrTx, surveyId: string): string[] {
 export function attributesByUse (db: DbOrTx, surveyId: string): string[] {
   const carried = new Map<string, number>()
   for (const { attributes, n } of comboTotals(db, surveyId)) {
-    for (const k of Object.keys(attributes)) if (k !== '') carried.set(k, (carried.get(k) ?? 0) + n)
+    for (const k of Object.keys(attributes)) if (k !== '' && !isItemKey(k)) carried.set(k, (carried.get(k) ?? 0) + n)
   }
   return [...carried].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([k]) => k)
 }

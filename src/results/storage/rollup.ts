@@ -1,16 +1,21 @@
-import { sql } from 'drizzle-orm'
+import { and, between, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
+import { responses } from '../../responses/tables.js'
+import { countedValues, groupValues, type ItemDefinitions } from '../engine/item-values.js'
 import { preparedPerHandle } from '../../db/prepared.js'
 import { comboOf } from '../engine/cell-key.js'
-import { responseCombos, responseComboScores, responseCounts } from './tables.js'
+import { responseCombos, responseComboScores, responseCounts, responseItemCounts } from './tables.js'
 
 export interface CountedAnswer {
   surveyId: string
   day: string
   score: number
   channel: 'email' | 'link' | 'collector'
+  /** The answer's attributes and its `item.<key>` values (engine/item-values.ts groupValues). */
   attributes: Record<string, string>
   commented: boolean
+  /** Per item, the values it counts under (engine/item-values.ts countedValues). */
+  items?: ReadonlyArray<readonly [item: string, value: string]> | undefined
 }
 
 // Building an upsert costs far more than running it, so they are prepared once per connection or
@@ -56,12 +61,28 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
     ],
     set: { n: sql`${responseComboScores.n} + 1`, invited: sql`${responseComboScores.invited} + excluded.invited` }
   }).prepare()
-  return { counts, combos, scores }
+  const items = db.insert(responseItemCounts).values({
+    surveyId: sql.placeholder('surveyId'),
+    month: sql.placeholder('month'),
+    combo: sql.placeholder('combo'),
+    item: sql.placeholder('item'),
+    value: sql.placeholder('value'),
+    n: 1,
+    invited: sql.placeholder('invited')
+  }).onConflictDoUpdate({
+    target: [
+      responseItemCounts.surveyId, responseItemCounts.month, responseItemCounts.combo, responseItemCounts.item,
+      responseItemCounts.value
+    ],
+    set: { n: sql`${responseItemCounts.n} + 1`, invited: sql`${responseItemCounts.invited} + excluded.invited` }
+  }).prepare()
+  return { counts, combos, scores, items }
 })
 
 /**
  * Adds one answer to the rollups: its day and score (whole-survey results); its day and
- * combination of attributes, and its month, combination and score (questions about attributes).
+ * combination of attributes, and its month, combination and score (questions about attributes);
+ * its item answers per month, combination, item and value (item results).
  * Runs in the caller's transaction (the one that stores the answer), so counts and answers never
  * differ.
  */
@@ -72,5 +93,34 @@ export function countResponse (db: DbOrTx, a: CountedAnswer): void {
   upserts.counts.run({ ...row, comments: a.commented ? 1 : 0, invitedComments: a.commented ? invited : 0 })
   const combo = comboOf(a.attributes)
   upserts.combos.run({ surveyId: a.surveyId, day: a.day, combo, invited })
-  upserts.scores.run({ ...row, month: a.day.slice(0, 7), combo })
+  const month = a.day.slice(0, 7)
+  upserts.scores.run({ ...row, month, combo })
+  for (const [item, value] of a.items ?? []) {
+    upserts.items.run({ surveyId: a.surveyId, month, combo, item, value, invited })
+  }
+}
+
+/**
+ * Counts one calendar month's per-month rollups again from the answers it still holds (after
+ * retention deleted its first days): distributions per combination, and item answers. The
+ * combinations carry item values as the answer path writes them (engine/item-values.ts).
+ */
+export function recountMonth (db: DbOrTx, surveyId: string, month: string, items: ItemDefinitions): void {
+  db.delete(responseComboScores)
+    .where(and(eq(responseComboScores.surveyId, surveyId), eq(responseComboScores.month, month))).run()
+  db.delete(responseItemCounts)
+    .where(and(eq(responseItemCounts.surveyId, surveyId), eq(responseItemCounts.month, month))).run()
+  const upserts = upsertsFor(db)
+  const rows = db.select({
+    score: responses.score, channel: responses.channel, attributes: responses.attributes, items: responses.items
+  }).from(responses)
+    .where(and(eq(responses.surveyId, surveyId), between(responses.day, `${month}-01`, `${month}-31`))).all()
+  for (const r of rows) {
+    const invited = r.channel === 'collector' ? 0 : 1
+    const combo = comboOf({ ...r.attributes, ...groupValues(items, r.items) })
+    upserts.scores.run({ surveyId, month, combo, score: r.score, invited })
+    for (const [item, value] of countedValues(items, r.items)) {
+      upserts.items.run({ surveyId, month, combo, item, value, invited })
+    }
+  }
 }

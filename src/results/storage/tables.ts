@@ -66,6 +66,26 @@ export const responseComboScores = sqliteTable('response_combo_scores', {
   primaryKey({ columns: [t.surveyId, t.month, t.combo, t.score] })
 ])
 
+/**
+ * Item answers counted per survey, calendar month, combination (attributes and `item.<key>`
+ * values, engine/item-values.ts), item and value: `''` counts the answers that answered the item,
+ * other values a yes/no, a rating, an option (a multi-choice answer counts under each option it
+ * chose). Item results read it a month at a time, corrected at a month's edges like
+ * `response_combo_scores`. WITHOUT ROWID (migration 0017), for the same reason as `response_counts`.
+ */
+export const responseItemCounts = sqliteTable('response_item_counts', {
+  surveyId: text('survey_id').notNull().references(() => surveys.id),
+  month: text('month').notNull(),
+  combo: text('combo').notNull(),
+  item: text('item').notNull(),
+  value: text('value').notNull(),
+  n: integer('n').notNull(),
+  /** Of `n`, the answers that came through an invitation (email or link). */
+  invited: integer('invited').notNull()
+}, t => [
+  primaryKey({ columns: [t.surveyId, t.month, t.combo, t.item, t.value] })
+])
+
 export interface ShareLinkOptions {
   from?: string | undefined
   to?: string | undefined
