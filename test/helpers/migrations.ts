@@ -32,7 +32,8 @@ const UNDO: Array<[prefix: string, statements: string[]]> = [
       'DROP TABLE webhook_watch'
     ]
   ],
-  ['0017_', ['DROP TABLE response_item_counts']]
+  ['0017_', ['DROP TABLE response_item_counts']],
+  ['0018_', ['DROP TABLE item_targets']]
 ]
 
 interface Journal {

@@ -1,0 +1,105 @@
+import type { DbOrTx } from '../db/client.js'
+import { InvalidFieldError, NotFoundError } from '../errors.js'
+import { newId } from '../ids.js'
+import type { ItemType, StoredItem } from '../surveys/items.js'
+import { getSurveyRow } from '../surveys/service.js'
+import * as repo from './repository.js'
+import type { ItemTarget } from './schemas.js'
+import type { ItemMeasure, ItemTargetRow } from './tables.js'
+
+// Targets on an item's key, for a survey or for a team across its surveys that ask that item
+// (docs/integrations.md, "Targets"): FCR ≥ 70 %, a rating's mean ≥ 4.
+
+/** The measures a target may use per item type; the first is the default. */
+export const MEASURES: Record<ItemType, readonly ItemMeasure[]> = {
+  yes_no: ['yes_percent'],
+  rating: ['mean', 'top2_percent'],
+  choice: [],
+  multi_choice: [],
+  text: []
+}
+const RANGE: Record<ItemMeasure, [number, number]> = { yes_percent: [0, 100], top2_percent: [0, 100], mean: [1, 5] }
+
+export const surveyItemScope = (surveyId: string): string => `survey:${surveyId}`
+export const teamItemScope = (team: string): string => `team:${team}`
+
+export function toItemTarget (row: ItemTargetRow): ItemTarget {
+  const [kind, ...rest] = row.scope.split(':')
+  return {
+    scope: kind === 'team' ? 'team' : 'survey',
+    survey_id: kind === 'survey' ? rest.join(':') : null,
+    team: kind === 'team' ? rest.join(':') : null,
+    item: row.item,
+    measure: row.measure,
+    value: row.value,
+    updated_at: row.updatedAt.toISOString()
+  }
+}
+
+/** The measure a target on these items uses, or a 400 naming the field that does not fit. */
+function measureFor (items: StoredItem[], key: string, asked: ItemMeasure | undefined): ItemMeasure {
+  const types = [...new Set(items.map(i => i.type))]
+  const fitting = types.flatMap(type => MEASURES[type])
+  if (fitting.length === 0) {
+    throw new InvalidFieldError('params.key',
+      `"${key}" is a ${types.join('/')} item; targets go on yes_no items (yes_percent) and rating items ` +
+      '(mean, top2_percent)')
+  }
+  if (asked === undefined) return fitting[0]!
+  if (!fitting.includes(asked)) {
+    const fits = fitting.join(', ')
+    throw new InvalidFieldError('body.measure', `must be one of ${fits} for "${key}" (${types.join('/')})`)
+  }
+  return asked
+}
+
+interface ItemTargetBody { value: number, measure?: ItemMeasure | undefined }
+
+function put (
+  db: DbOrTx, scope: string, items: StoredItem[], key: string, body: ItemTargetBody, now: Date
+): ItemTarget {
+  const measure = measureFor(items, key, body.measure)
+  const [min, max] = RANGE[measure]
+  if (body.value < min || body.value > max) {
+    throw new InvalidFieldError('body.value', `must be between ${min} and ${max} for ${measure}`)
+  }
+  const row = { id: newId('tgt'), scope, item: key, measure, value: body.value, updatedAt: now }
+  return toItemTarget(repo.upsertItemTarget(db, row))
+}
+
+/** PUT /v1/surveys/:id/items/:key/target. */
+export function setSurveyItemTarget (
+  db: DbOrTx, surveyId: string, key: string, body: ItemTargetBody, now: Date
+): ItemTarget {
+  const survey = getSurveyRow(db, surveyId)
+  const items = survey.items.filter(i => i.key === key)
+  if (items.length === 0) throw new NotFoundError(`item "${key}" of survey`, survey.id)
+  return put(db, surveyItemScope(survey.id), items, key, body, now)
+}
+
+export function deleteSurveyItemTarget (db: DbOrTx, surveyId: string, key: string): ItemTarget {
+  const survey = getSurveyRow(db, surveyId)
+  const row = repo.deleteItemTarget(db, surveyItemScope(survey.id), key)
+  if (row === undefined) throw new NotFoundError(`target on item "${key}" of survey`, survey.id)
+  return toItemTarget(row)
+}
+
+/** The team's surveys' items of that key: what a team target on it covers. */
+export function teamItems (db: DbOrTx, team: string, key: string): StoredItem[] {
+  return repo.surveysOfTeam(db, team).flatMap(s => s.items.filter(i => i.key === key))
+}
+
+/** PUT /v1/teams/:team/items/:key/target: across the team's surveys that ask the item. */
+export function setTeamItemTarget (
+  db: DbOrTx, team: string, key: string, body: ItemTargetBody, now: Date
+): ItemTarget {
+  const items = teamItems(db, team, key)
+  if (items.length === 0) throw new NotFoundError(`surveys of team "${team}" with an item "${key}"`)
+  return put(db, teamItemScope(team), items, key, body, now)
+}
+
+export function deleteTeamItemTarget (db: DbOrTx, team: string, key: string): ItemTarget {
+  const row = repo.deleteItemTarget(db, teamItemScope(team), key)
+  if (row === undefined) throw new NotFoundError(`target on item "${key}" of team "${team}"`)
+  return toItemTarget(row)
+}
