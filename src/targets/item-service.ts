@@ -1,10 +1,15 @@
 import type { DbOrTx } from '../db/client.js'
 import { InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
+import { coarsenToDay } from '../responses/coarsen.js'
+import type { DecidedMonths } from '../results/engine/decided-months.js'
+import { surveyResults } from '../results/service.js'
 import type { ItemType, StoredItem } from '../surveys/items.js'
 import { getSurveyRow } from '../surveys/service.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import { type Estimate, estimate, type ShownItemResult } from './measures.js'
 import * as repo from './repository.js'
-import type { ItemTarget } from './schemas.js'
+import { ITEM_TARGET_RULE, type ItemTarget, type ItemTargetStatus } from './schemas.js'
 import type { ItemMeasure, ItemTargetRow } from './tables.js'
 
 // Targets on an item's key, for a survey or for a team across its surveys that ask that item
@@ -102,4 +107,41 @@ export function deleteTeamItemTarget (db: DbOrTx, team: string, key: string): It
   const row = repo.deleteItemTarget(db, teamItemScope(team), key)
   if (row === undefined) throw new NotFoundError(`target on item "${key}" of team "${team}"`)
   return toItemTarget(row)
+}
+
+function judged (row: ItemTargetRow, period: ItemTargetStatus['period'], e: Estimate | null): ItemTargetStatus {
+  const base = { item: row.item, measure: row.measure, value: row.value, period, rule: ITEM_TARGET_RULE }
+  if (e === null) return { ...base, state: 'unknown', score: null, interval: null }
+  const state = e.low >= row.value ? 'met' : e.high < row.value ? 'missed' : 'not_distinguishable'
+  return { ...base, state, score: round(e.score), interval: { low: round(e.low), high: round(e.high) } }
+}
+
+const round = (x: number): number => Number(x.toFixed(2))
+
+interface MonthBucket {
+  start: string
+  end: string
+  covers?: { from: string, to: string } | null | undefined
+  responses: number | null
+  items?: Record<string, ShownItemResult> | null
+}
+
+/** Each target judged on the latest complete month with item results in a monthly series. */
+export function judgeOnSeries (rows: readonly ItemTargetRow[], series: readonly MonthBucket[]): ItemTargetStatus[] {
+  const last = series.filter(b => b.items != null && (b.responses ?? 0) > 0).at(-1)
+  const period = last === undefined ? null : last.covers ?? { from: last.start, to: last.end }
+  return rows.map(row => judged(row, period, last === undefined ? null : estimate(last.items?.[row.item], row.measure)))
+}
+
+/** A year back: the months a series for a target's latest month covers. */
+export const seriesFrom = (now: Date): string => coarsenToDay(new Date(now.getTime() - 400 * 86_400_000))
+
+/** The survey's item targets, each judged on its latest complete month (item results count whole months). */
+export function surveyItemTargetStatus (
+  db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date
+): ItemTargetStatus[] {
+  const rows = repo.itemTargetsOf(db, surveyItemScope(survey.id))
+  if (rows.length === 0) return []
+  const r = surveyResults(db, months, survey.id, { interval: 'month', from: seriesFrom(now) }, now)
+  return judgeOnSeries(rows, (r.series ?? []) as unknown as MonthBucket[])
 }
