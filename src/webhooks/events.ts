@@ -5,7 +5,8 @@ import { released, surveyResults } from '../results/service.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
 import { surveyScope, surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
 import { targets } from '../targets/tables.js'
-import type { TargetStatus } from '../targets/schemas.js'
+import type { ItemTargetStatus, TargetStatus } from '../targets/schemas.js'
+import { surveyItemTargetStatus } from '../targets/item-service.js'
 import type { Metric } from '../surveys/defaults.js'
 import { bandOf, type EventData } from './formats.js'
 import * as repo from './repository.js'
@@ -60,7 +61,9 @@ function crossing (previous: 'met' | 'missed' | null | undefined, now: TargetSta
   return null
 }
 
-function settle (db: DbOrTx, key: string, status: TargetStatus, send: (type: Crossing) => void): number {
+function settle (
+  db: DbOrTx, key: string, status: Pick<TargetStatus, 'state'>, send: (type: Crossing) => void
+): number {
   if (status.state !== 'met' && status.state !== 'missed') return 0
   const previous = repo.getWatch(db, key)?.targetState
   const type = crossing(previous, status.state)
@@ -68,6 +71,21 @@ function settle (db: DbOrTx, key: string, status: TargetStatus, send: (type: Cro
   if (type === null) return 0
   send(type)
   return 1
+}
+
+/** What a target event on an item says: the item's measure with its interval, and the target. */
+function itemEvent (status: ItemTargetStatus): EventData {
+  return {
+    period: status.period,
+    item: {
+      key: status.item,
+      measure: status.measure,
+      value: status.score,
+      low: status.interval?.low ?? null,
+      high: status.interval?.high ?? null
+    },
+    target: { value: status.value, state: status.state }
+  }
 }
 
 /**
@@ -92,6 +110,13 @@ export function watch (db: Db, months: DecidedMonths, now: Date): { released: nu
           if (sent > 0) announced++
         }
         repo.setWatch(tx, key, { lastBlockTo: last.to })
+      }
+      for (const status of surveyItemTargetStatus(tx, months, survey, now)) {
+        crossed += settle(tx, `${key}:item:${status.item}`, status, type => {
+          const about = { id: survey.id, name: survey.name, team: survey.team, metric: survey.metric }
+          const data = { survey: about, ...itemEvent(status) }
+          emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
+        })
       }
       if (target !== null) {
         crossed += settle(tx, key, target, type => {
