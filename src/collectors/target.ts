@@ -42,8 +42,7 @@ export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink
  * back with the transaction).
  */
 export function claimCollectorAnswer (
-  tx: DbOrTx, collectorId: string, at: Date,
-  source: { client: () => string, commented: boolean, groups?: Record<string, string> | undefined }
+  tx: DbOrTx, collectorId: string, at: Date, source: { client: () => string, commented: boolean }
 ): { attributes: Record<string, string> } | { closedReason: CollectorClosedReason } {
   const current = repo.findCollector(tx, collectorId)!
   const closedReason = collectorReason(current, findSurvey(tx, current.surveyId)!)
@@ -52,8 +51,7 @@ export function claimCollectorAnswer (
   // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
   const client = current.release === 'answers' ? answerAsClient() : source.client()
   const day = coarsenToDay(at)
-  // The combination as the rollups spell it: attributes and item values (results/engine/item-values.ts).
-  const combo = comboOf({ ...current.attributes, ...source.groups })
+  const combo = comboOf(current.attributes)
   recordClient(tx, { surveyId: current.surveyId, client, combo, day, commented: source.commented })
   return { attributes: current.attributes }
 }

@@ -57,11 +57,8 @@ export async function submitAnswer (
   const locale = targetLocale(target, submission.acceptLanguage)
   if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
   const { survey, channel } = target
-  // Collectors count clients per combination, item values included (docs/anonymity.md, padding).
-  const groups = groupValues(survey.items, answer.items)
   await store.writes.run(tx => {
-    const source = { client: submission.client, commented: answer.comment !== null, groups }
-    const attributes = target.consume(tx, now, source)
+    const attributes = target.consume(tx, now, { client: submission.client, commented: answer.comment !== null })
     recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now }, survey.items)
   })
   return target

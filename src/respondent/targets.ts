@@ -51,8 +51,6 @@ export interface AnswerSource {
    */
   client: () => string
   commented: boolean
-  /** The answer's `item.<key>` values, which its combination of attributes carries in the rollups. */
-  groups?: Record<string, string> | undefined
 }
 
 /** Finds the target of a token hash, or undefined if this kind of target does not know it. */

@@ -8,10 +8,17 @@ const RESERVED = new Set(['from', 'to', 'interval', 'group_by', 'locale'])
 /** Attribute names that can be filtered and grouped by: what can safely travel as a JSON path and a query key. */
 export const ATTRIBUTE_NAME = new RegExp(`^(?!(?:${PROTOTYPE_NAMES.join('|')})$)[A-Za-z0-9_-]{1,64}$`)
 
+/** An item's answers as a filter or group_by key: `item.<key>` of a yes/no or choice item. */
+export const ITEM_QUESTION_KEY = /^item\.[a-z][a-z0-9_]{0,31}$/
+
 const day = z.iso.date().meta({ description: 'A UTC day, YYYY-MM-DD' })
 const attributeName = z
   .string()
   .regex(ATTRIBUTE_NAME, 'must be 1–64 letters, digits, _ or -, and not a name like constructor')
+const groupKey = z.string().refine(
+  k => ATTRIBUTE_NAME.test(k) || ITEM_QUESTION_KEY.test(k),
+  'must be an attribute name (1–64 letters, digits, _ or -, not a name like constructor) or item.<key>'
+)
 export const IntervalSchema = z.enum(INTERVALS)
 
 const periodShape = {
@@ -38,13 +45,17 @@ export const ResultsQuerySchema = z
     interval: IntervalSchema.optional().meta({
       description: 'Adds a `series` with one bucket per day, ISO week or month; only month with filters or group_by'
     }),
-    group_by: attributeName
+    group_by: groupKey
       .optional()
-      .meta({ description: 'Adds `groups`, one per value of this attribute (null: answers without it)' })
+      .meta({
+        description: 'Adds `groups`, one per value of this attribute (null: answers without it); ' +
+          '`item.<key>` groups by the answer to a yes/no or choice item'
+      })
   })
   .catchall(
     plainText(z.string().min(1).max(200)).meta({
-      description: 'Any other key filters by that attribute, e.g. `category=hardware`'
+      description: 'Any other key filters by that attribute, e.g. `category=hardware`, or by the answer to a ' +
+        'yes/no or choice item, e.g. `item.fcr=no`'
     })
   )
   .refine(fromNotAfterTo, fromToIssue)
@@ -109,8 +120,11 @@ const CesSchema = z
   .meta({ id: 'Ces' })
 
 const SuppressionReasonSchema = z
-  .enum(['below_min_group_size', 'complementary', 'period'])
-  .meta({ description: 'period: a cell over several months that at least one of those months does not show' })
+  .enum(['below_min_group_size', 'complementary', 'period', 'item'])
+  .meta({
+    description: 'period: a cell over several months that at least one of those months does not show; ' +
+      'item: a cell of an item\'s answers where that item\'s result is not shown around it'
+  })
 
 const ResponseRateSchema = z
   .object({
@@ -120,14 +134,69 @@ const ResponseRateSchema = z
   })
   .meta({ id: 'ResponseRate' })
 
+const ItemResultSchema = z
+  .object({
+    type: z.enum(['yes_no', 'rating', 'choice', 'multi_choice', 'text']),
+    retired: z.boolean(),
+    answered: z.number().int().nullable().meta({
+      description: 'Answers to the item in this cell; null where its result is suppressed'
+    }),
+    suppressed: z.boolean(),
+    suppression_reason: SuppressionReasonSchema.nullable(),
+    yes_no: z
+      .object({
+        yes: z.number().int(),
+        no: z.number().int(),
+        percent: z.number().meta({ description: 'Share of yes, percent' }),
+        adjusted_wald: interval.meta({ description: 'Agresti–Coull 95 % interval of the share, percent' })
+      })
+      .nullable()
+      .optional()
+      .meta({ description: 'yes_no items' }),
+    rating: z
+      .object({
+        mean: z.number(),
+        top_2_box: z.number().int().meta({ description: 'Answers of 4 or 5' }),
+        top_2_box_percent: z.number(),
+        distribution: z.array(z.object({ score: z.number().int(), count: z.number().int() }))
+      })
+      .nullable()
+      .optional()
+      .meta({ description: 'rating items (1–5)' }),
+    options: z
+      .array(
+        z.object({
+          key: z.string(),
+          count: z.number().int(),
+          percent: z.number().meta({
+            description: 'Of the respondents who answered the item (multi_choice: may sum above 100)'
+          })
+        })
+      )
+      .nullable()
+      .optional()
+      .meta({ description: 'choice and multi_choice items, every option in the definition\'s order' })
+  })
+  .meta({
+    id: 'ItemResult',
+    description: 'One item in one cell, under the rules of docs/results.md ("Items"); text items show their count only'
+  })
+
 const cellShape = {
-  responses: z.number().int(),
+  responses: z.number().int().nullable().meta({
+    description: 'Answers in the cell; null only in a cell of an item\'s answers (filter or group_by item.<key>) ' +
+      'whose count would tell that item\'s answers (suppression_reason item)'
+  }),
   suppressed: z.boolean(),
   suppression_reason: SuppressionReasonSchema.nullable(),
   nps: NpsSchema.nullable().optional(),
   csat: CsatSchema.nullable().optional(),
   ces: CesSchema.nullable().optional(),
-  distribution: z.array(z.object({ score: z.number().int(), count: z.number().int() })).nullable()
+  distribution: z.array(z.object({ score: z.number().int(), count: z.number().int() })).nullable(),
+  items: z.record(z.string(), ItemResultSchema).nullable().optional().meta({
+    description: 'Item results by item key (retired items included); null where the cell has none: ' +
+      'buckets of days or weeks, months not complete yet (item results count complete release months)'
+  })
 }
 
 const BucketSchema = z.object({
@@ -190,7 +259,13 @@ const resultsShape = {
   }),
   definition: DefinitionSchema,
   interval: IntervalSchema.optional(),
-  series: z.array(BucketSchema).optional()
+  series: z.array(BucketSchema).optional(),
+  items_period: z
+    .object({ from: z.string(), to: z.string() })
+    .nullable()
+    .meta({
+      description: 'The days the item results count: the complete release months inside `period`; null when none'
+    })
 }
 
 export const SurveyResultsSchema = z

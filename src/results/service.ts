@@ -20,8 +20,12 @@ import { attributeResults } from './engine/attributes.js'
 import type { DecidedMonths } from './engine/decided-months.js'
 import { monthsInPeriod, releaseMonths } from './engine/months.js'
 import { loadQuestion, type QuestionData } from './engine/question.js'
+import { type ItemDefinition } from './engine/item-present.js'
+import { groupable, isItemKey, itemOfKey } from './engine/item-values.js'
 import * as repo from './storage/repository.js'
-import { ATTRIBUTE_NAME, type SurveyResults, type TeamResults, type TeamResultsQuery } from './schemas.js'
+import {
+  ATTRIBUTE_NAME, ITEM_QUESTION_KEY, type SurveyResults, type TeamResults, type TeamResultsQuery
+} from './schemas.js'
 
 const PENDING_ORDER = ['today', 'answers', 'invited', 'people'] as const
 
@@ -108,15 +112,26 @@ function definition (
   }
 }
 
-function checkQuery (filters: Array<[string, string]>, q: ResultsOptions): void {
+/** A filter or group_by `item.<key>` must name a yes/no or choice item of the survey (docs/results.md). */
+function checkItemKey (survey: Pick<SurveyRow, 'items'>, key: string, field: string): void {
+  if (!isItemKey(key)) return
+  const item = survey.items.find(i => i.key === itemOfKey(key))
+  if (item === undefined || !groupable(item.type)) {
+    throw new InvalidFieldError(field, 'item.<key> must name a yes_no or choice item of the survey')
+  }
+}
+
+function checkQuery (filters: Array<[string, string]>, q: ResultsOptions, survey: Pick<SurveyRow, 'items'>): void {
   for (const [key] of filters) {
-    if (!ATTRIBUTE_NAME.test(key)) {
+    checkItemKey(survey, key, `query.${key}`)
+    if (!ATTRIBUTE_NAME.test(key) && !ITEM_QUESTION_KEY.test(key)) {
       throw new InvalidFieldError(
         `query.${key}`,
         'is neither a parameter nor an attribute name (1–64 letters, digits, _ or -)'
       )
     }
   }
+  if (q.group_by !== undefined) checkItemKey(survey, q.group_by, 'query.group_by')
   if (q.group_by !== undefined && filters.some(([key]) => key === q.group_by)) {
     throw new InvalidFieldError('query.group_by', 'cannot group by an attribute that is also filtered on')
   }
@@ -144,9 +159,9 @@ function checkBuckets (period: repo.Period | null, interval: Interval | undefine
   }
 }
 
-function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean) {
+function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean, items: readonly ItemDefinition[]) {
   return {
-    ...presentCell(metric, scale, a.total),
+    ...presentCell(metric, scale, a.total, items),
     response_rate: withRate ? responseRate(a.total.invited, a.total.delivered) : null,
     ...(a.series === undefined
       ? {}
@@ -155,13 +170,13 @@ function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean)
             start: b.start,
             end: b.end,
             covers: b.covers,
-            ...presentCell(metric, scale, b),
+            ...presentCell(metric, scale, b, items),
             response_rate: withRate ? responseRate(b.invited, b.delivered) : null
           }))
         }),
     ...(a.groups === undefined
       ? {}
-      : { groups: a.groups.map(g => ({ value: g.value, ...presentCell(metric, scale, g) })) })
+      : { groups: a.groups.map(g => ({ value: g.value, ...presentCell(metric, scale, g, items) })) })
   }
 }
 
@@ -175,7 +190,8 @@ export function surveyResults (
   filters: Array<[string, string]> = []
 ): SurveyResults {
   const survey = getSurveyRow(db, surveyId)
-  checkQuery(filters, query)
+  checkQuery(filters, query, survey)
+  const itemKeys = survey.items.map(i => i.key)
   const scale = SCALES[survey.metric]
   const today = coarsenToDay(now)
   const release = releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today)
@@ -183,6 +199,7 @@ export function surveyResults (
   const withRate = filters.length === 0
   let a: Assembled
   let period: repo.Period | null
+  let itemsPeriod: repo.Period | null
   let pending = release.pending
   const reasons: SurveyResults['pending_reasons'] = [...release.waiting]
   if (filters.length === 0 && groupBy === undefined) {
@@ -212,6 +229,21 @@ export function surveyResults (
       interval: query.interval,
       delivered: period === null ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, period), bucketOf)
     })
+    // Item results count the complete release months inside the period (docs/results.md, "Items").
+    const within = period
+    const months = within === null
+      ? []
+      : releaseMonths(release, today).filter(m => m.from >= within.from && m.to <= within.to)
+    itemsPeriod = spanOf(months.flatMap(m => m.blocks))
+    const items = attributeResults(db, kept, {
+      survey, scale, months, filters: [], series: query.interval === 'month', delivered: new Map(), items: itemKeys
+    })
+    a.total.items = items.total.items
+    const byMonth = new Map((items.series ?? []).map(b => [b.start, b.items]))
+    for (const b of a.series ?? []) {
+      const monthly = query.interval === 'month' ? byMonth.get(b.start) : undefined
+      if (monthly !== undefined) b.items = monthly
+    }
   } else {
     // Questions about attributes: complete release months only (engine/months.ts, engine/attributes.ts).
     const complete = releaseMonths(release, today)
@@ -229,7 +261,8 @@ export function surveyResults (
       }
     }
     const series = query.interval === 'month'
-    a = attributeResults(db, kept, { survey, scale, months, filters, groupBy, series, delivered })
+    a = attributeResults(db, kept, { survey, scale, months, filters, groupBy, series, delivered, items: itemKeys })
+    itemsPeriod = period
   }
   return {
     survey: { id: survey.id, name: survey.name, kind: survey.kind, team: survey.team, metric: survey.metric },
@@ -238,7 +271,8 @@ export function surveyResults (
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: pending,
     pending_reasons: reasons,
-    ...present(survey.metric, scale, a, withRate),
+    ...present(survey.metric, scale, a, withRate, survey.items),
+    items_period: itemsPeriod,
     definition: definition(survey),
     ...(query.interval === undefined ? {} : { interval: query.interval }),
     ...(groupBy === undefined ? {} : { group_by: groupBy })
@@ -321,7 +355,8 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: parts.reduce((acc, p) => acc + p.rel.pending, 0),
     pending_reasons: PENDING_ORDER.filter(r => parts.some(p => p.rel.waiting.includes(r))),
-    ...present(query.metric, scale, a, true),
+    ...present(query.metric, scale, a, true, []),
+    items_period: null,
     definition: definition({
       metric: query.metric,
       minGroupSize: min,

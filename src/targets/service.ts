@@ -107,7 +107,7 @@ export function teamTargetStatus (db: DbOrTx, team: string, metric: Metric, now:
   if (target === undefined) return null
   const from = coarsenToDay(new Date(now.getTime() - 400 * 86_400_000))
   const series = teamResults(db, { team, metric, interval: 'month', from }, now).series ?? []
-  const last = series.filter(b => b.responses > 0).at(-1)
+  const last = series.filter(b => (b.responses ?? 0) > 0).at(-1)
   if (last === undefined) return status(target.value, null, null)
   const block = (last as Record<string, unknown>)[metric] as MetricBlock
   return status(target.value, last.covers ?? { from: last.start, to: last.end }, block)

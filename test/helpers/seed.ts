@@ -6,7 +6,6 @@ import { recordAnswer } from '../../src/respondent/answer.js'
 import { eq } from 'drizzle-orm'
 import type { ItemAnswers } from '../../src/responses/tables.js'
 import { comboOf } from '../../src/results/engine/cell-key.js'
-import { groupValues } from '../../src/results/engine/item-values.js'
 import { surveys } from '../../src/surveys/tables.js'
 import { api } from './build.js'
 
@@ -49,7 +48,7 @@ export function seedAnswers (app: FastifyInstance, surveyId: string, answers: re
         recordClient(tx, {
           surveyId,
           client,
-          combo: comboOf({ ...a.attributes, ...groupValues(definitions, a.items) }),
+          combo: comboOf(a.attributes ?? {}),
           day: a.day,
           commented: (a.comment ?? '') !== ''
         })

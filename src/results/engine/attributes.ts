@@ -4,6 +4,10 @@ import type { SurveyRow } from '../../surveys/tables.js'
 import type { Assembled, Bucket, Cell, Group } from './cells.js'
 import { type CellKey, cellKey, parseCombo } from './cell-key.js'
 import type { DecidedMonths } from './decided-months.js'
+import {
+  type ComboPeople, countShown, type ItemCountRow, itemCells, type ItemTotals, itemOver, type MonthItemCells
+} from './item-cells.js'
+import { isItemKey } from './item-values.js'
 import { type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
@@ -34,14 +38,18 @@ export interface MonthCells {
   cells: Map<string, { n: number, people: number, reason: SuppressionReason | null, counts: Counts }>
   /** Per combination of the attributes' values (no "any"): distribution and invited answers. */
   combos: Map<string, { values: Array<string | null>, counts: Counts }>
+  /** Per item, its cells: what its own lattice decided, and its answers per value (item-cells.ts). */
+  items: MonthItemCells
 }
 
 /** One month of the rollup, whatever attributes a question involves. */
 export interface MonthRollup {
-  /** Answers per day and combination (its JSON), and the people they come from. */
-  days: Array<[day: string, combo: string, n: number, people: number]>
+  /** Answers per day and combination (its JSON), and the people they come from (repo.comboDays). */
+  days: repo.ComboDay[]
   /** Distribution and invited answers per combination (its JSON). */
   scores: Map<string, Counts>
+  /** Item answers per combination, item and value. */
+  items: ItemCountRow[]
 }
 
 /**
@@ -61,12 +69,34 @@ function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, scale: Sc
       c.invited += sign * invited
     }
   }
+  const items = new Map<string, ItemCountRow>()
+  const addItems = (rows: readonly ItemCountRow[], sign: 1 | -1): void => {
+    for (const [combo, item, value, n, invited] of rows) {
+      const key = JSON.stringify([combo, item, value])
+      const c = items.get(key)
+      if (c === undefined) items.set(key, [combo, item, value, sign * n, sign * invited])
+      else {
+        c[3] += sign * n
+        c[4] += sign * invited
+      }
+    }
+  }
   const first = `${month.month}-01`
   const last = bucketEnd(first, 'month')
+  const definitions = repo.itemDefinitions(db, surveyId)
   add(repo.comboScores(db, surveyId, month.month), 1)
-  if (month.from > first) add(repo.answerScores(db, surveyId, { from: first, to: previousDay(month.from) }), -1)
-  if (month.to > last) add(repo.answerScores(db, surveyId, { from: nextBucket(last, 'day'), to: month.to }), 1)
-  return { days: repo.comboDays(db, surveyId, month.from, month.to), scores }
+  addItems(repo.itemCounts(db, surveyId, month.month), 1)
+  if (month.from > first) {
+    const edge = { from: first, to: previousDay(month.from) }
+    add(repo.answerScores(db, surveyId, edge, definitions), -1)
+    addItems(repo.answerItemCounts(db, surveyId, edge, definitions), -1)
+  }
+  if (month.to > last) {
+    const edge = { from: nextBucket(last, 'day'), to: month.to }
+    add(repo.answerScores(db, surveyId, edge, definitions), 1)
+    addItems(repo.answerItemCounts(db, surveyId, edge, definitions), 1)
+  }
+  return { days: repo.comboDays(db, surveyId, month.from, month.to), scores, items: [...items.values()] }
 }
 
 const previousDay = (day: string): string =>
@@ -98,8 +128,19 @@ function computeMonth (
   const cube = new Map<number, CubeRow>()
   // Cells are decided on people, not answers: invitation answers plus distinct collector clients,
   // so answers one client adds cannot make another person's cell large enough to show
-  // (docs/anonymity.md, padding). A cell shows its answers.
-  for (const [day, combo, , n] of rollup.days) {
+  // (docs/anonymity.md, padding). A cell shows its answers. Clients are known per combination of
+  // attributes, so cells that fix an item value count the clients a combination holds at least.
+  const floor = keys.some(isItemKey)
+  const people = new Map<string, ComboPeople>()
+  for (const [day, combo, answers, share, least, invited] of rollup.days) {
+    const n = floor ? least : share
+    const p = people.get(combo)
+    if (p === undefined) people.set(combo, { n: answers, invited, people: share })
+    else {
+      p.n += answers
+      p.invited += invited
+      p.people += share
+    }
     const block = blockOf(month.blocks, day)
     const key = projectionOf(combo) * blocks + block
     const row = cube.get(key)
@@ -134,7 +175,8 @@ function computeMonth (
       c.n += counts.dist.reduce((a, b) => a + b, 0)
     }
   }
-  return { cells, combos }
+  const items = itemCells(rollup.items, people, keys.length, valuesOf, min)
+  return { cells, combos, items }
 }
 
 const monthKey = (surveyId: string, month: ReleaseMonth, scale: Scale): unknown[] =>
@@ -167,6 +209,8 @@ export interface AttributeQuestion {
   series: boolean
   /** Invitations delivered per release month (YYYY-MM); empty when not asked for. */
   delivered: ReadonlyMap<string, number>
+  /** The items whose results each cell carries (none: no item results). */
+  items?: readonly string[]
 }
 
 /** The cells a reader sees for a question about attributes, with every suppression rule applied. */
@@ -201,7 +245,38 @@ export function attributeResults (db: DbOrTx, kept: DecidedMonths, q: AttributeQ
     const reason: SuppressionReason | null = n < min
       ? 'below_min_group_size'
       : reasons.every(r => r === null) ? null : reasons.length === 1 ? reasons[0]! : 'period'
-    return { n, dist, reason, invited }
+    return withItems(cell, months, { n, dist, reason, invited })
+  }
+
+  /** The item results of a cell, and whether its count may show (item-cells.ts). */
+  function withItems<T extends Cell> (cell: CellKey, months: typeof data, c: T): T {
+    const monthItems = months.map(m => m.cells)
+    // A cell's decision with the item rule: the score's, and for a cell of item answers whether the
+    // items it fixes show their results around it (each around cell fixes one item fewer).
+    const decided = (at: CellKey): SuppressionReason | null =>
+      plain(at, months) ?? (countShown(keys, at, result) ? null : 'item')
+    const result = (at: CellKey, item: string): ItemTotals => itemOver(at, monthItems, item, decided(at))
+    if (!countShown(keys, cell, result)) {
+      c.countHidden = true
+      c.reason ??= 'item'
+    }
+    const items = q.items ?? []
+    if (items.length > 0) c.items = new Map(items.map(item => [item, itemOver(cell, monthItems, item, c.reason)]))
+    return c
+  }
+
+  /** The score's decision alone for a cell over the months (as `over`, without items). */
+  function plain (cell: CellKey, months: typeof data): SuppressionReason | null {
+    let n = 0
+    const reasons: Array<SuppressionReason | null> = []
+    for (const { cells } of months) {
+      const c = cells.cells.get(cellKey(cell))
+      if (c === undefined || c.n === 0) continue
+      n += c.n
+      reasons.push(c.reason)
+    }
+    if (n < min) return 'below_min_group_size'
+    return reasons.every(r => r === null) ? null : reasons.length === 1 ? reasons[0]! : 'period'
   }
 
   const total = over(filterValues, data)
@@ -233,8 +308,8 @@ export function attributeResults (db: DbOrTx, kept: DecidedMonths, q: AttributeQ
     }
     const sorted = [...values].sort((a, b) => a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0)
     out.groups = sorted.map((value): Group => {
-      const { n, dist, reason } = over(filterValues.map((v, k) => k === g ? value : v), data)
-      return { value, n, dist, reason }
+      const { n, dist, reason, countHidden, items } = over(filterValues.map((v, k) => k === g ? value : v), data)
+      return { value, n, dist, reason, countHidden, items }
     })
   }
   return out

@@ -2,6 +2,8 @@ import type { Metric, Scale } from '../../surveys/defaults.js'
 import { type CellKey, suppressLattice } from './lattice.js'
 import { computeMetric, type Distribution, emptyDistribution } from './metrics.js'
 import { type Block, bucketEnd, bucketStarts, type Interval } from './periods.js'
+import type { ItemTotals } from './item-cells.js'
+import { type ItemDefinition, presentItems } from './item-present.js'
 import type { QuestionData } from './question.js'
 import type { SuppressionReason } from './suppression.js'
 
@@ -14,6 +16,10 @@ export interface Cell {
   n: number
   dist: number[]
   reason: SuppressionReason | null
+  /** A cell of an item's answer whose count would tell that item's answers (item-cells.ts). */
+  countHidden?: boolean
+  /** Item results per item key, where the question has them (item-cells.ts). */
+  items?: Map<string, ItemTotals>
 }
 
 export interface Bucket extends Cell {
@@ -153,15 +159,21 @@ export function presentMetric (metric: Metric, dist: Distribution): Record<strin
   }
 }
 
-/** What a reader sees of a cell: its count always, its scores only when not suppressed. */
-export function presentCell (metric: Metric, scale: Scale, cell: Cell): Record<string, unknown> {
+/**
+ * What a reader sees of a cell: its count (except in a cell of item answers whose count would tell
+ * them), its scores and item results only when not suppressed.
+ */
+export function presentCell (
+  metric: Metric, scale: Scale, cell: Cell, items: readonly ItemDefinition[] = []
+): Record<string, unknown> {
   const shown = cell.reason === null && cell.n > 0
   return {
-    responses: cell.n,
+    responses: cell.countHidden === true ? null : cell.n,
     suppressed: cell.reason !== null,
     suppression_reason: cell.reason,
     [metric]: shown ? presentMetric(metric, cell.dist) : null,
-    distribution: shown ? cell.dist.map((count, i) => ({ score: i + scale.min, count })) : null
+    distribution: shown ? cell.dist.map((count, i) => ({ score: i + scale.min, count })) : null,
+    items: presentItems(items, cell.items)
   }
 }
 

@@ -9,6 +9,11 @@ export type SuppressionReason =
   | 'complementary'
   /** Over several months, at least one of which does not show this cell (src/results/engine/attributes.ts). */
   | 'period'
+  /**
+   * A cell of an item's answer (a filter or group by `item.<key>`) where that item's result is not
+   * shown in the cell around it: its count would be a count of that item's answers (item-cells.ts).
+   */
+  | 'item'
 
 export interface PartitionCell {
   n: number

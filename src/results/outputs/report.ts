@@ -122,8 +122,9 @@ export function reportContext (
       moe: s?.margin_of_error ?? null,
       title:
         s === null
-          ? `${label}: ${count(t.hidden, b.responses)}`
-          : `${label}: ${number.format(s.score)} ±${number.format(s.margin_of_error)}, ${count(t.answers, b.responses)}`
+          ? `${label}: ${count(t.hidden, b.responses ?? 0)}`
+          : `${label}: ${number.format(s.score)} ±${number.format(s.margin_of_error)}, ` +
+            count(t.answers, b.responses ?? 0)
     }
   })
   const groups = (byGroup?.groups ?? []).map(g => {
@@ -132,13 +133,15 @@ export function reportContext (
       label: g.value ?? t.notSet,
       value: s?.score ?? null,
       moe: s?.margin_of_error ?? null,
-      note: s === null ? count(t.hidden, g.responses) : `${number.format(s.score)} · ${count(t.answers, g.responses)}`
+      note: s === null
+        ? count(t.hidden, g.responses ?? 0)
+        : `${number.format(s.score)} · ${count(t.answers, g.responses ?? 0)}`
     }
   })
 
   let comments: string[] = []
   let commentCount = 0
-  let commentsAllowed = !r.suppressed && period !== null && r.responses >= survey.minCommentGroupSize
+  let commentsAllowed = !r.suppressed && period !== null && (r.responses ?? 0) >= survey.minCommentGroupSize
   if (commentsAllowed) {
     // Comments are released in their own blocks of comments that lie wholly inside the period.
     const commentRelease = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
@@ -161,7 +164,7 @@ export function reportContext (
       metric: metricName
     },
     period: period === null ? null : `${day(period.from)} – ${day(period.to)}`,
-    responses: number.format(r.responses),
+    responses: number.format(r.responses ?? 0),
     pending: r.pending_responses > 0 ? count(t.pending, r.pending_responses, { min: survey.minGroupSize }) : null,
     // Why they wait (docs/anonymity.md, "Readers who can also answer").
     waiting: r.pending_reasons.map(reason => fill(t.waiting[reason], { min: survey.minGroupSize })),

@@ -5,9 +5,12 @@ import { deliveredCounts, invitations } from '../../invitations/tables.js'
 import { responses } from '../../responses/tables.js'
 import { surveys, type SurveyRow } from '../../surveys/tables.js'
 import { comboOf, parseCombo } from '../engine/cell-key.js'
-import { isItemKey } from '../engine/item-values.js'
+import type { ItemCountRow } from '../engine/item-cells.js'
+import { countedValues, groupValues, isItemKey, type ItemDefinitions } from '../engine/item-values.js'
 import type { DayCount } from '../engine/periods.js'
-import { responseCombos, responseComboScores, responseCounts as rc, shareLinks, type ShareLinkRow } from './tables.js'
+import {
+  responseCombos, responseComboScores, responseCounts as rc, responseItemCounts, shareLinks, type ShareLinkRow
+} from './tables.js'
 
 // Every query results need. Whole-survey questions read response_counts (per day and score),
 // questions about attributes read response_combos (per day, combination and score); neither
@@ -62,24 +65,45 @@ const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
   and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
 /**
- * Answers per day and combination of attributes, of the days from `from` to `to` (one range of the
- * key), with the people they come from: answers through invitations plus the distinct clients of
- * those through collectors (docs/anonymity.md, padding). Cells are decided on people.
+ * Answers per day and combination (attributes and item values, engine/item-values.ts), of the days
+ * from `from` to `to` (one range of the key), with the people they come from: answers through
+ * invitations plus distinct collector clients (docs/anonymity.md, padding). Clients are known per
+ * day and combination of attributes only, so a combination with item values gets
+ *  - `people`: a share of them (all of its attributes' combinations together get them all: exact
+ *    for cells that fix no item value), and
+ *  - `floor`: as many as it holds at least (the clients, less the collector answers outside it:
+ *    a lower bound that also holds for any sum of such combinations), for cells that fix one.
  */
-export function comboDays (
-  db: DbOrTx, surveyId: string, from: string, to: string
-): Array<[day: string, combo: string, n: number, people: number]> {
+export function comboDays (db: DbOrTx, surveyId: string, from: string, to: string): ComboDay[] {
   const c = responseCombos
   const clients = clientsPerDay(db, surveyId, 'cell', { from, to })
-  // As arrays: at a million answers a month holds thousands of rows, and arrays cost less to make than objects.
   const rows = db.select({ day: c.day, combo: c.combo, n: c.n, invited: c.invited }).from(c)
     .where(and(eq(c.surveyId, surveyId), between(c.day, from, to))).values() as Array<[string, string, number, number]>
-  for (const row of rows) {
-    const [day, combo, n, invited] = row
-    if (n > invited) row[3] = invited + (clients.get(`${day} ${comboOf(parseCombo(combo))}`) ?? 0)
-  }
-  return rows
+  const ofAttributes = new Map<string, { clients: number, collector: number }>()
+  const keys = rows.map(([day, combo, n, invited]) => {
+    if (n === invited) return ''
+    const key = `${day} ${comboOf(attributesOnly(parseCombo(combo)))}`
+    let a = ofAttributes.get(key)
+    if (a === undefined) ofAttributes.set(key, a = { clients: clients.get(key) ?? 0, collector: 0 })
+    a.collector += n - invited
+    return key
+  })
+  const left = new Map([...ofAttributes].map(([k, a]) => [k, a.clients]))
+  // As arrays: at a million answers a month holds thousands of rows, and arrays cost less to make than objects.
+  return rows.map(([day, combo, n, invited], i): ComboDay => {
+    if (n === invited) return [day, combo, n, n, n, invited]
+    const a = ofAttributes.get(keys[i]!)!
+    const share = Math.min(n - invited, left.get(keys[i]!)!)
+    left.set(keys[i]!, left.get(keys[i]!)! - share)
+    const floor = Math.max(0, a.clients - (a.collector - (n - invited)))
+    return [day, combo, n, invited + share, invited + floor, invited]
+  })
 }
+
+export type ComboDay = [day: string, combo: string, n: number, people: number, floor: number, invited: number]
+
+const attributesOnly = (combo: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(combo).filter(([k]) => !isItemKey(k)))
 
 export type ComboScore = [combo: string, score: number, n: number, invited: number]
 
@@ -90,15 +114,51 @@ export function comboScores (db: DbOrTx, surveyId: string, month: string): Combo
     .where(and(eq(c.surveyId, surveyId), eq(c.month, month))).values() as ComboScore[]
 }
 
-/** The same, counted from the answers of a few days (`combo` as stored: its keys in any order). */
-export function answerScores (db: DbOrTx, surveyId: string, period: Period): ComboScore[] {
-  return db.select({
+/**
+ * The same, counted from the answers of a few days (`combo` as stored: its keys in any order),
+ * with their item values as the answer path counts them (engine/item-values.ts).
+ */
+export function answerScores (db: DbOrTx, surveyId: string, period: Period, items: ItemDefinitions = []): ComboScore[] {
+  const rows = db.select({
     combo: sql<string>`${responses.attributes}`,
+    items: sql<string | null>`${responses.items}`,
     score: responses.score,
     n: sql<number>`count(*)`,
     invited: sql<number>`sum(${responses.channel} <> 'collector')`
   }).from(responses).where(inSurveyPeriod(surveyId, period))
-    .groupBy(responses.attributes, responses.score).values() as ComboScore[]
+    .groupBy(responses.attributes, responses.items, responses.score).all()
+  return rows.map(r => [
+    r.items === null ? r.combo : comboOf({ ...parseCombo(r.combo), ...groupValues(items, JSON.parse(r.items)) }),
+    r.score, r.n, r.invited
+  ])
+}
+
+/** Item answers per combination, item and value in one calendar month (YYYY-MM): one range of the key. */
+export function itemCounts (db: DbOrTx, surveyId: string, month: string): ItemCountRow[] {
+  const c = responseItemCounts
+  return db.select({ combo: c.combo, item: c.item, value: c.value, n: c.n, invited: c.invited }).from(c)
+    .where(and(eq(c.surveyId, surveyId), eq(c.month, month))).values() as ItemCountRow[]
+}
+
+/** The same, counted from the answers of a few days, as the answer path counts them. */
+export function answerItemCounts (
+  db: DbOrTx, surveyId: string, period: Period, items: ItemDefinitions
+): ItemCountRow[] {
+  const rows = db.select({ channel: responses.channel, attributes: responses.attributes, items: responses.items })
+    .from(responses).where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.items))).all()
+  const out: ItemCountRow[] = []
+  for (const r of rows) {
+    const combo = comboOf({ ...r.attributes, ...groupValues(items, r.items) })
+    for (const [item, value] of countedValues(items, r.items)) {
+      out.push([combo, item, value, 1, r.channel === 'collector' ? 0 : 1])
+    }
+  }
+  return out
+}
+
+/** A survey's item definitions (type and key), retired ones included. */
+export function itemDefinitions (db: DbOrTx, surveyId: string): ItemDefinitions {
+  return db.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId)).get()?.items ?? []
 }
 
 /** Answers per combination of attributes over the survey's whole history. */

@@ -1,0 +1,158 @@
+import t from 'tap'
+import { api, build, testClock } from '../helpers/build.js'
+import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
+
+// Item results (docs/results.md, "Items") through HTTP: for every item type, every shown item
+// result matches what a brute-force count of the raw answers it says it covers gives; hidden ones
+// show nothing; filters and groupings by item answers; the rules on bad keys.
+
+const MIN = 5
+const TODAY = '2026-04-20'
+
+export const ITEMS = [
+  { key: 'fcr', type: 'yes_no', question: { en: 'Solved first time?' } },
+  { key: 'speed', type: 'rating', question: { en: 'Speed' } },
+  {
+    key: 'reason',
+    type: 'choice',
+    question: { en: 'Why?' },
+    options: [{ key: 'wait', label: { en: 'Waiting' } }, { key: 'twice', label: { en: 'Twice' } },
+      { key: 'other', label: { en: 'Other' } }]
+  },
+  {
+    key: 'drivers',
+    type: 'multi_choice',
+    question: { en: 'What mattered?' },
+    options: [{ key: 'kind', label: { en: 'Kind' } }, { key: 'fast', label: { en: 'Fast' } },
+      { key: 'clear', label: { en: 'Clear' } }]
+  },
+  { key: 'note', type: 'text', question: { en: 'Anything else?' } }
+]
+
+/** A deterministic pseudo-random sequence, so a failure can be replayed. */
+export function random (seed: number): () => number {
+  let s = seed
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648
+    return s / 2147483648
+  }
+}
+
+/** Answers with items, some left out, over January to March and a few in April. */
+export function itemDataset (seed: number, perDay = 5): Answer[] {
+  const rnd = random(seed)
+  const out: Answer[] = []
+  for (const month of ['01', '02', '03', '04']) {
+    for (const d of month === '04' ? [3, 9] : [2, 6, 10, 15, 21, 27]) {
+      const day = `2026-${month}-${String(d).padStart(2, '0')}`
+      const count = Math.floor(rnd() * perDay)
+      for (let i = 0; i < count; i++) {
+        const attributes: Record<string, string> = { agent: rnd() < 0.6 ? 'a' : 'b' }
+        const items: Record<string, string | number | string[]> = {}
+        if (rnd() < 0.85) items.fcr = rnd() < 0.7 ? 'yes' : 'no'
+        if (rnd() < 0.7) items.speed = 1 + Math.floor(rnd() * 5)
+        if (rnd() < 0.5) items.reason = ['wait', 'twice', 'other'][Math.floor(rnd() * 3)]!
+        if (rnd() < 0.6) items.drivers = ['kind', 'fast', 'clear'].filter(() => rnd() < 0.5)
+        if ((items.drivers as string[] | undefined)?.length === 0) delete items.drivers
+        if (rnd() < 0.3) items.note = 'text'
+        out.push({ score: 1 + Math.floor(rnd() * 5), day, attributes, items })
+      }
+    }
+  }
+  return out
+}
+
+type Slice = Record<string, string | null>
+
+/** An answer's value of an attribute or of an `item.<key>`, null without one. */
+export function valueOf (a: Answer, key: string): string | null {
+  if (key.startsWith('item.')) {
+    const v = a.items?.[key.slice(5)]
+    return typeof v === 'string' ? v : null
+  }
+  return a.attributes?.[key] ?? null
+}
+
+export const matches = (a: Answer, slice: Slice): boolean =>
+  Object.entries(slice).every(([k, v]) => valueOf(a, k) === v)
+
+interface ItemResult {
+  type: string
+  answered: number | null
+  suppressed: boolean
+  yes_no?: { yes: number, no: number, percent: number } | null
+  rating?: { mean: number, top_2_box: number, distribution: Array<{ score: number, count: number }> } | null
+  options?: Array<{ key: string, count: number, percent: number }> | null
+}
+
+/** The item result a brute-force count of the answers gives, in the API's shape (numbers only). */
+function expected (answers: readonly Answer[], key: string): Partial<ItemResult> {
+  const given = answers.map(a => a.items?.[key]).filter(v => v !== undefined)
+  const n = given.length
+  const round = (x: number): number => Number(x.toFixed(1))
+  const def = ITEMS.find(i => i.key === key)!
+  const out: Partial<ItemResult> = { answered: n }
+  if (def.type === 'yes_no') {
+    const yes = given.filter(v => v === 'yes').length
+    out.yes_no = { yes, no: n - yes, percent: round(100 * yes / n) }
+  } else if (def.type === 'rating') {
+    const counts = [1, 2, 3, 4, 5].map(s => given.filter(v => v === s).length)
+    out.rating = {
+      mean: Number((counts.reduce((acc, c, i) => acc + c * (i + 1), 0) / n).toFixed(2)),
+      top_2_box: counts[3]! + counts[4]!,
+      distribution: counts.map((count, i) => ({ score: i + 1, count }))
+    }
+  } else if (def.type !== 'text') {
+    out.options = def.options!.map(o => {
+      const count = given.filter(v => v === o.key || (Array.isArray(v) && v.includes(o.key))).length
+      return { key: o.key, count, percent: round(100 * count / n) }
+    })
+  }
+  return out
+}
+
+t.test('every shown item result is the brute-force count of the answers it covers', async t => {
+  const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
+  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: MIN, items: ITEMS })
+  const data = itemDataset(11, 7)
+  seedAnswers(app, survey.id, data)
+  let shown = 0
+  let hidden = 0
+  type Days = { from: string, to: string } | null
+  const check = (what: string, slice: Slice, items: Record<string, ItemResult> | null, days: Days): void => {
+    if (items === null) return
+    for (const def of ITEMS) {
+      const r = items[def.key]!
+      t.equal(r.type, def.type, `${what} ${def.key}: its type`)
+      if (r.suppressed) {
+        hidden++
+        t.same([r.answered, r.yes_no ?? null, r.rating ?? null, r.options ?? null], [null, null, null, null],
+          `${what} ${def.key}: suppressed, shows nothing`)
+        continue
+      }
+      shown++
+      const covered = data.filter(a => days !== null && a.day >= days.from && a.day <= days.to && matches(a, slice))
+      t.match(r, expected(covered, def.key), `${what} ${def.key}`)
+      t.ok(r.answered! >= MIN, `${what} ${def.key}: answered by at least the minimum`)
+    }
+  }
+  const questions: Array<[Slice, string | undefined]> = [
+    [{}, undefined], [{}, 'agent'], [{}, 'item.fcr'], [{}, 'item.reason'], [{ agent: 'a' }, undefined],
+    [{ 'item.fcr': 'no' }, undefined], [{ 'item.fcr': 'yes' }, 'agent'], [{ 'item.reason': 'wait' }, 'item.fcr']
+  ]
+  for (const [filter, groupBy] of questions) {
+    for (const interval of [undefined, 'month']) {
+      const query = new URLSearchParams(Object.entries({ ...filter, group_by: groupBy, interval })
+        .filter((e): e is [string, string] => e[1] !== undefined))
+      const res = await api(app, { url: `/v1/surveys/${survey.id}/results?${query}` })
+      t.equal(res.statusCode, 200, `?${query}`)
+      const body = res.json()
+      check(`?${query} total`, filter, body.items, body.items_period)
+      for (const b of body.series ?? []) check(`?${query} ${b.start}`, filter, b.items, b.covers)
+      for (const g of body.groups ?? []) {
+        check(`?${query} ${g.value}`, { ...filter, [groupBy!]: g.value }, g.items, body.items_period)
+      }
+    }
+  }
+  t.ok(shown > 40 && hidden > 5, `${shown} item results shown, ${hidden} suppressed`)
+})
