@@ -2,11 +2,10 @@ import t from 'tap'
 import { api, build, testClock } from './helpers/build.js'
 import { createSurvey, linkToken, submitJson } from './helpers/puls.js'
 
-// Item answers are stored, and nothing shows them yet: results per item come with their own
-// release and suppression rules (docs/api.md, "Not built yet"). Until then no results output,
-// the CSV export or the report may carry an item's answer, even where scores and comments show.
+// Item answers are stored and the results API shows them under its rules (docs/results.md,
+// "Items"; test/results/items.test.ts). The CSV export and the report do not carry them yet.
 
-t.test('released results, the CSV export and the report show scores and comments, never an item answer', async t => {
+t.test('the results API shows item results; the CSV export and the report carry no item answer yet', async t => {
   const clock = testClock('2026-03-02T10:00:00Z')
   const app = await build(t, { clock })
   const items = [
@@ -48,7 +47,15 @@ t.test('released results, the CSV export and the report show scores and comments
     outputs.push(res.body)
   }
   t.match(outputs[1], /"responses":12,/, 'the month\'s twelve answers are counted')
-  for (const body of outputs) {
+  for (const body of outputs.slice(1, 4)) {
+    t.match(JSON.parse(body).items, {
+      fcr: { answered: 12, yes_no: { yes: 6, no: 6, percent: 50 } },
+      reasons: { answered: 8, options: [{ key: 'waiting', count: 8 }, { key: 'other', count: 0 }] },
+      idea: { answered: 12 }
+    }, 'item results')
+    t.notMatch(body, /IDEA-/, 'never a text answer')
+  }
+  for (const body of [outputs[0]!, outputs[4]!]) {
     t.notMatch(body, /IDEA-|"fcr"|waiting|\bfcr\b/, 'no item answer and no item column')
   }
 })

@@ -73,7 +73,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async request => {
       const now = fastify.clock.now()
-      const body = results.teamResults(db, request.query, now)
+      const body = results.teamResults(db, request.query, now, fastify.decidedMonths)
       return { ...body, target: teamTargetStatus(db, request.query.team, request.query.metric, now) }
     }
   )

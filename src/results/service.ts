@@ -4,7 +4,7 @@ import { coarsenToDay } from '../responses/coarsen.js'
 import { SCALES, type Metric, type Scale } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
-import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
+import { type Assembled, assemble, type Cell, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
 import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
 import {
   type Block,
@@ -17,7 +17,9 @@ import {
   releaseBlocks
 } from './engine/periods.js'
 import { attributeResults } from './engine/attributes.js'
-import type { DecidedMonths } from './engine/decided-months.js'
+import { DecidedMonths } from './engine/decided-months.js'
+import type { ItemTotals } from './engine/item-cells.js'
+import { sharedItems, teamItemResults } from './engine/team-items.js'
 import { monthsInPeriod, releaseMonths } from './engine/months.js'
 import { loadQuestion, type QuestionData } from './engine/question.js'
 import { type ItemDefinition } from './engine/item-present.js'
@@ -284,7 +286,9 @@ export function surveyResults (
  * is released in its own blocks, placed in buckets by its own blocks; the sum is suppressed with
  * the largest minimum among the surveys.
  */
-export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): TeamResults {
+export function teamResults (
+  db: DbOrTx, query: TeamResultsQuery, now: Date, kept: DecidedMonths = new DecidedMonths()
+): TeamResults {
   const list = repo.surveysOf(db, query.team, query.metric)
   if (list.length === 0) throw new NotFoundError(`surveys of team "${query.team}" with metric ${query.metric}`)
   const scale = SCALES[query.metric]
@@ -341,6 +345,28 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
     interval: query.interval,
     delivered
   })
+  // Item results of the keys the surveys share, over each survey's complete months in its period.
+  const items = sharedItems(list)
+  const teamParts = parts.map(({ survey, rel }) => {
+    const within = rel.period
+    const all = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today)
+    return { survey, months: within === null ? [] : all.filter(m => m.from >= within.from && m.to <= within.to) }
+  })
+  const byItem = teamItemResults(db, kept, teamParts, items, scale, min)
+  const within = (cell: Cell, results: ReadonlyMap<string, ItemTotals> | undefined): Map<string, ItemTotals> =>
+    new Map([...results ?? []].map(([key, r]) => [key, { ...r, reason: cell.reason ?? r.reason }]))
+  a.total.items = within(a.total, byItem.total)
+  for (const b of a.series ?? []) {
+    const monthly = query.interval === 'month' ? byItem.months.get(b.start.slice(0, 7)) : undefined
+    if (monthly !== undefined) b.items = within(b, monthly)
+    else if (query.interval === 'month' && teamParts.some(p => p.months.some(m => m.month === b.start.slice(0, 7)))) {
+      b.items = new Map()
+    }
+  }
+  const usedBlocks = teamParts.flatMap(p => p.months.flatMap(m => m.blocks))
+  const itemsPeriod = usedBlocks.length === 0
+    ? null
+    : { from: usedBlocks.map(b => b.from).sort()[0]!, to: usedBlocks.map(b => b.to).sort().at(-1)! }
   return {
     team: query.team,
     metric: query.metric,
@@ -355,8 +381,8 @@ export function teamResults (db: DbOrTx, query: TeamResultsQuery, now: Date): Te
     requested: { from: query.from ?? null, to: query.to ?? null },
     pending_responses: parts.reduce((acc, p) => acc + p.rel.pending, 0),
     pending_reasons: PENDING_ORDER.filter(r => parts.some(p => p.rel.waiting.includes(r))),
-    ...present(query.metric, scale, a, true, []),
-    items_period: null,
+    ...present(query.metric, scale, a, true, items),
+    items_period: itemsPeriod,
     definition: definition({
       metric: query.metric,
       minGroupSize: min,

@@ -156,3 +156,59 @@ t.test('every shown item result is the brute-force count of the answers it cover
   }
   t.ok(shown > 40 && hidden > 5, `${shown} item results shown, ${hidden} suppressed`)
 })
+
+t.test('team results: the FCR rate over the surveys that share the item key, never one hidden part', async t => {
+  const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
+  const fcr = [ITEMS[0]!]
+  const big = await createSurvey(app, { kind: 'post_case', metric: 'csat', team: 'desk', items: fcr })
+  const small = await createSurvey(app, { kind: 'post_case', metric: 'csat', team: 'desk', items: fcr })
+  const other = await createSurvey(app, { kind: 'post_case', metric: 'csat', team: 'desk', items: [] })
+  const bigData: Answer[] = []
+  for (const day of ['2026-01-05', '2026-01-12', '2026-02-03', '2026-02-17', '2026-03-09']) {
+    for (let i = 0; i < 6; i++) bigData.push({ score: 1 + (i % 5), day, items: { fcr: i % 3 === 0 ? 'no' : 'yes' } })
+  }
+  // The small survey: February's FCR answers come from two people only (the rest skip the item).
+  const smallData: Answer[] = [
+    ...[1, 2, 3, 4, 5].map(score => ({ score, day: '2026-01-20', items: { fcr: 'yes' } })),
+    ...[1, 2, 3, 4, 5].map((score, i) => ({ score, day: '2026-02-20', ...(i < 2 ? { items: { fcr: 'no' } } : {}) })),
+    ...[1, 2, 3, 4, 5].map(score => ({ score, day: '2026-03-20', items: { fcr: 'no' } }))
+  ]
+  seedAnswers(app, big.id, bigData)
+  seedAnswers(app, small.id, smallData)
+  seedAnswers(app, other.id, [1, 2, 3, 4, 5].map(score => ({ score, day: '2026-01-07' })))
+  const res = await api(app, { url: '/v1/results?team=desk&metric=csat&interval=month' })
+  t.equal(res.statusCode, 200)
+  const body = res.json()
+  const months = Object.fromEntries(body.series.map((b: { start: string, items: unknown }) => [b.start, b.items]))
+  const fcrOf = (data: Answer[], month: string): { yes: number, no: number } => {
+    const given = data.filter(a => a.day.startsWith(month) && a.items?.fcr !== undefined)
+    const yes = given.filter(a => a.items!.fcr === 'yes').length
+    return { yes, no: given.length - yes }
+  }
+  for (const month of ['2026-01', '2026-03']) {
+    const both = [fcrOf(bigData, month), fcrOf(smallData, month)]
+    t.match(months[`${month}-01`].fcr, {
+      suppressed: false,
+      yes_no: { yes: both[0]!.yes + both[1]!.yes, no: both[0]!.no + both[1]!.no }
+    }, `${month}: both surveys' answers`)
+  }
+  // February: the big survey shows its month; the small one's two answers would be the difference.
+  t.match(months['2026-02-01'].fcr, { suppressed: true, answered: null, yes_no: null }, 'February is suppressed')
+  t.match(body.items.fcr, { suppressed: true, suppression_reason: 'period' }, 'so is the total over the months')
+  const jan = await api(app, { url: '/v1/results?team=desk&metric=csat&to=2026-01-31' })
+  t.match(jan.json().items.fcr, { suppressed: false, answered: 12 + 5 }, 'a period of shown months shows')
+})
+
+t.test('item keys in filters and group_by must name a yes/no or choice item', async t => {
+  const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
+  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
+  for (const [query, path] of [
+    ['group_by=item.speed', 'query.group_by'], ['group_by=item.nothing', 'query.group_by'],
+    ['item.drivers=kind', 'query.item.drivers'], ['item.note=x', 'query.item.note'],
+    ['group_by=item.FCR', 'query.group_by']
+  ] as const) {
+    const res = await api(app, { url: `/v1/surveys/${survey.id}/results?${query}` })
+    t.equal(res.statusCode, 400, query)
+    t.equal(res.json().errors?.[0]?.path, path, `${query} names ${path}`)
+  }
+})

@@ -69,8 +69,10 @@ export function itemCells (
       total += people
       cube.push({ values: project(combo), n: people })
     }
-    // Root public (shown by whole-survey questions) only when it holds the minimum.
-    const lattice = total < min ? null : suppressLattice(keys, cube, min, keys)
+    // The root is public (whole-survey questions show it) when it holds the minimum; else every
+    // cell of the item is suppressed that month.
+    const lattice = suppressLattice(keys, cube, total < min ? Number.MAX_SAFE_INTEGER : min, keys)
+    const below = total < min
     const cells = new Map<string, ItemCell>()
     for (const [combo, , value, n] of list) {
       const values = project(combo)
@@ -80,8 +82,8 @@ export function itemCells (
         let c = cells.get(id)
         if (c === undefined) {
           cells.set(id, c = {
-            people: lattice?.n(cell) ?? 0,
-            reason: lattice === null ? 'below_min_group_size' : lattice.reason(cell),
+            people: lattice.n(cell),
+            reason: below ? 'below_min_group_size' : lattice.reason(cell),
             n: 0,
             values: new Map()
           })
