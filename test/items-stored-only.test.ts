@@ -2,10 +2,11 @@ import t from 'tap'
 import { api, build, testClock } from './helpers/build.js'
 import { createSurvey, linkToken, submitJson } from './helpers/puls.js'
 
-// Item answers are stored and the results API shows them under its rules (docs/results.md,
-// "Items"; test/results/items.test.ts). The CSV export and the report do not carry them yet.
+// Item answers are stored and the results API and the report show them under their rules
+// (docs/results.md, "Items"; test/results/items.test.ts, test/results/report-items.test.ts); a
+// text answer is never shown by either. The CSV export does not carry them yet.
 
-t.test('the results API shows item results; the CSV export and the report carry no item answer yet', async t => {
+t.test('the results API and the report show item results, never a text answer; the CSV none yet', async t => {
   const clock = testClock('2026-03-02T10:00:00Z')
   const app = await build(t, { clock })
   const items = [
@@ -55,7 +56,7 @@ t.test('the results API shows item results; the CSV export and the report carry 
     }, 'item results')
     t.notMatch(body, /IDEA-/, 'never a text answer')
   }
-  for (const body of [outputs[0]!, outputs[4]!]) {
-    t.notMatch(body, /IDEA-|"fcr"|waiting|\bfcr\b/, 'no item answer and no item column')
-  }
+  t.notMatch(outputs[0]!, /IDEA-|"fcr"|waiting|\bfcr\b/, 'no item answer and no item column')
+  t.match(outputs[4]!, /<section data-item="fcr">[^]*Yes: 50 %/, 'the report\'s FCR section')
+  t.notMatch(outputs[4]!, /IDEA-/, 'never a text answer')
 })

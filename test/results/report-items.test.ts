@@ -110,7 +110,7 @@ t.test('a section per item: FCR by month with its band, the rating, option bars;
   }
 })
 
-t.test('an item target in the report and in results: met, missed or not distinguishable on the latest month', async t => {
+t.test('an item target in results and the report: met, missed or not distinguishable on the latest month', async t => {
   const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
   seedAnswers(app, survey.id, dataset())
@@ -120,8 +120,13 @@ t.test('an item target in the report and in results: met, missed or not distingu
   // March: 8 of 10, Agresti–Coull (8 + 2) / 14 ± 1.96 √(p(1 − p) / 14): 47.8–95.1.
   await target(40)
   t.match(await state(), [{
-    item: 'fcr', measure: 'yes_percent', value: 40, state: 'met', score: 80,
-    period: { from: '2026-03-03', to: '2026-03-12' }, interval: { low: 47.8, high: 95.1 }
+    item: 'fcr',
+    measure: 'yes_percent',
+    value: 40,
+    state: 'met',
+    score: 80,
+    period: { from: '2026-03-03', to: '2026-03-12' },
+    interval: { low: 47.8, high: 95.1 }
   }])
   await target(90)
   t.match(await state(), [{ state: 'not_distinguishable' }])
