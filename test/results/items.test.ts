@@ -1,6 +1,7 @@
 import t from 'tap'
 import { api, build, testClock } from '../helpers/build.js'
 import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
+import { itemDataset, ITEMS, matches, type Slice } from './item-data.js'
 
 // Item results (docs/results.md, "Items") through HTTP: for every item type, every shown item
 // result matches what a brute-force count of the raw answers it says it covers gives; hidden ones
@@ -8,73 +9,6 @@ import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
 
 const MIN = 5
 const TODAY = '2026-04-20'
-
-export const ITEMS = [
-  { key: 'fcr', type: 'yes_no', question: { en: 'Solved first time?' } },
-  { key: 'speed', type: 'rating', question: { en: 'Speed' } },
-  {
-    key: 'reason',
-    type: 'choice',
-    question: { en: 'Why?' },
-    options: [{ key: 'wait', label: { en: 'Waiting' } }, { key: 'twice', label: { en: 'Twice' } },
-      { key: 'other', label: { en: 'Other' } }]
-  },
-  {
-    key: 'drivers',
-    type: 'multi_choice',
-    question: { en: 'What mattered?' },
-    options: [{ key: 'kind', label: { en: 'Kind' } }, { key: 'fast', label: { en: 'Fast' } },
-      { key: 'clear', label: { en: 'Clear' } }]
-  },
-  { key: 'note', type: 'text', question: { en: 'Anything else?' } }
-]
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-export function random (seed: number): () => number {
-  let s = seed
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648
-    return s / 2147483648
-  }
-}
-
-/** Answers with items, some left out, over January to March and a few in April. */
-export function itemDataset (seed: number, perDay = 5): Answer[] {
-  const rnd = random(seed)
-  const out: Answer[] = []
-  for (const month of ['01', '02', '03', '04']) {
-    for (const d of month === '04' ? [3, 9] : [2, 6, 10, 15, 21, 27]) {
-      const day = `2026-${month}-${String(d).padStart(2, '0')}`
-      const count = Math.floor(rnd() * perDay)
-      for (let i = 0; i < count; i++) {
-        const attributes: Record<string, string> = { agent: rnd() < 0.6 ? 'a' : 'b' }
-        const items: Record<string, string | number | string[]> = {}
-        if (rnd() < 0.85) items.fcr = rnd() < 0.7 ? 'yes' : 'no'
-        if (rnd() < 0.7) items.speed = 1 + Math.floor(rnd() * 5)
-        if (rnd() < 0.5) items.reason = ['wait', 'twice', 'other'][Math.floor(rnd() * 3)]!
-        if (rnd() < 0.6) items.drivers = ['kind', 'fast', 'clear'].filter(() => rnd() < 0.5)
-        if ((items.drivers as string[] | undefined)?.length === 0) delete items.drivers
-        if (rnd() < 0.3) items.note = 'text'
-        out.push({ score: 1 + Math.floor(rnd() * 5), day, attributes, items })
-      }
-    }
-  }
-  return out
-}
-
-type Slice = Record<string, string | null>
-
-/** An answer's value of an attribute or of an `item.<key>`, null without one. */
-export function valueOf (a: Answer, key: string): string | null {
-  if (key.startsWith('item.')) {
-    const v = a.items?.[key.slice(5)]
-    return typeof v === 'string' ? v : null
-  }
-  return a.attributes?.[key] ?? null
-}
-
-export const matches = (a: Answer, slice: Slice): boolean =>
-  Object.entries(slice).every(([k, v]) => valueOf(a, k) === v)
 
 interface ItemResult {
   type: string
@@ -211,4 +145,25 @@ t.test('item keys in filters and group_by must name a yes/no or choice item', as
     t.equal(res.statusCode, 400, query)
     t.equal(res.json().errors?.[0]?.path, path, `${query} names ${path}`)
   }
+})
+
+t.test('padding: one address answering an item many times counts as one person who answered it', async t => {
+  const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
+  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: [ITEMS[0]!] })
+  const collector = { channel: 'collector' as const }
+  seedAnswers(app, survey.id, [
+    // The person: one answer with the item. The padder: nine from one address, all with the item.
+    { score: 2, day: '2026-03-10', items: { fcr: 'no' }, ...collector, client: 'person' },
+    ...Array.from({ length: 9 }, () =>
+      ({ score: 5, day: '2026-03-10', items: { fcr: 'yes' }, ...collector, client: 'padder' })),
+    // Three more people, who skip the item: the block has answers from five clients.
+    ...['x', 'y', 'z'].map(client => ({ score: 4, day: '2026-03-10', ...collector, client }))
+  ])
+  const body = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
+  t.match(body, { responses: 13, suppressed: false }, 'the answers are released (five people)')
+  t.match(body.items.fcr, { suppressed: true, answered: null, yes_no: null }, 'the item was answered by two people')
+  const grouped = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=item.fcr` })).json()
+  // Not even the group without the item: with the total, its count would tell how many answered.
+  t.same(grouped.groups.map((g: { responses: number | null }) => g.responses), [null, null, null],
+    'the groups by its answer show no count')
 })

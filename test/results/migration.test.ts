@@ -5,6 +5,7 @@ import { api, build, testClock } from '../helpers/build.js'
 import { undoMigrationsFrom } from '../helpers/migrations.js'
 import { rows } from '../helpers/puls.js'
 import { createSurvey, seedAnswers } from '../helpers/seed.js'
+import { itemDataset, ITEMS } from './item-data.js'
 
 // Migration 0009 backfills response_combos from the answers already stored. Its backfill statement,
 // run on answers stored the usual way, must give the counts the rollup keeps (added up by parsed
@@ -140,4 +141,41 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   ])
   const had = counts.find(r => r.day === '2026-03-01' && r.score === 7)?.n ?? 0
   t.same(rows(second, "SELECT n FROM response_counts WHERE day = '2026-03-01' AND score = 7"), [{ n: Number(had) + 1 }])
+})
+
+t.test('migration 0017 counts the item answers stored before it as the answer path counts them', async t => {
+  const clock = testClock('2026-04-20T10:00:00Z')
+  const first = await build(t, { clock })
+  const survey = await createSurvey(first, { kind: 'post_case', metric: 'csat', items: ITEMS })
+  seedAnswers(first, survey.id, itemDataset(5, 8))
+  const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
+  const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
+    (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
+  const tables = (app: typeof first): unknown => ({
+    items: rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+      .map(r => ({ ...r, combo: JSON.parse(r.combo as string) })),
+    combos: rows(app, 'SELECT * FROM response_combos ORDER BY day, combo')
+      .map(r => ({ ...r, combo: JSON.parse(r.combo as string) })),
+    scores: rows(app, 'SELECT * FROM response_combo_scores ORDER BY month, combo, score')
+      .map(r => ({ ...r, combo: JSON.parse(r.combo as string) }))
+  })
+  const before = { results: await ask(first), tables: tables(first) }
+  t.ok((before.results[0] as { items: { fcr: { answered: number } } }).items.fcr.answered > 20, 'item results show')
+  // Back to before 0017: no item counts, combinations of attributes only.
+  undoMigrationsFrom(first.store.db, '0017_')
+  const strip = `(SELECT json_group_object(key, value) FROM
+    (SELECT key, value FROM json_each(combo) WHERE key NOT LIKE 'item.%' ORDER BY key))`
+  for (const [table, keys] of [['response_combos', 'day'], ['response_combo_scores', 'month, score']]) {
+    for (const statement of [
+      `CREATE TEMP TABLE old AS SELECT survey_id, ${keys}, ${strip} AS combo, sum(n) AS n, sum(invited) AS invited
+        FROM ${table} GROUP BY survey_id, ${keys}, ${2 + keys.split(',').length}`,
+      `DELETE FROM ${table}`,
+      `INSERT INTO ${table} (survey_id, ${keys}, combo, n, invited) SELECT * FROM old`,
+      'DROP TABLE old'
+    ]) first.store.db.run(sql.raw(statement))
+  }
+  await first.close()
+  const second = await build(t, { clock, dataDir: first.dataDir })
+  t.same(tables(second), before.tables, 'the rollups hold what the answer path wrote')
+  t.same(await ask(second), before.results, 'the same results')
 })
