@@ -1,9 +1,11 @@
 import t from 'tap'
 import { api, build, testClock } from './helpers/build.js'
-import { createSurvey } from './helpers/seed.js'
+import { startReceiver } from './helpers/receiver.js'
+import { type Answer, createSurvey, seedAnswers } from './helpers/seed.js'
 
 // Targets on an item's key (docs/integrations.md, "Targets"): set, validated and removed for a
-// survey and for a team.
+// survey and for a team; judged on the latest complete month in results and team results, and
+// announced through webhooks when missed or met again, with hysteresis.
 
 const ITEMS = [
   { key: 'fcr', type: 'yes_no' },
@@ -46,4 +48,59 @@ t.test('a survey\'s and a team\'s item targets: set, validated, replaced, remove
   t.equal((await api(app, { method: 'DELETE', url: at('fcr') })).statusCode, 200)
   t.equal((await api(app, { method: 'DELETE', url: at('fcr') })).statusCode, 404, 'removed once')
   t.equal((await api(app, { method: 'DELETE', url: '/v1/teams/it/items/fcr/target' })).statusCode, 200)
+})
+
+/** `n` answers in a month, `yes` of them solved at first contact; blocks of five per day. */
+function month (prefix: string, n: number, yes: number): Answer[] {
+  return Array.from({ length: n }, (_, i) => ({
+    score: 4, day: `${prefix}-0${2 + Math.floor(i / 5)}`, items: { fcr: i < yes ? 'yes' : 'no' }
+  }))
+}
+
+t.test('a team\'s FCR target across its surveys: team results show it; missed and recovered once each', async t => {
+  const clock = testClock('2026-04-20T09:00:00Z')
+  const app = await build(t, {
+    clock, env: { WEBHOOK_RETRY_MIN_SECONDS: '0', WEBHOOK_TIMEOUT_SECONDS: '1', WEBHOOK_POLL_MS: '3600000' }
+  })
+  const rx = await startReceiver()
+  t.teardown(() => rx.close())
+  const desk = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
+  const portal = await createSurvey(app,
+    { kind: 'self_service', metric: 'csat', items: [{ key: 'fcr', type: 'yes_no' }] })
+  const hook = await api(app, {
+    method: 'POST',
+    url: '/v1/webhooks',
+    payload: { url: rx.url, events: ['target.missed', 'target.recovered'], teams: ['it'] }
+  })
+  t.equal(hook.statusCode, 201)
+  // March: 20 answers across the two surveys, 4 solved at first contact: 20 %, interval 7.1–41.6.
+  seedAnswers(app, desk.id, month('2026-03', 10, 2))
+  seedAnswers(app, portal.id, month('2026-03', 10, 2))
+  const put = await api(app, { method: 'PUT', url: '/v1/teams/it/items/fcr/target', payload: { value: 70 } })
+  t.equal(put.statusCode, 200)
+  const team = (await api(app, { url: '/v1/results?team=it&metric=csat' })).json()
+  t.match(team.item_targets, [{ item: 'fcr', measure: 'yes_percent', value: 70, state: 'missed', score: 20 }])
+  t.same((await api(app, { url: `/v1/surveys/${desk.id}/results` })).json().item_targets, [],
+    'the team\'s target is not the survey\'s')
+
+  const watch = async () => {
+    const from = rx.received.length
+    app.webhooks.watch()
+    await app.webhooks.flush()
+    return rx.received.slice(from).map(r => JSON.parse(r.body))
+  }
+  const missed = await watch()
+  t.match(missed, [{
+    type: 'target.missed',
+    data: {
+      team: 'it', item: { key: 'fcr', measure: 'yes_percent', value: 20 }, target: { value: 70, state: 'missed' }
+    }
+  }])
+  t.same(await watch(), [], 'announced once')
+  // April, complete in May: 20 of 20 solved: met again.
+  seedAnswers(app, desk.id, month('2026-04', 10, 10))
+  seedAnswers(app, portal.id, month('2026-04', 10, 10))
+  clock.set('2026-05-20T09:00:00Z')
+  t.match(await watch(), [{ type: 'target.recovered', data: { item: { key: 'fcr', value: 100 } } }])
+  for (const body of rx.received.map(r => r.body)) t.notMatch(body, /"responses"|"distribution"|@|INC-/)
 })

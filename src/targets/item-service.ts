@@ -3,7 +3,9 @@ import { InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import type { DecidedMonths } from '../results/engine/decided-months.js'
-import { surveyResults } from '../results/service.js'
+import { surveyResults, teamResults } from '../results/service.js'
+import * as resultsRepo from '../results/storage/repository.js'
+import type { Metric } from '../surveys/defaults.js'
 import type { ItemType, StoredItem } from '../surveys/items.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
@@ -144,4 +146,24 @@ export function surveyItemTargetStatus (
   if (rows.length === 0) return []
   const r = surveyResults(db, months, survey.id, { interval: 'month', from: seriesFrom(now) }, now)
   return judgeOnSeries(rows, (r.series ?? []) as unknown as MonthBucket[])
+}
+
+/**
+ * The team's item targets on the keys its surveys with `metric` ask, each judged on the team's
+ * latest complete month across those surveys (team results of that metric).
+ */
+export function teamItemTargetStatus (
+  db: DbOrTx, months: DecidedMonths, team: string, metric: Metric, now: Date
+): ItemTargetStatus[] {
+  const asked = new Set(resultsRepo.surveysOf(db, team, metric).flatMap(s => s.items.map(i => i.key)))
+  const rows = repo.itemTargetsOf(db, teamItemScope(team)).filter(r => asked.has(r.item))
+  if (rows.length === 0) return []
+  const r = teamResults(db, { team, metric, interval: 'month', from: seriesFrom(now) }, now, months)
+  return judgeOnSeries(rows, (r.series ?? []) as unknown as MonthBucket[])
+}
+
+/** The metrics of a team's surveys that ask an item key: a team item target is judged per metric. */
+export function metricsAsking (db: DbOrTx, team: string, key: string): Metric[] {
+  const metrics = repo.surveysOfTeam(db, team).filter(s => s.items.some(i => i.key === key)).map(s => s.metric)
+  return [...new Set(metrics)].sort()
 }

@@ -6,7 +6,8 @@ import { surveys, type SurveyRow } from '../surveys/tables.js'
 import { surveyScope, surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
 import { targets } from '../targets/tables.js'
 import type { ItemTargetStatus, TargetStatus } from '../targets/schemas.js'
-import { surveyItemTargetStatus } from '../targets/item-service.js'
+import { metricsAsking, surveyItemTargetStatus, teamItemTargetStatus } from '../targets/item-service.js'
+import { allItemTargets } from '../targets/repository.js'
 import type { Metric } from '../surveys/defaults.js'
 import { bandOf, type EventData } from './formats.js'
 import * as repo from './repository.js'
@@ -140,6 +141,19 @@ export function watch (db: Db, months: DecidedMonths, now: Date): { released: nu
         emit(tx, { type, day, data: { team: name, period: status.period, score, target } }, { team: name }, now)
       })
     }, { behavior: 'immediate' })
+  }
+  // Team targets on an item key: judged per metric of the team's surveys that ask it.
+  for (const row of allItemTargets(db).filter(r => r.scope.startsWith('team:'))) {
+    const team = row.scope.slice('team:'.length)
+    for (const metric of metricsAsking(db, team, row.item)) {
+      db.transaction(tx => {
+        const status = teamItemTargetStatus(tx, months, team, metric, now).find(s => s.item === row.item)
+        if (status === undefined) return
+        crossed += settle(tx, `team:${metric}:${team}:item:${row.item}`, status, type => {
+          emit(tx, { type, day, data: { team, ...itemEvent(status) } }, { team }, now)
+        })
+      }, { behavior: 'immediate' })
+    }
   }
   return { released: announced, targets: crossed }
 }
