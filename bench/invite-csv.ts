@@ -19,7 +19,7 @@ const env = { PATH: process.env.PATH, PULS_DATA_DIR: dataDir, LOG_LEVEL: 'silent
 try {
   const store = openDatabase(loadConfig(env).databaseFile)
   runMigrations(store)
-  const survey = createSurvey(
+  const survey = await createSurvey(
     store.db,
     { name: 'bench', kind: 'relationship', team: 'hr', default_locale: 'en' },
     new Date()

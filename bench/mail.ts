@@ -70,7 +70,7 @@ export async function mailBench (opts: { mails?: number } = {}): Promise<BenchRo
     await smtp.waitFor(mails, 60_000)
 
     const queued = await timed(async () => {
-      fastify.store.transaction(tx => {
+      fastify.store.legacyTransactionSync(tx => {
         for (let i = 0; i < mails; i++) {
           const mail = fastify.outbox.compose({ ...SAMPLE, token: `token-${i}` })
           fastify.outbox.enqueue(tx, {

@@ -41,7 +41,7 @@ server.get('/bench/noop-auth', { config: { access: { roles: ['admin'] } } }, asy
 // synchronous=FULL (an fsync of the WAL) before the reply, into a table only the bench has.
 server.store.db.run(sql`CREATE TABLE bench_commits (n INTEGER NOT NULL)`)
 server.post('/bench/commit', async (_request, reply) => {
-  server.store.transaction(tx => tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`))
+  server.store.legacyTransactionSync(tx => tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`))
   return reply.code(201).send({ ok: true })
 })
 await server.listen({ host: '127.0.0.1', port: 0 })
@@ -57,7 +57,7 @@ function seed (surveyId: string, from: number, to: number): void {
   const now = new Date()
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   for (let start = from; start < to; start += 50_000) {
-    server.store.transaction(tx => {
+    server.store.legacyTransactionSync(tx => {
       for (let i = start; i < Math.min(to, start + 50_000); i++) {
         const r = ((i * 2654435761) % 4294967296) / 4294967296
         const answer = {

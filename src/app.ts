@@ -105,9 +105,9 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
     async v1 => {
       // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
       await v1.register(surveyRoutes, {
-        closed: (db, id) => {
+        closed: async (db, id) => {
           endSurveyInvitations(db, id)
-          fastify.webhooks.surveyClosed(db, id)
+          await fastify.webhooks.surveyClosed(db, id)
         }
       })
       await v1.register(invitationRoutes)

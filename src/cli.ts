@@ -108,14 +108,14 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
     } else if (command === 'purge') {
       // The sweep first: invitations that expired unopened end now, and may go in the same run.
       const { expired } = sweep(store.db, now)
-      const { responses, comments, invitations } = await purge(store.db, now, config.retention)
-      const audit = purgeAudit(store.db, now, config.auditRetainDays).audit_events
+      const { responses, comments, invitations } = await purge(store, now, config.retention)
+      const audit = (await purgeAudit(store.db, now, config.auditRetainDays)).audit_events
       io.out(
         `retention applied: ${responses} answers deleted, ${comments} comments dropped, ` +
           `${invitations} ended invitations deleted (${expired} expired just now), ${audit} audit events deleted`
       )
     } else if (command === 'audit') {
-      return printAudit(store.db, values, io)
+      return await printAudit(store.db, values, io)
     } else if (command === 'keys' && sub === 'create') {
       const role = values.role ?? 'admin'
       if (!isRole(role)) {
@@ -134,25 +134,25 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
         io.err('keys create --name must not be empty')
         return 2
       }
-      const key = store.transaction(tx => {
-        const made = createApiKey(tx, { name, role, teams }, now)
-        recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.create', target: made.id }, now)
+      const key = await store.transaction(async tx => {
+        const made = await createApiKey(tx, { name, role, teams }, now)
+        await recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.create', target: made.id }, now)
         return made
       })
       io.out(`created API key ${key.id} (${key.name}, ${describeKey(key)})`)
       io.out('store it now; it is not shown again:')
       io.out(key.key)
     } else if (command === 'keys' && sub === 'list') {
-      const keys = listApiKeys(store.db)
+      const keys = await listApiKeys(store.db)
       if (keys.length === 0) io.out('no API keys')
       for (const k of keys) {
         const state = k.revokedAt === null ? 'active' : `revoked ${k.revokedAt.toISOString()}`
         io.out(`${k.id}\t${k.name}\t${describeKey(k)}\tcreated ${k.createdAt.toISOString()}\t${state}`)
       }
     } else if (command === 'keys' && sub === 'revoke' && arg !== undefined) {
-      store.transaction(tx => {
-        revokeApiKey(tx, arg, now)
-        recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.revoke', target: arg }, now)
+      await store.transaction(async tx => {
+        await revokeApiKey(tx, arg, now)
+        await recordAudit(tx, { actor: 'cli', actorKind: 'cli', action: 'key.revoke', target: arg }, now)
       })
       io.out(`revoked API key ${arg}`)
     } else {
@@ -165,7 +165,7 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
   }
 }
 
-function printAudit (db: Db, values: Record<string, string | boolean | undefined>, io: CliIo): number {
+async function printAudit (db: Db, values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] : undefined)
   const parsed = AuditListQuerySchema.safeParse({
     survey_id: str('survey'),
@@ -182,7 +182,7 @@ function printAudit (db: Db, values: Record<string, string | boolean | undefined
     )
     return 2
   }
-  const { items } = listAudit(db, parsed.data)
+  const { items } = await listAudit(db, parsed.data)
   if (items.length === 0) io.out('no audit events')
   for (const e of items) {
     io.out([e.at, e.actor_kind, e.actor, e.action, e.survey_id ?? '-', e.team ?? '-', e.target ?? '-'].join('\t'))

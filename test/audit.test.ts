@@ -29,7 +29,7 @@ t.test(
   async t => {
     const clock = testClock('2026-03-09T09:37:12Z')
     const app = await build(t, { clock })
-    const reader = createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, clock.now())
+    const reader = await createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, clock.now())
     const as = { authorization: `Bearer ${reader.key}` }
     const survey = await createSurvey(app, { team: 'it' })
     seedAnswers(
@@ -118,7 +118,7 @@ t.test(
     'and no answer, address or token lands there',
   async t => {
     const app = await build(t)
-    const reader = createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, new Date())
+    const reader = await createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, new Date())
     const as = { authorization: `Bearer ${reader.key}` }
     const it = await createSurvey(app, { team: 'it' })
     const hr = await createSurvey(app, { team: 'hr' })

@@ -135,8 +135,8 @@ t.test(
             throw new Error(`the digest of ${JSON.stringify(guess)} shares its start with the key's`)
           }
           if (
-            keyIdOf(app.store.db, key, keyDigest) === undefined ||
-            keyIdOf(app.store.db, guess, keyDigest) !== undefined
+            await keyIdOf(app.store.db, key, keyDigest) === undefined ||
+            await keyIdOf(app.store.db, guess, keyDigest) !== undefined
           ) { throw new Error('wrong answer') }
         }
       ),

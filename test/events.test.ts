@@ -102,19 +102,53 @@ t.test('case-reopened cancels the unanswered invitation; closing again arms it a
   t.equal(count(app, 'invitations'), 2, 'still one invitation per case')
 })
 
-t.test('an answered invitation stays answered when its case reopens', async t => {
-  const app = await build(t)
+t.test('the replies to reopening and closing again never tell whether the requester answered', async t => {
+  const clock = testClock()
+  const app = await build(t, { clock })
   const survey = await createSurvey(app, { team: 'it' })
-  const link = (
-    await api(app, {
+  const linkOf = async (caseRef: string) =>
+    (
+      await api(app, {
+        method: 'POST',
+        url: `/v1/surveys/${survey.id}/invitations`,
+        payload: { channel: 'link', case_ref: caseRef }
+      })
+    ).json()
+  const answered = await linkOf('INC-A')
+  await linkOf('INC-U')
+  t.equal((await submitForm(app, answered.url.split('/s/')[1], { score: '5' })).statusCode, 303)
+
+  // The replies, with the invitation's own id and dates taken out, must be the same for both cases.
+  const shape = (body: { invitations?: Array<Record<string, unknown>>; invitation?: Record<string, unknown> }) =>
+    JSON.stringify(body, (key, value) =>
+      ['id', 'case_ref', 'created_at', 'expires_at', 'delivered_on', 'url'].includes(key) ? '…' : value
+    )
+  const reopenA = await reopened(app, { case_ref: 'INC-A', team: 'it' })
+  const reopenU = await reopened(app, { case_ref: 'INC-U', team: 'it' })
+  t.equal(reopenA.statusCode, reopenU.statusCode)
+  t.match(reopenA.json(), { cancelled: 1, invitations: [{ status: 'cancelled' }] })
+  t.equal(shape(reopenA.json()), shape(reopenU.json()), 'case-reopened answers alike')
+  t.equal(
+    (await app.inject({ url: `/s/${answered.url.split('/s/')[1]}` })).statusCode,
+    410,
+    'the old link is withdrawn'
+  )
+
+  clock.advanceDays(1)
+  const again = (caseRef: string) =>
+    api(app, {
       method: 'POST',
       url: `/v1/surveys/${survey.id}/invitations`,
-      payload: { channel: 'link', case_ref: 'INC-3' }
+      payload: { channel: 'link', case_ref: caseRef }
     })
-  ).json()
-  t.equal((await submitForm(app, link.url.split('/s/')[1], { score: '5' })).statusCode, 303)
-  t.same((await reopened(app, { case_ref: 'INC-3' })).json(), { cancelled: 0, invitations: [] })
-  t.equal(count(app, 'responses'), 1)
+  const againA = await again('INC-A')
+  const againU = await again('INC-U')
+  t.equal(againA.statusCode, 201)
+  t.equal(againU.statusCode, 201)
+  t.equal(shape(againA.json()), shape(againU.json()), 'closing again answers alike')
+  t.match(againA.json(), { status: 'sent', invitation: { id: answered.invitation.id } })
+  t.equal(count(app, 'responses'), 1, 'the answer already given stays')
+  t.equal(count(app, 'invitations'), 2, 'still one invitation per case')
 })
 
 t.test('bad input on the event routes is a problem naming the field, and changes nothing', async t => {

@@ -199,7 +199,7 @@ t.test(
     t.not(second, first, 'armed anew with a new link')
 
     await t.rejects(
-      app.store.writes.run(tx => target.consume(tx, new Date(), { client: () => '', commented: false })),
+      app.store.writes.legacyRunSync(tx => target.consume(tx, new Date(), { client: () => '', commented: false })),
       { status: 410, code: 'invitation_cancelled' },
       'the old link cannot claim the invitation armed anew'
     )

@@ -122,8 +122,8 @@ t.test('Idempotency-Key: a retry changes nothing; the key with another request i
 t.test('Idempotency-Key is remembered per API key: two integrations with the same keys never meet', async t => {
   const app = await build(t)
   const survey = await createSurvey(app)
-  const helpdesk = createApiKey(app.store.db, 'helpdesk', new Date()).key
-  const hr = createApiKey(app.store.db, 'hr', new Date()).key
+  const helpdesk = (await createApiKey(app.store.db, 'helpdesk', new Date())).key
+  const hr = (await createApiKey(app.store.db, 'hr', new Date())).key
   const as = (key: string) => ({ authorization: `Bearer ${key}`, 'idempotency-key': 'ticket-42' })
   const first = await invite(app, survey.id, { email: 'a@example.com', case_ref: 'HD-42' }, as(helpdesk))
   const other = await invite(app, survey.id, { email: 'b@example.com', case_ref: 'HR-42' }, as(hr))

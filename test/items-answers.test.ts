@@ -223,7 +223,7 @@ t.test('text items follow the comment: dropped after comment_retain_days, the sc
   await answer({ idea: 'Only text' })
   clock.advanceDays(20)
   await answer({ fcr: 'yes', idea: 'New idea' })
-  const purged = await purge(app.store.db, clock.now(), { retainDays: undefined, commentRetainDays: undefined })
+  const purged = await purge(app.store, clock.now(), { retainDays: undefined, commentRetainDays: undefined })
   t.match(purged, { comments: 3 })
   const kept = rows<{ day: string, comment: string | null, items: string | null }>(app,
     'SELECT day, comment, items FROM responses')

@@ -24,7 +24,7 @@ function queue (app: App, to: string, token = `tok-${to}`): string {
     expiresAt: new Date('2026-03-09T09:00:00Z'),
     caseRef: 'INC-1'
   })
-  return app.store.transaction(tx =>
+  return app.store.legacyTransactionSync(tx =>
     app.outbox.enqueue(tx, { invitationId: null, purpose: 'invitation', recipient: to, ...mail })
   ).id
 }

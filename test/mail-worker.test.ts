@@ -112,7 +112,7 @@ t.test('the service finishes in-flight mail before its database closes', async t
   const smtp = await startSmtp(t, { delayMs: 300 })
   const dataDir = t.testdir()
   const app = await build(t, { dataDir, env: { SMTP_URL: smtp.url } })
-  const id = app.store.transaction(tx =>
+  const id = app.store.legacyTransactionSync(tx =>
     app.outbox.enqueue(tx, {
       invitationId: null,
       purpose: 'invitation',

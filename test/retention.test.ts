@@ -72,7 +72,7 @@ t.test(
     const delivered = deliveredByDay(app, survey.id)
     t.equal(Object.keys(delivered).length, 50)
 
-    t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 30, invitations: 30 })
+    t.same(await purge(app.store, clock.now(), NONE), { responses: 10, comments: 30, invitations: 30 })
     const kept = rows<{ day: string; comment: string | null }>(app, 'SELECT day, comment FROM responses ORDER BY day')
     t.equal(kept.length, 40)
     t.equal(
@@ -95,7 +95,7 @@ t.test(
     )
 
     t.same(
-      await purge(app.store.db, clock.now(), NONE),
+      await purge(app.store, clock.now(), NONE),
       { responses: 0, comments: 0, invitations: 0 },
       'a second run finds nothing'
     )
@@ -118,7 +118,7 @@ t.test('purging never changes a throttle decision', async t => {
       const app = apps[i]!
       if (i === 1) {
         sweep(app.store.db, clocks[i]!.now())
-        purged += (await purge(app.store.db, clocks[i]!.now(), NONE)).invitations
+        purged += (await purge(app.store, clocks[i]!.now(), NONE)).invitations
       }
       // kim every day, lea every fifth day, each for a new case.
       for (const [who, every] of [
@@ -152,7 +152,7 @@ t.test('a relationship survey keeps its ended invitations while it runs, so a li
 
   clock.advanceDays(100)
   sweep(app.store.db, clock.now())
-  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 0, comments: 0, invitations: 0 })
+  t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 0 })
   t.equal(await cli('invite', '--survey', survey.id, file), 0)
   t.same(
     rows(app, 'SELECT status, count(*) AS n FROM invitations GROUP BY status'),
@@ -164,7 +164,7 @@ t.test('a relationship survey keeps its ended invitations while it runs, so a li
     (await api(app, { method: 'PATCH', url: `/v1/surveys/${survey.id}`, payload: { status: 'closed' } })).statusCode,
     200
   )
-  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 }, 'closed: they go')
+  t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 }, 'closed: they go')
 })
 
 t.test(
@@ -183,7 +183,7 @@ t.test(
     t.same(defaults, { retainDays: 20, commentRetainDays: 5 })
     // Now is 2026-01-31: answers from 2026-01-11 on stay, comments from 2026-01-26 on; the links of
     // 2026-01-01 expired on the 8th, 14 days (the throttle) before the 22nd.
-    t.same(await purge(app.store.db, clock.now(), defaults), { responses: 1, comments: 2, invitations: 2 })
+    t.same(await purge(app.store, clock.now(), defaults), { responses: 1, comments: 2, invitations: 2 })
     t.same(answersByDay(app, byDefault.id), { '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
     t.same(rows(app, `SELECT day FROM responses WHERE survey_id = '${byDefault.id}' AND comment IS NOT NULL`), [
       { day: '2026-01-26' }
@@ -197,7 +197,7 @@ t.test(
     // null goes back to the default; its comments then simply go with their answers.
     const res = await api(app, { method: 'PATCH', url: `/v1/surveys/${longer.id}`, payload: { retain_days: null } })
     t.match(res.json(), { retain_days: null, comment_retain_days: 60 })
-    t.same(await purge(app.store.db, clock.now(), defaults), { responses: 1, comments: 0, invitations: 0 })
+    t.same(await purge(app.store, clock.now(), defaults), { responses: 1, comments: 0, invitations: 0 })
     t.same(answersByDay(app, longer.id), { '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
   }
 )
@@ -291,7 +291,7 @@ t.test("an e-mailed invitation goes with its mail's delivery record", async t =>
 
   clock.set(dayAt(21)) // links expired on day 7; 14 days of throttle after that
   sweep(app.store.db, clock.now())
-  t.same(await purge(app.store.db, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 })
+  t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 })
   t.equal(count(app, 'outbox'), 0)
   t.same(deliveredByDay(app, survey.id), { '2026-01-01': 2 }, 'still counted as delivered that day')
 })
@@ -326,7 +326,7 @@ t.test(
       )
     const before = await results(survey.id)
 
-    t.same(await purge(app.store.db, clock.now(), NONE), { responses: 36, comments: 0, invitations: 96 })
+    t.same(await purge(app.store, clock.now(), NONE), { responses: 36, comments: 0, invitations: 96 })
     t.equal(
       rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d,
       '2026-01-01',
@@ -398,7 +398,7 @@ t.test(
         })
       )
     const before = await results(app, survey.id)
-    t.same(await purge(app.store.db, clock.now(), NONE), { responses: 10, comments: 0, invitations: 0 })
+    t.same(await purge(app.store, clock.now(), NONE), { responses: 10, comments: 0, invitations: 0 })
     t.equal(
       rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d,
       '2026-02-03',

@@ -74,9 +74,9 @@ const EXPECTED: Record<string, Who[] | 'public' | 'own'> = {
 async function keys (app: Awaited<ReturnType<typeof build>>) {
   const now = new Date()
   return {
-    admin: createApiKey(app.store.db, { name: 'ops', role: 'admin', teams: null }, now).key,
-    integration: createApiKey(app.store.db, { name: 'helpdesk', role: 'integration', teams: null }, now).key,
-    reader: createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, now).key
+    admin: (await createApiKey(app.store.db, { name: 'ops', role: 'admin', teams: null }, now)).key,
+    integration: (await createApiKey(app.store.db, { name: 'helpdesk', role: 'integration', teams: null }, now)).key,
+    reader: (await createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, now)).key
   }
 }
 
@@ -150,8 +150,8 @@ t.test('every operation × every role answers as the access table says', async t
 t.test('a reader key sees only its teams: lists filtered, other ids 404 as if unknown, other teams 403', async t => {
   const app = await build(t)
   const now = new Date()
-  const reader = createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, now).key
-  const both = createApiKey(app.store.db, { name: 'it and hr', role: 'reader', teams: ['it', 'hr'] }, now).key
+  const reader = (await createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, now)).key
+  const both = (await createApiKey(app.store.db, { name: 'it and hr', role: 'reader', teams: ['it', 'hr'] }, now)).key
   const as = (key: string) => ({ authorization: `Bearer ${key}` })
   const it = await createSurvey(app, { team: 'it', name: 'IT desk' })
   const hr = await createSurvey(app, { team: 'hr', name: 'HR desk' })
@@ -235,7 +235,7 @@ t.test('a reader key sees only its teams: lists filtered, other ids 404 as if un
 t.test('an integration key sends but reads no results; a revoked reader key is refused', async t => {
   const app = await build(t)
   const now = new Date()
-  const integration = createApiKey(app.store.db, { name: 'helpdesk', role: 'integration', teams: null }, now)
+  const integration = await createApiKey(app.store.db, { name: 'helpdesk', role: 'integration', teams: null }, now)
   const survey = await createSurvey(app, { team: 'it', kind: 'post_case' })
   const as = { authorization: `Bearer ${integration.key}` }
   const invited = await app.inject({
@@ -260,7 +260,7 @@ t.test('an integration key sends but reads no results; a revoked reader key is r
   t.equal(collector.statusCode, 403, 'it cannot make a collector (who may pad: docs/anonymity.md)')
   t.same((await api(app, { url: `/v1/surveys/${survey.id}/collectors` })).json().items, [], 'and none was made')
 
-  const reader = createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, now)
+  const reader = await createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, now)
   t.equal(
     (await app.inject({ url: `/v1/surveys/${survey.id}/results`, headers: { authorization: `Bearer ${reader.key}` } }))
       .statusCode,

@@ -15,7 +15,7 @@ t.test('keys, secrets and addresses stay out of logs and answers', async t => {
     env: { PULS_SECRET: SECRET },
     logger: { level: 'trace', stream: { write: (l: string) => lines.push(l) } }
   })
-  const stored = createApiKey(app.store.db, 'helpdesk', new Date()).key
+  const stored = (await createApiKey(app.store.db, 'helpdesk', new Date())).key
   const nearMiss = `${stored.slice(0, -1)}${stored.endsWith('A') ? 'B' : 'A'}`
   const answers: LightMyRequestResponse[] = []
   const send = async (

@@ -28,7 +28,7 @@ async function watch (
   from: number,
   signedWith?: { secret: string; nowS: number }
 ): Promise<any[]> {
-  app.webhooks.watch()
+  await app.webhooks.watch()
   await app.webhooks.flush()
   const fresh = rx.received.slice(from)
   // Checked as a receiver would on arrival: the signature, and the timestamp against its own clock.

@@ -13,12 +13,12 @@ export interface AuditFilter {
   after?: { hour: string, id: string } | undefined
 }
 
-export function insertAuditEvent (db: DbOrTx, row: AuditEventRow): void {
-  db.insert(auditEvents).values(row).run()
+export async function insertAuditEvent (db: DbOrTx, row: AuditEventRow): Promise<void> {
+  await db.insert(auditEvents).values(row)
 }
 
 /** Newest hour first; `after` continues below the given (hour, id). */
-export function listAuditEvents (db: DbOrTx, filter: AuditFilter, limit: number): AuditEventRow[] {
+export async function listAuditEvents (db: DbOrTx, filter: AuditFilter, limit: number): Promise<AuditEventRow[]> {
   const where: SQL[] = []
   if (filter.actor !== undefined) where.push(eq(auditEvents.actor, filter.actor))
   if (filter.action !== undefined) where.push(eq(auditEvents.action, filter.action))
@@ -30,11 +30,11 @@ export function listAuditEvents (db: DbOrTx, filter: AuditFilter, limit: number)
     const { hour, id } = filter.after
     where.push(or(lt(auditEvents.hour, hour), and(eq(auditEvents.hour, hour), lt(auditEvents.id, id)))!)
   }
-  return db.select().from(auditEvents).where(and(...where))
-    .orderBy(desc(auditEvents.hour), desc(auditEvents.id)).limit(limit).all()
+  return await db.select().from(auditEvents).where(and(...where))
+    .orderBy(desc(auditEvents.hour), desc(auditEvents.id)).limit(limit)
 }
 
 /** Deletes events of hours before `hour`; answers how many went. */
-export function deleteAuditEventsBefore (db: DbOrTx, hour: string): number {
-  return db.delete(auditEvents).where(lt(auditEvents.hour, hour)).run().changes
+export async function deleteAuditEventsBefore (db: DbOrTx, hour: string): Promise<number> {
+  return (await db.delete(auditEvents).where(lt(auditEvents.hour, hour))).changes
 }

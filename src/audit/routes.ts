@@ -14,7 +14,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: AuditListQuerySchema,
       response: { 200: AuditListSchema, ...authProblems }
     }
-  }, async (request) => listAudit(fastify.store.db, request.query))
+  }, async (request) => await listAudit(fastify.store.db, request.query))
 }
 
 export default routes

@@ -27,8 +27,8 @@ const DAY_MS = 86_400_000
 /** The UTC hour of a time, `YYYY-MM-DDTHH`: the finest the trail keeps. */
 export const hourOf = (at: Date): string => at.toISOString().slice(0, 13)
 
-export function recordAudit (db: DbOrTx, entry: AuditEntry, now: Date): void {
-  repo.insertAuditEvent(db, {
+export async function recordAudit (db: DbOrTx, entry: AuditEntry, now: Date): Promise<void> {
+  await repo.insertAuditEvent(db, {
     hour: hourOf(now),
     id: newId('aud'),
     actor: entry.actor,
@@ -67,8 +67,10 @@ function decodeCursor (cursor: string): { hour: string, id: string } {
 }
 
 /** A page of the trail, newest hour first. */
-export function listAudit (db: DbOrTx, query: AuditListQuery): { items: AuditEvent[], next_cursor: string | null } {
-  const rows = repo.listAuditEvents(db, {
+export async function listAudit (
+  db: DbOrTx, query: AuditListQuery
+): Promise<{ items: AuditEvent[], next_cursor: string | null }> {
+  const rows = await repo.listAuditEvents(db, {
     actor: query.actor,
     action: query.action,
     surveyId: query.survey_id,
@@ -84,6 +86,6 @@ export function listAudit (db: DbOrTx, query: AuditListQuery): { items: AuditEve
 }
 
 /** Deletes what is older than `days` (AUDIT_RETAIN_DAYS); answers how many events went. */
-export function purgeAudit (db: DbOrTx, now: Date, days: number): { audit_events: number } {
-  return { audit_events: repo.deleteAuditEventsBefore(db, hourOf(new Date(now.getTime() - days * DAY_MS))) }
+export async function purgeAudit (db: DbOrTx, now: Date, days: number): Promise<{ audit_events: number }> {
+  return { audit_events: await repo.deleteAuditEventsBefore(db, hourOf(new Date(now.getTime() - days * DAY_MS))) }
 }

@@ -35,7 +35,7 @@ export interface Subject {
  * team was named by the caller and the answer is 403.
  */
 export interface Scope {
-  find: (db: DbOrTx, request: FastifyRequest) => Subject | undefined
+  find: (db: DbOrTx, request: FastifyRequest) => Promise<Subject | undefined>
   hide?: (request: FastifyRequest) => AppError
 }
 
@@ -63,7 +63,7 @@ const idParam = (request: FastifyRequest): string => (request.params as { id: st
 export const scopes = {
   /** `/surveys/:id…` */
   survey: {
-    find: (db, request) => {
+    find: async (db, request) => {
       const survey = findSurvey(db, idParam(request))
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
     },
@@ -71,8 +71,8 @@ export const scopes = {
   },
   /** `/collectors/:id…` */
   collector: {
-    find: (db, request) => {
-      const collector = findCollector(db, idParam(request))
+    find: async (db, request) => {
+      const collector = await findCollector(db, idParam(request))
       const survey = collector === undefined ? undefined : findSurvey(db, collector.surveyId)
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
     },
@@ -80,7 +80,7 @@ export const scopes = {
   },
   /** `/share-links/:id` */
   shareLink: {
-    find: (db, request) => {
+    find: async (db, request) => {
       const link = findShareLink(db, idParam(request))
       const survey = link === undefined ? undefined : findSurvey(db, link.surveyId)
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
@@ -89,7 +89,7 @@ export const scopes = {
   },
   /** `?team=`: the caller names the team, so refusing it tells nothing new. */
   teamQuery: {
-    find: (_db, request) => ({ team: (request.query as { team: string }).team, surveyId: null })
+    find: async (_db, request) => ({ team: (request.query as { team: string }).team, surveyId: null })
   }
 } satisfies Record<string, Scope>
 

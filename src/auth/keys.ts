@@ -11,7 +11,9 @@ export interface NewKey { name: string, role: Role, teams: string[] | null }
  * Creates a key (a name alone: an admin key); the plain key is returned once and only its hash
  * is stored. A reader key names at least one team; other keys name none (docs/access.md).
  */
-export function createApiKey (db: DbOrTx, input: string | NewKey, now: Date): NewKey & { id: string, key: string } {
+export async function createApiKey (
+  db: DbOrTx, input: string | NewKey, now: Date
+): Promise<NewKey & { id: string, key: string }> {
   const { name, role, teams } = typeof input === 'string' ? { name: input, role: 'admin' as const, teams: null } : input
   if (role === 'reader' && (teams === null || teams.length === 0)) {
     throw new InvalidFieldError('teams', 'a reader key names at least one team')
@@ -20,12 +22,14 @@ export function createApiKey (db: DbOrTx, input: string | NewKey, now: Date): Ne
     throw new InvalidFieldError('teams', `only reader keys name teams; a ${role} key reaches every team`)
   }
   const key = `puls_${newSecret(32)}`
-  const row = repo.insertApiKey(db, { id: newId('key'), name, role, teams, keyHash: hashToken(key), createdAt: now })
+  const row = await repo.insertApiKey(
+    db, { id: newId('key'), name, role, teams, keyHash: hashToken(key), createdAt: now }
+  )
   return { id: row.id, name: row.name, role: row.role, teams: row.teams, key }
 }
 
-export function revokeApiKey (db: DbOrTx, id: string, now: Date): void {
-  if (repo.revokeApiKey(db, id, now) === undefined) throw new NotFoundError('active API key', id)
+export async function revokeApiKey (db: DbOrTx, id: string, now: Date): Promise<void> {
+  if (await repo.revokeApiKey(db, id, now) === undefined) throw new NotFoundError('active API key', id)
 }
 
 /** What the bootstrap key (PULS_API_KEY) is called where a key's id is needed. */
@@ -37,16 +41,20 @@ export const BOOTSTRAP_KEY_ID = 'bootstrap'
  * stored ones by an index lookup of the digest, so the time taken never depends on how much of a
  * real key was guessed.
  */
-export function principalOf (db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined): Principal | undefined {
+export async function principalOf (
+  db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined
+): Promise<Principal | undefined> {
   const presentedDigest = digest(presented)
   if (bootstrapKey !== undefined && timingSafeEqual(presentedDigest, bootstrapKey)) {
     return { kind: 'key', id: BOOTSTRAP_KEY_ID, role: 'admin', teams: null }
   }
-  const row = repo.findActiveKeyByHash(db, presentedDigest.toString('hex'))
+  const row = await repo.findActiveKeyByHash(db, presentedDigest.toString('hex'))
   return row === undefined ? undefined : { kind: 'key', id: row.id, role: row.role, teams: row.teams }
 }
 
 /** The id of the key `presented` is, or undefined (see principalOf). */
-export function keyIdOf (db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined): string | undefined {
-  return principalOf(db, presented, bootstrapKey)?.id
+export async function keyIdOf (
+  db: DbOrTx, presented: string, bootstrapKey: Buffer | undefined
+): Promise<string | undefined> {
+  return (await principalOf(db, presented, bootstrapKey))?.id
 }

@@ -9,8 +9,9 @@ export interface CollectorFilter {
   after?: { createdAt: Date; id: string } | undefined
 }
 
-export function insertCollector (db: DbOrTx, row: NewCollectorRow): CollectorRow {
-  return db.insert(collectors).values(row).returning().get()
+export async function insertCollector (db: DbOrTx, row: NewCollectorRow): Promise<CollectorRow> {
+  const [inserted] = await db.insert(collectors).values(row).returning()
+  return inserted!
 }
 
 // The answer path's queries (a QR link opened, then answered), prepared once per handle.
@@ -46,7 +47,16 @@ const increment = preparedPerHandle(db =>
     .prepare()
 )
 
-export function findCollector (db: DbOrTx, id: string): CollectorRow | undefined {
+export async function findCollector (db: DbOrTx, id: string): Promise<CollectorRow | undefined> {
+  const [row] = await byId(db).execute({ id })
+  return row
+}
+
+/**
+ * @deprecated Transitional: `findCollector` for the answer path's synchronous units
+ * (src/collectors/target.ts), until the answer path is async.
+ */
+export function findCollectorSync (db: DbOrTx, id: string): CollectorRow | undefined {
   return byId(db).get({ id })
 }
 
@@ -55,7 +65,7 @@ export function findCollectorByTokenHash (db: DbOrTx, tokenHash: string): Collec
 }
 
 /** Newest first; `after` continues below the given (created_at, id). */
-export function listCollectors (db: DbOrTx, filter: CollectorFilter, limit: number): CollectorRow[] {
+export async function listCollectors (db: DbOrTx, filter: CollectorFilter, limit: number): Promise<CollectorRow[]> {
   const where: SQL[] = [eq(collectors.surveyId, filter.surveyId)]
   if (filter.status !== undefined) where.push(eq(collectors.status, filter.status))
   if (filter.after !== undefined) {
@@ -64,17 +74,19 @@ export function listCollectors (db: DbOrTx, filter: CollectorFilter, limit: numb
       or(lt(collectors.createdAt, createdAt), and(eq(collectors.createdAt, createdAt), lt(collectors.id, id)))!
     )
   }
-  return db
+  return await db
     .select()
     .from(collectors)
     .where(and(...where))
     .orderBy(desc(collectors.createdAt), desc(collectors.id))
     .limit(limit)
-    .all()
 }
 
-export function updateCollector (db: DbOrTx, id: string, changes: Partial<NewCollectorRow>): CollectorRow | undefined {
-  return db.update(collectors).set(changes).where(eq(collectors.id, id)).returning().get()
+export async function updateCollector (
+  db: DbOrTx, id: string, changes: Partial<NewCollectorRow>
+): Promise<CollectorRow | undefined> {
+  const [row] = await db.update(collectors).set(changes).where(eq(collectors.id, id)).returning()
+  return row
 }
 
 /** Deletes the counts of every hour before `hour`, for all collectors. */

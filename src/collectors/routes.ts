@@ -33,7 +33,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const collector = collectors.createCollector(db, request.params.id, request.body, fastify.clock.now(), publicUrl)
+      const now = fastify.clock.now()
+      const collector = await collectors.createCollector(db, request.params.id, request.body, now, publicUrl)
       return reply.code(201).header('location', `/v1/collectors/${collector.id}`).send(collector)
     }
   )
@@ -50,7 +51,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         response: { 200: CollectorListSchema, ...authProblems, 404: ProblemSchema }
       }
     },
-    async request => collectors.listCollectors(db, request.params.id, request.query, publicUrl)
+    async request => await collectors.listCollectors(db, request.params.id, request.query, publicUrl)
   )
 
   fastify.get(
@@ -64,7 +65,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         response: { 200: CollectorSchema, ...authProblems, 404: ProblemSchema }
       }
     },
-    async request => collectors.toCollector(collectors.getCollectorRow(db, request.params.id), publicUrl)
+    async request => collectors.toCollector(await collectors.getCollectorRow(db, request.params.id), publicUrl)
   )
 
   fastify.patch(
@@ -79,7 +80,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         response: { 200: CollectorSchema, ...authProblems, 404: ProblemSchema, 409: ProblemSchema }
       }
     },
-    async request => collectors.updateCollector(db, request.params.id, request.body, fastify.clock.now(), publicUrl)
+    async request =>
+      await collectors.updateCollector(db, request.params.id, request.body, fastify.clock.now(), publicUrl)
   )
 
   fastify.get(
@@ -107,7 +109,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const { collector } = collectors.getOpenCollector(db, request.params.id)
+      const { collector } = await collectors.getOpenCollector(db, request.params.id)
       const url = collectors.collectorUrl(publicUrl, collector.token)
       const { format, size, margin } = request.query
       // The code never changes for a collector, but it stops working when the collector closes.
@@ -137,7 +139,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const { collector, survey } = collectors.getOpenCollector(db, request.params.id)
+      const { collector, survey } = await collectors.getOpenCollector(db, request.params.id)
       return reply.view('pages/poster', await posterContext(collector, survey, publicUrl))
     }
   )

@@ -39,19 +39,19 @@ export function toCollector (row: CollectorRow, publicUrl: string): Collector {
   }
 }
 
-export function createCollector (
+export async function createCollector (
   db: DbOrTx,
   surveyId: string,
   input: CreateCollector,
   now: Date,
   publicUrl: string
-): Collector {
+): Promise<Collector> {
   const survey = getSurveyRow(db, surveyId)
   if (survey.status === 'closed') {
     throw new ConflictError('survey_closed', `survey ${surveyId} is closed; a closed survey takes no new collectors`)
   }
   const token = newCollectorToken()
-  const row = repo.insertCollector(db, {
+  const row = await repo.insertCollector(db, {
     id: newId('col'),
     surveyId,
     token,
@@ -71,18 +71,18 @@ export function createCollector (
   return toCollector(row, publicUrl)
 }
 
-export function getCollectorRow (db: DbOrTx, id: string): CollectorRow {
-  const row = repo.findCollector(db, id)
+export async function getCollectorRow (db: DbOrTx, id: string): Promise<CollectorRow> {
+  const row = await repo.findCollector(db, id)
   if (row === undefined) throw new NotFoundError('collector', id)
   return row
 }
 
-export function listCollectors (
+export async function listCollectors (
   db: DbOrTx,
   surveyId: string,
   query: CollectorListQuery,
   publicUrl: string
-): { items: Collector[]; next_cursor: string | null } {
+): Promise<{ items: Collector[]; next_cursor: string | null }> {
   getSurveyRow(db, surveyId)
   let after
   if (query.cursor !== undefined) {
@@ -90,7 +90,7 @@ export function listCollectors (
     if (after === undefined) throw new InvalidFieldError('query.cursor', 'is not a cursor returned by this API')
   }
   // One row more than asked tells whether another page exists without a count query.
-  const rows = repo.listCollectors(db, { surveyId, status: query.status, after }, query.limit + 1)
+  const rows = await repo.listCollectors(db, { surveyId, status: query.status, after }, query.limit + 1)
   const page = rows.slice(0, query.limit)
   const last = page.at(-1)
   return {
@@ -99,14 +99,14 @@ export function listCollectors (
   }
 }
 
-export function updateCollector (
+export async function updateCollector (
   db: DbOrTx,
   id: string,
   input: UpdateCollector,
   now: Date,
   publicUrl: string
-): Collector {
-  const current = getCollectorRow(db, id)
+): Promise<Collector> {
+  const current = await getCollectorRow(db, id)
   if (current.status === 'closed') {
     throw new ConflictError(
       'collector_closed',
@@ -117,7 +117,7 @@ export function updateCollector (
   if (!onlyClosing && getSurveyRow(db, current.surveyId).status === 'closed') {
     throw new ConflictError('survey_closed', `survey ${current.surveyId} is closed; its collectors can only be closed`)
   }
-  const row = repo.updateCollector(db, id, {
+  const row = (await repo.updateCollector(db, id, {
     label: input.label ?? current.label,
     locale: input.locale ?? current.locale,
     maxAnswersPerHour: input.max_answers_per_hour ?? current.maxAnswersPerHour,
@@ -126,13 +126,15 @@ export function updateCollector (
     status: input.status ?? current.status,
     updatedAt: now,
     closedAt: input.status === 'closed' ? now : null
-  })!
+  }))!
   return toCollector(row, publicUrl)
 }
 
 /** A collector whose URL still takes answers, with its survey: for the QR code and the poster. */
-export function getOpenCollector (db: DbOrTx, id: string): { collector: CollectorRow; survey: SurveyRow } {
-  const collector = getCollectorRow(db, id)
+export async function getOpenCollector (
+  db: DbOrTx, id: string
+): Promise<{ collector: CollectorRow; survey: SurveyRow }> {
+  const collector = await getCollectorRow(db, id)
   if (collector.status === 'closed') {
     throw new GoneError('collector_closed', `collector ${id} is closed; its URL takes no answers`)
   }

@@ -44,7 +44,7 @@ export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink
 export function claimCollectorAnswer (
   tx: DbOrTx, collectorId: string, at: Date, source: { client: () => string, commented: boolean }
 ): { attributes: Record<string, string> } | { closedReason: CollectorClosedReason } {
-  const current = repo.findCollector(tx, collectorId)!
+  const current = repo.findCollectorSync(tx, collectorId)!
   const closedReason = collectorReason(current, findSurvey(tx, current.surveyId)!)
   if (closedReason !== null) return { closedReason }
   claimHourlySlot(tx, current, at)

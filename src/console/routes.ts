@@ -68,7 +68,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     }
     if (!person.admin && person.teams.length === 0) return message(request, reply, 403, 'noTeam')
     writeCookie(reply, SESSION_COOKIE, { ...person, exp: now.getTime() + oidc.sessionTtlMs }, now, secure)
-    recordAudit(store.db, { actor: person.sub, actorKind: 'person', action: 'sign_in' }, now)
+    await recordAudit(store.db, { actor: person.sub, actorKind: 'person', action: 'sign_in' }, now)
     return reply.redirect('/console', 303)
   })
 
@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
     const lang = localeOf(request)
-    const { items } = listSurveys(store.db, { limit: 100 }, session.admin ? null : session.teams)
+    const { items } = await listSurveys(store.db, { limit: 100 }, session.admin ? null : session.teams)
     return reportHeaders(reply).view('pages/console', {
       lang, t: CONSOLE_TEXT[lang], sub: session.sub, surveys: items, csrf: csrfToken(secret, session)
     })
@@ -87,9 +87,9 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const survey = findSurvey(store.db, id)
     return survey !== undefined && (session.admin || session.teams.includes(survey.team)) ? survey : undefined
   }
-  const audit = (session: Session, action: AuditAction, survey: SurveyRow, now: Date, target?: string) => {
+  const audit = async (session: Session, action: AuditAction, survey: SurveyRow, now: Date, target?: string) => {
     const { id: surveyId, team } = survey
-    recordAudit(store.db, { actor: session.sub, actorKind: 'person', action, surveyId, team, target }, now)
+    await recordAudit(store.db, { actor: session.sub, actorKind: 'person', action, surveyId, team, target }, now)
   }
 
   const surveyPage = { config: own, schema: { ...page, params: IdParamsSchema } }
@@ -104,7 +104,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
       lang,
       t: CONSOLE_TEXT[lang],
       survey,
-      collectors: listCollectors(store.db, survey.id, { limit: 100 }, config.publicUrl).items,
+      collectors: (await listCollectors(store.db, survey.id, { limit: 100 }, config.publicUrl)).items,
       links: listShareLinks(store.db, survey.id, now).items.filter(l => l.status === 'active'),
       csrf: csrfToken(secret, session)
     })
@@ -120,7 +120,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     if (survey === undefined) return message(request, reply, 404, 'none')
     const now = clock.now()
     const context = reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
-    audit(session, 'report.read', survey, now)
+    await audit(session, 'report.read', survey, now)
     return reportHeaders(reply).view('pages/report', context)
   })
 
@@ -130,7 +130,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   }, async (request, reply) => {
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
-    const collector = findCollector(store.db, request.params.id)
+    const collector = await findCollector(store.db, request.params.id)
     const survey = collector === undefined ? undefined : surveyOf(session, collector.surveyId)
     if (collector === undefined || survey === undefined || collector.status !== 'active') {
       return message(request, reply, 404, 'none')
@@ -158,7 +158,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     if (survey === undefined) return message(request, reply, 404, 'none')
     const { expires_in_days: days } = request.body
     const link = createShareLink(store.db, survey.id, { expires_in_days: days }, now, config.publicUrl)
-    audit(session, 'share_link.create', survey, now, link.id)
+    await audit(session, 'share_link.create', survey, now, link.id)
     const lang = localeOf(request)
     return reportHeaders(reply).view('pages/console-link', { lang, t: CONSOLE_TEXT[lang], survey, link })
   })
@@ -175,7 +175,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const survey = link === undefined ? undefined : surveyOf(session, link.surveyId)
     if (link === undefined || survey === undefined) return message(request, reply, 404, 'none')
     revokeShareLink(store.db, link.id, now)
-    audit(session, 'share_link.revoke', survey, now, link.id)
+    await audit(session, 'share_link.revoke', survey, now, link.id)
     return reply.redirect(`/console/surveys/${survey.id}`, 303)
   })
 

@@ -7,25 +7,40 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { migrationsDir } from '../paths.js'
 import { groupCommit, type GroupCommit } from './group-commit.js'
 import * as schema from './schema.js'
+import { connection, TripwireError } from './tripwire.js'
 
 export type Db = BetterSQLite3Database<typeof schema>
-/** A transaction handle; repositories accept either this or the Db. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+/** The handle of a transitional synchronous transaction (`legacyTransactionSync`). */
+type LegacySyncTx = Parameters<Parameters<Db['transaction']>[0]>[0]
+/**
+ * A transaction handle; repositories accept either this or the Db. On SQLite an async transaction
+ * hands its function the connection's own drizzle instance: one connection, BEGIN and COMMIT by hand.
+ */
+export type Tx = Db | LegacySyncTx
 export type DbOrTx = Db | Tx
 
 export interface DbHandle {
   db: Db
   close: () => void
-  /** Runs `fn` in one IMMEDIATE transaction: all or nothing, and no writer slips in between. */
-  transaction: <T>(fn: (tx: Tx) => T) => T
+  /**
+   * Runs `fn` in one IMMEDIATE transaction: all or nothing, and no writer slips in between. `fn`
+   * may await the database only: if the event loop turns before it ends, the transaction is rolled
+   * back and rejects with a TripwireError (src/db/tripwire.ts). Transactions take turns.
+   */
+  transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>
+  /**
+   * @deprecated Transitional: the synchronous form of `transaction`, for code whose queries are not
+   * yet async (better-sqlite3's own transaction). Removed once nothing uses it.
+   */
+  legacyTransactionSync: <T>(fn: (tx: Tx) => T) => T
   /**
    * Group commit for the hot write path (answers): `fn` runs with the others that arrive meanwhile
    * in one IMMEDIATE transaction, in its own savepoint; the promise settles once that transaction
-   * has committed (durably) or failed (src/db/group-commit.ts). `fn` must be synchronous.
+   * has committed (durably) or failed (src/db/group-commit.ts). `fn` awaits the database only.
    */
   writes: GroupCommit<DbOrTx>
   /** true when the database answers and every committed migration is applied. */
-  ready: () => boolean
+  ready: () => Promise<boolean>
 }
 
 export function openDatabase (file: string): DbHandle {
@@ -43,15 +58,33 @@ export function openDatabase (file: string): DbHandle {
   sqlite.pragma('foreign_keys = ON')
   // Erased addresses are overwritten on disk, not just unlinked from the b-tree (docs/anonymity.md, promise 3).
   sqlite.pragma('secure_delete = ON')
-  const db = drizzle({ client: sqlite, schema })
+  const conn = connection()
+  const db = drizzle({ client: sqlite, schema, logger: conn.logger })
+  const begin = sqlite.prepare('BEGIN IMMEDIATE')
+  const commit = sqlite.prepare('COMMIT')
+  const rollback = sqlite.prepare('ROLLBACK')
   return {
     db,
     close: () => {
       if (sqlite.open) sqlite.close()
     },
-    transaction: fn => db.transaction(fn, { behavior: 'immediate' }),
-    writes: groupCommit<DbOrTx>(sqlite, db),
-    ready: () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
+    transaction: fn => conn.serial(async () => {
+      begin.run()
+      const wire = conn.tripwire(() => { if (sqlite.inTransaction) rollback.run() })
+      try {
+        const value = await fn(db)
+        if (wire.disarm()) throw new TripwireError()
+        commit.run()
+        return value
+      } catch (err) {
+        // A failed COMMIT (a deferred constraint) may leave the transaction open.
+        if (sqlite.inTransaction) rollback.run()
+        throw wire.disarm() ? new TripwireError() : err
+      }
+    }),
+    legacyTransactionSync: fn => db.transaction(fn, { behavior: 'immediate' }),
+    writes: groupCommit<DbOrTx>(sqlite, conn, db),
+    ready: async () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
   }
 }
 

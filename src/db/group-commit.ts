@@ -1,10 +1,17 @@
 import type Database from 'better-sqlite3'
+import { TripwireError, type Connection } from './tripwire.js'
 
-/** One unit of work of a batch: runs inside the batch's transaction, in its own savepoint. */
-export type Unit<H, T> = (handle: H) => T
+/**
+ * One unit of work of a batch: runs inside the batch's transaction, in its own savepoint. It may be
+ * async, but must await only the database: the batch fails if the event loop turns before it ends
+ * (src/db/tripwire.ts).
+ */
+export type Unit<H, T> = (handle: H) => Promise<T>
+/** @deprecated Transitional: a synchronous unit, for code not yet converted to async queries. */
+export type LegacySyncUnit<H, T> = (handle: H) => T
 
 interface Pending<H> {
-  run: Unit<H, unknown>
+  run: (handle: H) => unknown
   resolve: (value: unknown) => void
   reject: (err: unknown) => void
 }
@@ -16,6 +23,8 @@ export interface GroupCommit<H> {
    * rolled back) or with the error of a failed BEGIN or COMMIT (then nothing of the batch is kept).
    */
   run: <T>(unit: Unit<H, T>) => Promise<T>
+  /** @deprecated Transitional: `run` for a synchronous unit, until its caller is converted to async. */
+  legacyRunSync: <T>(unit: LegacySyncUnit<H, T>) => Promise<T>
   /** Waits until every unit queued so far has been committed or refused. */
   flush: () => Promise<void>
   /** Told the size of every batch once it has committed or failed (the metrics plugin sets it). */
@@ -31,11 +40,15 @@ export interface GroupCommit<H> {
  * writes (of two submits of the same link, the second finds it answered). Nothing is acknowledged
  * before COMMIT has returned.
  *
- * The whole batch runs synchronously, so no other transaction of this connection interleaves.
+ * Batches and transactions take turns on the connection (`conn.serial`), and a batch must end
+ * before the event loop turns (the tripwire, src/db/tripwire.ts): units await only the database,
+ * which on SQLite answers at once, so no other request's query runs inside a batch.
  * `handle` is what units get to query with: the connection's own drizzle instance, so that
  * statements prepared per handle are prepared once, not once per transaction.
  */
-export function groupCommit<H> (sqlite: Database.Database, handle: H, maxUnits = 64): GroupCommit<H> {
+export function groupCommit<H> (
+  sqlite: Database.Database, conn: Connection, handle: H, maxUnits = 64
+): GroupCommit<H> {
   const begin = sqlite.prepare('BEGIN IMMEDIATE')
   const commit = sqlite.prepare('COMMIT')
   const rollback = sqlite.prepare('ROLLBACK')
@@ -45,6 +58,7 @@ export function groupCommit<H> (sqlite: Database.Database, handle: H, maxUnits =
 
   let queue: Array<Pending<H>> = []
   let scheduled = false
+  let running = 0
   const drained: Array<() => void> = []
 
   function schedule (): void {
@@ -54,39 +68,50 @@ export function groupCommit<H> (sqlite: Database.Database, handle: H, maxUnits =
     // arrived while this turn's were being handled (or while the last COMMIT waited for the disk),
     // which then join this batch instead of paying for an fsync of their own. A turn with nothing
     // to read costs microseconds; nothing sleeps.
-    setImmediate(() => setImmediate(drain))
+    setImmediate(() => setImmediate(() => { void drain() }))
   }
 
-  function drain (): void {
+  async function drain (): Promise<void> {
     scheduled = false
     const batch = queue.slice(0, maxUnits)
     queue = queue.slice(batch.length)
-    if (batch.length > 0) runBatch(batch)
+    if (batch.length > 0) {
+      running++
+      try {
+        await conn.serial(() => runBatch(batch))
+      } finally {
+        running--
+      }
+    }
     if (queue.length > 0) schedule()
-    else for (const done of drained.splice(0)) done()
+    else if (running === 0 && !scheduled) for (const done of drained.splice(0)) done()
   }
 
-  function runBatch (batch: Array<Pending<H>>): void {
+  async function runBatch (batch: Array<Pending<H>>): Promise<void> {
     const results: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = []
+    let wire: { disarm: () => boolean } | undefined
     try {
       begin.run()
+      wire = conn.tripwire(() => { if (sqlite.inTransaction) rollback.run() })
       for (const unit of batch) {
         savepoint.run()
         try {
-          const value = unit.run(handle)
+          const value = await unit.run(handle)
           release.run()
           results.push({ ok: true, value })
         } catch (err) {
           // An I/O error or a full disk may have ended the whole transaction, not just the
-          // statement: then nothing of this batch can commit.
+          // statement: then nothing of this batch can commit. A tripped batch was rolled back.
           if (!sqlite.inTransaction) throw err
           rollbackTo.run()
           release.run()
           results.push({ ok: false, err })
         }
       }
+      if (wire.disarm()) throw new TripwireError()
       commit.run()
-    } catch (err) {
+    } catch (caught) {
+      const err = wire?.disarm() === true ? new TripwireError() : caught
       // COMMIT can fail and leave the transaction open (a deferred constraint), or BEGIN can
       // time out: either way every unit of the batch is refused, even one that was refused on
       // its own, since what it saw may have been an earlier unit's write that is now undone.
@@ -103,14 +128,16 @@ export function groupCommit<H> (sqlite: Database.Database, handle: H, maxUnits =
     api.onBatch?.(batch.length)
   }
 
+  const enqueue = <T>(run: (handle: H) => unknown): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ run, resolve: resolve as (value: unknown) => void, reject })
+      schedule()
+    })
   const api: GroupCommit<H> = {
-    run: <T>(run: Unit<H, T>) =>
-      new Promise<T>((resolve, reject) => {
-        queue.push({ run, resolve: resolve as (value: unknown) => void, reject })
-        schedule()
-      }),
+    run: enqueue,
+    legacyRunSync: enqueue,
     flush: () =>
-      queue.length === 0 && !scheduled
+      queue.length === 0 && !scheduled && running === 0
         ? Promise.resolve()
         : new Promise(resolve => {
           drained.push(resolve)

@@ -36,7 +36,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async (request, reply) => {
       const now = clock.now()
-      const answer = store.transaction(tx =>
+      // closeCase is synchronous while the invitations it calls are (idempotent takes a sync callback).
+      const answer = await store.transaction(async tx =>
         idempotent(
           tx,
           secret,
@@ -63,17 +64,18 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       config: { access: rules.integration },
       schema: {
         tags,
-        summary: 'A case was reopened: cancel its unanswered invitation',
+        summary: 'A case was reopened: withdraw its invitation',
         description:
-          'Its link then answers 410 and no reminder goes out. Answered invitations stay answered. ' +
-          'If the case closes again, `case-closed` arms the same invitation anew.',
+          'Its link then answers 410 and no reminder goes out. An answered invitation is withdrawn as well ' +
+          '(its answer stays), so the reply never says whether the requester answered. ' +
+          'If the case closes again, `case-closed` arms the same invitation anew, with a new link.',
         body: CaseReopenedSchema,
         response: { 200: CaseReopenedResultSchema, ...authProblems }
       }
     },
     async request => {
       const { case_ref: caseRef, team } = request.body
-      const invitations = store.transaction(tx => reopenCase(tx, caseRef, team))
+      const invitations = await store.transaction(tx => reopenCase(tx, caseRef, team))
       return { cancelled: invitations.length, invitations }
     }
   )

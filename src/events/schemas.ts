@@ -48,7 +48,10 @@ export const CaseReopenedResultSchema = z
     cancelled: z
       .number()
       .int()
-      .meta({ description: 'How many unanswered invitations were cancelled (0 when none was open)' }),
+      .meta({
+        description:
+          'How many invitations of the case were withdrawn, answered or not (0 when it had none, or on a repeat)'
+      }),
     invitations: z.array(InvitationSchema)
   })
   .meta({ id: 'CaseReopenedResult' })

@@ -31,6 +31,6 @@ export function closeCase (tx: Tx, ctx: InviteContext, event: CaseClosed): Invit
 }
 
 /** A case was reopened: its unanswered invitations (of the team's post_case surveys, if given) are cancelled. */
-export function reopenCase (tx: Tx, caseRef: string, team: string | undefined): Invitation[] {
-  return cancelCase(tx, caseRef, team === undefined ? undefined : surveyIdsOfTeam(tx, team, 'post_case'))
+export async function reopenCase (tx: Tx, caseRef: string, team: string | undefined): Promise<Invitation[]> {
+  return cancelCase(tx, caseRef, team === undefined ? undefined : await surveyIdsOfTeam(tx, team, 'post_case'))
 }

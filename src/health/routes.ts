@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }, async (_request, reply) => {
     let ready = false
     try {
-      ready = fastify.store.ready()
+      ready = await fastify.store.ready()
     } catch {}
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' })
   })

@@ -74,7 +74,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
         if (hook.caseRef === '') {
           throw new AppError(422, 'unusable_payload', 'Unprocessable Content', 'the payload names no ticket')
         }
-        const cancelled = store.transaction(tx => reopenCase(tx, hook.caseRef, hook.team))
+        const cancelled = await store.transaction(tx => reopenCase(tx, hook.caseRef, hook.team))
         return reply.code(202).send({ action: 'cancelled', cancelled: cancelled.length })
       }
       const parsed = CaseClosedSchema.safeParse(hook.event)
@@ -85,7 +85,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
           `the ${system} payload lacks what an invitation needs: ${missing}`, errors)
       }
       const now = clock.now()
-      const result = store.transaction(tx =>
+      const result = await store.transaction(async tx =>
         closeCase(tx, { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }, parsed.data))
       return reply.code(202).send({ action: 'invited', status: result.status })
     })

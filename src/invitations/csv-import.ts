@@ -165,7 +165,7 @@ export async function importInvitations (
     if (chunk.length === 0) return
     const inputs = chunk
     chunk = []
-    const { counts: done } = store.transaction(tx => {
+    const { counts: done } = store.legacyTransactionSync(tx => {
       // Read again per chunk: a survey closed during a long import stops it.
       const survey = getSurveyRow(tx, surveyId)
       assertOpenSurvey(survey)

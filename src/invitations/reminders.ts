@@ -50,7 +50,7 @@ function dueForReminder (
 export function queueReminders (store: DbHandle, deps: ReminderDeps, now: Date, batch = 200): number {
   let queued = 0
   for (;;) {
-    const found = store.transaction(tx => {
+    const found = store.legacyTransactionSync(tx => {
       const due = dueForReminder(tx, now, batch)
       for (const { invitation, survey } of due) {
         const token = newToken()

@@ -2,12 +2,16 @@ import { and, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import { cancelUnsendableMail, cancelUnsendableMailOf } from './mail.js'
-import { idempotencyKeys, invitations, isOpen, optOuts, type InvitationRow } from './tables.js'
+import { idempotencyKeys, invitations, isOpen, optOuts, type InvitationRow, type InvitationStatus } from './tables.js'
 
 // Queries only; the rules live in service.ts. Every write that ends an invitation erases its
 // address and attributes in the same statement (docs/anonymity.md), and cancels (erases) its mail that
 // has not gone out yet.
 const ERASED = { email: null, attributes: null }
+
+// Every invitation of a case that had a link, answered or not: a reopened case withdraws them all
+// alike, so its reply never tells whether the requester answered (docs/anonymity.md).
+const WITHDRAWABLE = ['queued', 'sent', 'failed', 'answered', 'expired'] as const satisfies readonly InvitationStatus[]
 
 // SQLite binds at most 32,766 parameters per statement; 500 rows of 13 columns stay far below.
 const CHUNK = 500
@@ -146,14 +150,14 @@ export function expireDue (db: DbOrTx, now: Date, id?: string): number {
 }
 
 /** Cancels the open invitations of a case (it was reopened); returns them. */
-export function cancelOpenByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
+export function cancelByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
   const cancelled = db
     .update(invitations)
     .set({ status: 'cancelled', ...ERASED })
     .where(
       and(
         eq(invitations.caseRef, caseRef),
-        isOpen(invitations.status),
+        inArray(invitations.status, WITHDRAWABLE),
         surveyIds === undefined ? undefined : inArray(invitations.surveyId, surveyIds)
       )
     )

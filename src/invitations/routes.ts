@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async (request, reply) => {
       const now = clock.now()
       const { id } = request.params
-      const answer = store.transaction(tx =>
+      const answer = store.legacyTransactionSync(tx =>
         idempotent(
           tx,
           secret,
@@ -94,7 +94,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async (request, reply) => {
       const now = clock.now()
       const { id } = request.params
-      const answer = store.transaction(tx =>
+      const answer = store.legacyTransactionSync(tx =>
         idempotent(
           tx,
           secret,

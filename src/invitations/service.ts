@@ -119,7 +119,7 @@ class Earlier {
  * Invitations to one survey, in the caller's transaction: all are stored, or (on any error)
  * none. The same case_ref answers the first invitation (`duplicate`) and sends nothing new,
  * except that a cancelled one (its case was reopened) is armed again when the case closes
- * again: still one invitation per case.
+ * again, whether or not it had been answered: still one invitation per case.
  */
 export function inviteMany (
   tx: Tx,
@@ -211,9 +211,12 @@ export function optOut (tx: Tx, recipientHash: string, now: Date): void {
   repo.endForOptOut(tx, recipientHash)
 }
 
-/** A reopened case: its unanswered invitations are cancelled (their links answer 410). */
+/**
+ * A reopened case: its invitations are withdrawn (their links answer 410), answered ones too, so that
+ * neither this reply nor the next close tells whether the requester answered (docs/anonymity.md).
+ */
 export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undefined): Invitation[] {
-  return repo.cancelOpenByCaseRef(tx, caseRef, surveyIds).map(toInvitation)
+  return repo.cancelByCaseRef(tx, caseRef, surveyIds).map(toInvitation)
 }
 
 /**

@@ -134,7 +134,7 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const rows = store.transaction(tx => {
+      const rows = store.legacyTransactionSync(tx => {
         this.deps.hooks?.beforeClaim?.(tx, now)
         return repo.claimDue(tx, now, this.leaseId, new Date(now.getTime() + options.leaseMs), options.batchSize)
       })
@@ -166,7 +166,7 @@ export class OutboxWorker {
       // Accepted: record it before anything else can run (see the class comment).
       const now = clock.now()
       this.record(() =>
-        store.transaction(tx => {
+        store.legacyTransactionSync(tx => {
           if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
         })
       )
@@ -182,7 +182,7 @@ export class OutboxWorker {
       const now = clock.now()
       if (delay === null) {
         this.record(() =>
-          store.transaction(tx => {
+          store.legacyTransactionSync(tx => {
             if (repo.markFailed(tx, row.id, this.leaseId, error)) hooks?.failed?.(tx, row, now)
           })
         )

@@ -67,7 +67,7 @@ export default fp(async (fastify) => {
     const header = request.headers.authorization
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (match === null) throw new UnauthorizedError('send an API key as `Authorization: Bearer <key>`')
-    const principal = principalOf(db, match[1]!, bootstrap)
+    const principal = await principalOf(db, match[1]!, bootstrap)
     if (principal === undefined) throw new UnauthorizedError('the API key is unknown or revoked')
     return principal
   }
@@ -85,7 +85,7 @@ export default fp(async (fastify) => {
     const access = request.routeOptions.config?.access
     if (access === undefined || typeof access === 'string') return
     if (access.scope === undefined || access.scope === 'filtered') return
-    request.subject = access.scope.find(db, request)
+    request.subject = await access.scope.find(db, request)
     checkTeam(request.principal!, access.scope, request.subject, request)
   })
 
@@ -94,7 +94,7 @@ export default fp(async (fastify) => {
     const access = request.routeOptions.config?.access
     if (access === undefined || typeof access === 'string' || access.audit === undefined) return
     if (reply.statusCode >= 300 || request.principal === undefined) return
-    recordAudit(db, {
+    await recordAudit(db, {
       actor: request.principal.id,
       actorKind: request.principal.kind,
       action: access.audit,

@@ -40,7 +40,7 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       // A service restarted more often than daily must still purge: the first run comes with the
       // first sweep (queued behind it, so the invitations it just ended may go), not a day later.
       firstAfterMs: Math.min(config.retentionIntervalMs, config.sweepIntervalMs || 300_000),
-      run: async (db, now) => ({ ...await purge(db, now, config.retention) })
+      run: async (_db, now) => ({ ...await purge(fastify.store, now, config.retention) })
     },
     // The audit trail keeps AUDIT_RETAIN_DAYS (docs/access.md); checked with the answers' retention.
     {

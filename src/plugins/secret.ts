@@ -14,6 +14,6 @@ declare module 'fastify' {
  * hashes stay comparable across restarts without the operator having to configure anything.
  */
 export default fp(async (fastify) => {
-  const secret = fastify.config.secret ?? putSettingOnce(fastify.store.db, 'hmac_secret', newSecret(32))
+  const secret = fastify.config.secret ?? await putSettingOnce(fastify.store.db, 'hmac_secret', newSecret(32))
   fastify.decorate('secret', Buffer.from(secret, 'utf8'))
 }, { name: 'secret', dependencies: ['db'] })

@@ -57,7 +57,7 @@ export async function submitAnswer (
   const locale = targetLocale(target, submission.acceptLanguage)
   if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
   const { survey, channel } = target
-  await store.writes.run(tx => {
+  await store.writes.legacyRunSync(tx => {
     const attributes = target.consume(tx, now, { client: submission.client, commented: answer.comment !== null })
     recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now }, survey.items)
   })

@@ -137,7 +137,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async (request, reply) => {
       const { invitation, locale } = resolve(request)
-      store.transaction(tx => optOut(tx, invitation.recipientHash!, clock.now()))
+      store.legacyTransactionSync(tx => optOut(tx, invitation.recipientHash!, clock.now()))
       const t = MESSAGES[locale].unsubscribe
       // 200, never a redirect: RFC 8058 clients do not follow one.
       return reply.view('pages/unsubscribe', {

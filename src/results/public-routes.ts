@@ -68,7 +68,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       const now = fastify.clock.now()
       const link = openShareLink(fastify.store.db, request.params.token, now)
       const context = reportContext(fastify.store.db, fastify.decidedMonths, link.surveyId, link.options, now)
-      recordAudit(
+      await recordAudit(
         fastify.store.db,
         { actor: link.id, actorKind: 'share_link', action: 'report.read', surveyId: link.surveyId },
         now

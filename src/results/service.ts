@@ -49,7 +49,8 @@ const SUPPRESSION =
   'min_group_size answers together; a filter whose complement is small is suppressed that way. Nothing inside a ' +
   'suppressed cell is shown. A cell over several months shows only when it shows in each of them (else reason ' +
   '"period"). Cells are decided on people: answers to invitations plus distinct collector clients. Comments are ' +
-  'released in blocks of min_comment_group_size comments, per channel as answers.'
+  'released in blocks of min_comment_group_size comments, per channel as answers. Item results count complete ' +
+  'months, each item decided like a cell on the people who answered it (docs/results.md, "Items").'
 
 const spanOf = (blocks: readonly Block[]): repo.Period | null =>
   blocks.length === 0 ? null : { from: blocks[0]!.from, to: blocks.at(-1)!.to }

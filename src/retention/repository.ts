@@ -19,13 +19,12 @@ export const ENDED_STATUSES = [
   'opted_out'
 ] as const satisfies readonly InvitationStatus[]
 
-export function surveyIds (db: DbOrTx): string[] {
-  return db
+export async function surveyIds (db: DbOrTx): Promise<string[]> {
+  const rows = await db
     .select({ id: surveys.id })
     .from(surveys)
     .orderBy(surveys.id)
-    .all()
-    .map(r => r.id)
+  return rows.map(r => r.id)
 }
 
 /** A survey's ended invitations whose link expired at or before `expiredBy`. */
@@ -42,29 +41,26 @@ function endedBy (surveyId: string, expiredBy: Date): SQL {
  * `delivered_counts` per day, so the response rate of days whose answers are kept does not change.
  * Returns how many invitations were deleted.
  */
-export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: Date): number {
+export async function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: Date): Promise<number> {
   const where = endedBy(surveyId, expiredBy)
-  const delivered = db
+  const delivered = await db
     .select({ day: invitations.deliveredOn, n: sql<number>`count(*)` })
     .from(invitations)
     .where(and(where, isNotNull(invitations.deliveredOn)))
     .groupBy(invitations.deliveredOn)
-    .all()
   for (const { day, n } of delivered) {
-    db.insert(deliveredCounts)
+    await db.insert(deliveredCounts)
       .values({ surveyId, day: day!, n })
       .onConflictDoUpdate({
         target: [deliveredCounts.surveyId, deliveredCounts.day],
         set: { n: sql`${deliveredCounts.n} + excluded.n` }
       })
-      .run()
   }
   // Their mail's delivery records go with them (already erased and settled: an ended invitation's
   // waiting mail is cancelled when it ends).
-  db.delete(outbox)
+  await db.delete(outbox)
     .where(inArray(outbox.invitationId, db.select({ id: invitations.id }).from(invitations).where(where)))
-    .run()
-  return db.delete(invitations).where(where).run().changes
+  return (await db.delete(invitations).where(where)).changes
 }
 
 /**
@@ -73,37 +69,29 @@ export function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: 
  * per-month distributions of `day`'s own month are counted again from the answers that stay) and
  * the delivered counts of those days.
  */
-export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string): number {
-  db.delete(responseCounts)
+export async function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string): Promise<number> {
+  await db.delete(responseCounts)
     .where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day)))
-    .run()
-  db.delete(responseCombos)
+  await db.delete(responseCombos)
     .where(and(eq(responseCombos.surveyId, surveyId), lt(responseCombos.day, day)))
-    .run()
-  db.delete(deliveredCounts)
+  await db.delete(deliveredCounts)
     .where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day)))
-    .run()
   const clientDays = collectorClientDays
-  db.delete(clientDays)
+  await db.delete(clientDays)
     .where(and(eq(clientDays.surveyId, surveyId), lt(clientDays.day, day)))
-    .run()
-  db.delete(collectorClients)
+  await db.delete(collectorClients)
     .where(and(eq(collectorClients.surveyId, surveyId), lt(collectorClients.day, day)))
-    .run()
-  const deleted = db
+  const { changes: deleted } = await db
     .delete(responses)
     .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day)))
-    .run().changes
   const month = day.slice(0, 7)
-  db.delete(responseComboScores)
+  await db.delete(responseComboScores)
     .where(and(eq(responseComboScores.surveyId, surveyId), lte(responseComboScores.month, month)))
-    .run()
-  db.delete(responseItemCounts)
+  await db.delete(responseItemCounts)
     .where(and(eq(responseItemCounts.surveyId, surveyId), lte(responseItemCounts.month, month)))
-    .run()
   // The month of `day` counted again from the answers that stay, item values included.
-  const items = db.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId)).get()?.items ?? []
-  recountMonth(db, surveyId, month, items)
+  const [survey] = await db.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId))
+  recountMonth(db, surveyId, month, survey?.items ?? [])
   return deleted
 }
 
@@ -111,19 +99,20 @@ export function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string):
  * Drops the comments of a survey's answers of days before `day`, and the answers to its text items
  * (`textKeys`), which follow the comment's rules; the scores and the other items stay.
  */
-export function dropCommentsBefore (db: DbOrTx, surveyId: string, day: string, textKeys: string[] = []): number {
-  const dropped = db
+export async function dropCommentsBefore (
+  db: DbOrTx, surveyId: string, day: string, textKeys: string[] = []
+): Promise<number> {
+  const { changes: dropped } = await db
     .update(responses)
     .set({ comment: null })
     .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.comment)))
-    .run().changes
   if (textKeys.length > 0) {
     // Item keys are [a-z0-9_] (src/surveys/items.ts), so `$.<key>` is a plain JSON path.
     const paths = sql.join(
       textKeys.map(key => sql`${`$.${key}`}`),
       sql`, `
     )
-    db.run(sql`UPDATE ${responses} SET items = nullif(json_remove(items, ${paths}), '{}')
+    await db.run(sql`UPDATE ${responses} SET items = nullif(json_remove(items, ${paths}), '{}')
       WHERE survey_id = ${surveyId} AND day < ${day} AND items IS NOT NULL`)
   }
   return dropped

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { truncateWal, type Db, type DbOrTx } from '../db/client.js'
+import { truncateWal, type DbHandle, type DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import { answeredDays, commentedDays } from '../results/storage/repository.js'
 import { findSurvey } from '../surveys/repository.js'
@@ -47,11 +47,13 @@ export function invitationsExpiredBy (survey: SurveyRow, now: Date): Date | null
 }
 
 /** One survey's purge, in the caller's transaction. */
-export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults: RetentionDefaults): PurgeResult {
+export async function purgeSurvey (
+  tx: DbOrTx, survey: SurveyRow, now: Date, defaults: RetentionDefaults
+): Promise<PurgeResult> {
   const result: PurgeResult = { responses: 0, comments: 0, invitations: 0 }
   // Invitations first: their delivered counts are then trimmed with the answers of the same days.
   const expiredBy = invitationsExpiredBy(survey, now)
-  if (expiredBy !== null) result.invitations = repo.purgeEndedInvitations(tx, survey.id, expiredBy)
+  if (expiredBy !== null) result.invitations = await repo.purgeEndedInvitations(tx, survey.id, expiredBy)
   const retainDays = survey.retainDays ?? defaults.retainDays
   if (retainDays !== undefined) {
     // In whole release blocks, so that results of the answers that stay never change (cut.ts).
@@ -63,12 +65,12 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
       coarsenToDay(now),
       commentedDays(tx, survey.id)
     )
-    result.responses = repo.deleteAnswersBefore(tx, survey.id, cut)
+    result.responses = await repo.deleteAnswersBefore(tx, survey.id, cut)
   }
   const commentDays = survey.commentRetainDays ?? defaults.commentRetainDays
   if (commentDays !== undefined && (retainDays === undefined || commentDays < retainDays)) {
     const textKeys = survey.items.filter(item => item.type === 'text').map(item => item.key)
-    result.comments = repo.dropCommentsBefore(tx, survey.id, keptFrom(now, commentDays), textKeys)
+    result.comments = await repo.dropCommentsBefore(tx, survey.id, keptFrom(now, commentDays), textKeys)
   }
   return result
 }
@@ -81,16 +83,14 @@ export function purgeSurvey (tx: DbOrTx, survey: SurveyRow, now: Date, defaults:
  * event loop gets a turn between surveys. Finally empties the write-ahead log, which would still
  * hold the deleted pages.
  */
-export async function purge (db: Db, now: Date, defaults: RetentionDefaults): Promise<PurgeResult> {
+export async function purge (store: DbHandle, now: Date, defaults: RetentionDefaults): Promise<PurgeResult> {
+  const { db } = store
   const total: PurgeResult = { responses: 0, comments: 0, invitations: 0 }
-  for (const id of repo.surveyIds(db)) {
-    const done = db.transaction(
-      tx => {
-        const survey = findSurvey(tx, id)
-        return survey === undefined ? undefined : purgeSurvey(tx, survey, now, defaults)
-      },
-      { behavior: 'immediate' }
-    )
+  for (const id of await repo.surveyIds(db)) {
+    const done = await store.transaction(async tx => {
+      const survey = findSurvey(tx, id)
+      return survey === undefined ? undefined : await purgeSurvey(tx, survey, now, defaults)
+    })
     if (done !== undefined) for (const key of Object.keys(total) as Array<keyof PurgeResult>) total[key] += done[key]
     await nextTurn()
   }

@@ -2,12 +2,13 @@ import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { settings } from './tables.js'
 
-export function getSetting (db: DbOrTx, key: string): string | undefined {
-  return db.select().from(settings).where(eq(settings.key, key)).get()?.value
+export async function getSetting (db: DbOrTx, key: string): Promise<string | undefined> {
+  const [row] = await db.select().from(settings).where(eq(settings.key, key)).limit(1)
+  return row?.value
 }
 
 /** Stores `value` unless the key exists; returns what is stored either way. */
-export function putSettingOnce (db: DbOrTx, key: string, value: string): string {
-  db.insert(settings).values({ key, value }).onConflictDoNothing().run()
-  return getSetting(db, key)!
+export async function putSettingOnce (db: DbOrTx, key: string, value: string): Promise<string> {
+  await db.insert(settings).values({ key, value }).onConflictDoNothing()
+  return (await getSetting(db, key))!
 }

@@ -13,19 +13,24 @@ export interface SurveyFilter {
   after?: { createdAt: Date, id: string } | undefined
 }
 
-export function insertSurvey (db: DbOrTx, row: NewSurveyRow): SurveyRow {
-  return db.insert(surveys).values(row).returning().get()
+export async function insertSurvey (db: DbOrTx, row: NewSurveyRow): Promise<SurveyRow> {
+  const [inserted] = await db.insert(surveys).values(row).returning()
+  return inserted!
 }
 
 // Every page and answer reads its survey: prepared once per handle.
 const byId = preparedPerHandle(db => db.select().from(surveys).where(eq(surveys.id, sql.placeholder('id'))).prepare())
 
+/**
+ * Synchronous while the answer path, the results, invitations and mail (which read a survey inside
+ * their synchronous units) are; it becomes async with them.
+ */
 export function findSurvey (db: DbOrTx, id: string): SurveyRow | undefined {
   return byId(db).get({ id })
 }
 
 /** Newest first; `after` continues below the given (created_at, id). */
-export function listSurveys (db: DbOrTx, filter: SurveyFilter, limit: number): SurveyRow[] {
+export async function listSurveys (db: DbOrTx, filter: SurveyFilter, limit: number): Promise<SurveyRow[]> {
   const where: SQL[] = []
   if (filter.kind !== undefined) where.push(eq(surveys.kind, filter.kind))
   if (filter.team !== undefined) where.push(eq(surveys.team, filter.team))
@@ -35,12 +40,15 @@ export function listSurveys (db: DbOrTx, filter: SurveyFilter, limit: number): S
     const { createdAt, id } = filter.after
     where.push(or(lt(surveys.createdAt, createdAt), and(eq(surveys.createdAt, createdAt), lt(surveys.id, id)))!)
   }
-  return db.select().from(surveys).where(and(...where))
-    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(limit).all()
+  return await db.select().from(surveys).where(and(...where))
+    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(limit)
 }
 
-export function updateSurvey (db: DbOrTx, id: string, changes: Partial<NewSurveyRow>): SurveyRow | undefined {
-  return db.update(surveys).set(changes).where(eq(surveys.id, id)).returning().get()
+export async function updateSurvey (
+  db: DbOrTx, id: string, changes: Partial<NewSurveyRow>
+): Promise<SurveyRow | undefined> {
+  const [row] = await db.update(surveys).set(changes).where(eq(surveys.id, id)).returning()
+  return row
 }
 
 /** The team's newest active survey of a kind: the one the ticketing hook invites to. */
@@ -50,14 +58,15 @@ export function findActiveSurveyOfTeam (db: DbOrTx, team: string, kind: SurveyRo
     .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(1).get()
 }
 
-export function surveyIdsOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): string[] {
-  return db.select({ id: surveys.id }).from(surveys)
-    .where(and(eq(surveys.team, team), eq(surveys.kind, kind))).all().map(r => r.id)
+export async function surveyIdsOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): Promise<string[]> {
+  const rows = await db.select({ id: surveys.id }).from(surveys)
+    .where(and(eq(surveys.team, team), eq(surveys.kind, kind)))
+  return rows.map(r => r.id)
 }
 
 /** The keys of the survey's items that stored answers hold: those items may no longer change meaning. */
-export function answeredItemKeys (db: DbOrTx, surveyId: string): Set<string> {
-  const rows = db.all<{ key: string }>(sql`SELECT DISTINCT j.key AS key
+export async function answeredItemKeys (db: DbOrTx, surveyId: string): Promise<Set<string>> {
+  const rows = await db.all<{ key: string }>(sql`SELECT DISTINCT j.key AS key
     FROM ${responses}, json_each(${responses.items}) AS j
     WHERE ${responses.surveyId} = ${surveyId} AND ${responses.items} IS NOT NULL`)
   return new Set(rows.map(r => r.key))

@@ -34,7 +34,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
       }
     },
     async (request, reply) => {
-      const survey = surveys.createSurvey(db, request.body, fastify.clock.now())
+      const survey = await surveys.createSurvey(db, request.body, fastify.clock.now())
       return reply.code(201).header('location', `/v1/surveys/${survey.id}`).send(survey)
     }
   )
@@ -50,7 +50,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
         response: { 200: SurveyListSchema, ...authProblems }
       }
     },
-    async request => surveys.listSurveys(db, request.query, request.principal?.teams ?? null)
+    async request => await surveys.listSurveys(db, request.query, request.principal?.teams ?? null)
   )
 
   fastify.get(
@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
       }
     },
     async request =>
-      fastify.store.transaction(tx =>
+      await fastify.store.transaction(tx =>
         surveys.updateSurvey(tx, request.params.id, request.body, fastify.clock.now(), opts.closed)
       )
   )

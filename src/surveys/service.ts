@@ -68,7 +68,7 @@ function checkCoherent (
   }
 }
 
-export function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Survey {
+export async function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Promise<Survey> {
   const defaults = KIND_DEFAULTS[input.kind]
   const minGroupSize = input.min_group_size ?? DEFAULT_MIN_GROUP_SIZE
   const metric = input.metric ?? defaults.metric
@@ -105,7 +105,7 @@ export function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date): Surve
   }
   checkCoherent(row)
   checkItems(row.items, row.metric)
-  return toSurvey(repo.insertSurvey(db, row))
+  return toSurvey(await repo.insertSurvey(db, row))
 }
 
 export function getSurveyRow (db: DbOrTx, id: string): SurveyRow {
@@ -115,18 +115,18 @@ export function getSurveyRow (db: DbOrTx, id: string): SurveyRow {
 }
 
 /** A page of surveys, newest first; `teams` (a reader key's) keeps to those teams' surveys. */
-export function listSurveys (
+export async function listSurveys (
   db: DbOrTx,
   query: SurveyListQuery,
   teams: readonly string[] | null = null
-): { items: Survey[]; next_cursor: string | null } {
+): Promise<{ items: Survey[]; next_cursor: string | null }> {
   let after
   if (query.cursor !== undefined) {
     after = decodeCursor(query.cursor)
     if (after === undefined) throw new InvalidFieldError('query.cursor', 'is not a cursor returned by this API')
   }
   // One row more than asked tells whether another page exists without a count query.
-  const rows = repo.listSurveys(
+  const rows = await repo.listSurveys(
     db,
     { kind: query.kind, team: query.team, status: query.status, teams: teams ?? undefined, after },
     query.limit + 1
@@ -144,9 +144,11 @@ export function listSurveys (
  * and every address and attribute of theirs is erased (docs/anonymity.md). Given by the app
  * (src/app.ts), since invitations build on surveys and not the other way round.
  */
-export type SurveyClosed = (tx: DbOrTx, surveyId: string) => void
+export type SurveyClosed = (tx: DbOrTx, surveyId: string) => Promise<void>
 
-export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: Date, closed: SurveyClosed): Survey {
+export async function updateSurvey (
+  db: DbOrTx, id: string, input: UpdateSurvey, now: Date, closed: SurveyClosed
+): Promise<Survey> {
   const current = getSurveyRow(db, id)
   // How long its answers are kept may still change after a survey closes; nothing else may.
   if (current.status === 'closed' && Object.keys(input).some(key => !(key in retention))) {
@@ -180,11 +182,11 @@ export function updateSurvey (db: DbOrTx, id: string, input: UpdateSurvey, now: 
   checkCoherent(next)
   if (input.items !== undefined) {
     checkItems(next.items, current.metric)
-    checkAnsweredItems(current.items, next.items, repo.answeredItemKeys(db, id))
+    checkAnsweredItems(current.items, next.items, await repo.answeredItemKeys(db, id))
   }
-  const updated = repo.updateSurvey(db, id, next)!
+  const updated = (await repo.updateSurvey(db, id, next))!
   // Addresses go when the survey closes (docs/anonymity.md). Callers run this in one transaction,
   // so a survey is never closed with addresses left behind.
-  if (updated.status === 'closed' && current.status !== 'closed') closed(db, id)
+  if (updated.status === 'closed' && current.status !== 'closed') await closed(db, id)
   return toSurvey(updated)
 }

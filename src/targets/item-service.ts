@@ -62,51 +62,51 @@ function measureFor (items: StoredItem[], key: string, asked: ItemMeasure | unde
 
 interface ItemTargetBody { value: number, measure?: ItemMeasure | undefined }
 
-function put (
+async function put (
   db: DbOrTx, scope: string, items: StoredItem[], key: string, body: ItemTargetBody, now: Date
-): ItemTarget {
+): Promise<ItemTarget> {
   const measure = measureFor(items, key, body.measure)
   const [min, max] = RANGE[measure]
   if (body.value < min || body.value > max) {
     throw new InvalidFieldError('body.value', `must be between ${min} and ${max} for ${measure}`)
   }
   const row = { id: newId('tgt'), scope, item: key, measure, value: body.value, updatedAt: now }
-  return toItemTarget(repo.upsertItemTarget(db, row))
+  return toItemTarget(await repo.upsertItemTarget(db, row))
 }
 
 /** PUT /v1/surveys/:id/items/:key/target. */
-export function setSurveyItemTarget (
+export async function setSurveyItemTarget (
   db: DbOrTx, surveyId: string, key: string, body: ItemTargetBody, now: Date
-): ItemTarget {
+): Promise<ItemTarget> {
   const survey = getSurveyRow(db, surveyId)
   const items = survey.items.filter(i => i.key === key)
   if (items.length === 0) throw new NotFoundError(`item "${key}" of survey`, survey.id)
-  return put(db, surveyItemScope(survey.id), items, key, body, now)
+  return await put(db, surveyItemScope(survey.id), items, key, body, now)
 }
 
-export function deleteSurveyItemTarget (db: DbOrTx, surveyId: string, key: string): ItemTarget {
+export async function deleteSurveyItemTarget (db: DbOrTx, surveyId: string, key: string): Promise<ItemTarget> {
   const survey = getSurveyRow(db, surveyId)
-  const row = repo.deleteItemTarget(db, surveyItemScope(survey.id), key)
+  const row = await repo.deleteItemTarget(db, surveyItemScope(survey.id), key)
   if (row === undefined) throw new NotFoundError(`target on item "${key}" of survey`, survey.id)
   return toItemTarget(row)
 }
 
 /** The team's surveys' items of that key: what a team target on it covers. */
-export function teamItems (db: DbOrTx, team: string, key: string): StoredItem[] {
-  return repo.surveysOfTeam(db, team).flatMap(s => s.items.filter(i => i.key === key))
+export async function teamItems (db: DbOrTx, team: string, key: string): Promise<StoredItem[]> {
+  return (await repo.surveysOfTeam(db, team)).flatMap(s => s.items.filter(i => i.key === key))
 }
 
 /** PUT /v1/teams/:team/items/:key/target: across the team's surveys that ask the item. */
-export function setTeamItemTarget (
+export async function setTeamItemTarget (
   db: DbOrTx, team: string, key: string, body: ItemTargetBody, now: Date
-): ItemTarget {
-  const items = teamItems(db, team, key)
+): Promise<ItemTarget> {
+  const items = await teamItems(db, team, key)
   if (items.length === 0) throw new NotFoundError(`surveys of team "${team}" with an item "${key}"`)
-  return put(db, teamItemScope(team), items, key, body, now)
+  return await put(db, teamItemScope(team), items, key, body, now)
 }
 
-export function deleteTeamItemTarget (db: DbOrTx, team: string, key: string): ItemTarget {
-  const row = repo.deleteItemTarget(db, teamItemScope(team), key)
+export async function deleteTeamItemTarget (db: DbOrTx, team: string, key: string): Promise<ItemTarget> {
+  const row = await repo.deleteItemTarget(db, teamItemScope(team), key)
   if (row === undefined) throw new NotFoundError(`target on item "${key}" of team "${team}"`)
   return toItemTarget(row)
 }
@@ -142,7 +142,7 @@ export const seriesFrom = (now: Date): string => coarsenToDay(new Date(now.getTi
 export function surveyItemTargetStatus (
   db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date
 ): ItemTargetStatus[] {
-  const rows = repo.itemTargetsOf(db, surveyItemScope(survey.id))
+  const rows = repo.itemTargetsOfSync(db, surveyItemScope(survey.id))
   if (rows.length === 0) return []
   const r = surveyResults(db, months, survey.id, { interval: 'month', from: seriesFrom(now) }, now)
   return judgeOnSeries(rows, (r.series ?? []) as unknown as MonthBucket[])
@@ -156,14 +156,15 @@ export function teamItemTargetStatus (
   db: DbOrTx, months: DecidedMonths, team: string, metric: Metric, now: Date
 ): ItemTargetStatus[] {
   const asked = new Set(resultsRepo.surveysOf(db, team, metric).flatMap(s => s.items.map(i => i.key)))
-  const rows = repo.itemTargetsOf(db, teamItemScope(team)).filter(r => asked.has(r.item))
+  const rows = repo.itemTargetsOfSync(db, teamItemScope(team)).filter(r => asked.has(r.item))
   if (rows.length === 0) return []
   const r = teamResults(db, { team, metric, interval: 'month', from: seriesFrom(now) }, now, months)
   return judgeOnSeries(rows, (r.series ?? []) as unknown as MonthBucket[])
 }
 
 /** The metrics of a team's surveys that ask an item key: a team item target is judged per metric. */
-export function metricsAsking (db: DbOrTx, team: string, key: string): Metric[] {
-  const metrics = repo.surveysOfTeam(db, team).filter(s => s.items.some(i => i.key === key)).map(s => s.metric)
+export async function metricsAsking (db: DbOrTx, team: string, key: string): Promise<Metric[]> {
+  const teamSurveys = await repo.surveysOfTeam(db, team)
+  const metrics = teamSurveys.filter(s => s.items.some(i => i.key === key)).map(s => s.metric)
   return [...new Set(metrics)].sort()
 }

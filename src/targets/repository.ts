@@ -5,31 +5,33 @@ import { itemTargets, type ItemTargetRow } from './tables.js'
 
 // Item targets (docs/integrations.md, "Targets"); metric targets live in service.ts as before.
 
-export function findItemTarget (db: DbOrTx, scope: string, item: string): ItemTargetRow | undefined {
-  return db.select().from(itemTargets).where(and(eq(itemTargets.scope, scope), eq(itemTargets.item, item))).get()
-}
-
-export function itemTargetsOf (db: DbOrTx, scope: string): ItemTargetRow[] {
+/**
+ * @deprecated Transitional, like findTargetSync in service.ts: the item target statuses, which the
+ * synchronous results (src/results) call, read it synchronously until they are async.
+ */
+export function itemTargetsOfSync (db: DbOrTx, scope: string): ItemTargetRow[] {
   return db.select().from(itemTargets).where(eq(itemTargets.scope, scope)).orderBy(asc(itemTargets.item)).all()
 }
 
-export function allItemTargets (db: DbOrTx): ItemTargetRow[] {
-  return db.select().from(itemTargets).orderBy(asc(itemTargets.scope), asc(itemTargets.item)).all()
+export async function allItemTargets (db: DbOrTx): Promise<ItemTargetRow[]> {
+  return await db.select().from(itemTargets).orderBy(asc(itemTargets.scope), asc(itemTargets.item))
 }
 
-export function upsertItemTarget (db: DbOrTx, row: ItemTargetRow): ItemTargetRow {
+export async function upsertItemTarget (db: DbOrTx, row: ItemTargetRow): Promise<ItemTargetRow> {
   const { measure, value, updatedAt } = row
-  return db.insert(itemTargets).values(row)
+  const [saved] = await db.insert(itemTargets).values(row)
     .onConflictDoUpdate({ target: [itemTargets.scope, itemTargets.item], set: { measure, value, updatedAt } })
-    .returning().get()
+    .returning()
+  return saved!
 }
 
-export function deleteItemTarget (db: DbOrTx, scope: string, item: string): ItemTargetRow | undefined {
-  return db.delete(itemTargets).where(and(eq(itemTargets.scope, scope), eq(itemTargets.item, item)))
-    .returning().get()
+export async function deleteItemTarget (db: DbOrTx, scope: string, item: string): Promise<ItemTargetRow | undefined> {
+  const [row] = await db.delete(itemTargets).where(and(eq(itemTargets.scope, scope), eq(itemTargets.item, item)))
+    .returning()
+  return row
 }
 
 /** Every survey of a team, oldest first. */
-export function surveysOfTeam (db: DbOrTx, team: string): SurveyRow[] {
-  return db.select().from(surveys).where(eq(surveys.team, team)).orderBy(asc(surveys.createdAt), asc(surveys.id)).all()
+export async function surveysOfTeam (db: DbOrTx, team: string): Promise<SurveyRow[]> {
+  return await db.select().from(surveys).where(eq(surveys.team, team)).orderBy(asc(surveys.createdAt), asc(surveys.id))
 }

@@ -26,13 +26,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: SetTargetSchema,
       response: { 200: TargetSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     targets.setSurveyTarget(tx, request.params.id, request.body.value, clock.now())))
 
   fastify.delete('/surveys/:id/target', {
     config: { access: rules.admin },
     schema: { tags, summary: 'Remove the survey\'s target', params: IdParamsSchema, response: deleted }
-  }, async (request) => store.transaction(tx => targets.deleteSurveyTarget(tx, request.params.id)))
+  }, async (request) => await store.transaction(tx => targets.deleteSurveyTarget(tx, request.params.id)))
 
   fastify.put('/teams/:team/targets/:metric', {
     config: { access: rules.admin },
@@ -44,13 +44,13 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: SetTargetSchema,
       response: { 200: TargetSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     targets.setTeamTarget(tx, request.params.team, request.params.metric, request.body.value, clock.now())))
 
   fastify.delete('/teams/:team/targets/:metric', {
     config: { access: rules.admin },
     schema: { tags, summary: 'Remove a team\'s target', params: TeamTargetParamsSchema, response: deleted }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     targets.deleteTeamTarget(tx, request.params.team, request.params.metric)))
 
   fastify.put('/surveys/:id/items/:key/target', {
@@ -63,7 +63,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: SetItemTargetSchema,
       response: itemDeleted
     }
-  }, async (request) => store.transaction(tx => itemTargets.setSurveyItemTarget(
+  }, async (request) => await store.transaction(tx => itemTargets.setSurveyItemTarget(
     tx, request.params.id, request.params.key, request.body, clock.now())))
 
   fastify.delete('/surveys/:id/items/:key/target', {
@@ -71,7 +71,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags, summary: 'Remove the survey\'s target on an item', params: ItemTargetParamsSchema, response: itemDeleted
     }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     itemTargets.deleteSurveyItemTarget(tx, request.params.id, request.params.key)))
 
   fastify.put('/teams/:team/items/:key/target', {
@@ -84,7 +84,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       body: SetItemTargetSchema,
       response: itemDeleted
     }
-  }, async (request) => store.transaction(tx => itemTargets.setTeamItemTarget(
+  }, async (request) => await store.transaction(tx => itemTargets.setTeamItemTarget(
     tx, request.params.team, request.params.key, request.body, clock.now())))
 
   fastify.delete('/teams/:team/items/:key/target', {
@@ -92,7 +92,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     schema: {
       tags, summary: 'Remove a team\'s target on an item key', params: TeamItemTargetParamsSchema, response: itemDeleted
     }
-  }, async (request) => store.transaction(tx =>
+  }, async (request) => await store.transaction(tx =>
     itemTargets.deleteTeamItemTarget(tx, request.params.team, request.params.key)))
 }
 

@@ -32,46 +32,57 @@ function toTarget (row: TargetRow): Target {
   }
 }
 
-export function findTarget (db: DbOrTx, scope: string): TargetRow | undefined {
+export async function findTarget (db: DbOrTx, scope: string): Promise<TargetRow | undefined> {
+  const [row] = await db.select().from(targets).where(eq(targets.scope, scope)).limit(1)
+  return row
+}
+
+/**
+ * @deprecated Transitional: `findTarget` for the target statuses, which the synchronous results
+ * (src/results) call, until they are async.
+ */
+function findTargetSync (db: DbOrTx, scope: string): TargetRow | undefined {
   return db.select().from(targets).where(eq(targets.scope, scope)).get()
 }
 
-function put (db: DbOrTx, scope: string, metric: Metric, value: number, now: Date): Target {
+async function put (db: DbOrTx, scope: string, metric: Metric, value: number, now: Date): Promise<Target> {
   const [min, max] = RANGE[metric]
   if (value < min || value > max) {
     throw new InvalidFieldError('body.value', `must be between ${min} and ${max} for ${metric}`)
   }
-  const row = db.insert(targets).values({ id: newId('tgt'), scope, metric, value, updatedAt: now })
-    .onConflictDoUpdate({ target: targets.scope, set: { metric, value, updatedAt: now } }).returning().get()
-  return toTarget(row)
+  const [row] = await db.insert(targets).values({ id: newId('tgt'), scope, metric, value, updatedAt: now })
+    .onConflictDoUpdate({ target: targets.scope, set: { metric, value, updatedAt: now } }).returning()
+  return toTarget(row!)
 }
 
-function remove (db: DbOrTx, scope: string, what: string): Target {
-  const row = db.delete(targets).where(eq(targets.scope, scope)).returning().get()
+async function remove (db: DbOrTx, scope: string, what: string): Promise<Target> {
+  const [row] = await db.delete(targets).where(eq(targets.scope, scope)).returning()
   if (row === undefined) throw new NotFoundError(what)
   return toTarget(row)
 }
 
 /** PUT /v1/surveys/:id/target: the survey's target on its metric. */
-export function setSurveyTarget (db: DbOrTx, surveyId: string, value: number, now: Date): Target {
+export async function setSurveyTarget (db: DbOrTx, surveyId: string, value: number, now: Date): Promise<Target> {
   const survey = getSurveyRow(db, surveyId)
-  return put(db, surveyScope(survey.id), survey.metric, value, now)
+  return await put(db, surveyScope(survey.id), survey.metric, value, now)
 }
 
-export function deleteSurveyTarget (db: DbOrTx, surveyId: string): Target {
-  return remove(db, surveyScope(getSurveyRow(db, surveyId).id), `target of survey ${surveyId}`)
+export async function deleteSurveyTarget (db: DbOrTx, surveyId: string): Promise<Target> {
+  return await remove(db, surveyScope(getSurveyRow(db, surveyId).id), `target of survey ${surveyId}`)
 }
 
 /** PUT /v1/teams/:team/targets/:metric: a team's target across its surveys with that metric. */
-export function setTeamTarget (db: DbOrTx, team: string, metric: Metric, value: number, now: Date): Target {
+export async function setTeamTarget (
+  db: DbOrTx, team: string, metric: Metric, value: number, now: Date
+): Promise<Target> {
   if (resultsRepo.surveysOf(db, team, metric).length === 0) {
     throw new NotFoundError(`surveys of team "${team}" with metric ${metric}`)
   }
-  return put(db, teamScope(team, metric), metric, value, now)
+  return await put(db, teamScope(team, metric), metric, value, now)
 }
 
-export function deleteTeamTarget (db: DbOrTx, team: string, metric: Metric): Target {
-  return remove(db, teamScope(team, metric), `target of team "${team}" for ${metric}`)
+export async function deleteTeamTarget (db: DbOrTx, team: string, metric: Metric): Promise<Target> {
+  return await remove(db, teamScope(team, metric), `target of team "${team}" for ${metric}`)
 }
 
 /** The judgement (see TARGET_RULE): met, missed, or not distinguishable within the margin of error. */
@@ -93,7 +104,7 @@ function status (value: number, period: { from: string, to: string } | null, blo
 export function surveyTargetStatus (
   db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date
 ): TargetStatus | null {
-  const target = findTarget(db, surveyScope(survey.id))
+  const target = findTargetSync(db, surveyScope(survey.id))
   if (target === undefined) return null
   const last = released(db, survey, coarsenToDay(now)).blocks.at(-1)
   if (last === undefined) return status(target.value, null, null)
@@ -103,7 +114,7 @@ export function surveyTargetStatus (
 
 /** A team's target judged on its latest month with released answers; null without a target. */
 export function teamTargetStatus (db: DbOrTx, team: string, metric: Metric, now: Date): TargetStatus | null {
-  const target = findTarget(db, teamScope(team, metric))
+  const target = findTargetSync(db, teamScope(team, metric))
   if (target === undefined) return null
   const from = coarsenToDay(new Date(now.getTime() - 400 * 86_400_000))
   const series = teamResults(db, { team, metric, interval: 'month', from }, now).series ?? []

@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '../db/client.js'
+import type { DbHandle, DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import type { DecidedMonths } from '../results/engine/decided-months.js'
 import { released, surveyResults } from '../results/service.js'
@@ -42,11 +42,11 @@ function aggregate (survey: SurveyRow, r: Presented, target: TargetStatus | null
 }
 
 /** survey.closed, in the transaction that closes the survey: its released results over its whole life. */
-export function surveyClosed (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): number {
+export async function surveyClosed (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): Promise<number> {
   const r = surveyResults(db, months, survey.id, {}, now) as unknown as Presented
   const data = aggregate(survey, r, surveyTargetStatus(db, months, survey, now))
   const event = { type: 'survey.closed' as const, day: coarsenToDay(now), data }
-  return emit(db, event, { surveyId: survey.id, team: survey.team }, now)
+  return await emit(db, event, { surveyId: survey.id, team: survey.team }, now)
 }
 
 /**
@@ -62,15 +62,15 @@ function crossing (previous: 'met' | 'missed' | null | undefined, now: TargetSta
   return null
 }
 
-function settle (
-  db: DbOrTx, key: string, status: Pick<TargetStatus, 'state'>, send: (type: Crossing) => void
-): number {
+async function settle (
+  db: DbOrTx, key: string, status: Pick<TargetStatus, 'state'>, send: (type: Crossing) => Promise<unknown>
+): Promise<number> {
   if (status.state !== 'met' && status.state !== 'missed') return 0
-  const previous = repo.getWatch(db, key)?.targetState
+  const previous = (await repo.getWatch(db, key))?.targetState
   const type = crossing(previous, status.state)
-  if (previous !== status.state) repo.setWatch(db, key, { targetState: status.state })
+  if (previous !== status.state) await repo.setWatch(db, key, { targetState: status.state })
   if (type === null) return 0
-  send(type)
+  await send(type)
   return 1
 }
 
@@ -93,66 +93,69 @@ function itemEvent (status: ItemTargetStatus): EventData {
  * The watch job: announces each survey's newest release block once (results.released) and the
  * crossings of survey and team targets. Runs every WEBHOOK_WATCH_INTERVAL_SECONDS.
  */
-export function watch (db: Db, months: DecidedMonths, now: Date): { released: number, targets: number } {
+export async function watch (
+  store: DbHandle, months: DecidedMonths, now: Date
+): Promise<{ released: number, targets: number }> {
+  const { db } = store
   const day = coarsenToDay(now)
   let announced = 0
   let crossed = 0
-  for (const survey of db.select().from(surveys).all()) {
-    db.transaction(tx => {
+  for (const survey of await db.select().from(surveys)) {
+    await store.transaction(async tx => {
       const key = surveyScope(survey.id)
       const last = released(tx, survey, day).blocks.at(-1)
       const target = surveyTargetStatus(tx, months, survey, now)
-      if (last !== undefined && last.to !== repo.getWatch(tx, key)?.lastBlockTo) {
+      if (last !== undefined && last.to !== (await repo.getWatch(tx, key))?.lastBlockTo) {
         const r = surveyResults(tx, months, survey.id, { from: last.from, to: last.to }, now) as unknown as Presented
         const data = aggregate(survey, r, target)
         if (data.score != null) {
           const scope = { surveyId: survey.id, team: survey.team }
-          const sent = emit(tx, { type: 'results.released', day, data }, scope, now)
+          const sent = await emit(tx, { type: 'results.released', day, data }, scope, now)
           if (sent > 0) announced++
         }
-        repo.setWatch(tx, key, { lastBlockTo: last.to })
+        await repo.setWatch(tx, key, { lastBlockTo: last.to })
       }
       for (const status of surveyItemTargetStatus(tx, months, survey, now)) {
-        crossed += settle(tx, `${key}:item:${status.item}`, status, type => {
+        crossed += await settle(tx, `${key}:item:${status.item}`, status, async type => {
           const about = { id: survey.id, name: survey.name, team: survey.team, metric: survey.metric }
           const data = { survey: about, ...itemEvent(status) }
-          emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
+          await emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
         })
       }
       if (target !== null) {
-        crossed += settle(tx, key, target, type => {
+        crossed += await settle(tx, key, target, async type => {
           const r = { responses: 0, suppressed: true, period: target.period, [survey.metric]: null } as Presented
           const score = scoreOf(survey.metric, target.score, target.margin_of_error)
           const data = { ...aggregate(survey, r, target), score }
-          emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
+          await emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
         })
       }
-    }, { behavior: 'immediate' })
+    })
   }
-  for (const row of db.select().from(targets).all().filter(t => t.scope.startsWith('team:'))) {
+  for (const row of (await db.select().from(targets)).filter(t => t.scope.startsWith('team:'))) {
     const [, metric, ...team] = row.scope.split(':') as [string, Metric, ...string[]]
     const name = team.join(':')
-    db.transaction(tx => {
+    await store.transaction(async tx => {
       const status = teamTargetStatus(tx, name, metric, now)
       if (status === null) return
-      crossed += settle(tx, row.scope, status, type => {
+      crossed += await settle(tx, row.scope, status, async type => {
         const score = scoreOf(metric, status.score, status.margin_of_error)
         const target = { value: status.value, state: status.state }
-        emit(tx, { type, day, data: { team: name, period: status.period, score, target } }, { team: name }, now)
+        await emit(tx, { type, day, data: { team: name, period: status.period, score, target } }, { team: name }, now)
       })
-    }, { behavior: 'immediate' })
+    })
   }
   // Team targets on an item key: judged per metric of the team's surveys that ask it.
-  for (const row of allItemTargets(db).filter(r => r.scope.startsWith('team:'))) {
+  for (const row of (await allItemTargets(db)).filter(r => r.scope.startsWith('team:'))) {
     const team = row.scope.slice('team:'.length)
-    for (const metric of metricsAsking(db, team, row.item)) {
-      db.transaction(tx => {
+    for (const metric of await metricsAsking(db, team, row.item)) {
+      await store.transaction(async tx => {
         const status = teamItemTargetStatus(tx, months, team, metric, now).find(s => s.item === row.item)
         if (status === undefined) return
-        crossed += settle(tx, `team:${metric}:${team}:item:${row.item}`, status, type => {
-          emit(tx, { type, day, data: { team, ...itemEvent(status) } }, { team }, now)
+        crossed += await settle(tx, `team:${metric}:${team}:item:${row.item}`, status, async type => {
+          await emit(tx, { type, day, data: { team, ...itemEvent(status) } }, { team }, now)
         })
-      }, { behavior: 'immediate' })
+      })
     }
   }
   return { released: announced, targets: crossed }

@@ -6,9 +6,9 @@ import { WebhookWorker } from './worker.js'
 
 export interface Webhooks {
   /** Queues survey.closed in the caller's transaction; sent once it commits. */
-  surveyClosed: (tx: DbOrTx, surveyId: string) => void
+  surveyClosed: (tx: DbOrTx, surveyId: string) => Promise<void>
   /** Runs the watch job now (results.released, target crossings); also run on a timer (src/plugins/jobs.ts). */
-  watch: () => Record<string, number>
+  watch: () => Promise<Record<string, number>>
   /** Delivers everything due now; resolves with how many attempts were made (for tests and tools). */
   flush: () => Promise<number>
   /** Looks at the webhook outbox now, e.g. after a test event was queued. */
@@ -43,11 +43,11 @@ export const webhooksPlugin = fp(async (fastify) => {
     }
   })
   fastify.decorate('webhooks', {
-    surveyClosed: (tx, surveyId) => {
-      if (surveyClosed(tx, fastify.decidedMonths, getSurveyRow(tx, surveyId), clock.now()) > 0) worker.wake()
+    surveyClosed: async (tx, surveyId) => {
+      if (await surveyClosed(tx, fastify.decidedMonths, getSurveyRow(tx, surveyId), clock.now()) > 0) worker.wake()
     },
-    watch: () => {
-      const result = watch(store.db, fastify.decidedMonths, clock.now())
+    watch: async () => {
+      const result = await watch(store, fastify.decidedMonths, clock.now())
       worker.wake()
       return result
     },

@@ -6,35 +6,42 @@ import {
   type AttemptRow, type DeliveryRow, type SubscriptionRow
 } from './tables.js'
 
-export function insertSubscription (db: DbOrTx, row: SubscriptionRow): SubscriptionRow {
-  return db.insert(webhookSubscriptions).values(row).returning().get()
+export async function insertSubscription (db: DbOrTx, row: SubscriptionRow): Promise<SubscriptionRow> {
+  const [inserted] = await db.insert(webhookSubscriptions).values(row).returning()
+  return inserted!
 }
 
-export function findSubscription (db: DbOrTx, id: string): SubscriptionRow | undefined {
-  return db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, id)).get()
+export async function findSubscription (db: DbOrTx, id: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, id)).limit(1)
+  return row
 }
 
-export function listSubscriptions (db: DbOrTx): SubscriptionRow[] {
-  return db.select().from(webhookSubscriptions)
-    .orderBy(desc(webhookSubscriptions.createdAt), desc(webhookSubscriptions.id)).all()
+export async function listSubscriptions (db: DbOrTx): Promise<SubscriptionRow[]> {
+  return await db.select().from(webhookSubscriptions)
+    .orderBy(desc(webhookSubscriptions.createdAt), desc(webhookSubscriptions.id))
 }
 
-export function activeSubscriptions (db: DbOrTx): SubscriptionRow[] {
-  return db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.status, 'active')).all()
+export async function activeSubscriptions (db: DbOrTx): Promise<SubscriptionRow[]> {
+  return await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.status, 'active'))
 }
 
-export function deleteSubscription (db: DbOrTx, id: string): boolean {
-  return db.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, id)).run().changes > 0
+export async function deleteSubscription (db: DbOrTx, id: string): Promise<boolean> {
+  return (await db.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, id))).changes > 0
 }
 
-export function enqueue (db: DbOrTx, subscriptionId: string, event: string, body: string, now: Date): DeliveryRow {
-  return db.insert(webhookDeliveries).values({
+export async function enqueue (
+  db: DbOrTx, subscriptionId: string, event: string, body: string, now: Date
+): Promise<DeliveryRow> {
+  const [row] = await db.insert(webhookDeliveries).values({
     id: newId('msg'), subscriptionId, event, body, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now
-  }).returning().get()
+  }).returning()
+  return row!
 }
 
 /** Claims due deliveries of active subscriptions for one worker, in one statement (as the mail outbox does). */
-export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Date, limit: number): DeliveryRow[] {
+export async function claimDue (
+  db: DbOrTx, now: Date, leaseId: string, leaseUntil: Date, limit: number
+): Promise<DeliveryRow[]> {
   const active = db.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions)
     .where(eq(webhookSubscriptions.status, 'active'))
   const due = db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(and(
@@ -44,77 +51,79 @@ export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Da
       and(eq(webhookDeliveries.state, 'sending'), lte(webhookDeliveries.leaseUntil, now))
     )
   )).orderBy(asc(webhookDeliveries.nextAttemptAt)).limit(limit)
-  return db.update(webhookDeliveries)
+  return await db.update(webhookDeliveries)
     .set({ state: 'sending', leaseId, leaseUntil, attempts: sql`${webhookDeliveries.attempts} + 1` })
-    .where(inArray(webhookDeliveries.id, due)).returning().all()
+    .where(inArray(webhookDeliveries.id, due)).returning()
 }
 
-export function recordAttempt (db: DbOrTx, attempt: Omit<AttemptRow, 'id'>): void {
-  db.insert(webhookAttempts).values({ id: newId('att'), ...attempt }).run()
+export async function recordAttempt (db: DbOrTx, attempt: Omit<AttemptRow, 'id'>): Promise<void> {
+  await db.insert(webhookAttempts).values({ id: newId('att'), ...attempt })
 }
 
-export function markDelivered (db: DbOrTx, id: string, now: Date): void {
-  db.update(webhookDeliveries)
+export async function markDelivered (db: DbOrTx, id: string, now: Date): Promise<void> {
+  await db.update(webhookDeliveries)
     .set({ state: 'delivered', deliveredAt: now, leaseId: null, leaseUntil: null, lastError: null })
-    .where(eq(webhookDeliveries.id, id)).run()
+    .where(eq(webhookDeliveries.id, id))
 }
 
-export function markRetry (db: DbOrTx, id: string, leaseId: string, next: Date, error: string): void {
-  db.update(webhookDeliveries)
+export async function markRetry (db: DbOrTx, id: string, leaseId: string, next: Date, error: string): Promise<void> {
+  await db.update(webhookDeliveries)
     .set({ state: 'pending', nextAttemptAt: next, leaseId: null, leaseUntil: null, lastError: error })
-    .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.leaseId, leaseId))).run()
+    .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.leaseId, leaseId)))
 }
 
-export function markFailed (db: DbOrTx, id: string, error: string): void {
-  db.update(webhookDeliveries).set({ state: 'failed', leaseId: null, leaseUntil: null, lastError: error })
-    .where(eq(webhookDeliveries.id, id)).run()
+export async function markFailed (db: DbOrTx, id: string, error: string): Promise<void> {
+  await db.update(webhookDeliveries).set({ state: 'failed', leaseId: null, leaseUntil: null, lastError: error })
+    .where(eq(webhookDeliveries.id, id))
 }
 
-export function releaseLeases (db: DbOrTx, leaseId: string): number {
-  return db.update(webhookDeliveries)
+export async function releaseLeases (db: DbOrTx, leaseId: string): Promise<number> {
+  const released = await db.update(webhookDeliveries)
     .set({
       state: 'pending',
       leaseId: null,
       leaseUntil: null,
       attempts: sql`max(${webhookDeliveries.attempts} - 1, 0)`
     })
-    .where(and(eq(webhookDeliveries.leaseId, leaseId), eq(webhookDeliveries.state, 'sending'))).run().changes
+    .where(and(eq(webhookDeliveries.leaseId, leaseId), eq(webhookDeliveries.state, 'sending')))
+  return released.changes
 }
 
-export function setFailures (db: DbOrTx, id: string, failures: number): void {
-  db.update(webhookSubscriptions).set({ failures }).where(eq(webhookSubscriptions.id, id)).run()
+export async function setFailures (db: DbOrTx, id: string, failures: number): Promise<void> {
+  await db.update(webhookSubscriptions).set({ failures }).where(eq(webhookSubscriptions.id, id))
 }
 
 /** Disables a subscription and cancels what it still had queued. */
-export function disable (db: DbOrTx, id: string, reason: string): void {
-  db.update(webhookSubscriptions).set({ status: 'disabled', disabledReason: reason })
-    .where(eq(webhookSubscriptions.id, id)).run()
-  db.update(webhookDeliveries).set({ state: 'cancelled', leaseId: null, leaseUntil: null })
-    .where(and(eq(webhookDeliveries.subscriptionId, id), eq(webhookDeliveries.state, 'pending'))).run()
+export async function disable (db: DbOrTx, id: string, reason: string): Promise<void> {
+  await db.update(webhookSubscriptions).set({ status: 'disabled', disabledReason: reason })
+    .where(eq(webhookSubscriptions.id, id))
+  await db.update(webhookDeliveries).set({ state: 'cancelled', leaseId: null, leaseUntil: null })
+    .where(and(eq(webhookDeliveries.subscriptionId, id), eq(webhookDeliveries.state, 'pending')))
 }
 
-export function enable (db: DbOrTx, id: string): void {
-  db.update(webhookSubscriptions).set({ status: 'active', disabledReason: null, failures: 0 })
-    .where(eq(webhookSubscriptions.id, id)).run()
+export async function enable (db: DbOrTx, id: string): Promise<void> {
+  await db.update(webhookSubscriptions).set({ status: 'active', disabledReason: null, failures: 0 })
+    .where(eq(webhookSubscriptions.id, id))
 }
 
-export function deliveriesOf (db: DbOrTx, subscriptionId: string, limit: number): DeliveryRow[] {
-  return db.select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, subscriptionId))
-    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id)).limit(limit).all()
+export async function deliveriesOf (db: DbOrTx, subscriptionId: string, limit: number): Promise<DeliveryRow[]> {
+  return await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, subscriptionId))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id)).limit(limit)
 }
 
-export function attemptsOf (db: DbOrTx, deliveryIds: string[]): AttemptRow[] {
+export async function attemptsOf (db: DbOrTx, deliveryIds: string[]): Promise<AttemptRow[]> {
   if (deliveryIds.length === 0) return []
-  return db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveryIds))
-    .orderBy(asc(webhookAttempts.at)).all()
+  return await db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, deliveryIds))
+    .orderBy(asc(webhookAttempts.at))
 }
 
-export function getWatch (db: DbOrTx, key: string): typeof webhookWatch.$inferSelect | undefined {
-  return db.select().from(webhookWatch).where(eq(webhookWatch.key, key)).get()
+export async function getWatch (db: DbOrTx, key: string): Promise<typeof webhookWatch.$inferSelect | undefined> {
+  const [row] = await db.select().from(webhookWatch).where(eq(webhookWatch.key, key)).limit(1)
+  return row
 }
 
 type Watched = { lastBlockTo?: string | null, targetState?: 'met' | 'missed' | null }
 
-export function setWatch (db: DbOrTx, key: string, values: Watched): void {
-  db.insert(webhookWatch).values({ key, ...values }).onConflictDoUpdate({ target: webhookWatch.key, set: values }).run()
+export async function setWatch (db: DbOrTx, key: string, values: Watched): Promise<void> {
+  await db.insert(webhookWatch).values({ key, ...values }).onConflictDoUpdate({ target: webhookWatch.key, set: values })
 }

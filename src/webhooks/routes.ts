@@ -25,7 +25,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       response: { 201: WebhookSchema, ...authProblems }
     }
   }, async (request, reply) => {
-    const hook = webhooks.createWebhook(db, request.body, config.webhooks.allowedHosts, clock.now())
+    const hook = await webhooks.createWebhook(db, request.body, config.webhooks.allowedHosts, clock.now())
     return reply.code(201).header('location', `/v1/webhooks/${hook.id}`).send(hook)
   })
 
@@ -36,7 +36,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       summary: 'List subscriptions (without their secrets)',
       response: { 200: WebhookListSchema, ...authProblems }
     }
-  }, async () => ({ items: webhooks.listWebhookRows(db).map(webhooks.toWebhook) }))
+  }, async () => ({ items: (await webhooks.listWebhookRows(db)).map(webhooks.toWebhook) }))
 
   fastify.get('/webhooks/:id', {
     config: { access: rules.admin },
@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       params: IdParamsSchema,
       response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => webhooks.toWebhook(webhooks.getWebhookRow(db, request.params.id)))
+  }, async (request) => webhooks.toWebhook(await webhooks.getWebhookRow(db, request.params.id)))
 
   fastify.delete('/webhooks/:id', {
     config: { access: rules.admin },
@@ -57,7 +57,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       params: IdParamsSchema,
       response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx => webhooks.deleteWebhook(tx, request.params.id)))
+  }, async (request) => await store.transaction(tx => webhooks.deleteWebhook(tx, request.params.id)))
 
   fastify.post('/webhooks/:id/test', {
     config: { access: rules.admin },
@@ -69,7 +69,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       response: { 202: z.object({ delivery_id: z.string() }), ...authProblems, 404: ProblemSchema }
     }
   }, async (request, reply) => {
-    const delivery = store.transaction(tx => webhooks.testWebhook(tx, request.params.id, clock.now()))
+    const delivery = await store.transaction(tx => webhooks.testWebhook(tx, request.params.id, clock.now()))
     fastify.webhooks.wake()
     return reply.code(202).send({ delivery_id: delivery.id })
   })
@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       params: IdParamsSchema,
       response: { 200: WebhookSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => store.transaction(tx => webhooks.enableWebhook(tx, request.params.id)))
+  }, async (request) => await store.transaction(tx => webhooks.enableWebhook(tx, request.params.id)))
 
   fastify.get('/webhooks/:id/deliveries', {
     config: { access: rules.admin },
@@ -94,7 +94,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       querystring: DeliveryQuerySchema,
       response: { 200: DeliveryListSchema, ...authProblems, 404: ProblemSchema }
     }
-  }, async (request) => webhooks.listDeliveries(db, request.params.id, request.query.limit))
+  }, async (request) => await webhooks.listDeliveries(db, request.params.id, request.query.limit))
 }
 
 export default routes

@@ -27,12 +27,12 @@ export function toWebhook (row: SubscriptionRow): Webhook {
 }
 
 /** POST /v1/webhooks: a subscription, with its signing secret answered this once. */
-export function createWebhook (
+export async function createWebhook (
   db: DbOrTx,
   input: CreateWebhook,
   allowedHosts: string[] | undefined,
   now: Date
-): Webhook {
+): Promise<Webhook> {
   const refused = refusal(input.url, allowedHosts)
   if (refused !== undefined) throw new InvalidFieldError('body.url', refused)
   input.survey_ids?.forEach((id, i) => {
@@ -40,7 +40,7 @@ export function createWebhook (
       throw new InvalidFieldError(`body.survey_ids[${i}]`, `survey ${id} does not exist`)
     }
   })
-  const row = repo.insertSubscription(db, {
+  const row = await repo.insertSubscription(db, {
     id: newId('wh'),
     url: input.url,
     events: input.events,
@@ -58,23 +58,23 @@ export function createWebhook (
   return { ...toWebhook(row), secret: row.secret }
 }
 
-export function getWebhookRow (db: DbOrTx, id: string): SubscriptionRow {
-  const row = repo.findSubscription(db, id)
+export async function getWebhookRow (db: DbOrTx, id: string): Promise<SubscriptionRow> {
+  const row = await repo.findSubscription(db, id)
   if (row === undefined) throw new NotFoundError('webhook', id)
   return row
 }
 
-export function deleteWebhook (db: DbOrTx, id: string): Webhook {
-  const row = getWebhookRow(db, id)
-  repo.deleteSubscription(db, id)
+export async function deleteWebhook (db: DbOrTx, id: string): Promise<Webhook> {
+  const row = await getWebhookRow(db, id)
+  await repo.deleteSubscription(db, id)
   return toWebhook(row)
 }
 
 /** Turns a disabled subscription on again, with its failure count reset. */
-export function enableWebhook (db: DbOrTx, id: string): Webhook {
-  getWebhookRow(db, id)
-  repo.enable(db, id)
-  return toWebhook(getWebhookRow(db, id))
+export async function enableWebhook (db: DbOrTx, id: string): Promise<Webhook> {
+  await getWebhookRow(db, id)
+  await repo.enable(db, id)
+  return toWebhook(await getWebhookRow(db, id))
 }
 
 /** Where an event comes from: which subscriptions it concerns. */
@@ -90,25 +90,27 @@ function covers (s: SubscriptionRow, scope: EventScope): boolean {
 }
 
 /** Queues an event for every active subscription that wants it, in the caller's transaction. Returns how many. */
-export function emit (db: DbOrTx, event: PulsEvent & { type: WebhookEvent }, scope: EventScope, now: Date): number {
-  const wanted = repo.activeSubscriptions(db).filter(s => s.events.includes(event.type) && covers(s, scope))
-  for (const s of wanted) repo.enqueue(db, s.id, event.type, render(event, s.format, s.locale, s.reportUrl), now)
+export async function emit (
+  db: DbOrTx, event: PulsEvent & { type: WebhookEvent }, scope: EventScope, now: Date
+): Promise<number> {
+  const wanted = (await repo.activeSubscriptions(db)).filter(s => s.events.includes(event.type) && covers(s, scope))
+  for (const s of wanted) await repo.enqueue(db, s.id, event.type, render(event, s.format, s.locale, s.reportUrl), now)
   return wanted.length
 }
 
 /** POST /v1/webhooks/:id/test: a `webhook.test` event for this subscription only. */
-export function testWebhook (db: DbOrTx, id: string, now: Date): DeliveryRow {
-  const s = getWebhookRow(db, id)
+export async function testWebhook (db: DbOrTx, id: string, now: Date): Promise<DeliveryRow> {
+  const s = await getWebhookRow(db, id)
   const day = now.toISOString().slice(0, 10)
   const body = render({ type: 'webhook.test', day, data: {} }, s.format, s.locale, s.reportUrl)
-  return repo.enqueue(db, s.id, 'webhook.test', body, now)
+  return await repo.enqueue(db, s.id, 'webhook.test', body, now)
 }
 
 /** GET /v1/webhooks/:id/deliveries: the latest deliveries with every attempt. */
-export function listDeliveries (db: DbOrTx, id: string, limit: number) {
-  getWebhookRow(db, id)
-  const rows = repo.deliveriesOf(db, id, limit)
-  const attempts = repo.attemptsOf(
+export async function listDeliveries (db: DbOrTx, id: string, limit: number) {
+  await getWebhookRow(db, id)
+  const rows = await repo.deliveriesOf(db, id, limit)
+  const attempts = await repo.attemptsOf(
     db,
     rows.map(r => r.id)
   )
@@ -128,6 +130,6 @@ export function listDeliveries (db: DbOrTx, id: string, limit: number) {
   }
 }
 
-export function listWebhookRows (db: DbOrTx): SubscriptionRow[] {
-  return repo.listSubscriptions(db)
+export async function listWebhookRows (db: DbOrTx): Promise<SubscriptionRow[]> {
+  return await repo.listSubscriptions(db)
 }

@@ -60,7 +60,7 @@ export class WebhookWorker {
     clearTimeout(this.timer)
     await this.chain
     try {
-      repo.releaseLeases(this.deps.store.db, this.leaseId)
+      await repo.releaseLeases(this.deps.store.db, this.leaseId)
     } catch (err) {
       // Held rows go out again when their lease runs out.
       this.deps.log.error({ err }, 'could not hand unfinished webhooks back to the outbox')
@@ -84,7 +84,8 @@ export class WebhookWorker {
       const { store, clock, options } = this.deps
       const now = clock.now()
       const leaseUntil = new Date(now.getTime() + options.leaseMs)
-      const rows = store.transaction(tx => repo.claimDue(tx, now, this.leaseId, leaseUntil, options.batchSize))
+      const rows = await store.transaction(tx =>
+        repo.claimDue(tx, now, this.leaseId, leaseUntil, options.batchSize))
       if (rows.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       attempts += rows.length
@@ -94,32 +95,33 @@ export class WebhookWorker {
 
   private async deliver (row: DeliveryRow): Promise<void> {
     const { store, clock, log, options } = this.deps
-    const subscription = repo.findSubscription(store.db, row.subscriptionId)
+    const subscription = await repo.findSubscription(store.db, row.subscriptionId)
     if (subscription === undefined) return
     const at = clock.now()
     const headers = signedHeaders(subscription.secret, row.id, at, row.body)
     const result = await send(subscription.url, row.body, headers, options)
     const now = clock.now()
     const ok = result.status !== null && result.status >= 200 && result.status < 300
-    store.transaction(tx => {
+    await store.transaction(async tx => {
       const { status, error: failure, durationMs } = result
-      repo.recordAttempt(tx, { deliveryId: row.id, at, status, error: failure, durationMs })
+      await repo.recordAttempt(tx, { deliveryId: row.id, at, status, error: failure, durationMs })
       if (ok) {
-        repo.markDelivered(tx, row.id, now)
-        repo.setFailures(tx, subscription.id, 0)
+        await repo.markDelivered(tx, row.id, now)
+        await repo.setFailures(tx, subscription.id, 0)
         return
       }
-      const failures = (repo.findSubscription(tx, subscription.id)?.failures ?? 0) + 1
-      repo.setFailures(tx, subscription.id, failures)
+      const failures = ((await repo.findSubscription(tx, subscription.id))?.failures ?? 0) + 1
+      await repo.setFailures(tx, subscription.id, failures)
       const error = result.error ?? 'failed'
       const delay = webhookRetryDelay(options, row.attempts)
       if (delay !== null) {
-        repo.markRetry(tx, row.id, this.leaseId, new Date(now.getTime() + delay), error)
+        await repo.markRetry(tx, row.id, this.leaseId, new Date(now.getTime() + delay), error)
         return
       }
-      repo.markFailed(tx, row.id, error)
+      await repo.markFailed(tx, row.id, error)
       const since = row.createdAt.toISOString().slice(0, 10)
-      repo.disable(tx, subscription.id, `disabled on ${now.toISOString().slice(0, 10)}: ${row.attempts} attempts to ` +
+      const day = now.toISOString().slice(0, 10)
+      await repo.disable(tx, subscription.id, `disabled on ${day}: ${row.attempts} attempts to ` +
         `deliver ${row.id} (${row.event}) failed since ${since}, ${failures} in a row; the last: ${error}. ` +
         `POST /v1/webhooks/${subscription.id}/enable after fixing it`)
     })

@@ -30,7 +30,7 @@ export interface Answer {
 }
 
 export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
-  app.store.transaction(tx => {
+  app.store.legacyTransactionSync(tx => {
     const definitions = tx.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId)).get()!.items
     for (const a of answers) {
       recordAnswer(tx, {
@@ -69,7 +69,7 @@ export function answers (
 
 /** Invitations delivered on the given days: the response-rate denominator. */
 export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: Record<string, number>): void {
-  app.store.transaction(tx => {
+  app.store.legacyTransactionSync(tx => {
     for (const [day, count] of Object.entries(perDay)) {
       for (let i = 0; i < count; i++) {
         const at = new Date(`${day}T08:00:00Z`)

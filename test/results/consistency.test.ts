@@ -87,8 +87,8 @@ t.test('a cell of an attribute and an item answer is shown alike by every questi
       const data: Answer[] = drawn.map(a => ({
         score: a.score,
         day: a.day,
-        attributes: a.agent === null ? {} : { agent: a.agent },
-        items: Object.fromEntries(Object.entries({ fcr: a.fcr, reason: a.reason })
+        attributes: (a.agent === null ? {} : { agent: a.agent }) as Record<string, string>,
+        items: Object.fromEntries(Object.entries({ fcr: a.fcr as string | null, reason: a.reason as string | null })
           .filter((e): e is [string, string] => e[1] !== null))
       }))
       const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: 5, items })

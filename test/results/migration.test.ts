@@ -165,7 +165,7 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   undoMigrationsFrom(first.store.db, '0017_')
   const strip = `(SELECT json_group_object(key, value) FROM
     (SELECT key, value FROM json_each(combo) WHERE key NOT LIKE 'item.%' ORDER BY key))`
-  for (const [table, keys] of [['response_combos', 'day'], ['response_combo_scores', 'month, score']]) {
+  for (const [table, keys] of [['response_combos', 'day'], ['response_combo_scores', 'month, score']] as const) {
     for (const statement of [
       `CREATE TEMP TABLE old AS SELECT survey_id, ${keys}, ${strip} AS combo, sum(n) AS n, sum(invited) AS invited
         FROM ${table} GROUP BY survey_id, ${keys}, ${2 + keys.split(',').length}`,

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, gte, lte, or } from 'drizzle-orm'
+import { responseItemCounts } from '../storage/tables.js'
 import type { DbOrTx } from '../../db/client.js'
 import type { ItemAnswers } from '../../responses/tables.js'
 import { responses } from '../../responses/tables.js'
@@ -110,4 +111,11 @@ export function answersWithItemsPage (
   const { id, score, comment, day, attributes, items } = responses
   return db.select({ id, score, comment, day, attributes, items })
     .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(responses.id)).limit(limit).all()
+}
+
+/** The keys of the items the survey's answers answered, from the item rollup (not the answers). */
+export function answeredItems (db: DbOrTx, surveyId: string): Set<string> {
+  const rows = db.selectDistinct({ item: responseItemCounts.item }).from(responseItemCounts)
+    .where(eq(responseItemCounts.surveyId, surveyId)).all()
+  return new Set(rows.map(r => r.item))
 }

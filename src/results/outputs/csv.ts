@@ -8,9 +8,8 @@ import { cellKey } from '../engine/cell-key.js'
 import { isItemKey, itemOfKey } from '../engine/item-values.js'
 import type { StoredItem } from '../../surveys/items.js'
 import type { DecidedMonths } from '../engine/decided-months.js'
-import { answeredItemKeys } from '../../surveys/repository.js'
 import {
-  answersWithItemsPage, exportedItems, type ItemExportRow, itemClassShown, itemFields, itemHeader, itemKeys, restShown
+  answeredItems, answersWithItemsPage, exportedItems, type ItemExportRow, itemClassShown, itemFields, itemHeader, itemKeys, restShown
 } from './csv-items.js'
 import { csvLine, dayLabel, OTHER } from './export.js'
 import { monthsInPeriod, type ReleaseMonth, releaseMonths } from '../engine/months.js'
@@ -102,7 +101,7 @@ export function exportCsv (
   // Item results count complete months (docs/results.md, "Items"): a survey with item answers
   // exports as one with attributes, by complete release month, with its yes/no and choice items
   // as classes beside the attributes.
-  const answered = answeredItemKeys(db, survey.id)
+  const answered = answeredItems(db, survey.id)
   const items = answered.size === 0 ? [] : exportedItems(survey.items, answered)
   const keys = [...repo.attributeKeys(db, survey.id), ...itemKeys(items)].sort()
   let timeCells: TimeCell[]
