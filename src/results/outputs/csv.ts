@@ -9,7 +9,8 @@ import { isItemKey, itemOfKey } from '../engine/item-values.js'
 import type { StoredItem } from '../../surveys/items.js'
 import type { DecidedMonths } from '../engine/decided-months.js'
 import {
-  answeredItems, answersWithItemsPage, exportedItems, type ItemExportRow, itemClassShown, itemFields, itemHeader, itemKeys, restShown
+  answeredItems, answersWithItemsPage, exportedItems, type ItemExportRow, itemClassShown, itemFields, itemHeader,
+  itemKeys, restShown
 } from './csv-items.js'
 import { csvLine, dayLabel, OTHER } from './export.js'
 import { monthsInPeriod, type ReleaseMonth, releaseMonths } from '../engine/months.js'
