@@ -85,7 +85,7 @@ t.test('a team\'s FCR target across its surveys: team results show it; missed an
 
   const watch = async () => {
     const from = rx.received.length
-    app.webhooks.watch()
+    await app.webhooks.watch()
     await app.webhooks.flush()
     return rx.received.slice(from).map(r => JSON.parse(r.body))
   }
