@@ -97,7 +97,7 @@ export function reportContext (
   // Judged on the survey's latest release block, whatever period the report shows.
   const target = surveyTargetStatus(db, kept, survey, now)
   // Item results count complete months: their series is always by month.
-  const monthly = interval === 'month'
+  const monthly = interval === 'month' || survey.items.length === 0
     ? r
     : surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval: 'month' }, now)
   type WithItems = { items?: Record<string, ItemResultView> | null, items_period?: { from: string, to: string } | null }
