@@ -1,5 +1,7 @@
 import t from 'tap'
+import { purge } from '../../src/retention/service.js'
 import { api, build, testClock } from '../helpers/build.js'
+import { rows } from '../helpers/puls.js'
 import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
 import { itemDataset, ITEMS, matches, type Slice } from './item-data.js'
 
@@ -166,4 +168,34 @@ t.test('padding: one address answering an item many times counts as one person w
   // Not even the group without the item: with the total, its count would tell how many answered.
   t.same(grouped.groups.map((g: { responses: number | null }) => g.responses), [null, null, null],
     'the groups by its answer show no count')
+})
+
+t.test('retention: months after the cut keep their item counts and results', async t => {
+  const clock = testClock('2026-04-20T10:00:00Z')
+  const app = await build(t, { clock })
+  const survey = await createSurvey(app, {
+    kind: 'post_case', metric: 'csat', min_group_size: MIN, items: ITEMS, retain_days: 70, comment_retain_days: 10
+  })
+  seedAnswers(app, survey.id, itemDataset(23, 8))
+  const itemRows = (): Array<Record<string, unknown>> =>
+    rows(app, 'SELECT month, combo, item, value, n, invited FROM response_item_counts ORDER BY 1, 2, 3, 4')
+  const before = itemRows()
+  const march = async (): Promise<unknown> =>
+    (await api(app, { url: `/v1/surveys/${survey.id}/results?from=2026-03-01&to=2026-03-31&group_by=item.fcr` }))
+      .json()
+  const results = await march()
+  const purged = await purge(app.store, clock.now(), { retainDays: undefined, commentRetainDays: undefined })
+  t.ok(purged.responses > 0, `${purged.responses} answers deleted`)
+  // The cut's own month is counted again from its answers that stay; later months are untouched.
+  const cut = rows<{ day: string }>(app, 'SELECT min(day) AS day FROM responses')[0]!.day.slice(0, 7)
+  t.ok(cut < '2026-03', `the cut is in ${cut}`)
+  const after = (list: Array<Record<string, unknown>>): unknown => list.filter(r => (r.month as string) > cut)
+  t.same(after(itemRows()), after(before), 'the months after it count as before')
+  t.notOk(itemRows().some(r => (r.month as string) < cut), 'the months before it are gone')
+  const answered = rows<{ n: number }>(app, `SELECT count(*) AS n FROM responses
+    WHERE substr(day, 1, 7) = '${cut}' AND json_extract(items, '$.fcr') IS NOT NULL`)[0]!.n
+  const counted = itemRows().filter(r => r.month === cut && r.item === 'fcr' && r.value === '')
+    .reduce((acc, r) => acc + (r.n as number), 0)
+  t.equal(counted, answered, 'the cut\'s month counts the item answers that stay')
+  t.same(await march(), results, 'and read the same')
 })
