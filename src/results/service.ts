@@ -4,7 +4,7 @@ import { coarsenToDay } from '../responses/coarsen.js'
 import { SCALES, type Metric, type Scale } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
-import { type Assembled, assemble, type Cell, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
+import { type Assembled, assemble, MAX_BUCKETS, presentCell, responseRate } from './engine/cells.js'
 import { DEFINITIONS, emptyDistribution } from './engine/metrics.js'
 import {
   type Block,
@@ -18,8 +18,7 @@ import {
 } from './engine/periods.js'
 import { attributeResults } from './engine/attributes.js'
 import { DecidedMonths } from './engine/decided-months.js'
-import type { ItemTotals } from './engine/item-cells.js'
-import { sharedItems, teamItemResults } from './engine/team-items.js'
+import { placeTeamItems, sharedItems } from './engine/team-items.js'
 import { monthsInPeriod, releaseMonths } from './engine/months.js'
 import { loadQuestion, type QuestionData } from './engine/question.js'
 import { type ItemDefinition } from './engine/item-present.js'
@@ -238,11 +237,14 @@ export function surveyResults (
       ? []
       : releaseMonths(release, today).filter(m => m.from >= within.from && m.to <= within.to)
     itemsPeriod = spanOf(months.flatMap(m => m.blocks))
-    const items = attributeResults(db, kept, {
-      survey, scale, months, filters: [], series: query.interval === 'month', delivered: new Map(), items: itemKeys
-    })
+    // Without items nothing more is read: whole-survey questions stay on response_counts.
+    const items = itemKeys.length === 0
+      ? { total: { items: new Map() } }
+      : attributeResults(db, kept, {
+        survey, scale, months, filters: [], series: query.interval === 'month', delivered: new Map(), items: itemKeys
+      })
     a.total.items = items.total.items
-    const byMonth = new Map((items.series ?? []).map(b => [b.start, b.items]))
+    const byMonth = new Map(('series' in items ? items.series ?? [] : []).map(b => [b.start, b.items]))
     for (const b of a.series ?? []) {
       const monthly = query.interval === 'month' ? byMonth.get(b.start) : undefined
       if (monthly !== undefined) b.items = monthly
@@ -346,28 +348,15 @@ export function teamResults (
     interval: query.interval,
     delivered
   })
-  // Item results of the keys the surveys share, over each survey's complete months in its period.
   const items = sharedItems(list)
-  const teamParts = parts.map(({ survey, rel }) => {
-    const within = rel.period
-    const all = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today)
-    return { survey, months: within === null ? [] : all.filter(m => m.from >= within.from && m.to <= within.to) }
+  const itemsPeriod = placeTeamItems(db, kept, a, {
+    parts: parts.map(p => ({ survey: p.survey, period: p.rel.period })),
+    items,
+    scale,
+    min,
+    today,
+    interval: query.interval
   })
-  const byItem = teamItemResults(db, kept, teamParts, items, scale, min)
-  const within = (cell: Cell, results: ReadonlyMap<string, ItemTotals> | undefined): Map<string, ItemTotals> =>
-    new Map([...results ?? []].map(([key, r]) => [key, { ...r, reason: cell.reason ?? r.reason }]))
-  a.total.items = within(a.total, byItem.total)
-  for (const b of a.series ?? []) {
-    const monthly = query.interval === 'month' ? byItem.months.get(b.start.slice(0, 7)) : undefined
-    if (monthly !== undefined) b.items = within(b, monthly)
-    else if (query.interval === 'month' && teamParts.some(p => p.months.some(m => m.month === b.start.slice(0, 7)))) {
-      b.items = new Map()
-    }
-  }
-  const usedBlocks = teamParts.flatMap(p => p.months.flatMap(m => m.blocks))
-  const itemsPeriod = usedBlocks.length === 0
-    ? null
-    : { from: usedBlocks.map(b => b.from).sort()[0]!, to: usedBlocks.map(b => b.to).sort().at(-1)! }
   return {
     team: query.team,
     metric: query.metric,

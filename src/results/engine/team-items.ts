@@ -1,4 +1,6 @@
 import type { DbOrTx } from '../../db/client.js'
+import * as repo from '../storage/repository.js'
+import type { Assembled, Cell } from './cells.js'
 import type { Scale } from '../../surveys/defaults.js'
 import type { SurveyRow } from '../../surveys/tables.js'
 import { monthCells } from './attributes.js'
@@ -6,7 +8,8 @@ import type { DecidedMonths } from './decided-months.js'
 import { cellKey } from './cell-key.js'
 import type { ItemCell, ItemTotals } from './item-cells.js'
 import type { ItemDefinition } from './item-present.js'
-import type { ReleaseMonth } from './months.js'
+import { type ReleaseMonth, releaseMonths } from './months.js'
+import { type Interval, releaseBlocks } from './periods.js'
 import type { SuppressionReason } from './suppression.js'
 
 // Item results across a team's surveys (docs/results.md, "Items", across surveys): for the item
@@ -91,4 +94,42 @@ export function teamItemResults (
     total.set(item.key, { n, values, reason })
   }
   return { total, months }
+}
+
+/**
+ * Puts the team's item results into its assembled cells: the total and, for a month series, each
+ * month (a cell the team does not show shows no item either). Answers the days they count.
+ */
+export function placeTeamItems (
+  db: DbOrTx, kept: DecidedMonths, a: Assembled,
+  q: {
+    parts: ReadonlyArray<{ survey: SurveyRow, period: { from: string, to: string } | null }>
+    items: readonly ItemDefinition[]
+    scale: Scale
+    min: number
+    today: string
+    interval: Interval | undefined
+  }
+): { from: string, to: string } | null {
+  const parts: TeamPart[] = q.parts.map(({ survey, period }) => {
+    if (period === null || q.items.length === 0) return { survey, months: [] }
+    const all = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, q.today), q.today)
+    return { survey, months: all.filter(m => m.from >= period.from && m.to <= period.to) }
+  })
+  const byItem = q.items.length === 0
+    ? { total: new Map<string, ItemTotals>(), months: new Map<string, Map<string, ItemTotals>>() }
+    : teamItemResults(db, kept, parts, q.items, q.scale, q.min)
+  const within = (cell: Cell, results: ReadonlyMap<string, ItemTotals>): Map<string, ItemTotals> =>
+    new Map([...results].map(([key, r]) => [key, { ...r, reason: cell.reason ?? r.reason }]))
+  a.total.items = within(a.total, byItem.total)
+  for (const b of a.series ?? []) {
+    const month = b.start.slice(0, 7)
+    const monthly = q.interval === 'month' ? byItem.months.get(month) : undefined
+    if (monthly !== undefined) b.items = within(b, monthly)
+    else if (q.interval === 'month' && parts.some(p => p.months.some(m => m.month === month))) b.items = new Map()
+  }
+  const used = parts.flatMap(p => p.months.flatMap(m => m.blocks))
+  return used.length === 0
+    ? null
+    : { from: used.map(b => b.from).sort()[0]!, to: used.map(b => b.to).sort().at(-1)! }
 }
