@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { startSmtp } from '../test/helpers/smtp.js'
 import { formatRows, mailBench } from './mail.js'
-import type { BenchReply, BenchRequest } from './server.js'
+import { channel } from './child.js'
 
 // `npm run bench`: the real service (bench/server.ts: the app plugin in its own process, on
 // 127.0.0.1, a temporary SQLite file with WAL and synchronous=FULL, its mail going to an SMTP
@@ -17,23 +17,25 @@ const KEY = 'bench-bootstrap-key-0123456789'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const CONNECTIONS = 10
-const BATCH = 1000
+/** Invitations a batch request makes (the aim: 10,000 accepted within a second). */
+const BATCH = Number(process.env.BENCH_BATCH ?? 10_000)
 /** Results: answers seeded in steps, and shorter rounds (a scan at 1M takes seconds a request). */
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number)
 const RESULT_ROUNDS = Number(process.env.BENCH_RESULT_ROUNDS ?? 3)
 const RESULT_SECONDS = Number(process.env.BENCH_RESULT_SECONDS ?? 1)
 /** BENCH_CPU_PROF=<dir>: the service writes a V8 CPU profile of each round there (open it in Chrome DevTools). */
 const CPU_PROF = process.env.BENCH_CPU_PROF
-/** BENCH_ONLY=<text>: only the rows whose name holds it (and the no-op), e.g. to profile one route. */
-const ONLY = process.env.BENCH_ONLY
-const wanted = (name: string): boolean => ONLY === undefined || name.includes(ONLY)
+/** BENCH_ONLY=<text>[,<text>…]: only the rows whose name holds one of them (and the no-op), e.g. one route. */
+const ONLY = process.env.BENCH_ONLY?.split(',')
+const wanted = (name: string): boolean => ONLY === undefined || ONLY.some(text => name.includes(text))
 
 // ---- the service, in a child process --------------------------------------------------------
 
 const dataDir = mkdtempSync(join(tmpdir(), 'puls-bench-'))
 const smtp = await startSmtp(undefined, { parse: false })
 const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
-  execArgv: ['--import', 'tsx'],
+  // --expose-gc: the service reports its heap after a full garbage collection beside its RSS.
+  execArgv: ['--import', 'tsx', '--expose-gc'],
   env: {
     PATH: process.env.PATH,
     PULS_DATA_DIR: dataDir,
@@ -49,33 +51,22 @@ const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc']
 })
-const replies: BenchReply[] = []
-const waiting: Array<() => void> = []
-child.on('message', (reply: BenchReply) => {
-  replies.push(reply)
-  for (const w of waiting.splice(0)) w()
-})
-child.on('exit', code => {
-  if (code !== 0 && code !== null) console.error(`the service exited with ${code}`)
-})
+const service = channel(child, 'the service')
+const { reply, ask } = service
 
-async function reply<T extends BenchReply['type']> (type: T): Promise<Extract<BenchReply, { type: T }>> {
-  for (;;) {
-    const i = replies.findIndex(r => r.type === type)
-    if (i >= 0) return replies.splice(i, 1)[0] as Extract<BenchReply, { type: T }>
-    await new Promise<void>(resolve => waiting.push(resolve))
-  }
-}
-
-function ask<T extends BenchReply['type']> (request: BenchRequest, type: T): Promise<Extract<BenchReply, { type: T }>> {
-  child.send(request)
-  return reply(type)
-}
+// Bare Fastify with the same no-op route, in its own process: the floor Puls's no-op is compared to.
+const bareChild: ChildProcess = fork(new URL('./bare.ts', import.meta.url), {
+  execArgv: ['--import', 'tsx'],
+  env: { PATH: process.env.PATH },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+})
+const bare = channel(bareChild, 'the bare Fastify app')
+const bareBase = `http://127.0.0.1:${(await bare.reply('listening')).port}`
 
 const { port } = await reply('listening')
 const base = `http://127.0.0.1:${port}`
 const auth = { authorization: `Bearer ${KEY}` }
-const startupRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+const startup = await ask({ type: 'rss' }, 'rss')
 
 async function api (method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(base + path, {
@@ -126,6 +117,10 @@ interface Scenario {
    * time would cut off the requests still running when it ends).
    */
   counted?: { warmup: number; min: number }
+  /** Waits, after each round and before reading the CPU, for work the round left (mail to send). */
+  settle?: () => Promise<void>
+  /** Measured on the bare Fastify app (bench/bare.ts) instead of the service; always run. */
+  bare?: boolean
   /** autocannon options for one round; `amount` is set for counted scenarios. */
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
@@ -136,7 +131,8 @@ async function round (
   amount: number | undefined,
   options: Partial<autocannon.Options>
 ): Promise<Round> {
-  const before = await ask({ type: 'cpu' }, 'cpu')
+  const cpuOf = s.bare === true ? bare.ask : ask
+  const before = await cpuOf({ type: 'cpu' }, 'cpu')
   const r = await autocannon({
     url: base,
     connections: s.connections ?? CONNECTIONS,
@@ -156,9 +152,10 @@ async function round (
   // A closed loop: each connection sends its next request when the last one is answered, so the
   // mean latency is connections / rate, to the microsecond (autocannon's own is whole ms).
   const rps = Math.max(r.requests.total, 1) / (r.duration || seconds)
+  await s.settle?.()
   // The service's own CPU time (user + system, its process alone) per request: unlike the rates,
   // it hardly moves when other work shares the machine.
-  const after = await ask({ type: 'cpu' }, 'cpu')
+  const after = await cpuOf({ type: 'cpu' }, 'cpu')
   const requests = Math.max(r.requests.total, 1)
   const cpu = (after.micros - before.micros) / requests
   // Bytes the service sent to the disk a request (WAL frames, checkpoints): what a durable commit
@@ -203,7 +200,7 @@ async function measure (
   s: Scenario,
   opts: { rounds?: number; seconds?: number; quiet?: boolean } = {}
 ): Promise<Row | undefined> {
-  if (rows.length > 0 && opts.quiet !== true && !wanted(s.name)) return undefined
+  if (rows.length > 0 && opts.quiet !== true && s.bare !== true && !wanted(s.name)) return undefined
   const seconds = opts.seconds ?? SECONDS
   const before = await groupCommits()
   const amountFor = (rps: number): number | undefined =>
@@ -269,6 +266,12 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' }
 console.error(`Puls bench: ${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up, medians of the rounds`)
 
 await measure({ name: 'GET /bench/noop (no-op baseline)', status: 200, options: () => ({ url: base + '/bench/noop' }) })
+await measure({
+  name: 'GET /bench/noop on bare Fastify (no plugins, same route, own process)',
+  status: 200,
+  bare: true,
+  options: () => ({ url: bareBase + '/bench/noop' })
+})
 await measure({
   name: 'GET /bench/noop-auth (no-op with the API key check)',
   status: 200,
@@ -499,13 +502,19 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
     resultRows.push({ name: q.name, answers: size, first, mean: r.mean, p99: r.p99, rps: r.rps, noop })
   }
 }
-const resultsRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+const afterResults = await ask({ type: 'rss' }, 'rss')
+
+/** Until the service has sent every mail queued so far: an invitation's cost includes its send. */
+async function mailSent (): Promise<void> {
+  while ((await ask({ type: 'outbox' }, 'outbox')).unsettled > 0) await new Promise(resolve => setTimeout(resolve, 20))
+}
 
 let invitationNo = 0
 await measure({
   name: 'POST /v1/surveys/:id/invitations (one e-mail invitation, 201)',
   unit: 'invitations',
   status: 201,
+  settle: mailSent,
   options: () => ({
     requests: [
       {
@@ -534,9 +543,13 @@ await measure({
   unit: 'invitations',
   perRequest: BATCH,
   status: 200,
-  connections: 2,
-  counted: { warmup: 4, min: 4 },
+  // One batch at a time: the mean latency is how long one batch takes to be accepted.
+  connections: 1,
+  counted: { warmup: 1, min: 1 },
+  settle: mailSent,
   options: () => ({
+    // A batch under load can take longer than autocannon's default 10 s.
+    timeout: 120,
     requests: [
       {
         method: 'POST',
@@ -556,11 +569,12 @@ await measure({
       }
     ]
   })
-})
+}, { rounds: Math.min(ROUNDS, 3) })
 
-const peakRssKiB = (await ask({ type: 'rss' }, 'rss')).maxRssKiB
+const atEnd = await ask({ type: 'rss' }, 'rss')
 const mailsSent = smtp.received.length
 child.kill('SIGTERM')
+bareChild.kill('SIGTERM')
 await new Promise(resolve => child.once('exit', resolve))
 await smtp.close()
 rmSync(dataDir, { recursive: true, force: true })
@@ -589,6 +603,16 @@ for (const r of rows) {
     `| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} ` +
       `| ${((r.perSecond / noop.rps) * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} ` +
       `| ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`
+  )
+}
+
+const bareRow = rows.find(r => r.name.includes('bare Fastify'))
+if (bareRow !== undefined) {
+  console.log(
+    '\nPuls\'s no-op against bare Fastify\'s in this run: ' +
+      `${((noop.rps / bareRow.rps) * 100).toFixed(0)} % of its rate, ` +
+      `${((bareRow.cpu / noop.cpu) * 100).toFixed(0)} % by service CPU a request ` +
+      `(${noop.cpu.toFixed(0)} µs against ${bareRow.cpu.toFixed(0)} µs)`
   )
 }
 
@@ -630,15 +654,21 @@ if (decideRows.length > 0) {
   }
 }
 
+const memory = (m: typeof startup): string =>
+  `peak RSS ${mib(m.maxRssKiB)}, RSS ${mib(m.rssKiB)}, heap after a full GC ` +
+  (m.heapAfterGcKiB === undefined ? '–' : mib(m.heapAfterGcKiB))
 console.log(
-  '\nPeak RSS of the service process (process.resourceUsage().maxRSS, read in the service): ' +
-    `${mib(startupRssKiB)} after start-up, ` +
-    `${mib(resultsRssKiB)} after seeding and querying ${seeded.toLocaleString('en')} answers, ` +
-    `${mib(peakRssKiB)} at the end. ` +
+  '\nMemory of the service process (read in the service: process.resourceUsage().maxRSS, ' +
+    'process.memoryUsage(), heap after global.gc()):\n' +
+    `- after start-up: ${memory(startup)}\n` +
+    `- after seeding and querying ${seeded.toLocaleString('en')} answers: ${memory(afterResults)}\n` +
+    `- at the end: ${memory(atEnd)}\n` +
     `Mail the service sent meanwhile to the SMTP server: ${mailsSent.toLocaleString('en')}.`
 )
 
 // Mail: throughput to an SMTP server on 127.0.0.1, against nodemailer's pool alone (bench/mail.ts).
 const mails = Number(process.env.BENCH_MAILS ?? 2000)
-console.log(`\nMail to an SMTP server on 127.0.0.1, in one process (${mails} mails)\n`)
-console.log(formatRows(await mailBench({ mails })))
+if (mails > 0) {
+  console.log(`\nMail to an SMTP server on 127.0.0.1, in one process (${mails} mails)\n`)
+  console.log(formatRows(await mailBench({ mails })))
+}

@@ -25,14 +25,18 @@ export type BenchRequest =
   | { type: 'profile'; file: string | null }
   | { type: 'seed'; surveyId: string; from: number; to: number; items?: boolean }
   | { type: 'decide' }
+  | { type: 'outbox' }
+  | { type: 'counts' }
 
 export type BenchReply =
   | { type: 'listening'; port: number }
-  | { type: 'rss'; maxRssKiB: number }
+  | { type: 'rss'; maxRssKiB: number; rssKiB: number; heapAfterGcKiB: number | undefined }
   | { type: 'cpu'; micros: number; writtenBytes: number | undefined }
   | { type: 'profiled' }
   | { type: 'seeded'; seconds: number }
   | { type: 'decided'; seconds: number; decided: number; deferred: number }
+  | { type: 'outbox'; unsettled: number }
+  | { type: 'counts'; responses: number; mails: Record<string, number>; mailedInvitations: number }
 
 const config = loadConfig(process.env)
 const server = Fastify(serverOptions(config))
@@ -146,7 +150,16 @@ async function profile (file: string | null): Promise<void> {
 
 process.on('message', (message: BenchRequest) => {
   if (message.type === 'rss') {
-    send({ type: 'rss', maxRssKiB: process.resourceUsage().maxRSS })
+    // Peak and current RSS, and the heap in use after a full garbage collection (--expose-gc, as
+    // bench/run.ts starts this process): what the service keeps, against what V8 has not given back.
+    const gc = (globalThis as { gc?: () => void }).gc
+    gc?.()
+    send({
+      type: 'rss',
+      maxRssKiB: process.resourceUsage().maxRSS,
+      rssKiB: Math.round(process.memoryUsage.rss() / 1024),
+      heapAfterGcKiB: gc === undefined ? undefined : Math.round(process.memoryUsage().heapUsed / 1024)
+    })
   } else if (message.type === 'cpu') {
     const { user, system } = process.cpuUsage()
     send({ type: 'cpu', micros: user + system, writtenBytes: writtenBytes() })
@@ -159,6 +172,27 @@ process.on('message', (message: BenchRequest) => {
     const started = process.hrtime.bigint()
     seed(message.surveyId, message.from, message.to, message.items)
     send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+  } else if (message.type === 'outbox') {
+    // Mail not yet sent (pending or being sent): the bench waits for it to reach 0 after a round
+    // of invitations, so that their sending counts in the round's CPU and bytes.
+    const row = server.store.db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')`
+    )
+    send({ type: 'outbox', unsettled: row?.n ?? 0 })
+  } else if (message.type === 'counts') {
+    // What the soak checks at its end: every answer stored, every mail settled.
+    const n = (query: ReturnType<typeof sql>): number => server.store.db.get<{ n: number }>(query)?.n ?? 0
+    const states = server.store.db.all<{ state: string; n: number }>(
+      sql`SELECT state, count(*) AS n FROM outbox GROUP BY state`
+    )
+    send({
+      type: 'counts',
+      responses: n(sql`SELECT count(*) AS n FROM responses`),
+      mails: Object.fromEntries(states.map(r => [r.state, r.n])),
+      mailedInvitations: n(
+        sql`SELECT count(*) AS n FROM invitations WHERE channel = 'email' AND token_hash IS NOT NULL`
+      )
+    })
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()

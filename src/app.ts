@@ -73,8 +73,10 @@ export function serverOptions (config: Config, overrides: FastifyServerOptions =
 async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   fastify.setValidatorCompiler(validatorCompiler)
   fastify.setSerializerCompiler(serializerCompiler)
-  fastify.addHook('onSend', async (request, reply) => {
+  // Set as the request arrives (a synchronous hook, no promise per response); errors keep it.
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 
   await fastify.register(configPlugin, { config: opts.config, clock: opts.clock })

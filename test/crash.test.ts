@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import t from 'tap'
 import { startServer, within } from './helpers/server-process.js'
+import { startSmtp } from './helpers/smtp.js'
 
 // Crash safety (docs/operating.md: an acknowledged response is never lost, also when the process is killed
 // right after the acknowledgement). The real server process takes answers from many clients at
@@ -149,4 +150,59 @@ t.test('SIGKILL under load loses no acknowledged answer and lets no link answer 
     { code: 0, signal: null },
     'the restarted service stops cleanly'
   )
+})
+
+// An e-mail invitation's mail is queued as its link's token and rendered only when it is sent
+// (docs/mail.md). A process killed between the two leaves that token in the outbox and nothing
+// else; the next process renders the mail, sends it once, and its link opens the survey.
+t.test('SIGKILL between queueing a mail and sending it: the next start sends it once, and its link works', async t => {
+  const dataDir = t.testdir()
+  const refusing = await startSmtp(t, { refuse: 1_000_000 })
+  // Refused, the mail waits for a retry a second later; no poll comes before the kill.
+  const mailEnv = { MAIL_RETRY_MIN_SECONDS: '1', MAIL_RETRY_MAX_SECONDS: '1', MAIL_POLL_MS: '3600000' }
+  const env = { PULS_API_KEY: KEY, RATE_LIMIT_MAX: '0', ...mailEnv }
+  const first = await startServer(t, { dataDir, env: { ...env, SMTP_URL: refusing.url } })
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
+  const post = async (base: string, path: string, body: unknown): Promise<any> =>
+    (await fetch(base + path, { method: 'POST', headers, body: JSON.stringify(body) })).json()
+  const survey = await post(first.base, '/v1/surveys', { name: 'Crash mail', kind: 'post_case', team: 'it' })
+  const invited = await post(first.base, `/v1/surveys/${survey.id}/invitations`, {
+    email: 'kari@example.com',
+    case_ref: 'INC-9'
+  })
+  t.equal(invited.status, 'queued')
+  await first.waitForLine(l => l.msg === 'mail not sent; will retry')
+  first.child.kill('SIGKILL')
+  await within(first.exited, 10_000, { code: null, signal: 'still running' })
+
+  const db = new Database(join(dataDir, 'puls.db'), { readonly: true })
+  t.teardown(() => db.close())
+  const queued = db.prepare('SELECT state, recipient, token, html, subject FROM outbox').all() as Array<
+    Record<string, string | null>
+  >
+  t.equal(queued.length, 1)
+  t.match(queued[0], { state: 'pending', recipient: 'kari@example.com', html: null, subject: null })
+  t.match(queued[0]!.token, /^[A-Za-z0-9_-]{43}$/, 'the outbox holds the token, not a rendered message')
+
+  const smtp = await startSmtp(t)
+  const again = await startServer(t, { dataDir, env: { ...env, MAIL_POLL_MS: '50', SMTP_URL: smtp.url } })
+  const [mail] = await smtp.waitFor(1)
+  t.equal(mail!.parsed.subject, 'How did we do with case INC-9?', 'rendered by the next process')
+  const token = /\/s\/([A-Za-z0-9_-]{43})\/unsubscribe/.exec(mail!.parsed.text ?? '')![1]!
+  t.equal(token, queued[0]!.token, 'with the link queued before the kill')
+  const page = await fetch(`${again.base}/s/${token}`)
+  t.equal(page.status, 200, 'the mailed link opens the survey')
+  await again.waitForLine(l => l.msg === 'mail sent')
+  again.child.kill('SIGTERM')
+  t.same(
+    await within(again.exited, 15_000, { code: null, signal: 'still running' }),
+    { code: 0, signal: null },
+    'the restarted service stops cleanly'
+  )
+  t.same(
+    db.prepare('SELECT state, recipient, token, html FROM outbox').all(),
+    [{ state: 'sent', recipient: null, token: null, html: null }],
+    'sent, and the address and token are erased'
+  )
+  t.equal(smtp.received.length, 1, 'sent once')
 })

@@ -72,8 +72,8 @@ t.test('an invitation arrives once, in its language, with both parts; its status
   t.equal(await app.outbox.flush(), 0)
   t.equal(smtp.received.length, 1)
   t.same(
-    rows(app, `SELECT recipient, html FROM outbox WHERE invitation_id = '${id}'`),
-    [{ recipient: null, html: null }],
+    rows(app, `SELECT recipient, html, token FROM outbox WHERE invitation_id = '${id}'`),
+    [{ recipient: null, html: null, token: null }],
     'the sent mail keeps no address or link'
   )
 })

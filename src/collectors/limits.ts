@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { DbOrTx } from '../db/client.js'
 import { TooManyRequestsError } from '../errors.js'
+import { requestCookie } from '../plugins/cookies.js'
 import * as repo from './repository.js'
 import type { CollectorRow } from './tables.js'
 
@@ -69,7 +70,7 @@ export const COOLDOWN_COOKIE = 'puls_cooldown'
  * unsigned or tampered cookie means no wait.
  */
 export function cooldownRemaining (request: FastifyRequest, now: Date): number {
-  const raw = request.cookies[COOLDOWN_COOKIE]
+  const raw = requestCookie(request, COOLDOWN_COOKIE)
   if (raw === undefined) return 0
   const { valid, value } = request.unsignCookie(raw)
   if (!valid || value === null || !/^\d{1,15}$/.test(value)) return 0

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { requestCookie } from '../plugins/cookies.js'
 
 // A signed-in person's session: a cookie signed with the server secret (@fastify/cookie), HttpOnly,
 // SameSite=Lax, holding who they are, what they may see and until when (docs/access.md).
@@ -29,7 +30,7 @@ const cookieOptions = (secure: boolean, maxAgeMs: number) =>
   })
 
 function read<T extends { exp: number }> (request: FastifyRequest, name: string, now: Date): T | undefined {
-  const raw = request.cookies[name]
+  const raw = requestCookie(request, name)
   if (raw === undefined) return undefined
   const { valid, value } = request.unsignCookie(raw)
   if (!valid || value === null) return undefined

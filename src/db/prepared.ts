@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from './client.js'
 
 /**
@@ -19,3 +20,13 @@ export function preparedPerHandle<Q> (build: (db: DbOrTx) => Q): (db: DbOrTx) =>
     return query
   }
 }
+
+/**
+ * A row of placeholders for every column in `columns` (a record, so the type checks none is
+ * missing), for an INSERT prepared once. Each is bound as is, without the column's mapping: the
+ * caller passes driver values (a Date as its milliseconds, JSON as its text, null as null).
+ */
+export function placeholdersOf<Row> (columns: Record<keyof Row, true>): RawRow<Row> {
+  return Object.fromEntries(Object.keys(columns).map(c => [c, sql`${sql.placeholder(c)}`])) as RawRow<Row>
+}
+type RawRow<Row> = { [K in keyof Row]-?: SQL }

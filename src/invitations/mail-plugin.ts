@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Tx } from '../db/client.js'
 import type { SurveyRow } from '../surveys/tables.js'
-import { invitationDelivery, invitationMail } from './mail.js'
+import { invitationDelivery, queuedInvitationMail } from './mail.js'
 import { queueReminders } from './reminders.js'
 import type { InvitationRow } from './tables.js'
 
@@ -25,12 +25,11 @@ declare module 'fastify' {
  */
 export default fp(async (fastify) => {
   const { outbox, store, clock } = fastify
-  outbox.addDeliveryHooks(invitationDelivery)
+  outbox.addDeliveryHooks(invitationDelivery(outbox.compose))
   fastify.decorate('invitationMail', {
-    queue: (tx, survey, invitations) => {
-      const mails = invitations.map(i => invitationMail(outbox.compose, i.invitation, survey, i.token, 'invitation'))
-      outbox.enqueueAll(tx, mails)
+    queue: (tx, _survey, invitations) => {
+      outbox.enqueueAll(tx, invitations.map(i => queuedInvitationMail(i.invitation, i.token, 'invitation')))
     },
-    remind: () => queueReminders(store, { compose: outbox.compose, enqueue: outbox.enqueue }, clock.now())
+    remind: () => queueReminders(store, { enqueue: outbox.enqueue }, clock.now())
   } satisfies InvitationMail)
 }, { name: 'invitation-mail', dependencies: ['config', 'db', 'outbox'] })

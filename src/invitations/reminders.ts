@@ -1,17 +1,15 @@
 import { and, eq, gt, isNotNull, isNull, notExists, sql } from 'drizzle-orm'
 import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
-import type { Composer } from '../mail/compose.js'
 import type { QueuedMail } from '../mail/repository.js'
 import type { OutboxRow } from '../mail/tables.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
-import { invitationMail } from './mail.js'
+import { queuedInvitationMail } from './mail.js'
 import { newToken } from './secrets.js'
 import { invitations, isOpen, optOuts, type InvitationRow } from './tables.js'
 
 const DAY_MS = 86_400_000
 
 export interface ReminderDeps {
-  compose: Composer
   enqueue: (tx: Tx, mail: QueuedMail) => OutboxRow
 }
 
@@ -52,13 +50,13 @@ export function queueReminders (store: DbHandle, deps: ReminderDeps, now: Date, 
   for (;;) {
     const found = store.legacyTransactionSync(tx => {
       const due = dueForReminder(tx, now, batch)
-      for (const { invitation, survey } of due) {
+      for (const { invitation } of due) {
         const token = newToken()
         const claimed = tx.update(invitations).set({ reminderTokenHash: token.hash })
           .where(and(eq(invitations.id, invitation.id), isNull(invitations.reminderTokenHash)))
           .run().changes === 1
         if (!claimed) continue
-        deps.enqueue(tx, invitationMail(deps.compose, invitation, survey, token.token, 'reminder'))
+        deps.enqueue(tx, queuedInvitationMail(invitation, token.token, 'reminder'))
         queued++
       }
       return due.length

@@ -57,9 +57,16 @@ export const outboxPlugin = fp(async (fastify) => {
     clock,
     log: fastify.log.child({ component: 'outbox' }),
     hooks: {
-      beforeClaim: (tx, now) => { for (const h of delivery) h.beforeClaim?.(tx, now) },
+      beforeClaim: (tx, now, ids) => { for (const h of delivery) h.beforeClaim?.(tx, now, ids) },
       sent: (tx, mail, now) => { for (const h of delivery) h.sent?.(tx, mail, now) },
-      failed: (tx, mail, now) => { for (const h of delivery) h.failed?.(tx, mail, now) }
+      failed: (tx, mail, now) => { for (const h of delivery) h.failed?.(tx, mail, now) },
+      render: (db, mail) => {
+        for (const h of delivery) {
+          const rendered = h.render?.(db, mail)
+          if (rendered !== undefined) return rendered
+        }
+        return undefined
+      }
     },
     observe: mailMetrics(fastify.metrics.registry, store.db),
     options: {

@@ -1,71 +1,148 @@
 import { and, asc, eq, inArray, lte, ne, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { placeholdersOf, preparedPerHandle } from '../db/prepared.js'
 import { newId } from '../ids.js'
 import { outbox, type MailPurpose, type NewOutboxRow, type OutboxRow } from './tables.js'
 
-/** A rendered mail, as queued. */
-export interface QueuedMail {
+/** Whom a queued mail goes to, and why. */
+interface MailTarget {
   invitationId: string | null
   purpose: MailPurpose
   recipient: string
+}
+
+/** Stored rendered. */
+export interface RenderedQueuedMail extends MailTarget {
   subject: string
   text: string
   html: string
   headers: Record<string, string>
+  token?: undefined
 }
 
-/** A row that reached a final state keeps no address and no message (docs/anonymity.md, promise 3). */
+/**
+ * Stored as its link's token only, rendered when it is sent (`DeliveryHooks.render`): a few bytes
+ * written instead of the whole message, and no rendering inside the transaction that queues it.
+ */
+export interface DeferredQueuedMail extends MailTarget {
+  token: string
+  subject?: undefined
+  text?: undefined
+  html?: undefined
+  headers?: undefined
+}
+
+/** A mail, as queued. */
+export type QueuedMail = RenderedQueuedMail | DeferredQueuedMail
+
+/** A row that reached a final state keeps no address, token or message (docs/anonymity.md, promise 3). */
 const ERASED = {
   recipient: null,
   subject: null,
   text: null,
   html: null,
   headers: null,
+  token: null,
   leaseUntil: null,
   leaseId: null
 }
 
 function newRow (mail: QueuedMail, now: Date): NewOutboxRow {
-  return { id: newId('mail'), ...mail, state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now }
+  return {
+    id: newId('mail'),
+    ...mail,
+    token: mail.token ?? null,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now
+  }
 }
 
 export function enqueueMail (db: DbOrTx, mail: QueuedMail, now: Date): OutboxRow {
   return db.insert(outbox).values(newRow(mail, now)).returning().get()
 }
 
-// 16 columns × 500 rows stays far below SQLite's 32,766 bound parameters per statement.
-const CHUNK = 500
-
 /** Many mails at once (a batch of invitations): multi-row inserts, several times faster than one by one. */
 export function enqueueMails (db: DbOrTx, mails: QueuedMail[], now: Date): void {
-  for (let i = 0; i < mails.length; i += CHUNK) {
-    db.insert(outbox)
-      .values(mails.slice(i, i + CHUNK).map(m => newRow(m, now)))
-      .run()
+  const insert = insertOne(db)
+  for (const mail of mails) {
+    insert.run({
+      id: newId('mail'),
+      invitationId: mail.invitationId,
+      purpose: mail.purpose,
+      state: 'pending',
+      recipient: mail.recipient,
+      subject: mail.subject ?? null,
+      text: mail.text ?? null,
+      html: mail.html ?? null,
+      headers: mail.headers === undefined ? null : JSON.stringify(mail.headers),
+      token: mail.token ?? null,
+      attempts: 0,
+      nextAttemptAt: now.getTime(),
+      createdAt: now.getTime()
+    })
   }
 }
 
+// One prepared single-row INSERT run per mail: building multi-row INSERTs in drizzle cost more than
+// SQLite running them (BENCHMARKS.md, "E-mail invitations").
+// The columns a new row sets; the lease, last error and sent time start empty.
+const OUTBOX_COLUMNS: Record<Exclude<keyof OutboxRow, 'leaseUntil' | 'leaseId' | 'lastError' | 'sentAt'>, true> = {
+  id: true,
+  invitationId: true,
+  purpose: true,
+  state: true,
+  recipient: true,
+  subject: true,
+  text: true,
+  html: true,
+  headers: true,
+  token: true,
+  attempts: true,
+  nextAttemptAt: true,
+  createdAt: true
+}
+const insertOne = preparedPerHandle(db =>
+  db.insert(outbox)
+    .values(placeholdersOf<Pick<OutboxRow, keyof typeof OUTBOX_COLUMNS>>(OUTBOX_COLUMNS))
+    .prepare())
+
 /**
- * Claims up to `limit` due rows for one worker: pending rows whose time has come, and rows whose
- * previous claim ran out (its worker died mid-send). One UPDATE, so two workers never claim the
- * same row. (On Postgres this becomes SELECT … FOR UPDATE SKIP LOCKED.)
+ * Up to `limit` rows due now: rows whose previous claim ran out (their worker died mid-send), then
+ * pending rows by when they fall due. Two index range reads in order, not one OR (which SQLite
+ * answers by collecting every due row and sorting it: a batch of 10,000 mails sorted again for
+ * each claim of 50).
  */
-export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Date, limit: number): OutboxRow[] {
-  const due = db
-    .select({ id: outbox.id })
-    .from(outbox)
-    .where(
+export function dueIds (db: DbOrTx, now: Date, limit: number): string[] {
+  const stale = db.select({ id: outbox.id }).from(outbox)
+    .where(and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now)))
+    .limit(limit).all()
+  const pending = stale.length >= limit
+    ? []
+    : db.select({ id: outbox.id }).from(outbox)
+      .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)))
+      .orderBy(asc(outbox.nextAttemptAt))
+      .limit(limit - stale.length).all()
+  return [...stale, ...pending].map(r => r.id)
+}
+
+/**
+ * Claims for one worker those of `ids` that are still due (pending, or their claim ran out). One
+ * UPDATE, so two workers never claim the same row. (On Postgres: SELECT … FOR UPDATE SKIP LOCKED.)
+ */
+export function claim (db: DbOrTx, ids: string[], now: Date, leaseId: string, leaseUntil: Date): OutboxRow[] {
+  if (ids.length === 0) return []
+  return db
+    .update(outbox)
+    .set({ state: 'sending', leaseId, leaseUntil, attempts: sql`${outbox.attempts} + 1` })
+    .where(and(
+      inArray(outbox.id, ids),
       or(
         and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
         and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now))
       )
-    )
-    .orderBy(asc(outbox.nextAttemptAt))
-    .limit(limit)
-  return db
-    .update(outbox)
-    .set({ state: 'sending', leaseId, leaseUntil, attempts: sql`${outbox.attempts} + 1` })
-    .where(inArray(outbox.id, due))
+    ))
     .returning()
     .all()
 }
@@ -75,14 +152,16 @@ export function claimDue (db: DbOrTx, now: Date, leaseId: string, leaseUntil: Da
  * happened. Returns false when it was already recorded as sent.
  */
 export function markSent (db: DbOrTx, id: string, now: Date): boolean {
-  const done = db
-    .update(outbox)
-    .set({ ...ERASED, state: 'sent', sentAt: now, lastError: null })
-    .where(and(eq(outbox.id, id), ne(outbox.state, 'sent')))
-    .returning({ id: outbox.id })
-    .all()
-  return done.length > 0
+  return sentQuery(db).run({ id, now: now.getTime() }).changes > 0
 }
+
+// Every mail runs it: prepared once per handle (the group commit's, src/db/prepared.ts).
+const sentQuery = preparedPerHandle(db =>
+  db
+    .update(outbox)
+    .set({ ...ERASED, state: 'sent', sentAt: sql`${sql.placeholder('now')}`, lastError: null })
+    .where(and(eq(outbox.id, sql.placeholder('id')), ne(outbox.state, 'sent')))
+    .prepare())
 
 /** A failed attempt, to be tried again at `next`; only by the worker that still holds the row. */
 export function markRetry (db: DbOrTx, id: string, leaseId: string, next: Date, error: string): boolean {

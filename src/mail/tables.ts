@@ -11,10 +11,11 @@ export type MailPurpose = typeof MAIL_PURPOSES[number]
 const invitations = sqliteTable('invitations', { id: text('id').primaryKey() })
 
 // The durable outbox. A mail is queued in the transaction that creates its invitation and sent
-// later by the worker (src/mail/worker.ts). The message is stored rendered because the survey
-// token inside it exists in plain text only at that moment. Recipient and message are erased
-// (set to null) as soon as the row reaches a final state, so neither the address nor a usable
-// token lingers here (docs/anonymity.md); what stays is the delivery record.
+// later by the worker (src/mail/worker.ts). A survey mail is stored as the one thing that cannot
+// be made again later, its link's token (plain text exists only at that moment), and rendered when
+// it is sent (`DeliveryHooks.render`); other mail may be stored rendered. Recipient, token and
+// message are erased (set to null) as soon as the row reaches a final state, so neither the
+// address nor a usable token lingers here (docs/anonymity.md); what stays is the delivery record.
 export const outbox = sqliteTable('outbox', {
   id: text('id').primaryKey(),
   invitationId: text('invitation_id').references(() => invitations.id),
@@ -25,6 +26,8 @@ export const outbox = sqliteTable('outbox', {
   text: text('text'),
   html: text('html'),
   headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
+  /** The link token the mail carries, when it is rendered at send time instead of stored rendered. */
+  token: text('token'),
   /** Sends started, including one a crash or shutdown cut short. */
   attempts: integer('attempts').notNull().default(0),
   /** When a pending row may be sent (now, or later after a failed attempt). */

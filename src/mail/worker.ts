@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Clock } from '../clock.js'
-import type { DbHandle, Tx } from '../db/client.js'
+import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
+import type { RenderedMail } from './compose.js'
 import { newId } from '../ids.js'
 import * as repo from './repository.js'
 import { describeFailure, isPermanent, retryDelay, type RetryPolicy } from './retry.js'
@@ -22,12 +23,17 @@ export interface WorkerOptions {
 
 /** What other domains do around delivery, inside the worker's transactions. */
 export interface DeliveryHooks {
-  /** Before each claim: cancel queued mail that may no longer go out. */
-  beforeClaim?: (tx: Tx, now: Date) => void
-  /** In the transaction that records a mail as sent. */
-  sent?: (tx: Tx, mail: OutboxRow, now: Date) => void
+  /** Before each claim: cancel those of the due rows `ids` that may no longer go out. */
+  beforeClaim?: (tx: Tx, now: Date, ids: string[]) => void
+  /** In the transaction that records a mail as sent (a group commit's, src/db/group-commit.ts). */
+  sent?: (tx: DbOrTx, mail: OutboxRow, now: Date) => void
   /** In the transaction that gives a mail up. */
   failed?: (tx: Tx, mail: OutboxRow, now: Date) => void
+  /**
+   * Renders a mail queued as its token (`DeferredQueuedMail`) just before it is sent; undefined
+   * when the mail is not this domain's.
+   */
+  render?: (db: DbOrTx, mail: OutboxRow & { token: string }) => RenderedMail | undefined
 }
 
 export interface WorkerDeps {
@@ -47,10 +53,12 @@ export interface WorkerDeps {
  * - A row is claimed (state `sending`, a lease with this worker's id) in one statement, so two
  *   workers never send the same row; a worker that dies leaves a lease that runs out, and the row
  *   is sent again then.
- * - A row becomes `sent` only after the server accepted the mail, and it is recorded in the same
- *   tick as the server's "250 OK" arrives, synchronously, before anything else runs.
+ * - A row becomes `sent` only after the server accepted the mail. It is recorded by the store's
+ *   group commit (src/db/group-commit.ts) two event-loop turns after the server's "250 OK",
+ *   together with the other mails (and answers) of those turns: one fsync for many mails instead
+ *   of one each, which is what sending cost most of (BENCHMARKS.md, "E-mail invitations").
  * - The one window SMTP leaves open: a crash after the server accepted and before that commit
- *   (a millisecond or so, one fsync) sends the mail again when the lease runs out. The resent mail
+ *   (a millisecond or so: two turns and one fsync) sends the mail again when the lease runs out. The resent mail
  *   carries the same Message-ID (derived from the row id), so mail systems that deduplicate by it
  *   show it once. Resending is the right side to err on: a crash during the SMTP conversation,
  *   which takes far longer than the commit, means the mail did not arrive.
@@ -134,11 +142,12 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const rows = store.legacyTransactionSync(tx => {
-        this.deps.hooks?.beforeClaim?.(tx, now)
-        return repo.claimDue(tx, now, this.leaseId, new Date(now.getTime() + options.leaseMs), options.batchSize)
+      const { due, rows } = store.legacyTransactionSync(tx => {
+        const due = repo.dueIds(tx, now, options.batchSize)
+        if (due.length > 0) this.deps.hooks?.beforeClaim?.(tx, now, due)
+        return { due, rows: repo.claim(tx, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs)) }
       })
-      if (rows.length === 0) break
+      if (due.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       settled += rows.length
     }
@@ -151,25 +160,15 @@ export class OutboxWorker {
     const controller = new AbortController()
     this.inflight.set(row.id, controller)
     try {
-      if (row.recipient === null || row.subject === null || row.text === null || row.html === null) {
-        throw new Error('the queued message is incomplete')
-      }
-      await transport.send({
-        id: row.id,
-        to: row.recipient,
-        subject: row.subject,
-        text: row.text,
-        html: row.html,
-        headers: row.headers ?? {},
-        signal: controller.signal
-      })
-      // Accepted: record it before anything else can run (see the class comment).
+      const message = this.messageOf(row)
+      if (row.recipient === null || message === undefined) throw new Error('the queued message is incomplete')
+      await transport.send({ id: row.id, to: row.recipient, ...message, signal: controller.signal })
+      // Accepted: recorded in the next group commit, with the other mails accepted meanwhile
+      // (see the class comment).
       const now = clock.now()
-      this.record(() =>
-        store.legacyTransactionSync(tx => {
-          if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
-        })
-      )
+      await this.recordGrouped(tx => {
+        if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
+      })
       this.deps.observe?.('sent', row.purpose)
       log.info({ mail: row.id, purpose: row.purpose, attempts: row.attempts }, 'mail sent')
     } catch (err) {
@@ -198,6 +197,25 @@ export class OutboxWorker {
       }
     } finally {
       this.inflight.delete(row.id)
+    }
+  }
+
+  /** The row's message: as stored, or rendered now from its token. */
+  private messageOf (row: OutboxRow): RenderedMail | undefined {
+    if (row.subject !== null && row.text !== null && row.html !== null) {
+      return { subject: row.subject, text: row.text, html: row.html, headers: row.headers ?? {} }
+    }
+    if (row.token === null) return undefined
+    return this.deps.hooks?.render?.(this.deps.store.db, { ...row, token: row.token })
+  }
+
+  /** The same through the store's group commit: one transaction and fsync for many mails. */
+  private async recordGrouped (write: (tx: DbOrTx) => void): Promise<void> {
+    if (this.closed) return
+    try {
+      await this.deps.store.writes.legacyRunSync(write)
+    } catch (err) {
+      this.deps.log.error({ err }, 'could not record a mail outcome; the row is retried when its lease runs out')
     }
   }
 

@@ -82,7 +82,8 @@ export default fp(
       answerReceived: (kind: SurveyKind) => answers.inc({ kind })
     } satisfies Metrics)
 
-    fastify.addHook('onResponse', async (request, reply) => {
+    // Synchronous: no promise per response.
+    fastify.addHook('onResponse', (request, reply, done) => {
       const labels = {
         method: METHODS.has(request.method) ? request.method : 'other',
         // The pattern (`/s/:token`), never request.url: the raw path may hold a token or an address.
@@ -91,6 +92,7 @@ export default fp(
       }
       requests.inc(labels)
       duration.observe(labels, reply.elapsedTime / 1000)
+      done()
     })
 
     const { metricsToken, host, trustProxy } = fastify.config

@@ -317,7 +317,11 @@ export function teamResults (
   for (const { survey, rel } of parts) {
     if (rel.period === null) continue
     const bucketOf = bucketer(rel.blocks, query.interval) ?? (() => '')
-    for (const r of repo.countsByDay(db, survey.id, rel.period)) {
+    // Without a series, the counts per score (summed in SQL), not every day's: as the survey's own question.
+    const counts = query.interval === undefined
+      ? repo.countsByScore(db, survey.id, rel.period).map(r => ({ ...r, day: '' }))
+      : repo.countsByDay(db, survey.id, rel.period)
+    for (const r of counts) {
       const key = bucketOf(r.day)
       let c = main.get(key)
       if (c === undefined) main.set(key, (c = { dist: emptyDistribution(scale), invited: 0 }))

@@ -139,10 +139,21 @@ const toDay = (d: Date): string => d.toISOString().slice(0, 10)
 export function bucketStart (day: string, interval: Interval): string {
   if (interval === 'day') return day
   if (interval === 'month') return `${day.slice(0, 7)}-01`
-  const d = toDate(day)
-  const sinceMonday = (d.getUTCDay() + 6) % 7
-  return toDay(new Date(d.getTime() - sinceMonday * DAY_MS))
+  let monday = mondays.get(day)
+  if (monday === undefined) {
+    const d = toDate(day)
+    const sinceMonday = (d.getUTCDay() + 6) % 7
+    monday = toDay(new Date(d.getTime() - sinceMonday * DAY_MS))
+    if (mondays.size >= 10_000) mondays.clear()
+    mondays.set(day, monday)
+  }
+  return monday
 }
+
+// A weekly series asks for the Monday of every (day, score) row it reads, thousands a question;
+// making a Date and its ISO string for each was most of what it cost over the whole-survey
+// question (BENCHMARKS.md). Days are few (a few years' worth), so their Mondays are kept.
+const mondays = new Map<string, string>()
 
 export function nextBucket (start: string, interval: Interval): string {
   const d = toDate(start)
