@@ -19,6 +19,7 @@ import {
 } from './schemas.js'
 import * as results from './service.js'
 import { surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
+import { surveyItemTargetStatus, teamItemTargetStatus } from '../targets/item-service.js'
 import { getSurveyRow } from '../surveys/service.js'
 import * as links from './outputs/share-links.js'
 import { reader, scopes } from '../auth/access.js'
@@ -50,9 +51,11 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       const now = fastify.clock.now()
       const { id } = request.params
       const body = results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filtersOf(request.query))
+      const survey = getSurveyRow(db, request.params.id)
       return {
         ...body,
-        target: surveyTargetStatus(db, fastify.decidedMonths, getSurveyRow(db, request.params.id), now)
+        target: surveyTargetStatus(db, fastify.decidedMonths, survey, now),
+        item_targets: surveyItemTargetStatus(db, fastify.decidedMonths, survey, now)
       }
     }
   )
@@ -71,7 +74,12 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async request => {
       const now = fastify.clock.now()
       const body = results.teamResults(db, request.query, now, fastify.decidedMonths)
-      return { ...body, target: teamTargetStatus(db, request.query.team, request.query.metric, now) }
+      const { team, metric } = request.query
+      return {
+        ...body,
+        target: teamTargetStatus(db, team, metric, now),
+        item_targets: teamItemTargetStatus(db, fastify.decidedMonths, team, metric, now)
+      }
     }
   )
 
