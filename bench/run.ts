@@ -395,6 +395,14 @@ const smallSurvey = await api('POST', '/v1/surveys', {
   metric: 'nps'
 })
 await ask({ type: 'seed', surveyId: smallSurvey.id, from: 0, to: 5_000 }, 'seeded')
+// The same answers with a post-case survey's default items answered (FCR, reasons after a low
+// score): the same questions with item results beside the score, seeded only when asked for.
+const itemsSurvey = await api('POST', '/v1/surveys', {
+  name: 'bench results, items',
+  kind: 'post_case',
+  team: 'results-items',
+  metric: 'nps'
+})
 const NOOP_AUTH = '/bench/noop-auth'
 const QUESTIONS: Array<{ name: string; path: string }> = [
   { name: 'no-op (with the API key check)', path: NOOP_AUTH },
@@ -412,7 +420,11 @@ const QUESTIONS: Array<{ name: string; path: string }> = [
     name: 'two filters + group_by',
     path: `/v1/surveys/${resultsSurvey.id}/results?category=network&team=team-1&group_by=agent`
   },
-  { name: 'team results across surveys', path: '/v1/results?team=results&metric=nps' }
+  { name: 'team results across surveys', path: '/v1/results?team=results&metric=nps' },
+  { name: 'monthly series', path: `/v1/surveys/${resultsSurvey.id}/results?interval=month` },
+  { name: 'with items: monthly series', path: `/v1/surveys/${itemsSurvey.id}/results?interval=month` },
+  { name: 'with items: group_by agent', path: `/v1/surveys/${itemsSurvey.id}/results?group_by=agent` },
+  { name: 'with items: group_by item.fcr', path: `/v1/surveys/${itemsSurvey.id}/results?group_by=item.fcr` }
 ]
 // BENCH_ONLY=results runs them all; BENCH_ONLY=<a question's name> runs that one (and the no-op).
 const askedFor = QUESTIONS.filter(q => q.path === NOOP_AUTH || wanted('results') || wanted(q.name))
@@ -423,6 +435,11 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
     `seeded ${size.toLocaleString('en')} answers ` +
       `(${seconds.toFixed(1)} s for the last ${(size - seeded).toLocaleString('en')})`
   )
+  if (askedFor.some(q => q.path.includes(itemsSurvey.id))) {
+    const seed = { type: 'seed' as const, surveyId: itemsSurvey.id, from: seeded, to: size, items: true }
+    const withItems = await ask(seed, 'seeded')
+    console.error(`seeded ${size.toLocaleString('en')} answers with items (${withItems.seconds.toFixed(1)} s)`)
+  }
   seeded = size
   if (DECIDE_AHEAD) {
     // Seeding changed every month: what the decide-ahead job does after start-up and when a month

@@ -9,6 +9,9 @@ import { recordAnswer } from '../src/respondent/answer.js'
 import { coarsenToDay } from '../src/responses/coarsen.js'
 import { decideAhead } from '../src/results/engine/decide-ahead.js'
 import { comboOf } from '../src/results/engine/cell-key.js'
+import { groupValues } from '../src/results/engine/item-values.js'
+import type { ItemAnswers } from '../src/responses/tables.js'
+import { surveys } from '../src/surveys/tables.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
 // is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's
@@ -20,7 +23,7 @@ export type BenchRequest =
   | { type: 'rss' }
   | { type: 'cpu' }
   | { type: 'profile'; file: string | null }
-  | { type: 'seed'; surveyId: string; from: number; to: number }
+  | { type: 'seed'; surveyId: string; from: number; to: number; items?: boolean }
   | { type: 'decide' }
   | { type: 'outbox' }
   | { type: 'counts' }
@@ -57,16 +60,33 @@ const CATEGORIES = ['hardware', 'software', 'network', 'access', 'email', 'print
  * Answers `from`…`to` (deterministic by index) through recordAnswer, the one write path for
  * answers, in transactions of 50,000: spread over the last year up to yesterday, NPS skewed high.
  */
-async function seed (surveyId: string, from: number, to: number): Promise<void> {
+/**
+ * With `items`, answers to a post-case survey's default items as people give them: FCR on most
+ * answers (yes more often with a high score), reasons after a low score (one or two options).
+ */
+function itemAnswers (i: number, score: number): ItemAnswers {
+  const out: ItemAnswers = {}
+  if (i % 7 !== 0) out.fcr = (i * 13) % 10 < 3 + score * 0.6 ? 'yes' : 'no'
+  if (score <= 6 && i % 4 !== 0) out.reasons = REASONS.filter((_, k) => (i + k) % 4 === 0).slice(0, 2)
+  return out
+}
+const REASONS = ['waiting', 'repeat', 'not_solved', 'unfriendly', 'other']
+
+async function seed (surveyId: string, from: number, to: number, withItems = false): Promise<void> {
+  const [survey] = withItems
+    ? await server.store.db.select({ items: surveys.items }).from(surveys).where(sql`id = ${surveyId}`)
+    : []
+  const definitions = survey?.items ?? []
   const now = new Date()
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   for (let start = from; start < to; start += 50_000) {
     await server.store.transaction(async tx => {
       for (let i = start; i < Math.min(to, start + 50_000); i++) {
         const r = ((i * 2654435761) % 4294967296) / 4294967296
+        const score = Math.min(10, Math.floor(r * r * 4 + ((i * 7) % 11) * 0.7))
         const answer = {
           surveyId,
-          score: Math.min(10, Math.floor(r * r * 4 + ((i * 7) % 11) * 0.7)),
+          score,
           comment: i % 20 === 0 ? `comment ${i}` : null,
           locale: 'en' as const,
           channel: i % 5 === 0 ? ('collector' as const) : ('email' as const),
@@ -75,16 +95,17 @@ async function seed (surveyId: string, from: number, to: number): Promise<void> 
             agent: `agent-${String(i % 40).padStart(2, '0')}`,
             category: CATEGORIES[(i >> 3) % 8]!
           },
-          answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000)
+          answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000),
+          items: withItems ? itemAnswers(i, score) : null
         }
-        await recordAnswer(tx, answer)
+        await recordAnswer(tx, answer, definitions)
         // A collector answer comes from a client of its own, as the answer route records it.
         if (answer.channel === 'collector') {
           const day = coarsenToDay(answer.answeredAt)
           await recordClient(tx, {
             surveyId,
             client: `bench-${i}`,
-            combo: comboOf(answer.attributes),
+            combo: comboOf({ ...answer.attributes, ...groupValues(definitions, answer.items) }),
             day,
             commented: answer.comment !== null
           })
@@ -150,7 +171,7 @@ process.on('message', (message: BenchRequest) => {
     })
   } else if (message.type === 'seed') {
     const started = process.hrtime.bigint()
-    seed(message.surveyId, message.from, message.to).then(
+    seed(message.surveyId, message.from, message.to, message.items).then(
       () => send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 }),
       err => {
         console.error(err)

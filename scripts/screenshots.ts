@@ -9,7 +9,8 @@ import { CHROMIUM_ARGS, ensureChromium } from '../test/helpers/browser.js'
 import { CLIENT_ID, CLIENT_SECRET, signInAtProvider, startProvider } from '../test/helpers/oidc.js'
 
 // `npm run screenshots`: the README's pictures in docs/, taken from the real service in Debian's
-// Chromium: the survey page and thank-you page on a phone, the poster at A4, the report on a desk.
+// Chromium: the survey page with its default items (as a mail's button opens it, and after a low
+// score) and the thank-you page on a phone, the poster at A4, the report on a desk.
 // Every answer goes in through the survey page's own POST, on days in the past (an injected
 // clock), so that the report has twelve weeks of released answers to draw.
 
@@ -68,6 +69,7 @@ const COMMENTS = [
   'Had to explain it twice.',
   'Great, fixed while I waited.'
 ]
+const REASONS = ['waiting', 'repeat', 'not_solved', 'unfriendly', 'other']
 let n = 0
 let answered = 0
 for (let d = 84; d >= 1; d--) {
@@ -83,10 +85,14 @@ for (let d = 84; d >= 1; d--) {
     const r = ((++n * 2654435761) % 4294967296) / 4294967296
     if (r > 0.7) continue
     const score = Math.max(1, Math.min(5, Math.round(1.6 + (r / 0.7) * 3.4 + (84 - d) / 84)))
+    // The post-case defaults: solved at first contact (more often as scores rise), and after a
+    // low score what went wrong.
+    const items: Record<string, string | string[]> = { fcr: r < 0.1 + score * 0.1 ? 'yes' : 'no' }
+    if (score <= 3) items.reasons = REASONS.filter((_, k) => (n + k) % 3 === 0).slice(0, 2)
     const res = await server.inject({
       method: 'POST',
       url: `/s/${tokenOf(item.url)}`,
-      payload: { score, ...(n % 17 === 0 ? { comment: COMMENTS[n % COMMENTS.length] } : {}) }
+      payload: { score, items, ...(n % 17 === 0 ? { comment: COMMENTS[n % COMMENTS.length] } : {}) }
     })
     if (res.statusCode !== 201) throw new Error(res.body)
     answered++
@@ -94,6 +100,8 @@ for (let d = 84; d >= 1; d--) {
 }
 now = new Date(today)
 const link = (await api('POST', `/v1/surveys/${survey.id}/invitations`, { channel: 'link', case_ref: 'INC-4711' })).url
+const lowLink = (await api('POST', `/v1/surveys/${survey.id}/invitations`, { channel: 'link', case_ref: 'INC-4712' }))
+  .url
 const collector = await api('POST', `/v1/surveys/${survey.id}/collectors`, {
   label: 'Oslo HQ, floor 3, IT walk-up desk',
   attributes: { location: 'Oslo HQ', floor: '3' }
@@ -143,16 +151,24 @@ try {
   // Last: this answer is today's, so it would show in the report as one not released yet.
   const phone = await browser.newContext(PHONE)
   const page = await phone.newPage()
-  // As a mail's one-click button opens it: 4 chosen, then a comment typed.
+  // As a mail's one-click button opens it: 4 chosen, solved at first contact, a comment typed.
   await page.goto(`${base}/s/${tokenOf(link)}?score=4`)
+  await page.check('#item-fcr-yes')
   await page.fill('#comment', 'Quick and friendly, thanks!')
   await page.locator('#comment').blur()
-  await page.screenshot({ path: join(docs, 'survey-page.png') })
+  await page.screenshot({ path: join(docs, 'survey-page.png'), fullPage: true })
   await Promise.all([page.waitForURL(/\/thanks$/), page.click('button[type=submit]')])
   await page.screenshot({ path: join(docs, 'thank-you.png') })
+  // A 2 from the mail: the page asks what went wrong (CSS only, no script).
+  const low = await phone.newPage()
+  await low.goto(`${base}/s/${tokenOf(lowLink)}?score=2`)
+  await low.check('#item-fcr-no')
+  await low.check('#item-reasons-repeat')
+  await low.screenshot({ path: join(docs, 'survey-low-score.png'), fullPage: true })
 
   console.log(
-    'docs/survey-page.png, docs/thank-you.png, docs/poster.png, docs/report.png, docs/console.png ' +
+    'docs/survey-page.png, docs/survey-low-score.png, docs/thank-you.png, docs/poster.png, docs/report.png, ' +
+      'docs/console.png ' +
       `(${answered} answers to ${n} invitations behind the report)`
   )
 } finally {

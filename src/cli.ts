@@ -11,9 +11,11 @@ import { listAudit, purgeAudit, recordAudit } from './audit/service.js'
 import { ROLES, type Role } from './auth/access.js'
 import { createApiKey, revokeApiKey } from './auth/keys.js'
 import { listApiKeys } from './auth/repository.js'
-import { ConfigError, loadConfig, type Config } from './config.js'
-import { backupDatabase } from './db/backup.js'
+import { ConfigError, loadConfig, POSTGRES_NOT_SERVED, type Config } from './config.js'
+import { backupDatabase, POSTGRES_BACKUP_ADVICE } from './db/backup.js'
 import { type Db, openDatabase, runMigrations } from './db/client.js'
+import { copyToCommand } from './db/copy-command.js'
+import { openPostgres } from './db/postgres/client.js'
 import { AppError } from './errors.js'
 import { sweep } from './invitations/service.js'
 import { purge } from './retention/service.js'
@@ -29,6 +31,7 @@ const USAGE = `Usage: npm run puls -- <command>
   keys revoke <id>            revoke an API key
   migrate                     apply database migrations (the service also does this at start)
   backup <file> [--force]     copy the database to <file> while the service runs (--force replaces <file>)
+  copy-to <postgres-url>      copy the SQLite database into an empty PostgreSQL database (docs/postgres.md)
   purge                       apply retention now (the service does daily): delete old answers and
                               comments, and ended invitations no longer needed
   invite --survey <id> <file.csv>
@@ -96,6 +99,8 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
   }
 
   const config = loadConfig(env)
+  if (command === 'copy-to') return copyToCommand(config, sub, io)
+  if (config.postgres !== undefined) return onPostgres(config, command, io)
   if (command === 'backup') return backup(config.databaseFile, sub, values.force === true, io)
   if (command === 'invite') return inviteFromFile(config, values.survey, sub, io)
 
@@ -193,6 +198,23 @@ async function printAudit (db: Db, values: Record<string, string | boolean | und
 const isRole = (role: string): role is Role => (ROLES as readonly string[]).includes(role)
 const describeKey = (k: { role: Role; teams: readonly string[] | null }): string =>
   k.teams === null ? k.role : `${k.role} of ${k.teams.join(',')}`
+
+// Until the service serves on PostgreSQL (docs/postgres.md), the CLI migrates it and says how to
+// back it up; everything else would need the repositories on PostgreSQL.
+async function onPostgres (config: Config, command: string, io: CliIo): Promise<number> {
+  if (command === 'backup') {
+    io.err(POSTGRES_BACKUP_ADVICE)
+    return 1
+  }
+  if (command !== 'migrate' || config.postgres === undefined) {
+    io.err(POSTGRES_NOT_SERVED)
+    return 1
+  }
+  const store = await openPostgres(config.postgres)
+  await store.close()
+  io.out('migrations applied to the PostgreSQL database')
+  return 0
+}
 
 // A backup copies the database as it is: it neither migrates it (a backup is best taken before a
 // migration) nor holds it open longer than the copy takes.

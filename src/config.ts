@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z.string().min(1).optional(),
+  // Connections a PostgreSQL store opens at most (docs/operating.md); SQLite ignores it.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default('Puls <puls@localhost>'),
@@ -79,8 +81,10 @@ const EnvSchema = z.object({
 export interface Config {
   port: number
   host: string
-  /** Absolute path of the SQLite file, or ':memory:'. */
+  /** Absolute path of the SQLite file, or ':memory:'; '' when DATABASE_URL names PostgreSQL. */
   databaseFile: string
+  /** Set when DATABASE_URL names a PostgreSQL database (docs/postgres.md); the service refuses it for now. */
+  postgres: PostgresConfig | undefined
   publicUrl: string
   smtpUrl: string | undefined
   mailFrom: string
@@ -126,6 +130,13 @@ export interface Config {
   }
 }
 
+export interface PostgresConfig {
+  /** The connection URL as given (it may hold a password: never log it). */
+  url: string
+  /** Connections the pool opens at most. */
+  poolSize: number
+}
+
 export interface OidcConfig {
   issuer: string
   clientId: string
@@ -168,17 +179,58 @@ export class ConfigError extends Error {
   }
 }
 
+/** `postgres://` or `postgresql://` (node-postgres reads both). */
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url)
+
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']
+
+/**
+ * Checks a PostgreSQL URL before node-postgres reads it; the messages never repeat the URL, which
+ * may hold a password.
+ */
+export function postgresUrlProblem (url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'is not a valid URL (postgres://user:password@host:5432/database)'
+  }
+  if (parsed.hostname === '' && parsed.searchParams.get('host') === null) return 'names no host'
+  if (parsed.pathname.replace(/^\//, '') === '') return 'names no database (postgres://user@host:5432/<database>)'
+  const sslmode = parsed.searchParams.get('sslmode')
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) return `sslmode must be one of ${SSL_MODES.join(', ')}`
+  return undefined
+}
+
+function postgresConfig (url: string | undefined, poolSize: number): PostgresConfig | undefined {
+  if (url === undefined || !isPostgresUrl(url)) return undefined
+  const problem = postgresUrlProblem(url)
+  if (problem !== undefined) throw new ConfigError([`DATABASE_URL: ${problem}`])
+  return { url, poolSize }
+}
+
 function databaseFile (url: string | undefined, dataDir: string): string {
   if (url === undefined) return resolve(dataDir, 'puls.db')
   if (url === ':memory:') return url
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new ConfigError(['DATABASE_URL: postgres:// is planned but not supported yet; use a file: URL or a path'])
-  }
+  if (isPostgresUrl(url)) return ''
   if (url.startsWith('file:')) return resolve(url.slice('file:'.length).replace(/^\/\/(?=\/)/, ''))
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new ConfigError([`DATABASE_URL: unsupported scheme in "${url.split(':')[0]}:"; use file:<path> or a path`])
+    throw new ConfigError([`DATABASE_URL: unsupported scheme in "${url.split(':')[0]}:"; use file:<path>, a path or postgres://`])
   }
   return resolve(url)
+}
+
+/**
+ * Why the service does not serve on PostgreSQL yet: the store, its migrations and `copy-to` exist,
+ * the repositories do not run on it (docs/postgres.md). One line, for the service and the CLI.
+ */
+export const POSTGRES_NOT_SERVED = 'DATABASE_URL: PostgreSQL is not served yet: the service runs on SQLite ' +
+  'until its repositories run on PostgreSQL (docs/postgres.md); `migrate` and `copy-to <postgres-url>` work ' +
+  'already. Use a file: URL or a path'
+
+/** Throws the ConfigError above for a PostgreSQL DATABASE_URL: the service serves on SQLite only, for now. */
+export function assertServable (config: Pick<Config, 'postgres'>): void {
+  if (config.postgres !== undefined) throw new ConfigError([POSTGRES_NOT_SERVED])
 }
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
@@ -198,6 +250,7 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     databaseFile: databaseFile(e.DATABASE_URL, dataDir),
+    postgres: postgresConfig(e.DATABASE_URL, e.DATABASE_POOL_SIZE),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

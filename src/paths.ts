@@ -4,3 +4,5 @@ import { fileURLToPath } from 'node:url'
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url))
 export const migrationsDir = fileURLToPath(new URL('../db/migrations', import.meta.url))
 export const templatesDir = fileURLToPath(new URL('../templates', import.meta.url))
+/** The PostgreSQL store's migrations, generated beside the SQLite ones (docs/postgres.md). */
+export const postgresMigrationsDir = fileURLToPath(new URL('../db/migrations/postgres', import.meta.url))

@@ -1,11 +1,12 @@
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { assertServable, ConfigError, loadConfig } from './config.js'
 
 let config
 try {
   config = loadConfig(process.env)
+  assertServable(config)
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err
   console.error(err.message)

@@ -187,6 +187,20 @@ t.test('backup of a data folder without a database says so and creates nothing',
   t.same(readdirSync(empty), [], 'no database was created by asking for a backup')
 })
 
+t.test('backup on PostgreSQL points at pg_dump and point-in-time recovery, and touches nothing', async t => {
+  const data = tempDir(t)
+  const target = join(tempDir(t), 'b.db')
+  // Nothing listens there: the command must answer without connecting.
+  const url = 'postgres://puls:s3cret@127.0.0.1:1/puls'
+  const res = await cli({ PULS_DATA_DIR: data, DATABASE_URL: url }, 'backup', target)
+  t.equal(res.code, 1)
+  t.match(res.err.join('\n'), /^backup copies a SQLite database; DATABASE_URL names PostgreSQL: back it up with/)
+  t.match(res.err.join('\n'), /pg_dump, or with continuous archiving for point-in-time recovery/)
+  t.notMatch(res.err.join('\n'), /s3cret/)
+  t.notOk(existsSync(target))
+  t.same(readdirSync(data), [], 'no SQLite database was created either')
+})
+
 t.test('a failed copy leaves no partial file behind', async t => {
   const dataDir = tempDir(t)
   writeFileSync(join(dataDir, 'puls.db'), 'this is not a SQLite database, but long enough to have a header. '.repeat(4))

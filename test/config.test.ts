@@ -19,11 +19,41 @@ t.test('PUBLIC_URL follows PORT by default and loses a trailing slash', async t 
   t.equal(loadConfig({ PUBLIC_URL: 'https://puls.example.com/' }).publicUrl, 'https://puls.example.com')
 })
 
-t.test('DATABASE_URL takes a file: URL or a path, and refuses postgres for now', async t => {
+t.test('DATABASE_URL takes a file: URL or a path', async t => {
   t.equal(loadConfig({ DATABASE_URL: 'file:/tmp/x/puls.db' }).databaseFile, '/tmp/x/puls.db')
   t.equal(loadConfig({ DATABASE_URL: './other.db' }).databaseFile, resolve('other.db'))
-  t.throws(() => loadConfig({ DATABASE_URL: 'postgres://db/puls' }), /DATABASE_URL: postgres:\/\/ is planned/)
+  t.equal(loadConfig({}).postgres, undefined)
   t.throws(() => loadConfig({ DATABASE_URL: 'mysql://db/puls' }), /DATABASE_URL: unsupported scheme/)
+})
+
+t.test('DATABASE_URL takes postgres:// and postgresql:// with sslmode; DATABASE_POOL_SIZE sizes the pool', async t => {
+  const url = 'postgres://puls:s3cret@db.example.org:5432/puls?sslmode=verify-full'
+  t.same(loadConfig({ DATABASE_URL: url }).postgres, { url, poolSize: 10 })
+  t.equal(loadConfig({ DATABASE_URL: url }).databaseFile, '', 'no SQLite file')
+  t.same(loadConfig({ DATABASE_URL: 'postgresql://db/puls', DATABASE_POOL_SIZE: '25' }).postgres,
+    { url: 'postgresql://db/puls', poolSize: 25 })
+  const refused = (env: Record<string, string>): string => {
+    const err = t.throws(() => loadConfig(env)) as ConfigError
+    t.notMatch(err.message, /s3cret/, 'the password is never repeated')
+    return err.problems.join('\n')
+  }
+  t.match(refused({ DATABASE_URL: 'postgres://puls:s3cret@db/puls?sslmode=sometimes' }), /^DATABASE_URL: sslmode must be one of disable, prefer, require/)
+  t.match(refused({ DATABASE_URL: 'postgres://puls:s3cret@db.example.org' }), /^DATABASE_URL: names no database/)
+  t.match(refused({ DATABASE_URL: 'postgres://puls:s3cret@db:port/puls' }), /^DATABASE_URL: is not a valid URL/)
+  t.match(refused({ DATABASE_URL: 'postgres://db/puls', DATABASE_POOL_SIZE: '1' }), /^DATABASE_POOL_SIZE: /)
+})
+
+t.test('the service refuses PostgreSQL until its repositories run on it, and says so in one line', async t => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      PATH: process.env.PATH, DATABASE_URL: 'postgres://puls:s3cret@127.0.0.1:1/puls', PULS_DATA_DIR: t.testdir()
+    },
+    encoding: 'utf8',
+    timeout: 60_000
+  })
+  t.equal(result.status, 1)
+  t.match(result.stderr, /- DATABASE_URL: PostgreSQL is not served yet: the service runs on SQLite until/)
+  t.notMatch(result.stderr, /s3cret/)
 })
 
 t.test('every bad variable is named in one error', async t => {

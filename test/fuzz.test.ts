@@ -199,6 +199,22 @@ function routes (f: Fixtures): Route[] {
     },
     { method: 'DELETE', url: '/v1/teams/:team/targets/:metric', auth: true, params: { team: 'it', metric: 'csat' } },
     {
+      method: 'PUT',
+      url: '/v1/surveys/:id/items/:key/target',
+      auth: true,
+      params: { ...survey, key: 'fcr' },
+      body: { value: 70 }
+    },
+    { method: 'DELETE', url: '/v1/surveys/:id/items/:key/target', auth: true, params: { ...survey, key: 'fcr' } },
+    {
+      method: 'PUT',
+      url: '/v1/teams/:team/items/:key/target',
+      auth: true,
+      params: { team: 'it', key: 'fcr' },
+      body: { value: 70, measure: 'yes_percent' }
+    },
+    { method: 'DELETE', url: '/v1/teams/:team/items/:key/target', auth: true, params: { team: 'it', key: 'fcr' } },
+    {
       method: 'POST',
       url: '/v1/webhooks',
       auth: true,

@@ -88,3 +88,43 @@ t.test('each locale: axe-clean, reasons shown only while a low score is chosen, 
   t.same(byLocale.map(r => [r.locale, r.score, JSON.parse(r.items)]), LOCALES.map(locale =>
     [locale, 2, { fcr: 'no', reasons: ['repeat'], speed: 3, idea: `idea ${locale}` }]), 'each answer whole, as given')
 })
+
+t.test('with JavaScript off, a mail\'s one-click low score opens the page with the reasons shown', async t => {
+  const context = await phone(browser, { javaScriptEnabled: false })
+  const page = await context.newPage()
+  const token = await linkToken(app, survey.id)
+  await page.goto(`http://127.0.0.1:${port}/s/${token}?score=2`)
+  t.ok(await page.isChecked('#score-2'), 'the score of the button is chosen')
+  t.ok(await page.isVisible('#item-reasons'), 'so what went wrong is asked at once, by CSS alone')
+  t.same(await page.$$eval('fieldset.item', sets => sets.map(f => f.querySelector('legend')?.id)),
+    ['item-fcr-legend', 'item-reasons-legend', 'item-speed-legend', 'item-channel-legend', 'item-idea-legend'],
+    'each item a fieldset named by its legend')
+  t.equal(await page.getAttribute('#item-fcr', 'aria-describedby'), null, 'FCR needs no hint')
+  await page.check('#item-fcr-yes')
+  await page.check('#item-reasons-waiting')
+  await page.check('#item-channel-chat')
+  await Promise.all([page.waitForURL(/\/thanks$/), page.click('button[type=submit]')])
+  await context.close()
+  const [row] = rows<{ score: number, items: string }>(app,
+    'SELECT score, items FROM responses WHERE items LIKE \'%chat%\'')
+  t.same(row && [row.score, JSON.parse(row.items)], [2, { fcr: 'yes', reasons: ['waiting'], channel: 'chat' }])
+})
+
+t.test('a required item left out: the page again, axe-clean, its error linked to and read with the item', async t => {
+  for (const locale of LOCALES) {
+    const context = await phone(browser, { locale: BROWSER_LOCALE[locale] })
+    const page = await context.newPage()
+    await page.goto(`http://127.0.0.1:${port}/s/${await linkToken(app, survey.id)}?score=4`)
+    // As a browser that does not check `required` would send it.
+    await page.$eval('form', form => { (form as unknown as { noValidate: boolean }).noValidate = true })
+    const [res] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')])
+    t.equal(res?.status(), 400, `${locale}: refused`)
+    t.same(await axe(page), [], `${locale}: the page with its errors is axe-clean`)
+    t.equal(await page.getAttribute('.error-summary a', 'href'), '#item-fcr-yes', 'the summary links to the item')
+    t.equal(await page.getAttribute('#item-fcr', 'aria-describedby'), 'item-fcr-error',
+      'the error is read with it')
+    t.equal(await page.getAttribute('#item-fcr-yes', 'aria-invalid'), 'true')
+    t.ok(await page.isChecked('#score-4'), 'the score given is kept')
+    await context.close()
+  }
+})

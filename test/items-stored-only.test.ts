@@ -2,10 +2,11 @@ import t from 'tap'
 import { api, build, testClock } from './helpers/build.js'
 import { createSurvey, linkToken, submitJson } from './helpers/puls.js'
 
-// Item answers are stored and the results API shows them under its rules (docs/results.md,
-// "Items"; test/results/items.test.ts). The CSV export and the report do not carry them yet.
+// Item answers are stored, and the results API, the report and the CSV export show them under
+// their rules (docs/results.md, "Items"; test/results/items.test.ts, report-items.test.ts,
+// export-items.test.ts); a text answer is never shown by any of them.
 
-t.test('the results API shows item results; the CSV export and the report carry no item answer yet', async t => {
+t.test('the results API, the report and the CSV show item results, never a text answer', async t => {
   const clock = testClock('2026-03-02T10:00:00Z')
   const app = await build(t, { clock })
   const items = [
@@ -33,7 +34,10 @@ t.test('the results API shows item results; the CSV export and the report carry 
 
   const csv = await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })
   t.equal(csv.statusCode, 200)
-  t.equal((csv.body.match(/comment \d+/g) ?? []).length, 12, 'the answers are released: their comments show')
+  t.match(csv.body, /^\uFEFFscore,comment,day,item\.fcr,item\.reasons\.waiting,item\.reasons\.other\r\n/,
+    'a column per item, per option for multi-choice, none for text')
+  t.equal((csv.body.match(/,(yes|no),/g) ?? []).length, 12, 'twelve rows, in two classes of six by their FCR answer')
+  t.equal((csv.body.match(/comment \d+/g) ?? []).length, 0, 'classes of six: below the ten comments need')
   const urls = [
     `/v1/surveys/${survey.id}/results?from=2026-03-01&to=2026-03-31`,
     `/v1/surveys/${survey.id}/results`,
@@ -55,7 +59,7 @@ t.test('the results API shows item results; the CSV export and the report carry 
     }, 'item results')
     t.notMatch(body, /IDEA-/, 'never a text answer')
   }
-  for (const body of [outputs[0]!, outputs[4]!]) {
-    t.notMatch(body, /IDEA-|"fcr"|waiting|\bfcr\b/, 'no item answer and no item column')
-  }
+  t.notMatch(outputs[0]!, /IDEA-/, 'never a text answer')
+  t.match(outputs[4]!, /<section data-item="fcr">[^]*Yes: 50 %/, 'the report\'s FCR section')
+  t.notMatch(outputs[4]!, /IDEA-/, 'never a text answer')
 })

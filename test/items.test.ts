@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { BUILT_IN_ITEMS } from '../src/surveys/default-items.js'
 import { api, build } from './helpers/build.js'
 import { createSurvey, type App } from './helpers/puls.js'
 
@@ -58,6 +60,18 @@ t.test('defaults per kind: FCR and reasons after a low score, drivers, found', a
 
   const none = await createSurvey(app, { items: [] })
   t.same(none.items, [], 'items: [] asks the score and the comment only')
+})
+
+t.test('docs/api.md shows every built-in item text in en, de and nb, as the page asks it', async t => {
+  const docs = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8')
+  const row = (key: string, texts: Record<string, string>): string =>
+    `| ${key} | ${texts.en} | ${texts.de} | ${texts.nb} |`
+  for (const [key, item] of Object.entries(BUILT_IN_ITEMS)) {
+    t.ok(docs.includes(row(`\`${key}\``, item.question)), `${key}: its question in three locales`)
+    for (const [option, label] of Object.entries(item.options ?? {})) {
+      t.ok(docs.includes(row(`· \`${option}\``, label)), `${key}.${option}: its label in three locales`)
+    }
+  }
 })
 
 t.test('each item type is defined, stored and read back; texts left out are filled in', async t => {

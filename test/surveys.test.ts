@@ -27,7 +27,7 @@ t.test('each kind gets its own defaults (docs/api.md)', async t => {
       reminder_after_days: 3,
       scale: { min: 1, max: 5 }
     },
-    self_service: { metric: 'csat', link_ttl_days: 30, throttle_days: 0, reminder_after_days: null },
+    self_service: { metric: 'ces', link_ttl_days: 30, throttle_days: 0, reminder_after_days: null },
     relationship: {
       metric: 'nps',
       link_ttl_days: 21,

@@ -3,6 +3,10 @@ import { basename, dirname, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { ConflictError, NotFoundError } from '../errors.js'
 
+/** What `backup` says when DATABASE_URL names PostgreSQL: its own tools back it up (docs/operating.md). */
+export const POSTGRES_BACKUP_ADVICE = 'backup copies a SQLite database; DATABASE_URL names PostgreSQL: back it up ' +
+  'with pg_dump, or with continuous archiving for point-in-time recovery (docs/operating.md, "Backup and restore")'
+
 export interface BackupResult {
   /** Absolute path of the finished backup. */
   file: string

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { assertServable } from '../config.js'
 import { openDatabase, runMigrations, type DbHandle } from '../db/client.js'
 
 declare module 'fastify' {
@@ -9,6 +10,7 @@ declare module 'fastify' {
 
 /** Opens the SQLite database, applies committed migrations, and closes it last on shutdown. */
 export default fp(async (fastify) => {
+  assertServable(fastify.config)
   const store = openDatabase(fastify.config.databaseFile)
   try {
     runMigrations(store)

@@ -19,6 +19,7 @@ import {
 } from './schemas.js'
 import * as results from './service.js'
 import { surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
+import { surveyItemTargetStatus, teamItemTargetStatus } from '../targets/item-service.js'
 import { getSurveyRow } from '../surveys/service.js'
 import * as links from './outputs/share-links.js'
 import { reader, scopes } from '../auth/access.js'
@@ -52,7 +53,11 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       const filters = filtersOf(request.query)
       const body = await results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filters)
       const survey = await getSurveyRow(db, request.params.id)
-      return { ...body, target: await surveyTargetStatus(db, fastify.decidedMonths, survey, now) }
+      return {
+        ...body,
+        target: await surveyTargetStatus(db, fastify.decidedMonths, survey, now),
+        item_targets: await surveyItemTargetStatus(db, fastify.decidedMonths, survey, now)
+      }
     }
   )
 
@@ -70,7 +75,12 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async request => {
       const now = fastify.clock.now()
       const body = await results.teamResults(db, request.query, now, fastify.decidedMonths)
-      return { ...body, target: await teamTargetStatus(db, request.query.team, request.query.metric, now) }
+      const { team, metric } = request.query
+      return {
+        ...body,
+        target: await teamTargetStatus(db, team, metric, now),
+        item_targets: await teamItemTargetStatus(db, fastify.decidedMonths, team, metric, now)
+      }
     }
   )
 

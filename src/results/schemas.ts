@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { IdParamsSchema, LocaleSchema, plainText, PROTOTYPE_NAMES } from '../schemas.js'
 import { MetricSchema, SurveyKindSchema } from '../surveys/schemas.js'
-import { TargetStatusSchema } from '../targets/schemas.js'
+import { ItemTargetStatusSchema, TargetStatusSchema } from '../targets/schemas.js'
 
 export const INTERVALS = ['day', 'week', 'month'] as const
 const RESERVED = new Set(['from', 'to', 'interval', 'group_by', 'locale'])
@@ -283,7 +283,9 @@ export const SurveyResultsSchema = z
     groups: z.array(GroupSchema).optional(),
     target: TargetStatusSchema.nullable()
       .optional()
-      .meta({ description: "The survey's target judged on its latest release block; null without a target" })
+      .meta({ description: "The survey's target judged on its latest release block; null without a target" }),
+    item_targets: z.array(ItemTargetStatusSchema).optional()
+      .meta({ description: "The survey's targets on its items, each judged on its latest complete month" })
   })
   .meta({ id: 'SurveyResults' })
 export type SurveyResults = z.infer<typeof SurveyResultsSchema>
@@ -304,7 +306,9 @@ export const TeamResultsSchema = z
     ...resultsShape,
     target: TargetStatusSchema.nullable()
       .optional()
-      .meta({ description: "The team's target judged on its latest month; null without a target" })
+      .meta({ description: "The team's target judged on its latest month; null without a target" }),
+    item_targets: z.array(ItemTargetStatusSchema).optional()
+      .meta({ description: "The team's targets on item keys, each judged on its latest complete month" })
   })
   .meta({ id: 'TeamResults' })
 export type TeamResults = z.infer<typeof TeamResultsSchema>

@@ -19,7 +19,7 @@ export interface KindDefaults {
 // self_service is answered through collectors and links, so it sends no reminders.
 export const KIND_DEFAULTS: Record<SurveyKind, KindDefaults> = {
   post_case: { metric: 'csat', linkTtlDays: 7, throttleDays: 14, reminderAfterDays: 3 },
-  self_service: { metric: 'csat', linkTtlDays: 30, throttleDays: 0, reminderAfterDays: null },
+  self_service: { metric: 'ces', linkTtlDays: 30, throttleDays: 0, reminderAfterDays: null },
   relationship: { metric: 'nps', linkTtlDays: 21, throttleDays: 0, reminderAfterDays: 7 }
 }
 

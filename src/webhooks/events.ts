@@ -5,7 +5,9 @@ import { released, surveyResults } from '../results/service.js'
 import { surveys, type SurveyRow } from '../surveys/tables.js'
 import { surveyScope, surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
 import { targets } from '../targets/tables.js'
-import type { TargetStatus } from '../targets/schemas.js'
+import type { ItemTargetStatus, TargetStatus } from '../targets/schemas.js'
+import { metricsAsking, surveyItemTargetStatus, teamItemTargetStatus } from '../targets/item-service.js'
+import { allItemTargets } from '../targets/repository.js'
 import type { Metric } from '../surveys/defaults.js'
 import { bandOf, type EventData } from './formats.js'
 import * as repo from './repository.js'
@@ -61,7 +63,7 @@ function crossing (previous: 'met' | 'missed' | null | undefined, now: TargetSta
 }
 
 async function settle (
-  db: DbOrTx, key: string, status: TargetStatus, send: (type: Crossing) => Promise<unknown>
+  db: DbOrTx, key: string, status: Pick<TargetStatus, 'state'>, send: (type: Crossing) => Promise<unknown>
 ): Promise<number> {
   if (status.state !== 'met' && status.state !== 'missed') return 0
   const previous = (await repo.getWatch(db, key))?.targetState
@@ -70,6 +72,21 @@ async function settle (
   if (type === null) return 0
   await send(type)
   return 1
+}
+
+/** What a target event on an item says: the item's measure with its interval, and the target. */
+function itemEvent (status: ItemTargetStatus): EventData {
+  return {
+    period: status.period,
+    item: {
+      key: status.item,
+      measure: status.measure,
+      value: status.score,
+      low: status.interval?.low ?? null,
+      high: status.interval?.high ?? null
+    },
+    target: { value: status.value, state: status.state }
+  }
 }
 
 /**
@@ -99,6 +116,13 @@ export async function watch (
         }
         await repo.setWatch(tx, key, { lastBlockTo: last.to })
       }
+      for (const status of await surveyItemTargetStatus(tx, months, survey, now)) {
+        crossed += await settle(tx, `${key}:item:${status.item}`, status, async type => {
+          const about = { id: survey.id, name: survey.name, team: survey.team, metric: survey.metric }
+          const data = { survey: about, ...itemEvent(status) }
+          await emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
+        })
+      }
       if (target !== null) {
         crossed += await settle(tx, key, target, async type => {
           const r = { responses: 0, suppressed: true, period: target.period, [survey.metric]: null } as Presented
@@ -121,6 +145,19 @@ export async function watch (
         await emit(tx, { type, day, data: { team: name, period: status.period, score, target } }, { team: name }, now)
       })
     })
+  }
+  // Team targets on an item key: judged per metric of the team's surveys that ask it.
+  for (const row of (await allItemTargets(db)).filter(r => r.scope.startsWith('team:'))) {
+    const team = row.scope.slice('team:'.length)
+    for (const metric of await metricsAsking(db, team, row.item)) {
+      await store.transaction(async tx => {
+        const status = (await teamItemTargetStatus(tx, months, team, metric, now)).find(s => s.item === row.item)
+        if (status === undefined) return
+        crossed += await settle(tx, `team:${metric}:${team}:item:${row.item}`, status, async type => {
+          await emit(tx, { type, day, data: { team, ...itemEvent(status) } }, { team }, now)
+        })
+      })
+    }
   }
   return { released: announced, targets: crossed }
 }

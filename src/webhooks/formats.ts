@@ -1,6 +1,7 @@
 import type { Metric } from '../surveys/defaults.js'
 import type { Locale } from '../schemas.js'
 import type { WebhookFormat } from './tables.js'
+import type { ItemMeasure } from '../targets/tables.js'
 
 // What an event says, and how each format says it (docs/integrations.md, "Event bodies"). Only
 // aggregates: a released, unsuppressed score with its margin of error, counts of at least the
@@ -17,6 +18,8 @@ export interface EventData {
   responses?: number | null
   score?: { metric: Metric, value: number, margin_of_error: number, band: Band } | null
   target?: { value: number, state: TargetState } | null
+  /** A target on an item: the item's key, the measure, and its value with the 95 % interval in the period. */
+  item?: { key: string, measure: ItemMeasure, value: number | null, low: number | null, high: number | null }
 }
 
 export interface PulsEvent { type: EventType, day: string, data: EventData }
@@ -37,6 +40,7 @@ const T = {
     'survey.closed': 'Survey closed',
     'webhook.test': 'Test event from Puls',
     team: 'Team',
+    item: 'Question',
     score: 'Score',
     target: 'Target',
     period: 'Period',
@@ -61,6 +65,7 @@ const T = {
     'survey.closed': 'Umfrage geschlossen',
     'webhook.test': 'Testereignis von Puls',
     team: 'Team',
+    item: 'Frage',
     score: 'Wert',
     target: 'Ziel',
     period: 'Zeitraum',
@@ -85,6 +90,7 @@ const T = {
     'survey.closed': 'Undersøkelsen er avsluttet',
     'webhook.test': 'Testhendelse fra Puls',
     team: 'Team',
+    item: 'Spørsmål',
     score: 'Resultat',
     target: 'Mål',
     period: 'Periode',
@@ -120,8 +126,18 @@ function facts (e: PulsEvent, locale: Locale): Array<[string, string]> {
     const shown = `${number(locale, value, DIGITS[metric])}${unit} ± ${number(locale, moe, DIGITS[metric])}`
     out.push([t.score, `${metric.toUpperCase()} ${shown} (${t[band]})`])
   }
+  if (d.item !== undefined) {
+    const { key, measure, value, low, high } = d.item
+    const unit = measure === 'mean' ? '' : ' %'
+    const digits = measure === 'mean' ? 2 : 1
+    const n = (x: number): string => number(locale, x, digits)
+    const shown = value === null || low === null || high === null
+      ? ''
+      : `: ${n(value)}${unit} (${n(low)}–${n(high)}${unit})`
+    out.push([t.item, `${key} · ${measure}${shown}`])
+  }
   if (d.target !== undefined) {
-    const digits = DIGITS[d.score?.metric ?? d.survey?.metric ?? 'nps']
+    const digits = d.item === undefined ? DIGITS[d.score?.metric ?? d.survey?.metric ?? 'nps'] : 1
     const target = d.target === null ? t.none : `≥ ${number(locale, d.target.value, digits)}: ${t[d.target.state]}`
     out.push([t.target, target])
   }

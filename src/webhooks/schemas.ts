@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LocaleSchema } from '../schemas.js'
+import { ITEM_MEASURES } from '../targets/tables.js'
 import { WEBHOOK_EVENTS, WEBHOOK_FORMATS } from './tables.js'
 
 export const WebhookEventSchema = z.enum(WEBHOOK_EVENTS)
@@ -88,7 +89,17 @@ export const StandardEventSchema = z.object({
       .meta({ description: 'null below the minimum group size or when suppressed' }),
     score: ScoreSchema.nullable().optional().meta({ description: 'null when suppressed' }),
     target: z.object({ value: z.number(), state: z.enum(['met', 'missed', 'not_distinguishable', 'unknown']) })
-      .nullable().optional()
+      .nullable().optional(),
+    item: z.object({
+      key: z.string(),
+      measure: z.enum(ITEM_MEASURES),
+      value: z.number().nullable(),
+      low: z.number().nullable(),
+      high: z.number().nullable()
+    }).optional().meta({
+      description: 'For a target on an item: its key, the measure, and the measure with its 95 % interval ' +
+        'in the period (null when suppressed)'
+    })
   })
 }).meta({
   description: 'Sent with Standard Webhooks headers: webhook-id, webhook-timestamp, webhook-signature ' +

@@ -33,7 +33,8 @@ const UNDO: Array<[prefix: string, statements: string[]]> = [
     ]
   ],
   ['0017_', ['DROP TABLE response_item_counts']],
-  ['0018_', ['ALTER TABLE outbox DROP COLUMN token']]
+  ['0018_', ['ALTER TABLE outbox DROP COLUMN token']],
+  ['0019_', ['DROP TABLE item_targets']]
 ]
 
 interface Journal {

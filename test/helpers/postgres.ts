@@ -8,8 +8,8 @@ import { ensureSystemPackage, TEST_PACKAGES } from './system-package.js'
 // A throwaway PostgreSQL cluster for one test file: Debian's server binaries, `initdb` into a
 // temporary folder, `postgres` on 127.0.0.1 with a free port, stopped and removed at teardown.
 // PostgreSQL refuses to run as root, so as root it runs as the unprivileged account `puls-test`
-// (created when missing); otherwise as the current user. Durability is off: a test cluster never
-// outlives its test. The design it serves: docs/postgres.md.
+// (created when missing); otherwise as the current user. Durability is off unless asked for: a test
+// cluster never outlives its test. The design it serves: docs/postgres.md.
 
 export interface TestPostgres {
   /** Connection URL of the `postgres` database as superuser `postgres` (trust authentication). */
@@ -31,8 +31,16 @@ const ACCOUNT = 'puls-test'
 const START_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 20_000
 
+export interface StartOptions {
+  /**
+   * fsync, synchronous_commit and full_page_writes left on, as Puls requires of a real server
+   * (docs/postgres.md): for tests that open the store without skipping its start-up checks.
+   */
+  durable?: boolean
+}
+
 /** Starts a cluster whose life ends with `t` (call it once per test file, on the file's test). */
-export async function startPostgres (t: Tap): Promise<TestPostgres> {
+export async function startPostgres (t: Tap, opts: StartOptions = {}): Promise<TestPostgres> {
   const bin = dirname(await ensureSystemPackage(TEST_PACKAGES.postgresql, t))
   const owner = account()
   const dir = mkdtempSync(join(reachableTmp(owner), 'puls-pg-'))
@@ -52,7 +60,7 @@ export async function startPostgres (t: Tap): Promise<TestPostgres> {
   // A free port can be taken between asking and binding (parallel test files): try a few.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    const server = await launch(join(bin, 'postgres'), data, dir, port, owner)
+    const server = await launch(join(bin, 'postgres'), data, dir, port, opts.durable === true, owner)
     stopped.push(server.stop)
     if ('pid' in server) return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, pid: server.pid, dir }
     if (attempt === 3 || !server.log.includes('could not bind')) {
@@ -116,10 +124,12 @@ const GUARD = [
   'if [ $status -eq 0 ]; then rm -rf "$dir"; fi; exit $status'
 ].join('\n')
 
-async function launch (postgres: string, data: string, dir: string, port: number, owner?: Owner): Promise<Launched> {
+async function launch (
+  postgres: string, data: string, dir: string, port: number, durable: boolean, owner?: Owner
+): Promise<Launched> {
   const args = [
     '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+    ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     '-c', 'shared_buffers=16MB', '-c', 'max_connections=30', '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal'
   ]
   const child = spawn('sh', ['-c', GUARD, 'guard', dir, postgres, ...args], {

@@ -534,3 +534,30 @@ t.test('in the CSV: answers added to a group do not make its comments show among
   readCsv(a, 'CSV', csv)
   t.same(a.leaks, [], 'no comment shows in a group of fewer than ten people besides the attacker')
 })
+
+t.test('items: one address\'s answers do not make another person\'s rating show, in the CSV or the report', async t => {
+  const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
+  const survey = await createSurvey(app, {
+    kind: 'self_service', metric: 'csat', min_group_size: MIN, items: [{ key: 'speed', type: 'rating' }]
+  })
+  const day = '2026-03-02'
+  const collector = (client: string, extra: Partial<Answer> = {}): Answer =>
+    ({ score: 4, day, channel: 'collector', client, ...extra })
+  await seedAnswers(app, survey.id, [
+    // Five people answer the score only; one rates speed 1; the attacker rates 5 ten times from one address.
+    ...['p1', 'p2', 'p3', 'p4', 'p5'].map(c => collector(c)),
+    collector('rater', { items: { speed: 1 } }),
+    ...Array.from({ length: 10 }, () => collector('attacker', { items: { speed: 5 } }))
+  ])
+  const csv = parseCsv((await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })).body.slice(1))
+  const column = csv[0]!.indexOf('item.speed')
+  t.ok(column > 0, 'the export has the speed column')
+  t.equal(csv.length - 1, 16, 'the answers are released')
+  t.same([...new Set(csv.slice(1).map(r => r[column]))], ['(hidden)'],
+    'two people rated speed: hidden in every row, so the attacker cannot subtract its ten fives')
+  const report = (await api(app, { url: `/v1/surveys/${survey.id}/report` })).body
+  const start = report.indexOf('<section data-item="speed">')
+  const section = report.slice(start, report.indexOf('</section>', start))
+  t.match(section, 'Too few answers to this question')
+  t.notMatch(section, /data-item-summary|<svg/)
+})

@@ -66,10 +66,13 @@ export interface SeriesPoint {
   /** null: suppressed or empty; the line breaks there. */
   value: number | null
   moe: number | null
+  /** An interval that is not value ± moe (a share's Agresti–Coull interval): the band's edges. */
+  low?: number | undefined
+  high?: number | undefined
   title: string
 }
 
-/** A line over time with its margin of error as a band around it. */
+/** A line over time with its margin of error (or interval) as a band around it. */
 export function lineChart (points: SeriesPoint[], range: Range, ticks: number[], label: string): string {
   const height = 240
   const { y, markup: grid } = yAxis(range, height, ticks)
@@ -86,10 +89,12 @@ export function lineChart (points: SeriesPoint[], range: Range, ticks: number[],
   })
   const bands = segments
     .map(seg => {
-      const upper = seg.map(i => `${fmt(x(i))},${fmt(y(clip(points[i]!.value! + (points[i]!.moe ?? 0))))}`)
+      const high = (p: SeriesPoint): number => p.high ?? p.value! + (p.moe ?? 0)
+      const low = (p: SeriesPoint): number => p.low ?? p.value! - (p.moe ?? 0)
+      const upper = seg.map(i => `${fmt(x(i))},${fmt(y(clip(high(points[i]!))))}`)
       const lower = [...seg]
         .reverse()
-        .map(i => `${fmt(x(i))},${fmt(y(clip(points[i]!.value! - (points[i]!.moe ?? 0))))}`)
+        .map(i => `${fmt(x(i))},${fmt(y(clip(low(points[i]!))))}`)
       return `<polygon points="${[...upper, ...lower].join(' ')}" class="band"/>`
     })
     .join('')

@@ -5,7 +5,13 @@ import { getSurveyRow } from '../../surveys/service.js'
 import type { SurveyRow } from '../../surveys/tables.js'
 import { type MonthCells, monthCells } from '../engine/attributes.js'
 import { cellKey } from '../engine/cell-key.js'
+import { isItemKey, itemOfKey } from '../engine/item-values.js'
+import type { StoredItem } from '../../surveys/items.js'
 import type { DecidedMonths } from '../engine/decided-months.js'
+import {
+  answeredItems, answersWithItemsPage, exportedItems, type ItemExportRow, itemClassShown, itemFields, itemHeader,
+  itemKeys, restShown
+} from './csv-items.js'
 import { csvLine, dayLabel, OTHER } from './export.js'
 import { monthsInPeriod, type ReleaseMonth, releaseMonths } from '../engine/months.js'
 import { blockOf, blocksWithin, releaseBlocks } from '../engine/periods.js'
@@ -13,6 +19,15 @@ import * as repo from '../storage/repository.js'
 import { released } from '../service.js'
 
 const PAGE = 2000
+
+/** A row's value of an attribute or of a groupable item (`item.<key>`), null without one. */
+function valueOf (row: ItemExportRow, key: string): string | null {
+  if (isItemKey(key)) {
+    const v = row.items?.[itemOfKey(key)]
+    return typeof v === 'string' ? v : null
+  }
+  return Object.hasOwn(row.attributes, key) ? row.attributes[key]! : null
+}
 
 export interface CsvExport {
   filename: string
@@ -85,10 +100,15 @@ export async function exportCsv (
 ): Promise<CsvExport> {
   const survey = await getSurveyRow(db, surveyId)
   const today = coarsenToDay(now)
-  const keys = await repo.attributeKeys(db, survey.id)
+  // Item results count complete months (docs/results.md, "Items"): a survey with item answers
+  // exports as one with attributes, by complete release month, with its yes/no and choice items
+  // as classes beside the attributes.
+  const answered = await answeredItems(db, survey.id)
+  const items = answered.size === 0 ? [] : exportedItems(survey.items, answered)
+  const keys = [...await repo.attributeKeys(db, survey.id), ...itemKeys(items)].sort()
   let timeCells: TimeCell[]
   let columns: string[] = []
-  if (keys.length === 0) {
+  if (keys.length === 0 && items.length === 0) {
     const { blocks } = await released(db, survey, today, query.from, query.to)
     timeCells = blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
   } else {
@@ -109,7 +129,8 @@ export async function exportCsv (
   const period = timeCells.length === 0 ? null : { from: timeCells[0]!.from, to: timeCells.at(-1)!.to }
   const filename = `${survey.id}-responses${period === null ? '' : `-${period.from}-${period.to}`}.csv`
   const empty = period === null || total < survey.minGroupSize
-  const header = csvLine(['score', 'comment', 'day', ...(empty ? [] : columns)])
+  const attributeColumns = columns.filter(k => !isItemKey(k))
+  const header = csvLine(['score', 'comment', 'day', ...(empty ? [] : [...attributeColumns, ...itemHeader(items)])])
 
   async function * chunks (): AsyncGenerator<string> {
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
@@ -122,23 +143,34 @@ export async function exportCsv (
       // The people of the month's rest (the rows whose cell the month does not show): comments
       // need that many people in their class, not answers (docs/anonymity.md).
       let restPeople = cell.n
+      let restItems = new Set<string>()
       if (cell.cells !== undefined) {
-        restPeople = cell.cells.cells.get(cellKey(columns.map(() => undefined)))?.people ?? 0
-        for (const { values } of cell.cells.combos.values()) {
-          const shown = cell.cells.cells.get(cellKey(values))
-          if (shown?.reason === null) restPeople -= shown.people
+        const cells = cell.cells
+        restPeople = cells.cells.get(cellKey(columns.map(() => undefined)))?.people ?? 0
+        const shownCells: Array<Array<string | null>> = []
+        for (const { values } of cells.combos.values()) {
+          const shown = cells.cells.get(cellKey(values))
+          if (shown?.reason === null && itemClassShown(cells, columns, values)) {
+            restPeople -= shown.people
+            shownCells.push(values)
+          }
         }
+        restItems = restShown(cells, columns, items, shownCells)
       }
       let after: { score: number; id: string } | null = null
       for (;;) {
-        const rows = await repo.answersPage(db, survey.id, cell, after, PAGE)
+        const rows = await answersWithItemsPage(db, survey.id, cell, after, PAGE)
         if (rows.length === 0) break
         let out = ''
         for (const row of rows) {
           // Own keys only: a row without `constructor` must not show Object's (docs/anonymity.md).
-          const values = columns.map(k => (Object.hasOwn(row.attributes, k) ? row.attributes[k]! : null))
+          const values = columns.map(k => valueOf(row, k))
           const shown = cell.cells?.cells.get(cellKey(values))
-          const visible = cell.cells === undefined || shown?.reason === null
+          const visible = cell.cells === undefined ||
+            (shown?.reason === null && itemClassShown(cell.cells, columns, values))
+          const itemShown = (item: StoredItem): boolean => visible
+            ? cell.cells?.items.get(item.key)?.get(cellKey(values))?.reason === null
+            : restItems.has(item.key)
           // Whole-survey blocks: their comments are released in blocks of people anyway.
           const classSize = cell.cells === undefined ? cell.n : visible ? shown!.people : restPeople
           const commentShown =
@@ -147,7 +179,11 @@ export async function exportCsv (
             row.score,
             commentShown ? row.comment : null,
             day,
-            ...values.map(v => (visible ? (v ?? '') : OTHER))
+            ...values.flatMap((v, k) => isItemKey(columns[k]!) ? [] : [visible ? (v ?? '') : OTHER]),
+            ...itemFields(items, row.items, itemShown, item => {
+              const k = columns.indexOf(`item.${item.key}`)
+              return k >= 0 && visible ? (values[k] ?? '') : OTHER
+            })
           ])
         }
         yield out

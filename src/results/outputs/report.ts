@@ -12,7 +12,9 @@ import type { SurveyResults } from '../schemas.js'
 import type { ShareLinkOptions } from '../storage/tables.js'
 import { released, surveyResults } from '../service.js'
 import { surveyTargetStatus } from '../../targets/service.js'
-import { targetLine } from '../../targets/text.js'
+import { surveyItemTargetStatus } from '../../targets/item-service.js'
+import { itemTargetLine, targetLine } from '../../targets/text.js'
+import { type ItemResultView, itemSections } from './report-items.js'
 
 const MAX_COMMENTS = 200
 const RANGES: Record<'nps' | 'csat' | 'ces', { range: Range; ticks: number[] }> = {
@@ -94,6 +96,22 @@ export async function reportContext (
   const metricName = metric.toUpperCase()
   // Judged on the survey's latest release block, whatever period the report shows.
   const target = await surveyTargetStatus(db, kept, survey, now)
+  // Item results count complete months: their series is always by month.
+  const monthly = interval === 'month' || survey.items.length === 0
+    ? r
+    : await surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval: 'month' }, now)
+  type WithItems = { items?: Record<string, ItemResultView> | null, items_period?: { from: string, to: string } | null }
+  const items = itemSections({
+    survey,
+    locale,
+    total: (r as WithItems).items,
+    period: (r as WithItems).items_period ?? null,
+    months: (monthly.series ?? []) as unknown as Array<{ start: string } & WithItems>,
+    targets: new Map((await surveyItemTargetStatus(db, kept, survey, now))
+      .map(s => [s.item, itemTargetLine(s, locale, n => number.format(n), day)])),
+    number: n => number.format(n),
+    day
+  })
 
   const series = (r.series ?? []).map(b => {
     const s = scoreOf(b)
@@ -198,6 +216,7 @@ export async function reportContext (
             note: fill(t.breakdownMonths, { from: day(byGroup.period.from), to: day(byGroup.period.to) }),
             chart: groupChart(groups, range, fill(t.breakdown, { attribute: groupBy }))
           },
+    items,
     comments: commentsAllowed
       ? {
           list: comments,

@@ -1,0 +1,166 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres'
+import pg from 'pg'
+import type { PostgresConfig } from '../../config.js'
+import { ConflictError } from '../../errors.js'
+import * as schema from '../schema.pg.js'
+import { JOB_LOCKS, LOCK_SPACE, type JobName } from './locks.js'
+import { applied, committed, migratePostgres } from './migrate.js'
+
+export type PgDb = NodePgDatabase<typeof schema>
+export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0]
+
+/** The PostgreSQL store (docs/postgres.md). The service does not serve on it yet. */
+export interface PostgresStore {
+  db: PgDb
+  pool: pg.Pool
+  /**
+   * Runs `fn` in one SERIALIZABLE transaction, again (up to three times in all) when PostgreSQL
+   * aborts it for a serialization failure or a deadlock: `fn` must only talk to the database.
+   */
+  transaction: <T>(fn: (tx: PgTx) => Promise<T>) => Promise<T>
+  /**
+   * Runs a job's `fn` unless another instance runs the same job now (a session advisory lock on a
+   * connection held for the run; PostgreSQL lets go of it when an instance dies).
+   */
+  exclusive: <T>(job: JobName, fn: () => Promise<T>) => Promise<{ ran: true, value: T } | { ran: false }>
+  /** true when the database answers and every committed migration is applied. */
+  ready: () => Promise<boolean>
+  close: () => Promise<void>
+}
+
+/** The server is not one Puls may run on; the message is one line for the operator. */
+export class StoreRefusedError extends ConflictError {
+  constructor (detail: string) {
+    super('store_refused', detail)
+  }
+}
+
+export interface OpenOptions {
+  /**
+   * Skip the durability checks: only for the throwaway test clusters, which run without fsync
+   * (test/helpers/postgres.ts). Never for a database that keeps answers.
+   */
+  unsafeSkipDurabilityChecks?: boolean
+  /** Apply migrations (default); false for a store that only reads or checks. */
+  migrate?: boolean
+}
+
+/** Opens a pool, checks the server, applies migrations under the migrations lock. */
+export async function openPostgres (config: PostgresConfig, opts: OpenOptions = {}): Promise<PostgresStore> {
+  const pool = createPool(config)
+  try {
+    await checkServer(pool, opts.unsafeSkipDurabilityChecks === true)
+    if (opts.migrate !== false) await migratePostgres(pool)
+  } catch (err) {
+    await pool.end()
+    throw err
+  }
+  const db = drizzle({ client: pool, schema })
+  return {
+    db,
+    pool,
+    transaction: fn => serializable(db, fn),
+    exclusive: (job, fn) => exclusive(pool, job, fn),
+    ready: async () => {
+      try {
+        return (await applied(pool)) >= committed()
+      } catch {
+        return false
+      }
+    },
+    close: () => pool.end()
+  }
+}
+
+export function createPool ({ url, poolSize }: PostgresConfig): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    application_name: 'puls',
+    connectionTimeoutMillis: 10_000
+  })
+  // An idle connection the server dropped (restart, failover) must not crash the process; the
+  // pool replaces it on the next checkout.
+  pool.on('error', () => {})
+  return pool
+}
+
+/** Server settings an acknowledged, anonymous answer depends on (docs/postgres.md). */
+const SETTINGS = ['server_version_num', 'fsync', 'synchronous_commit', 'full_page_writes', 'track_commit_timestamp']
+
+async function checkServer (pool: pg.Pool, skipDurability: boolean): Promise<void> {
+  const { rows } = await pool.query<{ name: string, setting: string }>(
+    'SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [SETTINGS])
+  const problem = serverProblem(Object.fromEntries(rows.map(r => [r.name, r.setting])), skipDurability)
+  if (problem !== undefined) throw new StoreRefusedError(problem)
+}
+
+/**
+ * Why Puls refuses a server, in one line, or undefined. `fsync`, `synchronous_commit` and
+ * `full_page_writes` off lose acknowledged answers on a power cut; `track_commit_timestamp` on
+ * records when every row was written, to the microsecond (docs/anonymity.md).
+ */
+export function serverProblem (settings: Record<string, string>, skipDurability = false): string | undefined {
+  const version = Number(settings.server_version_num ?? 0)
+  if (version < 140000) return `PostgreSQL ${Math.floor(version / 10000)} is too old: Puls needs 14 or newer`
+  if (settings.track_commit_timestamp === 'on') {
+    return 'refusing PostgreSQL with track_commit_timestamp = on: it records when each answer was written; turn it off'
+  }
+  if (skipDurability) return undefined
+  for (const name of ['fsync', 'synchronous_commit', 'full_page_writes']) {
+    if (settings[name] === 'off') {
+      return `refusing PostgreSQL with ${name} = off: an acknowledged answer could be lost on a power cut; turn it on`
+    }
+  }
+  return undefined
+}
+
+const RETRIED = new Set(['40001', '40P01'])
+const ATTEMPTS = 3
+
+async function serializable<T> (db: PgDb, fn: (tx: PgTx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn, { isolationLevel: 'serializable' })
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !RETRIED.has(sqlState(err) ?? '')) throw err
+    }
+  }
+}
+
+/** The SQLSTATE of a PostgreSQL error, also when drizzle wrapped it. */
+export function sqlState (err: unknown): string | undefined {
+  let e: unknown = err
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+async function exclusive<T> (
+  pool: pg.Pool,
+  job: JobName,
+  fn: () => Promise<T>
+): Promise<{ ran: true, value: T } | { ran: false }> {
+  const client = await pool.connect()
+  const key = [LOCK_SPACE, JOB_LOCKS[job]]
+  // A held connection the server drops (restart, terminated) reports it here, not as a crash.
+  let broken: Error | undefined
+  const lost = (err: Error): void => { broken = err }
+  client.on('error', lost)
+  try {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', key)
+    if (rows[0]?.ok !== true) return { ran: false }
+    try {
+      return { ran: true, value: await fn() }
+    } finally {
+      if (broken === undefined) await client.query('SELECT pg_advisory_unlock($1, $2)', key).catch(lost)
+    }
+  } finally {
+    client.off('error', lost)
+    // A connection that could not let go of its lock must not go back to the pool holding it.
+    client.release(broken)
+  }
+}

@@ -1,0 +1,12 @@
+// Every PostgreSQL table, the twins of ./schema.ts (docs/postgres.md), for the typed drizzle client.
+export * from '../settings/tables.pg.js'
+export * from '../auth/tables.pg.js'
+export * from '../surveys/tables.pg.js'
+export * from '../responses/tables.pg.js'
+export * from '../invitations/tables.pg.js'
+export * from '../mail/tables.pg.js'
+export * from '../collectors/tables.pg.js'
+export * from '../results/storage/tables.pg.js'
+export * from '../audit/tables.pg.js'
+export * from '../webhooks/tables.pg.js'
+export * from '../targets/tables.pg.js'
