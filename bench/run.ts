@@ -316,6 +316,58 @@ await measure({
   }
 })
 
+// The same JSON answer to a survey without items and to one with five (yes/no, two ratings, a
+// choice, a multi-choice): what asking why costs an answer, in the same run.
+const FIVE_ITEMS = [
+  { key: 'fcr', type: 'yes_no' },
+  { key: 'competence', type: 'rating' },
+  { key: 'speed', type: 'rating' },
+  {
+    key: 'channel',
+    type: 'choice',
+    question: { en: 'How did you reach us?' },
+    options: ['phone', 'mail', 'portal'].map(key => ({ key, label: { en: key } }))
+  },
+  { key: 'reasons', type: 'multi_choice', options: [{ key: 'waiting' }, { key: 'repeat' }, { key: 'other' }] }
+]
+for (const [label, items] of [['score only', []], ['five items', FIVE_ITEMS]] as const) {
+  const survey = await api('POST', '/v1/surveys', { name: `bench ${label}`, kind: 'post_case', team: 'it', items })
+  await measure({
+    name: `POST /s/:token (JSON answer, ${label}, 201)`,
+    unit: 'answers',
+    status: 201,
+    counted: { warmup: 500, min: 200 },
+    options: async amount => {
+      const tokens = await linkTokens(survey.id, amount! + 2 * CONNECTIONS)
+      let next = 0
+      return {
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: req => {
+              const i = next++
+              const answer = items.length === 0
+                ? { score: 1 + (i % 5) }
+                : {
+                    score: 1 + (i % 5),
+                    items: {
+                      fcr: i % 3 === 0 ? 'no' : 'yes',
+                      competence: 1 + (i % 5),
+                      speed: 1 + ((i >> 1) % 5),
+                      channel: ['phone', 'mail', 'portal'][i % 3],
+                      reasons: i % 2 === 0 ? ['waiting'] : ['repeat', 'other']
+                    }
+                  }
+              return { ...req, path: `/s/${tokens[i]}`, body: JSON.stringify(answer) }
+            }
+          }
+        ]
+      }
+    }
+  })
+}
+
 await measure({
   name: 'POST /s/:token (answer through a QR collector, form, 303)',
   unit: 'answers',
