@@ -48,7 +48,7 @@ server.get('/bench/noop-auth', { config: { access: { roles: ['admin'] } } }, asy
 // synchronous=FULL (an fsync of the WAL) before the reply, into a table only the bench has.
 server.store.db.run(sql`CREATE TABLE bench_commits (n INTEGER NOT NULL)`)
 server.post('/bench/commit', async (_request, reply) => {
-  server.store.legacyTransactionSync(tx => tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`))
+  await server.store.transaction(async tx => { await tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`) })
   return reply.code(201).send({ ok: true })
 })
 await server.listen({ host: '127.0.0.1', port: 0 })
@@ -72,14 +72,15 @@ function itemAnswers (i: number, score: number): ItemAnswers {
 }
 const REASONS = ['waiting', 'repeat', 'not_solved', 'unfriendly', 'other']
 
-function seed (surveyId: string, from: number, to: number, withItems = false): void {
-  const definitions = withItems
-    ? server.store.db.select({ items: surveys.items }).from(surveys).where(sql`id = ${surveyId}`).get()!.items
+async function seed (surveyId: string, from: number, to: number, withItems = false): Promise<void> {
+  const [survey] = withItems
+    ? await server.store.db.select({ items: surveys.items }).from(surveys).where(sql`id = ${surveyId}`)
     : []
+  const definitions = survey?.items ?? []
   const now = new Date()
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   for (let start = from; start < to; start += 50_000) {
-    server.store.legacyTransactionSync(tx => {
+    await server.store.transaction(async tx => {
       for (let i = start; i < Math.min(to, start + 50_000); i++) {
         const r = ((i * 2654435761) % 4294967296) / 4294967296
         const score = Math.min(10, Math.floor(r * r * 4 + ((i * 7) % 11) * 0.7))
@@ -97,11 +98,11 @@ function seed (surveyId: string, from: number, to: number, withItems = false): v
           answeredAt: new Date(today - (1 + (i % DAYS)) * 86_400_000 + 43_200_000),
           items: withItems ? itemAnswers(i, score) : null
         }
-        recordAnswer(tx, answer, definitions)
+        await recordAnswer(tx, answer, definitions)
         // A collector answer comes from a client of its own, as the answer route records it.
         if (answer.channel === 'collector') {
           const day = coarsenToDay(answer.answeredAt)
-          recordClient(tx, {
+          await recordClient(tx, {
             surveyId,
             client: `bench-${i}`,
             combo: comboOf({ ...answer.attributes, ...groupValues(definitions, answer.items) }),
@@ -170,8 +171,13 @@ process.on('message', (message: BenchRequest) => {
     })
   } else if (message.type === 'seed') {
     const started = process.hrtime.bigint()
-    seed(message.surveyId, message.from, message.to, message.items)
-    send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 })
+    seed(message.surveyId, message.from, message.to, message.items).then(
+      () => send({ type: 'seeded', seconds: Number(process.hrtime.bigint() - started) / 1e9 }),
+      err => {
+        console.error(err)
+        process.exit(1)
+      }
+    )
   } else if (message.type === 'outbox') {
     // Mail not yet sent (pending or being sent): the bench waits for it to reach 0 after a round
     // of invitations, so that their sending counts in the round's CPU and bytes.

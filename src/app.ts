@@ -108,7 +108,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
       // Closing a survey ends its invitations: surveys do not import invitations (docs/architecture.md).
       await v1.register(surveyRoutes, {
         closed: async (db, id) => {
-          endSurveyInvitations(db, id)
+          await endSurveyInvitations(db, id)
           await fastify.webhooks.surveyClosed(db, id)
         }
       })

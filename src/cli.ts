@@ -112,7 +112,7 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
       io.out(`migrations applied to ${config.databaseFile}`)
     } else if (command === 'purge') {
       // The sweep first: invitations that expired unopened end now, and may go in the same run.
-      const { expired } = sweep(store.db, now)
+      const { expired } = await sweep(store.db, now)
       const { responses, comments, invitations } = await purge(store, now, config.retention)
       const audit = (await purgeAudit(store.db, now, config.auditRetainDays)).audit_events
       io.out(

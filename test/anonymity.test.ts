@@ -175,7 +175,7 @@ t.test(
       [{ status: 'expired', attributes: null }],
       'expired on open'
     )
-    t.equal(sweep(app.store.db, clock.now()).expired, 1, 'B expires in the sweep')
+    t.equal((await sweep(app.store.db, clock.now())).expired, 1, 'B expires in the sweep')
     t.same(
       rows(app, 'SELECT email, attributes FROM invitations WHERE email IS NOT NULL OR attributes IS NOT NULL'),
       [],

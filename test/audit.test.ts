@@ -32,7 +32,7 @@ t.test(
     const reader = await createApiKey(app.store.db, { name: 'it lead', role: 'reader', teams: ['it'] }, clock.now())
     const as = { authorization: `Bearer ${reader.key}` }
     const survey = await createSurvey(app, { team: 'it' })
-    seedAnswers(
+    await seedAnswers(
       app,
       survey.id,
       answers('2026-03-02', [5, 4, 5, 3, 5, 4, 5, 2], {}, { comment: 'the printer on floor 3' })

@@ -60,8 +60,8 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
   const app = await build(t)
   const surveyIds = [await createSurvey(app, 'seed')]
   // A few thousand answers first, so the copy spans hundreds of pages.
-  app.store.legacyTransactionSync(tx => {
-    for (let n = 0; n < 3000; n++) recordAnswer(tx, answer(surveyIds[0]!, n))
+  await app.store.transaction(async tx => {
+    for (let n = 0; n < 3000; n++) await recordAnswer(tx, answer(surveyIds[0]!, n))
   })
   // Shared with the writer below, which runs between the awaits of this function.
   const load = { written: 3000, stop: false }
@@ -69,7 +69,7 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
     while (!load.stop && load.written < 20_000) {
       const n = load.written
       if (n % 20 === 0) surveyIds.push(await createSurvey(app, `survey ${n}`))
-      app.store.legacyTransactionSync(tx => recordAnswer(tx, answer(surveyIds[0]!, n)))
+      await app.store.transaction(tx => recordAnswer(tx, answer(surveyIds[0]!, n)))
       load.written++
       await nextTick()
     }
@@ -114,7 +114,7 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
   t.same(surveysMissing, [], `all ${surveysBefore.length} surveys created before the backup are in it`)
 
   // The restored service takes new answers.
-  restored.store.legacyTransactionSync(tx => recordAnswer(tx, answer(surveysBefore[0]!, -1)))
+  await restored.store.transaction(tx => recordAnswer(tx, answer(surveysBefore[0]!, -1)))
   t.ok(restored.store.db.get(sql`SELECT 1 AS ok FROM responses WHERE comment = 'answer -1'`))
 }
 

@@ -182,7 +182,7 @@ t.test(
     // The submit route's two steps, with the gap between them held open: the link is resolved when
     // the answer arrives, and claimed when its group commit runs. In that gap the case is reopened
     // (the link is withdrawn) and closed again (the same invitation armed anew, with a new link).
-    const target = resolveTarget(app.store.db, hashToken(first), new Date())
+    const target = await resolveTarget(app.store.db, hashToken(first), new Date())
     t.equal(target.closedReason, null, 'the link was open when the answer arrived')
     t.equal(
       (await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'INC-7' } })).json()
@@ -199,7 +199,7 @@ t.test(
     t.not(second, first, 'armed anew with a new link')
 
     await t.rejects(
-      app.store.writes.legacyRunSync(tx => target.consume(tx, new Date(), { client: () => '', commented: false })),
+      app.store.writes.run(async tx => await target.consume(tx, new Date(), { client: () => '', commented: false })),
       { status: 410, code: 'invitation_cancelled' },
       'the old link cannot claim the invitation armed anew'
     )

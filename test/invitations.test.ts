@@ -175,7 +175,7 @@ t.test('throttle: one invitation per person within throttle_days, judged by the 
 t.test('opt-out: checked by the keyed hash of the address', async t => {
   const app = await build(t)
   const survey = await createSurvey(app)
-  addOptOut(app.store.db, recipientHash(app.secret, 'noreply.please@example.com'), '2026-03-01')
+  await addOptOut(app.store.db, recipientHash(app.secret, 'noreply.please@example.com'), '2026-03-01')
   const res = await invite(app, survey.id, { email: 'Noreply.Please@example.com', case_ref: 'X' })
   t.equal(res.statusCode, 201)
   t.match(res.json(), { status: 'opted_out', invitation: { status: 'opted_out' } })
@@ -195,7 +195,7 @@ t.test('relationship surveys ask each person once', async t => {
 t.test('batch: up to 10,000 in one transaction, with counts per status', async t => {
   const app = await build(t)
   const survey = await createSurvey(app, { kind: 'relationship', team: 'all' })
-  addOptOut(app.store.db, recipientHash(app.secret, 'out@example.com'), '2026-03-01')
+  await addOptOut(app.store.db, recipientHash(app.secret, 'out@example.com'), '2026-03-01')
   const invitations = [
     ...Array.from({ length: 9_996 }, (_, i) => ({
       email: `person${i}@example.com`,

@@ -74,8 +74,8 @@ t.test('a team\'s FCR target across its surveys: team results show it; missed an
   })
   t.equal(hook.statusCode, 201)
   // March: 20 answers across the two surveys, 4 solved at first contact: 20 %, interval 7.1–41.6.
-  seedAnswers(app, desk.id, month('2026-03', 10, 2))
-  seedAnswers(app, portal.id, month('2026-03', 10, 2))
+  await seedAnswers(app, desk.id, month('2026-03', 10, 2))
+  await seedAnswers(app, portal.id, month('2026-03', 10, 2))
   const put = await api(app, { method: 'PUT', url: '/v1/teams/it/items/fcr/target', payload: { value: 70 } })
   t.equal(put.statusCode, 200)
   const team = (await api(app, { url: '/v1/results?team=it&metric=csat' })).json()
@@ -98,8 +98,8 @@ t.test('a team\'s FCR target across its surveys: team results show it; missed an
   }])
   t.same(await watch(), [], 'announced once')
   // April, complete in May: 20 of 20 solved: met again.
-  seedAnswers(app, desk.id, month('2026-04', 10, 10))
-  seedAnswers(app, portal.id, month('2026-04', 10, 10))
+  await seedAnswers(app, desk.id, month('2026-04', 10, 10))
+  await seedAnswers(app, portal.id, month('2026-04', 10, 10))
   clock.set('2026-05-20T09:00:00Z')
   t.match(await watch(), [{ type: 'target.recovered', data: { item: { key: 'fcr', value: 100 } } }])
   for (const body of rx.received.map(r => r.body)) t.notMatch(body, /"responses"|"distribution"|@|INC-/)

@@ -199,7 +199,7 @@ t.test('no address or mailed token reaches the log through the mail flows, at tr
   clock.set('2026-03-02T09:01:00Z')
   await app.outbox.flush()
   clock.set('2026-03-03T09:01:00Z')
-  app.invitationMail.remind()
+  await app.invitationMail.remind()
   await app.outbox.flush()
   await smtp.waitFor(4)
   const tokens = smtp.received.map(tokenOf)

@@ -13,7 +13,7 @@ import { rawHeader, startSmtp } from './helpers/smtp.js'
 type App = Awaited<ReturnType<typeof build>>
 
 /** Queues one survey mail the way an invitation does: rendered, in a transaction. */
-function queue (app: App, to: string, token = `tok-${to}`): string {
+async function queue (app: App, to: string, token = `tok-${to}`): Promise<string> {
   const mail = app.outbox.compose({
     purpose: 'invitation',
     kind: 'post_case',
@@ -24,16 +24,17 @@ function queue (app: App, to: string, token = `tok-${to}`): string {
     expiresAt: new Date('2026-03-09T09:00:00Z'),
     caseRef: 'INC-1'
   })
-  return app.store.legacyTransactionSync(tx =>
+  const row = await app.store.transaction(tx =>
     app.outbox.enqueue(tx, { invitationId: null, purpose: 'invitation', recipient: to, ...mail })
-  ).id
+  )
+  return row.id
 }
 
 t.test('a queued mail goes out over SMTP once, and its address and body are erased after', async t => {
   const smtp = await startSmtp(t)
   const clock = testClock()
   const app = await build(t, { clock, env: { SMTP_URL: smtp.url, MAIL_FROM: 'IT desk <it@puls.example>' } })
-  const id = queue(app, 'ada@example.com', 'secret-token-1')
+  const id = await queue(app, 'ada@example.com', 'secret-token-1')
 
   t.equal(await app.outbox.flush(), 1)
   const [mail] = await smtp.waitFor(1)
@@ -49,7 +50,7 @@ t.test('a queued mail goes out over SMTP once, and its address and body are eras
     [1, 2, 3, 4, 5].map(n => `http://localhost:3000/s/secret-token-1?score=${n}`)
   )
 
-  const row = findMail(app.store.db, id)!
+  const row = (await findMail(app.store.db, id))!
   t.match(row, {
     state: 'sent',
     attempts: 1,
@@ -70,28 +71,29 @@ t.test('a server that refuses the first attempts: retried with growing delays, a
   const smtp = await startSmtp(t, { refuse: 2 })
   const clock = testClock('2026-03-02T09:00:00Z')
   const app = await build(t, { clock, env: { SMTP_URL: smtp.url } })
-  const id = queue(app, 'bo@example.com')
+  const id = await queue(app, 'bo@example.com')
 
   await app.outbox.flush()
   t.equal(smtp.refused, 1)
-  t.match(findMail(app.store.db, id), {
+  t.match(await findMail(app.store.db, id), {
     state: 'pending',
     attempts: 1,
     lastError: /451 Try again later/,
     recipient: 'bo@example.com'
   })
-  t.same(findMail(app.store.db, id)!.nextAttemptAt, new Date('2026-03-02T09:01:00Z'), 'first retry after a minute')
+  t.same((await findMail(app.store.db, id))!.nextAttemptAt, new Date('2026-03-02T09:01:00Z'),
+    'first retry after a minute')
 
   t.equal(await app.outbox.flush(), 0, 'not due yet')
   clock.set('2026-03-02T09:01:00Z')
   await app.outbox.flush()
   t.equal(smtp.refused, 2)
-  t.same(findMail(app.store.db, id)!.nextAttemptAt, new Date('2026-03-02T09:03:00Z'), 'then after two minutes')
+  t.same((await findMail(app.store.db, id))!.nextAttemptAt, new Date('2026-03-02T09:03:00Z'), 'then after two minutes')
 
   clock.set('2026-03-02T09:03:00Z')
   await app.outbox.flush()
   await smtp.waitFor(1)
-  t.match(findMail(app.store.db, id), { state: 'sent', attempts: 3, lastError: null, recipient: null })
+  t.match(await findMail(app.store.db, id), { state: 'sent', attempts: 3, lastError: null, recipient: null })
   await app.outbox.flush()
   t.equal(smtp.received.length, 1, 'arrived exactly once')
 })
@@ -103,25 +105,25 @@ t.test('after the last attempt a mail is given up; a recipient refused for good 
     clock,
     env: { SMTP_URL: smtp.url, MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_MIN_SECONDS: '10', MAIL_RETRY_MAX_SECONDS: '15' }
   })
-  const refused = queue(app, 'cy@example.com')
-  const unknown = queue(app, 'nobody@example.com')
+  const refused = await queue(app, 'cy@example.com')
+  const unknown = await queue(app, 'nobody@example.com')
 
   await app.outbox.flush()
-  const gone = findMail(app.store.db, unknown)!
+  const gone = (await findMail(app.store.db, unknown))!
   t.match(gone, { state: 'failed', attempts: 1, recipient: null, html: null })
   t.match(gone.lastError, /550/)
   t.notMatch(gone.lastError, /nobody@example\.com/, 'the address is not kept in the error')
 
   const delays = []
   for (let i = 0; i < 5; i++) {
-    const row = findMail(app.store.db, refused)!
+    const row = (await findMail(app.store.db, refused))!
     if (row.state !== 'pending') break
     delays.push(row.nextAttemptAt.getTime() - clock.now().getTime())
     clock.set(row.nextAttemptAt.toISOString())
     await app.outbox.flush()
   }
   t.same(delays, [10_000, 15_000], 'doubling, capped at the maximum')
-  t.match(findMail(app.store.db, refused), {
+  t.match(await findMail(app.store.db, refused), {
     state: 'failed',
     attempts: 3,
     recipient: null,
@@ -137,7 +139,8 @@ t.test('a restart with mail queued: each mail arrives exactly once, sent by the 
   const env = { SMTP_URL: smtp.url, MAIL_POLL_MS: '20' }
   const dataDir = t.testdir()
   const first = await build(t, { clock, env, dataDir })
-  const ids = ['a', 'b', 'c', 'd', 'e'].map(n => queue(first, `${n}@example.com`))
+  const ids = []
+  for (const n of ['a', 'b', 'c', 'd', 'e']) ids.push(await queue(first, `${n}@example.com`))
   await first.outbox.flush()
   t.equal(smtp.refused, 3)
   t.equal(smtp.received.length, 2, 'two went out before the restart')
@@ -154,7 +157,9 @@ t.test('a restart with mail queued: each mail arrives exactly once, sent by the 
     ['a', 'b', 'c', 'd', 'e'].map(n => `${n}@example.com`)
   )
   t.same(new Set(smtp.received.map(m => m.parsed.messageId)).size, 5, 'no message twice')
-  t.ok(ids.every(id => findMail(second.store.db, id)?.state === 'sent'))
+  const states = []
+  for (const id of ids) states.push((await findMail(second.store.db, id))?.state)
+  t.same(states, ids.map(() => 'sent'))
 })
 
 t.test('mail claimed by a process that crashed is sent once its lease runs out', async t => {
@@ -162,7 +167,7 @@ t.test('mail claimed by a process that crashed is sent once its lease runs out',
   const clock = testClock('2026-03-02T09:00:00Z')
   const dataDir = t.testdir()
   const first = await build(t, { clock, env: { SMTP_URL: smtp.url }, dataDir })
-  const id = queue(first, 'dee@example.com')
+  const id = await queue(first, 'dee@example.com')
   // What a worker leaves behind when it dies between claiming and finishing.
   first.store.db
     .update(outbox)
@@ -175,7 +180,7 @@ t.test('mail claimed by a process that crashed is sent once its lease runs out',
   clock.set('2026-03-02T09:05:00Z')
   t.equal(await second.outbox.flush(), 1)
   await smtp.waitFor(1)
-  t.match(findMail(second.store.db, id), { state: 'sent', attempts: 2 })
+  t.match(await findMail(second.store.db, id), { state: 'sent', attempts: 2 })
   t.equal(smtp.received.length, 1)
 })
 
@@ -188,7 +193,7 @@ t.test('without SMTP_URL each mail becomes an .eml file, logged without its addr
     }
   })
   const app = await build(t, { logger: { level: 'info', stream } })
-  const id = queue(app, 'eve@example.com', 'file-token')
+  const id = await queue(app, 'eve@example.com', 'file-token')
   await app.outbox.flush()
 
   const dir = join(app.dataDir, 'mail')
@@ -196,7 +201,7 @@ t.test('without SMTP_URL each mail becomes an .eml file, logged without its addr
   const parsed = await simpleParser(readFileSync(join(dir, `${id}.eml`)))
   t.equal(parsed.subject, 'How did we do with case INC-1?')
   t.match(parsed.text, 'http://localhost:3000/s/file-token?score=3')
-  t.equal(findMail(app.store.db, id)?.state, 'sent')
+  t.equal((await findMail(app.store.db, id))?.state, 'sent')
 
   const written = lines
     .map(l => JSON.parse(l) as { msg: string; file?: string; mail?: string })
@@ -211,8 +216,8 @@ t.test('without SMTP_URL each mail becomes an .eml file, logged without its addr
 t.test('metrics count outcomes per purpose and what waits in the outbox', async t => {
   const smtp = await startSmtp(t, { refuse: 1 })
   const app = await build(t, { clock: testClock(), env: { SMTP_URL: smtp.url } })
-  queue(app, 'm1@example.com')
-  queue(app, 'm2@example.com')
+  await queue(app, 'm1@example.com')
+  await queue(app, 'm2@example.com')
   await app.outbox.flush()
   const samples = parseMetrics((await app.inject({ url: '/metrics' })).body)
   t.equal(sampleValue(samples, 'puls_mail_attempts_total', { outcome: 'sent', purpose: 'invitation' }), 1)

@@ -67,10 +67,10 @@ t.test(
     await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'C' } })
 
     clock.set('2026-03-05T08:59:00Z')
-    t.equal(app.invitationMail.remind(), 0, 'not before three days')
+    t.equal(await app.invitationMail.remind(), 0, 'not before three days')
     clock.set('2026-03-05T09:00:00Z')
-    t.equal(app.invitationMail.remind(), 1, 'one reminder is due')
-    t.equal(app.invitationMail.remind(), 0, 'queued once')
+    t.equal(await app.invitationMail.remind(), 1, 'one reminder is due')
+    t.equal(await app.invitationMail.remind(), 0, 'queued once')
     await app.outbox.flush()
     await smtp.waitFor(5)
 
@@ -92,7 +92,7 @@ t.test(
     t.equal(count(app, 'responses'), 1, "opening the reminder's links records nothing")
 
     clock.set('2026-03-07T09:00:00Z')
-    t.equal(app.invitationMail.remind(), 0, 'never a second reminder')
+    t.equal(await app.invitationMail.remind(), 0, 'never a second reminder')
     t.equal(smtp.received.length, 5, 'four invitations delivered and one reminder')
 
     // Either link answers, once for both.
@@ -113,7 +113,7 @@ t.test('no reminder after the link expired, for surveys without one, or from a c
   await app.outbox.flush()
   await api(app, { method: 'PATCH', url: `/v1/surveys/${closing.id}`, payload: { status: 'closed' } })
   clock.set('2026-03-06T09:00:00Z')
-  t.equal(app.invitationMail.remind(), 0)
+  t.equal(await app.invitationMail.remind(), 0)
   t.equal(count(app, 'outbox'), 3, 'only the three invitations were ever queued')
 })
 
@@ -125,7 +125,7 @@ t.test('a reminder still waiting in the outbox when the person answers is cancel
   const [mail] = await smtp.waitFor(1)
   smtp.refuseNext(100)
   clock.set('2026-03-05T09:00:00Z')
-  t.equal(app.invitationMail.remind(), 1)
+  t.equal(await app.invitationMail.remind(), 1)
   await app.outbox.flush()
   t.same(
     rows(app, "SELECT state, attempts FROM outbox WHERE purpose = 'reminder'"),
@@ -281,12 +281,12 @@ t.test('once invitations end, the database holds none of their addresses or mail
   await app.inject({ method: 'POST', url: path(unsubscribeUrl(to(smtp, addr('unsubscribed'))[0]!)) })
   await api(app, { method: 'PATCH', url: `/v1/surveys/${closing.id}`, payload: { status: 'closed' } })
   clock.advanceDays(2)
-  t.equal(app.invitationMail.remind(), 1, 'B is reminded')
+  t.equal(await app.invitationMail.remind(), 1, 'B is reminded')
   await app.outbox.flush()
   await smtp.waitFor(6)
   tokens.push(tokenOf(smtp.received[5]!))
   clock.advanceDays(4)
-  t.equal(sweep(app.store.db, clock.now()).expired, 2, 'B and D expire')
+  t.equal((await sweep(app.store.db, clock.now())).expired, 2, 'B and D expire')
 
   await app.close()
   const file = app.config.databaseFile

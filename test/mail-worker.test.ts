@@ -38,24 +38,25 @@ function worker (t: Tap, db: DbHandle, smtpUrl: string, options: Partial<WorkerO
   })
 }
 
-function queue (db: DbHandle, n: number): string[] {
-  return Array.from(
-    { length: n },
-    (_, i) =>
-      enqueueMail(
-        db.db,
-        {
-          invitationId: null,
-          purpose: 'invitation',
-          recipient: `p${i}@example.com`,
-          subject: `mail ${i}`,
-          text: 'hello',
-          html: '<p>hello</p>',
-          headers: {}
-        },
-        clock.now()
-      ).id
-  )
+async function queue (db: DbHandle, n: number): Promise<string[]> {
+  const ids = []
+  for (let i = 0; i < n; i++) {
+    const row = await enqueueMail(
+      db.db,
+      {
+        invitationId: null,
+        purpose: 'invitation',
+        recipient: `p${i}@example.com`,
+        subject: `mail ${i}`,
+        text: 'hello',
+        html: '<p>hello</p>',
+        headers: {}
+      },
+      clock.now()
+    )
+    ids.push(row.id)
+  }
+  return ids
 }
 
 t.test('two workers on one database never send the same mail', async t => {
@@ -63,40 +64,42 @@ t.test('two workers on one database never send the same mail', async t => {
   const file = join(t.testdir(), 'puls.db')
   const a = store(t, file)
   const b = store(t, file)
-  const ids = queue(a, 40)
+  const ids = await queue(a, 40)
   const [sentByA, sentByB] = await Promise.all([worker(t, a, smtp.url).flush(), worker(t, b, smtp.url).flush()])
   t.equal(sentByA + sentByB, 40)
   t.ok(sentByA > 0 && sentByB > 0, `both took part (${sentByA} + ${sentByB})`)
   t.equal(smtp.received.length, 40)
   t.equal(new Set(smtp.received.map(m => m.envelope.to[0])).size, 40, 'each recipient once')
-  t.ok(ids.every(id => findMail(a.db, id)?.state === 'sent'))
+  const states = []
+  for (const id of ids) states.push((await findMail(a.db, id))?.state)
+  t.same(states, ids.map(() => 'sent'))
 })
 
 t.test('shutdown lets a slow send finish within its bound', async t => {
   const smtp = await startSmtp(t, { delayMs: 300 })
   const db = store(t, join(t.testdir(), 'puls.db'))
-  const [id] = queue(db, 1)
+  const [id] = await queue(db, 1)
   const w = worker(t, db, smtp.url)
   const flushing = w.flush()
   await new Promise(resolve => setTimeout(resolve, 50))
   await w.stop()
   t.equal(await flushing, 1)
-  t.equal(findMail(db.db, id!)?.state, 'sent', 'finished, not abandoned')
+  t.equal((await findMail(db.db, id!))?.state, 'sent', 'finished, not abandoned')
   t.equal(smtp.received.length, 1)
 })
 
 t.test('shutdown aborts a stalled send and hands the mail back; the next start sends it once', async t => {
   const stalled = await startSmtp(t, { stall: true })
   const db = store(t, join(t.testdir(), 'puls.db'))
-  const [id] = queue(db, 1)
+  const [id] = await queue(db, 1)
   const first = worker(t, db, stalled.url, { shutdownMs: 200 })
   const cutShort = first.flush()
   await new Promise(resolve => setTimeout(resolve, 100))
-  t.equal(findMail(db.db, id!)?.state, 'sending')
+  t.equal((await findMail(db.db, id!))?.state, 'sending')
   await first.stop()
   t.equal(await cutShort, 1, 'the claimed row counts as settled')
   t.match(
-    findMail(db.db, id!),
+    await findMail(db.db, id!),
     { state: 'pending', attempts: 0, leaseId: null, recipient: 'p0@example.com' },
     'released, the cut-short attempt not counted'
   )
@@ -105,14 +108,14 @@ t.test('shutdown aborts a stalled send and hands the mail back; the next start s
   const smtp = await startSmtp(t)
   t.equal(await worker(t, db, smtp.url).flush(), 1)
   t.equal(smtp.received.length, 1)
-  t.equal(findMail(db.db, id!)?.state, 'sent')
+  t.equal((await findMail(db.db, id!))?.state, 'sent')
 })
 
 t.test('the service finishes in-flight mail before its database closes', async t => {
   const smtp = await startSmtp(t, { delayMs: 300 })
   const dataDir = t.testdir()
   const app = await build(t, { dataDir, env: { SMTP_URL: smtp.url } })
-  const id = app.store.legacyTransactionSync(tx =>
+  const { id } = await app.store.transaction(tx =>
     app.outbox.enqueue(tx, {
       invitationId: null,
       purpose: 'invitation',
@@ -122,11 +125,11 @@ t.test('the service finishes in-flight mail before its database closes', async t
       html: '<p>h</p>',
       headers: {}
     })
-  ).id
+  )
   await smtp.waitFor(0)
   await new Promise(resolve => setTimeout(resolve, 100))
   await app.close()
   t.equal(smtp.received.length, 1)
   const after = store(t, join(dataDir, 'puls.db'))
-  t.equal(findMail(after.db, id)?.state, 'sent')
+  t.equal((await findMail(after.db, id))?.state, 'sent')
 })

@@ -31,7 +31,7 @@ t.test('responses.csv: separators of every common locale are quoted, formulas ne
     attributes: { desk: 'x;=cmd' },
     comment: HOSTILE[i % HOSTILE.length]!
   }))
-  seedAnswers(app, survey.id, data)
+  await seedAnswers(app, survey.id, data)
   const res = await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })
   t.equal(res.statusCode, 200)
   const body = res.body.slice(1)
@@ -53,7 +53,7 @@ t.test(
   async t => {
     const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
     const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: 3 })
-    seedAnswers(app, survey.id, [
+    await seedAnswers(app, survey.id, [
       ...Array.from({ length: 6 }, (_, i): Answer => ({
         score: 1 + (i % 5),
         day: '2026-03-02',

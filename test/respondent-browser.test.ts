@@ -193,7 +193,7 @@ t.test('every other page served as HTML passes axe with no serious or critical v
   const days = Array.from({ length: 8 }, (_, d) =>
     new Date(Date.now() - (d + 1) * 7 * 86_400_000).toISOString().slice(0, 10)
   )
-  seedAnswers(
+  await seedAnswers(
     app,
     id,
     days.flatMap((day, d) => answers(day, [5, 4, 4, 3, 5, 2, (d % 5) + 1], { agent: d % 2 === 0 ? 'ola' : 'kari' }))

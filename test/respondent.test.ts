@@ -289,12 +289,12 @@ t.test('an expired invitation is ended when opened, and by the sweep', async t =
   await invite(app, survey.id, { email: 'b@example.com' })
   await invite(app, survey.id, { email: 'c@example.com' })
   const { sweep } = await import('../src/invitations/service.js')
-  t.same(sweep(app.store.db, clock.now()), { expired: 0, idempotencyKeys: 0 })
+  t.same(await sweep(app.store.db, clock.now()), { expired: 0, idempotencyKeys: 0 })
   clock.advanceDays(2)
   t.equal((await open(app, opened.url.split('/s/')[1])).statusCode, 410)
   t.same(rows(app, `SELECT status, email, attributes FROM invitations WHERE id = '${opened.invitation.id}'`), [
     { status: 'expired', email: null, attributes: null }
   ])
-  t.same(sweep(app.store.db, clock.now()), { expired: 2, idempotencyKeys: 0 })
+  t.same(await sweep(app.store.db, clock.now()), { expired: 2, idempotencyKeys: 0 })
   t.same(rows(app, 'SELECT DISTINCT status, email FROM invitations'), [{ status: 'expired', email: null }])
 })

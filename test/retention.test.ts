@@ -117,7 +117,7 @@ t.test('purging never changes a throttle decision', async t => {
       clocks[i]!.set(dayAt(d))
       const app = apps[i]!
       if (i === 1) {
-        sweep(app.store.db, clocks[i]!.now())
+        await sweep(app.store.db, clocks[i]!.now())
         purged += (await purge(app.store, clocks[i]!.now(), NONE)).invitations
       }
       // kim every day, lea every fifth day, each for a new case.
@@ -151,7 +151,7 @@ t.test('a relationship survey keeps its ended invitations while it runs, so a li
   t.equal(await cli('invite', '--survey', survey.id, file), 0)
 
   clock.advanceDays(100)
-  sweep(app.store.db, clock.now())
+  await sweep(app.store.db, clock.now())
   t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 0 })
   t.equal(await cli('invite', '--survey', survey.id, file), 0)
   t.same(
@@ -290,7 +290,7 @@ t.test("an e-mailed invitation goes with its mail's delivery record", async t =>
   t.equal(count(app, 'invitations WHERE delivered_on IS NOT NULL'), 2)
 
   clock.set(dayAt(21)) // links expired on day 7; 14 days of throttle after that
-  sweep(app.store.db, clock.now())
+  await sweep(app.store.db, clock.now())
   t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 })
   t.equal(count(app, 'outbox'), 0)
   t.same(deliveredByDay(app, survey.id), { '2026-01-01': 2 }, 'still counted as delivered that day')
@@ -339,7 +339,7 @@ t.test(
     // The recount: a fresh service given only what remains (answers, and deliveries per day).
     const fresh = await build(t, { clock })
     const twin = await createSurvey(fresh, { retain_days: 30 })
-    seedAnswers(
+    await seedAnswers(
       fresh,
       twin.id,
       rows<{ score: number; day: string; comment: string | null; attributes: string; channel: 'link' }>(
@@ -347,7 +347,7 @@ t.test(
         `SELECT score, day, comment, attributes, channel FROM responses WHERE survey_id = '${survey.id}'`
       ).map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> }))
     )
-    seedDelivered(fresh, twin.id, deliveredByDay(app, survey.id))
+    await seedDelivered(fresh, twin.id, deliveredByDay(app, survey.id))
     t.same(
       after,
       await Promise.all(
@@ -383,7 +383,7 @@ t.test(
       ...day('2026-03-05', 'a', [5, 5, 5, 5, 5]),
       ...day('2026-04-02', 'b', [7, 7, 7, 7, 7])
     ]
-    seedAnswers(app, survey.id, data)
+    await seedAnswers(app, survey.id, data)
     const queries = [
       '?group_by=agent',
       '?agent=a&interval=month',
@@ -413,7 +413,7 @@ t.test(
 
     const fresh = await build(t, { clock })
     const twin = await createSurvey(fresh, { retain_days: 80, kind: 'relationship', metric: 'nps' })
-    seedAnswers(
+    await seedAnswers(
       fresh,
       twin.id,
       rows<{ score: number; day: string; attributes: string }>(

@@ -65,14 +65,14 @@ t.test('results.released once per new block; target.missed and target.recovered 
   })
   const signed = () => ({ secret: hook.secret, nowS: clock.now().getTime() / 1000 })
   const other = await createSurvey(app, { kind: 'post_case', metric: 'csat', team: 'hr' })
-  seedAnswers(app, other.id, answers('2026-03-02', [5, 5, 5, 5, 5, 5]))
+  await seedAnswers(app, other.id, answers('2026-03-02', [5, 5, 5, 5, 5, 5]))
   t.equal(
     (await api(app, { method: 'PUT', url: `/v1/surveys/${survey.id}/target`, payload: { value: 80 } })).statusCode,
     200
   )
 
   // Day 1: ten satisfied answers, released the next day. CSAT 100 ± 0: met (from unknown: no event).
-  seedAnswers(app, survey.id, answers('2026-03-02', [5, 5, 5, 5, 5, 4, 4, 4, 4, 4]))
+  await seedAnswers(app, survey.id, answers('2026-03-02', [5, 5, 5, 5, 5, 4, 4, 4, 4, 4]))
   let got = await watch(app, rx, 0, signed())
   t.equal(got.length, 1, 'one event: the hr survey is not covered by the subscription')
   t.match(got[0], {
@@ -89,7 +89,7 @@ t.test('results.released once per new block; target.missed and target.recovered 
   t.equal((await watch(app, rx, 1, signed())).length, 0, 'the same block is announced once')
 
   // Day 2: ten unhappy answers: 0 ± 0, missed.
-  seedAnswers(app, survey.id, answers('2026-03-03', [1, 1, 2, 2, 1, 1, 2, 2, 1, 1]))
+  await seedAnswers(app, survey.id, answers('2026-03-03', [1, 1, 2, 2, 1, 1, 2, 2, 1, 1]))
   clock.set('2026-03-04T09:00:00Z')
   got = await watch(app, rx, 1, signed())
   t.same(got.map(b => b.type).sort(), ['results.released', 'target.missed'])
@@ -101,7 +101,7 @@ t.test('results.released once per new block; target.missed and target.recovered 
   t.match(results.target, { value: 80, state: 'missed', period: { from: '2026-03-03', to: '2026-03-03' }, score: 0 })
 
   // Day 3: half and half, 50 ± 31: not distinguishable from 80. Nothing about the target.
-  seedAnswers(app, survey.id, answers('2026-03-04', [5, 5, 5, 5, 5, 1, 1, 1, 1, 1]))
+  await seedAnswers(app, survey.id, answers('2026-03-04', [5, 5, 5, 5, 5, 1, 1, 1, 1, 1]))
   clock.set('2026-03-05T09:00:00Z')
   got = await watch(app, rx, 3, signed())
   t.same(
@@ -112,7 +112,7 @@ t.test('results.released once per new block; target.missed and target.recovered 
   t.equal(got[0].data.target.state, 'not_distinguishable')
 
   // Day 4: satisfied again: met after missed, recovered.
-  seedAnswers(app, survey.id, answers('2026-03-05', [5, 5, 5, 5, 5, 5, 5, 5, 5, 5]))
+  await seedAnswers(app, survey.id, answers('2026-03-05', [5, 5, 5, 5, 5, 5, 5, 5, 5, 5]))
   clock.set('2026-03-06T09:00:00Z')
   got = await watch(app, rx, 4, signed())
   t.same(got.map(b => b.type).sort(), ['results.released', 'target.recovered'])
@@ -132,8 +132,8 @@ t.test('survey.closed carries nothing below the minimum group size', async t => 
   const small = await createSurvey(app, { kind: 'post_case', metric: 'csat', team: 'it', name: 'small' })
   const big = await createSurvey(app, { kind: 'relationship', metric: 'nps', team: 'hr', name: 'big' })
   await subscribe(app, { url: rx.url, events: ['survey.closed'] })
-  seedAnswers(app, small.id, answers('2026-03-02', [5, 4, 1]))
-  seedAnswers(app, big.id, answers('2026-03-02', [10, 9, 9, 8, 3, 10, 7]))
+  await seedAnswers(app, small.id, answers('2026-03-02', [5, 4, 1]))
+  await seedAnswers(app, big.id, answers('2026-03-02', [10, 9, 9, 8, 3, 10, 7]))
   for (const s of [small, big]) {
     t.equal(
       (await api(app, { method: 'PATCH', url: `/v1/surveys/${s.id}`, payload: { status: 'closed' } })).statusCode,
@@ -174,7 +174,7 @@ t.test("slack and teams formats, in the subscription's locale", async t => {
   const report = 'https://puls.example.com/r/shared-by-the-admin'
   await subscribe(app, { url: rx.url, events: ['results.released'], format: 'slack', locale: 'de', report_url: report })
   await subscribe(app, { url: rx.url, events: ['results.released'], format: 'teams', locale: 'nb', report_url: report })
-  seedAnswers(app, survey.id, answers('2026-03-02', [5, 5, 5, 5, 4, 4, 4, 3, 2, 1]))
+  await seedAnswers(app, survey.id, answers('2026-03-02', [5, 5, 5, 5, 4, 4, 4, 3, 2, 1]))
   await watch(app, rx, 0)
   t.equal(rx.received.length, 2)
   const slack = rx.received.map(r => JSON.parse(r.body)).find(b => 'blocks' in b)
@@ -241,8 +241,8 @@ t.test('team targets: set, validated, shown in team results, announced when miss
   const made = await put('it', 'csat', 80)
   t.match(made.json(), { scope: 'team', team: 'it', metric: 'csat', value: 80 })
 
-  seedAnswers(app, a.id, answers('2026-03-02', [1, 2, 1, 2, 1, 2]))
-  seedAnswers(app, b.id, answers('2026-03-03', [1, 1, 2, 2, 1, 1]))
+  await seedAnswers(app, a.id, answers('2026-03-02', [1, 2, 1, 2, 1, 2]))
+  await seedAnswers(app, b.id, answers('2026-03-03', [1, 1, 2, 2, 1, 1]))
   const res = (await api(app, { url: '/v1/results?team=it&metric=csat' })).json()
   t.match(res.target, { value: 80, state: 'missed', score: 0, period: { from: '2026-03-02' } })
   await app.webhooks.watch()
@@ -257,7 +257,7 @@ t.test('the report shows the target and whether the latest released period meets
   const clock = testClock('2026-03-03T09:00:00Z')
   const app = await build(t, { clock })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', team: 'it', name: 'IT desk' })
-  seedAnswers(app, survey.id, answers('2026-03-02', [5, 5, 5, 5, 5, 4, 4, 4, 4, 4]))
+  await seedAnswers(app, survey.id, answers('2026-03-02', [5, 5, 5, 5, 5, 4, 4, 4, 4, 4]))
   const page = async (locale: string) =>
     (await api(app, { url: `/v1/surveys/${survey.id}/report?locale=${locale}` })).body
   t.notMatch(await page('en'), /data-target/, 'no target, no line')

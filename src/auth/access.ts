@@ -64,7 +64,7 @@ export const scopes = {
   /** `/surveys/:id…` */
   survey: {
     find: async (db, request) => {
-      const survey = findSurvey(db, idParam(request))
+      const survey = await findSurvey(db, idParam(request))
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
     },
     hide: request => new NotFoundError('survey', idParam(request))
@@ -73,7 +73,7 @@ export const scopes = {
   collector: {
     find: async (db, request) => {
       const collector = await findCollector(db, idParam(request))
-      const survey = collector === undefined ? undefined : findSurvey(db, collector.surveyId)
+      const survey = collector === undefined ? undefined : await findSurvey(db, collector.surveyId)
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
     },
     hide: request => new NotFoundError('collector', idParam(request))
@@ -81,8 +81,8 @@ export const scopes = {
   /** `/share-links/:id` */
   shareLink: {
     find: async (db, request) => {
-      const link = findShareLink(db, idParam(request))
-      const survey = link === undefined ? undefined : findSurvey(db, link.surveyId)
+      const link = await findShareLink(db, idParam(request))
+      const survey = link === undefined ? undefined : await findSurvey(db, link.surveyId)
       return survey === undefined ? undefined : { team: survey.team, surveyId: survey.id }
     },
     hide: request => new NotFoundError('share link', idParam(request))

@@ -45,11 +45,11 @@ export interface ClientAnswer {
 }
 
 /** Records that `client` answered (and commented, if it did) on `day`, unless already seen. */
-export function recordClient (tx: DbOrTx, a: ClientAnswer): void {
+export async function recordClient (tx: DbOrTx, a: ClientAnswer): Promise<void> {
   const q = record(tx)
-  q.run({ surveyId: a.surveyId, kind: 'answer', combo: '', client: a.client, day: a.day })
-  q.run({ surveyId: a.surveyId, kind: 'cell', combo: a.combo, client: a.client, day: a.day })
-  if (a.commented) q.run({ surveyId: a.surveyId, kind: 'comment', combo: '', client: a.client, day: a.day })
+  await q.execute({ surveyId: a.surveyId, kind: 'answer', combo: '', client: a.client, day: a.day })
+  await q.execute({ surveyId: a.surveyId, kind: 'cell', combo: a.combo, client: a.client, day: a.day })
+  if (a.commented) await q.execute({ surveyId: a.surveyId, kind: 'comment', combo: '', client: a.client, day: a.day })
 }
 
 export type ClientKind = 'answer' | 'cell' | 'comment'
@@ -58,12 +58,12 @@ export type ClientKind = 'answer' | 'cell' | 'comment'
  * Distinct collector clients first seen per day (kind answer or comment), or per day and
  * combination (`${day} ${combo}`, kind cell): kept rows plus the counts of erased ones.
  */
-export function clientsPerDay (
+export async function clientsPerDay (
   db: DbOrTx,
   surveyId: string,
   kind: ClientKind,
   days?: { from: string; to: string }
-): Map<string, number> {
+): Promise<Map<string, number>> {
   const out = new Map<string, number>()
   const keyOf = (day: string, combo: string): string => (kind === 'cell' ? `${day} ${combo}` : day)
   const add = (day: string, combo: string, n: number): void => {
@@ -72,7 +72,7 @@ export function clientsPerDay (
   }
   const d = collectorClientDays
   const c = collectorClients
-  const erased = db
+  const erased = await db
     .select()
     .from(d)
     .where(
@@ -82,9 +82,8 @@ export function clientsPerDay (
         days === undefined ? undefined : between(d.day, days.from, days.to)
       )
     )
-    .all()
   for (const r of erased) add(r.day, r.combo, r.clients)
-  const live = db
+  const live = await db
     .select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` })
     .from(c)
     .where(
@@ -95,18 +94,14 @@ export function clientsPerDay (
       )
     )
     .groupBy(c.combo, c.day)
-    .all()
   for (const r of live) add(r.day, r.combo, r.n)
   return out
 }
 
 /** Surveys holding client keys. */
-export function surveysWithClients (db: DbOrTx): string[] {
-  return db
-    .selectDistinct({ id: collectorClients.surveyId })
-    .from(collectorClients)
-    .all()
-    .map(r => r.id)
+export async function surveysWithClients (db: DbOrTx): Promise<string[]> {
+  const rows = await db.selectDistinct({ id: collectorClients.surveyId }).from(collectorClients)
+  return rows.map(r => r.id)
 }
 
 /**
@@ -115,19 +110,20 @@ export function surveysWithClients (db: DbOrTx): string[] {
  * Their counts move to collector_client_days, so what was decided stays as it was. A client
  * erased here counts anew in a later block or month.
  */
-export function eraseClientsBefore (tx: DbOrTx, surveyId: string, before: Record<ClientKind, string>): number {
+export async function eraseClientsBefore (
+  tx: DbOrTx, surveyId: string, before: Record<ClientKind, string>
+): Promise<number> {
   let erased = 0
   for (const kind of ['answer', 'cell', 'comment'] as const) {
     const c = collectorClients
     const where = and(eq(c.surveyId, surveyId), eq(c.kind, kind), lt(c.day, before[kind]))
-    const counted = tx
+    const counted = await tx
       .select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` })
       .from(c)
       .where(where)
       .groupBy(c.combo, c.day)
-      .all()
     for (const { day, combo, n } of counted) {
-      tx.insert(collectorClientDays)
+      await tx.insert(collectorClientDays)
         .values({ surveyId, kind, combo, day, clients: n })
         .onConflictDoUpdate({
           target: [
@@ -138,10 +134,9 @@ export function eraseClientsBefore (tx: DbOrTx, surveyId: string, before: Record
           ],
           set: { clients: sql`${collectorClientDays.clients} + excluded.clients` }
         })
-        .run()
       erased += n
     }
-    tx.delete(c).where(where).run()
+    await tx.delete(c).where(where)
   }
   return erased
 }

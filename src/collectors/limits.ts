@@ -24,10 +24,10 @@ export function secondsToNextHour (at: Date): number {
  * for this clock hour, or throws 429 (rolling the count back with the answer). Counts of earlier
  * hours are deleted first, for every collector, so only the current hour is ever on disk.
  */
-export function claimHourlySlot (tx: DbOrTx, collector: CollectorRow, now: Date): void {
+export async function claimHourlySlot (tx: DbOrTx, collector: CollectorRow, now: Date): Promise<void> {
   const hour = hourOf(now)
-  repo.pruneHourCounts(tx, hour)
-  if (repo.incrementHourCount(tx, collector.id, hour) > collector.maxAnswersPerHour) {
+  await repo.pruneHourCounts(tx, hour)
+  if (await repo.incrementHourCount(tx, collector.id, hour) > collector.maxAnswersPerHour) {
     throw new TooManyRequestsError(
       'collector_busy',
       `this collector takes at most ${collector.maxAnswersPerHour} answers an hour`,

@@ -52,16 +52,9 @@ export async function findCollector (db: DbOrTx, id: string): Promise<CollectorR
   return row
 }
 
-/**
- * @deprecated Transitional: `findCollector` for the answer path's synchronous units
- * (src/collectors/target.ts), until the answer path is async.
- */
-export function findCollectorSync (db: DbOrTx, id: string): CollectorRow | undefined {
-  return byId(db).get({ id })
-}
-
-export function findCollectorByTokenHash (db: DbOrTx, tokenHash: string): CollectorRow | undefined {
-  return byTokenHash(db).get({ hash: tokenHash })
+export async function findCollectorByTokenHash (db: DbOrTx, tokenHash: string): Promise<CollectorRow | undefined> {
+  const [row] = await byTokenHash(db).execute({ hash: tokenHash })
+  return row
 }
 
 /** Newest first; `after` continues below the given (created_at, id). */
@@ -90,11 +83,12 @@ export async function updateCollector (
 }
 
 /** Deletes the counts of every hour before `hour`, for all collectors. */
-export function pruneHourCounts (db: DbOrTx, hour: number): void {
-  pruneBefore(db).run({ hour })
+export async function pruneHourCounts (db: DbOrTx, hour: number): Promise<void> {
+  await pruneBefore(db).execute({ hour })
 }
 
 /** Adds one answer to the collector's count for `hour` and returns the new count. */
-export function incrementHourCount (db: DbOrTx, collectorId: string, hour: number): number {
-  return increment(db).get({ collectorId, hour })!.count
+export async function incrementHourCount (db: DbOrTx, collectorId: string, hour: number): Promise<number> {
+  const [row] = await increment(db).execute({ collectorId, hour })
+  return row!.count
 }

@@ -46,7 +46,7 @@ export async function createCollector (
   now: Date,
   publicUrl: string
 ): Promise<Collector> {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = await getSurveyRow(db, surveyId)
   if (survey.status === 'closed') {
     throw new ConflictError('survey_closed', `survey ${surveyId} is closed; a closed survey takes no new collectors`)
   }
@@ -83,7 +83,7 @@ export async function listCollectors (
   query: CollectorListQuery,
   publicUrl: string
 ): Promise<{ items: Collector[]; next_cursor: string | null }> {
-  getSurveyRow(db, surveyId)
+  await getSurveyRow(db, surveyId)
   let after
   if (query.cursor !== undefined) {
     after = decodeCursor(query.cursor)
@@ -114,7 +114,7 @@ export async function updateCollector (
     )
   }
   const onlyClosing = Object.keys(input).every(k => k === 'status')
-  if (!onlyClosing && getSurveyRow(db, current.surveyId).status === 'closed') {
+  if (!onlyClosing && (await getSurveyRow(db, current.surveyId)).status === 'closed') {
     throw new ConflictError('survey_closed', `survey ${current.surveyId} is closed; its collectors can only be closed`)
   }
   const row = (await repo.updateCollector(db, id, {
@@ -138,7 +138,7 @@ export async function getOpenCollector (
   if (collector.status === 'closed') {
     throw new GoneError('collector_closed', `collector ${id} is closed; its URL takes no answers`)
   }
-  const survey = getSurveyRow(db, collector.surveyId)
+  const survey = await getSurveyRow(db, collector.surveyId)
   if (survey.status === 'closed') {
     throw new GoneError('survey_closed', `survey ${survey.id} is closed; its collectors take no answers`)
   }

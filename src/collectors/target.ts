@@ -28,10 +28,10 @@ function collectorReason (collector: CollectorRow, survey: SurveyRow): Collector
 }
 
 /** The collector of a token hash with its survey, or undefined if no collector has it. */
-export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink | undefined {
-  const collector = repo.findCollectorByTokenHash(db, tokenHash)
+export async function findCollectorLink (db: DbOrTx, tokenHash: string): Promise<CollectorLink | undefined> {
+  const collector = await repo.findCollectorByTokenHash(db, tokenHash)
   if (collector === undefined) return undefined
-  const survey = findSurvey(db, collector.surveyId)!
+  const survey = (await findSurvey(db, collector.surveyId))!
   return { collector, survey, closedReason: collectorReason(collector, survey) }
 }
 
@@ -41,17 +41,17 @@ export function findCollectorLink (db: DbOrTx, tokenHash: string): CollectorLink
  * races an answer; the hourly cap counts only answers that are stored (a 429 rolls its own count
  * back with the transaction).
  */
-export function claimCollectorAnswer (
+export async function claimCollectorAnswer (
   tx: DbOrTx, collectorId: string, at: Date, source: { client: () => string, commented: boolean }
-): { attributes: Record<string, string> } | { closedReason: CollectorClosedReason } {
-  const current = repo.findCollectorSync(tx, collectorId)!
-  const closedReason = collectorReason(current, findSurvey(tx, current.surveyId)!)
+): Promise<{ attributes: Record<string, string> } | { closedReason: CollectorClosedReason }> {
+  const current = (await repo.findCollector(tx, collectorId))!
+  const closedReason = collectorReason(current, (await findSurvey(tx, current.surveyId))!)
   if (closedReason !== null) return { closedReason }
-  claimHourlySlot(tx, current, at)
+  await claimHourlySlot(tx, current, at)
   // Counted by client toward the release minimum, or each answer alone (docs/anonymity.md).
   const client = current.release === 'answers' ? answerAsClient() : source.client()
   const day = coarsenToDay(at)
   const combo = comboOf(current.attributes)
-  recordClient(tx, { surveyId: current.surveyId, client, combo, day, commented: source.commented })
+  await recordClient(tx, { surveyId: current.surveyId, client, combo, day, commented: source.commented })
   return { attributes: current.attributes }
 }

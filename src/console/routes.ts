@@ -83,8 +83,8 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   })
 
   /** The survey, if the session may see it; another team's is answered as an unknown one. */
-  const surveyOf = (session: Session, id: string) => {
-    const survey = findSurvey(store.db, id)
+  const surveyOf = async (session: Session, id: string) => {
+    const survey = await findSurvey(store.db, id)
     return survey !== undefined && (session.admin || session.teams.includes(survey.team)) ? survey : undefined
   }
   const audit = async (session: Session, action: AuditAction, survey: SurveyRow, now: Date, target?: string) => {
@@ -96,7 +96,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   fastify.get('/console/surveys/:id', surveyPage, async (request, reply) => {
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
-    const survey = surveyOf(session, request.params.id)
+    const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const lang = localeOf(request)
     const now = clock.now()
@@ -105,7 +105,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
       t: CONSOLE_TEXT[lang],
       survey,
       collectors: (await listCollectors(store.db, survey.id, { limit: 100 }, config.publicUrl)).items,
-      links: listShareLinks(store.db, survey.id, now).items.filter(l => l.status === 'active'),
+      links: (await listShareLinks(store.db, survey.id, now)).items.filter(l => l.status === 'active'),
       csrf: csrfToken(secret, session)
     })
   })
@@ -116,10 +116,10 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
   }, async (request, reply) => {
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
-    const survey = surveyOf(session, request.params.id)
+    const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const now = clock.now()
-    const context = reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
+    const context = await reportContext(store.db, fastify.decidedMonths, survey.id, request.query, now)
     await audit(session, 'report.read', survey, now)
     return reportHeaders(reply).view('pages/report', context)
   })
@@ -131,7 +131,7 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, clock.now())
     if (session === undefined) return signIn(reply)
     const collector = await findCollector(store.db, request.params.id)
-    const survey = collector === undefined ? undefined : surveyOf(session, collector.surveyId)
+    const survey = collector === undefined ? undefined : await surveyOf(session, collector.surveyId)
     if (collector === undefined || survey === undefined || collector.status !== 'active') {
       return message(request, reply, 404, 'none')
     }
@@ -154,10 +154,10 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, now)
     if (session === undefined) return signIn(reply)
     if (!validCsrf(secret, session, request.body.csrf)) return message(request, reply, 403, 'forbidden')
-    const survey = surveyOf(session, request.params.id)
+    const survey = await surveyOf(session, request.params.id)
     if (survey === undefined) return message(request, reply, 404, 'none')
     const { expires_in_days: days } = request.body
-    const link = createShareLink(store.db, survey.id, { expires_in_days: days }, now, config.publicUrl)
+    const link = await createShareLink(store.db, survey.id, { expires_in_days: days }, now, config.publicUrl)
     await audit(session, 'share_link.create', survey, now, link.id)
     const lang = localeOf(request)
     return reportHeaders(reply).view('pages/console-link', { lang, t: CONSOLE_TEXT[lang], survey, link })
@@ -171,10 +171,10 @@ const routes: FastifyPluginAsyncZod<{ oidc: OidcConfig }> = async (fastify, { oi
     const session = readSession(request, now)
     if (session === undefined) return signIn(reply)
     if (!validCsrf(secret, session, request.body.csrf)) return message(request, reply, 403, 'forbidden')
-    const link = findShareLink(store.db, request.params.id)
-    const survey = link === undefined ? undefined : surveyOf(session, link.surveyId)
+    const link = await findShareLink(store.db, request.params.id)
+    const survey = link === undefined ? undefined : await surveyOf(session, link.surveyId)
     if (link === undefined || survey === undefined) return message(request, reply, 404, 'none')
-    revokeShareLink(store.db, link.id, now)
+    await revokeShareLink(store.db, link.id, now)
     await audit(session, 'share_link.revoke', survey, now, link.id)
     return reply.redirect(`/console/surveys/${survey.id}`, 303)
   })

@@ -10,13 +10,13 @@ import * as schema from './schema.js'
 import { connection, TripwireError } from './tripwire.js'
 
 export type Db = BetterSQLite3Database<typeof schema>
-/** The handle of a transitional synchronous transaction (`legacyTransactionSync`). */
-type LegacySyncTx = Parameters<Parameters<Db['transaction']>[0]>[0]
 /**
- * A transaction handle; repositories accept either this or the Db. On SQLite an async transaction
- * hands its function the connection's own drizzle instance: one connection, BEGIN and COMMIT by hand.
+ * A transaction handle. On SQLite a transaction hands its function the connection's own drizzle
+ * instance (one connection, BEGIN and COMMIT by hand), so it is the Db; the name says where a
+ * function expects to run.
  */
-export type Tx = Db | LegacySyncTx
+export type Tx = Db
+/** What repositories take: the Db, or a transaction's handle. */
 export type DbOrTx = Db | Tx
 
 export interface DbHandle {
@@ -28,11 +28,6 @@ export interface DbHandle {
    * back and rejects with a TripwireError (src/db/tripwire.ts). Transactions take turns.
    */
   transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>
-  /**
-   * @deprecated Transitional: the synchronous form of `transaction`, for code whose queries are not
-   * yet async (better-sqlite3's own transaction). Removed once nothing uses it.
-   */
-  legacyTransactionSync: <T>(fn: (tx: Tx) => T) => T
   /**
    * Group commit for the hot write path (answers): `fn` runs with the others that arrive meanwhile
    * in one IMMEDIATE transaction, in its own savepoint; the promise settles once that transaction
@@ -82,9 +77,8 @@ export function openDatabase (file: string): DbHandle {
         throw wire.disarm() ? new TripwireError() : err
       }
     }),
-    legacyTransactionSync: fn => db.transaction(fn, { behavior: 'immediate' }),
     writes: groupCommit<DbOrTx>(sqlite, conn, db),
-    ready: async () => sqlite.open && appliedMigrations(sqlite) >= committedMigrations()
+    ready: async () => sqlite.open && await appliedMigrations(db) >= committedMigrations()
   }
 }
 
@@ -99,9 +93,9 @@ function committedMigrations (): number {
   return journal.entries.length
 }
 
-function appliedMigrations (sqlite: Database.Database): number {
+async function appliedMigrations (db: Db): Promise<number> {
   try {
-    const row = sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }
+    const row = await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM __drizzle_migrations`)
     return row.n
   } catch {
     return 0
@@ -113,6 +107,6 @@ function appliedMigrations (sqlite: Database.Database): number {
  * beside the database still holds old versions of changed pages, erased addresses included
  * (docs/anonymity.md, promise 3). Best effort: a reader in another process may hold it back until the next call.
  */
-export function truncateWal (db: Db): void {
-  db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`)
+export async function truncateWal (db: Db): Promise<void> {
+  await db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`)
 }

@@ -7,8 +7,6 @@ import { TripwireError, type Connection } from './tripwire.js'
  * (src/db/tripwire.ts).
  */
 export type Unit<H, T> = (handle: H) => Promise<T>
-/** @deprecated Transitional: a synchronous unit, for code not yet converted to async queries. */
-export type LegacySyncUnit<H, T> = (handle: H) => T
 
 interface Pending<H> {
   run: (handle: H) => unknown
@@ -23,8 +21,6 @@ export interface GroupCommit<H> {
    * rolled back) or with the error of a failed BEGIN or COMMIT (then nothing of the batch is kept).
    */
   run: <T>(unit: Unit<H, T>) => Promise<T>
-  /** @deprecated Transitional: `run` for a synchronous unit, until its caller is converted to async. */
-  legacyRunSync: <T>(unit: LegacySyncUnit<H, T>) => Promise<T>
   /** Waits until every unit queued so far has been committed or refused. */
   flush: () => Promise<void>
   /** Told the size of every batch once it has committed or failed (the metrics plugin sets it). */
@@ -135,7 +131,6 @@ export function groupCommit<H> (
     })
   const api: GroupCommit<H> = {
     run: enqueue,
-    legacyRunSync: enqueue,
     flush: () =>
       queue.length === 0 && !scheduled && running === 0
         ? Promise.resolve()

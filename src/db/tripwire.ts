@@ -20,7 +20,7 @@ export class TripwireError extends Error {
  * writes after the rollback lands outside a transaction or in another one.
  */
 export interface Connection {
-  /** Runs `work` once every earlier transaction or batch has ended; one at a time. */
+  /** Runs `work` once every earlier transaction or batch of the process has ended; one at a time. */
   serial: <T>(work: () => Promise<T>) => Promise<T>
   /**
    * Arms the tripwire for a transaction that has just begun: `trip` runs (and should roll back)
@@ -31,8 +31,13 @@ export interface Connection {
   logger: Logger
 }
 
+// Shared by every connection of the process, not kept per connection: two connections to one
+// file in one process (tests that play two instances) would otherwise deadlock, the second's
+// BEGIN IMMEDIATE waiting (synchronously, busy_timeout) for a lock that the first, on the same
+// thread, can only release once that wait is over. One connection per process: no difference.
+let tail: Promise<unknown> = Promise.resolve()
+
 export function connection (): Connection {
-  let tail: Promise<unknown> = Promise.resolve()
   let refusing = 0
   return {
     serial: work => {

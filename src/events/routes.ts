@@ -36,7 +36,6 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async (request, reply) => {
       const now = clock.now()
-      // closeCase is synchronous while the invitations it calls are (idempotent takes a sync callback).
       const answer = await store.transaction(async tx =>
         idempotent(
           tx,
@@ -45,9 +44,9 @@ const routes: FastifyPluginAsyncZod = async fastify => {
           request.headers['idempotency-key'],
           `POST /v1/events/case-closed ${JSON.stringify(request.body)}`,
           now,
-          () => {
+          async () => {
             const context = { secret, publicUrl: config.publicUrl, now, mail: invitationMail.queue }
-            const result = closeCase(tx, context, request.body)
+            const result = await closeCase(tx, context, request.body)
             return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
           },
           body => body

@@ -129,8 +129,8 @@ function readRow (header: Header, fields: string[]): RowOutcome {
 }
 
 /** The survey a file may be imported into: open, and of the kind that asks each person once. */
-export function importTarget (store: DbHandle, surveyId: string): SurveyRow {
-  const survey = getSurveyRow(store.db, surveyId)
+export async function importTarget (store: DbHandle, surveyId: string): Promise<SurveyRow> {
+  const survey = await getSurveyRow(store.db, surveyId)
   assertOpenSurvey(survey)
   if (survey.kind !== 'relationship') {
     throw new ImportError(
@@ -157,19 +157,19 @@ export async function importInvitations (
   input: Readable,
   hooks: ImportHooks
 ): Promise<ImportResult> {
-  importTarget(store, surveyId)
+  await importTarget(store, surveyId)
   const counts = Object.fromEntries(IMPORT_STATUSES.map(s => [s, 0])) as ImportCounts
   let rows = 0
   let chunk: InvitationInput[] = []
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
     if (chunk.length === 0) return
     const inputs = chunk
     chunk = []
-    const { counts: done } = store.legacyTransactionSync(tx => {
+    const { counts: done } = await store.transaction(async tx => {
       // Read again per chunk: a survey closed during a long import stops it.
-      const survey = getSurveyRow(tx, surveyId)
+      const survey = await getSurveyRow(tx, surveyId)
       assertOpenSurvey(survey)
-      return summarise(inviteMany(tx, ctx, survey, inputs))
+      return summarise(await inviteMany(tx, ctx, survey, inputs))
     })
     for (const status of OUTCOMES) counts[status as Outcome] += done[status]
   }
@@ -197,7 +197,7 @@ export async function importInvitations (
       } else {
         if (row.warning !== undefined) hooks.warning(`line ${line}: ${row.warning}`)
         chunk.push(row.input)
-        if (chunk.length >= CHUNK_ROWS) flush()
+        if (chunk.length >= CHUNK_ROWS) await flush()
       }
       hooks.progress(rows, parser.info.bytes)
     }
@@ -206,13 +206,13 @@ export async function importInvitations (
     const { code, message } = err as { code?: unknown; message: string }
     if (typeof code !== 'string' || !code.startsWith('CSV_')) throw err
     // Every row before the broken one is invited, as the summary then says.
-    flush()
+    await flush()
     throw new ImportError(
       `the file is not valid CSV after line ${lastLine}: ${message}; the rows before it were imported`,
       { rows, counts }
     )
   }
-  flush()
+  await flush()
   if (header === undefined) {
     throw new ImportError('the file is empty; the first row must name the columns: email, locale, then attributes')
   }

@@ -19,20 +19,20 @@ export interface Answer<T> {
  * the IMMEDIATE transaction that does the work, so that two racing retries cannot both run.
  * `forReplay` removes what must be shown only once (a link's URL) from the stored copy.
  */
-export function idempotent<T> (
+export async function idempotent<T> (
   tx: Tx,
   secret: Buffer,
   scope: string,
   key: string | undefined,
   request: string,
   now: Date,
-  run: () => Answer<T>,
+  run: () => Promise<Answer<T>>,
   forReplay: (body: T) => T
-): Answer<T> & { replayed: boolean } {
-  if (key === undefined) return { ...run(), replayed: false }
+): Promise<Answer<T> & { replayed: boolean }> {
+  if (key === undefined) return { ...await run(), replayed: false }
   const keyHash = keyedDigest(secret, 'idempotency-key', `${scope}\n${key}`)
   const fingerprint = keyedDigest(secret, 'idempotency-request', request)
-  const stored = repo.findIdempotencyKey(tx, keyHash, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
+  const stored = await repo.findIdempotencyKey(tx, keyHash, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   if (stored !== undefined) {
     if (stored.fingerprint !== fingerprint) {
       throw new AppError(
@@ -45,8 +45,8 @@ export function idempotent<T> (
     }
     return { statusCode: stored.statusCode, body: stored.body as T, replayed: true }
   }
-  const answer = run()
-  repo.saveIdempotencyKey(tx, {
+  const answer = await run()
+  await repo.saveIdempotencyKey(tx, {
     keyHash,
     fingerprint,
     statusCode: answer.statusCode,

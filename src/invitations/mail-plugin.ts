@@ -7,9 +7,9 @@ import type { InvitationRow } from './tables.js'
 
 export interface InvitationMail {
   /** Queues e-mail invitations' mail in the caller's transaction (`InviteContext.mail`). */
-  queue: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => void
+  queue: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow, token: string }>) => Promise<void>
   /** Queues the reminders due now (also done every minute); returns how many. */
-  remind: () => number
+  remind: () => Promise<number>
 }
 
 declare module 'fastify' {
@@ -27,8 +27,8 @@ export default fp(async (fastify) => {
   const { outbox, store, clock } = fastify
   outbox.addDeliveryHooks(invitationDelivery(outbox.compose))
   fastify.decorate('invitationMail', {
-    queue: (tx, _survey, invitations) => {
-      outbox.enqueueAll(tx, invitations.map(i => queuedInvitationMail(i.invitation, i.token, 'invitation')))
+    queue: async (tx, _survey, invitations) => {
+      await outbox.enqueueAll(tx, invitations.map(i => queuedInvitationMail(i.invitation, i.token, 'invitation')))
     },
     remind: () => queueReminders(store, { enqueue: outbox.enqueue }, clock.now())
   } satisfies InvitationMail)

@@ -61,19 +61,19 @@ const delivered = preparedPerHandle(db =>
  */
 export function invitationDelivery (compose: Composer): DeliveryHooks {
   return {
-    beforeClaim: (tx, now, ids) => { cancelUnsendableMail(tx, { now, outboxIds: ids }) },
-    sent: (tx, mail, now) => {
+    beforeClaim: async (tx, now, ids) => { await cancelUnsendableMail(tx, { now, outboxIds: ids }) },
+    sent: async (tx, mail, now) => {
       if (mail.purpose !== 'invitation' || mail.invitationId === null) return
-      delivered(tx).run({ id: mail.invitationId, day: coarsenToDay(now) })
+      await delivered(tx).execute({ id: mail.invitationId, day: coarsenToDay(now) })
     },
-    failed: (tx, mail) => {
+    failed: async (tx, mail) => {
       if (mail.purpose !== 'invitation' || mail.invitationId === null) return
-      tx.update(invitations).set({ status: 'failed', email: null })
-        .where(and(eq(invitations.id, mail.invitationId), eq(invitations.status, 'queued'))).run()
+      await tx.update(invitations).set({ status: 'failed', email: null })
+        .where(and(eq(invitations.id, mail.invitationId), eq(invitations.status, 'queued')))
     },
-    render: (db, mail) => {
+    render: async (db, mail) => {
       if (mail.invitationId === null) return undefined
-      const found = withSurvey(db).get({ id: mail.invitationId })
+      const [found] = await withSurvey(db).execute({ id: mail.invitationId })
       if (found === undefined) return undefined
       return renderInvitationMail(compose, found.invitation, found.survey, mail.token, mail.purpose)
     }
@@ -89,23 +89,24 @@ export function invitationDelivery (compose: Composer): DeliveryHooks {
  * not scan the whole queue), and by the worker before each claim, among the rows it is about to
  * claim (`outboxIds`). Returns how many.
  */
-export function cancelUnsendableMail (
+export async function cancelUnsendableMail (
   db: DbOrTx, opts: { now?: Date, invitationIds?: string[], outboxIds?: string[] } = {}
-): number {
+): Promise<number> {
   const { now, invitationIds, outboxIds } = opts
   if (invitationIds?.length === 0 || outboxIds?.length === 0) return 0
-  return cancelQuery(db, now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`, and(
+  const { changes } = await cancelQuery(db, now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`, and(
     invitationIds === undefined ? undefined : inArray(outbox.invitationId, invitationIds),
     outboxIds === undefined ? undefined : inArray(outbox.id, outboxIds)
-  )).run().changes
+  ))
+  return changes
 }
 
 // The same for one invitation (it was just answered), prepared once per handle: every answer runs it.
 const cancelOneQuery = preparedPerHandle(db =>
   cancelQuery(db, sql`0`, eq(outbox.invitationId, sql.placeholder('id'))).prepare())
 
-export function cancelUnsendableMailOf (db: DbOrTx, invitationId: string): number {
-  return cancelOneQuery(db).run({ id: invitationId }).changes
+export async function cancelUnsendableMailOf (db: DbOrTx, invitationId: string): Promise<number> {
+  return (await cancelOneQuery(db).execute({ id: invitationId })).changes
 }
 
 function cancelQuery (db: DbOrTx, expired: SQL, ofInvitations: SQL | undefined) {

@@ -10,7 +10,7 @@ import { invitations, isOpen, optOuts, type InvitationRow } from './tables.js'
 const DAY_MS = 86_400_000
 
 export interface ReminderDeps {
-  enqueue: (tx: Tx, mail: QueuedMail) => OutboxRow
+  enqueue: (tx: Tx, mail: QueuedMail) => Promise<OutboxRow>
 }
 
 /**
@@ -18,10 +18,10 @@ export interface ReminderDeps {
  * cancelled, failed or expired; never reminded; still holding the address; of an active survey
  * with a reminder, created at least `reminder_after_days` ago; to someone who has not opted out.
  */
-function dueForReminder (
+async function dueForReminder (
   db: DbOrTx, now: Date, limit: number
-): Array<{ invitation: InvitationRow, survey: SurveyRow }> {
-  return db.select({ invitation: invitations, survey: surveys }).from(invitations)
+): Promise<Array<{ invitation: InvitationRow, survey: SurveyRow }>> {
+  return await db.select({ invitation: invitations, survey: surveys }).from(invitations)
     .innerJoin(surveys, eq(surveys.id, invitations.surveyId))
     .where(and(
       eq(invitations.channel, 'email'),
@@ -36,7 +36,7 @@ function dueForReminder (
       sql`${invitations.createdAt} + ${surveys.reminderAfterDays} * ${DAY_MS} <= ${now.getTime()}`,
       notExists(db.select({ one: sql`1` }).from(optOuts).where(eq(optOuts.recipientHash, invitations.recipientHash)))
     ))
-    .limit(limit).all()
+    .limit(limit)
 }
 
 /**
@@ -45,18 +45,17 @@ function dueForReminder (
  * conditional update makes this safe to run from several places at once: an invitation is
  * reminded once. Returns how many reminders were queued.
  */
-export function queueReminders (store: DbHandle, deps: ReminderDeps, now: Date, batch = 200): number {
+export async function queueReminders (store: DbHandle, deps: ReminderDeps, now: Date, batch = 200): Promise<number> {
   let queued = 0
   for (;;) {
-    const found = store.legacyTransactionSync(tx => {
-      const due = dueForReminder(tx, now, batch)
+    const found = await store.transaction(async tx => {
+      const due = await dueForReminder(tx, now, batch)
       for (const { invitation } of due) {
         const token = newToken()
-        const claimed = tx.update(invitations).set({ reminderTokenHash: token.hash })
+        const { changes } = await tx.update(invitations).set({ reminderTokenHash: token.hash })
           .where(and(eq(invitations.id, invitation.id), isNull(invitations.reminderTokenHash)))
-          .run().changes === 1
-        if (!claimed) continue
-        deps.enqueue(tx, queuedInvitationMail(invitation, token.token, 'reminder'))
+        if (changes !== 1) continue
+        await deps.enqueue(tx, queuedInvitationMail(invitation, token.token, 'reminder'))
         queued++
       }
       return due.length

@@ -21,10 +21,10 @@ function chunks<T> (items: T[]): T[][] {
   return out
 }
 
-export function insertInvitations (db: DbOrTx, rows: InvitationRow[]): void {
+export async function insertInvitations (db: DbOrTx, rows: InvitationRow[]): Promise<void> {
   const insert = insertOne(db)
   for (const row of rows) {
-    insert.run({
+    await insert.execute({
       ...row,
       attributes: row.attributes === null ? null : JSON.stringify(row.attributes),
       createdAt: row.createdAt.getTime(),
@@ -58,11 +58,10 @@ const insertOne = preparedPerHandle(db =>
     .prepare())
 
 /** Re-arms a cancelled invitation (its case was reopened and closed again) with new values. */
-export function replaceInvitation (db: DbOrTx, row: InvitationRow): void {
-  db.update(invitations)
+export async function replaceInvitation (db: DbOrTx, row: InvitationRow): Promise<void> {
+  await db.update(invitations)
     .set(row)
     .where(and(eq(invitations.id, row.id), eq(invitations.status, 'cancelled')))
-    .run()
 }
 
 // The answer path's queries (a link opened, then answered), prepared once per handle.
@@ -108,46 +107,47 @@ const answer = preparedPerHandle(db =>
     .prepare()
 )
 
-export function findInvitation (db: DbOrTx, id: string): InvitationRow | undefined {
-  return byId(db).get({ id })
+export async function findInvitation (db: DbOrTx, id: string): Promise<InvitationRow | undefined> {
+  const [row] = await byId(db).execute({ id })
+  return row
 }
 
 /** The invitation a link opens: by its first token, or by its reminder's token. */
-export function findByTokenHash (db: DbOrTx, tokenHash: string): InvitationRow | undefined {
-  return byTokenHash(db).get({ hash: tokenHash }) ?? byReminderTokenHash(db).get({ hash: tokenHash })
+export async function findByTokenHash (db: DbOrTx, tokenHash: string): Promise<InvitationRow | undefined> {
+  const [first] = await byTokenHash(db).execute({ hash: tokenHash })
+  if (first !== undefined) return first
+  const [reminder] = await byReminderTokenHash(db).execute({ hash: tokenHash })
+  return reminder
 }
 
-export function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): InvitationRow[] {
-  return chunks(caseRefs).flatMap(chunk =>
-    db
-      .select()
-      .from(invitations)
-      .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.caseRef, chunk)))
-      .all()
-  )
+export async function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): Promise<InvitationRow[]> {
+  const out: InvitationRow[] = []
+  for (const chunk of chunks(caseRefs)) {
+    out.push(...await db.select().from(invitations)
+      .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.caseRef, chunk))))
+  }
+  return out
 }
 
 /** Every invitation of this survey to these recipients, oldest first. */
-export function findByRecipients (db: DbOrTx, surveyId: string, hashes: string[]): InvitationRow[] {
-  return chunks(hashes).flatMap(chunk =>
-    db
-      .select()
-      .from(invitations)
+export async function findByRecipients (db: DbOrTx, surveyId: string, hashes: string[]): Promise<InvitationRow[]> {
+  const out: InvitationRow[] = []
+  for (const chunk of chunks(hashes)) {
+    out.push(...await db.select().from(invitations)
       .where(and(eq(invitations.surveyId, surveyId), inArray(invitations.recipientHash, chunk)))
-      .orderBy(invitations.createdAt, invitations.id)
-      .all()
-  )
+      .orderBy(invitations.createdAt, invitations.id))
+  }
+  return out
 }
 
-export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
-  return chunks(hashes).flatMap(chunk =>
-    db
-      .select({ hash: optOuts.recipientHash })
-      .from(optOuts)
+export async function optedOutAmong (db: DbOrTx, hashes: string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const chunk of chunks(hashes)) {
+    const rows = await db.select({ hash: optOuts.recipientHash }).from(optOuts)
       .where(inArray(optOuts.recipientHash, chunk))
-      .all()
-      .map(r => r.hash)
-  )
+    out.push(...rows.map(r => r.hash))
+  }
+  return out
 }
 
 /**
@@ -158,15 +158,17 @@ export function optedOutAmong (db: DbOrTx, hashes: string[]): string[] {
  * the invitation may have mail waiting (an e-mail invitation); a link invitation never has any
  * (no address, no reminder), so its answer skips the outbox.
  */
-export function markAnswered (db: DbOrTx, id: string, tokenHash: string, now: Date, mailed: boolean): boolean {
-  if (answer(db).run({ id, hash: tokenHash, now: now.getTime() }).changes !== 1) return false
-  if (mailed) cancelUnsendableMailOf(db, id)
+export async function markAnswered (
+  db: DbOrTx, id: string, tokenHash: string, now: Date, mailed: boolean
+): Promise<boolean> {
+  if ((await answer(db).execute({ id, hash: tokenHash, now: now.getTime() })).changes !== 1) return false
+  if (mailed) await cancelUnsendableMailOf(db, id)
   return true
 }
 
 /** Ends every open invitation whose link has expired by `now`; returns how many. */
-export function expireDue (db: DbOrTx, now: Date, id?: string): number {
-  const expired = db
+export async function expireDue (db: DbOrTx, now: Date, id?: string): Promise<number> {
+  const { changes: expired } = await db
     .update(invitations)
     .set({ status: 'expired', ...ERASED })
     .where(
@@ -176,14 +178,15 @@ export function expireDue (db: DbOrTx, now: Date, id?: string): number {
         id === undefined ? undefined : eq(invitations.id, id)
       )
     )
-    .run().changes
-  if (expired > 0) cancelUnsendableMail(db, { now })
+  if (expired > 0) await cancelUnsendableMail(db, { now })
   return expired
 }
 
 /** Cancels the open invitations of a case (it was reopened); returns them. */
-export function cancelByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[] | undefined): InvitationRow[] {
-  const cancelled = db
+export async function cancelByCaseRef (
+  db: DbOrTx, caseRef: string, surveyIds: string[] | undefined
+): Promise<InvitationRow[]> {
+  const cancelled = await db
     .update(invitations)
     .set({ status: 'cancelled', ...ERASED })
     .where(
@@ -194,24 +197,22 @@ export function cancelByCaseRef (db: DbOrTx, caseRef: string, surveyIds: string[
       )
     )
     .returning()
-    .all()
-  cancelUnsendableMail(db, { invitationIds: cancelled.map(r => r.id) })
+  await cancelUnsendableMail(db, { invitationIds: cancelled.map(r => r.id) })
   return cancelled
 }
 
 /** A survey closed: its open invitations end and every address and attribute set of it goes. */
-export function endSurveyInvitations (db: DbOrTx, surveyId: string): void {
-  db.update(invitations)
+export async function endSurveyInvitations (db: DbOrTx, surveyId: string): Promise<void> {
+  await db.update(invitations)
     .set({ status: 'expired' })
     .where(and(eq(invitations.surveyId, surveyId), isOpen(invitations.status)))
-    .run()
-  db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId)).run()
-  cancelUnsendableMail(db)
+  await db.update(invitations).set(ERASED).where(eq(invitations.surveyId, surveyId))
+  await cancelUnsendableMail(db)
 }
 
 /** Records an opt-out (the unsubscribe routes call this); repeating it changes nothing. */
-export function addOptOut (db: DbOrTx, recipientHash: string, day: string): void {
-  db.insert(optOuts).values({ recipientHash, createdOn: day }).onConflictDoNothing().run()
+export async function addOptOut (db: DbOrTx, recipientHash: string, day: string): Promise<void> {
+  await db.insert(optOuts).values({ recipientHash, createdOn: day }).onConflictDoNothing()
 }
 
 /**
@@ -219,37 +220,35 @@ export function addOptOut (db: DbOrTx, recipientHash: string, day: string): void
  * every address of theirs goes (no survey mail will need it again), and so does their mail
  * still waiting in the outbox.
  */
-export function endForOptOut (db: DbOrTx, recipientHash: string): void {
-  db.update(invitations)
+export async function endForOptOut (db: DbOrTx, recipientHash: string): Promise<void> {
+  await db.update(invitations)
     .set({ status: 'opted_out', ...ERASED })
     .where(and(eq(invitations.recipientHash, recipientHash), eq(invitations.status, 'queued')))
-    .run()
-  db.update(invitations).set({ email: null }).where(eq(invitations.recipientHash, recipientHash)).run()
-  cancelUnsendableMail(db)
+  await db.update(invitations).set({ email: null }).where(eq(invitations.recipientHash, recipientHash))
+  await cancelUnsendableMail(db)
 }
 
-export function findIdempotencyKey (
+export async function findIdempotencyKey (
   db: DbOrTx,
   keyHash: string,
   notBefore: Date
-): typeof idempotencyKeys.$inferSelect | undefined {
-  return db
+): Promise<typeof idempotencyKeys.$inferSelect | undefined> {
+  const [row] = await db
     .select()
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.keyHash, keyHash), gte(idempotencyKeys.createdAt, notBefore)))
-    .get()
+  return row
 }
 
-export function saveIdempotencyKey (db: DbOrTx, row: typeof idempotencyKeys.$inferInsert): void {
-  db.insert(idempotencyKeys)
+export async function saveIdempotencyKey (db: DbOrTx, row: typeof idempotencyKeys.$inferInsert): Promise<void> {
+  await db.insert(idempotencyKeys)
     .values(row)
     .onConflictDoUpdate({
       target: idempotencyKeys.keyHash,
       set: { fingerprint: row.fingerprint, statusCode: row.statusCode, body: row.body, createdAt: row.createdAt }
     })
-    .run()
 }
 
-export function deleteIdempotencyKeysBefore (db: DbOrTx, before: Date): number {
-  return db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run().changes
+export async function deleteIdempotencyKeysBefore (db: DbOrTx, before: Date): Promise<number> {
+  return (await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before))).changes
 }

@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async (request, reply) => {
       const now = clock.now()
       const { id } = request.params
-      const answer = store.legacyTransactionSync(tx =>
+      const answer = await store.transaction(tx =>
         idempotent(
           tx,
           secret,
@@ -59,10 +59,10 @@ const routes: FastifyPluginAsyncZod = async fastify => {
           request.headers['idempotency-key'],
           `POST /v1/surveys/${id}/invitations ${JSON.stringify(request.body)}`,
           now,
-          () => {
-            const survey = getSurveyRow(tx, id)
+          async () => {
+            const survey = await getSurveyRow(tx, id)
             assertOpenSurvey(survey)
-            const result = invite(tx, context(now), survey, request.body)
+            const result = await invite(tx, context(now), survey, request.body)
             return { statusCode: result.status === 'duplicate' ? 200 : 201, body: result }
           },
           ({ url: _shownOnce, ...rest }) => rest
@@ -94,7 +94,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async (request, reply) => {
       const now = clock.now()
       const { id } = request.params
-      const answer = store.legacyTransactionSync(tx =>
+      const answer = await store.transaction(tx =>
         idempotent(
           tx,
           secret,
@@ -102,10 +102,11 @@ const routes: FastifyPluginAsyncZod = async fastify => {
           request.headers['idempotency-key'],
           `POST /v1/surveys/${id}/invitations/batch ${JSON.stringify(request.body)}`,
           now,
-          () => {
-            const survey = getSurveyRow(tx, id)
+          async () => {
+            const survey = await getSurveyRow(tx, id)
             assertOpenSurvey(survey)
-            return { statusCode: 200, body: summarise(inviteMany(tx, context(now), survey, request.body.invitations)) }
+            const results = await inviteMany(tx, context(now), survey, request.body.invitations)
+            return { statusCode: 200, body: summarise(results) }
           },
           body => ({ ...body, items: body.items.map(({ url: _shownOnce, ...item }) => item) })
         )

@@ -21,7 +21,7 @@ export interface InviteContext {
    * Queues the e-mail invitations' mail in the same transaction (`InvitationMail.queue`,
    * ./mail-plugin.ts): a token's plain text exists only now, so each mail is rendered now.
    */
-  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow; token: string }>) => void
+  mail: (tx: Tx, survey: SurveyRow, invitations: Array<{ invitation: InvitationRow; token: string }>) => Promise<void>
 }
 
 export function toInvitation (row: InvitationRow): Invitation {
@@ -62,12 +62,17 @@ export function assertOpenSurvey (survey: SurveyRow): void {
 class Earlier {
   private readonly byCaseRef = new Map<string, InvitationRow>()
   private readonly byRecipient = new Map<string, InvitationRow[]>()
-  private readonly optedOut: Set<string>
+  private optedOut = new Set<string>()
 
-  constructor (tx: DbOrTx, surveyId: string, caseRefs: string[], hashes: string[]) {
-    for (const row of repo.findByCaseRefs(tx, surveyId, [...new Set(caseRefs)])) this.byCaseRef.set(row.caseRef!, row)
-    for (const row of repo.findByRecipients(tx, surveyId, [...new Set(hashes)])) this.addToRecipient(row)
-    this.optedOut = new Set(repo.optedOutAmong(tx, [...new Set(hashes)]))
+  /** Loads what the rules need about earlier invitations of these case refs and recipients. */
+  static async load (tx: DbOrTx, surveyId: string, caseRefs: string[], hashes: string[]): Promise<Earlier> {
+    const earlier = new Earlier()
+    for (const row of await repo.findByCaseRefs(tx, surveyId, [...new Set(caseRefs)])) {
+      earlier.byCaseRef.set(row.caseRef!, row)
+    }
+    for (const row of await repo.findByRecipients(tx, surveyId, [...new Set(hashes)])) earlier.addToRecipient(row)
+    earlier.optedOut = new Set(await repo.optedOutAmong(tx, [...new Set(hashes)]))
+    return earlier
   }
 
   caseRef (caseRef: string | undefined): InvitationRow | undefined {
@@ -121,15 +126,15 @@ class Earlier {
  * except that a cancelled one (its case was reopened) is armed again when the case closes
  * again, whether or not it had been answered: still one invitation per case.
  */
-export function inviteMany (
+export async function inviteMany (
   tx: Tx,
   ctx: InviteContext,
   survey: SurveyRow,
   inputs: InvitationInput[]
-): InvitationResult[] {
+): Promise<InvitationResult[]> {
   const { now } = ctx
   const hashes = inputs.map(i => (i.email === undefined ? null : recipientHash(ctx.secret, i.email)))
-  const earlier = new Earlier(
+  const earlier = await Earlier.load(
     tx,
     survey.id,
     inputs.flatMap(i => i.case_ref ?? []),
@@ -137,10 +142,17 @@ export function inviteMany (
   )
   const fresh: InvitationRow[] = []
   const mails: Array<{ invitation: InvitationRow; token: string }> = []
-  const results = inputs.map((input, i): InvitationResult => {
+  const results: InvitationResult[] = []
+  // One at a time, in order: a re-armed case is written before the next input is judged.
+  for (const [i, input] of inputs.entries()) results.push(await inviteOne(input, hashes[i] ?? null))
+  await repo.insertInvitations(tx, fresh)
+  // After the insert: each mail refers to its invitation.
+  await ctx.mail(tx, survey, mails)
+  return results
+
+  async function inviteOne (input: InvitationInput, hash: string | null): Promise<InvitationResult> {
     const existing = earlier.caseRef(input.case_ref)
     if (existing !== undefined && existing.status !== 'cancelled') return duplicateOf(existing)
-    const hash = hashes[i]!
     const verdict = hash === null ? 'ok' : earlier.judge(survey, hash, now, existing?.id)
     if (typeof verdict === 'object') return duplicateOf(verdict)
 
@@ -176,7 +188,7 @@ export function inviteMany (
           })
     }
     if (existing === undefined) fresh.push(row)
-    else repo.replaceInvitation(tx, row)
+    else await repo.replaceInvitation(tx, row)
     earlier.remember(row, existing)
     if (token !== undefined && row.channel === 'email') mails.push({ invitation: row, token: token.token })
     return {
@@ -184,15 +196,13 @@ export function inviteMany (
       invitation: toInvitation(row),
       ...(token !== undefined && isLink ? { url: surveyUrl(ctx.publicUrl, token.token) } : {})
     }
-  })
-  repo.insertInvitations(tx, fresh)
-  // After the insert: each mail refers to its invitation.
-  ctx.mail(tx, survey, mails)
-  return results
+  }
 }
 
-export function invite (tx: Tx, ctx: InviteContext, survey: SurveyRow, input: InvitationInput): InvitationResult {
-  return inviteMany(tx, ctx, survey, [input])[0]!
+export async function invite (
+  tx: Tx, ctx: InviteContext, survey: SurveyRow, input: InvitationInput
+): Promise<InvitationResult> {
+  return (await inviteMany(tx, ctx, survey, [input]))[0]!
 }
 
 /** A batch's answer: the outcomes counted, and one item per input, in order. */
@@ -206,17 +216,17 @@ export function summarise (results: InvitationResult[]): BatchResult {
 }
 
 /** Opts this person out of all survey mail (docs/mail.md), by the keyed hash of their address. */
-export function optOut (tx: Tx, recipientHash: string, now: Date): void {
-  repo.addOptOut(tx, recipientHash, coarsenToDay(now))
-  repo.endForOptOut(tx, recipientHash)
+export async function optOut (tx: Tx, recipientHash: string, now: Date): Promise<void> {
+  await repo.addOptOut(tx, recipientHash, coarsenToDay(now))
+  await repo.endForOptOut(tx, recipientHash)
 }
 
 /**
  * A reopened case: its invitations are withdrawn (their links answer 410), answered ones too, so that
  * neither this reply nor the next close tells whether the requester answered (docs/anonymity.md).
  */
-export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undefined): Invitation[] {
-  return repo.cancelByCaseRef(tx, caseRef, surveyIds).map(toInvitation)
+export async function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undefined): Promise<Invitation[]> {
+  return (await repo.cancelByCaseRef(tx, caseRef, surveyIds)).map(toInvitation)
 }
 
 /**
@@ -224,11 +234,11 @@ export function cancelCase (tx: Tx, caseRef: string, surveyIds: string[] | undef
  * invitations whose links expired, erasing their addresses, forgets old idempotency keys, and
  * empties the write-ahead log, which still holds what was erased since the last sweep.
  */
-export function sweep (db: Db, now: Date): { expired: number; idempotencyKeys: number } {
+export async function sweep (db: Db, now: Date): Promise<{ expired: number; idempotencyKeys: number }> {
   const result = {
-    expired: repo.expireDue(db, now),
-    idempotencyKeys: repo.deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
+    expired: await repo.expireDue(db, now),
+    idempotencyKeys: await repo.deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   }
-  truncateWal(db)
+  await truncateWal(db)
   return result
 }

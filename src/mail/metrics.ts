@@ -25,13 +25,12 @@ export function mailMetrics (registry: Registry, db: DbOrTx): (outcome: MailOutc
       help: 'Mails in the outbox not yet settled: pending (due now or later) and sending',
       labelNames: ['state'] as const,
       registers: [],
-      collect () {
-        const counts = db
+      async collect () {
+        const counts = await db
           .select({ state: outbox.state, n: sql<number>`count(*)` })
           .from(outbox)
           .where(inArray(outbox.state, ['pending', 'sending']))
           .groupBy(outbox.state)
-          .all()
         for (const state of ['pending', 'sending'] as const) {
           this.set({ state }, counts.find(c => c.state === state)?.n ?? 0)
         }

@@ -12,9 +12,9 @@ export interface Outbox {
   /** Renders a survey mail in its locale, with the rating links and unsubscribe headers. */
   compose: Composer
   /** Queues a rendered mail inside the caller's transaction; it is sent once that commits. */
-  enqueue: (tx: DbOrTx, mail: QueuedMail) => OutboxRow
+  enqueue: (tx: DbOrTx, mail: QueuedMail) => Promise<OutboxRow>
   /** Queues many rendered mails at once (a batch of invitations) inside the caller's transaction. */
-  enqueueAll: (tx: Tx, mails: QueuedMail[]) => void
+  enqueueAll: (tx: Tx, mails: QueuedMail[]) => Promise<void>
   /**
    * What another domain does around delivery, inside the worker's transactions (an invitation's
    * status follows its mail). Given while the service starts, before the worker runs.
@@ -57,12 +57,12 @@ export const outboxPlugin = fp(async (fastify) => {
     clock,
     log: fastify.log.child({ component: 'outbox' }),
     hooks: {
-      beforeClaim: (tx, now, ids) => { for (const h of delivery) h.beforeClaim?.(tx, now, ids) },
-      sent: (tx, mail, now) => { for (const h of delivery) h.sent?.(tx, mail, now) },
-      failed: (tx, mail, now) => { for (const h of delivery) h.failed?.(tx, mail, now) },
-      render: (db, mail) => {
+      beforeClaim: async (tx, now, ids) => { for (const h of delivery) await h.beforeClaim?.(tx, now, ids) },
+      sent: async (tx, mail, now) => { for (const h of delivery) await h.sent?.(tx, mail, now) },
+      failed: async (tx, mail, now) => { for (const h of delivery) await h.failed?.(tx, mail, now) },
+      render: async (db, mail) => {
         for (const h of delivery) {
-          const rendered = h.render?.(db, mail)
+          const rendered = await h.render?.(db, mail)
           if (rendered !== undefined) return rendered
         }
         return undefined
@@ -85,17 +85,17 @@ export const outboxPlugin = fp(async (fastify) => {
     publicUrl: config.publicUrl
   })
 
-  const enqueue = (tx: DbOrTx, mail: QueuedMail): OutboxRow => {
-    const row = enqueueMail(tx, mail, clock.now())
+  const enqueue = async (tx: DbOrTx, mail: QueuedMail): Promise<OutboxRow> => {
+    const row = await enqueueMail(tx, mail, clock.now())
     worker.wake()
     return row
   }
   fastify.decorate('outbox', {
     compose,
     enqueue,
-    enqueueAll: (tx, mails) => {
+    enqueueAll: async (tx, mails) => {
       if (mails.length === 0) return
-      enqueueMails(tx, mails, clock.now())
+      await enqueueMails(tx, mails, clock.now())
       worker.wake()
     },
     addDeliveryHooks: hooks => { delivery.push(hooks) },

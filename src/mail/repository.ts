@@ -59,15 +59,16 @@ function newRow (mail: QueuedMail, now: Date): NewOutboxRow {
   }
 }
 
-export function enqueueMail (db: DbOrTx, mail: QueuedMail, now: Date): OutboxRow {
-  return db.insert(outbox).values(newRow(mail, now)).returning().get()
+export async function enqueueMail (db: DbOrTx, mail: QueuedMail, now: Date): Promise<OutboxRow> {
+  const [row] = await db.insert(outbox).values(newRow(mail, now)).returning()
+  return row!
 }
 
 /** Many mails at once (a batch of invitations): multi-row inserts, several times faster than one by one. */
-export function enqueueMails (db: DbOrTx, mails: QueuedMail[], now: Date): void {
+export async function enqueueMails (db: DbOrTx, mails: QueuedMail[], now: Date): Promise<void> {
   const insert = insertOne(db)
   for (const mail of mails) {
-    insert.run({
+    await insert.execute({
       id: newId('mail'),
       invitationId: mail.invitationId,
       purpose: mail.purpose,
@@ -114,16 +115,16 @@ const insertOne = preparedPerHandle(db =>
  * answers by collecting every due row and sorting it: a batch of 10,000 mails sorted again for
  * each claim of 50).
  */
-export function dueIds (db: DbOrTx, now: Date, limit: number): string[] {
-  const stale = db.select({ id: outbox.id }).from(outbox)
+export async function dueIds (db: DbOrTx, now: Date, limit: number): Promise<string[]> {
+  const stale = await db.select({ id: outbox.id }).from(outbox)
     .where(and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now)))
-    .limit(limit).all()
+    .limit(limit)
   const pending = stale.length >= limit
     ? []
-    : db.select({ id: outbox.id }).from(outbox)
+    : await db.select({ id: outbox.id }).from(outbox)
       .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)))
       .orderBy(asc(outbox.nextAttemptAt))
-      .limit(limit - stale.length).all()
+      .limit(limit - stale.length)
   return [...stale, ...pending].map(r => r.id)
 }
 
@@ -131,9 +132,11 @@ export function dueIds (db: DbOrTx, now: Date, limit: number): string[] {
  * Claims for one worker those of `ids` that are still due (pending, or their claim ran out). One
  * UPDATE, so two workers never claim the same row. (On Postgres: SELECT … FOR UPDATE SKIP LOCKED.)
  */
-export function claim (db: DbOrTx, ids: string[], now: Date, leaseId: string, leaseUntil: Date): OutboxRow[] {
+export async function claim (
+  db: DbOrTx, ids: string[], now: Date, leaseId: string, leaseUntil: Date
+): Promise<OutboxRow[]> {
   if (ids.length === 0) return []
-  return db
+  return await db
     .update(outbox)
     .set({ state: 'sending', leaseId, leaseUntil, attempts: sql`${outbox.attempts} + 1` })
     .where(and(
@@ -144,15 +147,14 @@ export function claim (db: DbOrTx, ids: string[], now: Date, leaseId: string, le
       )
     ))
     .returning()
-    .all()
 }
 
 /**
  * The server accepted the mail: recorded whoever holds the row now, because that is what
  * happened. Returns false when it was already recorded as sent.
  */
-export function markSent (db: DbOrTx, id: string, now: Date): boolean {
-  return sentQuery(db).run({ id, now: now.getTime() }).changes > 0
+export async function markSent (db: DbOrTx, id: string, now: Date): Promise<boolean> {
+  return (await sentQuery(db).execute({ id, now: now.getTime() })).changes > 0
 }
 
 // Every mail runs it: prepared once per handle (the group commit's, src/db/prepared.ts).
@@ -164,24 +166,24 @@ const sentQuery = preparedPerHandle(db =>
     .prepare())
 
 /** A failed attempt, to be tried again at `next`; only by the worker that still holds the row. */
-export function markRetry (db: DbOrTx, id: string, leaseId: string, next: Date, error: string): boolean {
-  const done = db
+export async function markRetry (
+  db: DbOrTx, id: string, leaseId: string, next: Date, error: string
+): Promise<boolean> {
+  const done = await db
     .update(outbox)
     .set({ state: 'pending', nextAttemptAt: next, leaseUntil: null, leaseId: null, lastError: error })
     .where(and(eq(outbox.id, id), eq(outbox.leaseId, leaseId), eq(outbox.state, 'sending')))
     .returning({ id: outbox.id })
-    .all()
   return done.length > 0
 }
 
 /** Given up: the last error is kept, the address and message are not. */
-export function markFailed (db: DbOrTx, id: string, leaseId: string, error: string): boolean {
-  const done = db
+export async function markFailed (db: DbOrTx, id: string, leaseId: string, error: string): Promise<boolean> {
+  const done = await db
     .update(outbox)
     .set({ ...ERASED, state: 'failed', lastError: error })
     .where(and(eq(outbox.id, id), eq(outbox.leaseId, leaseId), eq(outbox.state, 'sending')))
     .returning({ id: outbox.id })
-    .all()
   return done.length > 0
 }
 
@@ -189,33 +191,34 @@ export function markFailed (db: DbOrTx, id: string, leaseId: string, error: stri
  * Hands rows a stopping worker did not finish back to the queue, due at once. The interrupted
  * attempt is not counted: a restart is no fault of the mail's.
  */
-export function releaseLeases (db: DbOrTx, leaseId: string, ids?: string[]): number {
+export async function releaseLeases (db: DbOrTx, leaseId: string, ids?: string[]): Promise<number> {
   const mine = and(
     eq(outbox.leaseId, leaseId),
     eq(outbox.state, 'sending'),
     ids === undefined ? undefined : inArray(outbox.id, ids)
   )
-  return db
+  const { changes } = await db
     .update(outbox)
     .set({ state: 'pending', leaseUntil: null, leaseId: null, attempts: sql`max(${outbox.attempts} - 1, 0)` })
     .where(mine)
-    .run().changes
+  return changes
 }
 
 /** Cancels mail not yet handed to a server, e.g. after an opt-out; erases it at once. */
-export function cancelPending (db: DbOrTx, invitationIds: string[]): number {
+export async function cancelPending (db: DbOrTx, invitationIds: string[]): Promise<number> {
   if (invitationIds.length === 0) return 0
-  return db
+  const { changes } = await db
     .update(outbox)
     .set({ ...ERASED, state: 'cancelled' })
     .where(and(eq(outbox.state, 'pending'), inArray(outbox.invitationId, invitationIds)))
-    .run().changes
+  return changes
 }
 
-export function findMail (db: DbOrTx, id: string): OutboxRow | undefined {
-  return db.select().from(outbox).where(eq(outbox.id, id)).get()
+export async function findMail (db: DbOrTx, id: string): Promise<OutboxRow | undefined> {
+  const [row] = await db.select().from(outbox).where(eq(outbox.id, id))
+  return row
 }
 
-export function listMailForInvitation (db: DbOrTx, invitationId: string): OutboxRow[] {
-  return db.select().from(outbox).where(eq(outbox.invitationId, invitationId)).orderBy(asc(outbox.createdAt)).all()
+export async function listMailForInvitation (db: DbOrTx, invitationId: string): Promise<OutboxRow[]> {
+  return await db.select().from(outbox).where(eq(outbox.invitationId, invitationId)).orderBy(asc(outbox.createdAt))
 }

@@ -24,16 +24,16 @@ export interface WorkerOptions {
 /** What other domains do around delivery, inside the worker's transactions. */
 export interface DeliveryHooks {
   /** Before each claim: cancel those of the due rows `ids` that may no longer go out. */
-  beforeClaim?: (tx: Tx, now: Date, ids: string[]) => void
+  beforeClaim?: (tx: Tx, now: Date, ids: string[]) => Promise<void>
   /** In the transaction that records a mail as sent (a group commit's, src/db/group-commit.ts). */
-  sent?: (tx: DbOrTx, mail: OutboxRow, now: Date) => void
+  sent?: (tx: DbOrTx, mail: OutboxRow, now: Date) => Promise<void>
   /** In the transaction that gives a mail up. */
-  failed?: (tx: Tx, mail: OutboxRow, now: Date) => void
+  failed?: (tx: Tx, mail: OutboxRow, now: Date) => Promise<void>
   /**
    * Renders a mail queued as its token (`DeferredQueuedMail`) just before it is sent; undefined
    * when the mail is not this domain's.
    */
-  render?: (db: DbOrTx, mail: OutboxRow & { token: string }) => RenderedMail | undefined
+  render?: (db: DbOrTx, mail: OutboxRow & { token: string }) => Promise<RenderedMail | undefined>
 }
 
 export interface WorkerDeps {
@@ -107,7 +107,7 @@ export class OutboxWorker {
       await settledWithin(this.chain, 2000)
     }
     // Whatever is still held (a send that ignored its abort) goes back to the queue.
-    const released = this.record(() => repo.releaseLeases(this.deps.store.db, this.leaseId)) ?? 0
+    const released = await this.record(() => repo.releaseLeases(this.deps.store.db, this.leaseId)) ?? 0
     if (released > 0) this.deps.log.info({ released }, 'unfinished mail handed back to the outbox')
     this.closed = true
   }
@@ -142,10 +142,10 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const { due, rows } = store.legacyTransactionSync(tx => {
-        const due = repo.dueIds(tx, now, options.batchSize)
-        if (due.length > 0) this.deps.hooks?.beforeClaim?.(tx, now, due)
-        return { due, rows: repo.claim(tx, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs)) }
+      const { due, rows } = await store.transaction(async tx => {
+        const due = await repo.dueIds(tx, now, options.batchSize)
+        if (due.length > 0) await this.deps.hooks?.beforeClaim?.(tx, now, due)
+        return { due, rows: await repo.claim(tx, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs)) }
       })
       if (due.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
@@ -160,35 +160,35 @@ export class OutboxWorker {
     const controller = new AbortController()
     this.inflight.set(row.id, controller)
     try {
-      const message = this.messageOf(row)
+      const message = await this.messageOf(row)
       if (row.recipient === null || message === undefined) throw new Error('the queued message is incomplete')
       await transport.send({ id: row.id, to: row.recipient, ...message, signal: controller.signal })
       // Accepted: recorded in the next group commit, with the other mails accepted meanwhile
       // (see the class comment).
       const now = clock.now()
-      await this.recordGrouped(tx => {
-        if (repo.markSent(tx, row.id, now)) hooks?.sent?.(tx, row, now)
+      await this.recordGrouped(async tx => {
+        if (await repo.markSent(tx, row.id, now)) await hooks?.sent?.(tx, row, now)
       })
       this.deps.observe?.('sent', row.purpose)
       log.info({ mail: row.id, purpose: row.purpose, attempts: row.attempts }, 'mail sent')
     } catch (err) {
       if (controller.signal.aborted) {
-        this.record(() => repo.releaseLeases(store.db, this.leaseId, [row.id]))
+        await this.record(() => repo.releaseLeases(store.db, this.leaseId, [row.id]))
         return
       }
       const error = describeFailure(err)
       const delay = isPermanent(err) ? null : retryDelay(options.retry, row.attempts)
       const now = clock.now()
       if (delay === null) {
-        this.record(() =>
-          store.legacyTransactionSync(tx => {
-            if (repo.markFailed(tx, row.id, this.leaseId, error)) hooks?.failed?.(tx, row, now)
+        await this.record(() =>
+          store.transaction(async tx => {
+            if (await repo.markFailed(tx, row.id, this.leaseId, error)) await hooks?.failed?.(tx, row, now)
           })
         )
         this.deps.observe?.('failed', row.purpose)
         log.error({ mail: row.id, purpose: row.purpose, attempts: row.attempts, error }, 'mail given up')
       } else {
-        this.record(() => repo.markRetry(store.db, row.id, this.leaseId, new Date(now.getTime() + delay), error))
+        await this.record(() => repo.markRetry(store.db, row.id, this.leaseId, new Date(now.getTime() + delay), error))
         this.deps.observe?.('retry', row.purpose)
         log.warn(
           { mail: row.id, purpose: row.purpose, attempts: row.attempts, error, retryInMs: delay },
@@ -201,29 +201,29 @@ export class OutboxWorker {
   }
 
   /** The row's message: as stored, or rendered now from its token. */
-  private messageOf (row: OutboxRow): RenderedMail | undefined {
+  private async messageOf (row: OutboxRow): Promise<RenderedMail | undefined> {
     if (row.subject !== null && row.text !== null && row.html !== null) {
       return { subject: row.subject, text: row.text, html: row.html, headers: row.headers ?? {} }
     }
     if (row.token === null) return undefined
-    return this.deps.hooks?.render?.(this.deps.store.db, { ...row, token: row.token })
+    return await this.deps.hooks?.render?.(this.deps.store.db, { ...row, token: row.token })
   }
 
   /** The same through the store's group commit: one transaction and fsync for many mails. */
-  private async recordGrouped (write: (tx: DbOrTx) => void): Promise<void> {
+  private async recordGrouped (write: (tx: DbOrTx) => Promise<void>): Promise<void> {
     if (this.closed) return
     try {
-      await this.deps.store.writes.legacyRunSync(write)
+      await this.deps.store.writes.run(write)
     } catch (err) {
       this.deps.log.error({ err }, 'could not record a mail outcome; the row is retried when its lease runs out')
     }
   }
 
   /** Runs a database write unless the database is gone; a failure is logged, never thrown. */
-  private record<T>(write: () => T): T | undefined {
+  private async record<T>(write: () => Promise<T>): Promise<T | undefined> {
     if (this.closed) return undefined
     try {
-      return write()
+      return await write()
     } catch (err) {
       this.deps.log.error({ err }, 'could not record a mail outcome; the row is retried when its lease runs out')
       return undefined

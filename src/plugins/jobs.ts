@@ -54,7 +54,7 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       name: 'reminders',
       everyMs: REMINDERS_EVERY_MS,
       firstAfterMs: REMINDERS_EVERY_MS,
-      run: () => ({ queued: fastify.invitationMail.remind() })
+      run: async () => ({ queued: await fastify.invitationMail.remind() })
     },
     // Decides complete months for questions about attributes before they are asked (docs/results.md).
     {
@@ -69,7 +69,7 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       name: 'forget-clients',
       everyMs: config.sweepIntervalMs,
       firstAfterMs: config.sweepIntervalMs,
-      run: forgetReleasedClients
+      run: async (_db, now) => await forgetReleasedClients(fastify.store, now)
     },
     // Announces new release blocks and target crossings to webhook subscribers (docs/integrations.md).
     {

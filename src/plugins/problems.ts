@@ -105,9 +105,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Set on respondent pages: errors there render as a friendly HTML page through this function
-     * instead of problem JSON, unless the client asked for JSON.
+     * instead of problem JSON, unless the client asked for JSON. It may look up the link first.
      */
-    errorPage?: (reply: FastifyReply, problem: Problem) => FastifyReply
+    errorPage?: (reply: FastifyReply, problem: Problem) => FastifyReply | Promise<FastifyReply>
   }
 }
 

@@ -50,16 +50,18 @@ export async function submitAnswer (
   store: Pick<DbHandle, 'db' | 'writes'>, submission: AnswerSubmission, hooks: SubmitHooks = {}
 ): Promise<AnswerTarget> {
   const { tokenHash, now } = submission
-  const target = resolveTarget(store.db, tokenHash, now)
+  const target = await resolveTarget(store.db, tokenHash, now)
   hooks.resolved?.(target)
   if (target.closedReason !== null) throw closedError(target.closedReason)
   const answer = checkAnswer(submission.body, target.survey, submission.source)
   const locale = targetLocale(target, submission.acceptLanguage)
   if (target.submitLimits !== undefined) await hooks.admit?.(target.submitLimits)
   const { survey, channel } = target
-  await store.writes.legacyRunSync(tx => {
-    const attributes = target.consume(tx, now, { client: submission.client, commented: answer.comment !== null })
-    recordAnswer(tx, { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now }, survey.items)
+  await store.writes.run(async tx => {
+    const source = { client: submission.client, commented: answer.comment !== null }
+    const attributes = await target.consume(tx, now, source)
+    const response = { surveyId: survey.id, ...answer, locale, channel, attributes, answeredAt: now }
+    await recordAnswer(tx, response, survey.items)
   })
   return target
 }
@@ -69,12 +71,14 @@ export async function submitAnswer (
  * storage step of `submitAnswer`, which test and benchmark data go through as well. `items`: the
  * survey's item definitions, which say how its item answers are counted (engine/item-values.ts).
  */
-export function recordAnswer (tx: DbOrTx, response: NewResponse, items: ItemDefinitions = []): void {
-  const day = insertResponse(tx, response)
+export async function recordAnswer (
+  tx: DbOrTx, response: NewResponse, items: ItemDefinitions = []
+): Promise<void> {
+  const day = await insertResponse(tx, response)
   const { surveyId, score, channel } = response
   const attributes = { ...response.attributes, ...groupValues(items, response.items) }
   const counted = countedValues(items, response.items)
-  countResponse(tx, {
+  await countResponse(tx, {
     surveyId, day, score, channel, attributes, commented: (response.comment ?? '') !== '', items: counted
   })
 }

@@ -32,10 +32,10 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   // The target a request resolved, so that its error page speaks the target's language.
   const resolved = new WeakMap<FastifyRequest, AnswerTarget>()
 
-  function targetOf (request: FastifyRequest<{ Params: { token: string } }>): AnswerTarget {
+  async function targetOf (request: FastifyRequest<{ Params: { token: string } }>): Promise<AnswerTarget> {
     const known = resolved.get(request)
     if (known !== undefined) return known
-    const target = resolveTarget(store.db, hashToken(request.params.token), clock.now())
+    const target = await resolveTarget(store.db, hashToken(request.params.token), clock.now())
     resolved.set(request, target)
     return target
   }
@@ -49,7 +49,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
   }
 
   /** Errors here are pages in the respondent's language; a rejected answer shows the form again. */
-  function errorPage (reply: FastifyReply, problem: Problem): FastifyReply {
+  async function errorPage (reply: FastifyReply, problem: Problem): Promise<FastifyReply> {
     const request = reply.request as FastifyRequest<{ Params: { token: string } }>
     if (isJson(request)) return sendProblem(reply, problem)
     let target = resolved.get(request)
@@ -57,7 +57,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
     // whether it is unknown or used, which the respondent needs to hear about first.
     if (target === undefined && problem.status < 500 && typeof request.params.token === 'string') {
       try {
-        target = targetOf(request)
+        target = await targetOf(request)
       } catch (err) {
         if (problem.status === 400) return sendErrorPage(reply, toProblem(err, request), localeOf(request, undefined))
       }
@@ -99,7 +99,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       response: { 200: page, 404: pageOrProblem, 409: pageOrProblem, 410: pageOrProblem }
     }
   }, async (request, reply) => {
-    const target = targetOf(request)
+    const target = await targetOf(request)
     if (target.closedReason !== null) throw closedError(target.closedReason)
     const scale = SCALES[target.survey.metric]
     const score = request.query.score === undefined ? Number.NaN : Number(request.query.score)
@@ -180,7 +180,7 @@ const routes: FastifyPluginAsyncZod = async (fastify) => {
       }
     }
   }, async (request, reply) => {
-    const target = targetOf(request)
+    const target = await targetOf(request)
     const answered = target.closedReason === 'already_answered' || (target.multiUse && target.closedReason === null)
     if (answered) return reply.view('pages/thanks', thanksPage(localeOf(request, target)))
     if (target.closedReason === null) return reply.redirect(`../${request.params.token}`, 303)

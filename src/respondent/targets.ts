@@ -40,7 +40,7 @@ export interface AnswerTarget {
    * `answer` says who answered (a keyed hash of the client address) and whether with a comment:
    * collectors count their answers by client (docs/anonymity.md, padding).
    */
-  consume: (tx: DbOrTx, now: Date, answer: AnswerSource) => Record<string, string>
+  consume: (tx: DbOrTx, now: Date, answer: AnswerSource) => Promise<Record<string, string>>
 }
 
 /** Who answered, as far as release rules need to know: src/collectors/clients.ts. */
@@ -54,7 +54,7 @@ export interface AnswerSource {
 }
 
 /** Finds the target of a token hash, or undefined if this kind of target does not know it. */
-export type TargetResolver = (db: DbOrTx, tokenHash: string, now: Date) => AnswerTarget | undefined
+export type TargetResolver = (db: DbOrTx, tokenHash: string, now: Date) => Promise<AnswerTarget | undefined>
 
 /**
  * The language of a target's pages and of its answers: the target's own, else the browser's,
@@ -91,29 +91,32 @@ function invitationReason (row: InvitationRow, survey: SurveyRow, now: Date): Cl
  * An invitation's link. Expiry is applied when the link is opened (as well as by the sweep):
  * an expired invitation is ended and its address erased right there.
  */
-export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
-  const row = invitations.findByTokenHash(db, tokenHash)
+export const invitationTarget: TargetResolver = async (db, tokenHash, now) => {
+  const row = await invitations.findByTokenHash(db, tokenHash)
   if (row === undefined) return undefined
-  const survey = findSurvey(db, row.surveyId)!
+  const survey = (await findSurvey(db, row.surveyId))!
   const closedReason = invitationReason(row, survey, now)
-  if (closedReason === 'expired') invitations.expireDue(db, now, row.id)
+  if (closedReason === 'expired') await invitations.expireDue(db, now, row.id)
   return {
     survey,
     locale: row.locale,
     channel: row.channel,
     multiUse: false,
     closedReason,
-    consume: (tx, at) => {
+    consume: async (tx, at) => {
       // Claimed in the caller's IMMEDIATE transaction by one conditional update, which is what
       // makes exactly one of many concurrent submits win, and only while the invitation still
       // has this link. While it does, its attributes are the ones read above: they are set only
       // with a new link and erased only when the invitation ends.
-      if (invitations.markAnswered(tx, row.id, tokenHash, at, row.channel === 'email')) return row.attributes ?? {}
-      const current = invitations.findInvitation(tx, row.id)
+      if (await invitations.markAnswered(tx, row.id, tokenHash, at, row.channel === 'email')) {
+        return row.attributes ?? {}
+      }
+      const current = await invitations.findInvitation(tx, row.id)
       const sameLink = current !== undefined &&
         (current.tokenHash === tokenHash || current.reminderTokenHash === tokenHash)
       if (!sameLink) throw closedError('cancelled')
-      throw closedError(invitationReason(current, findSurvey(tx, current.surveyId)!, at) ?? 'already_answered')
+      const survey = (await findSurvey(tx, current.surveyId))!
+      throw closedError(invitationReason(current, survey, at) ?? 'already_answered')
     }
   }
 }
@@ -123,8 +126,8 @@ export const invitationTarget: TargetResolver = (db, tokenHash, now) => {
  * any number of answers. Each answer carries the collector's attributes and counts against its
  * hourly cap; the page speaks the browser's language, else the collector's.
  */
-export const collectorTarget: TargetResolver = (db, tokenHash) => {
-  const link = findCollectorLink(db, tokenHash)
+export const collectorTarget: TargetResolver = async (db, tokenHash) => {
+  const link = await findCollectorLink(db, tokenHash)
   if (link === undefined) return undefined
   const { collector, survey, closedReason } = link
   return {
@@ -135,8 +138,8 @@ export const collectorTarget: TargetResolver = (db, tokenHash) => {
     multiUse: true,
     closedReason,
     submitLimits: { cooldownSeconds: collector.cooldownSeconds },
-    consume: (tx, at, source) => {
-      const claim = claimCollectorAnswer(tx, collector.id, at, source)
+    consume: async (tx, at, source) => {
+      const claim = await claimCollectorAnswer(tx, collector.id, at, source)
       if ('closedReason' in claim) throw closedError(claim.closedReason)
       return claim.attributes
     }
@@ -148,9 +151,9 @@ export const collectorTarget: TargetResolver = (db, tokenHash) => {
 const RESOLVERS: TargetResolver[] = [invitationTarget, collectorTarget]
 
 /** The target of a token, or a 404 problem. */
-export function resolveTarget (db: DbOrTx, tokenHash: string, now: Date): AnswerTarget {
+export async function resolveTarget (db: DbOrTx, tokenHash: string, now: Date): Promise<AnswerTarget> {
   for (const resolve of RESOLVERS) {
-    const target = resolve(db, tokenHash, now)
+    const target = await resolve(db, tokenHash, now)
     if (target !== undefined) return target
   }
   throw new NotFoundError('survey link')

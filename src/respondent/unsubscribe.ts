@@ -70,13 +70,13 @@ const routes: FastifyPluginAsyncZod = async fastify => {
   })
 
   /** The mailed invitation behind a link, and the language to speak; 404 for anything else. */
-  function resolve (request: FastifyRequest<{ Params: { token: string } }>): {
+  async function resolve (request: FastifyRequest<{ Params: { token: string } }>): Promise<{
     invitation: InvitationRow
     locale: Locale
-  } {
-    const invitation = findByTokenHash(store.db, hashToken(request.params.token))
+  }> {
+    const invitation = await findByTokenHash(store.db, hashToken(request.params.token))
     if (invitation?.recipientHash == null) throw new NotFoundError('survey link')
-    const survey = findSurvey(store.db, invitation.surveyId)!
+    const survey = (await findSurvey(store.db, invitation.surveyId))!
     return {
       invitation,
       locale: negotiateLocale(invitation.locale, request.headers['accept-language'], survey.defaultLocale)
@@ -106,7 +106,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const { locale } = resolve(request)
+      const { locale } = await resolve(request)
       const t = MESSAGES[locale].unsubscribe
       return reply.view('pages/unsubscribe', {
         lang: locale,
@@ -136,8 +136,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const { invitation, locale } = resolve(request)
-      store.legacyTransactionSync(tx => optOut(tx, invitation.recipientHash!, clock.now()))
+      const { invitation, locale } = await resolve(request)
+      await store.transaction(tx => optOut(tx, invitation.recipientHash!, clock.now()))
       const t = MESSAGES[locale].unsubscribe
       // 200, never a redirect: RFC 8058 clients do not follow one.
       return reply.view('pages/unsubscribe', {

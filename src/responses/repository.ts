@@ -39,9 +39,9 @@ const insert = preparedPerHandle(db => db.insert(responses).values({
  * (src/respondent/answer.ts), runs it in the transaction that claims the link and counts the
  * answer in the results rollups.
  */
-export function insertResponse (db: DbOrTx, r: NewResponse): string {
+export async function insertResponse (db: DbOrTx, r: NewResponse): Promise<string> {
   const day = coarsenToDay(r.answeredAt)
-  insert(db).run({
+  await insert(db).execute({
     id: randomBytes(16).toString('base64url'),
     surveyId: r.surveyId,
     score: r.score,

@@ -66,8 +66,8 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async (request, reply) => {
       const now = fastify.clock.now()
-      const link = openShareLink(fastify.store.db, request.params.token, now)
-      const context = reportContext(fastify.store.db, fastify.decidedMonths, link.surveyId, link.options, now)
+      const link = await openShareLink(fastify.store.db, request.params.token, now)
+      const context = await reportContext(fastify.store.db, fastify.decidedMonths, link.surveyId, link.options, now)
       await recordAudit(
         fastify.store.db,
         { actor: link.id, actorKind: 'share_link', action: 'report.read', surveyId: link.surveyId },

@@ -50,12 +50,13 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async request => {
       const now = fastify.clock.now()
       const { id } = request.params
-      const body = results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filtersOf(request.query))
-      const survey = getSurveyRow(db, request.params.id)
+      const filters = filtersOf(request.query)
+      const body = await results.surveyResults(db, fastify.decidedMonths, id, request.query, now, filters)
+      const survey = await getSurveyRow(db, request.params.id)
       return {
         ...body,
-        target: surveyTargetStatus(db, fastify.decidedMonths, survey, now),
-        item_targets: surveyItemTargetStatus(db, fastify.decidedMonths, survey, now)
+        target: await surveyTargetStatus(db, fastify.decidedMonths, survey, now),
+        item_targets: await surveyItemTargetStatus(db, fastify.decidedMonths, survey, now)
       }
     }
   )
@@ -73,12 +74,12 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     },
     async request => {
       const now = fastify.clock.now()
-      const body = results.teamResults(db, request.query, now, fastify.decidedMonths)
+      const body = await results.teamResults(db, request.query, now, fastify.decidedMonths)
       const { team, metric } = request.query
       return {
         ...body,
-        target: teamTargetStatus(db, team, metric, now),
-        item_targets: teamItemTargetStatus(db, fastify.decidedMonths, team, metric, now)
+        target: await teamTargetStatus(db, team, metric, now),
+        item_targets: await teamItemTargetStatus(db, fastify.decidedMonths, team, metric, now)
       }
     }
   )
@@ -105,7 +106,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const file = exportCsv(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
+      const file = await exportCsv(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
       return (
         reply
           .type('text/csv; charset=utf-8')
@@ -133,7 +134,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
     async (request, reply) =>
       reportHeaders(reply).view(
         'pages/report',
-        reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
+        await reportContext(db, fastify.decidedMonths, request.params.id, request.query, fastify.clock.now())
       )
   )
 
@@ -151,7 +152,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
       }
     },
     async (request, reply) => {
-      const link = links.createShareLink(
+      const link = await links.createShareLink(
         db,
         request.params.id,
         request.body,
@@ -173,7 +174,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         response: { 200: ShareLinkListSchema, ...authProblems, 404: ProblemSchema }
       }
     },
-    async request => links.listShareLinks(db, request.params.id, fastify.clock.now())
+    async request => await links.listShareLinks(db, request.params.id, fastify.clock.now())
   )
 
   fastify.delete(
@@ -187,7 +188,7 @@ const routes: FastifyPluginAsyncZod = async fastify => {
         response: { 200: ShareLinkSchema, ...authProblems, 404: ProblemSchema }
       }
     },
-    async request => links.revokeShareLink(db, request.params.id, fastify.clock.now())
+    async request => await links.revokeShareLink(db, request.params.id, fastify.clock.now())
   )
 }
 

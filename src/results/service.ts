@@ -63,15 +63,15 @@ export interface Released {
 }
 
 /** The survey's release blocks that a requested period touches (see periods.ts). */
-export function released (
+export async function released (
   db: DbOrTx,
   survey: SurveyRow,
   today: string,
   from?: string,
   to?: string,
   min = survey.minGroupSize
-): Released {
-  return releasedOf(releaseBlocks(repo.answeredDays(db, survey.id), min, today), from, to)
+): Promise<Released> {
+  return releasedOf(releaseBlocks(await repo.answeredDays(db, survey.id), min, today), from, to)
 }
 
 function releasedOf (release: Release, from?: string, to?: string): Released {
@@ -183,20 +183,20 @@ function present (metric: Metric, scale: Scale, a: Assembled, withRate: boolean,
 }
 
 /** GET /v1/surveys/:id/results (docs/api.md): the suppressed aggregates of one survey. */
-export function surveyResults (
+export async function surveyResults (
   db: DbOrTx,
   kept: DecidedMonths,
   surveyId: string,
   query: ResultsOptions,
   now: Date,
   filters: Array<[string, string]> = []
-): SurveyResults {
-  const survey = getSurveyRow(db, surveyId)
+): Promise<SurveyResults> {
+  const survey = await getSurveyRow(db, surveyId)
   checkQuery(filters, query, survey)
   const itemKeys = survey.items.map(i => i.key)
   const scale = SCALES[survey.metric]
   const today = coarsenToDay(now)
-  const release = releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today)
+  const release = releaseBlocks(await repo.answeredDays(db, survey.id), survey.minGroupSize, today)
   const groupBy = query.group_by
   const withRate = filters.length === 0
   let a: Assembled
@@ -212,7 +212,7 @@ export function surveyResults (
     const data: QuestionData =
       period === null
         ? { keys: [], cube: [], main: new Map() }
-        : loadQuestion(
+        : await loadQuestion(
           db,
           {
             surveyId: survey.id,
@@ -229,7 +229,9 @@ export function surveyResults (
       blocks: rel.blocks,
       bucketOfBlock: bucketOf === undefined ? undefined : b => bucketOf(b.from),
       interval: query.interval,
-      delivered: period === null ? new Map() : deliveredPerBucket(repo.deliveredByDay(db, survey.id, period), bucketOf)
+      delivered: period === null
+        ? new Map()
+        : deliveredPerBucket(await repo.deliveredByDay(db, survey.id, period), bucketOf)
     })
     // Item results count the complete release months inside the period (docs/results.md, "Items").
     const within = period
@@ -240,7 +242,7 @@ export function surveyResults (
     // Without items nothing more is read: whole-survey questions stay on response_counts.
     const items = itemKeys.length === 0
       ? { total: { items: new Map() } }
-      : attributeResults(db, kept, {
+      : await attributeResults(db, kept, {
         survey, scale, months, filters: [], series: query.interval === 'month', delivered: new Map(), items: itemKeys
       })
     a.total.items = items.total.items
@@ -261,12 +263,13 @@ export function surveyResults (
     const monthOf = (day: string): string => (blocks[blockOf(blocks, day)]?.from ?? day).slice(0, 7)
     const delivered = new Map<string, number>()
     if (withRate && period !== null) {
-      for (const [day, n] of repo.deliveredByDay(db, survey.id, period)) {
+      for (const [day, n] of await repo.deliveredByDay(db, survey.id, period)) {
         delivered.set(monthOf(day), (delivered.get(monthOf(day)) ?? 0) + n)
       }
     }
     const series = query.interval === 'month'
-    a = attributeResults(db, kept, { survey, scale, months, filters, groupBy, series, delivered, items: itemKeys })
+    const question = { survey, scale, months, filters, groupBy, series, delivered, items: itemKeys }
+    a = await attributeResults(db, kept, question)
     itemsPeriod = period
   }
   return {
@@ -289,15 +292,16 @@ export function surveyResults (
  * is released in its own blocks, placed in buckets by its own blocks; the sum is suppressed with
  * the largest minimum among the surveys.
  */
-export function teamResults (
+export async function teamResults (
   db: DbOrTx, query: TeamResultsQuery, now: Date, kept: DecidedMonths = new DecidedMonths()
-): TeamResults {
-  const list = repo.surveysOf(db, query.team, query.metric)
+): Promise<TeamResults> {
+  const list = await repo.surveysOf(db, query.team, query.metric)
   if (list.length === 0) throw new NotFoundError(`surveys of team "${query.team}" with metric ${query.metric}`)
   const scale = SCALES[query.metric]
   const today = coarsenToDay(now)
   const min = Math.max(...list.map(s => s.minGroupSize))
-  const parts = list.map(survey => ({ survey, rel: released(db, survey, today, query.from, query.to) }))
+  const parts: Array<{ survey: SurveyRow, rel: Released }> = []
+  for (const survey of list) parts.push({ survey, rel: await released(db, survey, today, query.from, query.to) })
   const blocks = parts.flatMap(p => p.rel.blocks)
   const period =
     blocks.length === 0
@@ -319,8 +323,8 @@ export function teamResults (
     const bucketOf = bucketer(rel.blocks, query.interval) ?? (() => '')
     // Without a series, the counts per score (summed in SQL), not every day's: as the survey's own question.
     const counts = query.interval === undefined
-      ? repo.countsByScore(db, survey.id, rel.period).map(r => ({ ...r, day: '' }))
-      : repo.countsByDay(db, survey.id, rel.period)
+      ? (await repo.countsByScore(db, survey.id, rel.period)).map(r => ({ ...r, day: '' }))
+      : await repo.countsByDay(db, survey.id, rel.period)
     for (const r of counts) {
       const key = bucketOf(r.day)
       let c = main.get(key)
@@ -329,7 +333,7 @@ export function teamResults (
       c.invited += r.invited
       cube.set(key, (cube.get(key) ?? 0) + r.n)
     }
-    for (const [key, n] of deliveredPerBucket(repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) {
+    for (const [key, n] of deliveredPerBucket(await repo.deliveredByDay(db, survey.id, rel.period), bucketOf)) {
       delivered.set(key, (delivered.get(key) ?? 0) + n)
     }
     covered.push(...rel.blocks)
@@ -353,7 +357,7 @@ export function teamResults (
     delivered
   })
   const items = sharedItems(list)
-  const itemsPeriod = placeTeamItems(db, kept, a, {
+  const itemsPeriod = await placeTeamItems(db, kept, a, {
     parts: parts.map(p => ({ survey: p.survey, period: p.rel.period })),
     items,
     scale,

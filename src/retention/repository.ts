@@ -91,7 +91,7 @@ export async function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: st
     .where(and(eq(responseItemCounts.surveyId, surveyId), lte(responseItemCounts.month, month)))
   // The month of `day` counted again from the answers that stay, item values included.
   const [survey] = await db.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId))
-  recountMonth(db, surveyId, month, survey?.items ?? [])
+  await recountMonth(db, surveyId, month, survey?.items ?? [])
   return deleted
 }
 

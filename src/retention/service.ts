@@ -59,11 +59,11 @@ export async function purgeSurvey (
     // In whole release blocks, so that results of the answers that stay never change (cut.ts).
     const mins = [survey.minGroupSize, survey.minCommentGroupSize]
     const cut = retentionCut(
-      answeredDays(tx, survey.id),
+      await answeredDays(tx, survey.id),
       mins,
       keptFrom(now, retainDays),
       coarsenToDay(now),
-      commentedDays(tx, survey.id)
+      await commentedDays(tx, survey.id)
     )
     result.responses = await repo.deleteAnswersBefore(tx, survey.id, cut)
   }
@@ -88,12 +88,12 @@ export async function purge (store: DbHandle, now: Date, defaults: RetentionDefa
   const total: PurgeResult = { responses: 0, comments: 0, invitations: 0 }
   for (const id of await repo.surveyIds(db)) {
     const done = await store.transaction(async tx => {
-      const survey = findSurvey(tx, id)
+      const survey = await findSurvey(tx, id)
       return survey === undefined ? undefined : await purgeSurvey(tx, survey, now, defaults)
     })
     if (done !== undefined) for (const key of Object.keys(total) as Array<keyof PurgeResult>) total[key] += done[key]
     await nextTurn()
   }
-  truncateWal(db)
+  await truncateWal(db)
   return total
 }

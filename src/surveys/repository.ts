@@ -21,12 +21,9 @@ export async function insertSurvey (db: DbOrTx, row: NewSurveyRow): Promise<Surv
 // Every page and answer reads its survey: prepared once per handle.
 const byId = preparedPerHandle(db => db.select().from(surveys).where(eq(surveys.id, sql.placeholder('id'))).prepare())
 
-/**
- * Synchronous while the answer path, the results, invitations and mail (which read a survey inside
- * their synchronous units) are; it becomes async with them.
- */
-export function findSurvey (db: DbOrTx, id: string): SurveyRow | undefined {
-  return byId(db).get({ id })
+export async function findSurvey (db: DbOrTx, id: string): Promise<SurveyRow | undefined> {
+  const [row] = await byId(db).execute({ id })
+  return row
 }
 
 /** Newest first; `after` continues below the given (created_at, id). */
@@ -52,10 +49,13 @@ export async function updateSurvey (
 }
 
 /** The team's newest active survey of a kind: the one the ticketing hook invites to. */
-export function findActiveSurveyOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): SurveyRow | undefined {
-  return db.select().from(surveys)
+export async function findActiveSurveyOfTeam (
+  db: DbOrTx, team: string, kind: SurveyRow['kind']
+): Promise<SurveyRow | undefined> {
+  const [row] = await db.select().from(surveys)
     .where(and(eq(surveys.team, team), eq(surveys.kind, kind), eq(surveys.status, 'active')))
-    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(1).get()
+    .orderBy(desc(surveys.createdAt), desc(surveys.id)).limit(1)
+  return row
 }
 
 export async function surveyIdsOfTeam (db: DbOrTx, team: string, kind: SurveyRow['kind']): Promise<string[]> {

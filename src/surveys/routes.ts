@@ -64,7 +64,7 @@ const routes: FastifyPluginAsyncZod<SurveyRoutesOptions> = async (fastify, opts)
         response: { 200: SurveySchema, ...authProblems, 404: ProblemSchema }
       }
     },
-    async request => surveys.toSurvey(surveys.getSurveyRow(db, request.params.id))
+    async request => surveys.toSurvey(await surveys.getSurveyRow(db, request.params.id))
   )
 
   fastify.patch(

@@ -108,8 +108,8 @@ export async function createSurvey (db: DbOrTx, input: CreateSurvey, now: Date):
   return toSurvey(await repo.insertSurvey(db, row))
 }
 
-export function getSurveyRow (db: DbOrTx, id: string): SurveyRow {
-  const row = repo.findSurvey(db, id)
+export async function getSurveyRow (db: DbOrTx, id: string): Promise<SurveyRow> {
+  const row = await repo.findSurvey(db, id)
   if (row === undefined) throw new NotFoundError('survey', id)
   return row
 }
@@ -149,7 +149,7 @@ export type SurveyClosed = (tx: DbOrTx, surveyId: string) => Promise<void>
 export async function updateSurvey (
   db: DbOrTx, id: string, input: UpdateSurvey, now: Date, closed: SurveyClosed
 ): Promise<Survey> {
-  const current = getSurveyRow(db, id)
+  const current = await getSurveyRow(db, id)
   // How long its answers are kept may still change after a survey closes; nothing else may.
   if (current.status === 'closed' && Object.keys(input).some(key => !(key in retention))) {
     throw new ConflictError(

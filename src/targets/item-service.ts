@@ -78,14 +78,14 @@ async function put (
 export async function setSurveyItemTarget (
   db: DbOrTx, surveyId: string, key: string, body: ItemTargetBody, now: Date
 ): Promise<ItemTarget> {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = await getSurveyRow(db, surveyId)
   const items = survey.items.filter(i => i.key === key)
   if (items.length === 0) throw new NotFoundError(`item "${key}" of survey`, survey.id)
   return await put(db, surveyItemScope(survey.id), items, key, body, now)
 }
 
 export async function deleteSurveyItemTarget (db: DbOrTx, surveyId: string, key: string): Promise<ItemTarget> {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = await getSurveyRow(db, surveyId)
   const row = await repo.deleteItemTarget(db, surveyItemScope(survey.id), key)
   if (row === undefined) throw new NotFoundError(`target on item "${key}" of survey`, survey.id)
   return toItemTarget(row)
@@ -139,12 +139,12 @@ export function judgeOnSeries (rows: readonly ItemTargetRow[], series: readonly 
 export const seriesFrom = (now: Date): string => coarsenToDay(new Date(now.getTime() - 400 * 86_400_000))
 
 /** The survey's item targets, each judged on its latest complete month (item results count whole months). */
-export function surveyItemTargetStatus (
+export async function surveyItemTargetStatus (
   db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date
-): ItemTargetStatus[] {
-  const rows = repo.itemTargetsOfSync(db, surveyItemScope(survey.id))
+): Promise<ItemTargetStatus[]> {
+  const rows = await repo.itemTargetsOf(db, surveyItemScope(survey.id))
   if (rows.length === 0) return []
-  const r = surveyResults(db, months, survey.id, { interval: 'month', from: seriesFrom(now) }, now)
+  const r = await surveyResults(db, months, survey.id, { interval: 'month', from: seriesFrom(now) }, now)
   return judgeOnSeries(rows, (r.series ?? []) as unknown as MonthBucket[])
 }
 
@@ -152,13 +152,13 @@ export function surveyItemTargetStatus (
  * The team's item targets on the keys its surveys with `metric` ask, each judged on the team's
  * latest complete month across those surveys (team results of that metric).
  */
-export function teamItemTargetStatus (
+export async function teamItemTargetStatus (
   db: DbOrTx, months: DecidedMonths, team: string, metric: Metric, now: Date
-): ItemTargetStatus[] {
-  const asked = new Set(resultsRepo.surveysOf(db, team, metric).flatMap(s => s.items.map(i => i.key)))
-  const rows = repo.itemTargetsOfSync(db, teamItemScope(team)).filter(r => asked.has(r.item))
+): Promise<ItemTargetStatus[]> {
+  const asked = new Set((await resultsRepo.surveysOf(db, team, metric)).flatMap(s => s.items.map(i => i.key)))
+  const rows = (await repo.itemTargetsOf(db, teamItemScope(team))).filter(r => asked.has(r.item))
   if (rows.length === 0) return []
-  const r = teamResults(db, { team, metric, interval: 'month', from: seriesFrom(now) }, now, months)
+  const r = await teamResults(db, { team, metric, interval: 'month', from: seriesFrom(now) }, now, months)
   return judgeOnSeries(rows, (r.series ?? []) as unknown as MonthBucket[])
 }
 

@@ -5,12 +5,8 @@ import { itemTargets, type ItemTargetRow } from './tables.js'
 
 // Item targets (docs/integrations.md, "Targets"); metric targets live in service.ts as before.
 
-/**
- * @deprecated Transitional, like findTargetSync in service.ts: the item target statuses, which the
- * synchronous results (src/results) call, read it synchronously until they are async.
- */
-export function itemTargetsOfSync (db: DbOrTx, scope: string): ItemTargetRow[] {
-  return db.select().from(itemTargets).where(eq(itemTargets.scope, scope)).orderBy(asc(itemTargets.item)).all()
+export async function itemTargetsOf (db: DbOrTx, scope: string): Promise<ItemTargetRow[]> {
+  return await db.select().from(itemTargets).where(eq(itemTargets.scope, scope)).orderBy(asc(itemTargets.item))
 }
 
 export async function allItemTargets (db: DbOrTx): Promise<ItemTargetRow[]> {

@@ -37,14 +37,6 @@ export async function findTarget (db: DbOrTx, scope: string): Promise<TargetRow 
   return row
 }
 
-/**
- * @deprecated Transitional: `findTarget` for the target statuses, which the synchronous results
- * (src/results) call, until they are async.
- */
-function findTargetSync (db: DbOrTx, scope: string): TargetRow | undefined {
-  return db.select().from(targets).where(eq(targets.scope, scope)).get()
-}
-
 async function put (db: DbOrTx, scope: string, metric: Metric, value: number, now: Date): Promise<Target> {
   const [min, max] = RANGE[metric]
   if (value < min || value > max) {
@@ -63,19 +55,19 @@ async function remove (db: DbOrTx, scope: string, what: string): Promise<Target>
 
 /** PUT /v1/surveys/:id/target: the survey's target on its metric. */
 export async function setSurveyTarget (db: DbOrTx, surveyId: string, value: number, now: Date): Promise<Target> {
-  const survey = getSurveyRow(db, surveyId)
+  const survey = await getSurveyRow(db, surveyId)
   return await put(db, surveyScope(survey.id), survey.metric, value, now)
 }
 
 export async function deleteSurveyTarget (db: DbOrTx, surveyId: string): Promise<Target> {
-  return await remove(db, surveyScope(getSurveyRow(db, surveyId).id), `target of survey ${surveyId}`)
+  return await remove(db, surveyScope((await getSurveyRow(db, surveyId)).id), `target of survey ${surveyId}`)
 }
 
 /** PUT /v1/teams/:team/targets/:metric: a team's target across its surveys with that metric. */
 export async function setTeamTarget (
   db: DbOrTx, team: string, metric: Metric, value: number, now: Date
 ): Promise<Target> {
-  if (resultsRepo.surveysOf(db, team, metric).length === 0) {
+  if ((await resultsRepo.surveysOf(db, team, metric)).length === 0) {
     throw new NotFoundError(`surveys of team "${team}" with metric ${metric}`)
   }
   return await put(db, teamScope(team, metric), metric, value, now)
@@ -101,23 +93,26 @@ function status (value: number, period: { from: string, to: string } | null, blo
 }
 
 /** A survey's target judged on its latest release block; null without a target. */
-export function surveyTargetStatus (
+export async function surveyTargetStatus (
   db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date
-): TargetStatus | null {
-  const target = findTargetSync(db, surveyScope(survey.id))
+): Promise<TargetStatus | null> {
+  const target = await findTarget(db, surveyScope(survey.id))
   if (target === undefined) return null
-  const last = released(db, survey, coarsenToDay(now)).blocks.at(-1)
+  const last = (await released(db, survey, coarsenToDay(now))).blocks.at(-1)
   if (last === undefined) return status(target.value, null, null)
-  const r = surveyResults(db, months, survey.id, { from: last.from, to: last.to }, now) as Record<string, unknown>
+  const period = { from: last.from, to: last.to }
+  const r = await surveyResults(db, months, survey.id, period, now) as Record<string, unknown>
   return status(target.value, r.period as { from: string, to: string } | null, r[survey.metric] as MetricBlock)
 }
 
 /** A team's target judged on its latest month with released answers; null without a target. */
-export function teamTargetStatus (db: DbOrTx, team: string, metric: Metric, now: Date): TargetStatus | null {
-  const target = findTargetSync(db, teamScope(team, metric))
+export async function teamTargetStatus (
+  db: DbOrTx, team: string, metric: Metric, now: Date
+): Promise<TargetStatus | null> {
+  const target = await findTarget(db, teamScope(team, metric))
   if (target === undefined) return null
   const from = coarsenToDay(new Date(now.getTime() - 400 * 86_400_000))
-  const series = teamResults(db, { team, metric, interval: 'month', from }, now).series ?? []
+  const series = (await teamResults(db, { team, metric, interval: 'month', from }, now)).series ?? []
   const last = series.filter(b => (b.responses ?? 0) > 0).at(-1)
   if (last === undefined) return status(target.value, null, null)
   const block = (last as Record<string, unknown>)[metric] as MetricBlock

@@ -43,8 +43,8 @@ function aggregate (survey: SurveyRow, r: Presented, target: TargetStatus | null
 
 /** survey.closed, in the transaction that closes the survey: its released results over its whole life. */
 export async function surveyClosed (db: DbOrTx, months: DecidedMonths, survey: SurveyRow, now: Date): Promise<number> {
-  const r = surveyResults(db, months, survey.id, {}, now) as unknown as Presented
-  const data = aggregate(survey, r, surveyTargetStatus(db, months, survey, now))
+  const r = await surveyResults(db, months, survey.id, {}, now) as unknown as Presented
+  const data = aggregate(survey, r, await surveyTargetStatus(db, months, survey, now))
   const event = { type: 'survey.closed' as const, day: coarsenToDay(now), data }
   return await emit(db, event, { surveyId: survey.id, team: survey.team }, now)
 }
@@ -103,10 +103,11 @@ export async function watch (
   for (const survey of await db.select().from(surveys)) {
     await store.transaction(async tx => {
       const key = surveyScope(survey.id)
-      const last = released(tx, survey, day).blocks.at(-1)
-      const target = surveyTargetStatus(tx, months, survey, now)
+      const last = (await released(tx, survey, day)).blocks.at(-1)
+      const target = await surveyTargetStatus(tx, months, survey, now)
       if (last !== undefined && last.to !== (await repo.getWatch(tx, key))?.lastBlockTo) {
-        const r = surveyResults(tx, months, survey.id, { from: last.from, to: last.to }, now) as unknown as Presented
+        const period = { from: last.from, to: last.to }
+        const r = await surveyResults(tx, months, survey.id, period, now) as unknown as Presented
         const data = aggregate(survey, r, target)
         if (data.score != null) {
           const scope = { surveyId: survey.id, team: survey.team }
@@ -115,7 +116,7 @@ export async function watch (
         }
         await repo.setWatch(tx, key, { lastBlockTo: last.to })
       }
-      for (const status of surveyItemTargetStatus(tx, months, survey, now)) {
+      for (const status of await surveyItemTargetStatus(tx, months, survey, now)) {
         crossed += await settle(tx, `${key}:item:${status.item}`, status, async type => {
           const about = { id: survey.id, name: survey.name, team: survey.team, metric: survey.metric }
           const data = { survey: about, ...itemEvent(status) }
@@ -136,7 +137,7 @@ export async function watch (
     const [, metric, ...team] = row.scope.split(':') as [string, Metric, ...string[]]
     const name = team.join(':')
     await store.transaction(async tx => {
-      const status = teamTargetStatus(tx, name, metric, now)
+      const status = await teamTargetStatus(tx, name, metric, now)
       if (status === null) return
       crossed += await settle(tx, row.scope, status, async type => {
         const score = scoreOf(metric, status.score, status.margin_of_error)
@@ -150,7 +151,7 @@ export async function watch (
     const team = row.scope.slice('team:'.length)
     for (const metric of await metricsAsking(db, team, row.item)) {
       await store.transaction(async tx => {
-        const status = teamItemTargetStatus(tx, months, team, metric, now).find(s => s.item === row.item)
+        const status = (await teamItemTargetStatus(tx, months, team, metric, now)).find(s => s.item === row.item)
         if (status === undefined) return
         crossed += await settle(tx, `team:${metric}:${team}:item:${row.item}`, status, async type => {
           await emit(tx, { type, day, data: { team, ...itemEvent(status) } }, { team }, now)

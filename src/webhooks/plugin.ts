@@ -44,7 +44,8 @@ export const webhooksPlugin = fp(async (fastify) => {
   })
   fastify.decorate('webhooks', {
     surveyClosed: async (tx, surveyId) => {
-      if (await surveyClosed(tx, fastify.decidedMonths, getSurveyRow(tx, surveyId), clock.now()) > 0) worker.wake()
+      const survey = await getSurveyRow(tx, surveyId)
+      if (await surveyClosed(tx, fastify.decidedMonths, survey, clock.now()) > 0) worker.wake()
     },
     watch: async () => {
       const result = await watch(store, fastify.decidedMonths, clock.now())

@@ -35,11 +35,11 @@ export async function createWebhook (
 ): Promise<Webhook> {
   const refused = refusal(input.url, allowedHosts)
   if (refused !== undefined) throw new InvalidFieldError('body.url', refused)
-  input.survey_ids?.forEach((id, i) => {
-    if (findSurvey(db, id) === undefined) {
+  for (const [i, id] of (input.survey_ids ?? []).entries()) {
+    if (await findSurvey(db, id) === undefined) {
       throw new InvalidFieldError(`body.survey_ids[${i}]`, `survey ${id} does not exist`)
     }
-  })
+  }
   const row = await repo.insertSubscription(db, {
     id: newId('wh'),
     url: input.url,

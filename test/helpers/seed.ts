@@ -29,11 +29,11 @@ export interface Answer {
   items?: ItemAnswers
 }
 
-export function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): void {
-  app.store.legacyTransactionSync(tx => {
-    const definitions = tx.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId)).get()!.items
+export async function seedAnswers (app: FastifyInstance, surveyId: string, answers: readonly Answer[]): Promise<void> {
+  await app.store.transaction(async tx => {
+    const [survey] = await tx.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId))
     for (const a of answers) {
-      recordAnswer(tx, {
+      await recordAnswer(tx, {
         surveyId,
         score: a.score,
         comment: a.comment ?? null,
@@ -42,10 +42,10 @@ export function seedAnswers (app: FastifyInstance, surveyId: string, answers: re
         attributes: a.attributes ?? {},
         items: a.items ?? null,
         answeredAt: new Date(`${a.day}T12:00:00Z`)
-      }, definitions)
+      }, survey!.items)
       if (a.channel === 'collector') {
         const client = a.client ?? randomBytes(16).toString('base64url')
-        recordClient(tx, {
+        await recordClient(tx, {
           surveyId,
           client,
           combo: comboOf(a.attributes ?? {}),
@@ -68,12 +68,14 @@ export function answers (
 }
 
 /** Invitations delivered on the given days: the response-rate denominator. */
-export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: Record<string, number>): void {
-  app.store.legacyTransactionSync(tx => {
+export async function seedDelivered (
+  app: FastifyInstance, surveyId: string, perDay: Record<string, number>
+): Promise<void> {
+  await app.store.transaction(async tx => {
     for (const [day, count] of Object.entries(perDay)) {
       for (let i = 0; i < count; i++) {
         const at = new Date(`${day}T08:00:00Z`)
-        tx.insert(invitations)
+        await tx.insert(invitations)
           .values({
             id: `inv_${randomBytes(12).toString('base64url')}`,
             surveyId,
@@ -84,7 +86,6 @@ export function seedDelivered (app: FastifyInstance, surveyId: string, perDay: R
             expiresAt: new Date(at.getTime() + 7 * 86_400_000),
             deliveredOn: day
           })
-          .run()
       }
     }
   })

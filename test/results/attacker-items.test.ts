@@ -69,7 +69,7 @@ t.test('no item answer of fewer than the minimum is derivable from everything th
       return { ...a, items: rest }
     })
     const data = [...dataset(seed, 0), ...second]
-    surveys.forEach((s, i) => seedAnswers(app, s.id, data.filter(a => a.survey === i)))
+    for (const [i, s] of surveys.entries()) await seedAnswers(app, s.id, data.filter(a => a.survey === i))
     const itemKeys = ITEMS.filter(i => i.type !== 'text').map(i => i.key)
     // Per item, the answers that answered it: the coordinates of its span.
     const answering = new Map(itemKeys.map(k => [k, data.filter(a => a.items?.[k] !== undefined)]))

@@ -53,7 +53,7 @@ t.test('no item answer or score of fewer than the minimum is derivable from the 
     const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
     const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: MIN, items: ITEMS })
     const data = dataset(seed)
-    seedAnswers(app, survey.id, data)
+    await seedAnswers(app, survey.id, data)
     const itemKeys = ITEMS.filter(i => i.type !== 'text').map(i => i.key)
     const answering = new Map(itemKeys.map(k => [k, data.filter(a => a.items?.[k] !== undefined)]))
     const spans = new Map(itemKeys.map(k => [k, new Span(answering.get(k)!.length)]))

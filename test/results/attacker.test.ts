@@ -71,7 +71,7 @@ t.test('no small set of answers can be derived from everything the results API s
     const app = await build(t, { clock })
     const survey = await createSurvey(app, { min_group_size: MIN, min_comment_group_size: 10 })
     const data = dataset(seed)
-    seedAnswers(app, survey.id, data)
+    await seedAnswers(app, survey.id, data)
     const released = data.filter(a => a.day < TODAY)
     const size = released.length
     const vector = (slice: Slice, days: { from: string; to: string }): Float64Array =>

@@ -43,7 +43,7 @@ t.test('a cell of two attributes is shown or suppressed alike by every question 
         )
       }))
       const survey = await createSurvey(app, { min_group_size: 5, min_comment_group_size: 10 })
-      seedAnswers(app, survey.id, data)
+      await seedAnswers(app, survey.id, data)
       const ask = async (query: string): Promise<any> => {
         const res = await api(app, { url: `/v1/surveys/${survey.id}/results?${query}&interval=month` })
         if (res.statusCode !== 200) throw new Error(`${query}: ${res.statusCode} ${res.body}`)
@@ -92,7 +92,7 @@ t.test('a cell of an attribute and an item answer is shown alike by every questi
           .filter((e): e is [string, string] => e[1] !== null))
       }))
       const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: 5, items })
-      seedAnswers(app, survey.id, data)
+      await seedAnswers(app, survey.id, data)
       const ask = async (query: string): Promise<any> => {
         const res = await api(app, { url: `/v1/surveys/${survey.id}/results?${query}&interval=month` })
         if (res.statusCode !== 200) throw new Error(`${query}: ${res.statusCode} ${res.body}`)

@@ -85,7 +85,7 @@ t.test('what the job decides ahead is what a question decides on its own, on ran
         )
       }))
       const cold = await createSurvey(app, { min_group_size: 5 })
-      seedAnswers(app, cold.id, data)
+      await seedAnswers(app, cold.id, data)
       const asked = async (id: string): Promise<unknown[]> =>
         Promise.all(
           QUESTIONS.map(async q => {
@@ -101,7 +101,7 @@ t.test('what the job decides ahead is what a question decides on its own, on ran
       // Decided on demand, question by question.
       const onDemand = await asked(cold.id)
       const ahead = await createSurvey(app, { min_group_size: 5 })
-      seedAnswers(app, ahead.id, data)
+      await seedAnswers(app, ahead.id, data)
       await decideAhead(app.store.db, app.decidedMonths, new Date(`${TODAY}T10:00:00Z`))
       t.same(
         await decideAhead(app.store.db, app.decidedMonths, new Date(`${TODAY}T10:00:00Z`)),
@@ -121,7 +121,7 @@ t.test('a month that completes is decided by the next run', async t => {
   await firstRun(app)
   const survey = await createSurvey(app, { min_group_size: 5 })
   // Five answers a day, so every day closes a block: no block runs over a month's end.
-  seedAnswers(
+  await seedAnswers(
     app,
     survey.id,
     DAYS.slice(0, 75).flatMap((day, i) =>
@@ -155,7 +155,7 @@ t.test('decided months belong to one running app: a restart on the same data dec
       attributes: { agent: `a${j % 3}` }
     }))
   )
-  seedAnswers(first, survey.id, answers)
+  await seedAnswers(first, survey.id, answers)
   t.same(await decideAhead(first.store.db, first.decidedMonths, clock.now()), { decided: 2, deferred: 0 })
   const before = (await api(first, { url: `/v1/surveys/${survey.id}/results?group_by=agent` })).json()
   await first.close()

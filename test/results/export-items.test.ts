@@ -36,7 +36,7 @@ function march (no: number): Answer[] {
 async function exportOf (no: number, extra: Answer[] = []): Promise<{ header: string[], rows: string[][] }> {
   const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
-  seedAnswers(app, survey.id, [...march(no), ...extra])
+  await seedAnswers(app, survey.id, [...march(no), ...extra])
   const res = await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })
   t.equal(res.statusCode, 200)
   t.notMatch(res.body, /IDEA-/, 'text answers never leave')

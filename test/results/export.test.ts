@@ -38,7 +38,7 @@ t.test('the export: released answers, folded small groups, safe cells', async t 
     // Today: not released, not exported.
     { score: 5, day: '2026-04-20', attributes: { agent: 'ann' }, comment: 'today' }
   ]
-  seedAnswers(app, survey.id, data)
+  await seedAnswers(app, survey.id, data)
   const res = await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/csv; charset=utf-8/)
@@ -92,7 +92,7 @@ t.test(
     let no = 0
     const at = (day: string, site: string, scores: number[]): Answer[] =>
       scores.map(score => ({ score, day, attributes: { site, case: `INC-${no++}` } }))
-    seedAnswers(app, survey.id, [
+    await seedAnswers(app, survey.id, [
       ...at('2026-03-02', 'oslo', [9, 9, 9, 9, 9]),
       ...at('2026-03-02', 'bergen', [7, 7, 7, 7, 7]),
       ...at('2026-03-09', 'oslo', [8, 8, 8, 8, 8]),
@@ -128,7 +128,7 @@ t.test(
 t.test('an export below the minimum is the header alone', async t => {
   const app = await build(t, { clock: testClock(TODAY) })
   const survey = await createSurvey(app)
-  seedAnswers(app, survey.id, answers('2026-03-02', [1, 2, 3]))
+  await seedAnswers(app, survey.id, answers('2026-03-02', [1, 2, 3]))
   const res = await api(app, { url: `/v1/surveys/${survey.id}/responses.csv` })
   t.equal(res.body, '\uFEFFscore,comment,day\r\n')
   t.equal((await api(app, { url: '/v1/surveys/srv_nope/responses.csv' })).statusCode, 404)

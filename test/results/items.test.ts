@@ -51,7 +51,7 @@ t.test('every shown item result is the brute-force count of the answers it cover
   const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', min_group_size: MIN, items: ITEMS })
   const data = itemDataset(11, 7)
-  seedAnswers(app, survey.id, data)
+  await seedAnswers(app, survey.id, data)
   let shown = 0
   let hidden = 0
   type Days = { from: string, to: string } | null
@@ -109,9 +109,9 @@ t.test('team results: the FCR rate over the surveys that share the item key, nev
     ...[1, 2, 3, 4, 5].map((score, i) => ({ score, day: '2026-02-20', ...(i < 2 ? { items: { fcr: 'no' } } : {}) })),
     ...[1, 2, 3, 4, 5].map(score => ({ score, day: '2026-03-20', items: { fcr: 'no' } }))
   ]
-  seedAnswers(app, big.id, bigData)
-  seedAnswers(app, small.id, smallData)
-  seedAnswers(app, other.id, [1, 2, 3, 4, 5].map(score => ({ score, day: '2026-01-07' })))
+  await seedAnswers(app, big.id, bigData)
+  await seedAnswers(app, small.id, smallData)
+  await seedAnswers(app, other.id, [1, 2, 3, 4, 5].map(score => ({ score, day: '2026-01-07' })))
   const res = await api(app, { url: '/v1/results?team=desk&metric=csat&interval=month' })
   t.equal(res.statusCode, 200)
   const body = res.json()
@@ -153,7 +153,7 @@ t.test('padding: one address answering an item many times counts as one person w
   const app = await build(t, { clock: testClock(`${TODAY}T10:00:00Z`) })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: [ITEMS[0]!] })
   const collector = { channel: 'collector' as const }
-  seedAnswers(app, survey.id, [
+  await seedAnswers(app, survey.id, [
     // The person: one answer with the item. The padder: nine from one address, all with the item.
     { score: 2, day: '2026-03-10', items: { fcr: 'no' }, ...collector, client: 'person' },
     ...Array.from({ length: 9 }, () =>
@@ -176,7 +176,7 @@ t.test('retention: months after the cut keep their item counts and results', asy
   const survey = await createSurvey(app, {
     kind: 'post_case', metric: 'csat', min_group_size: MIN, items: ITEMS, retain_days: 70, comment_retain_days: 10
   })
-  seedAnswers(app, survey.id, itemDataset(23, 8))
+  await seedAnswers(app, survey.id, itemDataset(23, 8))
   const itemRows = (): Array<Record<string, unknown>> =>
     rows(app, 'SELECT month, combo, item, value, n, invited FROM response_item_counts ORDER BY 1, 2, 3, 4')
   const before = itemRows()

@@ -35,7 +35,7 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
       channel: i % 3 === 0 ? ('collector' as const) : ('email' as const)
     })
   }
-  seedAnswers(app, survey.id, seeded)
+  await seedAnswers(app, survey.id, seeded)
   // Rows of both tables as [key…, counts…]; the combination (its last key) spelled by its parsed entries.
   type Row = Record<string, string | number>
   const canonical = (list: Row[], keys: string[], counts: string[]): string[] => {
@@ -91,7 +91,7 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   const first = await build(t, { clock })
   // No items: undoing 0013 (surveys.items) would drop a survey's default items with it.
   const survey = await createSurvey(first, { min_group_size: 3, items: [] })
-  seedAnswers(
+  await seedAnswers(
     first,
     survey.id,
     Array.from({ length: 90 }, (_, i) => ({
@@ -135,7 +135,7 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   t.same(rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'), counts)
   t.same(await ask(second), before, 'the same results')
   // Answers stored the usual way (seedAnswers goes through the rollup) are counted in the new table.
-  seedAnswers(second, survey.id, [
+  await seedAnswers(second, survey.id, [
     { score: 7, day: '2026-03-01' },
     { score: 7, day: '2026-04-19' }
   ])
@@ -147,7 +147,7 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   const clock = testClock('2026-04-20T10:00:00Z')
   const first = await build(t, { clock })
   const survey = await createSurvey(first, { kind: 'post_case', metric: 'csat', items: ITEMS })
-  seedAnswers(first, survey.id, itemDataset(5, 8))
+  await seedAnswers(first, survey.id, itemDataset(5, 8))
   const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
   const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))

@@ -363,7 +363,7 @@ t.test(
     }
     const ola = { team: 'it', agent: 'ola', category: 'printer' }
     busy.push({ day: '2026-03-10', score: 2, comment: PERSON_COMMENT, attributes: ola })
-    seedAnswers(app, survey.id, busy)
+    await seedAnswers(app, survey.id, busy)
     // People at the lobby poster, each from their own address, so the day's block is released.
     const lobby = await collector(app, survey.id, { attributes: { team: 'it', place: 'lobby' } })
     for (let i = 0; i < 5; i++) {
@@ -409,7 +409,7 @@ t.test(
     const before = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
     t.match(before, { responses: 7, pending_responses: 1, pending_reasons: ['today'] }, 'six people: released')
     t.same(
-      await forgetReleasedClients(app.store.db, clock.now()),
+      await forgetReleasedClients(app.store, clock.now()),
       { erased: 6 },
       "the released day's keys for blocks go"
     )
@@ -443,7 +443,7 @@ t.test(
       { responses: 12, groups: [{ value: 'canteen', responses: 12, suppressed: false }] },
       'March is complete'
     )
-    t.same(await forgetReleasedClients(app.store.db, clock.now()), { erased: 16 }, 'then every key of March goes')
+    t.same(await forgetReleasedClients(app.store, clock.now()), { erased: 16 }, 'then every key of March goes')
     t.same(keys(), [], 'no key is held')
     t.same(
       (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=place` })).json(),
@@ -519,7 +519,7 @@ t.test('in the CSV: answers added to a group do not make its comments show among
       attributes: { agent: 'ola' }
     })
   }
-  seedAnswers(app, survey.id, busy)
+  await seedAnswers(app, survey.id, busy)
   const lobby = await collector(app, survey.id, { attributes: { agent: 'lobby' } })
   for (let i = 0; i < 5; i++) {
     t.equal((await submitJson(app, lobby, { score: 4 }, { remoteAddress: `192.0.2.${40 + i}` })).statusCode, 201)
@@ -543,7 +543,7 @@ t.test('items: one address\'s answers do not make another person\'s rating show,
   const day = '2026-03-02'
   const collector = (client: string, extra: Partial<Answer> = {}): Answer =>
     ({ score: 4, day, channel: 'collector', client, ...extra })
-  seedAnswers(app, survey.id, [
+  await seedAnswers(app, survey.id, [
     // Five people answer the score only; one rates speed 1; the attacker rates 5 ten times from one address.
     ...['p1', 'p2', 'p3', 'p4', 'p5'].map(c => collector(c)),
     collector('rater', { items: { speed: 1 } }),

@@ -52,7 +52,7 @@ const section = (html: string, key: string): string => {
 t.test('a section per item: FCR by month with its band, the rating, option bars; hidden when few', async t => {
   const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
-  seedAnswers(app, survey.id, dataset())
+  await seedAnswers(app, survey.id, dataset())
   const report = async (query = '') => {
     const res = await api(app, { url: `/v1/surveys/${survey.id}/report${query}` })
     t.equal(res.statusCode, 200)
@@ -113,7 +113,7 @@ t.test('a section per item: FCR by month with its band, the rating, option bars;
 t.test('an item target in results and the report: met, missed or not distinguishable on the latest month', async t => {
   const app = await build(t, { clock: testClock('2026-04-20T10:00:00Z') })
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
-  seedAnswers(app, survey.id, dataset())
+  await seedAnswers(app, survey.id, dataset())
   const target = (value: number) =>
     api(app, { method: 'PUT', url: `/v1/surveys/${survey.id}/items/fcr/target`, payload: { value } })
   const state = async () => (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json().item_targets

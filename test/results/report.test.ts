@@ -20,7 +20,7 @@ async function surveyWithAnswers (app: App, extra: Record<string, unknown> = {})
   data.push({ score: 5, day: '2026-03-03', comment: 'Quick and kind, thanks!' })
   // Comments are released in blocks of min_comment_group_size (10) comments, not answers.
   for (let i = 0; i < 8; i++) data.push({ score: 4, day: '2026-03-03', comment: `Fine ${i}` })
-  seedAnswers(app, survey.id, data)
+  await seedAnswers(app, survey.id, data)
   return survey.id
 }
 
@@ -88,7 +88,7 @@ t.test('the breakdown leaves out a small first month that would hide every group
       data.push(...answers(day, [5, 4, 3], { agent }))
     }
   }
-  seedAnswers(app, survey.id, data)
+  await seedAnswers(app, survey.id, data)
   const whole = (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=agent` })).json()
   t.same(
     whole.groups.map((g: { value: string | null; suppression_reason: string | null }) => [
@@ -127,19 +127,19 @@ t.test('the breakdown leaves out a small first month that would hide every group
 t.test('the report of too few answers: counts only, no scores, no comments', async t => {
   const app = await build(t, { clock: testClock(TODAY) })
   const survey = await createSurvey(app, { kind: 'post_case', min_group_size: 5, min_comment_group_size: 40 })
-  seedAnswers(app, survey.id, [
+  await seedAnswers(app, survey.id, [
     ...answers('2026-03-02', [5, 5, 5, 5, 5, 5], {}, { comment: 'a comment from a small group' })
   ])
   const html = (await api(app, { url: `/v1/surveys/${survey.id}/report` })).body
   t.notMatch(html, 'a comment from a small group', 'comments need min_comment_group_size answers')
   t.match(html, /data-comments-hidden>Comments are shown once at least 40 comments have come in/)
   const none = await createSurvey(app)
-  seedAnswers(app, none.id, answers('2026-03-02', [1, 2, 3]))
+  await seedAnswers(app, none.id, answers('2026-03-02', [1, 2, 3]))
   const small = (await api(app, { url: `/v1/surveys/${none.id}/report` })).body
   t.match(small, /data-suppressed>/)
   t.match(small, '3 newer answers are counted once at least 5 have come in.')
   const one = await createSurvey(app)
-  seedAnswers(app, one.id, answers('2026-03-02', [1]))
+  await seedAnswers(app, one.id, answers('2026-03-02', [1]))
   t.match(
     (await api(app, { url: `/v1/surveys/${one.id}/report` })).body,
     '1 newer answer is counted once at least 5 have come in.',

@@ -12,7 +12,7 @@ t.test('an NPS survey: counts, the metric block, distribution, definition and re
   const app = await build(t, { clock: testClock(TODAY) })
   const survey = await createSurvey(app, { kind: 'relationship' })
   // Two release blocks (each at least 5 answers): 2 + 4 on the 2nd and 3rd, 5 on the 10th.
-  seedAnswers(app, survey.id, [
+  await seedAnswers(app, survey.id, [
     ...answers('2026-03-02', [10, 9]),
     ...answers('2026-03-03', [9, 9, 7, 0]),
     ...answers('2026-03-10', [10, 8, 6, 3, 9], {}, { channel: 'collector' }),
@@ -20,7 +20,7 @@ t.test('an NPS survey: counts, the metric block, distribution, definition and re
     ...answers('2026-03-19', [1, 2]),
     ...answers('2026-03-20', [10])
   ])
-  seedDelivered(app, survey.id, { '2026-03-01': 8, '2026-03-10': 4, '2026-03-19': 50 })
+  await seedDelivered(app, survey.id, { '2026-03-01': 8, '2026-03-10': 4, '2026-03-19': 50 })
   const res = await api(app, { url: `/v1/surveys/${survey.id}/results` })
   t.equal(res.statusCode, 200)
   const body = res.json()
@@ -72,7 +72,7 @@ t.test('answers are released only in blocks of the minimum, and never on the day
   const app = await build(t, { clock })
   const survey = await createSurvey(app)
   const url = `/v1/surveys/${survey.id}/results`
-  seedAnswers(app, survey.id, answers('2026-03-05', [9, 9, 9, 9, 9, 9]))
+  await seedAnswers(app, survey.id, answers('2026-03-05', [9, 9, 9, 9, 9, 9]))
   t.match(
     (await api(app, { url })).json(),
     { responses: 0, pending_responses: 6, suppressed: true },
@@ -80,7 +80,7 @@ t.test('answers are released only in blocks of the minimum, and never on the day
   )
   clock.set('2026-03-06T08:00:00Z')
   t.match((await api(app, { url })).json(), { responses: 6, pending_responses: 0, suppressed: false })
-  seedAnswers(app, survey.id, answers('2026-03-06', [0, 1, 2]))
+  await seedAnswers(app, survey.id, answers('2026-03-06', [0, 1, 2]))
   clock.set('2026-03-09T08:00:00Z')
   const body = (await api(app, { url })).json()
   t.match(
@@ -93,7 +93,7 @@ t.test('answers are released only in blocks of the minimum, and never on the day
 t.test('below the minimum nothing but the count', async t => {
   const app = await build(t, { clock: testClock(TODAY) })
   const survey = await createSurvey(app, { min_group_size: 8 })
-  seedAnswers(app, survey.id, answers('2026-03-02', [10, 10, 10, 0, 0, 0, 5]))
+  await seedAnswers(app, survey.id, answers('2026-03-02', [10, 10, 10, 0, 0, 0, 5]))
   const body = (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=week` })).json()
   t.match(body, { responses: 0, pending_responses: 7, suppressed: true, nps: null, distribution: null, series: [] })
   const groups = (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=month&group_by=team` })).json()
@@ -113,7 +113,7 @@ t.test(
   async t => {
     const app = await build(t, { clock: testClock(APRIL) })
     const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat' })
-    seedAnswers(app, survey.id, [
+    await seedAnswers(app, survey.id, [
       ...answers('2026-03-02', [5, 5, 4, 4, 3, 5, 2, 4], { agent: 'ann' }),
       ...answers('2026-03-02', [1, 2, 5, 5, 4, 4], { agent: 'bo' }),
       ...answers('2026-03-02', [1], { agent: 'cy' }),
@@ -159,7 +159,7 @@ t.test(
 t.test('a filter whose complement is small is suppressed', async t => {
   const app = await build(t, { clock: testClock(APRIL) })
   const survey = await createSurvey(app)
-  seedAnswers(app, survey.id, [
+  await seedAnswers(app, survey.id, [
     ...answers('2026-03-02', [9, 9, 9, 9, 9, 9, 9, 9], { site: 'oslo' }),
     ...answers('2026-03-02', [0, 0], { site: 'bergen' })
   ])
@@ -171,13 +171,13 @@ t.test('a filter whose complement is small is suppressed', async t => {
 t.test('series: buckets of whole release blocks, with response rate', async t => {
   const app = await build(t, { clock: testClock(TODAY) })
   const survey = await createSurvey(app)
-  seedAnswers(app, survey.id, [
+  await seedAnswers(app, survey.id, [
     ...answers('2026-03-02', [10, 10, 9, 9, 9]),
     ...answers('2026-03-08', [1, 2]), // a Sunday: its block closes on Monday the 9th
     ...answers('2026-03-09', [5, 6, 7]),
     ...answers('2026-03-17', [8, 8, 8, 8, 8])
   ])
-  seedDelivered(app, survey.id, { '2026-03-02': 10, '2026-03-09': 5 })
+  await seedDelivered(app, survey.id, { '2026-03-02': 10, '2026-03-09': 5 })
   const body = (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=week` })).json()
   t.equal(body.interval, 'week')
   t.same(
@@ -240,7 +240,7 @@ t.test('two filters, and a filter with a grouping, agree with one filter', async
     ...answers('2026-03-02', [0, 1, 2, 3, 4, 5, 6], { team: 'desk', site: 'bergen' }),
     ...answers('2026-03-03', [9, 9, 9, 9, 9, 9], { team: 'field', site: 'oslo' })
   ]
-  seedAnswers(app, survey.id, seeded)
+  await seedAnswers(app, survey.id, seeded)
   const both = (await api(app, { url: `/v1/surveys/${survey.id}/results?team=desk&site=oslo` })).json()
   t.match(both, { filters: { team: 'desk', site: 'oslo' }, responses: 8, suppressed: false })
   t.same(
@@ -269,9 +269,9 @@ t.test('GET /v1/results: one team and metric across surveys', async t => {
   const caseSurvey = await createSurvey(app, { kind: 'post_case', metric: 'nps', team: 'payroll' })
   const yearly = await createSurvey(app, { kind: 'relationship', team: 'payroll' })
   await createSurvey(app, { kind: 'post_case', team: 'payroll' }) // CSAT: not part of the NPS view
-  seedAnswers(app, caseSurvey.id, answers('2026-03-02', [10, 10, 10, 10, 0]))
-  seedAnswers(app, yearly.id, answers('2026-03-09', [8, 8, 8, 8, 8, 0]))
-  seedDelivered(app, yearly.id, { '2026-03-09': 11 })
+  await seedAnswers(app, caseSurvey.id, answers('2026-03-02', [10, 10, 10, 10, 0]))
+  await seedAnswers(app, yearly.id, answers('2026-03-09', [8, 8, 8, 8, 8, 0]))
+  await seedDelivered(app, yearly.id, { '2026-03-09': 11 })
   const res = await api(app, { url: '/v1/results?team=payroll&metric=nps&interval=week' })
   t.equal(res.statusCode, 200)
   const body = res.json()
@@ -301,7 +301,7 @@ t.test(
   async t => {
     const app = await build(t, { clock: testClock('2026-04-10T10:00:00Z') })
     const survey = await createSurvey(app)
-    seedAnswers(app, survey.id, [
+    await seedAnswers(app, survey.id, [
       ...answers('2026-01-05', [9, 9, 9, 9, 9], { agent: 'a' }),
       ...answers('2026-01-05', [5, 5, 5, 5, 5], { agent: 'b' }),
       ...answers('2026-01-12', [9, 9, 9, 9, 9], { agent: 'a' }),
@@ -420,7 +420,7 @@ t.test(
     const app = await build(t, { clock })
     const survey = await createSurvey(app)
     // February's last answers (3) wait for a block that closes on 2 March: until then February is not complete.
-    seedAnswers(app, survey.id, [
+    await seedAnswers(app, survey.id, [
       ...answers('2026-02-02', [9, 9, 9, 9, 9], { agent: 'a' }),
       ...answers('2026-02-26', [9, 9, 9], { agent: 'a' })
     ])
@@ -429,7 +429,7 @@ t.test(
       pending_responses: 8,
       period: null
     })
-    seedAnswers(app, survey.id, answers('2026-03-02', [1, 1], { agent: 'a' }))
+    await seedAnswers(app, survey.id, answers('2026-03-02', [1, 1], { agent: 'a' }))
     const feb = (await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a` })).json()
     t.match(
       feb,
@@ -442,7 +442,7 @@ t.test(
       'with its scores of 2 March'
     )
     clock.set('2026-05-02T10:00:00Z')
-    seedAnswers(app, survey.id, answers('2026-04-01', [5, 5, 5, 5, 5], { agent: 'a' }))
+    await seedAnswers(app, survey.id, answers('2026-04-01', [5, 5, 5, 5, 5], { agent: 'a' }))
     const later = (await api(app, { url: `/v1/surveys/${survey.id}/results?agent=a&to=2026-02-28` })).json()
     t.same([later.responses, later.distribution], [feb.responses, feb.distribution], 'February reads the same later')
   }

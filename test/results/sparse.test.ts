@@ -54,7 +54,7 @@ t.test('in random sparse data, nothing below the minimum can be derived from wha
         )
       }))
       const survey = await createSurvey(app, { min_group_size: MIN, min_comment_group_size: 10 })
-      seedAnswers(app, survey.id, data)
+      await seedAnswers(app, survey.id, data)
       const vector = (slice: Slice, days: { from: string; to: string }): Float64Array =>
         Float64Array.from(data, a => (matches(a, slice) && a.day >= days.from && a.day <= days.to ? 1 : 0))
       const span = new Span(data.length)
@@ -141,7 +141,7 @@ t.test('in random sparse data with items, no item answer below the minimum can b
       const survey = await createSurvey(app, {
         kind: 'post_case', metric: 'csat', min_group_size: MIN, items: [ITEMS[0]!, ITEMS[1]!, ITEMS[2]!]
       })
-      seedAnswers(app, survey.id, data)
+      await seedAnswers(app, survey.id, data)
       const answering = new Map(keys.map(k => [k, data.filter(a => a.items?.[k] !== undefined)]))
       const spans = new Map(keys.map(k => [k, new Span(answering.get(k)!.length)]))
       const vector = (list: Answer[], slice: Slice, days: { from: string, to: string }): Float64Array =>

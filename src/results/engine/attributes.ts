@@ -59,7 +59,7 @@ export interface MonthRollup {
  * over a month's end counts in the month it starts in). At most a block's days are read from the
  * answers themselves, and none when no block runs over a month's end.
  */
-function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, scale: Scale): MonthRollup {
+async function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, scale: Scale): Promise<MonthRollup> {
   const scores = new Map<string, Counts>()
   const add = (rows: readonly repo.ComboScore[], sign: 1 | -1): void => {
     for (const [combo, score, n, invited] of rows) {
@@ -83,20 +83,20 @@ function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, scale: Sc
   }
   const first = `${month.month}-01`
   const last = bucketEnd(first, 'month')
-  const definitions = repo.itemDefinitions(db, surveyId)
-  add(repo.comboScores(db, surveyId, month.month), 1)
-  addItems(repo.itemCounts(db, surveyId, month.month), 1)
+  const definitions = await repo.itemDefinitions(db, surveyId)
+  add(await repo.comboScores(db, surveyId, month.month), 1)
+  addItems(await repo.itemCounts(db, surveyId, month.month), 1)
   if (month.from > first) {
     const edge = { from: first, to: previousDay(month.from) }
-    add(repo.answerScores(db, surveyId, edge, definitions), -1)
-    addItems(repo.answerItemCounts(db, surveyId, edge, definitions), -1)
+    add(await repo.answerScores(db, surveyId, edge, definitions), -1)
+    addItems(await repo.answerItemCounts(db, surveyId, edge, definitions), -1)
   }
   if (month.to > last) {
     const edge = { from: nextBucket(last, 'day'), to: month.to }
-    add(repo.answerScores(db, surveyId, edge, definitions), 1)
-    addItems(repo.answerItemCounts(db, surveyId, edge, definitions), 1)
+    add(await repo.answerScores(db, surveyId, edge, definitions), 1)
+    addItems(await repo.answerItemCounts(db, surveyId, edge, definitions), 1)
   }
-  return { days: repo.comboDays(db, surveyId, month.from, month.to), scores, items: [...items.values()] }
+  return { days: await repo.comboDays(db, surveyId, month.from, month.to), scores, items: [...items.values()] }
 }
 
 const previousDay = (day: string): string =>
@@ -183,13 +183,15 @@ const monthKey = (surveyId: string, month: ReleaseMonth, scale: Scale): unknown[
   [surveyId, scale.min, scale.max, month.month, month.from, month.to, month.n]
 
 /** A complete month's cells over these attributes, decided once and then kept (decided-months.ts). */
-export function monthCells (
+export async function monthCells (
   db: DbOrTx, kept: DecidedMonths, surveyId: string, keys: readonly string[], month: ReleaseMonth, min: number,
   scale: Scale
-): MonthCells {
+): Promise<MonthCells> {
   const key = monthKey(surveyId, month, scale)
-  const rollup = (): MonthRollup => kept.rollup(JSON.stringify(key), () => readMonth(db, surveyId, month, scale))
-  return kept.cells(JSON.stringify([...key, min, keys]), () => computeMonth(rollup(), keys, month, min, scale))
+  const rollup = (): Promise<MonthRollup> =>
+    kept.rollup(JSON.stringify(key), () => readMonth(db, surveyId, month, scale))
+  return await kept.cells(JSON.stringify([...key, min, keys]),
+    async () => computeMonth(await rollup(), keys, month, min, scale))
 }
 
 /** Whether a month's decision for these attributes is kept already (monthCells would not compute). */
@@ -214,7 +216,7 @@ export interface AttributeQuestion {
 }
 
 /** The cells a reader sees for a question about attributes, with every suppression rule applied. */
-export function attributeResults (db: DbOrTx, kept: DecidedMonths, q: AttributeQuestion): Assembled {
+export async function attributeResults (db: DbOrTx, kept: DecidedMonths, q: AttributeQuestion): Promise<Assembled> {
   // One lattice per set of attributes, in name order, whichever of them a question filters on or
   // groups by: `agent=a&group_by=category` and `category=hw&group_by=agent` then read the same
   // decisions (the lattice breaks ties in key order), so a cell they share is decided once.
@@ -223,7 +225,10 @@ export function attributeResults (db: DbOrTx, kept: DecidedMonths, q: AttributeQ
   ])
   const keys = [...asked.keys()].sort()
   const min = q.survey.minGroupSize
-  const data = q.months.map(m => ({ month: m, cells: monthCells(db, kept, q.survey.id, keys, m, min, q.scale) }))
+  const data: Array<{ month: ReleaseMonth, cells: MonthCells }> = []
+  for (const m of q.months) {
+    data.push({ month: m, cells: await monthCells(db, kept, q.survey.id, keys, m, min, q.scale) })
+  }
   const filterValues: CellKey = keys.map(k => asked.get(k))
   const matches = (cell: CellKey, values: ReadonlyArray<string | null>): boolean =>
     cell.every((v, k) => v === undefined || values[k] === v)

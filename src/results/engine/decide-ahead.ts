@@ -53,11 +53,12 @@ export async function decideAhead (
   const today = coarsenToDay(now)
   let decided = 0
   let deferred = 0
-  for (const survey of repo.surveysWithAttributes(db)) {
+  for (const survey of await repo.surveysWithAttributes(db)) {
     const scale = SCALES[survey.metric]
     const min = survey.minGroupSize
-    const lists = questionKeyLists(repo.attributesByUse(db, survey.id).slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
-    const complete = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), min, today), today).reverse()
+    const ranked = await repo.attributesByUse(db, survey.id)
+    const lists = questionKeyLists(ranked.slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
+    const complete = releaseMonths(releaseBlocks(await repo.answeredDays(db, survey.id), min, today), today).reverse()
     // Ranking the attributes reads the survey's whole combination rollup: a turn of its own.
     await nextTurn()
     for (const month of complete) {
@@ -67,7 +68,7 @@ export async function decideAhead (
           deferred++
           continue
         }
-        monthCells(db, kept, survey.id, keys, month, min, scale)
+        await monthCells(db, kept, survey.id, keys, month, min, scale)
         decided++
         await nextTurn()
       }

@@ -16,12 +16,12 @@ export class DecidedMonths {
   private readonly rollups = new Map<string, MonthRollup>()
   private readonly decided = new Map<string, MonthCells>()
 
-  rollup (key: string, read: () => MonthRollup): MonthRollup {
-    return remember(this.rollups, key, read)
+  async rollup (key: string, read: () => Promise<MonthRollup>): Promise<MonthRollup> {
+    return await remember(this.rollups, key, read)
   }
 
-  cells (key: string, decide: () => MonthCells): MonthCells {
-    return remember(this.decided, key, decide)
+  async cells (key: string, decide: () => Promise<MonthCells>): Promise<MonthCells> {
+    return await remember(this.decided, key, decide)
   }
 
   /** Whether the cells under `key` are kept already (cells() would not decide them). */
@@ -35,10 +35,11 @@ export class DecidedMonths {
   }
 }
 
-function remember<T> (kept: Map<string, T>, key: string, make: () => T): T {
+// Two questions that ask for the same month meanwhile both make it: the same value, kept once.
+async function remember<T> (kept: Map<string, T>, key: string, make: () => Promise<T>): Promise<T> {
   let hit = kept.get(key)
   if (hit === undefined) {
-    hit = make()
+    hit = await make()
     if (kept.size >= KEPT_DECISIONS) kept.delete(kept.keys().next().value!)
     kept.set(key, hit)
   }

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { eraseClientsBefore, surveysWithClients } from '../../collectors/clients.js'
-import type { Db } from '../../db/client.js'
+import type { DbHandle } from '../../db/client.js'
 import { coarsenToDay } from '../../responses/coarsen.js'
 import { findSurvey } from '../../surveys/repository.js'
 import { releaseMonths } from './months.js'
@@ -17,22 +17,23 @@ import * as repo from '../storage/repository.js'
  * are decided per month). Each survey in its own IMMEDIATE transaction; the event loop gets a
  * turn between surveys.
  */
-export async function forgetReleasedClients (db: Db, now: Date): Promise<{ erased: number }> {
+export async function forgetReleasedClients (store: DbHandle, now: Date): Promise<{ erased: number }> {
+  const { db } = store
   const today = coarsenToDay(now)
   let erased = 0
-  for (const id of surveysWithClients(db)) {
-    erased += db.transaction(tx => {
-      const survey = findSurvey(tx, id)
+  for (const id of await surveysWithClients(db)) {
+    erased += await store.transaction(async tx => {
+      const survey = await findSurvey(tx, id)
       if (survey === undefined) return 0
-      const answers = releaseBlocks(repo.answeredDays(tx, id), survey.minGroupSize, today)
-      const comments = releaseBlocks(repo.commentedDays(tx, id), survey.minCommentGroupSize, today)
+      const answers = releaseBlocks(await repo.answeredDays(tx, id), survey.minGroupSize, today)
+      const comments = releaseBlocks(await repo.commentedDays(tx, id), survey.minCommentGroupSize, today)
       const inCompleteMonths = releaseMonths(answers, today).reduce((acc, m) => acc + m.blocks.length, 0)
-      return eraseClientsBefore(tx, id, {
+      return await eraseClientsBefore(tx, id, {
         answer: answers.openFrom ?? today,
         comment: comments.openFrom ?? today,
         cell: answers.blocks[inCompleteMonths]?.from ?? answers.openFrom ?? today
       })
-    }, { behavior: 'immediate' })
+    })
     await nextTurn()
   }
   return { erased }

@@ -30,7 +30,7 @@ export interface QuestionData {
   main: Map<string, Counts>
 }
 
-export function loadQuestion (db: DbOrTx, q: Question, scale: Scale): QuestionData {
+export async function loadQuestion (db: DbOrTx, q: Question, scale: Scale): Promise<QuestionData> {
   const cube = new Map<string, CubeRow>()
   const main = new Map<string, Counts>()
   const bucket = (day: string): string => q.bucketOf === undefined ? '' : q.bucketOf(day)
@@ -40,7 +40,7 @@ export function loadQuestion (db: DbOrTx, q: Question, scale: Scale): QuestionDa
     c.dist[score - scale.min]! += n
     c.invited += invited
   }
-  for (const [day, n] of repo.answeredDays(db, q.surveyId)) {
+  for (const [day, n] of await repo.answeredDays(db, q.surveyId)) {
     if (day < q.period.from || day > q.period.to) continue
     const values = q.bucketOf === undefined ? [q.blockOf(day)] : [q.blockOf(day), bucket(day)]
     const id = cellKey(values)
@@ -49,9 +49,9 @@ export function loadQuestion (db: DbOrTx, q: Question, scale: Scale): QuestionDa
     else row.n += n
   }
   if (q.bucketOf === undefined) {
-    for (const r of repo.countsByScore(db, q.surveyId, q.period)) addMain('', r.score, r.n, r.invited)
+    for (const r of await repo.countsByScore(db, q.surveyId, q.period)) addMain('', r.score, r.n, r.invited)
   } else {
-    for (const r of repo.countsByDay(db, q.surveyId, q.period)) addMain(bucket(r.day), r.score, r.n, r.invited)
+    for (const r of await repo.countsByDay(db, q.surveyId, q.period)) addMain(bucket(r.day), r.score, r.n, r.invited)
   }
   return { keys: [], cube: [...cube.values()], main }
 }

@@ -43,16 +43,16 @@ export interface TeamItems {
   months: Map<string, Map<string, ItemTotals>>
 }
 
-export function teamItemResults (
+export async function teamItemResults (
   db: DbOrTx, kept: DecidedMonths, parts: readonly TeamPart[], items: readonly ItemDefinition[], scale: Scale,
   min: number
-): TeamItems {
+): Promise<TeamItems> {
   const root = cellKey([])
   // Per item and month: each survey's month total of the item.
   const perMonth = new Map<string, Map<string, Part[]>>()
   for (const { survey, months } of parts) {
     for (const month of months) {
-      const cells = monthCells(db, kept, survey.id, [], month, survey.minGroupSize, scale)
+      const cells = await monthCells(db, kept, survey.id, [], month, survey.minGroupSize, scale)
       for (const item of items) {
         const own = survey.items.find(i => i.key === item.key)
         if (own === undefined || own.type !== item.type) continue
@@ -100,7 +100,7 @@ export function teamItemResults (
  * Puts the team's item results into its assembled cells: the total and, for a month series, each
  * month (a cell the team does not show shows no item either). Answers the days they count.
  */
-export function placeTeamItems (
+export async function placeTeamItems (
   db: DbOrTx, kept: DecidedMonths, a: Assembled,
   q: {
     parts: ReadonlyArray<{ survey: SurveyRow, period: { from: string, to: string } | null }>
@@ -110,15 +110,20 @@ export function placeTeamItems (
     today: string
     interval: Interval | undefined
   }
-): { from: string, to: string } | null {
-  const parts: TeamPart[] = q.parts.map(({ survey, period }) => {
-    if (period === null || q.items.length === 0) return { survey, months: [] }
-    const all = releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, q.today), q.today)
-    return { survey, months: all.filter(m => m.from >= period.from && m.to <= period.to) }
-  })
+): Promise<{ from: string, to: string } | null> {
+  const parts: TeamPart[] = []
+  for (const { survey, period } of q.parts) {
+    if (period === null || q.items.length === 0) {
+      parts.push({ survey, months: [] })
+      continue
+    }
+    const days = await repo.answeredDays(db, survey.id)
+    const all = releaseMonths(releaseBlocks(days, survey.minGroupSize, q.today), q.today)
+    parts.push({ survey, months: all.filter(m => m.from >= period.from && m.to <= period.to) })
+  }
   const byItem = q.items.length === 0
     ? { total: new Map<string, ItemTotals>(), months: new Map<string, Map<string, ItemTotals>>() }
-    : teamItemResults(db, kept, parts, q.items, q.scale, q.min)
+    : await teamItemResults(db, kept, parts, q.items, q.scale, q.min)
   const within = (cell: Cell, results: ReadonlyMap<string, ItemTotals>): Map<string, ItemTotals> =>
     new Map([...results].map(([key, r]) => [key, { ...r, reason: cell.reason ?? r.reason }]))
   a.total.items = within(a.total, byItem.total)

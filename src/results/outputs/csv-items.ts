@@ -100,22 +100,22 @@ export interface ItemExportRow {
 }
 
 /** One page of a period's answers with their item answers, by score and random id (as answersPage). */
-export function answersWithItemsPage (
+export async function answersWithItemsPage (
   db: DbOrTx, surveyId: string, period: { from: string, to: string }, after: { score: number, id: string } | null,
   limit: number
-): ItemExportRow[] {
+): Promise<ItemExportRow[]> {
   const where = [eq(responses.surveyId, surveyId), gte(responses.day, period.from), lte(responses.day, period.to)]
   if (after !== null) {
     where.push(or(gt(responses.score, after.score), and(eq(responses.score, after.score), gt(responses.id, after.id)))!)
   }
   const { id, score, comment, day, attributes, items } = responses
-  return db.select({ id, score, comment, day, attributes, items })
-    .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(responses.id)).limit(limit).all()
+  return await db.select({ id, score, comment, day, attributes, items })
+    .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(responses.id)).limit(limit)
 }
 
 /** The keys of the items the survey's answers answered, from the item rollup (not the answers). */
-export function answeredItems (db: DbOrTx, surveyId: string): Set<string> {
-  const rows = db.selectDistinct({ item: responseItemCounts.item }).from(responseItemCounts)
-    .where(eq(responseItemCounts.surveyId, surveyId)).all()
+export async function answeredItems (db: DbOrTx, surveyId: string): Promise<Set<string>> {
+  const rows = await db.selectDistinct({ item: responseItemCounts.item }).from(responseItemCounts)
+    .where(eq(responseItemCounts.surveyId, surveyId))
   return new Set(rows.map(r => r.item))
 }

@@ -32,7 +32,7 @@ function valueOf (row: ItemExportRow, key: string): string | null {
 export interface CsvExport {
   filename: string
   /** The file in chunks, read from the database as it is sent. */
-  chunks: Iterable<string>
+  chunks: AsyncIterable<string>
 }
 
 /** A time cell of the export: a release block (no attributes) or a complete release month. */
@@ -49,18 +49,19 @@ interface TimeCell {
  * almost every row would be (other). Attributes are dropped, the one with the most values first,
  * until at least half the rows show their values; with none left, there are no columns.
  */
-function chooseColumns (
+async function chooseColumns (
   db: DbOrTx,
   kept: DecidedMonths,
   survey: SurveyRow,
   keys: readonly string[],
   months: readonly ReleaseMonth[]
-): string[] {
+): Promise<string[]> {
   const scale = SCALES[survey.metric]
   const total = months.reduce((a, m) => a + m.n, 0)
   const distinct = new Map(keys.map(k => [k, new Set<string | null>()]))
   for (const m of months) {
-    for (const { values } of monthCells(db, kept, survey.id, keys, m, survey.minGroupSize, scale).combos.values()) {
+    const cells = await monthCells(db, kept, survey.id, keys, m, survey.minGroupSize, scale)
+    for (const { values } of cells.combos.values()) {
       keys.forEach((k, i) => distinct.get(k)!.add(values[i]!))
     }
   }
@@ -69,7 +70,7 @@ function chooseColumns (
     const columns = keys.filter(k => !dropOrder.slice(0, dropped).includes(k))
     let shown = 0
     for (const m of months) {
-      const cells = monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
+      const cells = await monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
       for (const { values, counts } of cells.combos.values()) {
         if (cells.cells.get(cellKey(values))?.reason === null) shown += counts.dist.reduce((a, b) => a + b, 0)
       }
@@ -90,39 +91,39 @@ function chooseColumns (
  * random id: never in the order answers arrived. Comments only where the row's class and the
  * comment's release block both reach min_comment_group_size.
  */
-export function exportCsv (
+export async function exportCsv (
   db: DbOrTx,
   kept: DecidedMonths,
   surveyId: string,
   query: { from?: string | undefined; to?: string | undefined },
   now: Date
-): CsvExport {
-  const survey = getSurveyRow(db, surveyId)
+): Promise<CsvExport> {
+  const survey = await getSurveyRow(db, surveyId)
   const today = coarsenToDay(now)
   // Item results count complete months (docs/results.md, "Items"): a survey with item answers
   // exports as one with attributes, by complete release month, with its yes/no and choice items
   // as classes beside the attributes.
-  const answered = answeredItems(db, survey.id)
+  const answered = await answeredItems(db, survey.id)
   const items = answered.size === 0 ? [] : exportedItems(survey.items, answered)
-  const keys = [...repo.attributeKeys(db, survey.id), ...itemKeys(items)].sort()
+  const keys = [...await repo.attributeKeys(db, survey.id), ...itemKeys(items)].sort()
   let timeCells: TimeCell[]
   let columns: string[] = []
   if (keys.length === 0 && items.length === 0) {
-    timeCells = released(db, survey, today, query.from, query.to).blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
+    const { blocks } = await released(db, survey, today, query.from, query.to)
+    timeCells = blocks.map(b => ({ from: b.from, to: b.to, n: b.n }))
   } else {
     const months = monthsInPeriod(
-      releaseMonths(releaseBlocks(repo.answeredDays(db, survey.id), survey.minGroupSize, today), today),
+      releaseMonths(releaseBlocks(await repo.answeredDays(db, survey.id), survey.minGroupSize, today), today),
       query.from,
       query.to
     )
-    columns = chooseColumns(db, kept, survey, keys, months)
+    columns = await chooseColumns(db, kept, survey, keys, months)
     const scale = SCALES[survey.metric]
-    timeCells = months.map(m => ({
-      from: m.from,
-      to: m.to,
-      n: m.n,
-      cells: monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
-    }))
+    timeCells = []
+    for (const m of months) {
+      const cells = await monthCells(db, kept, survey.id, columns, m, survey.minGroupSize, scale)
+      timeCells.push({ from: m.from, to: m.to, n: m.n, cells })
+    }
   }
   const total = timeCells.reduce((a, c) => a + c.n, 0)
   const period = timeCells.length === 0 ? null : { from: timeCells[0]!.from, to: timeCells.at(-1)!.to }
@@ -131,11 +132,11 @@ export function exportCsv (
   const attributeColumns = columns.filter(k => !isItemKey(k))
   const header = csvLine(['score', 'comment', 'day', ...(empty ? [] : [...attributeColumns, ...itemHeader(items)])])
 
-  function * chunks (): Generator<string> {
+  async function * chunks (): AsyncGenerator<string> {
     // A byte-order mark, so that spreadsheets read the file as UTF-8 (æ, ø, å, ü).
     yield `\uFEFF${header}`
     if (empty) return
-    const comments = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const comments = releaseBlocks(await repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
     const commentBlocks = blocksWithin(comments.blocks, period.from, period.to)
     for (const cell of timeCells) {
       const day = dayLabel(cell.from, cell.to)
@@ -158,7 +159,7 @@ export function exportCsv (
       }
       let after: { score: number; id: string } | null = null
       for (;;) {
-        const rows = answersWithItemsPage(db, survey.id, cell, after, PAGE)
+        const rows = await answersWithItemsPage(db, survey.id, cell, after, PAGE)
         if (rows.length === 0) break
         let out = ''
         for (const row of rows) {

@@ -41,17 +41,17 @@ interface Score {
  * is drawn. Each candidate is a question anyone could ask the results API, and the choice reads
  * only what those answers show (which groups are shown), so it reveals nothing they do not.
  */
-function breakdown (
+async function breakdown (
   db: DbOrTx,
   kept: DecidedMonths,
   surveyId: string,
   options: ShareLinkOptions & { group_by: string },
   now: Date
-): SurveyResults {
-  const ask = (from: string | undefined): SurveyResults =>
+): Promise<SurveyResults> {
+  const ask = (from: string | undefined): Promise<SurveyResults> =>
     surveyResults(db, kept, surveyId, { from, to: options.to, group_by: options.group_by }, now)
   const shown = (r: SurveyResults): number => (r.groups ?? []).filter(g => !g.suppressed).length
-  let best = ask(options.from)
+  let best = await ask(options.from)
   if (best.period === null || (best.groups ?? []).every(g => g.suppression_reason !== 'period')) return best
   const later: string[] = []
   for (
@@ -60,46 +60,46 @@ function breakdown (
     month = nextBucket(month, 'month')
   ) { later.push(month) }
   for (const from of later) {
-    const candidate = ask(from)
+    const candidate = await ask(from)
     if (shown(candidate) > shown(best)) best = candidate
   }
   return best
 }
 
-export function reportContext (
+export async function reportContext (
   db: DbOrTx,
   kept: DecidedMonths,
   surveyId: string,
   options: ShareLinkOptions,
   now: Date
-): Record<string, unknown> {
-  const survey = getSurveyRow(db, surveyId)
+): Promise<Record<string, unknown>> {
+  const survey = await getSurveyRow(db, surveyId)
   const locale: Locale = options.locale ?? survey.defaultLocale
   const t = REPORT_TEXT[locale]
   const number = new Intl.NumberFormat(locale === 'nb' ? 'nb-NO' : locale, { maximumFractionDigits: 2 })
   const date = new Intl.DateTimeFormat(locale === 'nb' ? 'nb-NO' : locale, { dateStyle: 'medium', timeZone: 'UTC' })
   const day = (d: string): string => date.format(new Date(`${d}T00:00:00Z`))
   const today = coarsenToDay(now)
-  const { period } = released(db, survey, today, options.from, options.to)
+  const { period } = await released(db, survey, today, options.from, options.to)
   const spanDays = period === null ? 0 : (Date.parse(period.to) - Date.parse(period.from)) / 86_400_000
   const interval: Interval = options.interval ?? (spanDays <= 120 ? 'week' : 'month')
-  const groupBy = options.group_by ?? repo.mostCommonAttribute(db, survey.id)
+  const groupBy = options.group_by ?? await repo.mostCommonAttribute(db, survey.id)
   // The headline and the series are whole-survey numbers (release blocks, any interval); the
   // breakdown is a question about an attribute, answered on complete months (engine/attributes.ts).
-  const r = surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval }, now)
+  const r = await surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval }, now)
   const byGroup =
-    groupBy === undefined ? undefined : breakdown(db, kept, survey.id, { ...options, group_by: groupBy }, now)
+    groupBy === undefined ? undefined : await breakdown(db, kept, survey.id, { ...options, group_by: groupBy }, now)
   const metric = survey.metric
   const scoreOf = (cell: Record<string, unknown>): Score | null => (cell[metric] as Score | null | undefined) ?? null
   const { range, ticks } = RANGES[metric]
   const headline = scoreOf(r)
   const metricName = metric.toUpperCase()
   // Judged on the survey's latest release block, whatever period the report shows.
-  const target = surveyTargetStatus(db, kept, survey, now)
+  const target = await surveyTargetStatus(db, kept, survey, now)
   // Item results count complete months: their series is always by month.
   const monthly = interval === 'month' || survey.items.length === 0
     ? r
-    : surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval: 'month' }, now)
+    : await surveyResults(db, kept, survey.id, { from: options.from, to: options.to, interval: 'month' }, now)
   type WithItems = { items?: Record<string, ItemResultView> | null, items_period?: { from: string, to: string } | null }
   const items = itemSections({
     survey,
@@ -107,7 +107,7 @@ export function reportContext (
     total: (r as WithItems).items,
     period: (r as WithItems).items_period ?? null,
     months: (monthly.series ?? []) as unknown as Array<{ start: string } & WithItems>,
-    targets: new Map(surveyItemTargetStatus(db, kept, survey, now)
+    targets: new Map((await surveyItemTargetStatus(db, kept, survey, now))
       .map(s => [s.item, itemTargetLine(s, locale, n => number.format(n), day)])),
     number: n => number.format(n),
     day
@@ -144,13 +144,13 @@ export function reportContext (
   let commentsAllowed = !r.suppressed && period !== null && (r.responses ?? 0) >= survey.minCommentGroupSize
   if (commentsAllowed) {
     // Comments are released in their own blocks of comments that lie wholly inside the period.
-    const commentRelease = releaseBlocks(repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
+    const commentRelease = releaseBlocks(await repo.commentedDays(db, survey.id), survey.minCommentGroupSize, today)
     const blocks = blocksWithin(commentRelease.blocks, period!.from, period!.to)
     commentsAllowed = blocks.length > 0
     if (blocks.length > 0) {
       const commentPeriod = { from: blocks[0]!.from, to: blocks.at(-1)!.to }
-      comments = repo.commentsIn(db, survey.id, commentPeriod, MAX_COMMENTS)
-      commentCount = repo.countComments(db, survey.id, commentPeriod)
+      comments = await repo.commentsIn(db, survey.id, commentPeriod, MAX_COMMENTS)
+      commentCount = await repo.countComments(db, survey.id, commentPeriod)
     }
   }
 

@@ -29,14 +29,14 @@ function toShareLink (row: ShareLinkRow, now: Date, url: string | null): ShareLi
   }
 }
 
-export function createShareLink (
+export async function createShareLink (
   db: DbOrTx,
   surveyId: string,
   input: CreateShareLink,
   now: Date,
   publicUrl: string
-): ShareLink {
-  getSurveyRow(db, surveyId)
+): Promise<ShareLink> {
+  await getSurveyRow(db, surveyId)
   const token = newSecret(32)
   const options: ShareLinkOptions = {
     from: input.from,
@@ -45,7 +45,7 @@ export function createShareLink (
     group_by: input.group_by,
     locale: input.locale
   }
-  const row = repo.insertShareLink(db, {
+  const row = await repo.insertShareLink(db, {
     id: newId('shl'),
     surveyId,
     tokenHash: hashToken(token),
@@ -57,22 +57,22 @@ export function createShareLink (
   return toShareLink(row, now, `${publicUrl}/r/${token}`)
 }
 
-export function listShareLinks (db: DbOrTx, surveyId: string, now: Date): { items: ShareLink[] } {
-  getSurveyRow(db, surveyId)
-  return { items: repo.listShareLinks(db, surveyId).map(row => toShareLink(row, now, null)) }
+export async function listShareLinks (db: DbOrTx, surveyId: string, now: Date): Promise<{ items: ShareLink[] }> {
+  await getSurveyRow(db, surveyId)
+  return { items: (await repo.listShareLinks(db, surveyId)).map(row => toShareLink(row, now, null)) }
 }
 
 /** Revoking is final and idempotent: a revoked link stays revoked, with its first revocation time. */
-export function revokeShareLink (db: DbOrTx, id: string, now: Date): ShareLink {
-  const row = repo.findShareLink(db, id)
+export async function revokeShareLink (db: DbOrTx, id: string, now: Date): Promise<ShareLink> {
+  const row = await repo.findShareLink(db, id)
   if (row === undefined) throw new NotFoundError('share link', id)
   if (row.revokedAt !== null) return toShareLink(row, now, null)
-  return toShareLink(repo.revokeShareLink(db, id, now)!, now, null)
+  return toShareLink((await repo.revokeShareLink(db, id, now))!, now, null)
 }
 
 /** The link behind a token, if it may still be opened: unknown 404, expired or revoked 410. */
-export function openShareLink (db: DbOrTx, token: string, now: Date): ShareLinkRow {
-  const row = repo.findShareLinkByTokenHash(db, hashToken(token))
+export async function openShareLink (db: DbOrTx, token: string, now: Date): Promise<ShareLinkRow> {
+  const row = await repo.findShareLinkByTokenHash(db, hashToken(token))
   if (row === undefined) throw new NotFoundError('report link')
   if (row.revokedAt !== null) throw new GoneError('link_revoked', 'this report link was revoked')
   if (row.expiresAt <= now) {

@@ -86,17 +86,17 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
  * Runs in the caller's transaction (the one that stores the answer), so counts and answers never
  * differ.
  */
-export function countResponse (db: DbOrTx, a: CountedAnswer): void {
+export async function countResponse (db: DbOrTx, a: CountedAnswer): Promise<void> {
   const upserts = upsertsFor(db)
   const invited = a.channel === 'collector' ? 0 : 1
   const row = { surveyId: a.surveyId, day: a.day, score: a.score, invited }
-  upserts.counts.run({ ...row, comments: a.commented ? 1 : 0, invitedComments: a.commented ? invited : 0 })
+  await upserts.counts.execute({ ...row, comments: a.commented ? 1 : 0, invitedComments: a.commented ? invited : 0 })
   const combo = comboOf(a.attributes)
-  upserts.combos.run({ surveyId: a.surveyId, day: a.day, combo, invited })
+  await upserts.combos.execute({ surveyId: a.surveyId, day: a.day, combo, invited })
   const month = a.day.slice(0, 7)
-  upserts.scores.run({ ...row, month, combo })
+  await upserts.scores.execute({ ...row, month, combo })
   for (const [item, value] of a.items ?? []) {
-    upserts.items.run({ surveyId: a.surveyId, month, combo, item, value, invited })
+    await upserts.items.execute({ surveyId: a.surveyId, month, combo, item, value, invited })
   }
 }
 
@@ -105,22 +105,24 @@ export function countResponse (db: DbOrTx, a: CountedAnswer): void {
  * retention deleted its first days): distributions per combination, and item answers. The
  * combinations carry item values as the answer path writes them (engine/item-values.ts).
  */
-export function recountMonth (db: DbOrTx, surveyId: string, month: string, items: ItemDefinitions): void {
-  db.delete(responseComboScores)
-    .where(and(eq(responseComboScores.surveyId, surveyId), eq(responseComboScores.month, month))).run()
-  db.delete(responseItemCounts)
-    .where(and(eq(responseItemCounts.surveyId, surveyId), eq(responseItemCounts.month, month))).run()
+export async function recountMonth (
+  db: DbOrTx, surveyId: string, month: string, items: ItemDefinitions
+): Promise<void> {
+  await db.delete(responseComboScores)
+    .where(and(eq(responseComboScores.surveyId, surveyId), eq(responseComboScores.month, month)))
+  await db.delete(responseItemCounts)
+    .where(and(eq(responseItemCounts.surveyId, surveyId), eq(responseItemCounts.month, month)))
   const upserts = upsertsFor(db)
-  const rows = db.select({
+  const rows = await db.select({
     score: responses.score, channel: responses.channel, attributes: responses.attributes, items: responses.items
   }).from(responses)
-    .where(and(eq(responses.surveyId, surveyId), between(responses.day, `${month}-01`, `${month}-31`))).all()
+    .where(and(eq(responses.surveyId, surveyId), between(responses.day, `${month}-01`, `${month}-31`)))
   for (const r of rows) {
     const invited = r.channel === 'collector' ? 0 : 1
     const combo = comboOf({ ...r.attributes, ...groupValues(items, r.items) })
-    upserts.scores.run({ surveyId, month, combo, score: r.score, invited })
+    await upserts.scores.execute({ surveyId, month, combo, score: r.score, invited })
     for (const [item, value] of countedValues(items, r.items)) {
-      upserts.items.run({ surveyId, month, combo, item, value, invited })
+      await upserts.items.execute({ surveyId, month, combo, item, value, invited })
     }
   }
 }
