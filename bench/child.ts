@@ -1,4 +1,8 @@
-import type { ChildProcess } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startSmtp } from '../test/helpers/smtp.js'
 import type { BenchReply, BenchRequest } from './server.js'
 
 /** Talks to a bench child over the fork IPC channel: requests out, typed replies back. */
@@ -29,4 +33,37 @@ export function channel (proc: ChildProcess, name: string): {
       return reply(type)
     }
   }
+}
+
+/**
+ * The service in a child process (bench/server.ts) on a fresh data folder, mailing to an SMTP server
+ * on 127.0.0.1, as `npm run bench` and `npm run bench:soak` both measure it.
+ */
+export async function startService (key: string, prefix: string): Promise<{
+  dataDir: string
+  smtp: Awaited<ReturnType<typeof startSmtp>>
+  child: ChildProcess
+  service: ReturnType<typeof channel>
+}> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix))
+  const smtp = await startSmtp(undefined, { parse: false })
+  const child = fork(new URL('./server.ts', import.meta.url), {
+    // --expose-gc: the service reports its heap after a full garbage collection beside its RSS.
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: {
+      PATH: process.env.PATH,
+      PULS_DATA_DIR: dataDir,
+      PULS_API_KEY: key,
+      LOG_LEVEL: 'silent',
+      SMTP_URL: smtp.url,
+      // The general per-client limit would refuse one client's thousands of requests a minute; it is
+      // the routes that are measured, not the limiter's refusals.
+      RATE_LIMIT_MAX: '0',
+      // Collector answers each carry their own X-Forwarded-For, so that the per-client answer
+      // limit (30 a minute) is exercised on every answer without refusing the bench.
+      TRUST_PROXY: 'true'
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  return { dataDir, smtp, child, service: channel(child, 'the service') }
 }

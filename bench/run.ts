@@ -1,11 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { startSmtp } from '../test/helpers/smtp.js'
 import { formatRows, mailBench } from './mail.js'
-import { channel } from './child.js'
+import { channel, startService } from './child.js'
 
 // `npm run bench`: the real service (bench/server.ts: the app plugin in its own process, on
 // 127.0.0.1, a temporary SQLite file with WAL and synchronous=FULL, its mail going to an SMTP
@@ -31,27 +30,7 @@ const wanted = (name: string): boolean => ONLY === undefined || ONLY.some(text =
 
 // ---- the service, in a child process --------------------------------------------------------
 
-const dataDir = mkdtempSync(join(tmpdir(), 'puls-bench-'))
-const smtp = await startSmtp(undefined, { parse: false })
-const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
-  // --expose-gc: the service reports its heap after a full garbage collection beside its RSS.
-  execArgv: ['--import', 'tsx', '--expose-gc'],
-  env: {
-    PATH: process.env.PATH,
-    PULS_DATA_DIR: dataDir,
-    PULS_API_KEY: KEY,
-    LOG_LEVEL: 'silent',
-    SMTP_URL: smtp.url,
-    // The general per-client limit would refuse one client's thousands of requests a minute; it is
-    // the routes that are measured, not the limiter's refusals.
-    RATE_LIMIT_MAX: '0',
-    // Collector answers each carry their own X-Forwarded-For, so that the per-client answer
-    // limit (30 a minute) is exercised on every answer without refusing the bench.
-    TRUST_PROXY: 'true'
-  },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-})
-const service = channel(child, 'the service')
+const { dataDir, smtp, child, service } = await startService(KEY, 'puls-bench-')
 const { reply, ask } = service
 
 // Bare Fastify with the same no-op route, in its own process: the floor Puls's no-op is compared to.

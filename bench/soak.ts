@@ -1,9 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { openSync, readSync, closeSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { startSmtp } from '../test/helpers/smtp.js'
-import { channel } from './child.js'
+import { startService } from './child.js'
 
 // `npm run bench:soak`: mixed load against the real service (bench/server.ts, its own process, a
 // SQLite file with WAL and synchronous=FULL, mail to an SMTP server on 127.0.0.1) for SOAK_MINUTES
@@ -18,22 +15,7 @@ const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 6)
 const BATCH = Number(process.env.SOAK_BATCH ?? 1000)
 const KEY = 'soak-bootstrap-key-0123456789abcd'
 
-const dataDir = mkdtempSync(join(tmpdir(), 'puls-soak-'))
-const smtp = await startSmtp(undefined, { parse: false })
-const child: ChildProcess = fork(new URL('./server.ts', import.meta.url), {
-  execArgv: ['--import', 'tsx', '--expose-gc'],
-  env: {
-    PATH: process.env.PATH,
-    PULS_DATA_DIR: dataDir,
-    PULS_API_KEY: KEY,
-    LOG_LEVEL: 'silent',
-    SMTP_URL: smtp.url,
-    RATE_LIMIT_MAX: '0',
-    TRUST_PROXY: 'true'
-  },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-})
-const service = channel(child, 'the service')
+const { dataDir, smtp, child, service } = await startService(KEY, 'puls-soak-')
 const base = `http://127.0.0.1:${(await service.reply('listening')).port}`
 const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
 
