@@ -42,6 +42,8 @@ import webhookRoutes from './webhooks/routes.js'
 export interface AppOptions {
   config: Config
   clock?: Clock | undefined
+  /** Only for the tests' throwaway PostgreSQL clusters (src/plugins/db.ts). */
+  unsafeSkipDurabilityChecks?: boolean | undefined
 }
 
 /** Options for the Fastify constructor, shared by the server, the tests and the CLI. */
@@ -80,7 +82,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   })
 
   await fastify.register(configPlugin, { config: opts.config, clock: opts.clock })
-  await fastify.register(dbPlugin)
+  await fastify.register(dbPlugin, { unsafeSkipDurabilityChecks: opts.unsafeSkipDurabilityChecks })
   await fastify.register(secretPlugin)
   await fastify.register(cookiesPlugin)
   await fastify.register(problemsPlugin)

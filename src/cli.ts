@@ -11,11 +11,11 @@ import { listAudit, purgeAudit, recordAudit } from './audit/service.js'
 import { ROLES, type Role } from './auth/access.js'
 import { createApiKey, revokeApiKey } from './auth/keys.js'
 import { listApiKeys } from './auth/repository.js'
-import { ConfigError, loadConfig, POSTGRES_NOT_SERVED, type Config } from './config.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
 import { backupDatabase, POSTGRES_BACKUP_ADVICE } from './db/backup.js'
-import { type Db, openDatabase, runMigrations } from './db/client.js'
+import type { Db } from './db/client.js'
+import { openStore } from './db/store.js'
 import { copyToCommand } from './db/copy-command.js'
-import { openPostgres } from './db/postgres/client.js'
 import { AppError } from './errors.js'
 import { sweep } from './invitations/service.js'
 import { purge } from './retention/service.js'
@@ -100,16 +100,18 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
 
   const config = loadConfig(env)
   if (command === 'copy-to') return copyToCommand(config, sub, io)
-  if (config.postgres !== undefined) return onPostgres(config, command, io)
-  if (command === 'backup') return backup(config.databaseFile, sub, values.force === true, io)
+  if (command === 'backup') {
+    if (config.postgres === undefined) return backup(config.databaseFile, sub, values.force === true, io)
+    io.err(POSTGRES_BACKUP_ADVICE)
+    return 1
+  }
   if (command === 'invite') return inviteFromFile(config, values.survey, sub, io)
 
-  const store = openDatabase(config.databaseFile)
+  const store = await openStore(config)
   try {
-    runMigrations(store)
     const now = new Date()
     if (command === 'migrate') {
-      io.out(`migrations applied to ${config.databaseFile}`)
+      io.out(`migrations applied to ${config.postgres === undefined ? config.databaseFile : 'the PostgreSQL database'}`)
     } else if (command === 'purge') {
       // The sweep first: invitations that expired unopened end now, and may go in the same run.
       const { expired } = await sweep(store.db, now)
@@ -166,7 +168,7 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
     }
     return 0
   } finally {
-    store.close()
+    await store.close()
   }
 }
 
@@ -198,23 +200,6 @@ async function printAudit (db: Db, values: Record<string, string | boolean | und
 const isRole = (role: string): role is Role => (ROLES as readonly string[]).includes(role)
 const describeKey = (k: { role: Role; teams: readonly string[] | null }): string =>
   k.teams === null ? k.role : `${k.role} of ${k.teams.join(',')}`
-
-// Until the service serves on PostgreSQL (docs/postgres.md), the CLI migrates it and says how to
-// back it up; everything else would need the repositories on PostgreSQL.
-async function onPostgres (config: Config, command: string, io: CliIo): Promise<number> {
-  if (command === 'backup') {
-    io.err(POSTGRES_BACKUP_ADVICE)
-    return 1
-  }
-  if (command !== 'migrate' || config.postgres === undefined) {
-    io.err(POSTGRES_NOT_SERVED)
-    return 1
-  }
-  const store = await openPostgres(config.postgres)
-  await store.close()
-  io.out('migrations applied to the PostgreSQL database')
-  return 0
-}
 
 // A backup copies the database as it is: it neither migrates it (a backup is best taken before a
 // migration) nor holds it open longer than the copy takes.

@@ -83,7 +83,7 @@ export interface Config {
   host: string
   /** Absolute path of the SQLite file, or ':memory:'; '' when DATABASE_URL names PostgreSQL. */
   databaseFile: string
-  /** Set when DATABASE_URL names a PostgreSQL database (docs/postgres.md); the service refuses it for now. */
+  /** Set when DATABASE_URL names a PostgreSQL database (docs/postgres.md). */
   postgres: PostgresConfig | undefined
   publicUrl: string
   smtpUrl: string | undefined
@@ -218,19 +218,6 @@ function databaseFile (url: string | undefined, dataDir: string): string {
     throw new ConfigError([`DATABASE_URL: unsupported scheme in "${url.split(':')[0]}:"; use file:<path>, a path or postgres://`])
   }
   return resolve(url)
-}
-
-/**
- * Why the service does not serve on PostgreSQL yet: the store, its migrations and `copy-to` exist,
- * the repositories do not run on it (docs/postgres.md). One line, for the service and the CLI.
- */
-export const POSTGRES_NOT_SERVED = 'DATABASE_URL: PostgreSQL is not served yet: the service runs on SQLite ' +
-  'until its repositories run on PostgreSQL (docs/postgres.md); `migrate` and `copy-to <postgres-url>` work ' +
-  'already. Use a file: URL or a path'
-
-/** Throws the ConfigError above for a PostgreSQL DATABASE_URL: the service serves on SQLite only, for now. */
-export function assertServable (config: Pick<Config, 'postgres'>): void {
-  if (config.postgres !== undefined) throw new ConfigError([POSTGRES_NOT_SERVED])
 }
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */

@@ -6,6 +6,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { migrationsDir } from '../paths.js'
 import { groupCommit, type GroupCommit } from './group-commit.js'
+import type { JobName } from './postgres/locks.js'
 import * as schema from './schema.js'
 import { connection, TripwireError } from './tripwire.js'
 
@@ -19,9 +20,15 @@ export type Tx = Db
 /** What repositories take: the Db, or a transaction's handle. */
 export type DbOrTx = Db | Tx
 
+/**
+ * A store: the SQLite file (this module) or a PostgreSQL database (src/db/postgres/store.ts), one
+ * interface, decorated as `fastify.store`. Repositories query `db` (or a transaction's handle)
+ * with the tables of `tables(db)` (src/db/dialect.ts).
+ */
 export interface DbHandle {
+  kind: 'sqlite' | 'postgres'
   db: Db
-  close: () => void
+  close: () => void | Promise<void>
   /**
    * Runs `fn` in one IMMEDIATE transaction: all or nothing, and no writer slips in between. `fn`
    * may await the database only: if the event loop turns before it ends, the transaction is rolled
@@ -36,6 +43,11 @@ export interface DbHandle {
   writes: GroupCommit<DbOrTx>
   /** true when the database answers and every committed migration is applied. */
   ready: () => Promise<boolean>
+  /**
+   * Runs a background job's `fn` unless another instance on the same database runs it now. One
+   * process owns a SQLite file, so there it always runs.
+   */
+  exclusive: <T>(job: JobName, fn: () => Promise<T>) => Promise<{ ran: true, value: T } | { ran: false }>
 }
 
 export function openDatabase (file: string): DbHandle {
@@ -59,7 +71,9 @@ export function openDatabase (file: string): DbHandle {
   const commit = sqlite.prepare('COMMIT')
   const rollback = sqlite.prepare('ROLLBACK')
   return {
+    kind: 'sqlite',
     db,
+    exclusive: async (_job, fn) => ({ ran: true, value: await fn() }),
     close: () => {
       if (sqlite.open) sqlite.close()
     },

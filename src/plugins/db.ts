@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
-import { assertServable } from '../config.js'
-import { openDatabase, runMigrations, type DbHandle } from '../db/client.js'
+import type { DbHandle } from '../db/client.js'
+import { openStore } from '../db/store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -8,20 +8,18 @@ declare module 'fastify' {
   }
 }
 
-/** Opens the SQLite database, applies committed migrations, and closes it last on shutdown. */
-export default fp(async (fastify) => {
-  assertServable(fastify.config)
-  const store = openDatabase(fastify.config.databaseFile)
-  try {
-    runMigrations(store)
-  } catch (err) {
-    store.close()
-    throw err
-  }
+export interface DbPluginOptions {
+  /** Only for the tests' throwaway PostgreSQL clusters, which run without fsync (src/db/postgres/client.ts). */
+  unsafeSkipDurabilityChecks?: boolean | undefined
+}
+
+/** Opens the store (SQLite or PostgreSQL), applies committed migrations, and closes it last on shutdown. */
+export default fp<DbPluginOptions>(async (fastify, opts) => {
+  const store = await openStore(fastify.config, { unsafeSkipDurabilityChecks: opts.unsafeSkipDurabilityChecks })
   fastify.decorate('store', store)
   // Requests still waiting for a group commit were let finish by close; their batch commits first.
   fastify.addHook('onClose', async () => {
     await store.writes.flush()
-    store.close()
+    await store.close()
   })
 }, { name: 'db', dependencies: ['config'] })

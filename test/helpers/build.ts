@@ -7,10 +7,13 @@ import Fastify, {
   type InjectOptions,
   type LightMyRequestResponse
 } from 'fastify'
+import pg from 'pg'
+import tap from 'tap'
 import app, { serverOptions } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
+import { isPostgresUrl, loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import type { Clock } from '../../src/clock.js'
+import { startPostgres, type TestPostgres } from './postgres.js'
 
 export const API_KEY = 'test-bootstrap-key-0123456789'
 
@@ -46,14 +49,51 @@ interface Tap {
   teardown: (fn: () => unknown) => void
 }
 
-/** The real app on a temporary SQLite file, closed (and the folder removed) when the test ends. */
+/**
+ * The store the tests run on: SQLite unless PULS_TEST_STORE=postgres, which `npm test` sets for
+ * its second run (docs/postgres.md, "Tests"). A test about one store's own mechanics checks it.
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.PULS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite'
+
+// On PostgreSQL: one throwaway cluster per test file, started on first use, and one fresh
+// database per data folder (a test that restarts the service on its data folder finds its data).
+let cluster: Promise<TestPostgres> | undefined
+const databases = new Map<string, string>()
+async function databaseFor (dataDir: string): Promise<string> {
+  const known = databases.get(dataDir)
+  if (known !== undefined) return known
+  cluster ??= startPostgres(tap)
+  const { url } = await cluster
+  const name = `puls_${databases.size + 1}`
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const database = url.replace(/\/postgres$/, `/${name}`)
+  databases.set(dataDir, database)
+  return database
+}
+
+/**
+ * The real app on a temporary SQLite file (or a fresh PostgreSQL database, see TEST_STORE), closed
+ * (and the folder removed) when the test ends.
+ */
 export async function build (t: Tap, opts: BuildOptions = {}): Promise<FastifyInstance & { dataDir: string }> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'puls-test-'))
-  const config = loadConfig({ PULS_DATA_DIR: dataDir, PULS_API_KEY: API_KEY, LOG_LEVEL: 'silent', ...opts.env })
+  const env: Record<string, string> = {
+    PULS_DATA_DIR: dataDir, PULS_API_KEY: API_KEY, LOG_LEVEL: 'silent', ...opts.env
+  }
+  if (TEST_STORE === 'postgres' && opts.env?.DATABASE_URL === undefined) env.DATABASE_URL = await databaseFor(dataDir)
+  const config = loadConfig(env)
   // A test's logger options go on top of the real ones, so its log is redacted as in production.
   const logger = typeof opts.logger === 'object' ? { ...loggerOptions(config), ...opts.logger } : opts.logger
   const fastify = Fastify(serverOptions(config, logger === undefined ? {} : { logger }))
-  await fastify.register(app, { config, clock: opts.clock })
+  // Test clusters run without fsync (test/helpers/postgres.ts); the start-up check would refuse them.
+  const unsafeSkipDurabilityChecks = env.DATABASE_URL !== undefined && isPostgresUrl(env.DATABASE_URL)
+  await fastify.register(app, { config, clock: opts.clock, unsafeSkipDurabilityChecks })
   if (opts.routes !== undefined) await fastify.register(opts.routes)
   await fastify.ready()
   t.teardown(async () => {

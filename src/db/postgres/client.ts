@@ -4,12 +4,24 @@ import type { PostgresConfig } from '../../config.js'
 import { ConflictError } from '../../errors.js'
 import * as schema from '../schema.pg.js'
 import { JOB_LOCKS, LOCK_SPACE, type JobName } from './locks.js'
+import { sqlState } from './errors.js'
 import { applied, committed, migratePostgres } from './migrate.js'
+
+export { sqlState }
+
+// node-postgres hands bigint and numeric over as strings and parses JSON. Puls's bigints are
+// milliseconds and counts, which a double holds exactly, and a raw read of a JSON column must give
+// text as on SQLite (drizzle's jsonb columns parse text themselves). drizzle's node-postgres
+// session falls back to the driver's global parsers for these types, so they are set globally.
+pg.types.setTypeParser(pg.types.builtins.INT8, Number)
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, Number)
+pg.types.setTypeParser(pg.types.builtins.JSONB, (text: string) => text)
+pg.types.setTypeParser(pg.types.builtins.JSON, (text: string) => text)
 
 export type PgDb = NodePgDatabase<typeof schema>
 export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0]
 
-/** The PostgreSQL store (docs/postgres.md). The service does not serve on it yet. */
+/** The PostgreSQL store (docs/postgres.md); the service serves on it through ./store.ts. */
 export interface PostgresStore {
   db: PgDb
   pool: pg.Pool
@@ -89,8 +101,14 @@ export function createPool ({ url, poolSize }: PostgresConfig): pg.Pool {
 const SETTINGS = ['server_version_num', 'fsync', 'synchronous_commit', 'full_page_writes', 'track_commit_timestamp']
 
 async function checkServer (pool: pg.Pool, skipDurability: boolean): Promise<void> {
-  const { rows } = await pool.query<{ name: string, setting: string }>(
-    'SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [SETTINGS])
+  let rows: Array<{ name: string, setting: string }>
+  try {
+    rows = (await pool.query<{ name: string, setting: string }>(
+      'SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [SETTINGS])).rows
+  } catch (err) {
+    // node-postgres's messages name the host and the user, never the password.
+    throw new StoreRefusedError(`cannot use the PostgreSQL database: ${(err as Error).message}`)
+  }
   const problem = serverProblem(Object.fromEntries(rows.map(r => [r.name, r.setting])), skipDurability)
   if (problem !== undefined) throw new StoreRefusedError(problem)
 }
@@ -126,17 +144,6 @@ async function serializable<T> (db: PgDb, fn: (tx: PgTx) => Promise<T>): Promise
       if (attempt >= ATTEMPTS || !RETRIED.has(sqlState(err) ?? '')) throw err
     }
   }
-}
-
-/** The SQLSTATE of a PostgreSQL error, also when drizzle wrapped it. */
-export function sqlState (err: unknown): string | undefined {
-  let e: unknown = err
-  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
-    e = (e as { cause?: unknown }).cause
-  }
-  return undefined
 }
 
 async function exclusive<T> (
