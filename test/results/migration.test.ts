@@ -6,6 +6,7 @@ import { undoMigrationsFrom } from '../helpers/migrations.js'
 import { rows } from '../helpers/puls.js'
 import { createSurvey, seedAnswers } from '../helpers/seed.js'
 import { itemDataset, ITEMS } from './item-data.js'
+import { run as dbRun } from '../../src/db/dialect.js'
 
 // Migration 0009 backfills response_combos from the answers already stored. Its backfill statement,
 // run on answers stored the usual way, must give the counts the rollup keeps (added up by parsed
@@ -53,14 +54,14 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
     }
     return [...sums].map(([key, c]) => `${key} ${c.join(' ')}`).sort()
   }
-  const read = () => [
+  const read = async () => [
     canonical(
-      rows<Row>(app, `SELECT day, combo, n FROM response_combos WHERE survey_id = '${survey.id}'`),
+      await rows<Row>(app, `SELECT day, combo, n FROM response_combos WHERE survey_id = '${survey.id}'`),
       ['day'],
       ['n']
     ),
     canonical(
-      rows<Row>(
+      await rows<Row>(
         app,
         `SELECT month, combo, score, n, invited FROM response_combo_scores WHERE survey_id = '${survey.id}'`
       ),
@@ -70,9 +71,9 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
   ]
   const kept = read()
   t.equal(backfill.length, 2, 'one statement per table')
-  app.store.db.run(sql`DELETE FROM response_combos`)
-  app.store.db.run(sql`DELETE FROM response_combo_scores`)
-  for (const statement of backfill) app.store.db.run(sql.raw(statement))
+  await dbRun(app.store.db, sql`DELETE FROM response_combos`)
+  await dbRun(app.store.db, sql`DELETE FROM response_combo_scores`)
+  for (const statement of backfill) (await dbRun(app.store.db, sql.raw(statement)))
   t.same(read(), kept, 'the same counts per day and attributes, and per month, attributes and score')
 })
 
@@ -103,7 +104,7 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   const ask = async (app: typeof first): Promise<unknown> =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=day` })).json()
   const before = await ask(first)
-  const counts = rows(first, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score')
+  const counts = await rows(first, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score')
   t.ok(counts.length > 20, 'rows to migrate')
   // Back to the table 0006 made (the one every database has from 0006 to 0011), 0012 not applied.
   for (const statement of [
@@ -112,27 +113,28 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     "INSERT INTO response_counts_new SELECT survey_id, '', '', day, score, n, invited FROM response_counts_current",
     'DROP TABLE response_counts_current',
     'ALTER TABLE response_counts_new RENAME TO response_counts'
-  ]) { first.store.db.run(sql.raw(statement)) }
+  ]) { (await dbRun(first.store.db, sql.raw(statement))) }
   // Later migrations are undone too: drizzle applies only those newer than the newest applied.
   undoMigrationsFrom(first.store.db, '0012_', ['0012_'])
-  const columns = (app: typeof first): unknown[] =>
-    rows(app, "SELECT name FROM pragma_table_info('response_counts') ORDER BY cid").map(r => r.name)
-  t.same(columns(first), ['survey_id', 'attribute', 'value', 'day', 'score', 'n', 'invited'], 'the table of 0006')
+  const columns = async (app: typeof first): Promise<unknown[]> =>
+    (await rows(app, "SELECT name FROM pragma_table_info('response_counts') ORDER BY cid")).map(r => r.name)
+  t.same(await columns(first), ['survey_id', 'attribute', 'value', 'day', 'score', 'n', 'invited'], 'the table of 0006')
   await first.close()
 
   const second = await build(t, { clock, dataDir: first.dataDir })
   // 0013 adds the comment counts after them.
   t.same(
-    columns(second),
+    await columns(second),
     ['survey_id', 'day', 'score', 'n', 'invited', 'comments', 'invited_comments'],
     'attribute and value are gone'
   )
   t.match(
-    rows<{ sql: string }>(second, "SELECT sql FROM sqlite_master WHERE name = 'response_counts'")[0]!.sql,
+    (await rows<{ sql: string }>(second, "SELECT sql FROM sqlite_master WHERE name = 'response_counts'"))[0]!.sql,
     /WITHOUT ROWID\s*$/,
     'still WITHOUT ROWID'
   )
-  t.same(rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'), counts)
+  t.same(await rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'),
+    counts)
   t.same(await ask(second), before, 'the same results')
   // Answers stored the usual way (seedAnswers goes through the rollup) are counted in the new table.
   await seedAnswers(second, survey.id, [
@@ -140,7 +142,8 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     { score: 7, day: '2026-04-19' }
   ])
   const had = counts.find(r => r.day === '2026-03-01' && r.score === 7)?.n ?? 0
-  t.same(rows(second, "SELECT n FROM response_counts WHERE day = '2026-03-01' AND score = 7"), [{ n: Number(had) + 1 }])
+  t.same(await rows(second, "SELECT n FROM response_counts WHERE day = '2026-03-01' AND score = 7"),
+    [{ n: Number(had) + 1 }])
 })
 
 t.test('migration 0017 counts the item answers stored before it as the answer path counts them', async t => {
@@ -151,12 +154,12 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
   const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
-  const tables = (app: typeof first): unknown => ({
-    items: rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+  const tables = async (app: typeof first): Promise<unknown> => ({
+    items: (await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) })),
-    combos: rows(app, 'SELECT * FROM response_combos ORDER BY day, combo')
+    combos: (await rows(app, 'SELECT * FROM response_combos ORDER BY day, combo'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) })),
-    scores: rows(app, 'SELECT * FROM response_combo_scores ORDER BY month, combo, score')
+    scores: (await rows(app, 'SELECT * FROM response_combo_scores ORDER BY month, combo, score'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) }))
   })
   const before = { results: await ask(first), tables: tables(first) }
@@ -172,7 +175,7 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
       `DELETE FROM ${table}`,
       `INSERT INTO ${table} (survey_id, ${keys}, combo, n, invited) SELECT * FROM old`,
       'DROP TABLE old'
-    ]) first.store.db.run(sql.raw(statement))
+    ]) (await dbRun(first.store.db, sql.raw(statement)))
   }
   await first.close()
   const second = await build(t, { clock, dataDir: first.dataDir })
