@@ -21,6 +21,8 @@ const ONCE: Record<string, string> = {
   'test/mail-retry.test.ts': 'pure: the retry schedule',
   'test/migrations-generated.test.ts': 'runs drizzle-kit on both migration folders itself',
   'test/retention-cut.test.ts': 'pure: the retention cut dates',
+  'test/backup.test.ts': 'the SQLite backup API; on PostgreSQL the command only points at pg_dump',
+  'test/transactions.test.ts': 'the SQLite store (PostgreSQL: postgres-store, postgres-group-commit)',
   'test/system-package.test.ts': 'the helper that finds Debian packages',
   'test/store-types.test.ts': 'compares the table files of both stores',
   'test/postgres-cluster.test.ts': 'starts its own cluster',
