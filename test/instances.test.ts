@@ -20,6 +20,9 @@ const RETRIED = 100 // events and batches sent again, with their Idempotency-Key
 const CONCURRENCY = 64
 const KILL_LINKS = 600
 
+// Minutes on a busy two-core machine: longer than the default per-file timeout (.taprc).
+t.setTimeout(900_000)
+
 const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
 
 async function post (base: string, path: string, body: unknown, extra: Record<string, string> = {}): Promise<Response> {
