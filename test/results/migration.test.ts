@@ -179,3 +179,30 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   t.same(tables(second), before.tables, 'the rollups hold what the answer path wrote')
   t.same(await ask(second), before.results, 'the same results')
 })
+
+t.test('migration 0020 drops the answered rows of single-valued items; the results stay the same', async t => {
+  const clock = testClock('2026-04-20T10:00:00Z')
+  const first = await build(t, { clock })
+  const survey = await createSurvey(first, { kind: 'post_case', metric: 'csat', items: ITEMS })
+  await seedAnswers(first, survey.id, itemDataset(5, 8))
+  const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
+  const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
+    (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
+  const itemRows = (app: typeof first): Array<Record<string, unknown>> =>
+    rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+  const answered = (app: typeof first): string[] => [...new Set(itemRows(app)
+    .filter(r => r.value === '').map(r => r.item as string))].sort()
+  const before = { results: await ask(first), items: itemRows(first) }
+  const types = new Map(ITEMS.map(i => [i.key, i.type]))
+  t.same(answered(first), ITEMS.filter(i => i.type === 'multi_choice' || i.type === 'text').map(i => i.key).sort(),
+    'the answer path stores answered rows for multi-choice and text items only')
+  t.ok([...types.values()].some(type => type === 'rating' || type === 'yes_no'), 'the survey has single-valued items')
+  // Back to before 0020: every item answered row stored, as 0017 and the answer path wrote them.
+  undoMigrationsFrom(first.store.db, '0020_')
+  t.same(answered(first), ITEMS.filter(i => itemRows(first).some(r => r.item === i.key)).map(i => i.key).sort(),
+    'before it, every answered item has its answered rows')
+  await first.close()
+  const second = await build(t, { clock, dataDir: first.dataDir })
+  t.same(itemRows(second), before.items, 'the rows the answer path writes')
+  t.same(await ask(second), before.results, 'the same results')
+})
