@@ -7,6 +7,7 @@ import { sweep } from '../src/invitations/service.js'
 import { api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, invite, rows, submitForm, submitJson, type App } from './helpers/puls.js'
 import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
+import { run as dbRun } from '../src/db/dialect.js'
 
 // docs/anonymity.md: one test per invariant this part of Puls must keep (1, 2, 3, 6, 7). Each fails if
 // the invariant breaks: they read the database and the log as an outsider would.
@@ -48,20 +49,20 @@ t.test(
     const headers = { 'user-agent': 'Mozilla/5.0 (UA-PROBE-7731)', 'x-forwarded-for': '203.0.113.77' }
     const links = await answerAll(app, survey.id, 8, headers)
 
-    const columns = rows<{ name: string }>(app, 'PRAGMA table_info(responses)').map(c => c.name)
+    const columns = (await rows<{ name: string }>(app, 'PRAGMA table_info(responses)')).map(c => c.name)
     t.same(columns.sort(), [...RESPONSE_COLUMNS].sort(), 'no column beyond what promise 1 of docs/anonymity.md allows')
     t.same(
-      rows<{ table: string }>(app, 'PRAGMA foreign_key_list(responses)').map(f => f.table),
+      (await rows<{ table: string }>(app, 'PRAGMA foreign_key_list(responses)')).map(f => f.table),
       ['surveys'],
       'references the survey only'
     )
-    t.throws(
-      () => rows(app, 'SELECT rowid FROM responses'),
+    await t.rejects(
+      rows(app, 'SELECT rowid FROM responses'),
       /no such column: rowid/,
       'WITHOUT ROWID: no hidden arrival order'
     )
 
-    const stored = rows<{ id: string; score: number }>(app, 'SELECT * FROM responses')
+    const stored = await rows<{ id: string; score: number }>(app, 'SELECT * FROM responses')
     const dump = JSON.stringify(stored)
     for (const link of links) {
       t.notMatch(dump, link.token, 'no token')
@@ -91,18 +92,18 @@ t.test('invariant 2: times are coarsened to the day; the invitation records only
     await invite(app, survey.id, { channel: 'link', case_ref: 'C-1', attributes: { agent: 'ola' } })
   ).json()
   const token = created.url.split('/s/')[1]
-  const before = rows(app, 'SELECT * FROM invitations')[0]!
+  const before = (await rows(app, 'SELECT * FROM invitations'))[0]!
   clock.set('2026-03-04T17:45:12.345Z')
   t.equal((await submitJson(app, token, { score: 4 })).statusCode, 201)
 
-  const [response] = rows<Record<string, unknown>>(app, 'SELECT * FROM responses')
+  const [response] = await rows<Record<string, unknown>>(app, 'SELECT * FROM responses')
   t.equal(response!.day, '2026-03-04')
   const answeredAt = clock.now()
   const fine = [String(answeredAt.getTime()), String(Math.floor(answeredAt.getTime() / 1000)), '17:45', 'T17']
   for (const value of Object.values(response!)) {
     for (const f of fine) t.notMatch(String(value), f, `no finer time than the day in ${String(value)}`)
   }
-  const after = rows(app, 'SELECT * FROM invitations')[0]!
+  const after = (await rows(app, 'SELECT * FROM invitations'))[0]!
   const changed = Object.keys(after)
     .filter(k => after[k] !== before[k])
     .sort()
@@ -111,7 +112,7 @@ t.test('invariant 2: times are coarsened to the day; the invitation records only
   t.equal(after.status, 'answered')
   t.equal(after.created_at, before.created_at)
   t.equal(after.delivered_on, '2026-03-02', 'the delivery day, not the answer day')
-  const invitationColumns = rows<{ name: string }>(app, 'PRAGMA table_info(invitations)').map(c => c.name)
+  const invitationColumns = (await rows<{ name: string }>(app, 'PRAGMA table_info(invitations)')).map(c => c.name)
   t.notOk(
     invitationColumns.some(c => /answer|respon|updated/.test(c)),
     'no column that could hold when it was answered'
@@ -145,7 +146,7 @@ t.test(
     await mail(closing.id, 'closed', { case_ref: 'E' })
     await mail(closing.id, 'closed-link', { case_ref: 'F', channel: 'link' })
     t.equal(
-      rows(app, 'SELECT email FROM invitations WHERE email IS NOT NULL').length,
+      (await rows(app, 'SELECT email FROM invitations WHERE email IS NOT NULL')).length,
       4,
       'held while needed to send and remind'
     )
@@ -153,31 +154,31 @@ t.test(
     // Mail is another part of Puls; the test plays the mailer, which knows the token it sent.
     const mailedToken = 'mailed-token-known-to-the-mailer-only-0000000'
     const mailedHash = createHash('sha256').update(mailedToken).digest('hex')
-    app.store.db.run(sql`UPDATE invitations SET token_hash = ${mailedHash} WHERE case_ref = 'A'`)
+    await dbRun(app.store.db, sql`UPDATE invitations SET token_hash = ${mailedHash} WHERE case_ref = 'A'`)
     t.equal((await submitForm(app, mailedToken, { score: '5' })).statusCode, 303)
     t.same(
-      rows(app, "SELECT status, email, attributes FROM invitations WHERE case_ref = 'A'"),
+      await rows(app, "SELECT status, email, attributes FROM invitations WHERE case_ref = 'A'"),
       [{ status: 'answered', email: null, attributes: null }],
       'answered: erased at once'
     )
     await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: 'D' } })
     await api(app, { method: 'PATCH', url: `/v1/surveys/${closing.id}`, payload: { status: 'closed' } })
     t.same(
-      rows(app, `SELECT DISTINCT email, attributes FROM invitations WHERE survey_id = '${closing.id}'`),
+      await rows(app, `SELECT DISTINCT email, attributes FROM invitations WHERE survey_id = '${closing.id}'`),
       [{ email: null, attributes: null }],
       'closed: erased with the close'
     )
     clock.advanceDays(8)
-    const lazy = rows<{ id: string }>(app, "SELECT id FROM invitations WHERE case_ref = 'C'")[0]!
+    const lazy = (await rows<{ id: string }>(app, "SELECT id FROM invitations WHERE case_ref = 'C'"))[0]!
     t.equal((await app.inject({ url: `/s/${linkC.url.split('/s/')[1]}` })).statusCode, 410)
     t.same(
-      rows(app, `SELECT status, attributes FROM invitations WHERE id = '${lazy.id}'`),
+      await rows(app, `SELECT status, attributes FROM invitations WHERE id = '${lazy.id}'`),
       [{ status: 'expired', attributes: null }],
       'expired on open'
     )
     t.equal((await sweep(app.store.db, clock.now())).expired, 1, 'B expires in the sweep')
     t.same(
-      rows(app, 'SELECT email, attributes FROM invitations WHERE email IS NOT NULL OR attributes IS NOT NULL'),
+      await rows(app, 'SELECT email, attributes FROM invitations WHERE email IS NOT NULL OR attributes IS NOT NULL'),
       [],
       'no address or attributes left'
     )
@@ -255,6 +256,6 @@ t.test('invariant 7: opening a link, however often and however, records no answe
     t.equal((await app.inject({ method: 'HEAD', url: `/s/${token}?score=${score}` })).statusCode, 200)
   }
   await app.inject({ url: `/s/${token}/thanks` })
-  t.equal(count(app, 'responses'), 0)
-  t.same(rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }])
+  t.equal(await count(app, 'responses'), 0)
+  t.same(await rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }])
 })

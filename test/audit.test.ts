@@ -6,13 +6,14 @@ import { maintenanceJobs } from '../src/plugins/jobs.js'
 import { api, build, testClock } from './helpers/build.js'
 import { linkToken, submitForm } from './helpers/puls.js'
 import { answers, createSurvey, seedAnswers } from './helpers/seed.js'
+import { all as dbAll, run as dbRun } from '../src/db/dialect.js'
 
 // The audit trail (docs/access.md): each recorded action once, with who, what, which survey and
 // the hour; nothing else, and never an answer, a respondent, an address or a token.
 
 type App = Awaited<ReturnType<typeof build>>
-const events = (app: App) =>
-  app.store.db.all<Record<string, string | null>>(sql`SELECT * FROM audit_events ORDER BY action, actor`)
+const events = async (app: App) =>
+  await dbAll<Record<string, string | null>>(app.store.db, sql`SELECT * FROM audit_events ORDER BY action, actor`)
 
 function cli (dataDir: string, ...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = []
@@ -37,7 +38,7 @@ t.test(
       survey.id,
       answers('2026-03-02', [5, 4, 5, 3, 5, 4, 5, 2], {}, { comment: 'the printer on floor 3' })
     )
-    t.same(events(app), [], 'making a survey is not audited')
+    t.same(await events(app), [], 'making a survey is not audited')
 
     const calls: Array<[string, string, object?]> = [
       ['GET', `/v1/surveys/${survey.id}/results`],
@@ -78,7 +79,7 @@ t.test(
           .sort()
       )
     t.same(
-      events(app).map(norm).sort(byJson),
+      (await events(app)).map(norm).sort(byJson),
       [
         { ...at, action: 'csv.read' },
         { ...at, action: 'report.read' },
@@ -140,15 +141,15 @@ t.test(
       refused.map(r => r.statusCode),
       [404, 403, 404, 400]
     )
-    t.same(events(app), [], 'nothing recorded')
+    t.same(await events(app), [], 'nothing recorded')
 
     await app.inject({ url: `/v1/surveys/${it.id}/results`, headers: as })
     const link = (
       await app.inject({ method: 'POST', url: `/v1/surveys/${it.id}/share-links`, headers: as, payload: {} })
     ).json()
     await app.inject({ url: link.url.replace(app.config.publicUrl, '') })
-    const dump = JSON.stringify(events(app))
-    t.equal(events(app).length, 3)
+    const dump = JSON.stringify(await events(app))
+    t.equal((await events(app)).length, 3)
     for (const secret of [
       'kari',
       'example.com',
@@ -161,7 +162,7 @@ t.test(
     ]) {
       t.notOk(dump.includes(secret), `the trail holds no ${secret.slice(0, 12)}…`)
     }
-    t.same(Object.keys(events(app)[0]!).sort(), [
+    t.same(Object.keys((await events(app))[0]!).sort(), [
       'action',
       'actor',
       'actor_kind',
@@ -180,7 +181,7 @@ t.test('keys made and revoked by the CLI are recorded; `audit` prints the trail 
   const id = /created API key (key_\S+)/.exec(made.out[0]!)![1]!
   t.equal((await cli(app.dataDir, 'keys', 'revoke', id)).code, 0)
   t.equal((await cli(app.dataDir, 'keys', 'revoke', id)).code, 1)
-  const rows = events(app).map(e => [e.actor, e.action, e.target])
+  const rows = (await events(app)).map(e => [e.actor, e.action, e.target])
   t.same(
     rows,
     [
@@ -239,14 +240,14 @@ t.test('the trail is append-only and kept AUDIT_RETAIN_DAYS', async t => {
   await api(app, { url: `/v1/surveys/${survey.id}/results` })
   clock.set('2026-01-25T08:00:00Z')
   await api(app, { url: `/v1/surveys/${survey.id}/report` })
-  const update = () => app.store.db.run(sql`UPDATE audit_events SET actor = 'someone else'`)
-  t.throws(update, { cause: { message: 'audit_events is append-only' } }, 'an event cannot be changed')
+  const update = async () => await dbRun(app.store.db, sql`UPDATE audit_events SET actor = 'someone else'`)
+  await t.rejects(update(), { cause: { message: 'audit_events is append-only' } }, 'an event cannot be changed')
 
   const job = maintenanceJobs(app).find(j => j.name === 'audit-retention')!
   t.same(await job.run(app.store.db, new Date('2026-01-31T07:00:00Z')), { audit_events: 0 }, 'within 30 days: kept')
   t.same(await job.run(app.store.db, new Date('2026-01-31T09:00:00Z')), { audit_events: 1 }, 'the first is now older')
   t.same(
-    events(app).map(e => e.action),
+    (await events(app)).map(e => e.action),
     ['report.read']
   )
 })

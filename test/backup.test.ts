@@ -12,6 +12,7 @@ import { responses } from '../src/db/schema.js'
 import { recordAnswer } from '../src/respondent/answer.js'
 import type { NewResponse } from '../src/responses/repository.js'
 import { api, build } from './helpers/build.js'
+import { get as dbGet } from '../src/db/dialect.js'
 
 type App = Awaited<ReturnType<typeof build>>
 const execFileAsync = promisify(execFile)
@@ -93,7 +94,7 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
   const dataDir = tempDir(t)
   copyFileSync(file, join(dataDir, 'puls.db'))
   const restored = await build(t, { dataDir })
-  t.same(restored.store.db.get(sql`PRAGMA integrity_check`), { integrity_check: 'ok' })
+  t.same(await dbGet(restored.store.db, sql`PRAGMA integrity_check`), { integrity_check: 'ok' })
   t.equal((await restored.inject({ url: '/readyz' })).statusCode, 200)
 
   const comments = new Set(
@@ -115,7 +116,7 @@ async function backupUnderLoad (t: Test, runBackup: (app: App, file: string) => 
 
   // The restored service takes new answers.
   await restored.store.transaction(tx => recordAnswer(tx, answer(surveysBefore[0]!, -1)))
-  t.ok(restored.store.db.get(sql`SELECT 1 AS ok FROM responses WHERE comment = 'answer -1'`))
+  t.ok(await dbGet(restored.store.db, sql`SELECT 1 AS ok FROM responses WHERE comment = 'answer -1'`))
 }
 
 t.test('a backup taken under load restores every answer committed before it started', async t => {

@@ -47,7 +47,7 @@ t.test("one URL, the same page, many answers: each carries the collector's attri
   const german = await app.inject({ url: `/s/${c.token}`, headers: { 'accept-language': 'de-DE,de;q=0.9' } })
   t.match(german.body, '<html lang="de">', 'a phone that asks for German gets German')
   t.match(german.body, 'Wie zufrieden sind Sie mit dem IT-Schalter?')
-  t.equal(count(app, 'responses'), 0, 'opening the page records nothing')
+  t.equal(await count(app, 'responses'), 0, 'opening the page records nothing')
 
   // Three people scan the poster; each browser is new to us, so no cooldown applies.
   for (const score of ['5', '4', '2']) {
@@ -62,7 +62,7 @@ t.test("one URL, the same page, many answers: each carries the collector's attri
   t.equal(json.statusCode, 201)
   t.same(json.json(), { status: 'recorded' })
 
-  const stored = responses(app)
+  const stored = await responses(app)
   t.equal(stored.length, 4)
   t.same(stored.map(r => r.score).sort(), [2, 3, 4, 5])
   t.ok(
@@ -74,10 +74,10 @@ t.test("one URL, the same page, many answers: each carries the collector's attri
     "the collector's attributes on every answer"
   )
   t.same(stored.map(r => r.locale).sort(), ['de', 'nb', 'nb', 'nb'])
-  const everything = JSON.stringify(rows(app, 'SELECT * FROM responses'))
+  const everything = JSON.stringify(await rows(app, 'SELECT * FROM responses'))
   t.notMatch(everything, c.token, 'no response holds the token')
   t.notMatch(everything, c.id, "nor the collector's id: only its attributes, like any answer")
-  t.equal(count(app, 'invitations'), 0, 'no invitation was made for them')
+  t.equal(await count(app, 'invitations'), 0, 'no invitation was made for them')
 })
 
 t.test('a closed collector or a closed survey answers a friendly 410 page and stores nothing', async t => {
@@ -100,7 +100,7 @@ t.test('a closed collector or a closed survey answers a friendly 410 page and st
   const closed = await submitForm(app, d.token, { score: '5' }, { 'accept-language': 'de' })
   t.equal(closed.statusCode, 410)
   t.match(closed.body, 'Diese Umfrage ist beendet')
-  t.equal(count(app, 'responses'), 0)
+  t.equal(await count(app, 'responses'), 0)
   t.equal((await app.inject({ url: '/s/AAAAAAAAAAAAAAAAAAAAAA' })).statusCode, 404, 'an unknown token is still 404')
 })
 
@@ -136,7 +136,7 @@ t.test('cooldown: one browser waits between answers, by a signed cookie that hol
   t.equal(json.statusCode, 429)
   t.match(json.headers['content-type'], /^application\/problem\+json/)
   t.match(json.json(), { status: 429, code: 'cooldown' })
-  t.equal(count(app, 'responses'), 1, 'nothing stored during the cooldown')
+  t.equal(await count(app, 'responses'), 1, 'nothing stored during the cooldown')
 
   // A forged expiry without the server's signature is ignored, not trusted.
   const forged = await submitJson(
@@ -150,7 +150,7 @@ t.test('cooldown: one browser waits between answers, by a signed cookie that hol
   clock.set(new Date(clock.now().getTime() + 91_000).toISOString())
   const later = await submitForm(app, c.token, { score: '4' }, { cookie: `puls_cooldown=${cookie!.value}` })
   t.equal(later.statusCode, 303, 'after the cooldown the same browser answers again')
-  t.equal(count(app, 'responses'), 3)
+  t.equal(await count(app, 'responses'), 3)
 
   const kiosk = await collector(app, { cooldown_seconds: 0 })
   const k1 = await submitForm(app, kiosk.token, { score: '5' })
@@ -177,18 +177,18 @@ t.test('hourly cap: past max_answers_per_hour a clear 429 page; only the current
   t.match(nb.body, 'Mange svar akkurat nå', "or the collector's")
   const json = await submitJson(app, c.token, { score: 4 })
   t.match(json.json(), { status: 429, code: 'collector_busy' })
-  t.equal(count(app, 'responses'), 3, 'refused answers are not stored')
-  t.same(rows(app, 'SELECT count FROM collector_hour_counts'), [{ count: 3 }], 'refused answers are not counted')
+  t.equal(await count(app, 'responses'), 3, 'refused answers are not stored')
+  t.same(await rows(app, 'SELECT count FROM collector_hour_counts'), [{ count: 3 }], 'refused answers are not counted')
   t.equal((await submitJson(app, other.token, { score: 5 })).statusCode, 201, 'another collector has its own cap')
 
   clock.set('2026-03-02T10:00:00Z')
   t.equal((await submitJson(app, c.token, { score: 2 })).statusCode, 201, 'the next hour takes answers again')
   t.same(
-    rows(app, 'SELECT hour, count FROM collector_hour_counts'),
+    await rows(app, 'SELECT hour, count FROM collector_hour_counts'),
     [{ hour: Math.floor(clock.now().getTime() / 3_600_000), count: 1 }],
     "the last hour's counts are gone, for every collector"
   )
-  t.equal(count(app, 'responses'), 5)
+  t.equal(await count(app, 'responses'), 5)
 })
 
 t.test(
@@ -217,7 +217,7 @@ t.test(
       Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60,
       'retry within the minute'
     )
-    t.equal(count(app, 'responses'), 31)
+    t.equal(await count(app, 'responses'), 31)
 
     const s = await createSurvey(app)
     const token = await linkToken(app, s.id)

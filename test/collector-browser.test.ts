@@ -96,7 +96,7 @@ t.test('a phone answers through the collector URL; the same phone is asked to wa
   const second = await phone(browser, { locale: 'de-DE' })
   t.match(await answer(second, 3), 'Vielen Dank!', "a colleague's phone answers at once, in German")
   t.same(
-    rows(app, 'SELECT score, channel, attributes FROM responses ORDER BY score'),
+    await rows(app, 'SELECT score, channel, attributes FROM responses ORDER BY score'),
     [
       { score: 3, channel: 'collector', attributes: '{"floor":"3"}' },
       { score: 5, channel: 'collector', attributes: '{"floor":"3"}' }

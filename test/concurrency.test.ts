@@ -67,10 +67,10 @@ t.test(
     t.equal(statuses.filter(s => s === 201).length, 1, `one accepted: ${statuses.join(' ')}`)
     t.equal(statuses.filter(s => s === 409).length, SUBMITS - 1, 'every other one: already answered')
     t.ok(results.filter(r => r.status === 409).every(r => r.body.code === 'already_answered'))
-    t.equal(count(app, 'responses'), 1, 'one response stored')
-    t.same(rows(app, 'SELECT status, attributes FROM invitations'), [{ status: 'answered', attributes: null }])
+    t.equal(await count(app, 'responses'), 1, 'one response stored')
+    t.same(await rows(app, 'SELECT status, attributes FROM invitations'), [{ status: 'answered', attributes: null }])
     t.same(
-      rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)),
+      (await rows<{ attributes: string }>(app, 'SELECT attributes FROM responses')).map(r => JSON.parse(r.attributes)),
       [{ site: 'oslo' }]
     )
   }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import t from 'tap'
+import { all as dbAll } from '../src/db/dialect.js'
 import { api, build, testClock } from './helpers/build.js'
 import { CLIENT_ID, CLIENT_SECRET, signInAtProvider, startProvider } from './helpers/oidc.js'
 import { createSurvey } from './helpers/seed.js'
@@ -98,7 +99,8 @@ t.test("a person signs in, sees their team's surveys and reports only, and signs
     "another team's survey"
   )
 
-  const audit = app.store.db.all<{ actor: string; actor_kind: string; action: string; survey_id: string | null }>(
+  type Event = { actor: string; actor_kind: string; action: string; survey_id: string | null }
+  const audit = await dbAll<Event>(app.store.db,
     sql`SELECT actor, actor_kind, action, survey_id FROM audit_events ORDER BY action`
   )
   t.same(audit, [
@@ -162,7 +164,7 @@ t.test('the survey page: collectors with QR code and poster, share links made an
   const revoked = await form(`/console/share-links/${linkId}/revoke`, { csrf })
   t.equal(revoked.statusCode, 303)
   t.equal((await app.inject({ url: shared })).statusCode, 410, 'revoked')
-  const actions = app.store.db.all<{ action: string; actor: string; target: string | null }>(
+  const actions = await dbAll<{ action: string; actor: string; target: string | null }>(app.store.db,
     sql`SELECT action, actor, target FROM audit_events WHERE action LIKE 'share_link%' ORDER BY action`
   )
   t.same(actions, [

@@ -8,6 +8,7 @@ import { runCli } from '../src/cli.js'
 import { API_KEY, api, build } from './helpers/build.js'
 import { count, createSurvey, rows, type App } from './helpers/puls.js'
 import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
+import { run as dbRun } from '../src/db/dialect.js'
 
 // `npm run puls -- invite --survey <id> <file.csv>`, run in-process against the database of a
 // running app (as an operator runs it beside the service), then read back over HTTP and SQL.
@@ -101,7 +102,7 @@ t.test(
     // The mail goes out through the outbox, as for the API's invitations (the command's own app may
     // have sent some already; the service sends the rest).
     await app.outbox.flush()
-    const invited = rows<{ email: string; locale: string | null; attributes: string; status: string }>(
+    const invited = await rows<{ email: string; locale: string | null; attributes: string; status: string }>(
       app,
       'SELECT email, locale, attributes, status FROM invitations ORDER BY email'
     )
@@ -151,16 +152,16 @@ t.test('a re-run of the same file invites nobody twice', async t => {
   t.equal((await cli(app, 'invite', '--survey', surveyId, file)).code, 0)
   // What the command decided; status and delivery change as the mail goes out.
   const decided = 'SELECT id, token_hash, recipient_hash, locale, created_at FROM invitations ORDER BY id'
-  const first = rows(app, decided)
+  const first = await rows(app, decided)
 
   const rerun = await cli(app, 'invite', '--survey', surveyId, file)
   t.equal(rerun.code, 0)
   t.same(summary(rerun), { queued: 0, sent: 0, throttled: 0, opted_out: 0, duplicate: 8, invalid: 4 })
-  t.same(rows(app, decided), first, 'not one invitation added or changed')
-  t.equal(count(app, 'outbox'), 7, 'and no second mail queued')
+  t.same(await rows(app, decided), first, 'not one invitation added or changed')
+  t.equal(await count(app, 'outbox'), 7, 'and no second mail queued')
 
   // Nor after some were answered or expired and lost their addresses: the keyed hash remains.
-  app.store.db.run(
+  await dbRun(app.store.db,
     (await import('drizzle-orm')).sql`UPDATE invitations SET status = 'expired', email = NULL, attributes = NULL`
   )
   t.same(summary(await cli(app, 'invite', '--survey', surveyId, file)), {
@@ -171,7 +172,7 @@ t.test('a re-run of the same file invites nobody twice', async t => {
     duplicate: 8,
     invalid: 4
   })
-  t.equal(count(app, 'invitations'), 7)
+  t.equal(await count(app, 'invitations'), 7)
 })
 
 t.test(
@@ -196,12 +197,12 @@ t.test(
       ['… 10000 rows', '… 20000 rows']
     )
     t.same(summary(run), { queued: 20_000, sent: 0, throttled: 0, opted_out: 0, duplicate: 0, invalid: 0 })
-    t.same(rows(app, 'SELECT locale, count(*) AS n FROM invitations GROUP BY locale ORDER BY locale'), [
+    t.same(await rows(app, 'SELECT locale, count(*) AS n FROM invitations GROUP BY locale ORDER BY locale'), [
       { locale: 'de', n: 6667 },
       { locale: 'en', n: 6667 },
       { locale: 'nb', n: 6666 }
     ])
-    t.equal(count(app, 'idempotency_keys'), 0)
+    t.equal(await count(app, 'idempotency_keys'), 0)
   }
 )
 
@@ -256,7 +257,7 @@ t.test('a bad survey or file exits non-zero, says why, and invites nobody', asyn
     t.equal(run.code, code, name)
     t.match(run.err.join('\n'), message, name)
   }
-  t.equal(count(app, 'invitations'), 0)
+  t.equal(await count(app, 'invitations'), 0)
 })
 
 t.test('a file that breaks off mid-way: the rows before are invited, the summary says so, exit 1', async t => {
@@ -271,7 +272,7 @@ t.test('a file that breaks off mid-way: the rows before are invited, the summary
   )
   t.match(run.out[0], /^stopped in broken\.csv: 1 rows/)
   t.same(summary(run), { queued: 1, sent: 0, throttled: 0, opted_out: 0, duplicate: 0, invalid: 0 })
-  t.same(rows(app, 'SELECT email FROM invitations'), [{ email: 'a@example.com' }])
+  t.same(await rows(app, 'SELECT email FROM invitations'), [{ email: 'a@example.com' }])
 })
 
 t.test('on a terminal the command draws a progress bar', async t => {
@@ -295,5 +296,5 @@ t.test('on a terminal the command draws a progress bar', async t => {
   t.match(result.stdout, /100% of the file[^\n]*\n(?:.*\n)*?line 2: email: must be an e-mail address/)
   t.notMatch(result.stdout, /… \d+ rows/, 'no plain progress lines on a terminal')
   t.match(result.stdout, /queued\s+300/)
-  t.equal(count(app, 'invitations'), 300)
+  t.equal(await count(app, 'invitations'), 300)
 })

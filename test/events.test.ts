@@ -30,7 +30,7 @@ t.test("case-closed invites the requester to the team's active post_case survey,
     invitation: { survey_id: current.id, channel: 'email', case_ref: 'INC-1001', locale: 'de' }
   })
   t.not(res.json().invitation.survey_id, old.id, 'the newest active one')
-  const [row] = rows<{ attributes: string }>(app, 'SELECT attributes FROM invitations')
+  const [row] = await rows<{ attributes: string }>(app, 'SELECT attributes FROM invitations')
   t.same(JSON.parse(row!.attributes), { site: 'oslo', agent: 'ola', category: 'vpn', team: 'it' })
 
   const retry = await closed(app, event)
@@ -41,7 +41,7 @@ t.test("case-closed invites the requester to the team's active post_case survey,
   const keyedAgain = await closed(app, { ...event, case_ref: 'INC-1002' }, { 'idempotency-key': 'evt-1' })
   t.same(keyedAgain.json(), keyed.json())
   t.equal(keyedAgain.headers['idempotent-replayed'], 'true')
-  t.equal(count(app, 'invitations'), 2)
+  t.equal(await count(app, 'invitations'), 2)
 })
 
 t.test('case-closed without an active post_case survey is a 404 problem', async t => {
@@ -54,7 +54,7 @@ t.test('case-closed without an active post_case survey is a 404 problem', async 
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     t.match(res.json(), { code: 'no_active_survey', detail: new RegExp(`team ${team} has no active post_case survey`) })
   }
-  t.equal(count(app, 'invitations'), 0)
+  t.equal(await count(app, 'invitations'), 0)
 })
 
 t.test('case-reopened cancels the unanswered invitation; closing again arms it anew', async t => {
@@ -86,7 +86,7 @@ t.test('case-reopened cancels the unanswered invitation; closing again arms it a
   )
 
   await reopened(app, { case_ref: 'INC-1001' })
-  const [row] = rows<{ status: string; email: string | null; attributes: string | null }>(
+  const [row] = await rows<{ status: string; email: string | null; attributes: string | null }>(
     app,
     `SELECT status, email, attributes FROM invitations WHERE id = '${first.invitation.id}'`
   )
@@ -99,7 +99,7 @@ t.test('case-reopened cancels the unanswered invitation; closing again arms it a
     status: 'queued',
     invitation: { id: first.invitation.id, status: 'queued', created_at: clock.now().toISOString() }
   })
-  t.equal(count(app, 'invitations'), 2, 'still one invitation per case')
+  t.equal(await count(app, 'invitations'), 2, 'still one invitation per case')
 })
 
 t.test('the replies to reopening and closing again never tell whether the requester answered', async t => {
@@ -147,8 +147,8 @@ t.test('the replies to reopening and closing again never tell whether the reques
   t.equal(againU.statusCode, 201)
   t.equal(shape(againA.json()), shape(againU.json()), 'closing again answers alike')
   t.match(againA.json(), { status: 'sent', invitation: { id: answered.invitation.id } })
-  t.equal(count(app, 'responses'), 1, 'the answer already given stays')
-  t.equal(count(app, 'invitations'), 2, 'still one invitation per case')
+  t.equal(await count(app, 'responses'), 1, 'the answer already given stays')
+  t.equal(await count(app, 'invitations'), 2, 'still one invitation per case')
 })
 
 t.test('bad input on the event routes is a problem naming the field, and changes nothing', async t => {
@@ -176,5 +176,5 @@ t.test('bad input on the event routes is a problem naming the field, and changes
     )
   }
   t.equal((await app.inject({ method: 'POST', url: '/v1/events/case-closed', payload: event })).statusCode, 401)
-  t.equal(count(app, 'invitations'), 0)
+  t.equal(await count(app, 'invitations'), 0)
 })

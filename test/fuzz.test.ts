@@ -384,7 +384,7 @@ t.test(
     const app = await build(t)
     const f = await fixtures(app)
     await app.outbox.flush()
-    const before = snapshot(app)
+    const before = await snapshot(app)
     const consumes = new Map(documentedRoutes(app).map(r => [r.route, r.consumes]))
     for (const route of routes(f).filter(r => r.body !== undefined)) {
       const types = consumes.get(`${route.method} ${route.url}`) ?? []
@@ -407,7 +407,7 @@ t.test(
         }
       }
     }
-    t.equal(snapshot(app), before, 'nothing changed')
+    t.equal(await snapshot(app), before, 'nothing changed')
   }
 )
 
@@ -419,7 +419,7 @@ t.test(
     const part = (value: string) =>
       `--x\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n${value}\r\n--x--\r\n`
     const headers = { 'content-type': 'multipart/form-data; boundary=x', accept: 'application/json' }
-    const before = snapshot(app)
+    const before = await snapshot(app)
     const streamed = await app.inject({
       method: 'POST',
       url: `/s/${mailed}/unsubscribe`,
@@ -427,7 +427,7 @@ t.test(
       payload: Readable.from([part('x'.repeat(MULTIPART_BODY_LIMIT))])
     })
     t.equal(streamed.statusCode, 413, 'refused by the bytes that arrived, not by a Content-Length')
-    t.equal(snapshot(app), before, 'and not opted out')
+    t.equal(await snapshot(app), before, 'and not opted out')
     const small = await app.inject({
       method: 'POST',
       url: `/s/${mailed}/unsubscribe`,
@@ -435,6 +435,6 @@ t.test(
       payload: part('One-Click')
     })
     t.equal(small.statusCode, 200, 'RFC 8058 one-click as multipart')
-    t.equal(rows<{ n: number }>(app, 'SELECT count(*) AS n FROM opt_outs')[0]!.n, 1, 'opted out')
+    t.equal((await rows<{ n: number }>(app, 'SELECT count(*) AS n FROM opt_outs'))[0]!.n, 1, 'opted out')
   }
 )

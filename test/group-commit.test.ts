@@ -6,6 +6,7 @@ import { api, build } from './helpers/build.js'
 import { captureLogs } from './helpers/logs.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { count, createSurvey, linkToken, rows, submitJson, type App } from './helpers/puls.js'
+import { run as dbRun } from '../src/db/dialect.js'
 
 // Answers are group-committed (src/db/group-commit.ts): those that arrive together share one
 // IMMEDIATE transaction, each in its own savepoint, and each is acknowledged only after COMMIT.
@@ -54,10 +55,10 @@ t.test('many concurrent answers over a real socket: each acknowledged, each stor
     links.map(() => 303),
     'every answer acknowledged with the thank-you redirect'
   )
-  t.equal(count(app, 'responses'), 60, 'every acknowledged answer is stored')
-  t.same(rows(app, 'SELECT DISTINCT status FROM invitations'), [{ status: 'answered' }], 'every link used up')
+  t.equal(await count(app, 'responses'), 60, 'every acknowledged answer is stored')
+  t.same(await rows(app, 'SELECT DISTINCT status FROM invitations'), [{ status: 'answered' }], 'every link used up')
   t.same(
-    rows<{ comment: string }>(app, 'SELECT comment FROM responses ORDER BY comment').map(r => r.comment),
+    (await rows<{ comment: string }>(app, 'SELECT comment FROM responses ORDER BY comment')).map(r => r.comment),
     links.map((_, i) => `answer ${i}`).sort(),
     'each answer stored once, with its own comment'
   )
@@ -85,10 +86,10 @@ t.test('concurrent answers through one link in one transaction: exactly one acce
   t.equal(statuses.filter(s => s === 201).length, 1, `one accepted: ${statuses.join(' ')}`)
   t.equal(statuses.filter(s => s === 409).length, 7, 'the later ones in the batch see it answered')
   t.ok(results.filter(r => r.statusCode === 409).every(r => r.json().code === 'already_answered'))
-  t.equal(count(app, 'responses'), 1, 'one response stored')
+  t.equal(await count(app, 'responses'), 1, 'one response stored')
   const accepted = results.findIndex(r => r.statusCode === 201)
   t.same(
-    rows(app, 'SELECT comment FROM responses'),
+    await rows(app, 'SELECT comment FROM responses'),
     [{ comment: `attempt ${accepted}` }],
     'the accepted one is the one stored'
   )
@@ -100,7 +101,7 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   const links = await tokens(app, survey.id, 6)
   // A real refusal by the database, for one answer only: a trigger that aborts its insert, after
   // its link was already marked answered in the same savepoint.
-  app.store.db.run(
+  await dbRun(app.store.db,
     sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON responses WHEN NEW.comment = 'refuse me'
     BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`)
   )
@@ -117,18 +118,18 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
     'only the refused one fails'
   )
   t.equal(results[2]!.headers['content-type'], 'application/problem+json; charset=utf-8')
-  t.equal(count(app, 'responses'), 5, 'the other five are stored')
-  t.same(rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 5 }])
+  t.equal(await count(app, 'responses'), 5, 'the other five are stored')
+  t.same(await rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 5 }])
   t.equal(await stillOpen(app, links[2]!), 200, "the refused answer's link was not used up: its page opens")
   t.equal(await stillOpen(app, links[0]!), 409, "an accepted one's link is used")
 
-  app.store.db.run(sql.raw('DROP TRIGGER refuse_one'))
+  await dbRun(app.store.db, sql.raw('DROP TRIGGER refuse_one'))
   t.equal(
     (await submitJson(app, links[2]!, { score: 4, comment: 'second try' })).statusCode,
     201,
     'and it can still be answered'
   )
-  t.equal(count(app, 'responses'), 6)
+  t.equal(await count(app, 'responses'), 6)
 })
 
 t.test('a transaction whose COMMIT fails acknowledges none of its answers and keeps none', async t => {
@@ -137,10 +138,10 @@ t.test('a transaction whose COMMIT fails acknowledges none of its answers and ke
   const links = await tokens(app, survey.id, 5)
   // A real failing COMMIT: a deferred foreign key, checked only when the transaction commits,
   // broken by one answer of the batch through a trigger.
-  app.store.db.run(
+  await dbRun(app.store.db,
     sql.raw('CREATE TABLE test_deferred (survey_id TEXT REFERENCES surveys(id) DEFERRABLE INITIALLY DEFERRED)')
   )
-  app.store.db.run(
+  await dbRun(app.store.db,
     sql.raw(`CREATE TRIGGER break_commit AFTER INSERT ON responses WHEN NEW.comment = 'break the commit'
     BEGIN INSERT INTO test_deferred VALUES ('no such survey'); END`)
   )
@@ -156,8 +157,9 @@ t.test('a transaction whose COMMIT fails acknowledges none of its answers and ke
     [500, 500, 500, 500, 500],
     'none is acknowledged'
   )
-  t.equal(count(app, 'responses'), 0, 'none is stored')
-  t.same(rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 0 }], 'no link is used up')
+  t.equal(await count(app, 'responses'), 0, 'none is stored')
+  t.same(await rows(app, "SELECT count(*) AS n FROM invitations WHERE status = 'answered'"), [{ n: 0 }],
+    'no link is used up')
   for (const token of links) t.equal(await stillOpen(app, token), 200, 'each link still opens its form')
 
   // The connection is usable again at once: the failed transaction was rolled back.
@@ -169,7 +171,7 @@ t.test('a transaction whose COMMIT fails acknowledges none of its answers and ke
     [201, 201, 201, 201],
     'answers after it are accepted'
   )
-  t.equal(count(app, 'responses'), 4)
+  t.equal(await count(app, 'responses'), 4)
 })
 
 t.test(
@@ -206,7 +208,7 @@ t.test(
     t.equal(await stillOpen(app, second), 200, 'the new link still opens its form')
     t.equal((await submitJson(app, second, { score: 4 })).statusCode, 201, 'and takes its answer')
     t.same(
-      rows<{ attributes: string }>(app, 'SELECT attributes FROM responses').map(r => JSON.parse(r.attributes)),
+      (await rows<{ attributes: string }>(app, 'SELECT attributes FROM responses')).map(r => JSON.parse(r.attributes)),
       [{ agent: 'second' }],
       'with the attributes of the case as it was closed again'
     )
@@ -242,6 +244,6 @@ t.test('closing the service while answers wait for their transaction: each is ac
   )
   await closed
   const reopened = await build(t, { dataDir })
-  t.equal(count(reopened, 'responses'), 20, 'and stored: each is there after a restart')
-  t.same(rows(reopened, 'SELECT DISTINCT status FROM invitations'), [{ status: 'answered' }])
+  t.equal(await count(reopened, 'responses'), 20, 'and stored: each is there after a restart')
+  t.same(await rows(reopened, 'SELECT DISTINCT status FROM invitations'), [{ status: 'answered' }])
 })

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { build } from './helpers/build.js'
+import { get as dbGet } from '../src/db/dialect.js'
 
 t.test('healthz and readyz answer ok on a migrated database', async t => {
   const app = await build(t)
@@ -30,8 +31,8 @@ t.test('the database runs in WAL mode with foreign keys and a busy timeout', asy
   const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>
   t.ok(tables.some(r => r.name === 'surveys'), 'migrations created the tables')
   // Pragmas are per connection: ask the service's own connection.
-  t.same(app.store.db.get(sql`PRAGMA foreign_keys`), { foreign_keys: 1 })
-  const timeout = app.store.db.get<{ timeout: number }>(sql`PRAGMA busy_timeout`)
+  t.same(await dbGet(app.store.db, sql`PRAGMA foreign_keys`), { foreign_keys: 1 })
+  const timeout = await dbGet<{ timeout: number }>(app.store.db, sql`PRAGMA busy_timeout`)
   t.ok(timeout !== undefined && timeout.timeout >= 1000, 'busy timeout set')
-  t.same(app.store.db.get(sql`PRAGMA secure_delete`), { secure_delete: 1 }, 'erased data is overwritten')
+  t.same(await dbGet(app.store.db, sql`PRAGMA secure_delete`), { secure_delete: 1 }, 'erased data is overwritten')
 })

@@ -117,12 +117,12 @@ for (const c of CASES) {
       const other = await hook(app, c.system, fixture(c.other))
       t.equal(other.statusCode, 202, 'an unexpected state is accepted')
       t.same(other.json(), { action: 'ignored' })
-      t.equal(count(app, 'invitations'), 0, '…and changes nothing')
+      t.equal(await count(app, 'invitations'), 0, '…and changes nothing')
 
       const res = await hook(app, c.system, closed)
       t.equal(res.statusCode, 202, res.body)
       t.same(res.json(), { action: 'invited', status: 'queued' })
-      const [row] = invitations(app)
+      const [row] = await invitations(app)
       t.equal(row?.case_ref, c.caseRef)
       t.equal(row?.locale, c.locale, 'a BCP-47 locale is normalised')
       t.same(JSON.parse(row!.attributes!), c.attributes, 'team from group/queue, agent from owner, category')
@@ -134,7 +134,7 @@ for (const c of CASES) {
       const reopened = await hook(app, c.system, reopenedBody)
       t.equal(reopened.statusCode, 202)
       t.same(reopened.json(), { action: 'cancelled', cancelled: 1 })
-      t.equal(invitations(app)[0]?.status, 'cancelled')
+      t.equal((await invitations(app))[0]?.status, 'cancelled')
 
       const texts = ['Emily', 'kitchen', 'payslip', 'Payslip', 'parental', 'Kari', 'VPN drops', '1234 7777']
       t.same(leaks(logs.lines, texts), [], 'no line of the log holds anything of a payload')
@@ -154,7 +154,7 @@ for (const c of CASES) {
       const tampered = await hook(app, c.system, body.replace(c.caseRef, '99999'), SIGN[c.system](body))
       t.equal(tampered.statusCode, 401, 'a changed body')
     }
-    t.equal(count(app, 'invitations'), 0)
+    t.equal(await count(app, 'invitations'), 0)
   })
 }
 
@@ -182,7 +182,7 @@ t.test(
     const missing = await hook(app, 'zammad', noCustomer)
     t.equal(missing.statusCode, 422)
     t.match(missing.json(), { code: 'unusable_payload', errors: [{ path: 'payload.email' }] })
-    t.equal(count(app, 'invitations'), 0)
+    t.equal(await count(app, 'invitations'), 0)
   }
 )
 

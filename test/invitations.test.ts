@@ -46,7 +46,7 @@ t.test('an e-mail invitation is stored queued, with its address until it ends', 
   })
   t.match(body.invitation.id, /^inv_[A-Za-z0-9_-]{22}$/)
   t.notOk('url' in body, 'a mailed link is never shown to the caller')
-  const [row] = invitationRows(app)
+  const [row] = await invitationRows(app)
   t.equal(row!.email, 'Kari.Nordmann@example.com', 'kept to send and remind')
   t.match(row!.token_hash, /^[0-9a-f]{64}$/, 'only the hash of the token')
   t.same(JSON.parse(row!.attributes!), { agent: 'ola', category: 'vpn' })
@@ -70,11 +70,11 @@ t.test('a link invitation answers its URL once, is delivered today, and keeps no
   t.match(body, { status: 'sent', invitation: { status: 'sent', delivered_on: '2026-03-02' } })
   t.match(body.url, /^https:\/\/puls\.example\.com\/s\/[A-Za-z0-9_-]{43}$/, '256-bit token, base64url')
   const token = body.url.split('/s/')[1]
-  const [row] = invitationRows(app)
+  const [row] = await invitationRows(app)
   t.equal(row!.email, null, 'Puls does not mail a link, so it keeps no address')
   t.not(row!.token_hash, token)
-  t.notMatch(JSON.stringify(rows(app, 'SELECT * FROM invitations')), token, 'the token itself is stored nowhere')
-  t.notMatch(JSON.stringify(rows(app, 'SELECT * FROM idempotency_keys')), token)
+  t.notMatch(JSON.stringify(await rows(app, 'SELECT * FROM invitations')), token, 'the token itself is stored nowhere')
+  t.notMatch(JSON.stringify(await rows(app, 'SELECT * FROM idempotency_keys')), token)
 
   const replay = await invite(
     app,
@@ -92,7 +92,7 @@ t.test('a link invitation answers its URL once, is delivered today, and keeps no
     { status: 'duplicate', invitation: withoutStatus(body.invitation) },
     'same case_ref: the first invitation, no URL'
   )
-  t.equal(count(app, 'invitations'), 1)
+  t.equal(await count(app, 'invitations'), 1)
 })
 
 t.test('Idempotency-Key: a retry changes nothing; the key with another request is refused', async t => {
@@ -106,14 +106,14 @@ t.test('Idempotency-Key: a retry changes nothing; the key with another request i
   t.same(second.json(), first.json())
   t.equal(first.headers['idempotent-replayed'], undefined)
   t.equal(second.headers['idempotent-replayed'], 'true')
-  t.equal(count(app, 'invitations'), 1, 'no second invitation, so no second mail')
+  t.equal(await count(app, 'invitations'), 1, 'no second invitation, so no second mail')
 
   const other = await invite(app, survey.id, { ...payload, email: 'b@example.com' }, { 'idempotency-key': 'req-1' })
   t.equal(other.statusCode, 422)
   t.match(other.json(), { code: 'idempotency_key_reused', errors: [{ path: 'headers.idempotency-key' }] })
-  t.equal(count(app, 'invitations'), 1)
+  t.equal(await count(app, 'invitations'), 1)
   t.notMatch(
-    JSON.stringify(rows(app, 'SELECT * FROM idempotency_keys')),
+    JSON.stringify(await rows(app, 'SELECT * FROM idempotency_keys')),
     /req-1|example\.com/,
     'key and request kept only as HMACs'
   )
@@ -134,7 +134,7 @@ t.test('Idempotency-Key is remembered per API key: two integrations with the sam
   const retry = await invite(app, survey.id, { email: 'b@example.com', case_ref: 'HR-42' }, as(hr))
   t.equal(retry.headers['idempotent-replayed'], 'true', 'a retry with the same API key is still a replay')
   t.same(retry.json(), other.json())
-  t.equal(count(app, 'invitations'), 2)
+  t.equal(await count(app, 'invitations'), 2)
 })
 
 t.test('throttle: one invitation per person within throttle_days, judged by the keyed hash', async t => {
@@ -146,7 +146,7 @@ t.test('throttle: one invitation per person within throttle_days, judged by the 
   const throttled = await invite(app, survey.id, { email: 'KIM@Example.com', case_ref: 'B' })
   t.equal(throttled.statusCode, 201)
   t.match(throttled.json(), { status: 'throttled', invitation: { status: 'throttled' } })
-  const row = invitationRows(app).find(r => r.id === throttled.json().invitation.id)!
+  const row = (await invitationRows(app)).find(r => r.id === throttled.json().invitation.id)!
   t.same([row.token_hash, row.email, row.attributes], [null, null, null], 'never deliverable: no token, no address')
   t.same(
     (await invite(app, survey.id, { email: 'kim@example.com', case_ref: 'B' })).json().status,
@@ -179,8 +179,8 @@ t.test('opt-out: checked by the keyed hash of the address', async t => {
   const res = await invite(app, survey.id, { email: 'Noreply.Please@example.com', case_ref: 'X' })
   t.equal(res.statusCode, 201)
   t.match(res.json(), { status: 'opted_out', invitation: { status: 'opted_out' } })
-  t.equal(invitationRows(app)[0]!.email, null)
-  t.notMatch(JSON.stringify(rows(app, 'SELECT * FROM opt_outs')), /example/, 'the opt-out list holds no address')
+  t.equal((await invitationRows(app))[0]!.email, null)
+  t.notMatch(JSON.stringify(await rows(app, 'SELECT * FROM opt_outs')), /example/, 'the opt-out list holds no address')
 })
 
 t.test('relationship surveys ask each person once', async t => {
@@ -219,7 +219,7 @@ t.test('batch: up to 10,000 in one transaction, with counts per status', async t
   t.equal(body.items[9_996].status, 'duplicate')
   t.equal(body.items[9_996].id, body.items[1].id, 'the duplicate names the first invitation')
   t.match(body.items[9_998].url, /\/s\/[A-Za-z0-9_-]{43}$/)
-  t.equal(count(app, 'invitations'), 9_999)
+  t.equal(await count(app, 'invitations'), 9_999)
 
   const replay = await api(app, {
     method: 'POST',
@@ -233,7 +233,7 @@ t.test('batch: up to 10,000 in one transaction, with counts per status', async t
     replay.json().items.some((i: { url?: string }) => i.url !== undefined),
     'URLs are shown once'
   )
-  t.equal(count(app, 'invitations'), 9_999)
+  t.equal(await count(app, 'invitations'), 9_999)
 })
 
 t.test('batch: one bad item, or too many, and nothing is stored', async t => {
@@ -258,7 +258,7 @@ t.test('batch: one bad item, or too many, and nothing is stored', async t => {
     invitations: [{ email: 'a@example.com', attributes: { note: 'x'.repeat(17 * 1024 * 1024) } }]
   })
   t.equal(huge.statusCode, 413)
-  t.equal(count(app, 'invitations'), 0)
+  t.equal(await count(app, 'invitations'), 0)
 })
 
 t.test('bad input on the invitation route is a problem naming the field, and changes nothing', async t => {
@@ -312,6 +312,6 @@ t.test('bad input on the invitation route is a problem naming the field, and cha
     payload: { invitations: [{ email: 'a@example.com' }] }
   })
   t.equal(closedBatch.statusCode, 409)
-  t.equal(count(app, 'invitations'), 0)
-  t.equal(count(app, 'idempotency_keys'), 0, 'a refused request is not remembered as done')
+  t.equal(await count(app, 'invitations'), 0)
+  t.equal(await count(app, 'idempotency_keys'), 0, 'a refused request is not remembered as done')
 })

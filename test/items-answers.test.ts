@@ -27,7 +27,7 @@ const ITEMS = [
 
 const stored = (app: App) => rows<{ score: number, comment: string | null, items: string | null, day: string }>(app,
   'SELECT score, comment, items, day FROM responses')
-const itemsOf = (app: App) => stored(app).map(r => r.items === null ? null : JSON.parse(r.items))
+const itemsOf = async (app: App) => (await stored(app)).map(r => r.items === null ? null : JSON.parse(r.items))
 const paths = (res: { json: () => any }): string[] => (res.json().errors ?? []).map((e: { path: string }) => e.path)
 
 /** A form post as a browser sends it: repeated fields for the ticked boxes of a multi-choice item. */
@@ -55,14 +55,14 @@ t.test('a JSON answer with every item type is stored whole, in one row, with the
   })
   t.equal(res.statusCode, 201, res.body)
   t.same(res.json(), { status: 'recorded' })
-  const [row] = stored(app)
+  const [row] = await stored(app)
   t.match(row, { score: 2, comment: 'Slow', day: /^\d{4}-\d{2}-\d{2}$/ })
   t.same(JSON.parse(row!.items!),
     { fcr: 'no', agent: 4, channel: 'mail', reasons: ['waiting', 'other'], idea: 'Call back \nsooner' },
     'options in the survey\'s order, text normalised as the comment is')
   const again = await submitJson(app, token, { score: 2, items: { fcr: 'no', reasons: ['waiting'] } })
   t.equal(again.statusCode, 409, 'single use as before')
-  t.equal(count(app, 'responses'), 1)
+  t.equal(await count(app, 'responses'), 1)
 })
 
 t.test('a form answer: items.<key> fields, a multi-choice one per ticked box, empty fields unanswered', async t => {
@@ -73,7 +73,7 @@ t.test('a form answer: items.<key> fields, a multi-choice one per ticked box, em
     ['items.idea', ''], ['comment', '']
   ])
   t.equal(res.statusCode, 303, res.body)
-  t.same(itemsOf(app), [{ fcr: 'yes', agent: 5, reasons: ['waiting', 'repeat'] }])
+  t.same(await itemsOf(app), [{ fcr: 'yes', agent: 5, reasons: ['waiting', 'repeat'] }])
 })
 
 t.test('a score-only answer stores no items; optional items may be left out', async t => {
@@ -81,7 +81,7 @@ t.test('a score-only answer stores no items; optional items may be left out', as
   const survey = await createSurvey(app)
   t.equal((await submitJson(app, await linkToken(app, survey.id), { score: 5 })).statusCode, 201)
   t.equal((await submitFields(app, await linkToken(app, survey.id), [['score', '2']])).statusCode, 303)
-  t.same(rows(app, 'SELECT typeof(items) AS type FROM responses'), [{ type: 'null' }, { type: 'null' }],
+  t.same(await rows(app, 'SELECT typeof(items) AS type FROM responses'), [{ type: 'null' }, { type: 'null' }],
     'SQL NULL, not "null"')
 })
 
@@ -111,8 +111,8 @@ t.test('every bad value is a 400 naming body.items.<key>, nothing is stored and 
     t.match(res.headers['content-type'], /application\/problem\+json/)
     t.ok(paths(res).includes(path), `names ${path}: ${paths(res).join(', ')}`)
   }
-  t.equal(count(app, 'responses'), 0, 'nothing stored')
-  t.same(rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }], 'the link is not used up')
+  t.equal(await count(app, 'responses'), 0, 'nothing stored')
+  t.same(await rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }], 'the link is not used up')
   const later = await submitJson(app, token, { score: 2, items: good })
   t.equal(later.statusCode, 201, 'the link still takes a good answer')
 })
@@ -123,7 +123,7 @@ t.test('an item hidden for the score: JSON naming it is refused, a form\'s value
   const res = await submitJson(app, json, { score: 5, items: { fcr: 'yes', reasons: ['waiting'] } })
   t.equal(res.statusCode, 400)
   t.same(res.json().errors, [{ path: 'body.items.reasons', message: 'is not asked for score 5' }])
-  t.equal(count(app, 'responses'), 0)
+  t.equal(await count(app, 'responses'), 0)
   t.equal((await submitJson(app, json, { score: 5, items: { fcr: 'yes' } })).statusCode, 201,
     'a required item hidden for the score is not required')
 
@@ -131,7 +131,7 @@ t.test('an item hidden for the score: JSON naming it is refused, a form\'s value
   const form = await linkToken(app, survey.id)
   const sent = await submitFields(app, form, [['score', '5'], ['items.fcr', 'no'], ['items.reasons', 'waiting']])
   t.equal(sent.statusCode, 303)
-  t.same(itemsOf(app).sort((a, b) => a.fcr.localeCompare(b.fcr)), [{ fcr: 'no' }, { fcr: 'yes' }],
+  t.same((await itemsOf(app)).sort((a, b) => a.fcr.localeCompare(b.fcr)), [{ fcr: 'no' }, { fcr: 'yes' }],
     'what the respondent could not see is not stored')
 })
 
@@ -150,7 +150,7 @@ t.test('a form with a bad or missing item shows the page again: the error at the
   t.match(html, /id="item-agent-4" name="items.agent" value="4" checked>/, 'the rating given is kept')
   t.match(html, />More staff<\/textarea>/)
   t.match(html, /id="score-2" name="score" value="2" required checked>/)
-  t.equal(count(app, 'responses'), 0)
+  t.equal(await count(app, 'responses'), 0)
 })
 
 t.test('a survey with answers: items added, retired; answered ones keep type, options, show_if', async t => {
@@ -197,7 +197,7 @@ t.test('a survey with answers: items added, retired; answered ones keep type, op
       ['agent', 'choice', false], ['fcr', 'yes_no', false], ['channel', 'choice', true],
       ['reasons', 'multi_choice', false], ['speed', 'rating', false]
     ])
-  t.same(itemsOf(app), [{ fcr: 'yes', channel: 'phone', reasons: ['waiting'] }],
+  t.same(await itemsOf(app), [{ fcr: 'yes', channel: 'phone', reasons: ['waiting'] }],
     'a retired item keeps its stored answers')
 
   // The page and the answers follow the new list: the retired item is neither shown nor taken.
@@ -225,7 +225,7 @@ t.test('text items follow the comment: dropped after comment_retain_days, the sc
   await answer({ fcr: 'yes', idea: 'New idea' })
   const purged = await purge(app.store, clock.now(), { retainDays: undefined, commentRetainDays: undefined })
   t.match(purged, { comments: 3 })
-  const kept = rows<{ day: string, comment: string | null, items: string | null }>(app,
+  const kept = await rows<{ day: string, comment: string | null, items: string | null }>(app,
     'SELECT day, comment, items FROM responses')
   const sorted = (list: object[]) => list.map(x => JSON.stringify(x)).sort()
   t.same(sorted(kept.filter(r => r.day === '2026-01-21').map(r => [r.comment, r.items])),
@@ -248,5 +248,5 @@ t.test('a collector (QR) link takes items too, as JSON and as a form, each answe
   const bad = await submitJson(app, token, { score: 5, items: { found: 'perhaps' } })
   t.equal(bad.statusCode, 400)
   t.ok(paths(bad).includes('body.items.found'))
-  t.same(itemsOf(app).map(i => i.found).sort(), ['no', 'yes'])
+  t.same((await itemsOf(app)).map(i => i.found).sort(), ['no', 'yes'])
 })

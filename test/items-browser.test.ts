@@ -82,7 +82,7 @@ t.test('each locale: axe-clean, reasons shown only while a low score is chosen, 
     t.same(errors, [], `${locale}: no console errors, so the CSP blocked nothing of ours`)
     await context.close()
   }
-  const stored = rows<{ score: number, items: string, locale: string }>(app,
+  const stored = await rows<{ score: number, items: string, locale: string }>(app,
     'SELECT score, items, locale FROM responses')
   const byLocale = stored.sort((a, b) => LOCALES.indexOf(a.locale as Locale) - LOCALES.indexOf(b.locale as Locale))
   t.same(byLocale.map(r => [r.locale, r.score, JSON.parse(r.items)]), LOCALES.map(locale =>
@@ -105,7 +105,7 @@ t.test('with JavaScript off, a mail\'s one-click low score opens the page with t
   await page.check('#item-channel-chat')
   await Promise.all([page.waitForURL(/\/thanks$/), page.click('button[type=submit]')])
   await context.close()
-  const [row] = rows<{ score: number, items: string }>(app,
+  const [row] = await rows<{ score: number, items: string }>(app,
     'SELECT score, items FROM responses WHERE items LIKE \'%chat%\'')
   t.same(row && [row.score, JSON.parse(row.items)], [2, { fcr: 'yes', reasons: ['waiting'], channel: 'chat' }])
 })

@@ -15,9 +15,10 @@ t.test('a database from before items migrates: its surveys ask no items, its ans
   await first.close()
 
   const second = await build(t, { dataDir: first.dataDir })
-  t.match(rows<{ sql: string }>(second, 'SELECT sql FROM sqlite_master WHERE name = \'responses\'')[0]!.sql,
+  t.match((await rows<{ sql: string }>(second, 'SELECT sql FROM sqlite_master WHERE name = \'responses\''))[0]!.sql,
     /WITHOUT ROWID\s*$/, 'responses stay WITHOUT ROWID')
-  t.same(rows(second, 'SELECT score, comment, items FROM responses'), [{ score: 2, comment: 'Slow', items: null }])
+  t.same(await rows(second, 'SELECT score, comment, items FROM responses'),
+    [{ score: 2, comment: 'Slow', items: null }])
   t.same((await api(second, { url: `/v1/surveys/${survey.id}` })).json().items, [], 'no items')
   const page = await second.inject({ url: `/s/${token}` })
   t.notMatch(page.body, /class="item"/, 'the page asks the score and the comment, as before')

@@ -5,6 +5,7 @@ import { build, testClock } from './helpers/build.js'
 import { captureLogs } from './helpers/logs.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { createSurvey, invite, rows, type App } from './helpers/puls.js'
+import { run as dbRun } from '../src/db/dialect.js'
 
 // The timers under test fire every 50 ms. Every wait is bounded: generous, for a loaded 2-core
 // machine, but a timer that never fires fails the test instead of hanging it.
@@ -38,7 +39,7 @@ t.test('the service sweeps on its own: expired invitations end and lose their ad
   await app.outbox.flush() // the mail goes out (it may have already): sent, address kept to remind
   await until('two sweeps', async () => (await jobRuns(app, 'sweep', 'ok')) >= 2)
   t.same(
-    invitations(app),
+    await invitations(app),
     [
       { status: 'sent', email: 'a@example.com' },
       { status: 'sent', email: 'b@example.com' }
@@ -47,9 +48,9 @@ t.test('the service sweeps on its own: expired invitations end and lose their ad
   )
 
   clock.advanceDays(2)
-  await until('the sweep to expire both', () => invitations(app).every(r => r.status === 'expired'))
+  await until('the sweep to expire both', async () => (await invitations(app)).every(r => r.status === 'expired'))
   t.same(
-    invitations(app),
+    await invitations(app),
     [
       { status: 'expired', email: null },
       { status: 'expired', email: null }
@@ -69,7 +70,7 @@ t.test('a failing run is logged, not thrown, and the job keeps its schedule', as
   const logs = captureLogs()
   const app = await build(t, { env: FAST, logger: logs.logger })
   // A real failure: the sweep's second statement finds no table.
-  app.store.db.run(sql`DROP TABLE idempotency_keys`)
+  await dbRun(app.store.db, sql`DROP TABLE idempotency_keys`)
   await until('two failed sweeps', async () => (await jobRuns(app, 'sweep', 'failed')) >= 2)
   const failed = logs.lines
     .map(l => JSON.parse(l) as { level: number; msg: string; job?: string; err?: { message: string } })
@@ -99,7 +100,7 @@ t.test('SWEEP_INTERVAL_SECONDS=0: the service does not sweep', async t => {
   clock.advanceDays(3)
   await sleep(300)
   t.same(
-    invitations(app),
+    await invitations(app),
     [{ status: 'sent', email: 'a@example.com' }],
     'past its expiry, and still holding the address'
   )

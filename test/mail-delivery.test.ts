@@ -27,11 +27,14 @@ interface Tap {
 const path = (url: string): string => url.slice(PUBLIC.length)
 const ratingLinks = (mail: ReceivedMail) => links(mail.parsed.html as string).filter(l => l.href.includes('?score='))
 const tokenOf = (mail: ReceivedMail): string => /\/s\/([^/?>]+)/.exec(rawHeader(mail, 'List-Unsubscribe')!)![1]!
-const invitationRow = (app: App, id: string) =>
-  rows<{ status: string; email: string | null; delivered_on: string | null; reminder_token_hash: string | null }>(
+type InvitationRow = {
+  status: string; email: string | null; delivered_on: string | null; reminder_token_hash: string | null
+}
+const invitationRow = async (app: App, id: string) =>
+  (await rows<InvitationRow>(
     app,
     `SELECT status, email, delivered_on, reminder_token_hash FROM invitations WHERE id = '${id}'`
-  )[0]!
+  ))[0]!
 
 /** The score the survey page shows selected, if any. */
 function selectedScore (html: string): string | undefined {
@@ -45,7 +48,7 @@ t.test('an invitation arrives once, in its language, with both parts; its status
   t.equal(res.statusCode, 201)
   t.equal(res.json().status, 'queued')
   const id = res.json().invitation.id as string
-  t.match(invitationRow(app, id), { status: 'queued', delivered_on: null })
+  t.match(await invitationRow(app, id), { status: 'queued', delivered_on: null })
 
   await app.outbox.flush()
   const [mail] = await smtp.waitFor(1)
@@ -64,7 +67,7 @@ t.test('an invitation arrives once, in its language, with both parts; its status
   t.equal(rawHeader(mail!, 'List-Unsubscribe-Post'), 'List-Unsubscribe=One-Click')
   t.equal(rawHeader(mail!, 'Auto-Submitted'), 'auto-generated')
   t.match(
-    invitationRow(app, id),
+    await invitationRow(app, id),
     { status: 'sent', delivered_on: '2026-03-02', email: 'kari@example.com' },
     'kept for the reminder'
   )
@@ -72,7 +75,7 @@ t.test('an invitation arrives once, in its language, with both parts; its status
   t.equal(await app.outbox.flush(), 0)
   t.equal(smtp.received.length, 1)
   t.same(
-    rows(app, `SELECT recipient, html, token FROM outbox WHERE invitation_id = '${id}'`),
+    await rows(app, `SELECT recipient, html, token FROM outbox WHERE invitation_id = '${id}'`),
     [{ recipient: null, html: null, token: null }],
     'the sent mail keeps no address or link'
   )
@@ -96,12 +99,12 @@ t.test('each rating link opens the survey with its score selected and records no
     t.equal(selectedScore(page.body), button.text, `${button.text} is selected`)
   }
   t.match(mail!.parsed.text, `10 (extremely likely): ${buttons.at(-1)!.href}`, 'the text part has the same links')
-  t.equal(count(app, 'responses'), 0, 'opening records nothing (mail scanners open every link)')
+  t.equal(await count(app, 'responses'), 0, 'opening records nothing (mail scanners open every link)')
 
   const token = tokenOf(mail!)
   t.equal((await submitForm(app, token, { score: '9' })).statusCode, 303)
-  t.equal(count(app, 'responses'), 1)
-  t.same(rows(app, 'SELECT email, status FROM invitations'), [{ email: null, status: 'answered' }])
+  t.equal(await count(app, 'responses'), 1)
+  t.same(await rows(app, 'SELECT email, status FROM invitations'), [{ email: null, status: 'answered' }])
 })
 
 t.test("the invitation's locale, else the survey's default, for every language", async t => {
@@ -152,7 +155,7 @@ t.test('retries never send a second mail: the same case, the same Idempotency-Ke
     ['liv@example.com', 'per@example.com', 'x@example.com', 'y@example.com'],
     'one mail each'
   )
-  t.equal(count(app, 'outbox'), 4)
+  t.equal(await count(app, 'outbox'), 4)
 })
 
 t.test('a refused first attempt: the mail still arrives once and the invitation is sent', async t => {
@@ -160,11 +163,11 @@ t.test('a refused first attempt: the mail still arrives once and the invitation 
   const survey = await createSurvey(app)
   const id = (await invite(app, survey.id, { email: 'eva@example.com' })).json().invitation.id
   await app.outbox.flush()
-  t.match(invitationRow(app, id), { status: 'queued' }, 'queued while the mail waits for its retry')
+  t.match(await invitationRow(app, id), { status: 'queued' }, 'queued while the mail waits for its retry')
   clock.set('2026-03-02T09:01:00Z')
   await app.outbox.flush()
   await smtp.waitFor(1)
-  t.match(invitationRow(app, id), { status: 'sent', delivered_on: '2026-03-02' })
+  t.match(await invitationRow(app, id), { status: 'sent', delivered_on: '2026-03-02' })
   t.equal(smtp.received.length, 1)
 })
 
@@ -173,8 +176,8 @@ t.test('a recipient refused for good: the invitation fails and its address goes'
   const survey = await createSurvey(app)
   const id = (await invite(app, survey.id, { email: 'nobody@example.com' })).json().invitation.id
   await app.outbox.flush()
-  t.match(invitationRow(app, id), { status: 'failed', email: null, delivered_on: null })
-  t.same(rows(app, 'SELECT state, recipient FROM outbox'), [{ state: 'failed', recipient: null }])
+  t.match(await invitationRow(app, id), { status: 'failed', email: null, delivered_on: null })
+  t.same(await rows(app, 'SELECT state, recipient FROM outbox'), [{ state: 'failed', recipient: null }])
 })
 
 t.test('no address or mailed token reaches the log through the mail flows, at trace level', async t => {

@@ -53,7 +53,7 @@ t.test(
     await app.outbox.flush()
     await smtp.waitFor(4)
     t.same(
-      rows(app, "SELECT status FROM invitations WHERE case_ref = 'E'"),
+      await rows(app, "SELECT status FROM invitations WHERE case_ref = 'E'"),
       [{ status: 'failed' }],
       "E's mail was refused for good"
     )
@@ -89,7 +89,7 @@ t.test(
         `reminder link ${button.text} opens the survey`
       )
     }
-    t.equal(count(app, 'responses'), 1, "opening the reminder's links records nothing")
+    t.equal(await count(app, 'responses'), 1, "opening the reminder's links records nothing")
 
     clock.set('2026-03-07T09:00:00Z')
     t.equal(await app.invitationMail.remind(), 0, 'never a second reminder')
@@ -98,7 +98,7 @@ t.test(
     // Either link answers, once for both.
     t.equal((await submitForm(app, tokenOf(reminder!), { score: '2' })).statusCode, 303)
     t.equal((await submitForm(app, tokenOf(first!), { score: '5' })).statusCode, 409, 'the first link is used up too')
-    t.equal(count(app, 'responses'), 2)
+    t.equal(await count(app, 'responses'), 2)
   }
 )
 
@@ -114,7 +114,7 @@ t.test('no reminder after the link expired, for surveys without one, or from a c
   await api(app, { method: 'PATCH', url: `/v1/surveys/${closing.id}`, payload: { status: 'closed' } })
   clock.set('2026-03-06T09:00:00Z')
   t.equal(await app.invitationMail.remind(), 0)
-  t.equal(count(app, 'outbox'), 3, 'only the three invitations were ever queued')
+  t.equal(await count(app, 'outbox'), 3, 'only the three invitations were ever queued')
 })
 
 t.test('a reminder still waiting in the outbox when the person answers is cancelled and erased', async t => {
@@ -128,14 +128,14 @@ t.test('a reminder still waiting in the outbox when the person answers is cancel
   t.equal(await app.invitationMail.remind(), 1)
   await app.outbox.flush()
   t.same(
-    rows(app, "SELECT state, attempts FROM outbox WHERE purpose = 'reminder'"),
+    await rows(app, "SELECT state, attempts FROM outbox WHERE purpose = 'reminder'"),
     [{ state: 'pending', attempts: 1 }],
     'refused, waiting for a retry'
   )
 
   t.equal((await submitForm(app, tokenOf(mail!), { score: '3' })).statusCode, 303)
   t.same(
-    rows(app, "SELECT state, recipient, html FROM outbox WHERE purpose = 'reminder'"),
+    await rows(app, "SELECT state, recipient, html FROM outbox WHERE purpose = 'reminder'"),
     [{ state: 'cancelled', recipient: null, html: null }],
     'cancelled and erased with the answer'
   )
@@ -166,7 +166,7 @@ t.test('unsubscribe: a confirmation that records nothing, then an opt-out that s
   t.match(confirm.body, 'Meld deg av e-poster med undersøkelser')
   t.match(confirm.body, '<form method="post"')
   t.equal(confirm.headers['cache-control'], 'no-store')
-  t.equal(count(app, 'opt_outs'), 0, 'opening the link records nothing')
+  t.equal(await count(app, 'opt_outs'), 0, 'opening the link records nothing')
 
   const done = await app.inject({
     method: 'POST',
@@ -176,8 +176,8 @@ t.test('unsubscribe: a confirmation that records nothing, then an opt-out that s
   })
   t.equal(done.statusCode, 200)
   t.match(done.body, 'Du er meldt av')
-  t.equal(count(app, 'opt_outs'), 1)
-  t.same(rows(app, 'SELECT email FROM invitations'), [{ email: null }], 'the address is no longer needed')
+  t.equal(await count(app, 'opt_outs'), 1)
+  t.same(await rows(app, 'SELECT email FROM invitations'), [{ email: null }], 'the address is no longer needed')
 
   const again = await invite(app, other.id, { email: 'ingrid@EXAMPLE.com' })
   t.equal(again.json().status, 'opted_out', 'a later invitation to the same person sends nothing')
@@ -219,7 +219,7 @@ t.test('one-click unsubscribe from a mail client (RFC 8058), as a form or multip
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }
   })
   t.equal(multipart.statusCode, 200)
-  t.equal(count(app, 'opt_outs'), 2)
+  t.equal(await count(app, 'opt_outs'), 2)
 
   const unknown = await app.inject({ method: 'POST', url: '/s/not-a-token/unsubscribe' })
   t.equal(unknown.statusCode, 404)
@@ -243,17 +243,17 @@ t.test('opting out while mail waits in the outbox cancels it', async t => {
   const waiting = await mailTo(app, second.id, 'sam@example.com')
   await app.outbox.flush()
   t.same(
-    rows(app, `SELECT state FROM outbox WHERE invitation_id = '${waiting}'`),
+    await rows(app, `SELECT state FROM outbox WHERE invitation_id = '${waiting}'`),
     [{ state: 'pending' }],
     'refused once, waiting'
   )
 
   t.equal((await app.inject({ method: 'POST', url: path(unsubscribeUrl(mail!)) })).statusCode, 200)
-  t.same(rows(app, `SELECT status, email FROM invitations WHERE id = '${waiting}'`), [
+  t.same(await rows(app, `SELECT status, email FROM invitations WHERE id = '${waiting}'`), [
     { status: 'opted_out', email: null }
   ])
   t.same(
-    rows(app, `SELECT state, recipient, html FROM outbox WHERE invitation_id = '${waiting}'`),
+    await rows(app, `SELECT state, recipient, html FROM outbox WHERE invitation_id = '${waiting}'`),
     [{ state: 'cancelled', recipient: null, html: null }],
     'nothing left to send, nothing kept'
   )

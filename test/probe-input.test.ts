@@ -48,8 +48,8 @@ t.test('attribute values with control or bidi-override characters are refused, n
     t.equal(col.statusCode, 400, `collector ${JSON.stringify(bad)}`)
     t.same(paths(col), ['body.attributes.location'])
   }
-  t.equal(count(app, 'invitations'), 0, 'nothing stored')
-  t.equal(count(app, 'collectors'), 0)
+  t.equal(await count(app, 'invitations'), 0, 'nothing stored')
+  t.equal(await count(app, 'collectors'), 0)
 })
 
 t.test('names of Object.prototype are refused as attribute names, naming the field', async t => {
@@ -76,8 +76,8 @@ t.test('names of Object.prototype are refused as attribute names, naming the fie
   const col = await collector(app, walkUp.id, { constructor: 'x' })
   t.equal(col.statusCode, 400)
   t.same(paths(col), ['body.attributes.constructor'])
-  t.equal(count(app, 'invitations'), 0, 'nothing stored')
-  t.equal(count(app, 'collectors'), 0)
+  t.equal(await count(app, 'invitations'), 0, 'nothing stored')
+  t.equal(await count(app, 'collectors'), 0)
 })
 
 t.test('a case_ref with CR/LF, NUL, other controls or bidi overrides is refused, naming case_ref', async t => {
@@ -92,8 +92,8 @@ t.test('a case_ref with CR/LF, NUL, other controls or bidi overrides is refused,
     const reopened = await api(app, { method: 'POST', url: '/v1/events/case-reopened', payload: { case_ref: bad } })
     t.same(paths(reopened), ['body.case_ref'])
   }
-  t.equal(count(app, 'invitations'), 0)
-  t.equal(count(app, 'outbox'), 0, 'no mail queued')
+  t.equal(await count(app, 'invitations'), 0)
+  t.equal(await count(app, 'outbox'), 0, 'no mail queued')
 })
 
 t.test('a CSV import skips rows whose attributes hold control characters, and refuses prototype names', async t => {
@@ -115,9 +115,9 @@ t.test('a CSV import skips rows whose attributes hold control characters, and re
   const controls = await run('email,team\nanna@example.com,"hr\u0002"\nbo@example.com,"\u202ehr"\n')
   t.match(controls.text, /line 2: team: /)
   t.match(controls.text, /line 3: team: /)
-  t.equal(count(app, 'invitations'), 0)
+  t.equal(await count(app, 'invitations'), 0)
   const proto = await run('email,constructor\nanna@example.com,x\n')
   t.not(proto.code, 0)
   t.match(proto.text, /column "constructor"/)
-  t.equal(count(app, 'invitations'), 0)
+  t.equal(await count(app, 'invitations'), 0)
 })

@@ -106,7 +106,7 @@ t.test(
       await context.close()
 
       t.same(
-        rows(
+        await rows(
           app,
           `SELECT score, comment, locale, channel FROM responses WHERE locale = '${locale}' AND channel = 'email'`
         ),
@@ -155,7 +155,7 @@ t.test(
       await context.close()
 
       t.same(
-        rows(
+        await rows(
           app,
           'SELECT score, comment, channel, attributes FROM responses ' +
             `WHERE locale = '${locale}' AND channel = 'collector'`

@@ -89,7 +89,7 @@ t.test("three locales: the invitation's, else Accept-Language, else the survey d
   t.match(thanks.body, '<h1>Takk!</h1>')
   t.match(thanks.body, '<html lang="nb">')
   t.same(
-    responses(app).map(r => r.locale),
+    (await responses(app)).map(r => r.locale),
     ['nb']
   )
 })
@@ -110,8 +110,8 @@ t.test('?score=N pre-selects and records nothing, however often it is opened', a
     t.equal(res.statusCode, 200, q)
     t.notMatch(res.body, / checked/, `${q} is off the scale: nothing pre-selected`)
   }
-  t.equal(count(app, 'responses'), 0, 'opening a link never records an answer (docs/anonymity.md, promise 7)')
-  t.same(rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }])
+  t.equal(await count(app, 'responses'), 0, 'opening a link never records an answer (docs/anonymity.md, promise 7)')
+  t.same(await rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }])
   t.equal((await submitForm(app, token, { score: '2' })).statusCode, 303, 'the link still takes its one answer')
 })
 
@@ -126,9 +126,9 @@ t.test('a form post stores the answer and redirects to the thank-you page', asyn
   const thanks = await app.inject({ url: `/s/${token}/thanks` })
   t.equal(thanks.statusCode, 200)
   t.match(thanks.body, '<h1>Thank you!</h1>')
-  t.same(responses(app), [
+  t.same(await responses(app), [
     {
-      ...responses(app)[0],
+      ...(await responses(app))[0],
       score: 5,
       comment: 'Quick and friendly.\nThanks!',
       day: '2026-03-02',
@@ -145,7 +145,7 @@ t.test('a form post stores the answer and redirects to the thank-you page', asyn
   const twice = await submitForm(app, token, { score: '1' })
   t.equal(twice.statusCode, 409)
   t.match(twice.body, 'Already answered')
-  t.equal(count(app, 'responses'), 1)
+  t.equal(await count(app, 'responses'), 1)
 })
 
 t.test('a JSON post answers 201; errors then come as problem+json', async t => {
@@ -156,7 +156,7 @@ t.test('a JSON post answers 201; errors then come as problem+json', async t => {
   t.equal(res.statusCode, 201)
   t.same(res.json(), { status: 'recorded' })
   t.same(
-    responses(app).map(r => [r.score, r.comment]),
+    (await responses(app)).map(r => [r.score, r.comment]),
     [[0, 'Never again.']],
     '0 is on the NPS scale'
   )
@@ -201,7 +201,7 @@ t.test('friendly 404, 410 pages in the right language', async t => {
   const closedPost = await submitJson(app, token, { score: 5 })
   t.equal(closedPost.statusCode, 410)
   t.match(closedPost.json(), { code: 'survey_closed' })
-  t.equal(count(app, 'responses'), 0)
+  t.equal(await count(app, 'responses'), 0)
 })
 
 t.test('a rejected answer shows the form again, changes nothing, and leaves the link usable', async t => {
@@ -271,14 +271,14 @@ t.test('a rejected answer shows the form again, changes nothing, and leaves the 
   const huge = await submitForm(app, token, { score: '3', comment: 'z'.repeat(ANSWER_BODY_LIMIT + 1) })
   t.equal(huge.statusCode, 413)
 
-  t.equal(count(app, 'responses'), 0, 'nothing stored')
-  t.same(rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }], 'the link is still open')
+  t.equal(await count(app, 'responses'), 0, 'nothing stored')
+  t.same(await rows(app, 'SELECT status FROM invitations'), [{ status: 'sent' }], 'the link is still open')
   // Browsers send line breaks as CRLF; 2,000 characters as the text box counts them fit.
   const comment = Array.from({ length: 500 }, () => 'abc').join('\r\n') + 'x'
   t.equal(comment.length, 2499)
   const ok = await submitForm(app, token, { score: '3', comment })
   t.equal(ok.statusCode, 303)
-  t.equal(responses(app)[0]!.comment!.length, 2000)
+  t.equal((await responses(app))[0]!.comment!.length, 2000)
 })
 
 t.test('an expired invitation is ended when opened, and by the sweep', async t => {
@@ -292,9 +292,9 @@ t.test('an expired invitation is ended when opened, and by the sweep', async t =
   t.same(await sweep(app.store.db, clock.now()), { expired: 0, idempotencyKeys: 0 })
   clock.advanceDays(2)
   t.equal((await open(app, opened.url.split('/s/')[1])).statusCode, 410)
-  t.same(rows(app, `SELECT status, email, attributes FROM invitations WHERE id = '${opened.invitation.id}'`), [
+  t.same(await rows(app, `SELECT status, email, attributes FROM invitations WHERE id = '${opened.invitation.id}'`), [
     { status: 'expired', email: null, attributes: null }
   ])
   t.same(await sweep(app.store.db, clock.now()), { expired: 2, idempotencyKeys: 0 })
-  t.same(rows(app, 'SELECT DISTINCT status, email FROM invitations'), [{ status: 'expired', email: null }])
+  t.same(await rows(app, 'SELECT DISTINCT status, email FROM invitations'), [{ status: 'expired', email: null }])
 })

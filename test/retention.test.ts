@@ -30,13 +30,13 @@ async function answer (
 }
 
 /** Delivered invitations per day as results count them: live invitations plus purged ones' counts. */
-function deliveredByDay (app: App, surveyId: string): Record<string, number> {
-  const live = rows<{ day: string; n: number }>(
+async function deliveredByDay (app: App, surveyId: string): Promise<Record<string, number>> {
+  const live = await rows<{ day: string; n: number }>(
     app,
     'SELECT delivered_on AS day, count(*) AS n FROM invitations ' +
       `WHERE survey_id = '${surveyId}' AND delivered_on IS NOT NULL GROUP BY 1`
   )
-  const purged = rows<{ day: string; n: number }>(
+  const purged = await rows<{ day: string; n: number }>(
     app,
     `SELECT day, n FROM delivered_counts WHERE survey_id = '${surveyId}'`
   )
@@ -45,12 +45,12 @@ function deliveredByDay (app: App, surveyId: string): Record<string, number> {
   return out
 }
 
-const answersByDay = (app: App, surveyId: string) =>
+const answersByDay = async (app: App, surveyId: string) =>
   Object.fromEntries(
-    rows<{ day: string; n: number }>(
+    (await rows<{ day: string; n: number }>(
       app,
       `SELECT day, count(*) AS n FROM responses WHERE survey_id = '${surveyId}' GROUP BY day`
-    ).map(r => [r.day, r.n])
+    )).map(r => [r.day, r.n])
   )
 
 t.test(
@@ -69,11 +69,12 @@ t.test(
       await answer(app, survey.id, ((d + 10) % 5) + 1, `day ${d}`)
     }
     clock.set(dayAt(40)) // 2026-02-10
-    const delivered = deliveredByDay(app, survey.id)
+    const delivered = await deliveredByDay(app, survey.id)
     t.equal(Object.keys(delivered).length, 50)
 
     t.same(await purge(app.store, clock.now(), NONE), { responses: 10, comments: 30, invitations: 30 })
-    const kept = rows<{ day: string; comment: string | null }>(app, 'SELECT day, comment FROM responses ORDER BY day')
+    const kept = await rows<{ day: string; comment: string | null }>(app,
+      'SELECT day, comment FROM responses ORDER BY day')
     t.equal(kept.length, 40)
     t.equal(
       kept[0]!.day,
@@ -85,10 +86,11 @@ t.test(
       Array.from({ length: 10 }, (_, i) => dayAt(30 + i).slice(0, 10)),
       'only the last 10 days keep their comments'
     )
-    t.equal(count(app, 'invitations'), 20, 'answered invitations whose link expired 14 days ago are gone')
-    t.equal(rows<{ d: string }>(app, 'SELECT min(created_at) AS d FROM invitations')[0]!.d, START + 20 * 86_400_000)
+    t.equal(await count(app, 'invitations'), 20, 'answered invitations whose link expired 14 days ago are gone')
+    t.equal((await rows<{ d: string }>(app, 'SELECT min(created_at) AS d FROM invitations'))[0]!.d,
+      START + 20 * 86_400_000)
     t.same(
-      deliveredByDay(app, survey.id),
+      await deliveredByDay(app, survey.id),
       Object.fromEntries(Object.entries(delivered).filter(([day]) => day >= '2026-01-01')),
       'the response-rate denominator of every day whose answers stay is unchanged; ' +
         'older days are gone with their answers'
@@ -155,7 +157,7 @@ t.test('a relationship survey keeps its ended invitations while it runs, so a li
   t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 0 })
   t.equal(await cli('invite', '--survey', survey.id, file), 0)
   t.same(
-    rows(app, 'SELECT status, count(*) AS n FROM invitations GROUP BY status'),
+    await rows(app, 'SELECT status, count(*) AS n FROM invitations GROUP BY status'),
     [{ status: 'expired', n: 2 }],
     'nobody invited again'
   )
@@ -184,13 +186,14 @@ t.test(
     // Now is 2026-01-31: answers from 2026-01-11 on stay, comments from 2026-01-26 on; the links of
     // 2026-01-01 expired on the 8th, 14 days (the throttle) before the 22nd.
     t.same(await purge(app.store, clock.now(), defaults), { responses: 1, comments: 2, invitations: 2 })
-    t.same(answersByDay(app, byDefault.id), { '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
-    t.same(rows(app, `SELECT day FROM responses WHERE survey_id = '${byDefault.id}' AND comment IS NOT NULL`), [
+    t.same(await answersByDay(app, byDefault.id), { '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
+    t.same(await rows(app, `SELECT day FROM responses WHERE survey_id = '${byDefault.id}' AND comment IS NOT NULL`), [
       { day: '2026-01-26' }
     ])
-    t.same(answersByDay(app, longer.id), { '2026-01-01': 1, '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
+    t.same(await answersByDay(app, longer.id), { '2026-01-01': 1, '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
     t.equal(
-      rows(app, `SELECT count(*) AS n FROM responses WHERE survey_id = '${longer.id}' AND comment IS NOT NULL`)[0]!.n,
+      (await rows(app,
+        `SELECT count(*) AS n FROM responses WHERE survey_id = '${longer.id}' AND comment IS NOT NULL`))[0]!.n,
       4
     )
 
@@ -198,7 +201,7 @@ t.test(
     const res = await api(app, { method: 'PATCH', url: `/v1/surveys/${longer.id}`, payload: { retain_days: null } })
     t.match(res.json(), { retain_days: null, comment_retain_days: 60 })
     t.same(await purge(app.store, clock.now(), defaults), { responses: 1, comments: 0, invitations: 0 })
-    t.same(answersByDay(app, longer.id), { '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
+    t.same(await answersByDay(app, longer.id), { '2026-01-11': 1, '2026-01-19': 1, '2026-01-26': 1 })
   }
 )
 
@@ -224,7 +227,7 @@ t.test('retain_days through the API: validated, and still changeable after the s
     t.equal(res.statusCode, 400, `retain_days ${value}`)
     t.match(res.json(), { errors: [{ path: 'body.retain_days' }] })
   }
-  t.equal(count(app, 'surveys'), 0)
+  t.equal(await count(app, 'surveys'), 0)
 
   const survey = await createSurvey(app)
   t.match(survey, { retain_days: null, comment_retain_days: null })
@@ -259,8 +262,8 @@ t.test('the service applies retention on its own timer, and the CLI on demand', 
   await answer(app, survey.id, 4)
   clock.set(dayAt(9))
   const deadline = Date.now() + 10_000
-  while (count(app, 'responses') > 1 && Date.now() < deadline) await sleep(20)
-  t.same(answersByDay(app, survey.id), { '2026-01-04': 1 }, 'the timer deleted the answer older than 7 days')
+  while ((await count(app, 'responses')) > 1 && Date.now() < deadline) await sleep(20)
+  t.same(await answersByDay(app, survey.id), { '2026-01-04': 1 }, 'the timer deleted the answer older than 7 days')
 
   // The CLI, with its own clock (the real one, months later): the other answer and both
   // invitations are long past too.
@@ -275,8 +278,8 @@ t.test('the service applies retention on its own timer, and the CLI on demand', 
     'retention applied: 1 answers deleted, 0 comments dropped, 2 ended invitations deleted (0 expired just now), ' +
       '0 audit events deleted'
   ])
-  t.equal(count(app, 'responses'), 0)
-  t.equal(count(app, 'invitations'), 0)
+  t.equal(await count(app, 'responses'), 0)
+  t.equal(await count(app, 'invitations'), 0)
 })
 
 t.test("an e-mailed invitation goes with its mail's delivery record", async t => {
@@ -286,14 +289,14 @@ t.test("an e-mailed invitation goes with its mail's delivery record", async t =>
   t.equal((await invite(app, survey.id, { email: 'kim@example.com', case_ref: 'INC-1' })).statusCode, 201)
   t.equal((await invite(app, survey.id, { email: 'lea@example.com', case_ref: 'INC-2' })).statusCode, 201)
   await app.outbox.flush()
-  t.same(rows(app, 'SELECT state FROM outbox'), [{ state: 'sent' }, { state: 'sent' }])
-  t.equal(count(app, 'invitations WHERE delivered_on IS NOT NULL'), 2)
+  t.same(await rows(app, 'SELECT state FROM outbox'), [{ state: 'sent' }, { state: 'sent' }])
+  t.equal(await count(app, 'invitations WHERE delivered_on IS NOT NULL'), 2)
 
   clock.set(dayAt(21)) // links expired on day 7; 14 days of throttle after that
   await sweep(app.store.db, clock.now())
   t.same(await purge(app.store, clock.now(), NONE), { responses: 0, comments: 0, invitations: 2 })
-  t.equal(count(app, 'outbox'), 0)
-  t.same(deliveredByDay(app, survey.id), { '2026-01-01': 2 }, 'still counted as delivered that day')
+  t.equal(await count(app, 'outbox'), 0)
+  t.same(await deliveredByDay(app, survey.id), { '2026-01-01': 2 }, 'still counted as delivered that day')
 })
 
 t.test(
@@ -328,7 +331,7 @@ t.test(
 
     t.same(await purge(app.store, clock.now(), NONE), { responses: 36, comments: 0, invitations: 96 })
     t.equal(
-      rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d,
+      (await rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses'))[0]!.d,
       '2026-01-01',
       'the cut waits for a day where both walks start a block and a month starts: 1 January, not 11 January'
     )
@@ -342,12 +345,12 @@ t.test(
     await seedAnswers(
       fresh,
       twin.id,
-      rows<{ score: number; day: string; comment: string | null; attributes: string; channel: 'link' }>(
+      (await rows<{ score: number; day: string; comment: string | null; attributes: string; channel: 'link' }>(
         app,
         `SELECT score, day, comment, attributes, channel FROM responses WHERE survey_id = '${survey.id}'`
-      ).map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> }))
+      )).map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> }))
     )
-    await seedDelivered(fresh, twin.id, deliveredByDay(app, survey.id))
+    await seedDelivered(fresh, twin.id, await deliveredByDay(app, survey.id))
     t.same(
       after,
       await Promise.all(
@@ -400,7 +403,7 @@ t.test(
     const before = await results(app, survey.id)
     t.same(await purge(app.store, clock.now(), NONE), { responses: 10, comments: 0, invitations: 0 })
     t.equal(
-      rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses')[0]!.d,
+      (await rows<{ d: string }>(app, 'SELECT min(day) AS d FROM responses'))[0]!.d,
       '2026-02-03',
       "January goes whole, with its block's answers of 2 February"
     )
@@ -416,25 +419,25 @@ t.test(
     await seedAnswers(
       fresh,
       twin.id,
-      rows<{ score: number; day: string; attributes: string }>(
+      (await rows<{ score: number; day: string; attributes: string }>(
         app,
         `SELECT score, day, attributes FROM responses WHERE survey_id = '${survey.id}'`
-      ).map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> }))
+      )).map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> }))
     )
     t.same(after, await results(fresh, twin.id), 'every query answers as a fresh count of the remaining answers would')
     // The rollups themselves too (the month the cut falls in is counted again from its answers),
     // each combination by its parsed attributes: the recount may spell them with keys in another order.
-    const rollup = (a: App, id: string) =>
+    const rollup = async (a: App, id: string) => await Promise.all(
       [
         'SELECT day AS k, combo, n, 0 AS invited FROM response_combos',
         'SELECT month || score AS k, combo, n, invited FROM response_combo_scores'
-      ].map(q =>
-        rows<{ k: string; combo: string; n: number; invited: number }>(a, `${q} WHERE survey_id = '${id}'`)
+      ].map(async q =>
+        (await rows<{ k: string; combo: string; n: number; invited: number }>(a, `${q} WHERE survey_id = '${id}'`))
           .map(r =>
             JSON.stringify([r.k, Object.entries(JSON.parse(r.combo) as Record<string, string>).sort(), r.n, r.invited])
           )
           .sort()
-      )
-    t.same(rollup(app, survey.id), rollup(fresh, twin.id), 'the rollups hold what a fresh count holds')
+      ))
+    t.same(await rollup(app, survey.id), await rollup(fresh, twin.id), 'the rollups hold what a fresh count holds')
   }
 )

@@ -4,6 +4,7 @@ import { createApiKey } from '../src/auth/keys.js'
 import { hashToken } from '../src/ids.js'
 import { api, build } from './helpers/build.js'
 import { createSurvey } from './helpers/seed.js'
+import { get as dbGet, run as dbRun } from '../src/db/dialect.js'
 
 // Who may call what (docs/access.md): every operation of the app's own OpenAPI document against
 // every role. An operation missing from EXPECTED fails here, and a /v1 route without a rule stops
@@ -266,7 +267,7 @@ t.test('an integration key sends but reads no results; a revoked reader key is r
       .statusCode,
     200
   )
-  app.store.db.run(sql`UPDATE api_keys SET revoked_at = 1 WHERE id = ${reader.id}`)
+  await dbRun(app.store.db, sql`UPDATE api_keys SET revoked_at = 1 WHERE id = ${reader.id}`)
   t.equal(
     (await app.inject({ url: `/v1/surveys/${survey.id}/results`, headers: { authorization: `Bearer ${reader.key}` } }))
       .statusCode,
@@ -278,10 +279,13 @@ t.test('keys stored before roles existed are admin keys', async t => {
   const app = await build(t)
   // A row as the earlier schema wrote it: no role, no teams.
   const key = 'puls_from-before-roles-0123456789'
-  app.store.db.run(
+  await dbRun(app.store.db,
     sql`INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ('key_old', 'old', ${hashToken(key)}, 0)`
   )
-  t.same(app.store.db.get(sql`SELECT role, teams FROM api_keys WHERE id = 'key_old'`), { role: 'admin', teams: null })
+  t.same(await dbGet(app.store.db, sql`SELECT role, teams FROM api_keys WHERE id = 'key_old'`), {
+    role: 'admin',
+    teams: null
+  })
   const res = await app.inject({
     method: 'POST',
     url: '/v1/surveys',

@@ -67,7 +67,7 @@ t.test('a subscription answers its secret once; targets that are never allowed a
     payload: { url: 'https://a.example.com/x', events: ['survey.closed'], survey_ids: ['srv_nope'] }
   })
   t.match(unknown.json(), { status: 400, errors: [{ path: 'body.survey_ids[0]' }] })
-  t.equal(count(app, 'webhook_subscriptions'), 1, 'nothing refused was stored')
+  t.equal(await count(app, 'webhook_subscriptions'), 1, 'nothing refused was stored')
   t.equal((await app.inject({ url: '/v1/webhooks' })).statusCode, 401, 'an API key is needed')
 
   t.equal((await api(app, { method: 'DELETE', url: `/v1/webhooks/${made.id}` })).statusCode, 200)

@@ -55,6 +55,14 @@ interface Tap {
  */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.PULS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite'
 
+/**
+ * For `t.test(name, { skip: onlyOn('sqlite', why) }, fn)`: a test about one store's own mechanics
+ * (the WAL, the file, the online backup) is skipped on the other store, with the reason shown.
+ */
+export function onlyOn (store: 'sqlite' | 'postgres', why: string): string | false {
+  return TEST_STORE === store ? false : `${store} only: ${why}`
+}
+
 // On PostgreSQL: one throwaway cluster per test file, started on first use, and one fresh
 // database per data folder (a test that restarts the service on its data folder finds its data).
 let cluster: Promise<TestPostgres> | undefined

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import type { FastifyInstance, InjectOptions } from 'fastify'
+import { all as dbAll } from '../../src/db/dialect.js'
 import { API_KEY } from './build.js'
 
 /** One route to fuzz: a valid request, which the fuzzer then bends and breaks. */
@@ -337,19 +338,16 @@ export function fuzzRequests (route: FuzzRoute): fc.Arbitrary<InjectOptions> {
 // ---- the properties --------------------------------------------------------------------------
 
 /** Every row of every table, in a stable order: what "nothing changed" is checked against. */
-export function snapshot (app: FastifyInstance): string {
-  const tables = app.store.db.all<{ name: string }>(
-    sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
-  )
-  return JSON.stringify(
-    tables.map(({ name }) => [
-      name,
-      app.store.db
-        .all(sql.raw(`SELECT * FROM "${name}"`))
-        .map(r => JSON.stringify(r))
-        .sort()
-    ])
-  )
+export async function snapshot (app: FastifyInstance): Promise<string> {
+  const tables = await dbAll<{ name: string }>(app.store.db, app.store.kind === 'postgres'
+    ? sql`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`
+    : sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+  const out = []
+  for (const { name } of tables) {
+    const all = await dbAll(app.store.db, sql.raw(`SELECT * FROM "${name}"`))
+    out.push([name, all.map(r => JSON.stringify(r)).sort()])
+  }
+  return JSON.stringify(out)
 }
 
 export interface FuzzOutcome {
@@ -369,7 +367,7 @@ export async function fuzzRoute (app: FastifyInstance, route: FuzzRoute): Promis
       // Mail queued by an earlier, accepted request is sent (and its row settled) first, so that
       // the only writer between the two snapshots is this request.
       await app.outbox.flush()
-      const before = snapshot(app)
+      const before = await snapshot(app)
       const res = await app.inject(request)
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
       const where = `${request.method} ${String(request.url).slice(0, 200)} → ${res.statusCode}`
@@ -394,7 +392,7 @@ export async function fuzzRoute (app: FastifyInstance, route: FuzzRoute): Promis
           throw new Error(`${where}: not a problem body: ${res.body.slice(0, 300)}`)
         }
       }
-      if (snapshot(app) !== before) throw new Error(`${where}: the database changed on a refused request`)
+      if (await snapshot(app) !== before) throw new Error(`${where}: the database changed on a refused request`)
     }),
     { seed: FUZZ_SEED, numRuns: FUZZ_RUNS }
   )

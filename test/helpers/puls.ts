@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { all as dbAll } from '../../src/db/dialect.js'
 import { api, type build } from './build.js'
 
 // Shortcuts for the invitation and respondent tests: every call still goes over HTTP.
@@ -60,11 +61,11 @@ export function submitJson (
   return app.inject({ method: 'POST', url: `/s/${token}`, payload: body as object, ...opts })
 }
 
-/** Rows straight from the service's SQLite connection. */
-export function rows<T = Record<string, unknown>> (app: App, query: string): T[] {
-  return app.store.db.all<T>(sql.raw(query))
+/** Rows straight from the service's database (SQLite or PostgreSQL). */
+export async function rows<T = Record<string, unknown>> (app: App, query: string): Promise<T[]> {
+  return await dbAll<T>(app.store.db, sql.raw(query))
 }
 
-export function count (app: App, table: string): number {
-  return rows<{ n: number }>(app, `SELECT count(*) AS n FROM ${table}`)[0]!.n
+export async function count (app: App, table: string): Promise<number> {
+  return Number((await rows<{ n: number }>(app, `SELECT count(*) AS n FROM ${table}`))[0]!.n)
 }

@@ -177,9 +177,9 @@ t.test('retention: months after the cut keep their item counts and results', asy
     kind: 'post_case', metric: 'csat', min_group_size: MIN, items: ITEMS, retain_days: 70, comment_retain_days: 10
   })
   await seedAnswers(app, survey.id, itemDataset(23, 8))
-  const itemRows = (): Array<Record<string, unknown>> =>
+  const itemRows = (): Promise<Array<Record<string, unknown>>> =>
     rows(app, 'SELECT month, combo, item, value, n, invited FROM response_item_counts ORDER BY 1, 2, 3, 4')
-  const before = itemRows()
+  const before = await itemRows()
   const march = async (): Promise<unknown> =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results?from=2026-03-01&to=2026-03-31&group_by=item.fcr` }))
       .json()
@@ -187,15 +187,15 @@ t.test('retention: months after the cut keep their item counts and results', asy
   const purged = await purge(app.store, clock.now(), { retainDays: undefined, commentRetainDays: undefined })
   t.ok(purged.responses > 0, `${purged.responses} answers deleted`)
   // The cut's own month is counted again from its answers that stay; later months are untouched.
-  const cut = rows<{ day: string }>(app, 'SELECT min(day) AS day FROM responses')[0]!.day.slice(0, 7)
+  const cut = (await rows<{ day: string }>(app, 'SELECT min(day) AS day FROM responses'))[0]!.day.slice(0, 7)
   t.ok(cut < '2026-03', `the cut is in ${cut}`)
   const after = (list: Array<Record<string, unknown>>): unknown => list.filter(r => (r.month as string) > cut)
-  t.same(after(itemRows()), after(before), 'the months after it count as before')
-  t.notOk(itemRows().some(r => (r.month as string) < cut), 'the months before it are gone')
-  const answered = rows<{ n: number }>(app, `SELECT count(*) AS n FROM responses
-    WHERE substr(day, 1, 7) = '${cut}' AND json_extract(items, '$.fcr') IS NOT NULL`)[0]!.n
+  t.same(after(await itemRows()), after(before), 'the months after it count as before')
+  t.notOk((await itemRows()).some(r => (r.month as string) < cut), 'the months before it are gone')
+  const answered = (await rows<{ n: number }>(app, `SELECT count(*) AS n FROM responses
+    WHERE substr(day, 1, 7) = '${cut}' AND json_extract(items, '$.fcr') IS NOT NULL`))[0]!.n
   // A yes/no item stores its yes and no rows only: the answers to it are their sum.
-  const counted = itemRows().filter(r => r.month === cut && r.item === 'fcr' && r.value !== '')
+  const counted = (await itemRows()).filter(r => r.month === cut && r.item === 'fcr' && r.value !== '')
     .reduce((acc, r) => acc + (r.n as number), 0)
   t.equal(counted, answered, 'the cut\'s month counts the item answers that stay')
   t.same(await march(), results, 'and read the same')

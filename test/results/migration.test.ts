@@ -6,6 +6,7 @@ import { undoMigrationsFrom } from '../helpers/migrations.js'
 import { rows } from '../helpers/puls.js'
 import { createSurvey, seedAnswers } from '../helpers/seed.js'
 import { itemDataset, ITEMS } from './item-data.js'
+import { run as dbRun } from '../../src/db/dialect.js'
 
 // Migration 0009 backfills response_combos from the answers already stored. Its backfill statement,
 // run on answers stored the usual way, must give the counts the rollup keeps (added up by parsed
@@ -53,14 +54,14 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
     }
     return [...sums].map(([key, c]) => `${key} ${c.join(' ')}`).sort()
   }
-  const read = () => [
+  const read = async () => [
     canonical(
-      rows<Row>(app, `SELECT day, combo, n FROM response_combos WHERE survey_id = '${survey.id}'`),
+      await rows<Row>(app, `SELECT day, combo, n FROM response_combos WHERE survey_id = '${survey.id}'`),
       ['day'],
       ['n']
     ),
     canonical(
-      rows<Row>(
+      await rows<Row>(
         app,
         `SELECT month, combo, score, n, invited FROM response_combo_scores WHERE survey_id = '${survey.id}'`
       ),
@@ -68,12 +69,12 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
       ['n', 'invited']
     )
   ]
-  const kept = read()
+  const kept = await read()
   t.equal(backfill.length, 2, 'one statement per table')
-  app.store.db.run(sql`DELETE FROM response_combos`)
-  app.store.db.run(sql`DELETE FROM response_combo_scores`)
-  for (const statement of backfill) app.store.db.run(sql.raw(statement))
-  t.same(read(), kept, 'the same counts per day and attributes, and per month, attributes and score')
+  await dbRun(app.store.db, sql`DELETE FROM response_combos`)
+  await dbRun(app.store.db, sql`DELETE FROM response_combo_scores`)
+  for (const statement of backfill) await dbRun(app.store.db, sql.raw(statement))
+  t.same(await read(), kept, 'the same counts per day and attributes, and per month, attributes and score')
 })
 
 // Migration 0012 drops response_counts' `attribute` and `value` (always '' since 0009). A database
@@ -103,7 +104,7 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
   const ask = async (app: typeof first): Promise<unknown> =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results?interval=day` })).json()
   const before = await ask(first)
-  const counts = rows(first, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score')
+  const counts = await rows(first, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score')
   t.ok(counts.length > 20, 'rows to migrate')
   // Back to the table 0006 made (the one every database has from 0006 to 0011), 0012 not applied.
   for (const statement of [
@@ -112,27 +113,28 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     "INSERT INTO response_counts_new SELECT survey_id, '', '', day, score, n, invited FROM response_counts_current",
     'DROP TABLE response_counts_current',
     'ALTER TABLE response_counts_new RENAME TO response_counts'
-  ]) { first.store.db.run(sql.raw(statement)) }
+  ]) await dbRun(first.store.db, sql.raw(statement))
   // Later migrations are undone too: drizzle applies only those newer than the newest applied.
   undoMigrationsFrom(first.store.db, '0012_', ['0012_'])
-  const columns = (app: typeof first): unknown[] =>
-    rows(app, "SELECT name FROM pragma_table_info('response_counts') ORDER BY cid").map(r => r.name)
-  t.same(columns(first), ['survey_id', 'attribute', 'value', 'day', 'score', 'n', 'invited'], 'the table of 0006')
+  const columns = async (app: typeof first): Promise<unknown[]> =>
+    (await rows(app, "SELECT name FROM pragma_table_info('response_counts') ORDER BY cid")).map(r => r.name)
+  t.same(await columns(first), ['survey_id', 'attribute', 'value', 'day', 'score', 'n', 'invited'], 'the table of 0006')
   await first.close()
 
   const second = await build(t, { clock, dataDir: first.dataDir })
   // 0013 adds the comment counts after them.
   t.same(
-    columns(second),
+    await columns(second),
     ['survey_id', 'day', 'score', 'n', 'invited', 'comments', 'invited_comments'],
     'attribute and value are gone'
   )
   t.match(
-    rows<{ sql: string }>(second, "SELECT sql FROM sqlite_master WHERE name = 'response_counts'")[0]!.sql,
+    (await rows<{ sql: string }>(second, "SELECT sql FROM sqlite_master WHERE name = 'response_counts'"))[0]!.sql,
     /WITHOUT ROWID\s*$/,
     'still WITHOUT ROWID'
   )
-  t.same(rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'), counts)
+  t.same(await rows(second, 'SELECT survey_id, day, score, n, invited FROM response_counts ORDER BY day, score'),
+    counts)
   t.same(await ask(second), before, 'the same results')
   // Answers stored the usual way (seedAnswers goes through the rollup) are counted in the new table.
   await seedAnswers(second, survey.id, [
@@ -140,7 +142,8 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     { score: 7, day: '2026-04-19' }
   ])
   const had = counts.find(r => r.day === '2026-03-01' && r.score === 7)?.n ?? 0
-  t.same(rows(second, "SELECT n FROM response_counts WHERE day = '2026-03-01' AND score = 7"), [{ n: Number(had) + 1 }])
+  t.same(await rows(second, "SELECT n FROM response_counts WHERE day = '2026-03-01' AND score = 7"),
+    [{ n: Number(had) + 1 }])
 })
 
 t.test('migration 0017 counts the item answers stored before it as the answer path counts them', async t => {
@@ -151,15 +154,15 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
   const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
-  const tables = (app: typeof first): unknown => ({
-    items: rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+  const tables = async (app: typeof first): Promise<unknown> => ({
+    items: (await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) })),
-    combos: rows(app, 'SELECT * FROM response_combos ORDER BY day, combo')
+    combos: (await rows(app, 'SELECT * FROM response_combos ORDER BY day, combo'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) })),
-    scores: rows(app, 'SELECT * FROM response_combo_scores ORDER BY month, combo, score')
+    scores: (await rows(app, 'SELECT * FROM response_combo_scores ORDER BY month, combo, score'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) }))
   })
-  const before = { results: await ask(first), tables: tables(first) }
+  const before = { results: await ask(first), tables: await tables(first) }
   t.ok((before.results[0] as { items: { fcr: { answered: number } } }).items.fcr.answered > 20, 'item results show')
   // Back to before 0017: no item counts, combinations of attributes only.
   undoMigrationsFrom(first.store.db, '0017_')
@@ -172,11 +175,11 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
       `DELETE FROM ${table}`,
       `INSERT INTO ${table} (survey_id, ${keys}, combo, n, invited) SELECT * FROM old`,
       'DROP TABLE old'
-    ]) first.store.db.run(sql.raw(statement))
+    ]) await dbRun(first.store.db, sql.raw(statement))
   }
   await first.close()
   const second = await build(t, { clock, dataDir: first.dataDir })
-  t.same(tables(second), before.tables, 'the rollups hold what the answer path wrote')
+  t.same(await tables(second), before.tables, 'the rollups hold what the answer path wrote')
   t.same(await ask(second), before.results, 'the same results')
 })
 
@@ -188,21 +191,20 @@ t.test('migration 0020 drops the answered rows of single-valued items; the resul
   const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
   const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
-  const itemRows = (app: typeof first): Array<Record<string, unknown>> =>
-    rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
-  const answered = (app: typeof first): string[] => [...new Set(itemRows(app)
+  const itemRows = async (app: typeof first): Promise<Array<Record<string, unknown>>> =>
+    await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+  const answered = async (app: typeof first): Promise<string[]> => [...new Set((await itemRows(app))
     .filter(r => r.value === '').map(r => r.item as string))].sort()
-  const before = { results: await ask(first), items: itemRows(first) }
-  const types = new Map(ITEMS.map(i => [i.key, i.type]))
-  t.same(answered(first), ITEMS.filter(i => i.type === 'multi_choice' || i.type === 'text').map(i => i.key).sort(),
-    'the answer path stores answered rows for multi-choice and text items only')
-  t.ok([...types.values()].some(type => type === 'rating' || type === 'yes_no'), 'the survey has single-valued items')
+  const before = { results: await ask(first), items: await itemRows(first) }
+  const multiOrText = ITEMS.filter(i => i.type === 'multi_choice' || i.type === 'text').map(i => i.key).sort()
+  t.same(await answered(first), multiOrText, 'the answer path stores answered rows of multi-choice and text only')
   // Back to before 0020: every item answered row stored, as 0017 and the answer path wrote them.
   undoMigrationsFrom(first.store.db, '0020_')
-  t.same(answered(first), ITEMS.filter(i => itemRows(first).some(r => r.item === i.key)).map(i => i.key).sort(),
+  const stored = await itemRows(first)
+  t.same(await answered(first), ITEMS.filter(i => stored.some(r => r.item === i.key)).map(i => i.key).sort(),
     'before it, every answered item has its answered rows')
   await first.close()
   const second = await build(t, { clock, dataDir: first.dataDir })
-  t.same(itemRows(second), before.items, 'the rows the answer path writes')
+  t.same(await itemRows(second), before.items, 'the rows the answer path writes')
   t.same(await ask(second), before.results, 'the same results')
 })

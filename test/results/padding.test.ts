@@ -8,6 +8,7 @@ import { createSurvey, rows, submitJson, type App } from '../helpers/puls.js'
 import { type Answer, seedAnswers } from '../helpers/seed.js'
 import { OTHER } from '../../src/results/outputs/export.js'
 import { parseCsv } from './csv-parse.js'
+import { run as dbRun } from '../../src/db/dialect.js'
 
 // Plays the padding (n−1) attacker of docs/anonymity.md: a reader who can also answer. It adds
 // answers of its own through every channel its access allows (collectors it creates, public
@@ -267,7 +268,7 @@ t.test(
     // The person answers the mailed link; the test plays the mailer, which knows the token it sent.
     const mailed = 'mailed-token-known-to-the-mailer-only-padding1'
     const mailedHash = createHash('sha256').update(mailed).digest('hex')
-    app.store.db.run(sql`UPDATE invitations SET token_hash = ${mailedHash} WHERE case_ref = 'C-1'`)
+    await dbRun(app.store.db, sql`UPDATE invitations SET token_hash = ${mailedHash} WHERE case_ref = 'C-1'`)
     t.equal(
       (await submitJson(app, mailed, { score: 2, comment: PERSON_COMMENT }, { remoteAddress: '192.0.2.10' }))
         .statusCode,
@@ -398,10 +399,11 @@ t.test(
     for (const from of ['2001:db8:1:1::1', '2001:db8:1:1::2']) {
       t.equal((await submitJson(app, poster, { score: 2 }, { remoteAddress: from })).statusCode, 201)
     }
-    const keys = (): Array<{ kind: string; client: string; day: string }> =>
+    const keys = (): Promise<Array<{ kind: string; client: string; day: string }>> =>
       rows(app, 'SELECT kind, client, day FROM collector_clients')
-    t.equal(keys().filter(k => k.kind === 'answer').length, 6, 'six people: five IPv4 addresses and one IPv6 /64')
-    t.notMatch(JSON.stringify(keys()), /198\.51\.100|2001:db8/, 'keyed hashes, never the address')
+    t.equal((await keys()).filter(k => k.kind === 'answer').length, 6,
+      'six people: five IPv4 addresses and one IPv6 /64')
+    t.notMatch(JSON.stringify(await keys()), /198\.51\.100|2001:db8/, 'keyed hashes, never the address')
 
     clock.advanceDays(1)
     // A new answer today: its key stays until its own block is released.
@@ -414,19 +416,19 @@ t.test(
       "the released day's keys for blocks go"
     )
     t.same(
-      keys()
+      (await keys())
         .filter(k => k.kind === 'answer')
         .map(k => k.day),
       ['2026-03-11'],
       "only today's client is still held for blocks"
     )
     t.equal(
-      keys().filter(k => k.kind === 'cell' && k.day === '2026-03-10').length,
+      (await keys()).filter(k => k.kind === 'cell' && k.day === '2026-03-10').length,
       6,
       'keys for cells wait until the month is complete'
     )
     t.same(
-      rows(app, 'SELECT kind, day, clients FROM collector_client_days'),
+      await rows(app, 'SELECT kind, day, clients FROM collector_client_days'),
       [{ kind: 'answer', day: '2026-03-10', clients: 6 }],
       'their count stays'
     )
@@ -444,7 +446,7 @@ t.test(
       'March is complete'
     )
     t.same(await forgetReleasedClients(app.store, clock.now()), { erased: 16 }, 'then every key of March goes')
-    t.same(keys(), [], 'no key is held')
+    t.same(await keys(), [], 'no key is held')
     t.same(
       (await api(app, { url: `/v1/surveys/${survey.id}/results?group_by=place` })).json(),
       month,
