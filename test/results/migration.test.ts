@@ -191,7 +191,9 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   t.same(await ask(second), before.results, 'the same results')
 })
 
-t.test('migration 0020 drops the answered rows of single-valued items; the results stay the same', async t => {
+t.test('migration 0020 drops the answered rows of single-valued items; the results stay the same', {
+  skip: SQLITE_MIGRATIONS
+}, async t => {
   const clock = testClock('2026-04-20T10:00:00Z')
   const first = await build(t, { clock })
   const survey = await createSurvey(first, { kind: 'post_case', metric: 'csat', items: ITEMS })
