@@ -42,7 +42,7 @@ export async function startBenchPostgres (): Promise<BenchPostgres> {
   return {
     url: cluster.url,
     pid: cluster.pid,
-    settings: rows.map(r => `${r.name}=${r.setting}${r.unit === '8kB' ? '×8kB' : ''}`).join(', '),
+    settings: rows.map(r => `${r.name}=${r.unit === '8kB' ? `${Number(r.setting) / 128} MB` : r.setting}`).join(', '),
     stop: async () => {
       for (const fn of teardowns) await fn()
     }
