@@ -22,7 +22,7 @@ export interface BenchPostgres {
  * PostgreSQL's default shared_buffers (128 MB) rather than the tests' 16 MB, so that a million
  * answers' tables and indexes stay in its cache.
  */
-const SETTINGS = ['shared_buffers=128MB', 'max_connections=60']
+const SETTINGS = { shared_buffers: '128MB', max_connections: '60' }
 
 export async function startBenchPostgres (): Promise<BenchPostgres> {
   const teardowns: Array<() => void | Promise<void>> = []

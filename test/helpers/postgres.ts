@@ -37,8 +37,8 @@ export interface StartOptions {
    * (docs/postgres.md): for tests that open the store without skipping its start-up checks.
    */
   durable?: boolean
-  /** More server settings (`name=value`), after the defaults, which they override (the bench's). */
-  settings?: string[]
+  /** Server settings on top of the test defaults (`-c name=value`), e.g. one Puls must refuse. */
+  settings?: Record<string, string>
 }
 
 /** Starts a cluster whose life ends with `t` (call it once per test file, on the file's test). */
@@ -133,7 +133,7 @@ async function launch (
     '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
     ...(opts.durable === true ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     '-c', 'shared_buffers=16MB', '-c', 'max_connections=30', '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
-    ...(opts.settings ?? []).flatMap(setting => ['-c', setting])
+    ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`])
   ]
   const child = spawn('sh', ['-c', GUARD, 'guard', dir, postgres, ...args], {
     cwd: dir, env: { PATH: process.env.PATH, LANG: 'C' }, stdio: ['pipe', 'ignore', 'pipe'], ...owner
