@@ -37,9 +37,9 @@ export function channel (proc: ChildProcess, name: string): {
 
 /**
  * The service in a child process (bench/server.ts) on a fresh data folder, mailing to an SMTP server
- * on 127.0.0.1, as `npm run bench` and `npm run bench:soak` both measure it.
+ * on 127.0.0.1, as `npm run bench` and `npm run bench:soak` both measure it; `env` adds settings.
  */
-export async function startService (key: string, prefix: string): Promise<{
+export async function startService (key: string, prefix: string, env: Record<string, string> = {}): Promise<{
   dataDir: string
   smtp: Awaited<ReturnType<typeof startSmtp>>
   child: ChildProcess
@@ -61,7 +61,9 @@ export async function startService (key: string, prefix: string): Promise<{
       RATE_LIMIT_MAX: '0',
       // Collector answers each carry their own X-Forwarded-For, so that the per-client answer
       // limit (30 a minute) is exercised on every answer without refusing the bench.
-      TRUST_PROXY: 'true'
+      TRUST_PROXY: 'true',
+      // BENCH_DATABASE=postgres: DATABASE_URL (and DATABASE_POOL_SIZE) of the bench's cluster.
+      ...env
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })

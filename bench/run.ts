@@ -5,12 +5,15 @@ import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { formatRows, mailBench } from './mail.js'
 import { channel, startService } from './child.js'
+import { clusterCpuMicros, startBenchPostgres } from './postgres.js'
 
 // `npm run bench`: the real service (bench/server.ts: the app plugin in its own process, on
 // 127.0.0.1, a temporary SQLite file with WAL and synchronous=FULL, its mail going to an SMTP
 // server on 127.0.0.1) driven over a real socket by autocannon. Every row is the median of
 // BENCH_ROUNDS rounds of about BENCH_SECONDS after a warm-up, and its ratio to the no-op route
 // measured in the same run: ratios hold across machines better than rates do.
+// BENCH_DATABASE=postgres: the same tables on a durable throwaway PostgreSQL cluster (bench/postgres.ts),
+// plus a row with two service instances on the one database.
 
 const KEY = 'bench-bootstrap-key-0123456789'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -30,7 +33,16 @@ const wanted = (name: string): boolean => ONLY === undefined || ONLY.some(text =
 
 // ---- the service, in a child process --------------------------------------------------------
 
-const { dataDir, smtp, child, service } = await startService(KEY, 'puls-bench-')
+const DATABASE = process.env.BENCH_DATABASE ?? 'sqlite'
+if (DATABASE !== 'sqlite' && DATABASE !== 'postgres') throw new Error('BENCH_DATABASE: sqlite or postgres')
+const cluster = DATABASE === 'postgres' ? await startBenchPostgres() : undefined
+const storeEnv: Record<string, string> = cluster === undefined
+  ? {}
+  : {
+      DATABASE_URL: cluster.url,
+      ...(process.env.DATABASE_POOL_SIZE === undefined ? {} : { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE })
+    }
+const { dataDir, smtp, child, service } = await startService(KEY, 'puls-bench-', storeEnv)
 const { reply, ask } = service
 
 // Bare Fastify with the same no-op route, in its own process: the floor Puls's no-op is compared to.
@@ -46,6 +58,8 @@ const { port } = await reply('listening')
 const base = `http://127.0.0.1:${port}`
 const auth = { authorization: `Bearer ${KEY}` }
 const startup = await ask({ type: 'rss' }, 'rss')
+// The jobs due at start-up (the decide-ahead job runs 1 s after it) are not the first row's work.
+await new Promise(resolve => setTimeout(resolve, 2000))
 
 async function api (method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(base + path, {
@@ -79,8 +93,13 @@ interface Round {
   mean: number
   p99: number
   cpu: number
+  /** The PostgreSQL cluster's CPU a request (all its processes); undefined on SQLite. */
+  dbCpu: number | undefined
   written: number | undefined
 }
+
+/** A second service instance on the same PostgreSQL database, started for the two-instance row. */
+let second: { base: string, ask: typeof ask, stop: () => Promise<void> } | undefined
 
 interface Scenario {
   name: string
@@ -100,6 +119,8 @@ interface Scenario {
   settle?: () => Promise<void>
   /** Measured on the bare Fastify app (bench/bare.ts) instead of the service; always run. */
   bare?: boolean
+  /** Spread over both instances (the first and `second`); CPU summed over both. */
+  both?: boolean
   /** autocannon options for one round; `amount` is set for counted scenarios. */
   options: (amount: number | undefined) => Promise<Partial<autocannon.Options>> | Partial<autocannon.Options>
 }
@@ -110,8 +131,17 @@ async function round (
   amount: number | undefined,
   options: Partial<autocannon.Options>
 ): Promise<Round> {
-  const cpuOf = s.bare === true ? bare.ask : ask
-  const before = await cpuOf({ type: 'cpu' }, 'cpu')
+  const asks = s.bare === true ? [bare.ask] : s.both === true ? [ask, second!.ask] : [ask]
+  const cpuOf = async (): Promise<{ micros: number, writtenBytes: number | undefined, db: number | undefined }> => {
+    const each = await Promise.all(asks.map(a => a({ type: 'cpu' }, 'cpu')))
+    return {
+      micros: each.reduce((sum, c) => sum + c.micros, 0),
+      // On PostgreSQL the WAL position is the cluster's: one instance's reading covers both.
+      writtenBytes: each[0]!.writtenBytes,
+      db: cluster === undefined || s.bare === true ? undefined : clusterCpuMicros(cluster.pid)
+    }
+  }
+  const before = await cpuOf()
   const r = await autocannon({
     url: base,
     connections: s.connections ?? CONNECTIONS,
@@ -134,16 +164,17 @@ async function round (
   await s.settle?.()
   // The service's own CPU time (user + system, its process alone) per request: unlike the rates,
   // it hardly moves when other work shares the machine.
-  const after = await cpuOf({ type: 'cpu' }, 'cpu')
+  const after = await cpuOf()
   const requests = Math.max(r.requests.total, 1)
   const cpu = (after.micros - before.micros) / requests
+  const dbCpu = after.db === undefined || before.db === undefined ? undefined : (after.db - before.db) / requests
   // Bytes the service sent to the disk a request (WAL frames, checkpoints): what a durable commit
   // writes and waits for, and, unlike the time it takes, the same on any machine.
   const written =
     after.writtenBytes === undefined || before.writtenBytes === undefined
       ? undefined
       : (after.writtenBytes - before.writtenBytes) / requests
-  return { rps, mean: ((s.connections ?? CONNECTIONS) * 1000) / rps, p99: r.latency.p99, cpu, written }
+  return { rps, mean: ((s.connections ?? CONNECTIONS) * 1000) / rps, p99: r.latency.p99, cpu, dbCpu, written }
 }
 
 /** Bytes as KiB to one decimal, or a dash where the service could not read its I/O counters. */
@@ -163,16 +194,22 @@ interface Row {
   mean: number
   p99: number
   cpu: number
+  dbCpu: number | undefined
   written: number | undefined
   perCommit?: number
 }
 const rows: Row[] = []
 
-/** The service's group-commit histogram (GET /metrics): transactions, and the writes in them. */
-async function groupCommits (): Promise<{ commits: number; units: number }> {
-  const text = await (await fetch(base + '/metrics')).text()
-  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
-  return { commits: value('puls_group_commit_units_count'), units: value('puls_group_commit_units_sum') }
+/** The services' group-commit histograms (GET /metrics): transactions, and the writes in them. */
+async function groupCommits (both = false): Promise<{ commits: number; units: number }> {
+  const sum = { commits: 0, units: 0 }
+  for (const b of both ? [base, second!.base] : [base]) {
+    const text = await (await fetch(b + '/metrics')).text()
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+    sum.commits += value('puls_group_commit_units_count')
+    sum.units += value('puls_group_commit_units_sum')
+  }
+  return sum
 }
 
 async function measure (
@@ -181,7 +218,7 @@ async function measure (
 ): Promise<Row | undefined> {
   if (rows.length > 0 && opts.quiet !== true && s.bare !== true && !wanted(s.name)) return undefined
   const seconds = opts.seconds ?? SECONDS
-  const before = await groupCommits()
+  const before = await groupCommits(s.both)
   const amountFor = (rps: number): number | undefined =>
     s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
   const warm = await round(s, 1, s.counted?.warmup, await s.options(s.counted?.warmup))
@@ -215,16 +252,18 @@ async function measure (
     mean: median(rounds.map(r => r.mean)),
     p99: median(rounds.map(r => r.p99)),
     cpu: median(rounds.map(r => r.cpu)),
+    dbCpu: rounds.every(r => r.dbCpu !== undefined) ? median(rounds.map(r => r.dbCpu!)) : undefined,
     written: rounds.every(r => r.written !== undefined) ? median(rounds.map(r => r.written!)) : undefined,
     perCommit: undefined as number | undefined
   }
   // Writes per transaction over the whole row (warm-up included), for rows that group-commit.
-  const after = await groupCommits()
+  const after = await groupCommits(s.both)
   if (after.commits > before.commits) row.perCommit = (after.units - before.units) / (after.commits - before.commits)
   if (opts.quiet !== true) rows.push(row)
   const grouped = row.perCommit === undefined ? '' : `, ${row.perCommit.toFixed(1)} per commit`
   console.error(
     `  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request, ` +
+      (row.dbCpu === undefined ? '' : `${row.dbCpu.toFixed(0)} µs database CPU a request, `) +
       `${kib(row.written)} written a request ` +
       `(rounds: ${rounds.map(r => (r.rps * perRequest).toFixed(0)).join(', ')}${grouped})`
   )
@@ -270,16 +309,19 @@ await measure({
   options: () => ({ url: `${base}/s/${pageToken}?score=7` })
 })
 
-await measure({
-  name: 'POST /s/:token (answer through a mailed or handed-out link, form, 303)',
+const linkAnswers = (name: string, both = false): Scenario => ({
+  name,
   unit: 'answers',
   status: 303,
+  both,
   counted: { warmup: 500, min: 200 },
   options: async amount => {
     // One more per connection: autocannon prepares each connection's first request up front.
     const tokens = await linkTokens(relationship.id, amount! + 2 * CONNECTIONS)
     let next = 0
     return {
+      // Two instances: autocannon spreads the connections over both, half each.
+      ...(both ? { url: [base, second!.base] as unknown as string } : {}),
       requests: [
         {
           method: 'POST',
@@ -294,6 +336,27 @@ await measure({
     }
   }
 })
+await measure(linkAnswers('POST /s/:token (answer through a mailed or handed-out link, form, 303)'))
+
+// PostgreSQL: a second instance of the service on the same database, the load spread over both.
+const TWO = 'POST /s/:token (answer through a link, two instances on one database, form, 303)'
+if (cluster !== undefined && wanted(TWO)) {
+  const started = await startService(KEY, 'puls-bench-two-', storeEnv)
+  const port2 = (await started.service.reply('listening')).port
+  second = {
+    base: `http://127.0.0.1:${port2}`,
+    ask: started.service.ask,
+    stop: async () => {
+      started.child.kill('SIGTERM')
+      await new Promise(resolve => started.child.once('exit', resolve))
+      await started.smtp.close()
+      rmSync(started.dataDir, { recursive: true, force: true })
+    }
+  }
+  await measure(linkAnswers(TWO, true))
+  // The second instance's jobs would share the database with the rows that follow.
+  await second.stop()
+}
 
 // The same JSON answer to a survey without items and to one with five (yes/no, two ratings, a
 // choice, a multi-choice): what asking why costs an answer, in the same run.
@@ -393,6 +456,8 @@ await measure({
 interface ResultRow {
   name: string
   answers: number
+  cpu: number
+  dbCpu: number | undefined
   first: number
   mean: number
   p99: number
@@ -530,7 +595,8 @@ for (const size of askedFor.length > 1 ? SIZES : []) {
     )
     if (r === undefined) continue
     if (noop === 0) noop = r.mean
-    resultRows.push({ name: q.name, answers: size, first, mean: r.mean, p99: r.p99, rps: r.rps, noop })
+    const { cpu, dbCpu, mean, p99, rps } = r
+    resultRows.push({ name: q.name, answers: size, cpu, dbCpu, first, mean, p99, rps, noop })
   }
 }
 const afterResults = await ask({ type: 'rss' }, 'rss')
@@ -609,6 +675,7 @@ bareChild.kill('SIGTERM')
 await new Promise(resolve => child.once('exit', resolve))
 await smtp.close()
 rmSync(dataDir, { recursive: true, force: true })
+await cluster?.stop()
 
 // ---- the table -------------------------------------------------------------------------------
 
@@ -622,18 +689,32 @@ console.log(
   `\nPuls bench — ${cpus().length} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
 )
 console.log(
-  `${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1\n`
+  `${ROUNDS} rounds of ~${SECONDS} s per row after a warm-up; medians of the rounds; autocannon over 127.0.0.1`
 )
+const pool = process.env.DATABASE_POOL_SIZE ?? '10 (default)'
+console.log(
+  cluster === undefined
+    ? 'Store: SQLite (WAL, synchronous=FULL)\n'
+    : `Store: PostgreSQL, a local throwaway cluster (${cluster.settings}); pool of ${pool} an instance. ` +
+      '"Written to disk" is the WAL the cluster generated (its insert position: records, not the 8 KiB pages ' +
+      'a commit flushes); database CPU is all its processes\n'
+)
+const micros = (x: number): string => (x < 1000 ? `${x.toFixed(0)} µs` : ms(x / 1000))
+const dbColumn = cluster === undefined
+  ? ['', '', () => ''] as const
+  : [
+      ' database CPU a request |', '---:|', (x: number | undefined) => ` ${x === undefined ? '–' : micros(x)} |`
+    ] as const
 console.log(
   '| scenario | connections | per second | × no-op | mean latency | p99 latency | ' +
-    'service CPU a request | written to disk a request |'
+    `service CPU a request |${dbColumn[0]} written to disk a request |`
 )
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
+console.log(`|---|---:|---:|---:|---:|---:|---:|${dbColumn[1]}---:|`)
 for (const r of rows) {
   console.log(
     `| ${r.name} | ${r.connections} | ${Math.round(r.perSecond).toLocaleString('en')} ${r.unit} ` +
       `| ${((r.perSecond / noop.rps) * 100).toFixed(0)} % | ${ms(r.mean)} | ${p99(r.p99)} ` +
-      `| ${r.cpu < 1000 ? `${r.cpu.toFixed(0)} µs` : ms(r.cpu / 1000)} | ${kib(r.written)} |`
+      `| ${micros(r.cpu)} |${dbColumn[2](r.dbCpu)} ${kib(r.written)} |`
   )
 }
 
@@ -659,12 +740,16 @@ console.log(
   `\nResults latency, 1 connection, ${RESULT_ROUNDS} rounds of ~${RESULT_SECONDS} s after a warm-up; ` +
     "× no-op is the latency's multiple of the no-op route's at the same size\n"
 )
-console.log('| question | answers | first request | mean latency | p99 latency | requests/s | × no-op latency |')
-console.log('|---|---:|---:|---:|---:|---:|---:|')
+console.log(
+  '| question | answers | first request | mean latency | p99 latency | requests/s | × no-op latency ' +
+    `| service CPU a request |${dbColumn[0]}`
+)
+console.log(`|---|---:|---:|---:|---:|---:|---:|---:|${dbColumn[1]}`)
 for (const r of resultRows) {
   console.log(
     `| ${r.name} | ${r.answers.toLocaleString('en')} | ${ms(r.first)} | ${ms(r.mean)} | ${p99(r.p99)} ` +
-      `| ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} |`
+      `| ${r.rps < 10 ? r.rps.toFixed(1) : Math.round(r.rps)} | ${Math.round(r.mean / r.noop)} ` +
+      `| ${micros(r.cpu)} |${dbColumn[2](r.dbCpu)}`
   )
 }
 

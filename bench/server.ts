@@ -11,7 +11,7 @@ import { decideAhead } from '../src/results/engine/decide-ahead.js'
 import { comboOf } from '../src/results/engine/cell-key.js'
 import { groupValues } from '../src/results/engine/item-values.js'
 import type { ItemAnswers } from '../src/responses/tables.js'
-import { surveys } from '../src/surveys/tables.js'
+import { all, get, run, tables } from '../src/db/dialect.js'
 
 // The service as `npm run bench` runs it: a child process of bench/run.ts (so that its peak RSS
 // is the service's own), the real app plugin on 127.0.0.1, port 0, configured by the parent's
@@ -45,10 +45,11 @@ await server.register(app, { config })
 server.get('/bench/noop', async () => ({ ok: true }))
 server.get('/bench/noop-auth', { config: { access: { roles: ['admin'] } } }, async () => ({ ok: true }))
 // The floor of any acknowledged write: one IMMEDIATE transaction inserting one row, committed with
-// synchronous=FULL (an fsync of the WAL) before the reply, into a table only the bench has.
-server.store.db.run(sql`CREATE TABLE bench_commits (n INTEGER NOT NULL)`)
+// synchronous=FULL (an fsync of the WAL) before the reply, into a table only the bench has. On
+// PostgreSQL a second instance finds the table there.
+await run(server.store.db, sql`CREATE TABLE IF NOT EXISTS bench_commits (n INTEGER NOT NULL)`)
 server.post('/bench/commit', async (_request, reply) => {
-  await server.store.transaction(async tx => { await tx.run(sql`INSERT INTO bench_commits (n) VALUES (1)`) })
+  await server.store.transaction(async tx => { await run(tx, sql`INSERT INTO bench_commits (n) VALUES (1)`) })
   return reply.code(201).send({ ok: true })
 })
 await server.listen({ host: '127.0.0.1', port: 0 })
@@ -74,7 +75,8 @@ const REASONS = ['waiting', 'repeat', 'not_solved', 'unfriendly', 'other']
 
 async function seed (surveyId: string, from: number, to: number, withItems = false): Promise<void> {
   const [survey] = withItems
-    ? await server.store.db.select({ items: surveys.items }).from(surveys).where(sql`id = ${surveyId}`)
+    ? await server.store.db.select({ items: tables(server.store.db).surveys.items })
+      .from(tables(server.store.db).surveys).where(sql`id = ${surveyId}`)
     : []
   const definitions = survey?.items ?? []
   const now = new Date()
@@ -118,10 +120,37 @@ async function seed (surveyId: string, from: number, to: number, withItems = fal
 const send = (reply: BenchReply): void => {
   process.send?.(reply)
 }
+const fail = (err: unknown): void => {
+  console.error(err)
+  process.exit(1)
+}
+
+/** What the soak checks at its end: every answer stored, every mail settled. */
+async function counts (): Promise<BenchReply> {
+  const db = server.store.db
+  const n = async (query: ReturnType<typeof sql>): Promise<number> => (await get<{ n: number }>(db, query))?.n ?? 0
+  const states = await all<{ state: string; n: number }>(
+    db, sql`SELECT state, count(*) AS n FROM outbox GROUP BY state`
+  )
+  return {
+    type: 'counts',
+    responses: await n(sql`SELECT count(*) AS n FROM responses`),
+    mails: Object.fromEntries(states.map(r => [r.state, r.n])),
+    mailedInvitations: await n(
+      sql`SELECT count(*) AS n FROM invitations WHERE channel = 'email' AND token_hash IS NOT NULL`
+    )
+  }
+}
 
 // Bytes this process has sent to storage (Linux /proc/self/io `write_bytes`: the WAL's frames and
-// checkpoints into the database file; not sockets), or undefined where there is no such file.
-function writtenBytes (): number | undefined {
+// checkpoints into the database file; not sockets), or undefined where there is no such file. On
+// PostgreSQL the server writes, not the service: there it is the WAL the cluster has generated so far
+// (its insert position: exact and immediate, but records, not the whole pages a commit flushes).
+async function writtenBytes (): Promise<number | undefined> {
+  if (server.store.kind === 'postgres') {
+    const row = await get<{ n: number }>(server.store.db, sql`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS n`)
+    return row?.n
+  }
   try {
     const match = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))
     return match === null ? undefined : Number(match[1])
@@ -163,7 +192,10 @@ process.on('message', (message: BenchRequest) => {
     })
   } else if (message.type === 'cpu') {
     const { user, system } = process.cpuUsage()
-    send({ type: 'cpu', micros: user + system, writtenBytes: writtenBytes() })
+    writtenBytes().then(
+      bytes => send({ type: 'cpu', micros: user + system, writtenBytes: bytes }),
+      fail
+    )
   } else if (message.type === 'profile') {
     profile(message.file).catch(err => {
       console.error(err)
@@ -181,24 +213,10 @@ process.on('message', (message: BenchRequest) => {
   } else if (message.type === 'outbox') {
     // Mail not yet sent (pending or being sent): the bench waits for it to reach 0 after a round
     // of invitations, so that their sending counts in the round's CPU and bytes.
-    const row = server.store.db.get<{ n: number }>(
-      sql`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')`
-    )
-    send({ type: 'outbox', unsettled: row?.n ?? 0 })
+    get<{ n: number }>(server.store.db, sql`SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')`)
+      .then(row => send({ type: 'outbox', unsettled: row?.n ?? 0 }), fail)
   } else if (message.type === 'counts') {
-    // What the soak checks at its end: every answer stored, every mail settled.
-    const n = (query: ReturnType<typeof sql>): number => server.store.db.get<{ n: number }>(query)?.n ?? 0
-    const states = server.store.db.all<{ state: string; n: number }>(
-      sql`SELECT state, count(*) AS n FROM outbox GROUP BY state`
-    )
-    send({
-      type: 'counts',
-      responses: n(sql`SELECT count(*) AS n FROM responses`),
-      mails: Object.fromEntries(states.map(r => [r.state, r.n])),
-      mailedInvitations: n(
-        sql`SELECT count(*) AS n FROM invitations WHERE channel = 'email' AND token_hash IS NOT NULL`
-      )
-    })
+    counts().then(send, fail)
   } else if (message.type === 'decide') {
     // What the decide-ahead job does after start-up and when months complete (seeding made them).
     const started = process.hrtime.bigint()
