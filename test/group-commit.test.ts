@@ -21,6 +21,21 @@ async function commits (app: App): Promise<{ transactions: number; answers: numb
   }
 }
 
+/** A row trigger on responses that runs `body` for rows meeting `when`, in either store's SQL. */
+async function trigger (
+  app: App, name: string, timing: 'BEFORE' | 'AFTER', when: string, body: Record<'sqlite' | 'postgres', string>
+): Promise<void> {
+  if (app.store.kind === 'sqlite') {
+    await dbRun(app.store.db,
+      sql.raw(`CREATE TRIGGER ${name} ${timing} INSERT ON responses WHEN ${when} BEGIN ${body.sqlite} END`))
+    return
+  }
+  await dbRun(app.store.db, sql.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF ${when} THEN ${body.postgres} END IF; RETURN NEW; END $$`))
+  await dbRun(app.store.db,
+    sql.raw(`CREATE TRIGGER ${name} ${timing} INSERT ON responses FOR EACH ROW EXECUTE FUNCTION ${name}()`))
+}
+
 async function tokens (app: App, surveyId: string, n: number): Promise<string[]> {
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(await linkToken(app, surveyId))
@@ -101,10 +116,10 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   const links = await tokens(app, survey.id, 6)
   // A real refusal by the database, for one answer only: a trigger that aborts its insert, after
   // its link was already marked answered in the same savepoint.
-  await dbRun(app.store.db,
-    sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON responses WHEN NEW.comment = 'refuse me'
-    BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`)
-  )
+  await trigger(app, 'refuse_one', 'BEFORE', "NEW.comment = 'refuse me'", {
+    sqlite: "SELECT RAISE(ABORT, 'refused by the test trigger');",
+    postgres: "RAISE EXCEPTION 'refused by the test trigger';"
+  })
   const before = await commits(app)
 
   const results = await Promise.all(
@@ -123,7 +138,7 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   t.equal(await stillOpen(app, links[2]!), 200, "the refused answer's link was not used up: its page opens")
   t.equal(await stillOpen(app, links[0]!), 409, "an accepted one's link is used")
 
-  await dbRun(app.store.db, sql.raw('DROP TRIGGER refuse_one'))
+  await dbRun(app.store.db, sql.raw(`DROP TRIGGER refuse_one${app.store.kind === 'postgres' ? ' ON responses' : ''}`))
   t.equal(
     (await submitJson(app, links[2]!, { score: 4, comment: 'second try' })).statusCode,
     201,
@@ -141,10 +156,10 @@ t.test('a transaction whose COMMIT fails acknowledges none of its answers and ke
   await dbRun(app.store.db,
     sql.raw('CREATE TABLE test_deferred (survey_id TEXT REFERENCES surveys(id) DEFERRABLE INITIALLY DEFERRED)')
   )
-  await dbRun(app.store.db,
-    sql.raw(`CREATE TRIGGER break_commit AFTER INSERT ON responses WHEN NEW.comment = 'break the commit'
-    BEGIN INSERT INTO test_deferred VALUES ('no such survey'); END`)
-  )
+  await trigger(app, 'break_commit', 'AFTER', "NEW.comment = 'break the commit'", {
+    sqlite: "INSERT INTO test_deferred VALUES ('no such survey');",
+    postgres: "INSERT INTO test_deferred VALUES ('no such survey');"
+  })
   const before = await commits(app)
 
   const results = await Promise.all(

@@ -112,48 +112,48 @@ const insertOne = preparedPerHandle(db =>
     .prepare())
 
 /**
- * Up to `limit` rows due now, for the caller's claim in the same transaction (`store.writes`):
- * rows whose previous claim ran out (their worker died mid-send), then pending rows by when they
- * fall due. Two index range reads in order, not one OR (which SQLite answers by collecting every
- * due row and sorting it: a batch of 10,000 mails sorted again for each claim of 50). On
- * PostgreSQL each read locks its rows and skips rows another instance is claiming, so two
- * workers take different rows at the same time instead of waiting for each other.
+ * Up to `limit` rows due now: rows whose previous claim ran out (their worker died mid-send), then
+ * pending rows by when they fall due. Two index range reads in order, not one OR (which SQLite
+ * answers by collecting every due row and sorting it: a batch of 10,000 mails sorted again for
+ * each claim of 50).
  */
 export async function dueIds (db: DbOrTx, now: Date, limit: number): Promise<string[]> {
   const { outbox } = tables(db)
-  const stale = await skipLocked(db, db.select({ id: outbox.id }).from(outbox)
+  const stale = await db.select({ id: outbox.id }).from(outbox)
     .where(and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now)))
-    .limit(limit))
+    .limit(limit)
   const pending = stale.length >= limit
     ? []
-    : await skipLocked(db, db.select({ id: outbox.id }).from(outbox)
+    : await db.select({ id: outbox.id }).from(outbox)
       .where(and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)))
       .orderBy(asc(outbox.nextAttemptAt))
-      .limit(limit - stale.length))
+      .limit(limit - stale.length)
   return [...stale, ...pending].map(r => r.id)
 }
 
 /**
  * Claims for one worker those of `ids` that are still due (pending, or their claim ran out), in
- * one conditional UPDATE, so two workers never claim the same row: SQLite runs one writer at a
- * time; on PostgreSQL (read committed) the rows are locked by `dueIds`, and a row another
- * instance claimed meanwhile is re-checked against the condition and left out.
+ * one statement of its own (not inside a transaction), so two workers never claim the same row:
+ * SQLite runs one writer at a time; on PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`,
+ * so of two instances claiming at once each takes the rows the other is not taking, and a row
+ * the other claimed a moment ago no longer meets the condition (docs/postgres.md).
  */
 export async function claim (
   db: DbOrTx, ids: string[], now: Date, leaseId: string, leaseUntil: Date
 ): Promise<OutboxRow[]> {
   if (ids.length === 0) return []
   const { outbox } = tables(db)
+  const stillDue = skipLocked(db, db.select({ id: outbox.id }).from(outbox).where(and(
+    inArray(outbox.id, ids),
+    or(
+      and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
+      and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now))
+    )
+  )))
   return await db
     .update(outbox)
     .set({ state: 'sending', leaseId, leaseUntil, attempts: sql`${outbox.attempts} + 1` })
-    .where(and(
-      inArray(outbox.id, ids),
-      or(
-        and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
-        and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now))
-      )
-    ))
+    .where(inArray(outbox.id, stillDue))
     .returning()
 }
 

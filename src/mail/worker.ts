@@ -23,8 +23,8 @@ export interface WorkerOptions {
 
 /** What other domains do around delivery, inside the worker's transactions. */
 export interface DeliveryHooks {
-  /** Before each claim (in its transaction): cancel those of the due rows `ids` that may no longer go out. */
-  beforeClaim?: (tx: DbOrTx, now: Date, ids: string[]) => Promise<void>
+  /** Before each claim: cancel those of the due rows `ids` that may no longer go out. */
+  beforeClaim?: (db: DbOrTx, now: Date, ids: string[]) => Promise<void>
   /** In the transaction that records a mail as sent (a group commit's, src/db/group-commit.ts). */
   sent?: (tx: DbOrTx, mail: OutboxRow, now: Date) => Promise<void>
   /** In the transaction that gives a mail up. */
@@ -142,13 +142,11 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      // Through the group commit: on PostgreSQL a read committed transaction, in which the due
-      // rows another instance is claiming are skipped rather than waited for (docs/postgres.md).
-      const { due, rows } = await store.writes.run(async tx => {
-        const due = await repo.dueIds(tx, now, options.batchSize)
-        if (due.length > 0) await this.deps.hooks?.beforeClaim?.(tx, now, due)
-        return { due, rows: await repo.claim(tx, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs)) }
-      })
+      const due = await repo.dueIds(store.db, now, options.batchSize)
+      if (due.length > 0) await this.deps.hooks?.beforeClaim?.(store.db, now, due)
+      // The claim alone decides who sends a row (see repo.claim): no transaction around it, so
+      // on PostgreSQL it runs read committed and skips what another instance is claiming.
+      const rows = await repo.claim(store.db, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs))
       if (due.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       settled += rows.length
