@@ -241,7 +241,7 @@ t.test('the trail is append-only and kept AUDIT_RETAIN_DAYS', async t => {
   clock.set('2026-01-25T08:00:00Z')
   await api(app, { url: `/v1/surveys/${survey.id}/report` })
   const update = async () => await dbRun(app.store.db, sql`UPDATE audit_events SET actor = 'someone else'`)
-  t.throws(update, { cause: { message: 'audit_events is append-only' } }, 'an event cannot be changed')
+  await t.rejects(update(), { cause: { message: 'audit_events is append-only' } }, 'an event cannot be changed')
 
   const job = maintenanceJobs(app).find(j => j.name === 'audit-retention')!
   t.same(await job.run(app.store.db, new Date('2026-01-31T07:00:00Z')), { audit_events: 0 }, 'within 30 days: kept')
