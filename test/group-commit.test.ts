@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { hashToken } from '../src/ids.js'
 import { resolveTarget } from '../src/respondent/targets.js'
-import { api, build } from './helpers/build.js'
+import { api, build, onlyOn } from './helpers/build.js'
 import { captureLogs } from './helpers/logs.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { count, createSurvey, linkToken, rows, submitJson, type App } from './helpers/puls.js'
@@ -96,7 +96,10 @@ t.test('concurrent answers through one link in one transaction: exactly one acce
   )
 
   const after = await commits(app)
-  t.equal(after.transactions - before.transactions, 1, 'all eight shared one transaction')
+  // Requests resolve their link with real I/O on PostgreSQL, so they reach the queue at different
+  // moments; that they share batches is SQLite's timing (test/postgres-group-commit.test.ts).
+  const sqlite = app.store.kind === 'sqlite'
+  if (sqlite) t.equal(after.transactions - before.transactions, 1, 'all eight shared one transaction')
   const statuses = results.map(r => r.statusCode)
   t.equal(statuses.filter(s => s === 201).length, 1, `one accepted: ${statuses.join(' ')}`)
   t.equal(statuses.filter(s => s === 409).length, 7, 'the later ones in the batch see it answered')
@@ -126,7 +129,10 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
     links.map((token, i) => submitJson(app, token, { score: 4, comment: i === 2 ? 'refuse me' : `kept ${i}` }))
   )
 
-  t.equal((await commits(app)).transactions - before.transactions, 1, 'all six shared one transaction')
+  // Requests resolve their link with real I/O on PostgreSQL, so they reach the queue at different
+  // moments; that they share batches is SQLite's timing (test/postgres-group-commit.test.ts).
+  const shared = (await commits(app)).transactions - before.transactions
+  if (app.store.kind === 'sqlite') t.equal(shared, 1, 'all six shared one transaction')
   t.same(
     results.map(r => r.statusCode),
     [201, 201, 500, 201, 201, 201],
@@ -147,7 +153,11 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   t.equal(await count(app, 'responses'), 6)
 })
 
-t.test('a transaction whose COMMIT fails acknowledges none of its answers and keeps none', async t => {
+t.test('a transaction whose COMMIT fails acknowledges none of its answers and keeps none', {
+  // It needs all five in one batch, which only SQLite's timing gives a test; PostgreSQL's failed
+  // COMMIT: test/postgres-group-commit.test.ts.
+  skip: onlyOn('sqlite', 'five answers in one batch')
+}, async t => {
   const app = await build(t)
   const survey = await createSurvey(app)
   const links = await tokens(app, survey.id, 5)
