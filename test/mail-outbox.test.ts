@@ -188,7 +188,8 @@ t.test('mail claimed by a process that crashed is sent once its lease runs out',
   const second = await build(t, { clock, env: { SMTP_URL: smtp.url }, dataDir })
   t.equal(await second.outbox.flush(), 0, 'still leased by the dead worker')
   clock.set('2026-03-02T09:05:00Z')
-  t.equal(await second.outbox.flush(), 1)
+  // This flush, or the worker's own poll just before it, sends it: once either way (below).
+  await second.outbox.flush()
   await smtp.waitFor(1)
   t.match(await findMail(second.store.db, id), { state: 'sent', attempts: 2 })
   t.equal(smtp.received.length, 1)
