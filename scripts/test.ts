@@ -28,6 +28,7 @@ const ONCE: Record<string, string> = {
   'test/postgres-cluster.test.ts': 'starts its own cluster',
   'test/postgres-store.test.ts': 'starts its own cluster',
   'test/postgres-group-commit.test.ts': 'starts its own cluster',
+  'test/instances.test.ts': 'starts its own cluster (two server processes on it)',
   'test/postgres-anonymity.test.ts': 'starts its own cluster and compares both stores',
   'test/copy-to.test.ts': 'copies a SQLite file into its own cluster',
   'test/results/cell-key.test.ts': 'compares the combo key SQL of both dialects itself',
