@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { sweep } from '../src/invitations/service.js'
-import { api, build, testClock } from './helpers/build.js'
+import { api, build, onlyOn, testClock } from './helpers/build.js'
+import { snapshot } from './helpers/fuzz.js'
 import { count, createSurvey, invite, rows, submitForm, submitJson, type App } from './helpers/puls.js'
 import { ensureSystemPackage, TEST_PACKAGES } from './helpers/system-package.js'
 import { run as dbRun } from '../src/db/dialect.js'
@@ -41,6 +42,24 @@ async function answerAll (
   return links
 }
 
+/** A table's column names, from either store's catalogue. */
+async function columnsOf (app: App, table: string): Promise<string[]> {
+  const query = app.store.kind === 'postgres'
+    ? `SELECT column_name AS name FROM information_schema.columns
+       WHERE table_schema = 'public' AND table_name = '${table}'`
+    : `SELECT name FROM pragma_table_info('${table}')`
+  return (await rows<{ name: string }>(app, query)).map(c => c.name)
+}
+
+/** The tables a table's foreign keys point at. */
+async function referencedBy (app: App, table: string): Promise<string[]> {
+  const query = app.store.kind === 'postgres'
+    ? `SELECT DISTINCT c.relname AS name FROM pg_constraint k JOIN pg_class c ON c.oid = k.confrelid
+       WHERE k.contype = 'f' AND k.conrelid = '${table}'::regclass`
+    : `SELECT "table" AS name FROM pragma_foreign_key_list('${table}')`
+  return (await rows<{ name: string }>(app, query)).map(r => r.name)
+}
+
 t.test(
   'invariant 1: a response holds no link to its invitation, token, address, IP or user agent, and no order',
   async t => {
@@ -49,18 +68,17 @@ t.test(
     const headers = { 'user-agent': 'Mozilla/5.0 (UA-PROBE-7731)', 'x-forwarded-for': '203.0.113.77' }
     const links = await answerAll(app, survey.id, 8, headers)
 
-    const columns = (await rows<{ name: string }>(app, 'PRAGMA table_info(responses)')).map(c => c.name)
+    const columns = await columnsOf(app, 'responses')
     t.same(columns.sort(), [...RESPONSE_COLUMNS].sort(), 'no column beyond what promise 1 of docs/anonymity.md allows')
-    t.same(
-      (await rows<{ table: string }>(app, 'PRAGMA foreign_key_list(responses)')).map(f => f.table),
-      ['surveys'],
-      'references the survey only'
-    )
-    await t.rejects(
-      rows(app, 'SELECT rowid FROM responses'),
-      /no such column: rowid/,
-      'WITHOUT ROWID: no hidden arrival order'
-    )
+    t.same(await referencedBy(app, 'responses'), ['surveys'], 'references the survey only')
+    // PostgreSQL's own row order (xmin, ctid) is test/postgres-anonymity.test.ts's.
+    if (app.store.kind === 'sqlite') {
+      await t.rejects(
+        rows(app, 'SELECT rowid FROM responses'),
+        /no such column: rowid/,
+        'WITHOUT ROWID: no hidden arrival order'
+      )
+    }
 
     const stored = await rows<{ id: string; score: number }>(app, 'SELECT * FROM responses')
     const dump = JSON.stringify(stored)
@@ -80,7 +98,9 @@ t.test(
     const arrival = [0, 1, 2, 3, 4, 5, 6, 7]
     // If ids (or the table order) followed arrival, these would equal it; by chance 1 in 8! = 40,320.
     t.not(byId.join(), arrival.join(), 'sorting by id does not give the order of arrival')
-    t.not(asStored.join(), arrival.join(), 'the table order does not give it either')
+    // On PostgreSQL the heap keeps arrival order until the seal job rewrites it, which is not
+    // built yet (docs/postgres.md, "Anonymity on PostgreSQL"): SQLite's promise only, for now.
+    if (app.store.kind === 'sqlite') t.not(asStored.join(), arrival.join(), 'the table order does not give it either')
   }
 )
 
@@ -112,7 +132,7 @@ t.test('invariant 2: times are coarsened to the day; the invitation records only
   t.equal(after.status, 'answered')
   t.equal(after.created_at, before.created_at)
   t.equal(after.delivered_on, '2026-03-02', 'the delivery day, not the answer day')
-  const invitationColumns = (await rows<{ name: string }>(app, 'PRAGMA table_info(invitations)')).map(c => c.name)
+  const invitationColumns = await columnsOf(app, 'invitations')
   t.notOk(
     invitationColumns.some(c => /answer|respon|updated/.test(c)),
     'no column that could hold when it was answered'
@@ -182,30 +202,44 @@ t.test(
       [],
       'no address or attributes left'
     )
-    const wal = `${app.config.databaseFile}-wal`
-    t.notMatch(
-      existsSync(wal) ? readFileSync(wal).toString('latin1') : '',
-      /erasure-probe/,
-      'the sweep emptied the write-ahead log, which held the old pages'
-    )
-
-    // Read the database as someone who copied the file: a logical dump, then the raw bytes.
-    await app.close()
-    const file = app.config.databaseFile
-    t.notOk(
-      existsSync(`${file}-wal`) && readFileSync(`${file}-wal`).length > 0,
-      'the WAL was checkpointed into the file on close'
-    )
-    const dump = execFileSync(await ensureSystemPackage(TEST_PACKAGES.sqlite3), [file, '.dump'], { encoding: 'utf8' })
-    t.match(dump, /INSERT INTO (")?invitations/, 'the dump holds the invitations')
-    const raw = readFileSync(file).toString('latin1')
+    // Every row of every table, on either store, as someone who reads the database would, once
+    // the mail in flight is settled (a mail being sent holds its address until the server took it).
+    await app.outbox.flush()
+    const stored = await snapshot(app)
+    t.match(stored, /"invitations",\["/, 'the rows hold the invitations')
     for (const name of ['answered', 'expired-by-sweep', 'expired-on-open', 'cancelled', 'closed', 'closed-link']) {
-      t.notMatch(dump, addr(name), `.dump holds no ${name} address`)
-      t.notMatch(raw, addr(name), `the file's bytes hold no ${name} address`)
-      t.notMatch(dump, createHash('sha256').update(addr(name)).digest('hex'), 'nor an unkeyed hash of it')
+      t.notMatch(stored, addr(name), `no row holds the ${name} address`)
+      t.notMatch(stored, createHash('sha256').update(addr(name)).digest('hex'), 'nor an unkeyed hash of it')
     }
-    t.notMatch(dump, /erasure-probe/)
-    t.notMatch(dump, /attr-probe/, 'nor the attributes of an invitation that ended unanswered')
+    t.notMatch(stored, /erasure-probe/)
+    t.notMatch(stored, /attr-probe/, 'nor the attributes of an invitation that ended unanswered')
+
+    // On SQLite, what a copy of the file holds: the write-ahead log, a logical dump, the raw bytes.
+    // (PostgreSQL's pages and WAL: docs/postgres.md, "Erased addresses".)
+    t.test('nor the SQLite file', { skip: onlyOn('sqlite', 'reads the database file') }, async t => {
+      const wal = `${app.config.databaseFile}-wal`
+      t.notMatch(
+        existsSync(wal) ? readFileSync(wal).toString('latin1') : '',
+        /erasure-probe/,
+        'the sweep emptied the write-ahead log, which held the old pages'
+      )
+      await app.close()
+      const file = app.config.databaseFile
+      t.notOk(
+        existsSync(`${file}-wal`) && readFileSync(`${file}-wal`).length > 0,
+        'the WAL was checkpointed into the file on close'
+      )
+      const dump = execFileSync(await ensureSystemPackage(TEST_PACKAGES.sqlite3), [file, '.dump'], { encoding: 'utf8' })
+      t.match(dump, /INSERT INTO (")?invitations/, 'the dump holds the invitations')
+      const raw = readFileSync(file).toString('latin1')
+      for (const name of ['answered', 'expired-by-sweep', 'expired-on-open', 'cancelled', 'closed', 'closed-link']) {
+        t.notMatch(dump, addr(name), `.dump holds no ${name} address`)
+        t.notMatch(raw, addr(name), `the file's bytes hold no ${name} address`)
+        t.notMatch(dump, createHash('sha256').update(addr(name)).digest('hex'), 'nor an unkeyed hash of it')
+      }
+      t.notMatch(dump, /erasure-probe/)
+      t.notMatch(dump, /attr-probe/, 'nor the attributes of an invitation that ended unanswered')
+    })
   }
 )
 

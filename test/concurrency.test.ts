@@ -3,14 +3,18 @@ import { createInterface } from 'node:readline'
 import t from 'tap'
 import { projectRoot } from '../src/paths.js'
 import { API_KEY, build } from './helpers/build.js'
+import { processStore } from './helpers/process-store.js'
 import { count, createSurvey, linkToken, rows } from './helpers/puls.js'
 
-// Three more service processes on the same SQLite file: real parallel writers, each with its
-// own connection, as when several workers serve one database.
+// Three more service processes on the same database (the SQLite file, or on PostgreSQL a database
+// of a durable cluster, test/helpers/process-store.ts): real parallel writers, each with its own
+// connection, as when several instances serve one database.
 const PROCESSES = 3
 const SUBMITS = 20
 
-async function startServer (t: { teardown: (fn: () => unknown) => void }, dataDir: string): Promise<string> {
+async function startServer (
+  t: { teardown: (fn: () => unknown) => void }, dataDir: string, storeEnv: Record<string, string>
+): Promise<string> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: projectRoot,
     env: {
@@ -19,7 +23,8 @@ async function startServer (t: { teardown: (fn: () => unknown) => void }, dataDi
       HOST: '127.0.0.1',
       PULS_DATA_DIR: dataDir,
       PULS_API_KEY: API_KEY,
-      LOG_LEVEL: 'info'
+      LOG_LEVEL: 'info',
+      ...storeEnv
     },
     stdio: ['ignore', 'pipe', 'inherit']
   })
@@ -44,12 +49,13 @@ t.test(
   `${SUBMITS} concurrent submits of one token over ${PROCESSES + 1} processes: exactly one is accepted`,
   async t => {
     const dataDir = t.testdir()
-    const app = await build(t, { dataDir })
+    const { env } = await processStore(t, dataDir)
+    const app = await build(t, { dataDir, env })
     const survey = await createSurvey(app)
     const token = await linkToken(app, survey.id, { attributes: { site: 'oslo' } })
     const bases = [
       await app.listen({ port: 0, host: '127.0.0.1' }),
-      ...(await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, dataDir))))
+      ...(await Promise.all(Array.from({ length: PROCESSES }, () => startServer(t, dataDir, env))))
     ]
 
     const results = await Promise.all(

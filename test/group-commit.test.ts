@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { hashToken } from '../src/ids.js'
 import { resolveTarget } from '../src/respondent/targets.js'
-import { api, build } from './helpers/build.js'
+import { api, build, onlyOn } from './helpers/build.js'
 import { captureLogs } from './helpers/logs.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { count, createSurvey, linkToken, rows, submitJson, type App } from './helpers/puls.js'
@@ -19,6 +19,21 @@ async function commits (app: App): Promise<{ transactions: number; answers: numb
     transactions: sampleValue(samples, 'puls_group_commit_units_count'),
     answers: sampleValue(samples, 'puls_group_commit_units_sum')
   }
+}
+
+/** A row trigger on responses that runs `body` for rows meeting `when`, in either store's SQL. */
+async function trigger (
+  app: App, name: string, timing: 'BEFORE' | 'AFTER', when: string, body: Record<'sqlite' | 'postgres', string>
+): Promise<void> {
+  if (app.store.kind === 'sqlite') {
+    await dbRun(app.store.db,
+      sql.raw(`CREATE TRIGGER ${name} ${timing} INSERT ON responses WHEN ${when} BEGIN ${body.sqlite} END`))
+    return
+  }
+  await dbRun(app.store.db, sql.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF ${when} THEN ${body.postgres} END IF; RETURN NEW; END $$`))
+  await dbRun(app.store.db,
+    sql.raw(`CREATE TRIGGER ${name} ${timing} INSERT ON responses FOR EACH ROW EXECUTE FUNCTION ${name}()`))
 }
 
 async function tokens (app: App, surveyId: string, n: number): Promise<string[]> {
@@ -81,7 +96,10 @@ t.test('concurrent answers through one link in one transaction: exactly one acce
   )
 
   const after = await commits(app)
-  t.equal(after.transactions - before.transactions, 1, 'all eight shared one transaction')
+  // Requests resolve their link with real I/O on PostgreSQL, so they reach the queue at different
+  // moments; that they share batches is SQLite's timing (test/postgres-group-commit.test.ts).
+  const sqlite = app.store.kind === 'sqlite'
+  if (sqlite) t.equal(after.transactions - before.transactions, 1, 'all eight shared one transaction')
   const statuses = results.map(r => r.statusCode)
   t.equal(statuses.filter(s => s === 201).length, 1, `one accepted: ${statuses.join(' ')}`)
   t.equal(statuses.filter(s => s === 409).length, 7, 'the later ones in the batch see it answered')
@@ -101,17 +119,20 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   const links = await tokens(app, survey.id, 6)
   // A real refusal by the database, for one answer only: a trigger that aborts its insert, after
   // its link was already marked answered in the same savepoint.
-  await dbRun(app.store.db,
-    sql.raw(`CREATE TRIGGER refuse_one BEFORE INSERT ON responses WHEN NEW.comment = 'refuse me'
-    BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`)
-  )
+  await trigger(app, 'refuse_one', 'BEFORE', "NEW.comment = 'refuse me'", {
+    sqlite: "SELECT RAISE(ABORT, 'refused by the test trigger');",
+    postgres: "RAISE EXCEPTION 'refused by the test trigger';"
+  })
   const before = await commits(app)
 
   const results = await Promise.all(
     links.map((token, i) => submitJson(app, token, { score: 4, comment: i === 2 ? 'refuse me' : `kept ${i}` }))
   )
 
-  t.equal((await commits(app)).transactions - before.transactions, 1, 'all six shared one transaction')
+  // Requests resolve their link with real I/O on PostgreSQL, so they reach the queue at different
+  // moments; that they share batches is SQLite's timing (test/postgres-group-commit.test.ts).
+  const shared = (await commits(app)).transactions - before.transactions
+  if (app.store.kind === 'sqlite') t.equal(shared, 1, 'all six shared one transaction')
   t.same(
     results.map(r => r.statusCode),
     [201, 201, 500, 201, 201, 201],
@@ -123,7 +144,7 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   t.equal(await stillOpen(app, links[2]!), 200, "the refused answer's link was not used up: its page opens")
   t.equal(await stillOpen(app, links[0]!), 409, "an accepted one's link is used")
 
-  await dbRun(app.store.db, sql.raw('DROP TRIGGER refuse_one'))
+  await dbRun(app.store.db, sql.raw(`DROP TRIGGER refuse_one${app.store.kind === 'postgres' ? ' ON responses' : ''}`))
   t.equal(
     (await submitJson(app, links[2]!, { score: 4, comment: 'second try' })).statusCode,
     201,
@@ -132,7 +153,11 @@ t.test('an answer refused inside a transaction rolls back alone: the others of i
   t.equal(await count(app, 'responses'), 6)
 })
 
-t.test('a transaction whose COMMIT fails acknowledges none of its answers and keeps none', async t => {
+t.test('a transaction whose COMMIT fails acknowledges none of its answers and keeps none', {
+  // It needs all five in one batch, which only SQLite's timing gives a test; PostgreSQL's failed
+  // COMMIT: test/postgres-group-commit.test.ts.
+  skip: onlyOn('sqlite', 'five answers in one batch')
+}, async t => {
   const app = await build(t)
   const survey = await createSurvey(app)
   const links = await tokens(app, survey.id, 5)
@@ -141,10 +166,10 @@ t.test('a transaction whose COMMIT fails acknowledges none of its answers and ke
   await dbRun(app.store.db,
     sql.raw('CREATE TABLE test_deferred (survey_id TEXT REFERENCES surveys(id) DEFERRABLE INITIALLY DEFERRED)')
   )
-  await dbRun(app.store.db,
-    sql.raw(`CREATE TRIGGER break_commit AFTER INSERT ON responses WHEN NEW.comment = 'break the commit'
-    BEGIN INSERT INTO test_deferred VALUES ('no such survey'); END`)
-  )
+  await trigger(app, 'break_commit', 'AFTER', "NEW.comment = 'break the commit'", {
+    sqlite: "INSERT INTO test_deferred VALUES ('no such survey');",
+    postgres: "INSERT INTO test_deferred VALUES ('no such survey');"
+  })
   const before = await commits(app)
 
   const results = await Promise.all(

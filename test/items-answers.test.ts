@@ -81,8 +81,7 @@ t.test('a score-only answer stores no items; optional items may be left out', as
   const survey = await createSurvey(app)
   t.equal((await submitJson(app, await linkToken(app, survey.id), { score: 5 })).statusCode, 201)
   t.equal((await submitFields(app, await linkToken(app, survey.id), [['score', '2']])).statusCode, 303)
-  t.same(await rows(app, 'SELECT typeof(items) AS type FROM responses'), [{ type: 'null' }, { type: 'null' }],
-    'SQL NULL, not "null"')
+  t.equal(await count(app, 'responses WHERE items IS NULL'), 2, 'SQL NULL, not "null"')
 })
 
 t.test('every bad value is a 400 naming body.items.<key>, nothing is stored and the link still works', async t => {

@@ -1,29 +1,23 @@
-import { join } from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
-import { openDatabase, runMigrations, type DbHandle } from '../src/db/client.js'
+import type { DbHandle } from '../src/db/client.js'
 import { enqueueMail, findMail } from '../src/mail/repository.js'
 import { DEFAULT_RETRY } from '../src/mail/retry.js'
 import { createMailTransport } from '../src/mail/transport.js'
 import { OutboxWorker, type WorkerOptions } from '../src/mail/worker.js'
 import { build, testClock } from './helpers/build.js'
 import { startSmtp } from './helpers/smtp.js'
+import { openTestStore, testDatabase } from './helpers/store.js'
 
-// The worker on its own: a real SQLite file, a real SMTP server, the pooled transport, and
-// options (short shutdown bounds, several workers) that the service does not expose.
+// The worker on its own: a real database (SQLite or PostgreSQL, test/helpers/store.ts), a real
+// SMTP server, the pooled transport, and options (short shutdown bounds, several workers) that
+// the service does not expose. Two stores opened on one database are two instances.
 
 const log = Fastify({ logger: false }).log
 const clock = testClock()
 
 interface Tap {
   teardown: (fn: () => unknown) => void
-}
-
-function store (t: Tap, file: string): DbHandle {
-  const s = openDatabase(file)
-  runMigrations(s)
-  t.teardown(() => s.close())
-  return s
 }
 
 function worker (t: Tap, db: DbHandle, smtpUrl: string, options: Partial<WorkerOptions> = {}): OutboxWorker {
@@ -61,9 +55,9 @@ async function queue (db: DbHandle, n: number): Promise<string[]> {
 
 t.test('two workers on one database never send the same mail', async t => {
   const smtp = await startSmtp(t, { parse: false })
-  const file = join(t.testdir(), 'puls.db')
-  const a = store(t, file)
-  const b = store(t, file)
+  const database = await testDatabase(t.testdir())
+  const a = await openTestStore(t, database)
+  const b = await openTestStore(t, database)
   const ids = await queue(a, 40)
   const [sentByA, sentByB] = await Promise.all([worker(t, a, smtp.url).flush(), worker(t, b, smtp.url).flush()])
   t.equal(sentByA + sentByB, 40)
@@ -77,7 +71,7 @@ t.test('two workers on one database never send the same mail', async t => {
 
 t.test('shutdown lets a slow send finish within its bound', async t => {
   const smtp = await startSmtp(t, { delayMs: 300 })
-  const db = store(t, join(t.testdir(), 'puls.db'))
+  const db = await openTestStore(t, await testDatabase(t.testdir()))
   const [id] = await queue(db, 1)
   const w = worker(t, db, smtp.url)
   const flushing = w.flush()
@@ -90,7 +84,7 @@ t.test('shutdown lets a slow send finish within its bound', async t => {
 
 t.test('shutdown aborts a stalled send and hands the mail back; the next start sends it once', async t => {
   const stalled = await startSmtp(t, { stall: true })
-  const db = store(t, join(t.testdir(), 'puls.db'))
+  const db = await openTestStore(t, await testDatabase(t.testdir()))
   const [id] = await queue(db, 1)
   const first = worker(t, db, stalled.url, { shutdownMs: 200 })
   const cutShort = first.flush()
@@ -130,6 +124,6 @@ t.test('the service finishes in-flight mail before its database closes', async t
   await new Promise(resolve => setTimeout(resolve, 100))
   await app.close()
   t.equal(smtp.received.length, 1)
-  const after = store(t, join(dataDir, 'puls.db'))
+  const after = await openTestStore(t, app.config)
   t.equal((await findMail(after.db, id))?.state, 'sent')
 })

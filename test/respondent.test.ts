@@ -3,11 +3,11 @@ import { ANSWER_BODY_LIMIT } from '../src/respondent/routes.js'
 import { api, build, testClock } from './helpers/build.js'
 import { count, createSurvey, invite, linkToken, rows, submitForm, submitJson, type App } from './helpers/puls.js'
 
-const responses = (app: App) =>
-  rows<{ score: number; comment: string | null; day: string; locale: string; channel: string; attributes: string }>(
-    app,
-    'SELECT * FROM responses'
-  )
+type ResponseRow = { score: number; comment: string | null; day: string; locale: string; channel: string }
+// Attributes parsed: PostgreSQL's jsonb gives its own spacing and key order (docs/postgres.md).
+const responses = async (app: App) =>
+  (await rows<ResponseRow & { attributes: string }>(app, 'SELECT * FROM responses'))
+    .map(r => ({ ...r, attributes: JSON.parse(r.attributes) as Record<string, string> }))
 const open = (app: App, token: string, headers: Record<string, string> = {}, query = '') =>
   app.inject({ url: `/s/${token}${query}`, headers })
 
@@ -134,7 +134,7 @@ t.test('a form post stores the answer and redirects to the thank-you page', asyn
       day: '2026-03-02',
       locale: 'en',
       channel: 'link',
-      attributes: '{"agent":"ola","category":"vpn"}'
+      attributes: { agent: 'ola', category: 'vpn' }
     }
   ])
 

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { migrationsDir } from '../paths.js'
+import { isPostgres } from './dialect.js'
 import { groupCommit, type GroupCommit } from './group-commit.js'
 import type { JobName } from './postgres/locks.js'
 import * as schema from './schema.js'
@@ -122,5 +123,7 @@ async function appliedMigrations (db: Db): Promise<number> {
  * (docs/anonymity.md, promise 3). Best effort: a reader in another process may hold it back until the next call.
  */
 export async function truncateWal (db: Db): Promise<void> {
+  // PostgreSQL has no such file to empty; its erased rows are the seal's and sweep's (docs/postgres.md).
+  if (isPostgres(db)) return
   await db.run(sql`PRAGMA wal_checkpoint(TRUNCATE)`)
 }

@@ -1,4 +1,5 @@
 import type { Tx } from '../db/client.js'
+import { lockKeyForTransaction } from '../db/dialect.js'
 import { AppError } from '../errors.js'
 import * as repo from './repository.js'
 import { keyedDigest } from '../ids.js'
@@ -16,7 +17,8 @@ export interface Answer<T> {
  * the stored result and changes nothing; the same key with a different request is refused (422).
  * Two integrations that happen to pick the same keys (ticket numbers, say) never see each other's
  * results or refusals, because the key is remembered per API key. Call it inside
- * the IMMEDIATE transaction that does the work, so that two racing retries cannot both run.
+ * the transaction that does the work (`store.transaction`), so that two racing retries cannot both
+ * run: SQLite has one writer, PostgreSQL takes a lock on the key first (docs/postgres.md).
  * `forReplay` removes what must be shown only once (a link's URL) from the stored copy.
  */
 export async function idempotent<T> (
@@ -32,6 +34,9 @@ export async function idempotent<T> (
   if (key === undefined) return { ...await run(), replayed: false }
   const keyHash = keyedDigest(secret, 'idempotency-key', `${scope}\n${key}`)
   const fingerprint = keyedDigest(secret, 'idempotency-request', request)
+  // On PostgreSQL a racing retry with the same key waits here for the first to commit; its
+  // SERIALIZABLE transaction then fails once and runs again, finding the stored answer.
+  await lockKeyForTransaction(tx, keyHash)
   const stored = await repo.findIdempotencyKey(tx, keyHash, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   if (stored !== undefined) {
     if (stored.fingerprint !== fingerprint) {

@@ -1,14 +1,15 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { changed, tables } from '../db/dialect.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import type { Composer, RenderedMail } from '../mail/compose.js'
 import type { QueuedMail } from '../mail/repository.js'
-import { outbox, type MailPurpose } from '../mail/tables.js'
+import type { MailPurpose } from '../mail/tables.js'
 import type { DeliveryHooks } from '../mail/worker.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import { DEFAULT_QUESTIONS, withDefaults } from '../surveys/defaults.js'
-import { surveys, type SurveyRow } from '../surveys/tables.js'
-import { invitations, optOuts, type InvitationRow } from './tables.js'
+import type { SurveyRow } from '../surveys/tables.js'
+import type { InvitationRow } from './tables.js'
 
 // What mail means for an invitation: its message, how its status follows the mail, and which
 // queued mail may no longer go out. Invitations build on mail's generic outbox, never the other
@@ -42,16 +43,20 @@ export function renderInvitationMail (
 }
 
 // The invitation and its survey a queued mail is rendered from, prepared once per handle.
-const withSurvey = preparedPerHandle(db =>
-  db.select({ invitation: invitations, survey: surveys }).from(invitations)
+const withSurvey = preparedPerHandle(db => {
+  const { invitations, surveys } = tables(db)
+  return db.select({ invitation: invitations, survey: surveys }).from(invitations)
     .innerJoin(surveys, eq(surveys.id, invitations.surveyId))
     .where(eq(invitations.id, sql.placeholder('id')))
-    .prepare())
+    .prepare()
+})
 
 // Every mail sent runs it, in the group commit: prepared once per handle.
-const delivered = preparedPerHandle(db =>
-  db.update(invitations).set({ status: 'sent', deliveredOn: sql`${sql.placeholder('day')}` })
-    .where(and(eq(invitations.id, sql.placeholder('id')), eq(invitations.status, 'queued'))).prepare())
+const delivered = preparedPerHandle(db => {
+  const { invitations } = tables(db)
+  return db.update(invitations).set({ status: 'sent', deliveredOn: sql`${sql.placeholder('day')}` })
+    .where(and(eq(invitations.id, sql.placeholder('id')), eq(invitations.status, 'queued'))).prepare()
+})
 
 /**
  * An invitation's status follows its mail (docs/mail.md: queued, sent, failed). `delivered_on`, the
@@ -68,6 +73,7 @@ export function invitationDelivery (compose: Composer): DeliveryHooks {
     },
     failed: async (tx, mail) => {
       if (mail.purpose !== 'invitation' || mail.invitationId === null) return
+      const { invitations } = tables(tx)
       await tx.update(invitations).set({ status: 'failed', email: null })
         .where(and(eq(invitations.id, mail.invitationId), eq(invitations.status, 'queued')))
     },
@@ -94,22 +100,26 @@ export async function cancelUnsendableMail (
 ): Promise<number> {
   const { now, invitationIds, outboxIds } = opts
   if (invitationIds?.length === 0 || outboxIds?.length === 0) return 0
-  const { changes } = await cancelQuery(db, now === undefined ? sql`0` : sql`i.expires_at <= ${now.getTime()}`, and(
+  const { outbox } = tables(db)
+  return changed(await cancelQuery(db, now === undefined ? NEVER : sql`i.expires_at <= ${now.getTime()}`, and(
     invitationIds === undefined ? undefined : inArray(outbox.invitationId, invitationIds),
     outboxIds === undefined ? undefined : inArray(outbox.id, outboxIds)
-  ))
-  return changes
+  )))
 }
+
+// A condition that never holds, in SQL both stores read as a boolean.
+const NEVER = sql`1 = 0`
 
 // The same for one invitation (it was just answered), prepared once per handle: every answer runs it.
 const cancelOneQuery = preparedPerHandle(db =>
-  cancelQuery(db, sql`0`, eq(outbox.invitationId, sql.placeholder('id'))).prepare())
+  cancelQuery(db, NEVER, eq(tables(db).outbox.invitationId, sql.placeholder('id'))).prepare())
 
 export async function cancelUnsendableMailOf (db: DbOrTx, invitationId: string): Promise<number> {
-  return (await cancelOneQuery(db).execute({ id: invitationId })).changes
+  return changed(await cancelOneQuery(db).execute({ id: invitationId }))
 }
 
 function cancelQuery (db: DbOrTx, expired: SQL, ofInvitations: SQL | undefined) {
+  const { invitations, optOuts, outbox } = tables(db)
   return db.update(outbox)
     .set({ state: 'cancelled', recipient: null, subject: null, text: null, html: null, headers: null, token: null })
     .where(and(

@@ -1,11 +1,12 @@
 import { and, eq, gt, isNotNull, isNull, notExists, sql } from 'drizzle-orm'
 import type { DbHandle, DbOrTx, Tx } from '../db/client.js'
+import { changed, tables } from '../db/dialect.js'
 import type { QueuedMail } from '../mail/repository.js'
 import type { OutboxRow } from '../mail/tables.js'
-import { surveys, type SurveyRow } from '../surveys/tables.js'
+import type { SurveyRow } from '../surveys/tables.js'
 import { queuedInvitationMail } from './mail.js'
 import { newToken } from './secrets.js'
-import { invitations, isOpen, optOuts, type InvitationRow } from './tables.js'
+import { isOpen, type InvitationRow } from './tables.js'
 
 const DAY_MS = 86_400_000
 
@@ -21,6 +22,7 @@ export interface ReminderDeps {
 async function dueForReminder (
   db: DbOrTx, now: Date, limit: number
 ): Promise<Array<{ invitation: InvitationRow, survey: SurveyRow }>> {
+  const { invitations, optOuts, surveys } = tables(db)
   return await db.select({ invitation: invitations, survey: surveys }).from(invitations)
     .innerJoin(surveys, eq(surveys.id, invitations.surveyId))
     .where(and(
@@ -33,7 +35,8 @@ async function dueForReminder (
       gt(invitations.expiresAt, now),
       eq(surveys.status, 'active'),
       isNotNull(surveys.reminderAfterDays),
-      sql`${invitations.createdAt} + ${surveys.reminderAfterDays} * ${DAY_MS} <= ${now.getTime()}`,
+      // bigint: days times a day's milliseconds overflows PostgreSQL's integer after 24 days.
+      sql`${invitations.createdAt} + ${surveys.reminderAfterDays} * cast(${DAY_MS} as bigint) <= ${now.getTime()}`,
       notExists(db.select({ one: sql`1` }).from(optOuts).where(eq(optOuts.recipientHash, invitations.recipientHash)))
     ))
     .limit(limit)
@@ -48,18 +51,22 @@ async function dueForReminder (
 export async function queueReminders (store: DbHandle, deps: ReminderDeps, now: Date, batch = 200): Promise<number> {
   let queued = 0
   for (;;) {
-    const found = await store.transaction(async tx => {
+    // Counted after the commit: on PostgreSQL a transaction may run again (docs/postgres.md).
+    const { found, reminded } = await store.transaction(async tx => {
+      const { invitations } = tables(tx)
       const due = await dueForReminder(tx, now, batch)
+      let reminded = 0
       for (const { invitation } of due) {
         const token = newToken()
-        const { changes } = await tx.update(invitations).set({ reminderTokenHash: token.hash })
-          .where(and(eq(invitations.id, invitation.id), isNull(invitations.reminderTokenHash)))
-        if (changes !== 1) continue
+        const claimed = changed(await tx.update(invitations).set({ reminderTokenHash: token.hash })
+          .where(and(eq(invitations.id, invitation.id), isNull(invitations.reminderTokenHash))))
+        if (claimed !== 1) continue
         await deps.enqueue(tx, queuedInvitationMail(invitation, token.token, 'reminder'))
-        queued++
+        reminded++
       }
-      return due.length
+      return { found: due.length, reminded }
     })
+    queued += reminded
     // Every invitation looked at now has its reminder token, so the next round finds new ones.
     if (found < batch) return queued
   }

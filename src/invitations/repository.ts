@@ -1,8 +1,9 @@
 import { and, eq, gt, gte, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { changed, tables } from '../db/dialect.js'
 import { placeholdersOf, preparedPerHandle } from '../db/prepared.js'
 import { cancelUnsendableMail, cancelUnsendableMailOf } from './mail.js'
-import { idempotencyKeys, invitations, isOpen, optOuts, type InvitationRow, type InvitationStatus } from './tables.js'
+import { isOpen, type idempotencyKeys, type InvitationRow, type InvitationStatus } from './tables.js'
 
 // Queries only; the rules live in service.ts. Every write that ends an invitation erases its
 // address and attributes in the same statement (docs/anonymity.md), and cancels (erases) its mail that
@@ -53,44 +54,49 @@ const INVITATION_COLUMNS: Record<keyof InvitationRow, true> = {
   deliveredOn: true
 }
 const insertOne = preparedPerHandle(db =>
-  db.insert(invitations)
+  db.insert(tables(db).invitations)
     .values(placeholdersOf<InvitationRow>(INVITATION_COLUMNS))
     .prepare())
 
 /** Re-arms a cancelled invitation (its case was reopened and closed again) with new values. */
 export async function replaceInvitation (db: DbOrTx, row: InvitationRow): Promise<void> {
+  const { invitations } = tables(db)
   await db.update(invitations)
     .set(row)
     .where(and(eq(invitations.id, row.id), eq(invitations.status, 'cancelled')))
 }
 
 // The answer path's queries (a link opened, then answered), prepared once per handle.
-const byId = preparedPerHandle(db =>
-  db
+const byId = preparedPerHandle(db => {
+  const { invitations } = tables(db)
+  return db
     .select()
     .from(invitations)
     .where(eq(invitations.id, sql.placeholder('id')))
     .prepare()
-)
+})
 // Two single-index lookups, not one `token_hash = ? OR reminder_token_hash = ?`: SQLite runs an
 // OR over two indexes as a union of rowids (a temporary b-tree), which costs more than both
 // lookups, and almost every link opened is a first token.
-const byTokenHash = preparedPerHandle(db =>
-  db
+const byTokenHash = preparedPerHandle(db => {
+  const { invitations } = tables(db)
+  return db
     .select()
     .from(invitations)
     .where(eq(invitations.tokenHash, sql.placeholder('hash')))
     .prepare()
-)
-const byReminderTokenHash = preparedPerHandle(db =>
-  db
+})
+const byReminderTokenHash = preparedPerHandle(db => {
+  const { invitations } = tables(db)
+  return db
     .select()
     .from(invitations)
     .where(eq(invitations.reminderTokenHash, sql.placeholder('hash')))
     .prepare()
-)
-const answer = preparedPerHandle(db =>
-  db
+})
+const answer = preparedPerHandle(db => {
+  const { invitations } = tables(db)
+  return db
     .update(invitations)
     .set({ status: 'answered', ...ERASED })
     .where(
@@ -105,7 +111,7 @@ const answer = preparedPerHandle(db =>
       )
     )
     .prepare()
-)
+})
 
 export async function findInvitation (db: DbOrTx, id: string): Promise<InvitationRow | undefined> {
   const [row] = await byId(db).execute({ id })
@@ -121,6 +127,7 @@ export async function findByTokenHash (db: DbOrTx, tokenHash: string): Promise<I
 }
 
 export async function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: string[]): Promise<InvitationRow[]> {
+  const { invitations } = tables(db)
   const out: InvitationRow[] = []
   for (const chunk of chunks(caseRefs)) {
     out.push(...await db.select().from(invitations)
@@ -131,6 +138,7 @@ export async function findByCaseRefs (db: DbOrTx, surveyId: string, caseRefs: st
 
 /** Every invitation of this survey to these recipients, oldest first. */
 export async function findByRecipients (db: DbOrTx, surveyId: string, hashes: string[]): Promise<InvitationRow[]> {
+  const { invitations } = tables(db)
   const out: InvitationRow[] = []
   for (const chunk of chunks(hashes)) {
     out.push(...await db.select().from(invitations)
@@ -141,6 +149,7 @@ export async function findByRecipients (db: DbOrTx, surveyId: string, hashes: st
 }
 
 export async function optedOutAmong (db: DbOrTx, hashes: string[]): Promise<string[]> {
+  const { optOuts } = tables(db)
   const out: string[] = []
   for (const chunk of chunks(hashes)) {
     const rows = await db.select({ hash: optOuts.recipientHash }).from(optOuts)
@@ -161,14 +170,15 @@ export async function optedOutAmong (db: DbOrTx, hashes: string[]): Promise<stri
 export async function markAnswered (
   db: DbOrTx, id: string, tokenHash: string, now: Date, mailed: boolean
 ): Promise<boolean> {
-  if ((await answer(db).execute({ id, hash: tokenHash, now: now.getTime() })).changes !== 1) return false
+  if (changed(await answer(db).execute({ id, hash: tokenHash, now: now.getTime() })) !== 1) return false
   if (mailed) await cancelUnsendableMailOf(db, id)
   return true
 }
 
 /** Ends every open invitation whose link has expired by `now`; returns how many. */
 export async function expireDue (db: DbOrTx, now: Date, id?: string): Promise<number> {
-  const { changes: expired } = await db
+  const { invitations } = tables(db)
+  const expired = changed(await db
     .update(invitations)
     .set({ status: 'expired', ...ERASED })
     .where(
@@ -177,7 +187,7 @@ export async function expireDue (db: DbOrTx, now: Date, id?: string): Promise<nu
         lte(invitations.expiresAt, now),
         id === undefined ? undefined : eq(invitations.id, id)
       )
-    )
+    ))
   if (expired > 0) await cancelUnsendableMail(db, { now })
   return expired
 }
@@ -186,6 +196,7 @@ export async function expireDue (db: DbOrTx, now: Date, id?: string): Promise<nu
 export async function cancelByCaseRef (
   db: DbOrTx, caseRef: string, surveyIds: string[] | undefined
 ): Promise<InvitationRow[]> {
+  const { invitations } = tables(db)
   const cancelled = await db
     .update(invitations)
     .set({ status: 'cancelled', ...ERASED })
@@ -203,6 +214,7 @@ export async function cancelByCaseRef (
 
 /** A survey closed: its open invitations end and every address and attribute set of it goes. */
 export async function endSurveyInvitations (db: DbOrTx, surveyId: string): Promise<void> {
+  const { invitations } = tables(db)
   await db.update(invitations)
     .set({ status: 'expired' })
     .where(and(eq(invitations.surveyId, surveyId), isOpen(invitations.status)))
@@ -212,6 +224,7 @@ export async function endSurveyInvitations (db: DbOrTx, surveyId: string): Promi
 
 /** Records an opt-out (the unsubscribe routes call this); repeating it changes nothing. */
 export async function addOptOut (db: DbOrTx, recipientHash: string, day: string): Promise<void> {
+  const { optOuts } = tables(db)
   await db.insert(optOuts).values({ recipientHash, createdOn: day }).onConflictDoNothing()
 }
 
@@ -221,6 +234,7 @@ export async function addOptOut (db: DbOrTx, recipientHash: string, day: string)
  * still waiting in the outbox.
  */
 export async function endForOptOut (db: DbOrTx, recipientHash: string): Promise<void> {
+  const { invitations } = tables(db)
   await db.update(invitations)
     .set({ status: 'opted_out', ...ERASED })
     .where(and(eq(invitations.recipientHash, recipientHash), eq(invitations.status, 'queued')))
@@ -233,6 +247,7 @@ export async function findIdempotencyKey (
   keyHash: string,
   notBefore: Date
 ): Promise<typeof idempotencyKeys.$inferSelect | undefined> {
+  const { idempotencyKeys } = tables(db)
   const [row] = await db
     .select()
     .from(idempotencyKeys)
@@ -241,6 +256,7 @@ export async function findIdempotencyKey (
 }
 
 export async function saveIdempotencyKey (db: DbOrTx, row: typeof idempotencyKeys.$inferInsert): Promise<void> {
+  const { idempotencyKeys } = tables(db)
   await db.insert(idempotencyKeys)
     .values(row)
     .onConflictDoUpdate({
@@ -250,5 +266,6 @@ export async function saveIdempotencyKey (db: DbOrTx, row: typeof idempotencyKey
 }
 
 export async function deleteIdempotencyKeysBefore (db: DbOrTx, before: Date): Promise<number> {
-  return (await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before))).changes
+  const { idempotencyKeys } = tables(db)
+  return changed(await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)))
 }

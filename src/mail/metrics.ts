@@ -1,7 +1,8 @@
 import { inArray, sql } from 'drizzle-orm'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { DbOrTx } from '../db/client.js'
-import { MAIL_PURPOSES, outbox, type MailPurpose } from './tables.js'
+import { tables } from '../db/dialect.js'
+import { MAIL_PURPOSES, type MailPurpose } from './tables.js'
 
 export type MailOutcome = 'sent' | 'retry' | 'failed'
 
@@ -26,6 +27,7 @@ export function mailMetrics (registry: Registry, db: DbOrTx): (outcome: MailOutc
       labelNames: ['state'] as const,
       registers: [],
       async collect () {
+        const { outbox } = tables(db)
         const counts = await db
           .select({ state: outbox.state, n: sql<number>`count(*)` })
           .from(outbox)

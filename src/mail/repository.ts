@@ -1,8 +1,9 @@
 import { and, asc, eq, inArray, lte, ne, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { changed, greatest, skipLocked, tables } from '../db/dialect.js'
 import { placeholdersOf, preparedPerHandle } from '../db/prepared.js'
 import { newId } from '../ids.js'
-import { outbox, type MailPurpose, type NewOutboxRow, type OutboxRow } from './tables.js'
+import type { MailPurpose, NewOutboxRow, OutboxRow } from './tables.js'
 
 /** Whom a queued mail goes to, and why. */
 interface MailTarget {
@@ -60,6 +61,7 @@ function newRow (mail: QueuedMail, now: Date): NewOutboxRow {
 }
 
 export async function enqueueMail (db: DbOrTx, mail: QueuedMail, now: Date): Promise<OutboxRow> {
+  const { outbox } = tables(db)
   const [row] = await db.insert(outbox).values(newRow(mail, now)).returning()
   return row!
 }
@@ -105,7 +107,7 @@ const OUTBOX_COLUMNS: Record<Exclude<keyof OutboxRow, 'leaseUntil' | 'leaseId' |
   createdAt: true
 }
 const insertOne = preparedPerHandle(db =>
-  db.insert(outbox)
+  db.insert(tables(db).outbox)
     .values(placeholdersOf<Pick<OutboxRow, keyof typeof OUTBOX_COLUMNS>>(OUTBOX_COLUMNS))
     .prepare())
 
@@ -116,6 +118,7 @@ const insertOne = preparedPerHandle(db =>
  * each claim of 50).
  */
 export async function dueIds (db: DbOrTx, now: Date, limit: number): Promise<string[]> {
+  const { outbox } = tables(db)
   const stale = await db.select({ id: outbox.id }).from(outbox)
     .where(and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now)))
     .limit(limit)
@@ -129,23 +132,28 @@ export async function dueIds (db: DbOrTx, now: Date, limit: number): Promise<str
 }
 
 /**
- * Claims for one worker those of `ids` that are still due (pending, or their claim ran out). One
- * UPDATE, so two workers never claim the same row. (On Postgres: SELECT … FOR UPDATE SKIP LOCKED.)
+ * Claims for one worker those of `ids` that are still due (pending, or their claim ran out), in
+ * one statement of its own (not inside a transaction), so two workers never claim the same row:
+ * SQLite runs one writer at a time; on PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`,
+ * so of two instances claiming at once each takes the rows the other is not taking, and a row
+ * the other claimed a moment ago no longer meets the condition (docs/postgres.md).
  */
 export async function claim (
   db: DbOrTx, ids: string[], now: Date, leaseId: string, leaseUntil: Date
 ): Promise<OutboxRow[]> {
   if (ids.length === 0) return []
+  const { outbox } = tables(db)
+  const stillDue = skipLocked(db, db.select({ id: outbox.id }).from(outbox).where(and(
+    inArray(outbox.id, ids),
+    or(
+      and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
+      and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now))
+    )
+  )))
   return await db
     .update(outbox)
     .set({ state: 'sending', leaseId, leaseUntil, attempts: sql`${outbox.attempts} + 1` })
-    .where(and(
-      inArray(outbox.id, ids),
-      or(
-        and(eq(outbox.state, 'pending'), lte(outbox.nextAttemptAt, now)),
-        and(eq(outbox.state, 'sending'), lte(outbox.leaseUntil, now))
-      )
-    ))
+    .where(inArray(outbox.id, stillDue))
     .returning()
 }
 
@@ -154,21 +162,24 @@ export async function claim (
  * happened. Returns false when it was already recorded as sent.
  */
 export async function markSent (db: DbOrTx, id: string, now: Date): Promise<boolean> {
-  return (await sentQuery(db).execute({ id, now: now.getTime() })).changes > 0
+  return changed(await sentQuery(db).execute({ id, now: now.getTime() })) > 0
 }
 
 // Every mail runs it: prepared once per handle (the group commit's, src/db/prepared.ts).
-const sentQuery = preparedPerHandle(db =>
-  db
+const sentQuery = preparedPerHandle(db => {
+  const { outbox } = tables(db)
+  return db
     .update(outbox)
     .set({ ...ERASED, state: 'sent', sentAt: sql`${sql.placeholder('now')}`, lastError: null })
     .where(and(eq(outbox.id, sql.placeholder('id')), ne(outbox.state, 'sent')))
-    .prepare())
+    .prepare()
+})
 
 /** A failed attempt, to be tried again at `next`; only by the worker that still holds the row. */
 export async function markRetry (
   db: DbOrTx, id: string, leaseId: string, next: Date, error: string
 ): Promise<boolean> {
+  const { outbox } = tables(db)
   const done = await db
     .update(outbox)
     .set({ state: 'pending', nextAttemptAt: next, leaseUntil: null, leaseId: null, lastError: error })
@@ -179,6 +190,7 @@ export async function markRetry (
 
 /** Given up: the last error is kept, the address and message are not. */
 export async function markFailed (db: DbOrTx, id: string, leaseId: string, error: string): Promise<boolean> {
+  const { outbox } = tables(db)
   const done = await db
     .update(outbox)
     .set({ ...ERASED, state: 'failed', lastError: error })
@@ -192,33 +204,37 @@ export async function markFailed (db: DbOrTx, id: string, leaseId: string, error
  * attempt is not counted: a restart is no fault of the mail's.
  */
 export async function releaseLeases (db: DbOrTx, leaseId: string, ids?: string[]): Promise<number> {
+  const { outbox } = tables(db)
   const mine = and(
     eq(outbox.leaseId, leaseId),
     eq(outbox.state, 'sending'),
     ids === undefined ? undefined : inArray(outbox.id, ids)
   )
-  const { changes } = await db
+  return changed(await db
     .update(outbox)
-    .set({ state: 'pending', leaseUntil: null, leaseId: null, attempts: sql`max(${outbox.attempts} - 1, 0)` })
-    .where(mine)
-  return changes
+    .set({
+      state: 'pending', leaseUntil: null, leaseId: null, attempts: greatest(db, sql`${outbox.attempts} - 1`, sql`0`)
+    })
+    .where(mine))
 }
 
 /** Cancels mail not yet handed to a server, e.g. after an opt-out; erases it at once. */
 export async function cancelPending (db: DbOrTx, invitationIds: string[]): Promise<number> {
+  const { outbox } = tables(db)
   if (invitationIds.length === 0) return 0
-  const { changes } = await db
+  return changed(await db
     .update(outbox)
     .set({ ...ERASED, state: 'cancelled' })
-    .where(and(eq(outbox.state, 'pending'), inArray(outbox.invitationId, invitationIds)))
-  return changes
+    .where(and(eq(outbox.state, 'pending'), inArray(outbox.invitationId, invitationIds))))
 }
 
 export async function findMail (db: DbOrTx, id: string): Promise<OutboxRow | undefined> {
+  const { outbox } = tables(db)
   const [row] = await db.select().from(outbox).where(eq(outbox.id, id))
   return row
 }
 
 export async function listMailForInvitation (db: DbOrTx, invitationId: string): Promise<OutboxRow[]> {
+  const { outbox } = tables(db)
   return await db.select().from(outbox).where(eq(outbox.invitationId, invitationId)).orderBy(asc(outbox.createdAt))
 }

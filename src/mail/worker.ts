@@ -9,6 +9,8 @@ import type { MailOutcome } from './metrics.js'
 import type { MailPurpose, OutboxRow } from './tables.js'
 import type { MailTransport } from './transport.js'
 
+const RECHECK_FIRST_MS = 20
+
 export interface WorkerOptions {
   /** How often the outbox is looked at when nobody wakes the worker. */
   pollMs: number
@@ -24,7 +26,7 @@ export interface WorkerOptions {
 /** What other domains do around delivery, inside the worker's transactions. */
 export interface DeliveryHooks {
   /** Before each claim: cancel those of the due rows `ids` that may no longer go out. */
-  beforeClaim?: (tx: Tx, now: Date, ids: string[]) => Promise<void>
+  beforeClaim?: (db: DbOrTx, now: Date, ids: string[]) => Promise<void>
   /** In the transaction that records a mail as sent (a group commit's, src/db/group-commit.ts). */
   sent?: (tx: DbOrTx, mail: OutboxRow, now: Date) => Promise<void>
   /** In the transaction that gives a mail up. */
@@ -74,6 +76,10 @@ export class OutboxWorker {
   private wanted = false
   private stopping = false
   private closed = false
+  // A wake comes from inside the transaction that queues the mail, which on PostgreSQL may not
+  // have committed when the worker looks (on SQLite it has): after a wake that found nothing,
+  // the worker looks again soon, at doubling intervals, before it falls back to polling.
+  private recheckMs: number | undefined
 
   constructor (private readonly deps: WorkerDeps) {}
 
@@ -87,6 +93,7 @@ export class OutboxWorker {
     // A batch of 10,000 invitations wakes the worker 10,000 times in one transaction: once is enough.
     if (this.wanted) return
     this.wanted = true
+    this.recheckMs = RECHECK_FIRST_MS
     if (!this.running) this.schedule(0)
   }
 
@@ -124,17 +131,31 @@ export class OutboxWorker {
 
   private async run (): Promise<void> {
     this.running = true
+    let settled = 0
     try {
       do {
         this.wanted = false
-        await this.flush().catch(err =>
+        settled += await this.flush().catch(err => {
           this.deps.log.error({ err }, 'outbox worker failed; trying again at the next poll')
-        )
+          return 0
+        })
       } while (this.wanted && !this.stopping)
     } finally {
       this.running = false
-      this.schedule(this.deps.options.pollMs)
+      this.schedule(this.nextLook(settled))
     }
+  }
+
+  /** When to look again: soon after a wake that found nothing (see `recheckMs`), else at the next poll. */
+  private nextLook (settled: number): number {
+    const { pollMs } = this.deps.options
+    const recheck = this.recheckMs
+    if (recheck === undefined || settled > 0 || recheck >= pollMs) {
+      this.recheckMs = undefined
+      return pollMs
+    }
+    this.recheckMs = recheck * 2
+    return recheck
   }
 
   private async drain (): Promise<number> {
@@ -142,11 +163,11 @@ export class OutboxWorker {
     while (!this.stopping) {
       const { store, clock, options } = this.deps
       const now = clock.now()
-      const { due, rows } = await store.transaction(async tx => {
-        const due = await repo.dueIds(tx, now, options.batchSize)
-        if (due.length > 0) await this.deps.hooks?.beforeClaim?.(tx, now, due)
-        return { due, rows: await repo.claim(tx, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs)) }
-      })
+      const due = await repo.dueIds(store.db, now, options.batchSize)
+      if (due.length > 0) await this.deps.hooks?.beforeClaim?.(store.db, now, due)
+      // The claim alone decides who sends a row (see repo.claim): no transaction around it, so
+      // on PostgreSQL it runs read committed and skips what another instance is claiming.
+      const rows = await repo.claim(store.db, due, now, this.leaseId, new Date(now.getTime() + options.leaseMs))
       if (due.length === 0) break
       await Promise.all(rows.map(row => this.deliver(row)))
       settled += rows.length

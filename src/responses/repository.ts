@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { tables } from '../db/dialect.js'
 import { preparedPerHandle } from '../db/prepared.js'
 import type { Locale } from '../schemas.js'
 import { coarsenToDay } from './coarsen.js'
-import { responses, type ItemAnswers } from './tables.js'
+import type { ItemAnswers } from './tables.js'
 
 export interface NewResponse {
   surveyId: string
@@ -19,7 +20,7 @@ export interface NewResponse {
 }
 
 // Every answer (and the bench's million seeded ones) runs this: prepared once per handle.
-const insert = preparedPerHandle(db => db.insert(responses).values({
+const insert = preparedPerHandle(db => db.insert(tables(db).responses).values({
   id: sql.placeholder('id'),
   surveyId: sql.placeholder('surveyId'),
   score: sql.placeholder('score'),
