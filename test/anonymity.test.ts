@@ -56,8 +56,8 @@ t.test(
       ['surveys'],
       'references the survey only'
     )
-    t.throws(
-      () => rows(app, 'SELECT rowid FROM responses'),
+    await t.rejects(
+      rows(app, 'SELECT rowid FROM responses'),
       /no such column: rowid/,
       'WITHOUT ROWID: no hidden arrival order'
     )

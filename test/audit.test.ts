@@ -234,7 +234,7 @@ t.test('the trail is append-only and kept AUDIT_RETAIN_DAYS', async t => {
   await api(app, { url: `/v1/surveys/${survey.id}/report` })
   const update = async () => await dbRun(app.store.db, sql`UPDATE audit_events SET actor = 'someone else'`)
   // The trigger's message, as SQLite's RAISE(ABORT) and PostgreSQL's RAISE EXCEPTION give it.
-  await t.rejects(update, { cause: { message: 'audit_events is append-only' } }, 'an event cannot be changed')
+  await t.rejects(update(), { cause: { message: 'audit_events is append-only' } }, 'an event cannot be changed')
   t.same((await events(app)).map(e => e.actor), ['bootstrap', 'bootstrap'], 'nothing changed')
 
   const job = maintenanceJobs(app).find(j => j.name === 'audit-retention')!

@@ -69,12 +69,12 @@ t.test('the backfill of migration 0009 counts what the rollup counts', async t =
       ['n', 'invited']
     )
   ]
-  const kept = read()
+  const kept = await read()
   t.equal(backfill.length, 2, 'one statement per table')
   await dbRun(app.store.db, sql`DELETE FROM response_combos`)
   await dbRun(app.store.db, sql`DELETE FROM response_combo_scores`)
-  for (const statement of backfill) (await dbRun(app.store.db, sql.raw(statement)))
-  t.same(read(), kept, 'the same counts per day and attributes, and per month, attributes and score')
+  for (const statement of backfill) await dbRun(app.store.db, sql.raw(statement))
+  t.same(await read(), kept, 'the same counts per day and attributes, and per month, attributes and score')
 })
 
 // Migration 0012 drops response_counts' `attribute` and `value` (always '' since 0009). A database
@@ -113,7 +113,7 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     "INSERT INTO response_counts_new SELECT survey_id, '', '', day, score, n, invited FROM response_counts_current",
     'DROP TABLE response_counts_current',
     'ALTER TABLE response_counts_new RENAME TO response_counts'
-  ]) { (await dbRun(first.store.db, sql.raw(statement))) }
+  ]) await dbRun(first.store.db, sql.raw(statement))
   // Later migrations are undone too: drizzle applies only those newer than the newest applied.
   undoMigrationsFrom(first.store.db, '0012_', ['0012_'])
   const columns = async (app: typeof first): Promise<unknown[]> =>
@@ -162,7 +162,7 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
     scores: (await rows(app, 'SELECT * FROM response_combo_scores ORDER BY month, combo, score'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) }))
   })
-  const before = { results: await ask(first), tables: tables(first) }
+  const before = { results: await ask(first), tables: await tables(first) }
   t.ok((before.results[0] as { items: { fcr: { answered: number } } }).items.fcr.answered > 20, 'item results show')
   // Back to before 0017: no item counts, combinations of attributes only.
   undoMigrationsFrom(first.store.db, '0017_')
@@ -175,10 +175,10 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
       `DELETE FROM ${table}`,
       `INSERT INTO ${table} (survey_id, ${keys}, combo, n, invited) SELECT * FROM old`,
       'DROP TABLE old'
-    ]) (await dbRun(first.store.db, sql.raw(statement)))
+    ]) await dbRun(first.store.db, sql.raw(statement))
   }
   await first.close()
   const second = await build(t, { clock, dataDir: first.dataDir })
-  t.same(tables(second), before.tables, 'the rollups hold what the answer path wrote')
+  t.same(await tables(second), before.tables, 'the rollups hold what the answer path wrote')
   t.same(await ask(second), before.results, 'the same results')
 })
