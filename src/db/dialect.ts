@@ -111,15 +111,3 @@ export function skipLocked<Q> (db: DbOrTx, query: Q): Q {
   if (!isPostgres(db)) return query
   return (query as unknown as { for: (s: 'update', o: { skipLocked: true }) => Q }).for('update', { skipLocked: true })
 }
-
-// ---- Auth, audit, settings, surveys, collectors, webhooks, retention (their store mechanics)
-
-/**
- * After erasing (retention, the sweep): lets the store drop what still holds the erased rows.
- * SQLite empties its write-ahead log, whose old page versions would keep them (docs/anonymity.md);
- * PostgreSQL recycles its WAL itself: nothing to do here (docs/postgres.md, "Anonymity on PostgreSQL").
- */
-export async function forgetErased (db: DbOrTx): Promise<void> {
-  if (isPostgres(db)) return
-  await run(db, sql`PRAGMA wal_checkpoint(TRUNCATE)`)
-}

@@ -1,6 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { DbHandle, DbOrTx } from '../db/client.js'
-import { forgetErased } from '../db/dialect.js'
+import { truncateWal, type DbHandle, type DbOrTx } from '../db/client.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import { answeredDays, commentedDays } from '../results/storage/repository.js'
 import { findSurvey } from '../surveys/repository.js'
@@ -81,8 +80,8 @@ export async function purgeSurvey (
  * RETAIN_DAYS) in whole release blocks, drops comments older than its comment_retain_days (else
  * COMMENT_RETAIN_DAYS), and deletes ended invitations no longer needed (see invitationsExpiredBy).
  * Each survey in its own IMMEDIATE transaction, so its answers and everything counted from them change together; the
- * event loop gets a turn between surveys. Finally the store forgets the deleted rows (on SQLite,
- * its write-ahead log still holds the deleted pages).
+ * event loop gets a turn between surveys. Finally empties the write-ahead log, which would still
+ * hold the deleted pages.
  */
 export async function purge (store: DbHandle, now: Date, defaults: RetentionDefaults): Promise<PurgeResult> {
   const { db } = store
@@ -95,6 +94,6 @@ export async function purge (store: DbHandle, now: Date, defaults: RetentionDefa
     if (done !== undefined) for (const key of Object.keys(total) as Array<keyof PurgeResult>) total[key] += done[key]
     await nextTurn()
   }
-  await forgetErased(db)
+  await truncateWal(db)
   return total
 }
