@@ -124,7 +124,8 @@ async function tables (db: { select: () => { from: (t: never) => Promise<unknown
 
 t.test('copy-to moves every row of a used SQLite database into an empty PostgreSQL database', async t => {
   const clock = testClock()
-  const app = await build(t, { clock, env: { SWEEP_INTERVAL_SECONDS: '0', RETENTION_INTERVAL_SECONDS: '0' } })
+  const env = { SWEEP_INTERVAL_SECONDS: '0', RETENTION_INTERVAL_SECONDS: '0' }
+  const app = await build(t, { store: 'sqlite', clock, env })
   await seed(app, clock)
   const url = await emptyDatabase()
 
@@ -176,7 +177,7 @@ t.test('copy-to moves every row of a used SQLite database into an empty PostgreS
 })
 
 t.test('answers that come in during the copy stay out of it whole: one snapshot', async t => {
-  const app = await build(t, { env: { RATE_LIMIT_MAX: '0' } })
+  const app = await build(t, { store: 'sqlite', env: { RATE_LIMIT_MAX: '0' } })
   const survey = await createSurvey(app)
   const tokens = await Promise.all(Array.from({ length: 400 }, () => linkToken(app, survey.id)))
   for (const token of tokens.splice(0, 200)) await submitJson(app, token, { score: 4 })
@@ -215,7 +216,7 @@ t.test('with DATABASE_URL on PostgreSQL, the CLI migrates it and refuses what ne
 })
 
 t.test('on a terminal it draws a progress bar', async t => {
-  const app = await build(t)
+  const app = await build(t, { store: 'sqlite' })
   await createSurvey(app)
   const run = await copyTo(app, await emptyDatabase(), true)
   t.equal(run.code, 0, run.err.join('\n'))
@@ -224,7 +225,7 @@ t.test('on a terminal it draws a progress bar', async t => {
 })
 
 t.test('a bad URL, a missing database file or one of another version: one line, nothing written', async t => {
-  const app = await build(t)
+  const app = await build(t, { store: 'sqlite' })
   const bad = await copyTo(app, 'mysql://db/puls')
   t.equal(bad.code, 2)
   t.same(bad.err, ['copy-to: the PostgreSQL URL must start with postgres://'])

@@ -1,14 +1,15 @@
-import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import t from 'tap'
+import { processStore } from './helpers/process-store.js'
 import { startServer, within } from './helpers/server-process.js'
 import { startSmtp } from './helpers/smtp.js'
 
 // Crash safety (docs/operating.md: an acknowledged response is never lost, also when the process is killed
 // right after the acknowledgement). The real server process takes answers from many clients at
 // once and is killed with SIGKILL at a random moment — no shutdown code runs. Restarted on the
-// same database, every answer that got its success reply is there, and no link took two.
+// same database, every answer that got its success reply is there, and no link took two. On
+// PostgreSQL (PULS_TEST_STORE=postgres) the same on a durable cluster: an answer is acknowledged
+// only after COMMIT returned, and the server's fsync keeps it.
 
 const KEY = 'crash-test-key-0123456789abcdef'
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31)
@@ -28,7 +29,8 @@ type Outcome = 'acknowledged' | 'lost-in-flight' | 'not-sent'
 
 t.test('SIGKILL under load loses no acknowledged answer and lets no link answer twice', async t => {
   const dataDir = t.testdir()
-  const env = { PULS_API_KEY: KEY, RATE_LIMIT_MAX: '0' }
+  const store = await processStore(t, dataDir)
+  const env = { PULS_API_KEY: KEY, RATE_LIMIT_MAX: '0', ...store.env }
   const server = await startServer(t, { dataDir, env })
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
   const survey = (await (
@@ -108,15 +110,11 @@ t.test('SIGKILL under load loses no acknowledged answer and lets no link answer 
 
   // Restart on the same database; no shutdown code ran, so SQLite recovers from its WAL.
   const again = await startServer(t, { dataDir, env })
-  const db = new Database(join(dataDir, 'puls.db'), { readonly: true })
-  t.teardown(() => db.close())
-  t.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'the database is intact')
-  const stored = (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n
+  t.ok(await store.intact(), 'the database is intact')
+  const stored = await store.count('SELECT count(*) AS n FROM responses')
   t.ok(stored >= acked.length, `every acknowledged answer is stored (${stored} stored, ${acked.length} acknowledged)`)
   t.ok(stored <= acked.length + inFlight.length, 'and nothing that was never sent')
-  const answered = (
-    db.prepare("SELECT count(*) AS n FROM invitations WHERE status = 'answered'").get() as { n: number }
-  ).n
+  const answered = await store.count("SELECT count(*) AS n FROM invitations WHERE status = 'answered'")
   t.equal(answered, stored, 'each stored answer used up exactly one link, in the same transaction')
 
   // Every acknowledged link refuses a second answer; an in-flight one either was recorded (409)
@@ -132,7 +130,7 @@ t.test('SIGKILL under load loses no acknowledged answer and lets no link answer 
     'an in-flight link answers either 409 or takes its answer now'
   )
   const recordedInFlight = retried.filter(s => s === 409).length
-  const after = (db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n
+  const after = await store.count('SELECT count(*) AS n FROM responses')
   t.equal(
     stored,
     acked.length + recordedInFlight,
@@ -157,10 +155,11 @@ t.test('SIGKILL under load loses no acknowledged answer and lets no link answer 
 // else; the next process renders the mail, sends it once, and its link opens the survey.
 t.test('SIGKILL between queueing a mail and sending it: the next start sends it once, and its link works', async t => {
   const dataDir = t.testdir()
+  const store = await processStore(t, dataDir)
   const refusing = await startSmtp(t, { refuse: 1_000_000 })
   // Refused, the mail waits for a retry a second later; no poll comes before the kill.
   const mailEnv = { MAIL_RETRY_MIN_SECONDS: '1', MAIL_RETRY_MAX_SECONDS: '1', MAIL_POLL_MS: '3600000' }
-  const env = { PULS_API_KEY: KEY, RATE_LIMIT_MAX: '0', ...mailEnv }
+  const env = { PULS_API_KEY: KEY, RATE_LIMIT_MAX: '0', ...mailEnv, ...store.env }
   const first = await startServer(t, { dataDir, env: { ...env, SMTP_URL: refusing.url } })
   const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
   const post = async (base: string, path: string, body: unknown): Promise<any> =>
@@ -175,11 +174,9 @@ t.test('SIGKILL between queueing a mail and sending it: the next start sends it 
   first.child.kill('SIGKILL')
   await within(first.exited, 10_000, { code: null, signal: 'still running' })
 
-  const db = new Database(join(dataDir, 'puls.db'), { readonly: true })
-  t.teardown(() => db.close())
-  const queued = db.prepare('SELECT state, recipient, token, html, subject FROM outbox').all() as Array<
-    Record<string, string | null>
-  >
+  const queued = await store.query<Record<string, string | null>>(
+    'SELECT state, recipient, token, html, subject FROM outbox'
+  )
   t.equal(queued.length, 1)
   t.match(queued[0], { state: 'pending', recipient: 'kari@example.com', html: null, subject: null })
   t.match(queued[0]!.token, /^[A-Za-z0-9_-]{43}$/, 'the outbox holds the token, not a rendered message')
@@ -200,7 +197,7 @@ t.test('SIGKILL between queueing a mail and sending it: the next start sends it 
     'the restarted service stops cleanly'
   )
   t.same(
-    db.prepare('SELECT state, recipient, token, html FROM outbox').all(),
+    await store.query('SELECT state, recipient, token, html FROM outbox'),
     [{ state: 'sent', recipient: null, token: null, html: null }],
     'sent, and the address and token are erased'
   )

@@ -1,15 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
+import pg from 'pg'
 import t from 'tap'
-import { build, testClock } from './helpers/build.js'
+import { build, onlyOn, testClock } from './helpers/build.js'
 import { captureLogs } from './helpers/logs.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
 import { createSurvey, invite, rows, type App } from './helpers/puls.js'
 import { run as dbRun } from '../src/db/dialect.js'
+import { JOB_LOCKS, LOCK_SPACE } from '../src/db/postgres/locks.js'
 
 // The timers under test fire every 50 ms. Every wait is bounded: generous, for a loaded 2-core
 // machine, but a timer that never fires fails the test instead of hanging it.
-const FAST = { SWEEP_INTERVAL_SECONDS: '0.05' }
+// RATE_LIMIT_MAX=0: the tests poll /metrics faster than a client may.
+const FAST = { SWEEP_INTERVAL_SECONDS: '0.05', RATE_LIMIT_MAX: '0' }
 
 async function until (what: string, done: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms
@@ -76,7 +79,7 @@ t.test('a failing run is logged, not thrown, and the job keeps its schedule', as
     .map(l => JSON.parse(l) as { level: number; msg: string; job?: string; err?: { message: string } })
     .filter(e => e.msg.startsWith('maintenance job failed'))
   t.ok(failed.length >= 2, 'each failed run is logged')
-  t.match(failed[0], { level: 50, job: 'sweep', err: { message: /no such table: idempotency_keys/ } })
+  t.match(failed[0], { level: 50, job: 'sweep', err: { message: /idempotency_keys/ } })
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'the service keeps serving')
 })
 
@@ -106,3 +109,47 @@ t.test('SWEEP_INTERVAL_SECONDS=0: the service does not sweep', async t => {
   )
   t.equal(await jobRuns(app, 'sweep', 'ok'), 0)
 })
+
+// Several instances on one PostgreSQL database (docs/postgres.md, "Several instances").
+const SHARED = onlyOn('postgres', 'several instances share one PostgreSQL database; a SQLite file has one process')
+
+t.test('two instances on one database sweep once per period between them', { skip: SHARED }, async t => {
+  const env = { SWEEP_INTERVAL_SECONDS: '0.5' }
+  const first = await build(t, { env })
+  const second = await build(t, { env: { ...env, DATABASE_URL: first.config.postgres!.url } })
+  const started = Date.now()
+  const total = async (outcome: string): Promise<number> =>
+    (await jobRuns(first, 'sweep', outcome)) + (await jobRuns(second, 'sweep', outcome))
+  await until('six sweep attempts between them', async () => (await total('ok')) + (await total('skipped')) >= 6)
+  const ok = await total('ok')
+  const periods = (Date.now() - started) / 450 // a period may start 10 % early
+  t.ok(ok <= Math.floor(periods) + 1, `${ok} sweeps ran in ${periods.toFixed(1)} periods: at most one per period`)
+  t.ok(ok >= 2, 'and sweeps did run')
+  t.ok(await total('skipped') >= 1, 'the other instance skipped its turn')
+  t.equal(await total('failed'), 0)
+})
+
+t.test("while another instance runs a job, this one skips it; a dead instance's lock is given up",
+  { skip: SHARED }, async t => {
+    const clock = testClock('2026-03-02T09:00:00Z')
+    const app = await build(t, { clock, env: FAST })
+    const survey = await createSurvey(app, { link_ttl_days: 2 })
+    await invite(app, survey.id, { channel: 'link' })
+    clock.advanceDays(3)
+
+    // Another instance, as PostgreSQL sees it: a session that holds the sweep's lock.
+    const other = new pg.Client({ connectionString: app.config.postgres!.url })
+    await other.connect()
+    t.teardown(() => other.end().catch(() => {}))
+    await other.query('SELECT pg_advisory_lock($1, $2)', [LOCK_SPACE, JOB_LOCKS.sweep])
+    await until('three skipped sweeps', async () => (await jobRuns(app, 'sweep', 'skipped')) >= 3)
+    t.equal(await jobRuns(app, 'sweep', 'ok'), 0, 'no sweep ran beside it')
+    t.same(await invitations(app), [{ status: 'sent', email: null }], 'the expired link is not swept yet')
+
+    // It dies: PostgreSQL ends its session (as when its process is killed) and with it the lock.
+    const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+    other.on('error', () => {})
+    await dbRun(app.store.db, sql`SELECT pg_terminate_backend(${pid})`)
+    await until('the sweep to run here', async () => (await invitations(app))[0]?.status === 'expired')
+    t.ok(await jobRuns(app, 'sweep', 'ok') >= 1)
+  })

@@ -45,7 +45,8 @@ export const CLIENT_ANSWERS_PER_MINUTE = 30
 /**
  * The per-client limit: @fastify/rate-limit's in-memory store (its own, apart from the route's
  * general limit), keyed like every limit by an HMAC of the address under a per-process key, so
- * no address is held and everything is forgotten after the minute or on restart.
+ * no address is held and everything is forgotten after the minute or on restart. Per instance,
+ * like the route limits (docs/operating.md, "Several instances"); the hourly cap above is shared.
  */
 export function clientAnswerLimiter (fastify: FastifyInstance): (request: FastifyRequest) => Promise<void> {
   const check = fastify.createRateLimit({ max: CLIENT_ANSWERS_PER_MINUTE, timeWindow: 60_000 })

@@ -1,4 +1,4 @@
-import { is, sql, type SQL } from 'drizzle-orm'
+import { is, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { PgDatabase } from 'drizzle-orm/pg-core'
 import type { DbOrTx } from './client.js'
 import type * as schema from './schema.js'
@@ -110,4 +110,15 @@ export function jsonWithout (db: DbOrTx, object: SQL, keys: string[]): SQL {
 export function skipLocked<Q> (db: DbOrTx, query: Q): Q {
   if (!isPostgres(db)) return query
   return (query as unknown as { for: (s: 'update', o: { skipLocked: true }) => Q }).for('update', { skipLocked: true })
+}
+
+// ---- Results and targets (src/results, src/targets)
+
+/**
+ * A text column compared and ordered byte by byte, as SQLite compares text: PostgreSQL otherwise
+ * follows the database's collation, which may put `B` next to `b` or skip `_`. For ORDER BY and
+ * keyset comparisons whose order reaches a reader (CSV, API): both stores then give one order.
+ */
+export function byteOrder (db: DbOrTx, column: SQLWrapper): SQL {
+  return isPostgres(db) ? sql`${column} COLLATE "C"` : sql`${column}`
 }

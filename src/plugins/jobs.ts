@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import { purgeAudit } from '../audit/service.js'
-import type { Db } from '../db/client.js'
+import { eq } from 'drizzle-orm'
+import type { Db, DbOrTx } from '../db/client.js'
+import { tables } from '../db/dialect.js'
+import type { JobName } from '../db/postgres/locks.js'
 import { sweep } from '../invitations/service.js'
 import { decideAhead } from '../results/engine/decide-ahead.js'
 import { forgetReleasedClients } from '../results/engine/forget-clients.js'
@@ -13,12 +16,38 @@ import { purge } from '../retention/service.js'
  * directly with a test clock. It answers what it did as counts (logged when any is non-zero).
  */
 export interface Job {
-  name: string
+  name: JobName
   /** Time from the end of one run to the start of the next; 0 turns the job off. */
   everyMs: number
   /** Delay of the first run after the service is ready. */
   firstAfterMs: number
   run: (db: Db, now: Date) => Record<string, number> | Promise<Record<string, number>>
+  /**
+   * `instance`: the job fills this instance's memory, so every instance runs it. Otherwise (the
+   * default) it changes the shared database and runs once per period across instances.
+   */
+  scope?: 'shared' | 'instance'
+}
+
+// A run may start this much before its period is over (timers drift, runs take time) and still
+// count as the next period's; two instances' runs of one period still never both start.
+const PERIOD_SLACK = 0.9
+
+/**
+ * Claims the job's current period: true when no instance started a run of it within the period
+ * (the start time is kept in `settings`, so a dead instance's claim simply runs out). Called under
+ * the job's lock (store.exclusive), so two instances never claim the same period
+ * (docs/postgres.md, "Several instances").
+ */
+export async function claimPeriod (db: DbOrTx, job: Job, nowMs: number): Promise<boolean> {
+  const { settings } = tables(db)
+  const key = `job_started:${job.name}`
+  const [row] = await db.select().from(settings).where(eq(settings.key, key)).limit(1)
+  const last = Number(row?.value)
+  if (Number.isFinite(last) && last <= nowMs && nowMs - last < job.everyMs * PERIOD_SLACK) return false
+  await db.insert(settings).values({ key, value: String(nowMs) })
+    .onConflictDoUpdate({ target: settings.key, set: { value: String(nowMs) } })
+  return true
 }
 
 // Reminders go by the day, so a minute is prompt enough.
@@ -61,6 +90,9 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
       name: 'decide-ahead',
       everyMs: DECIDE_AHEAD_EVERY_MS,
       firstAfterMs: DECIDE_AHEAD_FIRST_AFTER_MS,
+      // It only reads, into this instance's memory; each instance decides the same cells
+      // (a complete month never changes), so each warms its own (docs/postgres.md).
+      scope: 'instance',
       run: (db, now) => decideAhead(db, fastify.decidedMonths, now)
     },
     // Erases the keys of collector clients whose blocks are released (docs/anonymity.md), on the
@@ -84,7 +116,9 @@ export function maintenanceJobs (fastify: FastifyInstance): Job[] {
 /**
  * Runs the maintenance jobs inside the service on timers: each job's next run is scheduled only
  * once its previous run has finished, so runs of a job never overlap; a failed run is logged and
- * the job tries again at its next interval. Timers are unref'd (they never keep the process
+ * the job tries again at its next interval. A shared job runs under its lock and only when its
+ * period is unclaimed, so several instances on one database run it once per period; otherwise the
+ * run is `skipped` (docs/postgres.md, "Several instances"). Timers are unref'd (they never keep the process
  * alive) and stopped when the app closes, after waiting for a run in progress, so no job ever
  * touches a closed database.
  */
@@ -92,7 +126,8 @@ export default fp(async (fastify) => {
   const { store, clock, log, metrics } = fastify
   const runs = new Counter({
     name: 'puls_job_runs_total',
-    help: 'Runs of the background maintenance jobs, by job and outcome (ok, failed)',
+    help: 'Runs of the background maintenance jobs, by job and outcome (ok, failed, skipped: ' +
+      'another instance runs it or ran it this period)',
     labelNames: ['job', 'outcome'] as const,
     registers: [metrics.registry]
   })
@@ -111,7 +146,16 @@ export default fp(async (fastify) => {
   async function runOnce (job: Job): Promise<void> {
     const started = performance.now()
     try {
-      const result = await job.run(store.db, clock.now())
+      const outcome = job.scope === 'instance'
+        ? { ran: true as const, value: await job.run(store.db, clock.now()) }
+        : await store.exclusive(job.name, async () =>
+          await claimPeriod(store.db, job, Date.now()) ? await job.run(store.db, clock.now()) : undefined)
+      const result = outcome.ran ? outcome.value : undefined
+      if (result === undefined) {
+        runs.inc({ job: job.name, outcome: 'skipped' })
+        log.debug({ job: job.name }, 'maintenance job skipped: another instance runs it or ran it this period')
+        return
+      }
       runs.inc({ job: job.name, outcome: 'ok' })
       lastSuccess.set({ job: job.name }, Date.now() / 1000)
       const ms = Math.round(performance.now() - started)

@@ -30,6 +30,8 @@ export function clientKeyer (key: Buffer = randomBytes(32)): (request: Pick<Fast
  * RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_SECONDS, per client and route, decided here in
  * one place; a route may set its own `config: { rateLimit: { max, timeWindow } }` or `false`.
  * Over the limit: a 429 problem with `Retry-After` (or the route's friendly error page).
+ * Counted per instance: with several, a client gets at most their number times the limit
+ * (docs/operating.md, "Several instances").
  */
 export default fp(
   async fastify => {

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { tables } from '../db/dialect.js'
 import { InvalidFieldError, NotFoundError } from '../errors.js'
 import { newId } from '../ids.js'
 import { coarsenToDay } from '../responses/coarsen.js'
@@ -10,7 +11,7 @@ import type { Metric } from '../surveys/defaults.js'
 import { getSurveyRow } from '../surveys/service.js'
 import type { SurveyRow } from '../surveys/tables.js'
 import { TARGET_RULE, type Target, type TargetStatus } from './schemas.js'
-import { targets, type TargetRow } from './tables.js'
+import type { TargetRow } from './tables.js'
 
 // Targets a survey or a team sets on its metric, and whether the latest released period meets
 // them given the margin of error (docs/results.md, "Targets").
@@ -33,6 +34,7 @@ function toTarget (row: TargetRow): Target {
 }
 
 export async function findTarget (db: DbOrTx, scope: string): Promise<TargetRow | undefined> {
+  const { targets } = tables(db)
   const [row] = await db.select().from(targets).where(eq(targets.scope, scope)).limit(1)
   return row
 }
@@ -42,12 +44,14 @@ async function put (db: DbOrTx, scope: string, metric: Metric, value: number, no
   if (value < min || value > max) {
     throw new InvalidFieldError('body.value', `must be between ${min} and ${max} for ${metric}`)
   }
+  const { targets } = tables(db)
   const [row] = await db.insert(targets).values({ id: newId('tgt'), scope, metric, value, updatedAt: now })
     .onConflictDoUpdate({ target: targets.scope, set: { metric, value, updatedAt: now } }).returning()
   return toTarget(row!)
 }
 
 async function remove (db: DbOrTx, scope: string, what: string): Promise<Target> {
+  const { targets } = tables(db)
   const [row] = await db.delete(targets).where(eq(targets.scope, scope)).returning()
   if (row === undefined) throw new NotFoundError(what)
   return toTarget(row)

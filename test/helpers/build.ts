@@ -27,6 +27,8 @@ export interface BuildOptions {
   logger?: object | boolean
   /** Test-only routes, registered inside the app's scope after it (e.g. a page probe). */
   routes?: FastifyPluginAsync
+  /** The store, whatever PULS_TEST_STORE says: for a test that compares both (default TEST_STORE). */
+  store?: 'sqlite' | 'postgres'
 }
 
 /** A test clock: starts at `start` and moves only when told. */
@@ -94,7 +96,8 @@ export async function build (t: Tap, opts: BuildOptions = {}): Promise<FastifyIn
   const env: Record<string, string> = {
     PULS_DATA_DIR: dataDir, PULS_API_KEY: API_KEY, LOG_LEVEL: 'silent', ...opts.env
   }
-  if (TEST_STORE === 'postgres' && opts.env?.DATABASE_URL === undefined) env.DATABASE_URL = await databaseFor(dataDir)
+  const store = opts.store ?? TEST_STORE
+  if (store === 'postgres' && opts.env?.DATABASE_URL === undefined) env.DATABASE_URL = await databaseFor(dataDir)
   const config = loadConfig(env)
   // A test's logger options go on top of the real ones, so its log is redacted as in production.
   const logger = typeof opts.logger === 'object' ? { ...loggerOptions(config), ...opts.logger } : opts.logger

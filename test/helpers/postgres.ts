@@ -37,6 +37,8 @@ export interface StartOptions {
    * (docs/postgres.md): for tests that open the store without skipping its start-up checks.
    */
   durable?: boolean
+  /** Server settings on top of the test defaults (`-c name=value`), e.g. one Puls must refuse. */
+  settings?: Record<string, string>
 }
 
 /** Starts a cluster whose life ends with `t` (call it once per test file, on the file's test). */
@@ -60,7 +62,7 @@ export async function startPostgres (t: Tap, opts: StartOptions = {}): Promise<T
   // A free port can be taken between asking and binding (parallel test files): try a few.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    const server = await launch(join(bin, 'postgres'), data, dir, port, opts.durable === true, owner)
+    const server = await launch(join(bin, 'postgres'), data, dir, port, opts, owner)
     stopped.push(server.stop)
     if ('pid' in server) return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, pid: server.pid, dir }
     if (attempt === 3 || !server.log.includes('could not bind')) {
@@ -125,12 +127,13 @@ const GUARD = [
 ].join('\n')
 
 async function launch (
-  postgres: string, data: string, dir: string, port: number, durable: boolean, owner?: Owner
+  postgres: string, data: string, dir: string, port: number, opts: StartOptions, owner?: Owner
 ): Promise<Launched> {
   const args = [
     '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
-    ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    '-c', 'shared_buffers=16MB', '-c', 'max_connections=30', '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal'
+    ...(opts.durable === true ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    '-c', 'shared_buffers=16MB', '-c', 'max_connections=30', '-c', 'max_wal_senders=0', '-c', 'wal_level=minimal',
+    ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`])
   ]
   const child = spawn('sh', ['-c', GUARD, 'guard', dir, postgres, ...args], {
     cwd: dir, env: { PATH: process.env.PATH, LANG: 'C' }, stdio: ['pipe', 'ignore', 'pipe'], ...owner

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { purge } from '../../src/retention/service.js'
-import { api, build, testClock } from '../helpers/build.js'
+import { api, build, TEST_STORE, testClock } from '../helpers/build.js'
 import { rows } from '../helpers/puls.js'
 import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
 import { itemDataset, ITEMS, matches, type Slice } from './item-data.js'
@@ -192,8 +192,9 @@ t.test('retention: months after the cut keep their item counts and results', asy
   const after = (list: Array<Record<string, unknown>>): unknown => list.filter(r => (r.month as string) > cut)
   t.same(after(await itemRows()), after(before), 'the months after it count as before')
   t.notOk((await itemRows()).some(r => (r.month as string) < cut), 'the months before it are gone')
-  const answered = (await rows<{ n: number }>(app, `SELECT count(*) AS n FROM responses
-    WHERE substr(day, 1, 7) = '${cut}' AND json_extract(items, '$.fcr') IS NOT NULL`))[0]!.n
+  const fcr = TEST_STORE === 'postgres' ? "items ->> 'fcr'" : "json_extract(items, '$.fcr')"
+  const answered = Number((await rows<{ n: number }>(app, `SELECT count(*) AS n FROM responses
+    WHERE substr(day, 1, 7) = '${cut}' AND ${fcr} IS NOT NULL`))[0]!.n)
   const counted = (await itemRows()).filter(r => r.month === cut && r.item === 'fcr' && r.value === '')
     .reduce((acc, r) => acc + (r.n as number), 0)
   t.equal(counted, answered, 'the cut\'s month counts the item answers that stay')

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { loggerOptions } from '../../src/logger.js'
-import { shareLinks } from '../../src/results/storage/tables.js'
+import { tables } from '../../src/db/dialect.js'
 import { api, build, testClock } from '../helpers/build.js'
 import { type Answer, answers, createSurvey, seedAnswers } from '../helpers/seed.js'
 
@@ -184,7 +184,7 @@ t.test('share links: read-only, no API key, expiring and revocable; only a hash 
   t.match(url.pathname, /^\/r\/[A-Za-z0-9_-]{43}$/)
   const token = url.pathname.slice(3)
 
-  const stored = app.store.db.select().from(shareLinks).all()
+  const stored = await app.store.db.select().from(tables(app.store.db).shareLinks)
   t.equal(stored.length, 1)
   t.equal(stored[0]!.tokenHash, createHash('sha256').update(token).digest('hex'), "the database holds the token's hash")
   t.notOk(JSON.stringify(stored).includes(token), 'and never the token')

@@ -13,7 +13,9 @@ export const JOB_LOCKS = {
   reminders: 103,
   'decide-ahead': 104,
   seal: 105,
-  'webhook-watch': 106
+  'webhook-watch': 106,
+  'audit-retention': 107,
+  'forget-clients': 108
 } as const
 
 export type JobName = keyof typeof JOB_LOCKS

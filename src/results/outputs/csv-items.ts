@@ -1,8 +1,7 @@
 import { and, asc, eq, gt, gte, lte, or } from 'drizzle-orm'
-import { responseItemCounts } from '../storage/tables.js'
 import type { DbOrTx } from '../../db/client.js'
+import { byteOrder, tables } from '../../db/dialect.js'
 import type { ItemAnswers } from '../../responses/tables.js'
-import { responses } from '../../responses/tables.js'
 import type { StoredItem } from '../../surveys/items.js'
 import type { MonthCells } from '../engine/attributes.js'
 import { type CellKey, cellKey } from '../engine/cell-key.js'
@@ -104,17 +103,21 @@ export async function answersWithItemsPage (
   db: DbOrTx, surveyId: string, period: { from: string, to: string }, after: { score: number, id: string } | null,
   limit: number
 ): Promise<ItemExportRow[]> {
+  const { responses } = tables(db)
   const where = [eq(responses.surveyId, surveyId), gte(responses.day, period.from), lte(responses.day, period.to)]
+  // Text in byte order on both stores: the file's order is the same whichever store it comes from.
+  const byId = byteOrder(db, responses.id)
   if (after !== null) {
-    where.push(or(gt(responses.score, after.score), and(eq(responses.score, after.score), gt(responses.id, after.id)))!)
+    where.push(or(gt(responses.score, after.score), and(eq(responses.score, after.score), gt(byId, after.id)))!)
   }
   const { id, score, comment, day, attributes, items } = responses
   return await db.select({ id, score, comment, day, attributes, items })
-    .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(responses.id)).limit(limit)
+    .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(byId)).limit(limit)
 }
 
 /** The keys of the items the survey's answers answered, from the item rollup (not the answers). */
 export async function answeredItems (db: DbOrTx, surveyId: string): Promise<Set<string>> {
+  const { responseItemCounts } = tables(db)
   const rows = await db.selectDistinct({ item: responseItemCounts.item }).from(responseItemCounts)
     .where(eq(responseItemCounts.surveyId, surveyId))
   return new Set(rows.map(r => r.item))

@@ -1,20 +1,19 @@
 import { and, asc, between, desc, eq, gt, isNotNull, ne, or, sql, type SQL } from 'drizzle-orm'
 import { clientsPerDay } from '../../collectors/clients.js'
 import type { DbOrTx } from '../../db/client.js'
-import { deliveredCounts, invitations } from '../../invitations/tables.js'
-import { responses } from '../../responses/tables.js'
-import { surveys, type SurveyRow } from '../../surveys/tables.js'
-import { comboOf, parseCombo } from '../engine/cell-key.js'
+import { byteOrder, tables, valuesOf, type Tables } from '../../db/dialect.js'
+import type { SurveyRow } from '../../surveys/tables.js'
+import { byCodePoint, comboOf, parseCombo } from '../engine/cell-key.js'
 import type { ItemCountRow } from '../engine/item-cells.js'
 import { countedValues, groupValues, isItemKey, type ItemDefinitions } from '../engine/item-values.js'
 import type { DayCount } from '../engine/periods.js'
-import {
-  responseCombos, responseComboScores, responseCounts as rc, responseItemCounts, shareLinks, type ShareLinkRow
-} from './tables.js'
+import type { ShareLinkRow } from './tables.js'
 
 // Every query results need. Whole-survey questions read response_counts (per day and score),
 // questions about attributes read response_combos (per day, combination and score); neither
 // touches the answers themselves. The export and comments read answers.
+// Row order: every read whose order reaches a decision or a reader orders by the key, text in byte
+// order (byteOrder), so both stores give the same rows in the same order (docs/postgres.md).
 
 export interface Period { from: string, to: string }
 export interface DayScoreCount { day: string, score: number, n: number, invited: number }
@@ -25,6 +24,7 @@ export interface DayScoreCount { day: string, score: number, n: number, invited:
  */
 export async function answeredDays (db: DbOrTx, surveyId: string): Promise<DayCount[]> {
   const clients = await clientsPerDay(db, surveyId, 'answer')
+  const { responseCounts: rc } = tables(db)
   const rows = await db.select({ day: rc.day, n: sql<number>`sum(${rc.n})`, invited: sql<number>`sum(${rc.invited})` })
     .from(rc).where(eq(rc.surveyId, surveyId)).groupBy(rc.day).orderBy(rc.day)
   return rows.map(r => [r.day, r.n, r.invited, clients.get(r.day) ?? 0])
@@ -36,6 +36,7 @@ export async function answeredDays (db: DbOrTx, surveyId: string): Promise<DayCo
  */
 export async function commentedDays (db: DbOrTx, surveyId: string): Promise<DayCount[]> {
   const clients = await clientsPerDay(db, surveyId, 'comment')
+  const { responseCounts: rc } = tables(db)
   const sums = { day: rc.day, n: sql<number>`sum(${rc.comments})`, invited: sql<number>`sum(${rc.invitedComments})` }
   const rows = await db.select(sums).from(rc)
     .where(eq(rc.surveyId, surveyId))
@@ -43,24 +44,26 @@ export async function commentedDays (db: DbOrTx, surveyId: string): Promise<DayC
   return rows.map(r => [r.day, r.n, r.invited, clients.get(r.day) ?? 0])
 }
 
-const allAnswers = (surveyId: string, period: Period): SQL | undefined =>
+const allAnswers = (rc: Tables['responseCounts'], surveyId: string, period: Period): SQL | undefined =>
   and(eq(rc.surveyId, surveyId), between(rc.day, period.from, period.to))
 
 /** Rollup rows of all answers in the period, per day and score. */
 export async function countsByDay (db: DbOrTx, surveyId: string, period: Period): Promise<DayScoreCount[]> {
+  const { responseCounts: rc } = tables(db)
   return await db.select({ day: rc.day, score: rc.score, n: rc.n, invited: rc.invited }).from(rc)
-    .where(allAnswers(surveyId, period))
+    .where(allAnswers(rc, surveyId, period)).orderBy(rc.day, rc.score)
 }
 
 /** The same, added up per score over the period (a dozen rows instead of days × scores). */
 export async function countsByScore (
   db: DbOrTx, surveyId: string, period: Period
 ): Promise<Array<{ score: number, n: number, invited: number }>> {
+  const { responseCounts: rc } = tables(db)
   return await db.select({ score: rc.score, n: sql<number>`sum(${rc.n})`, invited: sql<number>`sum(${rc.invited})` })
-    .from(rc).where(allAnswers(surveyId, period)).groupBy(rc.score)
+    .from(rc).where(allAnswers(rc, surveyId, period)).groupBy(rc.score).orderBy(rc.score)
 }
 
-const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
+const inSurveyPeriod = (responses: Tables['responses'], surveyId: string, period: Period): SQL | undefined =>
   and(eq(responses.surveyId, surveyId), between(responses.day, period.from, period.to))
 
 /**
@@ -74,10 +77,12 @@ const inSurveyPeriod = (surveyId: string, period: Period): SQL | undefined =>
  *    a lower bound that also holds for any sum of such combinations), for cells that fix one.
  */
 export async function comboDays (db: DbOrTx, surveyId: string, from: string, to: string): Promise<ComboDay[]> {
-  const c = responseCombos
+  const c = tables(db).responseCombos
   const clients = await clientsPerDay(db, surveyId, 'cell', { from, to })
-  const rows = await db.select({ day: c.day, combo: c.combo, n: c.n, invited: c.invited }).from(c)
-    .where(and(eq(c.surveyId, surveyId), between(c.day, from, to))).values() as Array<[string, string, number, number]>
+  // In key order: the lattice numbers its cells in the order of these rows (engine/lattice.ts).
+  const rows = await valuesOf<[string, string, number, number]>(
+    db.select({ day: c.day, combo: c.combo, n: c.n, invited: c.invited }).from(c)
+      .where(and(eq(c.surveyId, surveyId), between(c.day, from, to))).orderBy(c.day, byteOrder(db, c.combo)))
   const ofAttributes = new Map<string, { clients: number, collector: number }>()
   const keys = rows.map(([day, combo, n, invited]) => {
     if (n === invited) return ''
@@ -108,45 +113,52 @@ export type ComboScore = [combo: string, score: number, n: number, invited: numb
 
 /** Answers per combination of attributes and score in one calendar month (YYYY-MM): one range of the key. */
 export async function comboScores (db: DbOrTx, surveyId: string, month: string): Promise<ComboScore[]> {
-  const c = responseComboScores
-  return await db.select({ combo: c.combo, score: c.score, n: c.n, invited: c.invited }).from(c)
-    .where(and(eq(c.surveyId, surveyId), eq(c.month, month))).values() as ComboScore[]
+  const c = tables(db).responseComboScores
+  return await valuesOf<ComboScore>(db.select({ combo: c.combo, score: c.score, n: c.n, invited: c.invited }).from(c)
+    .where(and(eq(c.surveyId, surveyId), eq(c.month, month))).orderBy(byteOrder(db, c.combo), c.score))
 }
 
 /**
- * The same, counted from the answers of a few days (`combo` as stored: its keys in any order),
- * with their item values as the answer path counts them (engine/item-values.ts).
+ * The same, counted from the answers of a few days, with their item values as the answer path
+ * counts them (engine/item-values.ts); in the order of comboScores, whatever order the store
+ * groups in (a combination may come more than once: the store keeps the answers' own spelling).
  */
 export async function answerScores (
   db: DbOrTx, surveyId: string, period: Period, items: ItemDefinitions = []
 ): Promise<ComboScore[]> {
+  const { responses } = tables(db)
   const rows = await db.select({
     combo: sql<string>`${responses.attributes}`,
     items: sql<string | null>`${responses.items}`,
     score: responses.score,
     n: sql<number>`count(*)`,
-    invited: sql<number>`sum(${responses.channel} <> 'collector')`
-  }).from(responses).where(inSurveyPeriod(surveyId, period))
+    invited: sql<number>`sum(case when ${responses.channel} <> 'collector' then 1 else 0 end)`
+  }).from(responses).where(inSurveyPeriod(responses, surveyId, period))
     .groupBy(responses.attributes, responses.items, responses.score)
-  return rows.map(r => [
-    r.items === null ? r.combo : comboOf({ ...parseCombo(r.combo), ...groupValues(items, JSON.parse(r.items)) }),
+  const out = rows.map((r): ComboScore => [
+    comboOf({ ...parseCombo(r.combo), ...(r.items === null ? {} : groupValues(items, JSON.parse(r.items))) }),
     r.score, r.n, r.invited
   ])
+  return out.sort((a, b) => byCodePoint(a[0], b[0]) || a[1] - b[1])
 }
 
 /** Item answers per combination, item and value in one calendar month (YYYY-MM): one range of the key. */
 export async function itemCounts (db: DbOrTx, surveyId: string, month: string): Promise<ItemCountRow[]> {
-  const c = responseItemCounts
-  return await db.select({ combo: c.combo, item: c.item, value: c.value, n: c.n, invited: c.invited }).from(c)
-    .where(and(eq(c.surveyId, surveyId), eq(c.month, month))).values() as ItemCountRow[]
+  const c = tables(db).responseItemCounts
+  return await valuesOf<ItemCountRow>(
+    db.select({ combo: c.combo, item: c.item, value: c.value, n: c.n, invited: c.invited }).from(c)
+      .where(and(eq(c.surveyId, surveyId), eq(c.month, month)))
+      .orderBy(byteOrder(db, c.combo), byteOrder(db, c.item), byteOrder(db, c.value)))
 }
 
 /** The same, counted from the answers of a few days, as the answer path counts them. */
 export async function answerItemCounts (
   db: DbOrTx, surveyId: string, period: Period, items: ItemDefinitions
 ): Promise<ItemCountRow[]> {
+  const { responses } = tables(db)
   const rows = await db.select({ channel: responses.channel, attributes: responses.attributes, items: responses.items })
-    .from(responses).where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.items)))
+    .from(responses).where(and(inSurveyPeriod(responses, surveyId, period), isNotNull(responses.items)))
+    .orderBy(responses.day, byteOrder(db, responses.id))
   const out: ItemCountRow[] = []
   for (const r of rows) {
     const combo = comboOf({ ...r.attributes, ...groupValues(items, r.items) })
@@ -159,6 +171,7 @@ export async function answerItemCounts (
 
 /** A survey's item definitions (type and key), retired ones included. */
 export async function itemDefinitions (db: DbOrTx, surveyId: string): Promise<ItemDefinitions> {
+  const { surveys } = tables(db)
   const [row] = await db.select({ items: surveys.items }).from(surveys).where(eq(surveys.id, surveyId))
   return row?.items ?? []
 }
@@ -167,6 +180,7 @@ export async function itemDefinitions (db: DbOrTx, surveyId: string): Promise<It
 async function comboTotals (
   db: DbOrTx, surveyId: string
 ): Promise<Array<{ attributes: Record<string, string>, n: number }>> {
+  const { responseCombos } = tables(db)
   const rows = await db.select({ combo: responseCombos.combo, n: sql<number>`sum(${responseCombos.n})` })
     .from(responseCombos).where(eq(responseCombos.surveyId, surveyId)).groupBy(responseCombos.combo)
   return rows.map(r => ({ attributes: parseCombo(r.combo), n: r.n }))
@@ -177,6 +191,7 @@ async function comboTotals (
  * retention deleted are counted in delivered_counts (src/retention/repository.ts).
  */
 export async function deliveredByDay (db: DbOrTx, surveyId: string, period: Period): Promise<Array<[string, number]>> {
+  const { deliveredCounts, invitations } = tables(db)
   const live = await db.select({ day: invitations.deliveredOn, n: sql<number>`count(*)` }).from(invitations)
     .where(and(eq(invitations.surveyId, surveyId), between(invitations.deliveredOn, period.from, period.to)))
     .groupBy(invitations.deliveredOn)
@@ -184,14 +199,16 @@ export async function deliveredByDay (db: DbOrTx, surveyId: string, period: Peri
     .where(and(eq(deliveredCounts.surveyId, surveyId), between(deliveredCounts.day, period.from, period.to)))
   const byDay = new Map<string, number>()
   for (const { day, n } of [...live, ...purged]) byDay.set(day!, (byDay.get(day!) ?? 0) + n)
-  return [...byDay]
+  // Days are YYYY-MM-DD: as text they sort as dates.
+  return [...byDay].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
 /** Comments of the period, at most `limit`, in random-id order (they carry no time of their own). */
 export async function commentsIn (db: DbOrTx, surveyId: string, period: Period, limit: number): Promise<string[]> {
+  const { responses } = tables(db)
   const rows = await db.select({ comment: responses.comment }).from(responses)
-    .where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.comment), ne(responses.comment, '')))
-    .orderBy(responses.id).limit(limit)
+    .where(and(inSurveyPeriod(responses, surveyId, period), isNotNull(responses.comment), ne(responses.comment, '')))
+    .orderBy(byteOrder(db, responses.id)).limit(limit)
   return rows.map(r => r.comment!)
 }
 
@@ -220,14 +237,17 @@ export async function mostCommonAttribute (db: DbOrTx, surveyId: string): Promis
 
 /** The surveys whose answers carry attributes (one range of the rollup's key each). */
 export async function surveysWithAttributes (db: DbOrTx): Promise<SurveyRow[]> {
+  const { responseCombos, surveys } = tables(db)
   return await db.select().from(surveys)
     .where(sql`exists (select 1 from ${responseCombos}
       where ${responseCombos.surveyId} = ${surveys.id} and ${responseCombos.combo} <> '{}')`)
+    .orderBy(byteOrder(db, surveys.id))
 }
 
 export async function countComments (db: DbOrTx, surveyId: string, period: Period): Promise<number> {
+  const { responses } = tables(db)
   const [row] = await db.select({ n: sql<number>`count(*)` }).from(responses)
-    .where(and(inSurveyPeriod(surveyId, period), isNotNull(responses.comment), ne(responses.comment, '')))
+    .where(and(inSurveyPeriod(responses, surveyId, period), isNotNull(responses.comment), ne(responses.comment, '')))
   return row?.n ?? 0
 }
 
@@ -243,41 +263,49 @@ export interface ExportRow {
 export async function answersPage (
   db: DbOrTx, surveyId: string, period: Period, after: { score: number, id: string } | null, limit: number
 ): Promise<ExportRow[]> {
-  const where = [inSurveyPeriod(surveyId, period)]
+  const { responses } = tables(db)
+  const where = [inSurveyPeriod(responses, surveyId, period)]
+  const byId = byteOrder(db, responses.id)
   if (after !== null) {
-    where.push(or(gt(responses.score, after.score), and(eq(responses.score, after.score), gt(responses.id, after.id))))
+    where.push(or(gt(responses.score, after.score), and(eq(responses.score, after.score), gt(byId, after.id))))
   }
   const { id, score, comment, day, attributes } = responses
   return await db.select({ id, score, comment, day, attributes })
-    .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(responses.id)).limit(limit)
+    .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(byId)).limit(limit)
 }
 
 export async function surveysOf (db: DbOrTx, team: string, metric: SurveyRow['metric']): Promise<SurveyRow[]> {
+  const { surveys } = tables(db)
   return await db.select().from(surveys).where(and(eq(surveys.team, team), eq(surveys.metric, metric)))
-    .orderBy(asc(surveys.createdAt), asc(surveys.id))
+    .orderBy(asc(surveys.createdAt), asc(byteOrder(db, surveys.id)))
 }
 
-export async function insertShareLink (db: DbOrTx, row: typeof shareLinks.$inferInsert): Promise<ShareLinkRow> {
+export async function insertShareLink (db: DbOrTx, row: Tables['shareLinks']['$inferInsert']): Promise<ShareLinkRow> {
+  const { shareLinks } = tables(db)
   const [inserted] = await db.insert(shareLinks).values(row).returning()
   return inserted!
 }
 
 export async function findShareLinkByTokenHash (db: DbOrTx, tokenHash: string): Promise<ShareLinkRow | undefined> {
+  const { shareLinks } = tables(db)
   const [row] = await db.select().from(shareLinks).where(eq(shareLinks.tokenHash, tokenHash))
   return row
 }
 
 export async function findShareLink (db: DbOrTx, id: string): Promise<ShareLinkRow | undefined> {
+  const { shareLinks } = tables(db)
   const [row] = await db.select().from(shareLinks).where(eq(shareLinks.id, id))
   return row
 }
 
 export async function listShareLinks (db: DbOrTx, surveyId: string): Promise<ShareLinkRow[]> {
+  const { shareLinks } = tables(db)
   return await db.select().from(shareLinks).where(eq(shareLinks.surveyId, surveyId))
-    .orderBy(desc(shareLinks.createdAt), desc(shareLinks.id))
+    .orderBy(desc(shareLinks.createdAt), desc(byteOrder(db, shareLinks.id)))
 }
 
 export async function revokeShareLink (db: DbOrTx, id: string, at: Date): Promise<ShareLinkRow | undefined> {
+  const { shareLinks } = tables(db)
   const [row] = await db.update(shareLinks).set({ revokedAt: at }).where(eq(shareLinks.id, id)).returning()
   return row
 }

@@ -1,10 +1,9 @@
 import { and, between, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
-import { responses } from '../../responses/tables.js'
 import { countedValues, groupValues, type ItemDefinitions } from '../engine/item-values.js'
 import { preparedPerHandle } from '../../db/prepared.js'
 import { comboOf } from '../engine/cell-key.js'
-import { responseCombos, responseComboScores, responseCounts, responseItemCounts } from './tables.js'
+import { tables } from '../../db/dialect.js'
 
 export interface CountedAnswer {
   surveyId: string
@@ -21,6 +20,7 @@ export interface CountedAnswer {
 // Building an upsert costs far more than running it, so they are prepared once per connection or
 // transaction handle: seeding a million answers in one transaction reuses the same statements.
 const upsertsFor = preparedPerHandle((db: DbOrTx) => {
+  const { responseCombos, responseComboScores, responseCounts, responseItemCounts } = tables(db)
   const counts = db.insert(responseCounts).values({
     surveyId: sql.placeholder('surveyId'),
     day: sql.placeholder('day'),
@@ -108,6 +108,7 @@ export async function countResponse (db: DbOrTx, a: CountedAnswer): Promise<void
 export async function recountMonth (
   db: DbOrTx, surveyId: string, month: string, items: ItemDefinitions
 ): Promise<void> {
+  const { responseComboScores, responseItemCounts, responses } = tables(db)
   await db.delete(responseComboScores)
     .where(and(eq(responseComboScores.surveyId, surveyId), eq(responseComboScores.month, month)))
   await db.delete(responseItemCounts)
