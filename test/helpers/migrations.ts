@@ -34,7 +34,18 @@ const UNDO: Array<[prefix: string, statements: string[]]> = [
   ],
   ['0017_', ['DROP TABLE response_item_counts']],
   ['0018_', ['ALTER TABLE outbox DROP COLUMN token']],
-  ['0019_', ['DROP TABLE item_targets']]
+  ['0019_', ['DROP TABLE item_targets']],
+  [
+    '0020_',
+    [
+      `INSERT INTO response_item_counts (survey_id, month, combo, item, value, n, invited)
+        SELECT c.survey_id, c.month, c.combo, c.item, '', sum(c.n), sum(c.invited) FROM response_item_counts c
+        WHERE EXISTS (SELECT 1 FROM surveys s, json_each(s.items) i WHERE s.id = c.survey_id
+          AND json_extract(i.value, '$.key') = c.item
+          AND json_extract(i.value, '$.type') IN ('yes_no', 'rating', 'choice'))
+        GROUP BY c.survey_id, c.month, c.combo, c.item`
+    ]
+  ]
 ]
 
 interface Journal {

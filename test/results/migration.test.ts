@@ -190,3 +190,31 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   t.same(await tables(second), before.tables, 'the rollups hold what the answer path wrote')
   t.same(await ask(second), before.results, 'the same results')
 })
+
+t.test('migration 0020 drops the answered rows of single-valued items; the results stay the same', {
+  skip: SQLITE_MIGRATIONS
+}, async t => {
+  const clock = testClock('2026-04-20T10:00:00Z')
+  const first = await build(t, { clock })
+  const survey = await createSurvey(first, { kind: 'post_case', metric: 'csat', items: ITEMS })
+  await seedAnswers(first, survey.id, itemDataset(5, 8))
+  const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
+  const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
+    (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
+  const itemRows = async (app: typeof first): Promise<Array<Record<string, unknown>>> =>
+    await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+  const answered = async (app: typeof first): Promise<string[]> => [...new Set((await itemRows(app))
+    .filter(r => r.value === '').map(r => r.item as string))].sort()
+  const before = { results: await ask(first), items: await itemRows(first) }
+  const multiOrText = ITEMS.filter(i => i.type === 'multi_choice' || i.type === 'text').map(i => i.key).sort()
+  t.same(await answered(first), multiOrText, 'the answer path stores answered rows of multi-choice and text only')
+  // Back to before 0020: every item answered row stored, as 0017 and the answer path wrote them.
+  undoMigrationsFrom(first.store.db, '0020_')
+  const stored = await itemRows(first)
+  t.same(await answered(first), ITEMS.filter(i => stored.some(r => r.item === i.key)).map(i => i.key).sort(),
+    'before it, every answered item has its answered rows')
+  await first.close()
+  const second = await build(t, { clock, dataDir: first.dataDir })
+  t.same(await itemRows(second), before.items, 'the rows the answer path writes')
+  t.same(await ask(second), before.results, 'the same results')
+})

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { GroupCommit, Unit } from '../group-commit.js'
-import type { PgDb, PgTx } from './client.js'
+import { takeWriters, type PgDb, type PgTx } from './client.js'
 import { sqlState } from './errors.js'
 
 interface Pending {
@@ -21,8 +21,9 @@ const ROLLBACK_TO = sql`ROLLBACK TO SAVEPOINT unit`
  * Group commit on PostgreSQL, with the same promise as on SQLite (src/db/group-commit.ts): writes
  * that arrive together share one READ COMMITTED transaction, each in its own savepoint, and none
  * is acknowledged before COMMIT returned (durable as the server's `synchronous_commit` says).
- * One batch at a time per instance; instances commit side by side, and the single-use link is a
- * conditional UPDATE that a second instance's submit waits on and then finds answered.
+ * One batch at a time per instance, and batches and transactions of all instances take turns
+ * (takeWriters in ./client.ts): two batches never deadlock on rollup rows they count into in
+ * another order, and of two submits of one link on two instances the later finds it answered.
  */
 export function pgGroupCommit (db: PgDb, maxUnits = 64): GroupCommit<PgTx> {
   let queue: Pending[] = []
@@ -57,6 +58,7 @@ export function pgGroupCommit (db: PgDb, maxUnits = 64): GroupCommit<PgTx> {
     const results: Array<{ ok: true, value: unknown } | { ok: false, err: unknown }> = []
     try {
       await db.transaction(async tx => {
+        await takeWriters(tx)
         results.length = 0
         for (const unit of batch) results.push(await runUnit(tx, unit))
       })

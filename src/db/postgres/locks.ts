@@ -6,6 +6,12 @@ export const LOCK_SPACE = 0x50554c53 // 'PULS'
 /** Applying migrations at start-up: instances starting together migrate once. */
 export const MIGRATIONS_LOCK = 1
 
+/**
+ * Every write transaction and group-commit batch of every instance holds it until COMMIT: the
+ * writers of all instances take turns as SQLite's one writer does (docs/postgres.md, "Transactions").
+ */
+export const WRITERS_LOCK = 2
+
 /** The background jobs that run once per period across instances (`store.exclusive`). */
 export const JOB_LOCKS = {
   sweep: 101,

@@ -7,7 +7,7 @@ import type { DecidedMonths } from './decided-months.js'
 import {
   type ComboPeople, countShown, type ItemCountRow, itemCells, type ItemTotals, itemOver, type MonthItemCells
 } from './item-cells.js'
-import { isItemKey } from './item-values.js'
+import { isItemKey, withAnswered } from './item-values.js'
 import { type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
@@ -96,7 +96,9 @@ async function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, sca
     add(await repo.answerScores(db, surveyId, edge, definitions), 1)
     addItems(await repo.answerItemCounts(db, surveyId, edge, definitions), 1)
   }
-  return { days: await repo.comboDays(db, surveyId, month.from, month.to), scores, items: [...items.values()] }
+  // Single-valued items store no '' (answered) rows: their answered count is the sum of their values.
+  const counted = withAnswered([...items.values()], definitions)
+  return { days: await repo.comboDays(db, surveyId, month.from, month.to), scores, items: counted }
 }
 
 const previousDay = (day: string): string =>

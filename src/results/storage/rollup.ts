@@ -1,9 +1,9 @@
 import { and, between, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
+import { tables } from '../../db/dialect.js'
 import { countedValues, groupValues, type ItemDefinitions } from '../engine/item-values.js'
 import { preparedPerHandle } from '../../db/prepared.js'
 import { comboOf } from '../engine/cell-key.js'
-import { tables } from '../../db/dialect.js'
 
 export interface CountedAnswer {
   surveyId: string
@@ -20,7 +20,7 @@ export interface CountedAnswer {
 // Building an upsert costs far more than running it, so they are prepared once per connection or
 // transaction handle: seeding a million answers in one transaction reuses the same statements.
 const upsertsFor = preparedPerHandle((db: DbOrTx) => {
-  const { responseCombos, responseComboScores, responseCounts, responseItemCounts } = tables(db)
+  const { responseCounts, responseCombos, responseComboScores } = tables(db)
   const counts = db.insert(responseCounts).values({
     surveyId: sql.placeholder('surveyId'),
     day: sql.placeholder('day'),
@@ -61,23 +61,51 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
     ],
     set: { n: sql`${responseComboScores.n} + 1`, invited: sql`${responseComboScores.invited} + excluded.invited` }
   }).prepare()
-  const items = db.insert(responseItemCounts).values({
-    surveyId: sql.placeholder('surveyId'),
-    month: sql.placeholder('month'),
-    combo: sql.placeholder('combo'),
-    item: sql.placeholder('item'),
-    value: sql.placeholder('value'),
-    n: 1,
-    invited: sql.placeholder('invited')
-  }).onConflictDoUpdate({
-    target: [
-      responseItemCounts.surveyId, responseItemCounts.month, responseItemCounts.combo, responseItemCounts.item,
-      responseItemCounts.value
-    ],
-    set: { n: sql`${responseItemCounts.n} + 1`, invited: sql`${responseItemCounts.invited} + excluded.invited` }
-  }).prepare()
-  return { counts, combos, scores, items }
+  return { counts, combos, scores }
 })
+
+// An answer's item rows (month, combination, item, value) go in as one multi-row upsert: a
+// statement per row cost the answer path more than the rows themselves (BENCHMARKS.md, "Answers
+// with items"). Prepared per handle and number of rows; an answer's rows never repeat a key.
+interface ItemUpsert { execute: (params: Record<string, unknown>) => unknown }
+const itemUpsertsFor = preparedPerHandle((): Map<number, ItemUpsert> => new Map())
+
+function itemUpsert (db: DbOrTx, rows: number): ItemUpsert {
+  const cache = itemUpsertsFor(db)
+  let upsert = cache.get(rows)
+  if (upsert === undefined) {
+    const { responseItemCounts: c } = tables(db)
+    const shared = {
+      surveyId: sql.placeholder('surveyId'),
+      month: sql.placeholder('month'),
+      combo: sql.placeholder('combo'),
+      n: 1,
+      invited: sql.placeholder('invited')
+    }
+    const values = Array.from({ length: rows }, (_, i) =>
+      ({ ...shared, item: sql.placeholder(`item${i}`), value: sql.placeholder(`value${i}`) }))
+    upsert = db.insert(c).values(values).onConflictDoUpdate({
+      target: [c.surveyId, c.month, c.combo, c.item, c.value],
+      set: { n: sql`${c.n} + excluded.n`, invited: sql`${c.invited} + excluded.invited` }
+    }).prepare()
+    cache.set(rows, upsert)
+  }
+  return upsert
+}
+
+/** Counts an answer's item values (engine/item-values.ts countedValues) in one statement. */
+async function countItems (
+  db: DbOrTx, at: { surveyId: string, month: string, combo: string, invited: number },
+  items: ReadonlyArray<readonly [item: string, value: string]>
+): Promise<void> {
+  if (items.length === 0) return
+  const params: Record<string, unknown> = { ...at }
+  items.forEach(([item, value], i) => {
+    params[`item${i}`] = item
+    params[`value${i}`] = value
+  })
+  await itemUpsert(db, items.length).execute(params)
+}
 
 /**
  * Adds one answer to the rollups: its day and score (whole-survey results); its day and
@@ -95,9 +123,7 @@ export async function countResponse (db: DbOrTx, a: CountedAnswer): Promise<void
   await upserts.combos.execute({ surveyId: a.surveyId, day: a.day, combo, invited })
   const month = a.day.slice(0, 7)
   await upserts.scores.execute({ ...row, month, combo })
-  for (const [item, value] of a.items ?? []) {
-    await upserts.items.execute({ surveyId: a.surveyId, month, combo, item, value, invited })
-  }
+  await countItems(db, { surveyId: a.surveyId, month, combo, invited }, a.items ?? [])
 }
 
 /**
@@ -108,7 +134,7 @@ export async function countResponse (db: DbOrTx, a: CountedAnswer): Promise<void
 export async function recountMonth (
   db: DbOrTx, surveyId: string, month: string, items: ItemDefinitions
 ): Promise<void> {
-  const { responseComboScores, responseItemCounts, responses } = tables(db)
+  const { responses, responseComboScores, responseItemCounts } = tables(db)
   await db.delete(responseComboScores)
     .where(and(eq(responseComboScores.surveyId, surveyId), eq(responseComboScores.month, month)))
   await db.delete(responseItemCounts)
@@ -122,8 +148,6 @@ export async function recountMonth (
     const invited = r.channel === 'collector' ? 0 : 1
     const combo = comboOf({ ...r.attributes, ...groupValues(items, r.items) })
     await upserts.scores.execute({ surveyId, month, combo, score: r.score, invited })
-    for (const [item, value] of countedValues(items, r.items)) {
-      await upserts.items.execute({ surveyId, month, combo, item, value, invited })
-    }
+    await countItems(db, { surveyId, month, combo, invited }, countedValues(items, r.items))
   }
 }

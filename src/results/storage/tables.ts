@@ -68,10 +68,11 @@ export const responseComboScores = sqliteTable('response_combo_scores', {
 
 /**
  * Item answers counted per survey, calendar month, combination (attributes and `item.<key>`
- * values, engine/item-values.ts), item and value: `''` counts the answers that answered the item,
- * other values a yes/no, a rating, an option (a multi-choice answer counts under each option it
- * chose). Item results read it a month at a time, corrected at a month's edges like
- * `response_combo_scores`. WITHOUT ROWID (migration 0017), for the same reason as `response_counts`.
+ * values, engine/item-values.ts), item and value: a yes/no, a rating, an option (a multi-choice
+ * answer counts under each option it chose); `''` counts the answers that answered a multi-choice
+ * or text item (a single-valued item's is the sum of its values, migration 0020). Item results
+ * read it a month at a time, corrected at a month's edges like `response_combo_scores`. WITHOUT
+ * ROWID (migration 0017), for the same reason as `response_counts`.
  */
 export const responseItemCounts = sqliteTable('response_item_counts', {
   surveyId: text('survey_id').notNull().references(() => surveys.id),
