@@ -51,10 +51,17 @@ export interface CliIo {
   terminal?: NodeJS.WriteStream | undefined
 }
 
+export interface CliOptions {
+  /** Only for the tests' throwaway PostgreSQL clusters, which run without fsync (src/db/postgres/client.ts). */
+  unsafeSkipDurabilityChecks?: boolean | undefined
+}
+
 /** Runs one CLI command; returns the exit code. Tests call this in-process. */
-export async function runCli (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+export async function runCli (
+  argv: string[], env: Record<string, string | undefined>, io: CliIo, opts: CliOptions = {}
+): Promise<number> {
   try {
-    return await dispatch(argv, env, io)
+    return await dispatch(argv, env, io, opts)
   } catch (err) {
     // A refused request (unknown id, file exists, …) is a message and exit code 1, not a stack.
     if (!(err instanceof AppError)) throw err
@@ -63,7 +70,9 @@ export async function runCli (argv: string[], env: Record<string, string | undef
   }
 }
 
-async function dispatch (argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+async function dispatch (
+  argv: string[], env: Record<string, string | undefined>, io: CliIo, opts: CliOptions
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -105,9 +114,9 @@ async function dispatch (argv: string[], env: Record<string, string | undefined>
     io.err(POSTGRES_BACKUP_ADVICE)
     return 1
   }
-  if (command === 'invite') return inviteFromFile(config, values.survey, sub, io)
+  if (command === 'invite') return inviteFromFile(config, values.survey, sub, io, opts)
 
-  const store = await openStore(config)
+  const store = await openStore(config, opts)
   try {
     const now = new Date()
     if (command === 'migrate') {
@@ -222,7 +231,8 @@ async function inviteFromFile (
   config: Config,
   surveyId: string | undefined,
   file: string | undefined,
-  io: CliIo
+  io: CliIo,
+  opts: CliOptions
 ): Promise<number> {
   if (surveyId === undefined || file === undefined) {
     io.err('invite needs a survey and a file: npm run puls -- invite --survey <id> <file.csv>')
@@ -266,7 +276,9 @@ async function inviteFromFile (
   }
   try {
     // The service runs the background jobs; a long import beside it need not run them twice.
-    await fastify.register(app, { config: { ...config, sweepIntervalMs: 0, retentionIntervalMs: 0 } })
+    const { unsafeSkipDurabilityChecks } = opts
+    const quiet = { ...config, sweepIntervalMs: 0, retentionIntervalMs: 0 }
+    await fastify.register(app, { config: quiet, unsafeSkipDurabilityChecks })
     await fastify.ready()
     bar?.start(size, 0, { rows: 0, notes: 0 })
     const context = {

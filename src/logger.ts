@@ -1,4 +1,6 @@
+import { DrizzleQueryError } from 'drizzle-orm'
 import type { FastifyRequest } from 'fastify'
+import pg from 'pg'
 import type { Config } from './config.js'
 
 // docs/anonymity.md, promise 6: tokens and e-mail addresses never reach a log. Bodies and headers are never logged;
@@ -62,15 +64,24 @@ function percentDecoded (url: string): string {
 /**
  * An error as logs show it: name, message, code, stack and its own fields, but never `rawPacket`,
  * the bytes of a malformed request (Authorization header, token path, addresses), which Node puts
- * on the errors of its HTTP parser and Fastify logs at trace level.
+ * on the errors of its HTTP parser and Fastify logs at trace level, nor the values of a failed
+ * query (addresses, answers, filters), which drizzle puts in `params` and in its message and
+ * PostgreSQL in its `detail` ("Key (…)=(…) already exists", "Failing row contains (…)").
  */
 export function serializeError (err: unknown): unknown {
   if (!(err instanceof Error)) return err
   const { rawPacket: _bytes, ...fields }: Record<string, unknown> = { ...err }
+  let { message, stack } = err
+  if (err instanceof DrizzleQueryError) {
+    delete fields.params
+    message = `Failed query: ${err.query}\nparams: [redacted]`
+    stack = stack?.replace(err.message, message)
+  }
+  if (err instanceof pg.DatabaseError && err.detail !== undefined) fields.detail = '[redacted]'
   return {
     type: err.constructor.name,
-    message: err.message,
-    stack: err.stack,
+    message,
+    stack,
     ...fields,
     ...(err.cause === undefined ? {} : { cause: serializeError(err.cause) })
   }

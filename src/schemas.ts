@@ -53,7 +53,8 @@ export const authProblems = {
   401: ProblemSchema
 } as const
 
-export const IdParamsSchema = z.object({ id: z.string().min(1).max(64) })
+// No control characters: PostgreSQL refuses a NUL in text, and no id holds one (src/ids.ts).
+export const IdParamsSchema = z.object({ id: plainText(z.string().min(1).max(64)) })
 
 export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -3,17 +3,19 @@ import fc from 'fast-check'
 import t from 'tap'
 import { keyIdOf } from '../src/auth/keys.js'
 import { digest } from '../src/ids.js'
-import { runCli } from '../src/cli.js'
-import { API_KEY, build } from './helpers/build.js'
+import { sql } from 'drizzle-orm'
+import { all as dbAll } from '../src/db/dialect.js'
+import { API_KEY, build, TEST_STORE } from './helpers/build.js'
+import { cliOn } from './helpers/cli.js'
 
-function cli (dataDir: string, ...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  return runCli(args, { PULS_DATA_DIR: dataDir }, { out: l => out.push(l), err: l => err.push(l) }).then(code => ({
-    code,
-    out,
-    err
-  }))
+type App = Awaited<ReturnType<typeof build>>
+const cli = (app: App, ...args: string[]) => cliOn(app, args)
+
+/** Everything the database holds of API keys: the SQLite file and its WAL, or the rows on PostgreSQL. */
+async function storedKeys (app: App): Promise<string> {
+  if (TEST_STORE === 'postgres') return JSON.stringify(await dbAll(app.store.db, sql`SELECT * FROM api_keys`))
+  return readFileSync(app.config.databaseFile).toString('latin1') +
+    readFileSync(`${app.config.databaseFile}-wal`).toString('latin1')
 }
 
 const list = (app: { inject: Function }, authorization?: string) =>
@@ -46,7 +48,7 @@ t.test('the bootstrap key from PULS_API_KEY is accepted', async t => {
 
 t.test('keys made by the CLI work until revoked, and only their hash is stored', async t => {
   const app = await build(t, { env: { PULS_API_KEY: '' } })
-  const created = await cli(app.dataDir, 'keys', 'create', '--name', 'helpdesk')
+  const created = await cli(app, 'keys', 'create', '--name', 'helpdesk')
   t.equal(created.code, 0)
   const key = created.out.at(-1)!
   const id = /created API key (key_\S+)/.exec(created.out[0]!)![1]!
@@ -54,22 +56,21 @@ t.test('keys made by the CLI work until revoked, and only their hash is stored',
 
   t.equal((await list(app, `Bearer ${key}`)).statusCode, 200)
 
-  const listed = await cli(app.dataDir, 'keys', 'list')
+  const listed = await cli(app, 'keys', 'list')
   t.match(listed.out.join('\n'), new RegExp(`${id}\\thelpdesk\\t.*\\tactive`))
   t.notMatch(listed.out.join('\n'), key, 'the list never shows a key')
-  const file =
-    readFileSync(app.config.databaseFile).toString('latin1') +
-    readFileSync(`${app.config.databaseFile}-wal`).toString('latin1')
-  t.notOk(file.includes(key), 'the database holds no plain key')
+  const stored = await storedKeys(app)
+  t.match(stored, id, 'the key is stored')
+  t.notOk(stored.includes(key), 'the database holds no plain key')
 
-  const revoked = await cli(app.dataDir, 'keys', 'revoke', id)
+  const revoked = await cli(app, 'keys', 'revoke', id)
   t.equal(revoked.code, 0)
   const res = await list(app, `Bearer ${key}`)
   t.equal(res.statusCode, 401)
   t.match(res.json(), { detail: /unknown or revoked/ })
-  t.match((await cli(app.dataDir, 'keys', 'list')).out.join('\n'), new RegExp(`${id}\\thelpdesk\\t.*\\trevoked`))
+  t.match((await cli(app, 'keys', 'list')).out.join('\n'), new RegExp(`${id}\\thelpdesk\\t.*\\trevoked`))
 
-  const again = await cli(app.dataDir, 'keys', 'revoke', id)
+  const again = await cli(app, 'keys', 'revoke', id)
   t.equal(again.code, 1, 'revoking twice is an error')
   t.match(again.err.join('\n'), /not found/)
 })
@@ -77,7 +78,7 @@ t.test('keys made by the CLI work until revoked, and only their hash is stored',
 t.test(
   'keys create refuses an unknown role, a reader without teams and teams on other keys, and makes nothing',
   async t => {
-    const dir = t.testdir()
+    const app = await build(t)
     const bad = [
       ['keys', 'create', '--role', 'owner'],
       ['keys', 'create', '--role', 'reader'],
@@ -86,20 +87,20 @@ t.test(
       ['keys', 'create', '--name', ' ']
     ]
     for (const args of bad) {
-      const res = await cli(dir, ...args)
+      const res = await cli(app, ...args)
       t.not(res.code, 0, args.join(' '))
       t.match(res.err.join(''), /role|team|name/, args.join(' '))
     }
-    t.match((await cli(dir, 'keys', 'list')).out.join(''), /no API keys/)
+    t.match((await cli(app, 'keys', 'list')).out.join(''), /no API keys/)
   }
 )
 
 t.test('keys create without a name names the key after its role and teams', async t => {
-  const dir = t.testdir()
-  const res = await cli(dir, 'keys', 'create', '--role', 'reader', '--teams', 'it,hr')
+  const app = await build(t)
+  const res = await cli(app, 'keys', 'create', '--role', 'reader', '--teams', 'it,hr')
   t.equal(res.code, 0)
   t.match(res.out[0], /created API key key_\S+ \(reader it,hr, reader of it,hr\)/)
-  t.match((await cli(dir, 'keys', 'list')).out.join(''), /\treader it,hr\treader of it,hr\tcreated .*\tactive/)
+  t.match((await cli(app, 'keys', 'list')).out.join(''), /\treader it,hr\treader of it,hr\tcreated .*\tactive/)
 })
 
 t.test('public routes need no key', async t => {

@@ -3,9 +3,10 @@ import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { runCli } from '../src/cli.js'
-import { isTokenRequest, redactUrl } from '../src/logger.js'
-import { API_KEY, api, build, testClock } from './helpers/build.js'
+import { tables } from '../src/db/dialect.js'
+import { isTokenRequest, redactUrl, serializeError } from '../src/logger.js'
+import { API_KEY, api, build, testClock, TEST_STORE } from './helpers/build.js'
+import { cliOn } from './helpers/cli.js'
 import { captureLogs, leaks } from './helpers/logs.js'
 
 type App = Awaited<ReturnType<typeof build>>
@@ -178,7 +179,7 @@ t.test('no token, API key or e-mail address reaches the log, at any level', asyn
         )
         const io = { out: (l: string) => printed.push(l), err: (l: string) => printed.push(l) }
         t.equal(
-          await runCli(['invite', '--survey', survey.id, file], { PULS_DATA_DIR: app.dataDir, LOG_LEVEL: 'trace' }, io),
+          (await cliOn(app, ['invite', '--survey', survey.id, file], { LOG_LEVEL: 'trace' }, io)).code,
           0
         )
         t.ok(
@@ -278,6 +279,20 @@ t.test('no token, API key or e-mail address reaches the log, at any level', asyn
   )
   t.ok(printed.length > 5, `the CLI printed (${printed.length} lines)`)
   t.same(leaks(printed, [email, encodeURIComponent(email)]), [], 'no address in what the CLI printed')
+})
+
+t.test('a failed query reaches the log without its values', async t => {
+  const app = await build(t)
+  const email = 'kari.nordmann@example.com'
+  const { db } = app.store
+  const insert = async () => { await db.insert(tables(db).settings).values({ key: email, value: 'x' }) }
+  await insert()
+  const err: unknown = await insert().then(() => undefined, (e: unknown) => e)
+  // drizzle's PostgreSQL session repeats the values in its message, PostgreSQL in its detail.
+  if (TEST_STORE === 'postgres') t.match(err, { message: new RegExp(email), cause: { detail: new RegExp(email) } })
+  const logged = JSON.stringify(serializeError(err))
+  t.match(logged, /settings/, "the store's reason stays, for the operator")
+  t.notMatch(logged, email, 'the values do not')
 })
 
 t.test('the leak check finds what it looks for', async t => {

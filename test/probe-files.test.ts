@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { backupDatabase } from '../src/db/backup.js'
-import { build } from './helpers/build.js'
+import { build, TEST_STORE } from './helpers/build.js'
 import { createSurvey, invite } from './helpers/puls.js'
 
 // A finding of a security probe: the database, its backups and the mail written to files were
@@ -21,12 +21,14 @@ t.test('the data folder is 0700; database, WAL, backups and .eml files are 0600'
   await app.outbox.flush()
 
   t.equal(mode(dataDir), '700', 'data folder')
-  for (const file of ['puls.db', 'puls.db-wal', 'puls.db-shm']) t.equal(mode(join(dataDir, file)), '600', file)
   t.equal(mode(app.config.mailDir), '700', 'mail folder')
   const mails = readdirSync(app.config.mailDir)
   t.equal(mails.length, 1)
   t.equal(mode(join(app.config.mailDir, mails[0]!)), '600', '.eml file')
 
+  // The SQLite file and its backups; PostgreSQL keeps its files in its own data directory.
+  if (TEST_STORE !== 'sqlite') return
+  for (const file of ['puls.db', 'puls.db-wal', 'puls.db-shm']) t.equal(mode(join(dataDir, file)), '600', file)
   const backup = await backupDatabase(app.config.databaseFile, join(parent, 'backup.db'), { overwrite: false })
   t.equal(mode(backup.file), '600', 'backup')
 })

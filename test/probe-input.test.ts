@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { runCli } from '../src/cli.js'
 import { API_KEY, api, build } from './helpers/build.js'
+import { cliOn } from './helpers/cli.js'
 import { count, createSurvey, invite, type App } from './helpers/puls.js'
 
 // Findings of a security probe about what may enter as an attribute or a case_ref: control
@@ -103,13 +103,8 @@ t.test('a CSV import skips rows whose attributes hold control characters, and re
   const run = async (text: string) => {
     const file = join(dir, 'people.csv')
     writeFileSync(file, text)
-    const out: string[] = []
-    const err: string[] = []
-    const env = { PULS_DATA_DIR: app.dataDir, PULS_API_KEY: API_KEY, LOG_LEVEL: 'silent' }
-    const code = await runCli(['invite', '--survey', survey.id, file], env, {
-      out: l => out.push(l),
-      err: l => err.push(l)
-    })
+    const env = { PULS_API_KEY: API_KEY, LOG_LEVEL: 'silent' }
+    const { code, out, err } = await cliOn(app, ['invite', '--survey', survey.id, file], env)
     return { code, text: [...out, ...err].join('\n') }
   }
   const controls = await run('email,team\nanna@example.com,"hr\u0002"\nbo@example.com,"\u202ehr"\n')

@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { runCli } from '../src/cli.js'
 import { sweep } from '../src/invitations/service.js'
 import { purge, type RetentionDefaults } from '../src/retention/service.js'
 import { API_KEY, api, build, testClock } from './helpers/build.js'
+import { cliOn } from './helpers/cli.js'
 import { count, createSurvey, invite, linkToken, rows, submitJson, type App } from './helpers/puls.js'
 import { seedAnswers, seedDelivered } from './helpers/seed.js'
 
@@ -148,8 +148,7 @@ t.test('a relationship survey keeps its ended invitations while it runs, so a li
   const survey = await createSurvey(app, { kind: 'relationship', team: 'hr' })
   const file = join(t.testdir(), 'people.csv')
   writeFileSync(file, 'email,site\na@example.com,oslo\nb@example.com,bergen\n')
-  const cli = (...args: string[]) =>
-    runCli(args, { PULS_DATA_DIR: app.dataDir, PULS_API_KEY: API_KEY }, { out: () => {}, err: () => {} })
+  const cli = async (...args: string[]) => (await cliOn(app, args, { PULS_API_KEY: API_KEY })).code
   t.equal(await cli('invite', '--survey', survey.id, file), 0)
 
   clock.advanceDays(100)
@@ -268,11 +267,8 @@ t.test('the service applies retention on its own timer, and the CLI on demand', 
   // The CLI, with its own clock (the real one, months later): the other answer and both
   // invitations are long past too.
   const out: string[] = []
-  const code = await runCli(
-    ['purge'],
-    { PULS_DATA_DIR: app.dataDir, RETAIN_DAYS: '7' },
-    { out: l => out.push(l), err: l => out.push(l) }
-  )
+  const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) }
+  const { code } = await cliOn(app, ['purge'], { RETAIN_DAYS: '7' }, io)
   t.equal(code, 0)
   t.same(out, [
     'retention applied: 1 answers deleted, 0 comments dropped, 2 ended invitations deleted (0 expired just now), ' +

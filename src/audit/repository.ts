@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
-import { auditEvents, type AuditEventRow } from './tables.js'
+import { changed, tables } from '../db/dialect.js'
+import type { AuditEventRow } from './tables.js'
 
 export interface AuditFilter {
   actor?: string | undefined
@@ -14,11 +15,13 @@ export interface AuditFilter {
 }
 
 export async function insertAuditEvent (db: DbOrTx, row: AuditEventRow): Promise<void> {
+  const { auditEvents } = tables(db)
   await db.insert(auditEvents).values(row)
 }
 
 /** Newest hour first; `after` continues below the given (hour, id). */
 export async function listAuditEvents (db: DbOrTx, filter: AuditFilter, limit: number): Promise<AuditEventRow[]> {
+  const { auditEvents } = tables(db)
   const where: SQL[] = []
   if (filter.actor !== undefined) where.push(eq(auditEvents.actor, filter.actor))
   if (filter.action !== undefined) where.push(eq(auditEvents.action, filter.action))
@@ -36,5 +39,6 @@ export async function listAuditEvents (db: DbOrTx, filter: AuditFilter, limit: n
 
 /** Deletes events of hours before `hour`; answers how many went. */
 export async function deleteAuditEventsBefore (db: DbOrTx, hour: string): Promise<number> {
-  return (await db.delete(auditEvents).where(lt(auditEvents.hour, hour))).changes
+  const { auditEvents } = tables(db)
+  return changed(await db.delete(auditEvents).where(lt(auditEvents.hour, hour)))
 }

@@ -2,8 +2,8 @@ import { normalizeIP } from '@fastify/rate-limit'
 import { and, between, eq, lt, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
 import { keyedDigest, newSecret } from '../ids.js'
+import { tables } from '../db/dialect.js'
 import { preparedPerHandle } from '../db/prepared.js'
-import { collectorClientDays, collectorClients } from './tables.js'
 
 // Distinct clients of collector answers, so that release blocks count collector answers by the
 // people (client addresses) who gave them, not by answers: docs/anonymity.md, "Readers who can
@@ -21,8 +21,9 @@ export function answerAsClient (): string {
 
 // Two more writes per collector answer (three with a comment), in the answer's transaction: an
 // INSERT OR IGNORE into a small WITHOUT ROWID table that holds only clients of what is still open.
-const record = preparedPerHandle(db =>
-  db
+const record = preparedPerHandle(db => {
+  const { collectorClients } = tables(db)
+  return db
     .insert(collectorClients)
     .values({
       surveyId: sql.placeholder('surveyId'),
@@ -33,7 +34,7 @@ const record = preparedPerHandle(db =>
     })
     .onConflictDoNothing()
     .prepare()
-)
+})
 
 export interface ClientAnswer {
   surveyId: string
@@ -70,8 +71,7 @@ export async function clientsPerDay (
     const key = keyOf(day, combo)
     out.set(key, (out.get(key) ?? 0) + n)
   }
-  const d = collectorClientDays
-  const c = collectorClients
+  const { collectorClientDays: d, collectorClients: c } = tables(db)
   const erased = await db
     .select()
     .from(d)
@@ -100,6 +100,7 @@ export async function clientsPerDay (
 
 /** Surveys holding client keys. */
 export async function surveysWithClients (db: DbOrTx): Promise<string[]> {
+  const { collectorClients } = tables(db)
   const rows = await db.selectDistinct({ id: collectorClients.surveyId }).from(collectorClients)
   return rows.map(r => r.id)
 }
@@ -113,9 +114,9 @@ export async function surveysWithClients (db: DbOrTx): Promise<string[]> {
 export async function eraseClientsBefore (
   tx: DbOrTx, surveyId: string, before: Record<ClientKind, string>
 ): Promise<number> {
+  const { collectorClientDays, collectorClients: c } = tables(tx)
   let erased = 0
   for (const kind of ['answer', 'cell', 'comment'] as const) {
-    const c = collectorClients
     const where = and(eq(c.surveyId, surveyId), eq(c.kind, kind), lt(c.day, before[kind]))
     const counted = await tx
       .select({ day: c.day, combo: c.combo, n: sql<number>`count(*)` })

@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../db/client.js'
+import { tables } from '../db/dialect.js'
 import { preparedPerHandle } from '../db/prepared.js'
-import { collectorHourCounts, collectors, type CollectorRow, type NewCollectorRow } from './tables.js'
+import type { CollectorRow, NewCollectorRow } from './tables.js'
 
 export interface CollectorFilter {
   surveyId: string
@@ -10,33 +11,27 @@ export interface CollectorFilter {
 }
 
 export async function insertCollector (db: DbOrTx, row: NewCollectorRow): Promise<CollectorRow> {
+  const { collectors } = tables(db)
   const [inserted] = await db.insert(collectors).values(row).returning()
   return inserted!
 }
 
 // The answer path's queries (a QR link opened, then answered), prepared once per handle.
-const byId = preparedPerHandle(db =>
-  db
-    .select()
-    .from(collectors)
-    .where(eq(collectors.id, sql.placeholder('id')))
-    .prepare()
-)
-const byTokenHash = preparedPerHandle(db =>
-  db
-    .select()
-    .from(collectors)
-    .where(eq(collectors.tokenHash, sql.placeholder('hash')))
-    .prepare()
-)
-const pruneBefore = preparedPerHandle(db =>
-  db
-    .delete(collectorHourCounts)
-    .where(lt(collectorHourCounts.hour, sql.placeholder('hour')))
-    .prepare()
-)
-const increment = preparedPerHandle(db =>
-  db
+const byId = preparedPerHandle(db => {
+  const { collectors } = tables(db)
+  return db.select().from(collectors).where(eq(collectors.id, sql.placeholder('id'))).prepare()
+})
+const byTokenHash = preparedPerHandle(db => {
+  const { collectors } = tables(db)
+  return db.select().from(collectors).where(eq(collectors.tokenHash, sql.placeholder('hash'))).prepare()
+})
+const pruneBefore = preparedPerHandle(db => {
+  const { collectorHourCounts } = tables(db)
+  return db.delete(collectorHourCounts).where(lt(collectorHourCounts.hour, sql.placeholder('hour'))).prepare()
+})
+const increment = preparedPerHandle(db => {
+  const { collectorHourCounts } = tables(db)
+  return db
     .insert(collectorHourCounts)
     .values({ collectorId: sql.placeholder('collectorId'), hour: sql.placeholder('hour'), count: 1 })
     .onConflictDoUpdate({
@@ -45,7 +40,7 @@ const increment = preparedPerHandle(db =>
     })
     .returning({ count: collectorHourCounts.count })
     .prepare()
-)
+})
 
 export async function findCollector (db: DbOrTx, id: string): Promise<CollectorRow | undefined> {
   const [row] = await byId(db).execute({ id })
@@ -59,6 +54,7 @@ export async function findCollectorByTokenHash (db: DbOrTx, tokenHash: string): 
 
 /** Newest first; `after` continues below the given (created_at, id). */
 export async function listCollectors (db: DbOrTx, filter: CollectorFilter, limit: number): Promise<CollectorRow[]> {
+  const { collectors } = tables(db)
   const where: SQL[] = [eq(collectors.surveyId, filter.surveyId)]
   if (filter.status !== undefined) where.push(eq(collectors.status, filter.status))
   if (filter.after !== undefined) {
@@ -78,6 +74,7 @@ export async function listCollectors (db: DbOrTx, filter: CollectorFilter, limit
 export async function updateCollector (
   db: DbOrTx, id: string, changes: Partial<NewCollectorRow>
 ): Promise<CollectorRow | undefined> {
+  const { collectors } = tables(db)
   const [row] = await db.update(collectors).set(changes).where(eq(collectors.id, id)).returning()
   return row
 }

@@ -1,12 +1,8 @@
 import { and, eq, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm'
-import { collectorClientDays, collectorClients } from '../collectors/tables.js'
 import type { DbOrTx } from '../db/client.js'
-import { deliveredCounts, invitations, type InvitationStatus } from '../invitations/tables.js'
-import { outbox } from '../mail/tables.js'
-import { responses } from '../responses/tables.js'
+import { changed, jsonWithout, tables, type Tables } from '../db/dialect.js'
+import type { InvitationStatus } from '../invitations/tables.js'
 import { recountMonth } from '../results/storage/rollup.js'
-import { responseCombos, responseComboScores, responseCounts, responseItemCounts } from '../results/storage/tables.js'
-import { surveys } from '../surveys/tables.js'
 
 // Queries only; what may go when is decided in service.ts.
 
@@ -20,6 +16,7 @@ export const ENDED_STATUSES = [
 ] as const satisfies readonly InvitationStatus[]
 
 export async function surveyIds (db: DbOrTx): Promise<string[]> {
+  const { surveys } = tables(db)
   const rows = await db
     .select({ id: surveys.id })
     .from(surveys)
@@ -28,7 +25,7 @@ export async function surveyIds (db: DbOrTx): Promise<string[]> {
 }
 
 /** A survey's ended invitations whose link expired at or before `expiredBy`. */
-function endedBy (surveyId: string, expiredBy: Date): SQL {
+function endedBy ({ invitations }: Tables, surveyId: string, expiredBy: Date): SQL {
   return and(
     eq(invitations.surveyId, surveyId),
     inArray(invitations.status, ENDED_STATUSES),
@@ -42,7 +39,8 @@ function endedBy (surveyId: string, expiredBy: Date): SQL {
  * Returns how many invitations were deleted.
  */
 export async function purgeEndedInvitations (db: DbOrTx, surveyId: string, expiredBy: Date): Promise<number> {
-  const where = endedBy(surveyId, expiredBy)
+  const { deliveredCounts, invitations, outbox } = tables(db)
+  const where = endedBy(tables(db), surveyId, expiredBy)
   const delivered = await db
     .select({ day: invitations.deliveredOn, n: sql<number>`count(*)` })
     .from(invitations)
@@ -60,7 +58,7 @@ export async function purgeEndedInvitations (db: DbOrTx, surveyId: string, expir
   // waiting mail is cancelled when it ends).
   await db.delete(outbox)
     .where(inArray(outbox.invitationId, db.select({ id: invitations.id }).from(invitations).where(where)))
-  return (await db.delete(invitations).where(where)).changes
+  return changed(await db.delete(invitations).where(where))
 }
 
 /**
@@ -70,20 +68,23 @@ export async function purgeEndedInvitations (db: DbOrTx, surveyId: string, expir
  * the delivered counts of those days.
  */
 export async function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: string): Promise<number> {
+  const {
+    collectorClientDays: clientDays, collectorClients, deliveredCounts, responseCombos, responseComboScores,
+    responseCounts, responseItemCounts, responses, surveys
+  } = tables(db)
   await db.delete(responseCounts)
     .where(and(eq(responseCounts.surveyId, surveyId), lt(responseCounts.day, day)))
   await db.delete(responseCombos)
     .where(and(eq(responseCombos.surveyId, surveyId), lt(responseCombos.day, day)))
   await db.delete(deliveredCounts)
     .where(and(eq(deliveredCounts.surveyId, surveyId), lt(deliveredCounts.day, day)))
-  const clientDays = collectorClientDays
   await db.delete(clientDays)
     .where(and(eq(clientDays.surveyId, surveyId), lt(clientDays.day, day)))
   await db.delete(collectorClients)
     .where(and(eq(collectorClients.surveyId, surveyId), lt(collectorClients.day, day)))
-  const { changes: deleted } = await db
+  const deleted = changed(await db
     .delete(responses)
-    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day)))
+    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day))))
   const month = day.slice(0, 7)
   await db.delete(responseComboScores)
     .where(and(eq(responseComboScores.surveyId, surveyId), lte(responseComboScores.month, month)))
@@ -102,18 +103,15 @@ export async function deleteAnswersBefore (db: DbOrTx, surveyId: string, day: st
 export async function dropCommentsBefore (
   db: DbOrTx, surveyId: string, day: string, textKeys: string[] = []
 ): Promise<number> {
-  const { changes: dropped } = await db
+  const { responses } = tables(db)
+  const dropped = changed(await db
     .update(responses)
     .set({ comment: null })
-    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.comment)))
+    .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.comment))))
   if (textKeys.length > 0) {
-    // Item keys are [a-z0-9_] (src/surveys/items.ts), so `$.<key>` is a plain JSON path.
-    const paths = sql.join(
-      textKeys.map(key => sql`${`$.${key}`}`),
-      sql`, `
-    )
-    await db.run(sql`UPDATE ${responses} SET items = nullif(json_remove(items, ${paths}), '{}')
-      WHERE survey_id = ${surveyId} AND day < ${day} AND items IS NOT NULL`)
+    await db.update(responses)
+      .set({ items: jsonWithout(db, sql`${responses.items}`, textKeys) })
+      .where(and(eq(responses.surveyId, surveyId), lt(responses.day, day), isNotNull(responses.items)))
   }
   return dropped
 }

@@ -1,10 +1,10 @@
 import type { DbHandle, DbOrTx } from '../db/client.js'
+import { tables } from '../db/dialect.js'
 import { coarsenToDay } from '../responses/coarsen.js'
 import type { DecidedMonths } from '../results/engine/decided-months.js'
 import { released, surveyResults } from '../results/service.js'
-import { surveys, type SurveyRow } from '../surveys/tables.js'
+import type { SurveyRow } from '../surveys/tables.js'
 import { surveyScope, surveyTargetStatus, teamTargetStatus } from '../targets/service.js'
-import { targets } from '../targets/tables.js'
 import type { ItemTargetStatus, TargetStatus } from '../targets/schemas.js'
 import { metricsAsking, surveyItemTargetStatus, teamItemTargetStatus } from '../targets/item-service.js'
 import { allItemTargets } from '../targets/repository.js'
@@ -97,11 +97,15 @@ export async function watch (
   store: DbHandle, months: DecidedMonths, now: Date
 ): Promise<{ released: number, targets: number }> {
   const { db } = store
+  const { surveys, targets } = tables(db)
   const day = coarsenToDay(now)
   let announced = 0
   let crossed = 0
+  // Each transaction answers its own counts: on PostgreSQL it may run again after a conflict.
   for (const survey of await db.select().from(surveys)) {
-    await store.transaction(async tx => {
+    const done = await store.transaction(async tx => {
+      let releases = 0
+      let crossings = 0
       const key = surveyScope(survey.id)
       const last = (await released(tx, survey, day)).blocks.at(-1)
       const target = await surveyTargetStatus(tx, months, survey, now)
@@ -112,34 +116,37 @@ export async function watch (
         if (data.score != null) {
           const scope = { surveyId: survey.id, team: survey.team }
           const sent = await emit(tx, { type: 'results.released', day, data }, scope, now)
-          if (sent > 0) announced++
+          if (sent > 0) releases++
         }
         await repo.setWatch(tx, key, { lastBlockTo: last.to })
       }
       for (const status of await surveyItemTargetStatus(tx, months, survey, now)) {
-        crossed += await settle(tx, `${key}:item:${status.item}`, status, async type => {
+        crossings += await settle(tx, `${key}:item:${status.item}`, status, async type => {
           const about = { id: survey.id, name: survey.name, team: survey.team, metric: survey.metric }
           const data = { survey: about, ...itemEvent(status) }
           await emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
         })
       }
       if (target !== null) {
-        crossed += await settle(tx, key, target, async type => {
+        crossings += await settle(tx, key, target, async type => {
           const r = { responses: 0, suppressed: true, period: target.period, [survey.metric]: null } as Presented
           const score = scoreOf(survey.metric, target.score, target.margin_of_error)
           const data = { ...aggregate(survey, r, target), score }
           await emit(tx, { type, day, data }, { surveyId: survey.id, team: survey.team }, now)
         })
       }
+      return { releases, crossings }
     })
+    announced += done.releases
+    crossed += done.crossings
   }
   for (const row of (await db.select().from(targets)).filter(t => t.scope.startsWith('team:'))) {
     const [, metric, ...team] = row.scope.split(':') as [string, Metric, ...string[]]
     const name = team.join(':')
-    await store.transaction(async tx => {
+    crossed += await store.transaction(async tx => {
       const status = await teamTargetStatus(tx, name, metric, now)
-      if (status === null) return
-      crossed += await settle(tx, row.scope, status, async type => {
+      if (status === null) return 0
+      return await settle(tx, row.scope, status, async type => {
         const score = scoreOf(metric, status.score, status.margin_of_error)
         const target = { value: status.value, state: status.state }
         await emit(tx, { type, day, data: { team: name, period: status.period, score, target } }, { team: name }, now)
@@ -150,10 +157,10 @@ export async function watch (
   for (const row of (await allItemTargets(db)).filter(r => r.scope.startsWith('team:'))) {
     const team = row.scope.slice('team:'.length)
     for (const metric of await metricsAsking(db, team, row.item)) {
-      await store.transaction(async tx => {
+      crossed += await store.transaction(async tx => {
         const status = (await teamItemTargetStatus(tx, months, team, metric, now)).find(s => s.item === row.item)
-        if (status === undefined) return
-        crossed += await settle(tx, `team:${metric}:${team}:item:${row.item}`, status, async type => {
+        if (status === undefined) return 0
+        return await settle(tx, `team:${metric}:${team}:item:${row.item}`, status, async type => {
           await emit(tx, { type, day, data: { team, ...itemEvent(status) } }, { team }, now)
         })
       })

@@ -71,6 +71,7 @@ export async function openPostgres (config: PostgresConfig, opts: OpenOptions = 
     throw err
   }
   const db = drizzle({ client: pool, schema })
+  db.transaction = transactionsOn(pool)
   return {
     db,
     pool,
@@ -83,7 +84,10 @@ export async function openPostgres (config: PostgresConfig, opts: OpenOptions = 
         return false
       }
     },
-    close: () => pool.end()
+    // Idempotent, as the SQLite store's: a test may close the store before the app does.
+    close: async () => {
+      if (!pool.ending) await pool.end()
+    }
   }
 }
 
@@ -138,6 +142,26 @@ export function serverProblem (settings: Record<string, string>, skipDurability 
     }
   }
   return undefined
+}
+
+/**
+ * Transactions on a connection of the pool, always given back: drizzle's own transaction on a
+ * pool keeps the connection when BEGIN fails (the server went away), and a pool that lost all its
+ * connections that way hangs every later query and `close`. One drizzle handle per connection.
+ */
+function transactionsOn (pool: pg.Pool): PgDb['transaction'] {
+  const handles = new WeakMap<pg.PoolClient, PgDb>()
+  return async (fn, config) => {
+    const client = await pool.connect()
+    try {
+      let db = handles.get(client)
+      if (db === undefined) handles.set(client, db = drizzle({ client, schema }))
+      return await db.transaction(fn, config)
+    } finally {
+      // The pool drops a connection that broke (node-postgres marks it not queryable).
+      client.release()
+    }
+  }
 }
 
 const RETRIED = new Set(['40001', '40P01'])
