@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PageQuerySchema } from '../schemas.js'
+import { PageQuerySchema, plainText } from '../schemas.js'
 import { AUDIT_ACTIONS } from './service.js'
 
 const day = z.iso.date().meta({ description: 'A UTC day, YYYY-MM-DD' })
@@ -11,7 +11,7 @@ export const AuditListQuerySchema = z.strictObject({
   actor: z.string().min(1).max(200).optional()
     .meta({ description: 'A key id, `bootstrap`, a person\'s subject, a share link id or `cli`' }),
   survey_id: z.string().min(1).max(64).optional(),
-  team: z.string().min(1).max(100).optional(),
+  team: plainText(z.string().min(1).max(100)).optional(),
   from: day.optional(),
   to: day.optional()
 })

@@ -67,7 +67,7 @@ export type ResultsQuery = z.infer<typeof ResultsQuerySchema>
 
 export const TeamResultsQuerySchema = z
   .strictObject({
-    team: z.string().trim().min(1).max(100),
+    team: plainText(z.string().trim().min(1).max(100)),
     metric: MetricSchema,
     ...periodShape,
     interval: IntervalSchema.optional()

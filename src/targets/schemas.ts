@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { plainText } from '../schemas.js'
 import { MetricSchema } from '../surveys/schemas.js'
 import { ITEM_MEASURES } from './tables.js'
 
@@ -35,7 +36,10 @@ export const TargetStatusSchema = z.object({
 }).meta({ id: 'TargetStatus' })
 export type TargetStatus = z.infer<typeof TargetStatusSchema>
 
-export const TeamTargetParamsSchema = z.object({ team: z.string().trim().min(1).max(100), metric: MetricSchema })
+export const TeamTargetParamsSchema = z.object({
+  team: plainText(z.string().trim().min(1).max(100)),
+  metric: MetricSchema
+})
 
 export const ITEM_TARGET_RULE = 'A target on an item\'s key is judged like a metric target, on the 95 % interval of ' +
   'the measure: yes_percent (the share of yes among those who answered a yes/no item) on its Agresti–Coull ' +
@@ -53,10 +57,13 @@ export const SetItemTargetSchema = z.strictObject({
   })
 })
 
-export const ItemTargetParamsSchema = z.object({ id: z.string().min(1).max(64), key: z.string().min(1).max(32) })
+export const ItemTargetParamsSchema = z.object({
+  id: plainText(z.string().min(1).max(64)),
+  key: plainText(z.string().min(1).max(32))
+})
 export const TeamItemTargetParamsSchema = z.object({
-  team: z.string().trim().min(1).max(100),
-  key: z.string().min(1).max(32)
+  team: plainText(z.string().trim().min(1).max(100)),
+  key: plainText(z.string().min(1).max(32))
 })
 
 export const ItemTargetSchema = z.object({
