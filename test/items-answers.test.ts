@@ -227,10 +227,11 @@ t.test('text items follow the comment: dropped after comment_retain_days, the sc
   const kept = await rows<{ day: string, comment: string | null, items: string | null }>(app,
     'SELECT day, comment, items FROM responses')
   const sorted = (list: object[]) => list.map(x => JSON.stringify(x)).sort()
-  t.same(sorted(kept.filter(r => r.day === '2026-01-21').map(r => [r.comment, r.items])),
-    sorted([['c', '{"fcr":"yes","idea":"New idea"}']]))
-  t.same(sorted(kept.filter(r => r.day === '2026-01-01').map(r => [r.comment, r.items])),
-    sorted([[null, '{"fcr":"yes"}'], [null, '{"fcr":"no","agent":2}'], [null, null]]),
+  // Parsed: PostgreSQL's jsonb spells the stored object with spaces, SQLite as it was written.
+  const of = (day: string) => kept.filter(r => r.day === day)
+    .map(r => [r.comment, r.items === null ? null : JSON.parse(r.items) as object])
+  t.same(sorted(of('2026-01-21')), sorted([['c', { fcr: 'yes', idea: 'New idea' }]]))
+  t.same(sorted(of('2026-01-01')), sorted([[null, { fcr: 'yes' }], [null, { fcr: 'no', agent: 2 }], [null, null]]),
     'an answer left with no items holds NULL')
 })
 
