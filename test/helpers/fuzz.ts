@@ -345,7 +345,8 @@ export async function snapshot (app: FastifyInstance): Promise<string> {
   const out = []
   for (const { name } of tables) {
     const all = await dbAll(app.store.db, sql.raw(`SELECT * FROM "${name}"`))
-    out.push([name, all.map(r => JSON.stringify(r)).sort()])
+    // A background job's claim of its period (src/plugins/jobs.ts) may land during a request.
+    out.push([name, all.map(r => JSON.stringify(r)).filter(r => !r.includes('"job_started:')).sort()])
   }
   return JSON.stringify(out)
 }
