@@ -155,12 +155,12 @@ t.test(
       await context.close()
 
       t.same(
-        await rows(
+        (await rows<{ attributes: string }>(
           app,
           'SELECT score, comment, channel, attributes FROM responses ' +
             `WHERE locale = '${locale}' AND channel = 'collector'`
-        ),
-        [{ score, comment: COMMENT[locale], channel: 'collector', attributes: '{"floor":"3"}' }],
+        )).map(r => ({ ...r, attributes: JSON.parse(r.attributes) as unknown })),
+        [{ score, comment: COMMENT[locale], channel: 'collector', attributes: { floor: '3' } }],
         `${locale}: recorded through the collector`
       )
     }
