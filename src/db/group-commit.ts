@@ -14,6 +14,9 @@ interface Pending<H> {
   reject: (err: unknown) => void
 }
 
+/** What became of one unit of a batch whose transaction committed. */
+export type Outcome = { ok: true, value: unknown } | { ok: false, err: unknown }
+
 export interface GroupCommit<H> {
   /**
    * Runs `unit` in the next batch; resolves with its result once the batch's COMMIT returned
@@ -52,39 +55,8 @@ export function groupCommit<H> (
   const release = sqlite.prepare('RELEASE unit')
   const rollbackTo = sqlite.prepare('ROLLBACK TO unit')
 
-  let queue: Array<Pending<H>> = []
-  let scheduled = false
-  let running = 0
-  const drained: Array<() => void> = []
-
-  function schedule (): void {
-    if (scheduled) return
-    scheduled = true
-    // Two turns of the event loop, not one: the poll phase between them reads the requests that
-    // arrived while this turn's were being handled (or while the last COMMIT waited for the disk),
-    // which then join this batch instead of paying for an fsync of their own. A turn with nothing
-    // to read costs microseconds; nothing sleeps.
-    setImmediate(() => setImmediate(() => { void drain() }))
-  }
-
-  async function drain (): Promise<void> {
-    scheduled = false
-    const batch = queue.slice(0, maxUnits)
-    queue = queue.slice(batch.length)
-    if (batch.length > 0) {
-      running++
-      try {
-        await conn.serial(() => runBatch(batch))
-      } finally {
-        running--
-      }
-    }
-    if (queue.length > 0) schedule()
-    else if (running === 0 && !scheduled) for (const done of drained.splice(0)) done()
-  }
-
-  async function runBatch (batch: Array<Pending<H>>): Promise<void> {
-    const results: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = []
+  async function runBatch (batch: Array<(handle: H) => unknown>): Promise<Outcome[]> {
+    const results: Outcome[] = []
     let wire: { disarm: () => boolean } | undefined
     try {
       begin.run()
@@ -92,7 +64,7 @@ export function groupCommit<H> (
       for (const unit of batch) {
         savepoint.run()
         try {
-          const value = await unit.run(handle)
+          const value = await unit(handle)
           release.run()
           results.push({ ok: true, value })
         } catch (err) {
@@ -106,12 +78,68 @@ export function groupCommit<H> (
       }
       if (wire.disarm()) throw new TripwireError()
       commit.run()
+      return results
     } catch (caught) {
-      const err = wire?.disarm() === true ? new TripwireError() : caught
       // COMMIT can fail and leave the transaction open (a deferred constraint), or BEGIN can
       // time out: either way every unit of the batch is refused, even one that was refused on
       // its own, since what it saw may have been an earlier unit's write that is now undone.
+      const err = wire?.disarm() === true ? new TripwireError() : caught
       if (sqlite.inTransaction) rollback.run()
+      throw err
+    }
+  }
+
+  return batchQueue<H>(batch => conn.serial(() => runBatch(batch)), { maxUnits, oneAtATime: false })
+}
+
+/**
+ * The queue both stores' group commits share (this file, src/db/postgres/group-commit.ts): it
+ * gathers units into batches of up to `maxUnits`, hands each batch to `runBatch`, and settles the
+ * units' promises once it returned: each with its own outcome, or all with the error it threw
+ * (the batch's transaction did not commit). `oneAtATime`: no batch is formed while one runs (the
+ * PostgreSQL store, where batches would otherwise each take a connection); on SQLite batches take
+ * turns on the connection anyway.
+ */
+export function batchQueue<H> (
+  runBatch: (batch: Array<(handle: H) => unknown>) => Promise<Outcome[]>,
+  opts: { maxUnits: number, oneAtATime: boolean }
+): GroupCommit<H> {
+  let queue: Array<Pending<H>> = []
+  let scheduled = false
+  let running = 0
+  const drained: Array<() => void> = []
+
+  function schedule (): void {
+    if (scheduled || (opts.oneAtATime && running > 0)) return
+    scheduled = true
+    // Two turns of the event loop, not one: the poll phase between them reads the requests that
+    // arrived while this turn's were being handled (or while the last COMMIT waited for the disk),
+    // which then join this batch instead of paying for a commit of their own. A turn with nothing
+    // to read costs microseconds; nothing sleeps.
+    setImmediate(() => setImmediate(() => { void drain() }))
+  }
+
+  async function drain (): Promise<void> {
+    scheduled = false
+    const batch = queue.slice(0, opts.maxUnits)
+    queue = queue.slice(batch.length)
+    if (batch.length > 0) {
+      running++
+      try {
+        await settle(batch)
+      } finally {
+        running--
+      }
+    }
+    if (queue.length > 0) schedule()
+    else if (running === 0 && !scheduled) for (const done of drained.splice(0)) done()
+  }
+
+  async function settle (batch: Array<Pending<H>>): Promise<void> {
+    let results: Outcome[]
+    try {
+      results = await runBatch(batch.map(unit => unit.run))
+    } catch (err) {
       for (const unit of batch) unit.reject(err)
       api.onBatch?.(batch.length)
       return
@@ -124,13 +152,12 @@ export function groupCommit<H> (
     api.onBatch?.(batch.length)
   }
 
-  const enqueue = <T>(run: (handle: H) => unknown): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      queue.push({ run, resolve: resolve as (value: unknown) => void, reject })
-      schedule()
-    })
   const api: GroupCommit<H> = {
-    run: enqueue,
+    run: <T>(unit: Unit<H, T>) =>
+      new Promise<T>((resolve, reject) => {
+        queue.push({ run: unit, resolve: resolve as (value: unknown) => void, reject })
+        schedule()
+      }),
     flush: () =>
       queue.length === 0 && !scheduled && running === 0
         ? Promise.resolve()
