@@ -1,6 +1,6 @@
 import pg from 'pg'
 import t from 'tap'
-import { startPostgres } from './helpers/postgres.js'
+import { createDatabase, startPostgres } from './helpers/postgres.js'
 import { startServer, within } from './helpers/server-process.js'
 import { startSmtp } from './helpers/smtp.js'
 
@@ -65,11 +65,7 @@ async function pool (tasks: Array<() => Promise<void>>, width: number): Promise<
 t.test('two instances on one PostgreSQL database', async t => {
   t.setTimeout(900_000)
   const cluster = await startPostgres(t, { durable: true })
-  const admin = new pg.Client({ connectionString: cluster.url })
-  await admin.connect()
-  await admin.query('CREATE DATABASE puls_instances')
-  await admin.end()
-  const url = cluster.url.replace(/\/postgres$/, '/puls_instances')
+  const url = await createDatabase(cluster, 'puls_instances')
   const db = new pg.Pool({ connectionString: url, max: 2 })
   db.on('error', () => {})
   t.teardown(() => db.end())

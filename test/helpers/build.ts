@@ -7,13 +7,12 @@ import Fastify, {
   type InjectOptions,
   type LightMyRequestResponse
 } from 'fastify'
-import pg from 'pg'
 import tap from 'tap'
 import app, { serverOptions } from '../../src/app.js'
 import { isPostgresUrl, loadConfig } from '../../src/config.js'
 import { loggerOptions } from '../../src/logger.js'
 import type { Clock } from '../../src/clock.js'
-import { startPostgres, type TestPostgres } from './postgres.js'
+import { createDatabase, startPostgres, type StartOptions, type TestPostgres } from './postgres.js'
 
 export const API_KEY = 'test-bootstrap-key-0123456789'
 
@@ -65,25 +64,29 @@ export function onlyOn (store: 'sqlite' | 'postgres', why: string): string | fal
   return TEST_STORE === store ? false : `${store} only: ${why}`
 }
 
-// On PostgreSQL: one throwaway cluster per test file, started on first use, and one fresh
-// database per data folder (a test that restarts the service on its data folder finds its data).
-let cluster: Promise<TestPostgres> | undefined
+// On PostgreSQL: one throwaway cluster per test file and kind (fsync off, or durable for the tests
+// that kill a server process), started on first use and shared by the helpers of the file.
+const clusters = new Map<boolean, Promise<TestPostgres>>()
+let created = 0
+/** A new, empty database on this test file's cluster; its URL. */
+export async function newTestDatabase (opts: StartOptions = {}): Promise<string> {
+  const durable = opts.durable === true
+  let cluster = clusters.get(durable)
+  if (cluster === undefined) {
+    cluster = startPostgres(tap, opts)
+    clusters.set(durable, cluster)
+  }
+  return await createDatabase(await cluster, `puls_${++created}`)
+}
+
+// One database per data folder: a test that restarts the service on its data folder finds its data.
 const databases = new Map<string, string>()
 async function databaseFor (dataDir: string): Promise<string> {
-  const known = databases.get(dataDir)
-  if (known !== undefined) return known
-  cluster ??= startPostgres(tap)
-  const { url } = await cluster
-  const name = `puls_${databases.size + 1}`
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
+  let database = databases.get(dataDir)
+  if (database === undefined) {
+    database = await newTestDatabase()
+    databases.set(dataDir, database)
   }
-  const database = url.replace(/\/postgres$/, `/${name}`)
-  databases.set(dataDir, database)
   return database
 }
 

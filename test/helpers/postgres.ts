@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import pg from 'pg'
 import { ensureSystemPackage, TEST_PACKAGES } from './system-package.js'
 
 // A throwaway PostgreSQL cluster for one test file: Debian's server binaries, `initdb` into a
@@ -69,6 +70,18 @@ export async function startPostgres (t: Tap, opts: StartOptions = {}): Promise<T
       throw new Error(`postgres did not start:\n${server.log.trim().split('\n').slice(-10).join('\n')}`)
     }
   }
+}
+
+/** Creates an empty database on the cluster; its URL. */
+export async function createDatabase (cluster: TestPostgres, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: cluster.url })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  return cluster.url.replace(/\/postgres$/, `/${name}`)
 }
 
 interface Owner { uid: number, gid: number }

@@ -1,9 +1,7 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import pg from 'pg'
-import tap from 'tap'
-import { TEST_STORE } from './build.js'
-import { startPostgres, type TestPostgres } from './postgres.js'
+import { newTestDatabase, TEST_STORE } from './build.js'
 
 // The database of a real server process (test/helpers/server-process.ts), for the tests that kill
 // or stop it and then read what it kept: the SQLite file of its data folder, or on PostgreSQL
@@ -20,9 +18,6 @@ export interface ProcessStore {
   /** SQLite's integrity check; on PostgreSQL a query that must succeed (the cluster recovered). */
   intact: () => Promise<boolean>
 }
-
-let cluster: Promise<TestPostgres> | undefined
-let databases = 0
 
 interface Tap { teardown: (fn: () => unknown) => void }
 
@@ -43,17 +38,7 @@ export async function processStore (t: Tap, dataDir: string): Promise<ProcessSto
       intact: async () => open(db => db.pragma('integrity_check', { simple: true }) === 'ok')
     }
   }
-  cluster ??= startPostgres(tap, { durable: true })
-  const { url } = await cluster
-  const name = `puls_process_${++databases}`
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const database = url.replace(/\/postgres$/, `/${name}`)
+  const database = await newTestDatabase({ durable: true })
   const pool = new pg.Pool({ connectionString: database, max: 1 })
   t.teardown(() => pool.end())
   const query = async <T>(text: string): Promise<T[]> => (await pool.query(text)).rows as T[]

@@ -1,11 +1,8 @@
 import { join } from 'node:path'
-import pg from 'pg'
-import tap from 'tap'
 import type { Config } from '../../src/config.js'
 import type { DbHandle } from '../../src/db/client.js'
 import { openStore } from '../../src/db/store.js'
-import { TEST_STORE } from './build.js'
-import { startPostgres, type TestPostgres } from './postgres.js'
+import { newTestDatabase, TEST_STORE } from './build.js'
 
 // A bare store (no app) on the store the tests run on (TEST_STORE, test/helpers/build.ts): for
 // tests of one part below the routes, e.g. the outbox worker. Several handles opened on one
@@ -17,24 +14,10 @@ interface Tap {
   teardown: (fn: () => unknown) => void
 }
 
-// On PostgreSQL: one throwaway cluster per test file, started on first use, a database per call.
-let cluster: Promise<TestPostgres> | undefined
-let databases = 0
-
 /** A new, empty database: a SQLite file in `dir`, or a fresh database on this file's cluster. */
 export async function testDatabase (dir: string): Promise<StoreConfig> {
   if (TEST_STORE === 'sqlite') return { databaseFile: join(dir, 'puls.db'), postgres: undefined }
-  cluster ??= startPostgres(tap)
-  const { url } = await cluster
-  const name = `puls_store_${++databases}`
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  return { databaseFile: ':memory:', postgres: { url: url.replace(/\/postgres$/, `/${name}`), poolSize: 4 } }
+  return { databaseFile: ':memory:', postgres: { url: await newTestDatabase(), poolSize: 4 } }
 }
 
 /**
