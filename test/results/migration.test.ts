@@ -152,9 +152,8 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     [{ n: Number(had) + 1 }])
 })
 
-t.test('migration 0017 counts the item answers stored before it as the answer path counts them', {
-  skip: SQLITE_MIGRATIONS
-}, async t => {
+/** A post-case survey with items and answers, and the results questions both item migration tests ask. */
+async function itemSurvey (t: Parameters<typeof build>[0]) {
   const clock = testClock('2026-04-20T10:00:00Z')
   const first = await build(t, { clock })
   const survey = await createSurvey(first, { kind: 'post_case', metric: 'csat', items: ITEMS })
@@ -162,6 +161,13 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
   const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
   const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
     (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
+  return { clock, first, ask }
+}
+
+t.test('migration 0017 counts the item answers stored before it as the answer path counts them', {
+  skip: SQLITE_MIGRATIONS
+}, async t => {
+  const { clock, first, ask } = await itemSurvey(t)
   const tables = async (app: typeof first): Promise<unknown> => ({
     items: (await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value'))
       .map(r => ({ ...r, combo: JSON.parse(r.combo as string) })),
@@ -194,13 +200,7 @@ t.test('migration 0017 counts the item answers stored before it as the answer pa
 t.test('migration 0020 drops the answered rows of single-valued items; the results stay the same', {
   skip: SQLITE_MIGRATIONS
 }, async t => {
-  const clock = testClock('2026-04-20T10:00:00Z')
-  const first = await build(t, { clock })
-  const survey = await createSurvey(first, { kind: 'post_case', metric: 'csat', items: ITEMS })
-  await seedAnswers(first, survey.id, itemDataset(5, 8))
-  const questions = ['', '?group_by=item.fcr&interval=month', '?item.reason=wait&group_by=agent', '?agent=a']
-  const ask = async (app: typeof first): Promise<unknown[]> => Promise.all(questions.map(async q =>
-    (await api(app, { url: `/v1/surveys/${survey.id}/results${q}` })).json()))
+  const { clock, first, ask } = await itemSurvey(t)
   const itemRows = async (app: typeof first): Promise<Array<Record<string, unknown>>> =>
     await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
   const answered = async (app: typeof first): Promise<string[]> => [...new Set((await itemRows(app))
