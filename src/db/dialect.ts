@@ -136,20 +136,3 @@ export function skipLocked<Q> (db: DbOrTx, query: Q): Q {
 export function byteOrder (db: DbOrTx, column: SQLWrapper): SQL {
   return isPostgres(db) ? sql`${column} COLLATE "C"` : sql`${column}`
 }
-
-// ---- Answer path, invitations and mail
-
-// The first number of keyed transaction locks: 'PULK', apart from the jobs' and migrations' 'PULS'
-// space (src/db/postgres/locks.ts), so a key's hash never waits on a running job.
-const KEYED_LOCK_SPACE = 0x50554c4b
-
-/**
- * Makes transactions that name the same `key` run one after the other: on PostgreSQL a
- * transaction-level advisory lock on the key's hash, held until COMMIT or ROLLBACK (an
- * Idempotency-Key, docs/postgres.md); SQLite runs one writer at a time already. Two keys whose
- * hashes collide only wait for each other.
- */
-export async function lockKeyForTransaction (tx: DbOrTx, key: string): Promise<void> {
-  if (!isPostgres(tx)) return
-  await pg(tx).execute(sql`SELECT pg_advisory_xact_lock(${KEYED_LOCK_SPACE}, hashtext(${key}))`)
-}

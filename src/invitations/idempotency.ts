@@ -1,5 +1,4 @@
 import type { Tx } from '../db/client.js'
-import { lockKeyForTransaction } from '../db/dialect.js'
 import { AppError } from '../errors.js'
 import * as repo from './repository.js'
 import { keyedDigest } from '../ids.js'
@@ -34,9 +33,8 @@ export async function idempotent<T> (
   if (key === undefined) return { ...await run(), replayed: false }
   const keyHash = keyedDigest(secret, 'idempotency-key', `${scope}\n${key}`)
   const fingerprint = keyedDigest(secret, 'idempotency-request', request)
-  // On PostgreSQL a racing retry with the same key waits here for the first to commit; its
-  // SERIALIZABLE transaction then fails once and runs again, finding the stored answer.
-  await lockKeyForTransaction(tx, keyHash)
+  // `tx` is a write transaction: a racing retry with the same key runs after the first committed
+  // (one writer on SQLite, the writers' turn on PostgreSQL) and finds the stored answer.
   const stored = await repo.findIdempotencyKey(tx, keyHash, new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
   if (stored !== undefined) {
     if (stored.fingerprint !== fingerprint) {
