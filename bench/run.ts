@@ -216,32 +216,51 @@ async function measure (
   s: Scenario,
   opts: { rounds?: number; seconds?: number; quiet?: boolean } = {}
 ): Promise<Row | undefined> {
-  if (rows.length > 0 && opts.quiet !== true && s.bare !== true && !wanted(s.name)) return undefined
+  return (await measureAlternating([s], opts))[0]
+}
+
+/**
+ * Scenarios measured in alternating rounds (a round of each, then the next): each runs on a
+ * database of the same size and in the same moments of the machine, so that their figures can be
+ * compared. Scenarios that BENCH_ONLY leaves out are skipped, and answered as undefined.
+ */
+async function measureAlternating (
+  scenarios: Scenario[],
+  opts: { rounds?: number; seconds?: number; quiet?: boolean } = {}
+): Promise<Array<Row | undefined>> {
+  const skipped = (s: Scenario): boolean => rows.length > 0 && opts.quiet !== true && s.bare !== true && !wanted(s.name)
   const seconds = opts.seconds ?? SECONDS
-  const before = await groupCommits(s.both)
-  const amountFor = (rps: number): number | undefined =>
-    s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(rps * seconds))
-  const warm = await round(s, 1, s.counted?.warmup, await s.options(s.counted?.warmup))
-  const rounds: Round[] = []
-  let rps = warm.rps
-  for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
-    const amount = amountFor(rps)
-    const options = await s.options(amount)
-    // The profile covers the round itself, not the making of its inputs (tokens).
-    if (CPU_PROF !== undefined) await ask({ type: 'profile', file: null }, 'profiled')
-    const r = await round(s, seconds, amount, options)
-    if (CPU_PROF !== undefined) {
-      await ask(
-        {
-          type: 'profile',
-          file: join(CPU_PROF, `${rows.length}-${s.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${i}.cpuprofile`)
-        },
-        'profiled'
-      )
-    }
-    rounds.push(r)
-    rps = r.rps
+  const runs = []
+  for (const s of scenarios.filter(s => !skipped(s))) {
+    const before = await groupCommits(s.both)
+    const warm = await round(s, 1, s.counted?.warmup, await s.options(s.counted?.warmup))
+    runs.push({ s, before, rps: warm.rps, rounds: [] as Round[] })
   }
+  for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
+    for (const run of runs) {
+      const { s } = run
+      const amount = s.counted === undefined ? undefined : Math.max(s.counted.min, Math.round(run.rps * seconds))
+      const options = await s.options(amount)
+      // The profile covers the round itself, not the making of its inputs (tokens).
+      if (CPU_PROF !== undefined) await ask({ type: 'profile', file: null }, 'profiled')
+      const r = await round(s, seconds, amount, options)
+      if (CPU_PROF !== undefined) {
+        const file = `${rows.length}-${s.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${i}.cpuprofile`
+        await ask({ type: 'profile', file: join(CPU_PROF, file) }, 'profiled')
+      }
+      run.rounds.push(r)
+      run.rps = r.rps
+    }
+  }
+  const out = new Map<Scenario, Row>()
+  for (const { s, before, rounds } of runs) out.set(s, await rowOf(s, rounds, before, opts.quiet === true))
+  return scenarios.map(s => out.get(s))
+}
+
+/** A scenario's row from its rounds: medians, and writes per group commit since `before`. */
+async function rowOf (
+  s: Scenario, rounds: Round[], before: { commits: number; units: number }, quiet: boolean
+): Promise<Row> {
   const perRequest = s.perRequest ?? 1
   const row = {
     name: s.name,
@@ -256,10 +275,10 @@ async function measure (
     written: rounds.every(r => r.written !== undefined) ? median(rounds.map(r => r.written!)) : undefined,
     perCommit: undefined as number | undefined
   }
-  // Writes per transaction over the whole row (warm-up included), for rows that group-commit.
+  // Writes per transaction over the whole row (warm-up included; alternating rows: of all of them).
   const after = await groupCommits(s.both)
   if (after.commits > before.commits) row.perCommit = (after.units - before.units) / (after.commits - before.commits)
-  if (opts.quiet !== true) rows.push(row)
+  if (!quiet) rows.push(row)
   const grouped = row.perCommit === undefined ? '' : `, ${row.perCommit.toFixed(1)} per commit`
   console.error(
     `  ${s.name}: ${row.perSecond.toFixed(0)} ${row.unit}/s, ${row.cpu.toFixed(0)} µs CPU a request, ` +
@@ -372,9 +391,11 @@ const FIVE_ITEMS = [
   },
   { key: 'reasons', type: 'multi_choice', options: [{ key: 'waiting' }, { key: 'repeat' }, { key: 'other' }] }
 ]
+// In alternating rounds: the second row would otherwise run on a larger database than the first.
+const jsonAnswers: Scenario[] = []
 for (const [label, items] of [['score only', []], ['five items', FIVE_ITEMS]] as const) {
   const survey = await api('POST', '/v1/surveys', { name: `bench ${label}`, kind: 'post_case', team: 'it', items })
-  await measure({
+  jsonAnswers.push({
     name: `POST /s/:token (JSON answer, ${label}, 201)`,
     unit: 'answers',
     status: 201,
@@ -409,6 +430,7 @@ for (const [label, items] of [['score only', []], ['five items', FIVE_ITEMS]] as
     }
   })
 }
+await measureAlternating(jsonAnswers)
 
 await measure({
   name: 'POST /s/:token (answer through a QR collector, form, 303)',
