@@ -1,4 +1,4 @@
-import { is, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { is, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { PgDatabase } from 'drizzle-orm/pg-core'
 import type { DbOrTx } from './client.js'
 import type * as schema from './schema.js'
@@ -106,6 +106,13 @@ export function jsonKeys (db: DbOrTx, object: SQL, alias: string): SQL {
   return isPostgres(db)
     ? sql`jsonb_object_keys(${object}) AS ${sql.identifier(alias)}(key)`
     : sql`json_each(${object}) AS ${sql.identifier(alias)}`
+}
+
+/** The elements of a JSON array, one row each, as `<alias>.value` (JSON; use in FROM). */
+export function jsonArray (db: DbOrTx, array: SQL | Placeholder, alias: string): SQL {
+  return isPostgres(db)
+    ? sql`jsonb_array_elements(${array}::jsonb) AS ${sql.identifier(alias)}(value)`
+    : sql`json_each(${array}) AS ${sql.identifier(alias)}`
 }
 
 /** A JSON object column without the given top-level keys; null when nothing is left. */

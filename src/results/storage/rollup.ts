@@ -1,6 +1,6 @@
 import { and, between, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
-import { tables } from '../../db/dialect.js'
+import { jsonArray, tables } from '../../db/dialect.js'
 import { countedValues, groupValues, type ItemDefinitions } from '../engine/item-values.js'
 import { preparedPerHandle } from '../../db/prepared.js'
 import { comboOf } from '../engine/cell-key.js'
@@ -64,34 +64,20 @@ const upsertsFor = preparedPerHandle((db: DbOrTx) => {
   return { counts, combos, scores }
 })
 
-// An answer's item rows (month, combination, item, value) go in as one multi-row upsert: a
-// statement per row cost the answer path more than the rows themselves (BENCHMARKS.md, "Answers
-// with items"). Prepared per handle and number of rows; an answer's rows never repeat a key.
-interface ItemUpsert { execute: (params: Record<string, unknown>) => unknown }
-const itemUpsertsFor = preparedPerHandle((): Map<number, ItemUpsert> => new Map())
-
-function itemUpsert (db: DbOrTx, rows: number): ItemUpsert {
-  const cache = itemUpsertsFor(db)
-  let upsert = cache.get(rows)
-  if (upsert === undefined) {
-    const { responseItemCounts: c } = tables(db)
-    const shared = {
-      surveyId: sql.placeholder('surveyId'),
-      month: sql.placeholder('month'),
-      combo: sql.placeholder('combo'),
-      n: 1,
-      invited: sql.placeholder('invited')
-    }
-    const values = Array.from({ length: rows }, (_, i) =>
-      ({ ...shared, item: sql.placeholder(`item${i}`), value: sql.placeholder(`value${i}`) }))
-    upsert = db.insert(c).values(values).onConflictDoUpdate({
-      target: [c.surveyId, c.month, c.combo, c.item, c.value],
-      set: { n: sql`${c.n} + excluded.n`, invited: sql`${c.invited} + excluded.invited` }
-    }).prepare()
-    cache.set(rows, upsert)
-  }
-  return upsert
-}
+// An answer's item rows (month, combination, item, value) go in as one upsert whose rows come
+// from one JSON parameter, its [item, value] pairs: a statement per row, or a placeholder per
+// value, cost the answer path more than the rows themselves (BENCHMARKS.md, "Answers with items").
+// An answer's pairs never repeat a key.
+const itemUpsertFor = preparedPerHandle(db => {
+  const { responseItemCounts: c } = tables(db)
+  const pair = sql.raw('pair.value')
+  return db.insert(c).select(sql`SELECT ${sql.placeholder('surveyId')}, ${sql.placeholder('month')},
+    ${sql.placeholder('combo')}, ${pair} ->> 0, ${pair} ->> 1, 1, ${sql.placeholder('invited')}
+    FROM ${jsonArray(db, sql.placeholder('pairs'), 'pair')} WHERE true`).onConflictDoUpdate({
+    target: [c.surveyId, c.month, c.combo, c.item, c.value],
+    set: { n: sql`${c.n} + excluded.n`, invited: sql`${c.invited} + excluded.invited` }
+  }).prepare()
+})
 
 /** Counts an answer's item values (engine/item-values.ts countedValues) in one statement. */
 async function countItems (
@@ -99,12 +85,7 @@ async function countItems (
   items: ReadonlyArray<readonly [item: string, value: string]>
 ): Promise<void> {
   if (items.length === 0) return
-  const params: Record<string, unknown> = { ...at }
-  items.forEach(([item, value], i) => {
-    params[`item${i}`] = item
-    params[`value${i}`] = value
-  })
-  await itemUpsert(db, items.length).execute(params)
+  await itemUpsertFor(db).execute({ ...at, pairs: JSON.stringify(items) })
 }
 
 /**
