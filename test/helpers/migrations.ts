@@ -45,6 +45,18 @@ const UNDO: Array<[prefix: string, statements: string[]]> = [
           AND json_extract(i.value, '$.type') IN ('yes_no', 'rating', 'choice'))
         GROUP BY c.survey_id, c.month, c.combo, c.item`
     ]
+  ],
+  [
+    '0021_',
+    [
+      `INSERT INTO response_item_counts (survey_id, month, combo, item, value, n, invited)
+        SELECT c.survey_id, c.month, c.combo, json_extract(i.value, '$.key'),
+          json_extract(c.combo, '$."item.' || json_extract(i.value, '$.key') || '"'), sum(c.n), sum(c.invited)
+        FROM response_combo_scores c JOIN surveys s ON s.id = c.survey_id, json_each(s.items) i
+        WHERE json_extract(i.value, '$.type') IN ('yes_no', 'choice')
+          AND json_extract(c.combo, '$."item.' || json_extract(i.value, '$.key') || '"') IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5`
+    ]
   ]
 ]
 

@@ -195,9 +195,10 @@ t.test('retention: months after the cut keep their item counts and results', asy
   const fcr = TEST_STORE === 'postgres' ? "items ->> 'fcr'" : "json_extract(items, '$.fcr')"
   const answered = Number((await rows<{ n: number }>(app, `SELECT count(*) AS n FROM responses
     WHERE substr(day, 1, 7) = '${cut}' AND ${fcr} IS NOT NULL`))[0]!.n)
-  // A yes/no item stores its yes and no rows only: the answers to it are their sum.
-  const counted = (await itemRows()).filter(r => r.month === cut && r.item === 'fcr' && r.value !== '')
-    .reduce((acc, r) => acc + (r.n as number), 0)
+  // A yes/no item is counted by its combinations (`item.fcr`): the answers to it are their sum.
+  const counted = (await rows<{ combo: string, n: number }>(app,
+    `SELECT combo, n FROM response_combo_scores WHERE month = '${cut}'`))
+    .filter(r => JSON.parse(r.combo)['item.fcr'] !== undefined).reduce((acc, r) => acc + Number(r.n), 0)
   t.equal(counted, answered, 'the cut\'s month counts the item answers that stay')
   t.same(await march(), results, 'and read the same')
 })

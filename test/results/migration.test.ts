@@ -218,3 +218,30 @@ t.test('migration 0020 drops the answered rows of single-valued items; the resul
   t.same(await itemRows(second), before.items, 'the rows the answer path writes')
   t.same(await ask(second), before.results, 'the same results')
 })
+
+t.test('migration 0021 drops the value rows of yes/no and choice items; the results stay the same', {
+  skip: SQLITE_MIGRATIONS
+}, async t => {
+  const { clock, first, ask } = await itemSurvey(t)
+  const itemRows = async (app: typeof first): Promise<Array<Record<string, unknown>>> =>
+    await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+  const stored = async (app: typeof first): Promise<string[]> =>
+    [...new Set((await itemRows(app)).map(r => r.item as string))].sort()
+  const before = { results: await ask(first), items: await itemRows(first) }
+  const grouped = ITEMS.filter(i => i.type === 'yes_no' || i.type === 'choice').map(i => i.key)
+  t.ok(grouped.length > 0, 'the survey has yes/no or choice items')
+  t.notOk(before.items.some(r => grouped.includes(r.item as string)),
+    'the answer path stores no rows of yes/no and choice items')
+  t.ok(before.items.length > 0, 'it stores the other items\' rows')
+  // Back to before 0021: the value rows of yes/no and choice items stored, as the answer path wrote them.
+  undoMigrationsFrom(first.store.db, '0021_')
+  const undone = await stored(first)
+  t.ok(grouped.every(k => undone.includes(k)), 'before it, yes/no and choice items have value rows')
+  // Read again (an older instance may still write such rows): its months are not kept from before.
+  first.decidedMonths.clear()
+  t.same(await ask(first), before.results, 'the stored rows are not counted twice')
+  await first.close()
+  const second = await build(t, { clock, dataDir: first.dataDir })
+  t.same(await itemRows(second), before.items, 'the rows the answer path writes')
+  t.same(await ask(second), before.results, 'the same results')
+})

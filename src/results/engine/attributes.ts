@@ -7,7 +7,7 @@ import type { DecidedMonths } from './decided-months.js'
 import {
   type ComboPeople, countShown, type ItemCountRow, itemCells, type ItemTotals, itemOver, type MonthItemCells
 } from './item-cells.js'
-import { isItemKey, withAnswered } from './item-values.js'
+import { isItemKey, withDerived } from './item-values.js'
 import { type CubeRow, suppressLattice } from './lattice.js'
 import { emptyDistribution } from './metrics.js'
 import { type ReleaseMonth } from './months.js'
@@ -96,8 +96,11 @@ async function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, sca
     add(await repo.answerScores(db, surveyId, edge, definitions), 1)
     addItems(await repo.answerItemCounts(db, surveyId, edge, definitions), 1)
   }
-  // Single-valued items store no '' (answered) rows: their answered count is the sum of their values.
-  const counted = withAnswered([...items.values()], definitions)
+  // Yes/no and choice items are counted by their combinations, single-valued items' answered rows
+  // are the sums of their values (item-values.ts).
+  const totals = new Map<string, { n: number, invited: number }>()
+  for (const [combo, c] of scores) totals.set(combo, { n: c.dist.reduce((a, b) => a + b, 0), invited: c.invited })
+  const counted = withDerived([...items.values()], definitions, totals)
   return { days: await repo.comboDays(db, surveyId, month.from, month.to), scores, items: counted }
 }
 

@@ -1,14 +1,16 @@
 import type { ItemAnswers } from '../../responses/tables.js'
 import type { ItemType, StoredItem } from '../../surveys/items.js'
+import { parseCombo } from './cell-key.js'
 
 // How item answers reach the results (docs/results.md, "Items"). An answer to a `yes_no` or
 // `choice` item is one value, so it is kept beside the attributes as `item.<key>` in the rollups'
 // combinations: filters and groupings by it then go through the same lattice and rules as any
 // attribute. A `.` never appears in an attribute name, so `item.<key>` cannot be one.
-// Every item's answers are also counted per value (response_item_counts). A `multi_choice` or
-// `text` item also counts '' ("answered"); a single-valued item does not store it, as its answered
-// count is the sum of its value rows (`withAnswered` adds it back when read): fewer rows for an
-// answer to write (BENCHMARKS.md, "Answers with items").
+// The other items' answers are counted per value (response_item_counts); a `multi_choice` or
+// `text` item also counts '' ("answered"). What is not stored is derived when read (`withDerived`):
+// a yes/no or choice item's value counts from its combinations, a single-valued item's '' count
+// as the sum of its values. Each value is stored once, and an answer writes fewer rows
+// (BENCHMARKS.md, "Answers with items"; migrations 0020 and 0021).
 
 export const ITEM_PREFIX = 'item.'
 /** The value counted once per answer that answered the item, whatever its value. */
@@ -40,8 +42,9 @@ export function groupValues (
 }
 
 /**
- * Per item, the values an answer stores its counts under: its value (single-valued items), or ''
- * (answered) then its chosen options (multi_choice), or '' alone (text).
+ * Per item, the values an answer stores its counts under: a rating's value, or '' (answered) then
+ * its chosen options (multi_choice), or '' alone (text). Yes/no and choice items store none: their
+ * value is in the answer's combination (`groupValues`).
  */
 export function countedValues (
   definitions: ItemDefinitions, answers: ItemAnswers | null | undefined
@@ -50,7 +53,7 @@ export function countedValues (
   if (answers == null) return out
   for (const item of definitions) {
     const value = answers[item.key]
-    if (value === undefined || value === null) continue
+    if (value === undefined || value === null || groupable(item.type)) continue
     if (!singleValued(item.type)) out.push([item.key, ANSWERED])
     if (item.type === 'text') continue
     for (const v of Array.isArray(value) ? new Set(value) : [value]) out.push([item.key, String(v)])
@@ -58,25 +61,43 @@ export function countedValues (
   return out
 }
 
-/** One row of item counts as stored: combination, item, value, answers, of those invited. */
+/** One row of item counts: combination, item, value, answers, of those invited. */
 type CountRow = [combo: string, item: string, value: string, n: number, invited: number]
 
 /**
- * Item count rows with the '' (answered) rows of single-valued items added back: per combination
- * and item, the sum of its value rows. `rows` holds each (combination, item, value) once.
+ * Item count rows as the results read them: the stored rows, plus the rows of yes/no and choice
+ * items from the combinations (`combos`: answers and invited per combination), plus the ''
+ * (answered) rows of single-valued items, per combination and item the sum of its value rows.
+ * `rows` holds each (combination, item, value) once; rows of a yes/no or choice item in it (an
+ * older instance may still write them) are left out, as their combinations count them already.
  */
-export function withAnswered<Row extends CountRow> (rows: Row[], definitions: ItemDefinitions): Row[] {
+export function withDerived (
+  rows: readonly CountRow[], definitions: ItemDefinitions,
+  combos: ReadonlyMap<string, { n: number, invited: number }>
+): CountRow[] {
+  const fromCombos = definitions.filter(d => groupable(d.type)).map(d => d.key)
   const single = new Set(definitions.filter(d => singleValued(d.type)).map(d => d.key))
-  if (single.size === 0) return rows
-  const answered = new Map<string, Map<string, Row>>()
-  const out = [...rows]
-  for (const [combo, item, value, n, invited] of rows) {
+  const out = rows.filter(row => !fromCombos.includes(row[1]))
+  if (fromCombos.length > 0) {
+    for (const [combo, { n, invited }] of combos) {
+      const attributes = parseCombo(combo)
+      for (const key of fromCombos) {
+        const value = attributes[`${ITEM_PREFIX}${key}`]
+        if (value !== undefined && Object.hasOwn(attributes, `${ITEM_PREFIX}${key}`)) {
+          out.push([combo, key, value, n, invited])
+        }
+      }
+    }
+  }
+  if (single.size === 0) return out
+  const answered = new Map<string, Map<string, CountRow>>()
+  for (const [combo, item, value, n, invited] of [...out]) {
     if (!single.has(item) || value === ANSWERED) continue
     let byItem = answered.get(combo)
     if (byItem === undefined) answered.set(combo, byItem = new Map())
     const row = byItem.get(item)
     if (row === undefined) {
-      const added = [combo, item, ANSWERED, n, invited] as Row
+      const added: CountRow = [combo, item, ANSWERED, n, invited]
       byItem.set(item, added)
       out.push(added)
     } else {

@@ -1,10 +1,10 @@
-import { and, asc, eq, gt, gte, lte, or } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, like, lte, or } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { byteOrder, tables } from '../../db/dialect.js'
 import type { ItemAnswers } from '../../responses/tables.js'
 import type { StoredItem } from '../../surveys/items.js'
 import type { MonthCells } from '../engine/attributes.js'
-import { type CellKey, cellKey } from '../engine/cell-key.js'
+import { type CellKey, cellKey, parseCombo } from '../engine/cell-key.js'
 import { groupable, ITEM_PREFIX, isItemKey, itemOfKey } from '../engine/item-values.js'
 
 // The CSV export's item columns (docs/results.md, "CSV export"). An answer to a yes/no or choice
@@ -115,10 +115,18 @@ export async function answersWithItemsPage (
     .from(responses).where(and(...where)).orderBy(asc(responses.score), asc(byId)).limit(limit)
 }
 
-/** The keys of the items the survey's answers answered, from the item rollup (not the answers). */
+/**
+ * The keys of the items the survey's answers answered, from the rollups (not the answers): the
+ * item counts, and the combinations that carry yes/no and choice answers (engine/item-values.ts).
+ */
 export async function answeredItems (db: DbOrTx, surveyId: string): Promise<Set<string>> {
-  const { responseItemCounts } = tables(db)
-  const rows = await db.selectDistinct({ item: responseItemCounts.item }).from(responseItemCounts)
-    .where(eq(responseItemCounts.surveyId, surveyId))
-  return new Set(rows.map(r => r.item))
+  const { responseItemCounts: counts, responseComboScores: scores } = tables(db)
+  const rows = await db.selectDistinct({ item: counts.item }).from(counts).where(eq(counts.surveyId, surveyId))
+  const answered = new Set(rows.map(r => r.item))
+  const combos = await db.selectDistinct({ combo: scores.combo }).from(scores)
+    .where(and(eq(scores.surveyId, surveyId), like(scores.combo, `%"${ITEM_PREFIX}%`)))
+  for (const { combo } of combos) {
+    for (const key of Object.keys(parseCombo(combo))) if (isItemKey(key)) answered.add(itemOfKey(key))
+  }
+  return answered
 }
