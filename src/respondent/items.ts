@@ -18,8 +18,21 @@ type Checked = { value: string | number | string[] } | { empty: true } | { error
 const isEmpty = (raw: RawItemValue | undefined): boolean => raw === undefined || raw === null ||
   (typeof raw === 'string' && raw.trim() === '') || (Array.isArray(raw) && raw.length === 0)
 
-function checkValue (item: StoredItem, raw: RawItemValue): Checked {
-  const options = (item.options ?? []).map(o => o.key)
+/** A survey's asked items by key, with their option keys: made once per definitions (kept, src/db/kept-json.ts). */
+type Asked = Map<string, { item: StoredItem, options: string[] }>
+const askedOf = new WeakMap<readonly StoredItem[], Asked>()
+
+function asked (items: readonly StoredItem[]): Asked {
+  let byKey = askedOf.get(items)
+  if (byKey === undefined) {
+    byKey = new Map(items.filter(item => !item.retired)
+      .map(item => [item.key, { item, options: (item.options ?? []).map(o => o.key) }]))
+    askedOf.set(items, byKey)
+  }
+  return byKey
+}
+
+function checkValue (item: StoredItem, options: readonly string[], raw: RawItemValue): Checked {
   switch (item.type) {
     case 'yes_no':
       return raw === 'yes' || raw === 'no' ? { value: raw } : { error: 'must be "yes" or "no"' }
@@ -68,11 +81,11 @@ export function checkItemAnswers (
   const errors: FieldError[] = []
   const items: ItemAnswers = {}
   const given = raw ?? {}
-  const byKey = new Map(survey.items.filter(item => !item.retired).map(item => [item.key, item]))
+  const byKey = asked(survey.items)
   for (const key of Object.keys(given)) {
     if (!byKey.has(key)) errors.push({ path: `body.items.${key}`, message: 'is not an item this survey asks' })
   }
-  for (const item of byKey.values()) {
+  for (const { item, options } of byKey.values()) {
     const path = `body.items.${item.key}`
     const value = given[item.key]
     const shown = score === undefined || isShown(item, scale, score)
@@ -84,7 +97,7 @@ export function checkItemAnswers (
       if (source === 'json') errors.push({ path, message: `is not asked for score ${score}` })
       continue
     }
-    const checked = checkValue(item, value!)
+    const checked = checkValue(item, options, value!)
     if ('error' in checked) errors.push({ path, message: checked.error })
     else if ('value' in checked) items[item.key] = checked.value
   }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
-import { timestampMs } from '../db/postgres/columns.js'
+import { keptJsonb, timestampMs } from '../db/postgres/columns.js'
 import type { StoredItem } from './items.js'
 import type { LocalizedText } from './tables.js'
 
@@ -14,7 +14,7 @@ export const surveys = pgTable('surveys', {
   status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
   question: jsonb('question').$type<LocalizedText>().notNull().default(sql`'{}'`),
   commentPrompt: jsonb('comment_prompt').$type<LocalizedText>().notNull().default(sql`'{}'`),
-  items: jsonb('items').$type<StoredItem[]>().notNull().default(sql`'[]'`),
+  items: keptJsonb<StoredItem[]>('items').notNull().default(sql`'[]'`),
   defaultLocale: text('default_locale', { enum: ['en', 'de', 'nb'] }).notNull(),
   linkTtlDays: integer('link_ttl_days').notNull(),
   throttleDays: integer('throttle_days').notNull(),

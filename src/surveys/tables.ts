@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { keptJson } from '../db/columns.js'
 import type { StoredItem } from './items.js'
 
 export type LocalizedText = Partial<Record<'en' | 'de' | 'nb', string>>
@@ -16,7 +17,7 @@ export const surveys = sqliteTable('surveys', {
   question: text('question', { mode: 'json' }).$type<LocalizedText>().notNull().default(sql`'{}'`),
   commentPrompt: text('comment_prompt', { mode: 'json' }).$type<LocalizedText>().notNull().default(sql`'{}'`),
   /** The items asked beside the score, in page order, retired ones included (src/surveys/items.ts). */
-  items: text('items', { mode: 'json' }).$type<StoredItem[]>().notNull().default(sql`'[]'`),
+  items: keptJson<StoredItem[]>('items').notNull().default(sql`'[]'`),
   defaultLocale: text('default_locale', { enum: ['en', 'de', 'nb'] }).notNull(),
   linkTtlDays: integer('link_ttl_days').notNull(),
   throttleDays: integer('throttle_days').notNull(),

@@ -1,4 +1,5 @@
 import { customType } from 'drizzle-orm/pg-core'
+import { parseKept } from '../kept-json.js'
 
 /**
  * A point in time as milliseconds since the epoch in a `bigint`, read back as a `Date`: the same
@@ -11,3 +12,10 @@ export const timestampMs = customType<{ data: Date, driverData: string | number 
   toDriver: value => value.getTime(),
   fromDriver: value => new Date(Number(value))
 })
+
+/** The twin of ../columns.ts `keptJson`: a `jsonb` column, read as text (./client.ts). */
+export const keptJsonb = <T>(name: string) => customType<{ data: T, driverData: string }>({
+  dataType: () => 'jsonb',
+  toDriver: value => JSON.stringify(value),
+  fromDriver: value => parseKept<T>(value)
+})(name)
