@@ -18,6 +18,7 @@ const ONCE: Record<string, string> = {
   'test/collector-limits.test.ts': 'pure: the per-client limit in memory',
   'test/config.test.ts': 'pure: reading the environment',
   'test/i18n.test.ts': 'pure: messages and language negotiation',
+  'test/kept-json.test.ts': 'pure: JSON parsed once per text',
   'test/mail-retry.test.ts': 'pure: the retry schedule',
   'test/migrations-generated.test.ts': 'runs drizzle-kit on both migration folders itself',
   'test/retention-cut.test.ts': 'pure: the retention cut dates',

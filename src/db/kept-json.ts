@@ -2,7 +2,7 @@
 // read by every answer): parsed once per distinct text and kept, deeply frozen, so that readers
 // share one value and none can change it for the others. Bounded: the oldest text goes first.
 
-const KEPT = 500
+export const KEPT = 256
 const kept = new Map<string, unknown>()
 
 /** The value of a JSON text, parsed once and frozen. */
