@@ -6,6 +6,7 @@ import { decideAhead, questionKeyLists } from '../../src/results/engine/decide-a
 import { api, build, testClock } from '../helpers/build.js'
 import { parseMetrics, sampleValue } from '../helpers/prometheus.js'
 import { type Answer, createSurvey, seedAnswers } from '../helpers/seed.js'
+import { ITEMS, itemDataset } from './item-data.js'
 
 // Complete months are decided ahead by a maintenance job (docs/results.md), so that the first
 // question about attributes after a restart only adds up kept cells. What it keeps must be exactly
@@ -131,14 +132,14 @@ t.test('a month that completes is decided by the next run', async t => {
   // On 20 March, January and February are complete; March is not.
   t.same(
     await decideAhead(app.store.db, app.decidedMonths, clock.now()),
-    { decided: 2, deferred: 0 },
-    'January and February, for the one attribute the answers carry'
+    { decided: 4, deferred: 0 },
+    'January and February, for the one attribute the answers carry and for none (the default items\' results)'
   )
   t.same(await decideAhead(app.store.db, app.decidedMonths, clock.now()), { decided: 0, deferred: 0 })
   clock.set('2026-04-02T10:00:00Z')
   t.same(
     await decideAhead(app.store.db, app.decidedMonths, clock.now()),
-    { decided: 1, deferred: 0 },
+    { decided: 2, deferred: 0 },
     'March, once it is complete'
   )
 })
@@ -156,7 +157,7 @@ t.test('decided months belong to one running app: a restart on the same data dec
     }))
   )
   await seedAnswers(first, survey.id, answers)
-  t.same(await decideAhead(first.store.db, first.decidedMonths, clock.now()), { decided: 2, deferred: 0 })
+  t.same(await decideAhead(first.store.db, first.decidedMonths, clock.now()), { decided: 4, deferred: 0 })
   const before = (await api(first, { url: `/v1/surveys/${survey.id}/results?group_by=agent` })).json()
   await first.close()
   // The same data directory, a new app: nothing is kept from the one before (docs/results.md).
@@ -164,8 +165,27 @@ t.test('decided months belong to one running app: a restart on the same data dec
   const second = await build(t, { clock, dataDir: first.dataDir })
   t.same(
     await decideAhead(second.store.db, second.decidedMonths, clock.now()),
-    { decided: 2, deferred: 0 },
+    { decided: 4, deferred: 0 },
     'decided anew'
   )
   t.same((await api(second, { url: `/v1/surveys/${survey.id}/results?group_by=agent` })).json(), before)
+})
+
+t.test('a survey with items: its whole-survey question finds its months decided ahead', async t => {
+  const clock = testClock('2026-04-20T10:00:00Z')
+  const app = await build(t, { clock })
+  await firstRun(app)
+  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
+  await seedAnswers(app, survey.id, itemDataset(5, 8))
+  await decideAhead(app.store.db, app.decidedMonths, clock.now())
+  // What the question decides itself, if anything: seen, not changed.
+  let decidedByQuestion = 0
+  const cells = app.decidedMonths.cells.bind(app.decidedMonths)
+  app.decidedMonths.cells = async (key, decide) => await cells(key, async () => {
+    decidedByQuestion++
+    return await decide()
+  })
+  const body = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
+  t.ok(body.items.fcr.answered > 0, 'item results show')
+  t.equal(decidedByQuestion, 0, 'no month left to decide')
 })

@@ -42,9 +42,9 @@ export function questionKeyLists (attributes: readonly string[], size: number): 
 
 /**
  * Decides every complete month of every survey with attributes, newest month first, for the key
- * lists of its AHEAD_ATTRIBUTES most carried attributes, skipping what is kept already, at most
- * AHEAD_BUDGET decisions (the rest, `deferred`, the next run makes). Yields to the event loop
- * after each decision (one month's lattice for one key list: tens of milliseconds at a million
+ * lists of its AHEAD_ATTRIBUTES most carried attributes (and none, for a survey with items),
+ * skipping what is kept already, at most AHEAD_BUDGET decisions (the rest, `deferred`, the next
+ * run makes). Yields to the event loop after each decision (one month's lattice for one key list: tens of milliseconds at a million
  * answers), so requests wait at most that long. `kept` is the app's (src/results/plugin.ts).
  */
 export async function decideAhead (
@@ -57,7 +57,11 @@ export async function decideAhead (
     const scale = SCALES[survey.metric]
     const min = survey.minGroupSize
     const ranked = await repo.attributesByUse(db, survey.id)
-    const lists = questionKeyLists(ranked.slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
+    // Item results of whole-survey and team questions are decided on no attribute at all.
+    const lists = [
+      ...(survey.items.length > 0 ? [[]] : []),
+      ...questionKeyLists(ranked.slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
+    ]
     const complete = releaseMonths(releaseBlocks(await repo.answeredDays(db, survey.id), min, today), today).reverse()
     // Ranking the attributes reads the survey's whole combination rollup: a turn of its own.
     await nextTurn()
