@@ -152,7 +152,12 @@ t.test('a database from before migration 0012 migrates, its results unchanged', 
     [{ n: Number(had) + 1 }])
 })
 
-/** A post-case survey with items and answers, and the results questions both item migration tests ask. */
+/** The item count rows, in key order. */
+async function itemRows (app: Parameters<typeof rows>[0]): Promise<Array<Record<string, unknown>>> {
+  return await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
+}
+
+/** A post-case survey with items and answers, and the results questions the item migration tests ask. */
 async function itemSurvey (t: Parameters<typeof build>[0]) {
   const clock = testClock('2026-04-20T10:00:00Z')
   const first = await build(t, { clock })
@@ -201,8 +206,6 @@ t.test('migration 0020 drops the answered rows of single-valued items; the resul
   skip: SQLITE_MIGRATIONS
 }, async t => {
   const { clock, first, ask } = await itemSurvey(t)
-  const itemRows = async (app: typeof first): Promise<Array<Record<string, unknown>>> =>
-    await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
   const answered = async (app: typeof first): Promise<string[]> => [...new Set((await itemRows(app))
     .filter(r => r.value === '').map(r => r.item as string))].sort()
   const before = { results: await ask(first), items: await itemRows(first) }
@@ -223,10 +226,6 @@ t.test('migration 0021 drops the value rows of yes/no and choice items; the resu
   skip: SQLITE_MIGRATIONS
 }, async t => {
   const { clock, first, ask } = await itemSurvey(t)
-  const itemRows = async (app: typeof first): Promise<Array<Record<string, unknown>>> =>
-    await rows(app, 'SELECT * FROM response_item_counts ORDER BY month, combo, item, value')
-  const stored = async (app: typeof first): Promise<string[]> =>
-    [...new Set((await itemRows(app)).map(r => r.item as string))].sort()
   const before = { results: await ask(first), items: await itemRows(first) }
   const grouped = ITEMS.filter(i => i.type === 'yes_no' || i.type === 'choice').map(i => i.key)
   t.ok(grouped.length > 0, 'the survey has yes/no or choice items')
@@ -235,7 +234,7 @@ t.test('migration 0021 drops the value rows of yes/no and choice items; the resu
   t.ok(before.items.length > 0, 'it stores the other items\' rows')
   // Back to before 0021: the value rows of yes/no and choice items stored, as the answer path wrote them.
   undoMigrationsFrom(first.store.db, '0021_')
-  const undone = await stored(first)
+  const undone = (await itemRows(first)).map(r => r.item as string)
   t.ok(grouped.every(k => undone.includes(k)), 'before it, yes/no and choice items have value rows')
   // Read again (an older instance may still write such rows): its months are not kept from before.
   first.decidedMonths.clear()

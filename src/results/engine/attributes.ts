@@ -98,9 +98,7 @@ async function readMonth (db: DbOrTx, surveyId: string, month: ReleaseMonth, sca
   }
   // Yes/no and choice items are counted by their combinations, single-valued items' answered rows
   // are the sums of their values (item-values.ts).
-  const totals = new Map<string, { n: number, invited: number }>()
-  for (const [combo, c] of scores) totals.set(combo, { n: c.dist.reduce((a, b) => a + b, 0), invited: c.invited })
-  const counted = withDerived([...items.values()], definitions, totals)
+  const counted = withDerived([...items.values()], definitions, scores)
   return { days: await repo.comboDays(db, surveyId, month.from, month.to), scores, items: counted }
 }
 

@@ -1,6 +1,7 @@
 import type { ItemAnswers } from '../../responses/tables.js'
 import type { ItemType, StoredItem } from '../../surveys/items.js'
 import { parseCombo } from './cell-key.js'
+import { type Distribution, total } from './metrics.js'
 
 // How item answers reach the results (docs/results.md, "Items"). An answer to a `yes_no` or
 // `choice` item is one value, so it is kept beside the attributes as `item.<key>` in the rollups'
@@ -66,26 +67,25 @@ type CountRow = [combo: string, item: string, value: string, n: number, invited:
 
 /**
  * Item count rows as the results read them: the stored rows, plus the rows of yes/no and choice
- * items from the combinations (`combos`: answers and invited per combination), plus the ''
- * (answered) rows of single-valued items, per combination and item the sum of its value rows.
- * `rows` holds each (combination, item, value) once; rows of a yes/no or choice item in it (an
- * older instance may still write them) are left out, as their combinations count them already.
+ * items from the combinations (`combos`: the month's distribution and invited answers per
+ * combination), plus the '' (answered) rows of single-valued items, per combination and item the
+ * sum of its value rows. `rows` holds each (combination, item, value) once; rows of a yes/no or
+ * choice item in it (an older instance may still write them) are left out, as their combinations
+ * count them already.
  */
 export function withDerived (
   rows: readonly CountRow[], definitions: ItemDefinitions,
-  combos: ReadonlyMap<string, { n: number, invited: number }>
+  combos: ReadonlyMap<string, { dist: Distribution, invited: number }>
 ): CountRow[] {
   const fromCombos = definitions.filter(d => groupable(d.type)).map(d => d.key)
   const single = new Set(definitions.filter(d => singleValued(d.type)).map(d => d.key))
   const out = rows.filter(row => !fromCombos.includes(row[1]))
   if (fromCombos.length > 0) {
-    for (const [combo, { n, invited }] of combos) {
+    for (const [combo, { dist, invited }] of combos) {
       const attributes = parseCombo(combo)
       for (const key of fromCombos) {
-        const value = attributes[`${ITEM_PREFIX}${key}`]
-        if (value !== undefined && Object.hasOwn(attributes, `${ITEM_PREFIX}${key}`)) {
-          out.push([combo, key, value, n, invited])
-        }
+        const name = `${ITEM_PREFIX}${key}`
+        if (Object.hasOwn(attributes, name)) out.push([combo, key, attributes[name]!, total(dist), invited])
       }
     }
   }
