@@ -5,6 +5,7 @@ import { SCALES } from '../../surveys/defaults.js'
 import { monthCells, monthDecided } from './attributes.js'
 import { type DecidedMonths, KEPT_DECISIONS } from './decided-months.js'
 import { releaseMonths } from './months.js'
+import { ITEM_PREFIX } from './item-values.js'
 import { releaseBlocks } from './periods.js'
 import * as repo from '../storage/repository.js'
 
@@ -18,6 +19,8 @@ import * as repo from '../storage/repository.js'
 
 /** Attributes considered per survey: the ones most answers carry. */
 export const AHEAD_ATTRIBUTES = 4
+/** Yes/no and choice items per survey decided ahead, each on its own (a filter or a grouping by it). */
+export const AHEAD_ITEMS = 2
 /** Attributes per question decided ahead: up to two filters and a grouping. */
 export const AHEAD_SET_SIZE = 3
 /** Decisions per run at most, well below what is kept, so a run does not push out its own work. */
@@ -42,7 +45,8 @@ export function questionKeyLists (attributes: readonly string[], size: number): 
 
 /**
  * Decides every complete month of every survey with attributes, newest month first, for the key
- * lists of its AHEAD_ATTRIBUTES most carried attributes (and none, for a survey with items),
+ * lists of its AHEAD_ATTRIBUTES most carried attributes (and, for a survey with items, none and
+ * each of its AHEAD_ITEMS most carried yes/no or choice items),
  * skipping what is kept already, at most AHEAD_BUDGET decisions (the rest, `deferred`, the next
  * run makes). Yields to the event loop after each decision (one month's lattice for one key
  * list: tens of milliseconds at a million answers), so requests wait at most that long. `kept`
@@ -57,11 +61,14 @@ export async function decideAhead (
   for (const survey of await repo.surveysWithAttributes(db)) {
     const scale = SCALES[survey.metric]
     const min = survey.minGroupSize
-    const ranked = await repo.attributesByUse(db, survey.id)
-    // Item results of whole-survey and team questions are decided on no attribute at all.
+    const ranked = await repo.keysByUse(db, survey.id)
+    const asked = new Set(survey.items.filter(i => !i.retired).map(i => `${ITEM_PREFIX}${i.key}`))
+    // Item results of whole-survey and team questions are decided on no attribute at all; a
+    // question by an item's answer ("CSAT of cases not solved at first contact") on that item.
     const lists = [
       ...(survey.items.length > 0 ? [[]] : []),
-      ...questionKeyLists(ranked.slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
+      ...ranked.items.filter(key => asked.has(key)).slice(0, AHEAD_ITEMS).map(key => [key]),
+      ...questionKeyLists(ranked.attributes.slice(0, AHEAD_ATTRIBUTES), AHEAD_SET_SIZE)
     ]
     const complete = releaseMonths(releaseBlocks(await repo.answeredDays(db, survey.id), min, today), today).reverse()
     // Ranking the attributes reads the survey's whole combination rollup: a turn of its own.

@@ -223,11 +223,22 @@ export async function attributeKeys (db: DbOrTx, surveyId: string): Promise<stri
 
 /** The attribute names a survey's answers carry, those most answers carry first (ties: alphabetical). */
 export async function attributesByUse (db: DbOrTx, surveyId: string): Promise<string[]> {
+  return (await keysByUse(db, surveyId)).attributes
+}
+
+/**
+ * The attribute names and the `item.<key>` values the survey's answers carry, each most carried
+ * first (ties: alphabetical): item values are carried by most answers, so they are ranked apart.
+ */
+export async function keysByUse (
+  db: DbOrTx, surveyId: string
+): Promise<{ attributes: string[], items: string[] }> {
   const carried = new Map<string, number>()
   for (const { attributes, n } of await comboTotals(db, surveyId)) {
-    for (const k of Object.keys(attributes)) if (k !== '' && !isItemKey(k)) carried.set(k, (carried.get(k) ?? 0) + n)
+    for (const k of Object.keys(attributes)) if (k !== '') carried.set(k, (carried.get(k) ?? 0) + n)
   }
-  return [...carried].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([k]) => k)
+  const ranked = [...carried].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([k]) => k)
+  return { attributes: ranked.filter(k => !isItemKey(k)), items: ranked.filter(isItemKey) }
 }
 
 /** The attribute most answers carry (ties: alphabetical), or undefined. */
