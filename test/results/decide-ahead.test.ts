@@ -178,17 +178,22 @@ t.test('a survey with items: its whole-survey question finds its months decided 
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
   await seedAnswers(app, survey.id, itemDataset(5, 8))
   await decideAhead(app.store.db, app.decidedMonths, clock.now())
-  // What the question decides itself, if anything: seen, not changed.
-  let decidedByQuestion = 0
-  const cells = app.decidedMonths.cells.bind(app.decidedMonths)
-  app.decidedMonths.cells = async (key, decide) => await cells(key, async () => {
-    decidedByQuestion++
-    return await decide()
-  })
+  const decidedByQuestion = countDecisions(app)
   const body = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
   t.ok(body.items.fcr.answered > 0, 'item results show')
-  t.equal(decidedByQuestion, 0, 'no month left to decide')
+  t.equal(decidedByQuestion(), 0, 'no month left to decide')
 })
+
+/** What questions decide themselves from now on, if anything: seen, not changed. */
+function countDecisions (app: FastifyInstance): () => number {
+  let decided = 0
+  const cells = app.decidedMonths.cells.bind(app.decidedMonths)
+  app.decidedMonths.cells = async (key, decide) => await cells(key, async () => {
+    decided++
+    return await decide()
+  })
+  return () => decided
+}
 
 t.test('a survey with items: a question by a yes/no item finds its months decided ahead', async t => {
   const clock = testClock('2026-04-20T10:00:00Z')
@@ -197,16 +202,11 @@ t.test('a survey with items: a question by a yes/no item finds its months decide
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
   await seedAnswers(app, survey.id, itemDataset(5, 8))
   await decideAhead(app.store.db, app.decidedMonths, clock.now())
-  let decidedByQuestion = 0
-  const cells = app.decidedMonths.cells.bind(app.decidedMonths)
-  app.decidedMonths.cells = async (key, decide) => await cells(key, async () => {
-    decidedByQuestion++
-    return await decide()
-  })
+  const decidedByQuestion = countDecisions(app)
   // The score of cases not solved at first contact, and every result by first contact.
   for (const query of ['item.fcr=no', 'group_by=item.fcr']) {
     const res = await api(app, { url: `/v1/surveys/${survey.id}/results?${query}` })
     t.equal(res.statusCode, 200, query)
   }
-  t.equal(decidedByQuestion, 0, 'no month left to decide')
+  t.equal(decidedByQuestion(), 0, 'no month left to decide')
 })
