@@ -171,38 +171,35 @@ t.test('decided months belong to one running app: a restart on the same data dec
   t.same((await api(second, { url: `/v1/surveys/${survey.id}/results?group_by=agent` })).json(), before)
 })
 
-t.test('a survey with items: its whole-survey question finds its months decided ahead', async t => {
+/**
+ * A survey with items and four months of answers, decided ahead; `decidedByQuestion`: what
+ * questions decide themselves from then on, if anything (seen, not changed).
+ */
+async function decidedItemsSurvey (t: Parameters<typeof build>[0]) {
   const clock = testClock('2026-04-20T10:00:00Z')
   const app = await build(t, { clock })
   await firstRun(app)
   const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
   await seedAnswers(app, survey.id, itemDataset(5, 8))
   await decideAhead(app.store.db, app.decidedMonths, clock.now())
-  const decidedByQuestion = countDecisions(app)
-  const body = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
-  t.ok(body.items.fcr.answered > 0, 'item results show')
-  t.equal(decidedByQuestion(), 0, 'no month left to decide')
-})
-
-/** What questions decide themselves from now on, if anything: seen, not changed. */
-function countDecisions (app: FastifyInstance): () => number {
   let decided = 0
   const cells = app.decidedMonths.cells.bind(app.decidedMonths)
   app.decidedMonths.cells = async (key, decide) => await cells(key, async () => {
     decided++
     return await decide()
   })
-  return () => decided
+  return { app, survey, decidedByQuestion: () => decided }
 }
 
+t.test('a survey with items: its whole-survey question finds its months decided ahead', async t => {
+  const { app, survey, decidedByQuestion } = await decidedItemsSurvey(t)
+  const body = (await api(app, { url: `/v1/surveys/${survey.id}/results` })).json()
+  t.ok(body.items.fcr.answered > 0, 'item results show')
+  t.equal(decidedByQuestion(), 0, 'no month left to decide')
+})
+
 t.test('a survey with items: a question by a yes/no item finds its months decided ahead', async t => {
-  const clock = testClock('2026-04-20T10:00:00Z')
-  const app = await build(t, { clock })
-  await firstRun(app)
-  const survey = await createSurvey(app, { kind: 'post_case', metric: 'csat', items: ITEMS })
-  await seedAnswers(app, survey.id, itemDataset(5, 8))
-  await decideAhead(app.store.db, app.decidedMonths, clock.now())
-  const decidedByQuestion = countDecisions(app)
+  const { app, survey, decidedByQuestion } = await decidedItemsSurvey(t)
   // The score of cases not solved at first contact, and every result by first contact.
   for (const query of ['item.fcr=no', 'group_by=item.fcr']) {
     const res = await api(app, { url: `/v1/surveys/${survey.id}/results?${query}` })

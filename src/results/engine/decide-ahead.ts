@@ -46,11 +46,10 @@ export function questionKeyLists (attributes: readonly string[], size: number): 
 /**
  * Decides every complete month of every survey with attributes, newest month first, for the key
  * lists of its AHEAD_ATTRIBUTES most carried attributes (and, for a survey with items, none and
- * each of its AHEAD_ITEMS most carried yes/no or choice items),
- * skipping what is kept already, at most AHEAD_BUDGET decisions (the rest, `deferred`, the next
- * run makes). Yields to the event loop after each decision (one month's lattice for one key
- * list: tens of milliseconds at a million answers), so requests wait at most that long. `kept`
- * is the app's (src/results/plugin.ts).
+ * each of its AHEAD_ITEMS most carried yes/no or choice items), skipping what is kept already, at
+ * most AHEAD_BUDGET decisions (the rest, `deferred`, the next run makes). Yields to the event loop
+ * after each decision (one month's lattice for one key list: tens of milliseconds at a million
+ * answers), so requests wait at most that long. `kept` is the app's (src/results/plugin.ts).
  */
 export async function decideAhead (
   db: DbOrTx, kept: DecidedMonths, now: Date

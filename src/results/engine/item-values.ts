@@ -83,9 +83,10 @@ export function withDerived (
   if (fromCombos.length > 0) {
     for (const [combo, { dist, invited }] of combos) {
       const attributes = parseCombo(combo)
+      const n = total(dist)
       for (const key of fromCombos) {
         const name = `${ITEM_PREFIX}${key}`
-        if (Object.hasOwn(attributes, name)) out.push([combo, key, attributes[name]!, total(dist), invited])
+        if (Object.hasOwn(attributes, name)) out.push([combo, key, attributes[name]!, n, invited])
       }
     }
   }
